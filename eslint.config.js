@@ -1,0 +1,62 @@
+// Lint, including the layer rules of ../shared/STYLE.md: the folder says where code runs.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
+import { builtinModules } from 'node:module';
+
+const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+/** `paths`/`patterns` for no-restricted-imports, with the reason shown to whoever breaks the rule. */
+const forbid = (names, patterns, message) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: names.map((name) => ({ name, message })),
+      patterns: patterns.map((group) => ({ group: [group], message })),
+    },
+  ],
+});
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'out/', 'release/', 'test-results/', 'playwright-report/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  ...svelte.configs['flat/recommended'],
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['renderer/**/*.svelte'],
+    languageOptions: { parserOptions: { parser: tseslint.parser } },
+  },
+  {
+    files: ['shared/**'],
+    rules: forbid(
+      [...nodeBuiltins, 'electron', 'undici', '@napi-rs/keyring'],
+      ['**/electron/**', '**/renderer/**', 'node:*'],
+      'shared/ is pure TypeScript: no Node, DOM or Electron imports (../shared/STYLE.md).',
+    ),
+  },
+  {
+    files: ['renderer/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: forbid(
+      [...nodeBuiltins, 'electron'],
+      ['**/electron/**', 'node:*'],
+      'renderer/ talks only to the contract in shared/; it never imports electron/ or Node.',
+    ),
+  },
+  {
+    files: ['electron/core/**', 'electron/sandbox/**', 'electron/cli.ts'],
+    rules: forbid(
+      ['electron'],
+      ['electron/*'],
+      'The engine, the sandbox and the CLI run in plain Node: no `electron` import.',
+    ),
+  },
+);

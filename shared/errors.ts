@@ -1,0 +1,88 @@
+/**
+ * Coded errors. An error is a value with a stable `code`, a human message and, where it concerns
+ * one, the node. They cross IPC and the browser-mode server as plain objects ({@link ErrorInfo}).
+ */
+
+export const ErrorCode = {
+  // Input
+  BAD_INPUT: 'BAD_INPUT',
+  CLUSTER_NOT_FOUND: 'CLUSTER_NOT_FOUND',
+  CLUSTER_EXISTS: 'CLUSTER_EXISTS',
+  NODE_NOT_FOUND: 'NODE_NOT_FOUND',
+  CONSUMER_NOT_TRACKED: 'CONSUMER_NOT_TRACKED',
+  KEY_NOT_UNIQUE: 'KEY_NOT_UNIQUE',
+  // Local storage
+  CONFIG_CORRUPT: 'CONFIG_CORRUPT',
+  CONFIG_UNREADABLE: 'CONFIG_UNREADABLE',
+  CONFIG_TOO_NEW: 'CONFIG_TOO_NEW',
+  KEYCHAIN_UNAVAILABLE: 'KEYCHAIN_UNAVAILABLE',
+  CREDENTIALS_MISSING: 'CREDENTIALS_MISSING',
+  SECRET_MISSING: 'SECRET_MISSING',
+  // Network, always about one node (or the balancer)
+  NODE_UNREACHABLE: 'NODE_UNREACHABLE',
+  NODE_TIMEOUT: 'NODE_TIMEOUT',
+  TLS_UNTRUSTED: 'TLS_UNTRUSTED',
+  TLS_PIN_MISMATCH: 'TLS_PIN_MISMATCH',
+  RESPONSE_TOO_LARGE: 'RESPONSE_TOO_LARGE',
+  LOGIN_PAGE: 'LOGIN_PAGE',
+  UNEXPECTED_STATUS: 'UNEXPECTED_STATUS',
+  UNEXPECTED_RESPONSE: 'UNEXPECTED_RESPONSE',
+  AUTH_FAILED: 'AUTH_FAILED',
+  // Provider operations
+  DISCOVERY_FAILED: 'DISCOVERY_FAILED',
+  NOT_SUPPORTED: 'NOT_SUPPORTED',
+  PROVISIONAL_KEY_NOT_FOUND: 'PROVISIONAL_KEY_NOT_FOUND',
+  // Anything we did not foresee
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export type ErrorCodeName = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The plain-object form of an error, safe to serialise; never carries a secret. */
+export interface ErrorInfo {
+  code: ErrorCodeName;
+  message: string;
+  /** The node this is about, when it is about one. */
+  node?: string;
+  /** Extra facts for the UI (e.g. a presented certificate's fingerprint). No secrets. */
+  details?: Record<string, unknown>;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCodeName;
+  readonly node: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCodeName, message: string, opts: { node?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.node = opts.node;
+    this.details = opts.details;
+  }
+
+  toJSON(): ErrorInfo {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.node !== undefined ? { node: this.node } : {}),
+      ...(this.details !== undefined ? { details: this.details } : {}),
+    };
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}
+
+/** Turns anything thrown into an {@link ErrorInfo}; unknown errors become INTERNAL. */
+export function toErrorInfo(e: unknown): ErrorInfo {
+  if (e instanceof AppError) return e.toJSON();
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: ErrorCode.INTERNAL, message: `Internal error: ${message}` };
+}
+
+/** Shorthand for a BAD_INPUT error that names the field. */
+export function badInput(field: string, problem: string): AppError {
+  return new AppError(ErrorCode.BAD_INPUT, `${field}: ${problem}`, { details: { field } });
+}

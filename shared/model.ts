@@ -1,0 +1,136 @@
+/** The domain model shared by the engine, the front doors and the renderer. Pure data, no secrets. */
+import type { ErrorInfo } from './errors.ts';
+
+export const CLUSTER_KINDS = ['sandbox', 'clearquest', 'jazz', 'lyo'] as const;
+export type ClusterKind = (typeof CLUSTER_KINDS)[number];
+
+export interface NodeDefinition {
+  /** Stable short id, e.g. `node1` or `lbcq_2`; used in every result that is about this node. */
+  id: string;
+  label: string;
+  /** The node's own base URL, bypassing the balancer, e.g. `https://lbcq_3:12443/cqweb`. */
+  url: string;
+}
+
+export interface TrackedConsumer {
+  key: string;
+  name: string;
+  /** True when a secret for this key is stored in the keychain (the secret itself never is here). */
+  hasSecret: boolean;
+}
+
+export interface Timeouts {
+  /** TCP + TLS connect, per request. */
+  connectMs: number;
+  /** Whole request, headers and body, per request. */
+  totalMs: number;
+}
+
+export interface ClusterDefinition {
+  name: string;
+  kind: ClusterKind;
+  balancerUrl: string;
+  nodes: NodeDefinition[];
+  /** ClearQuest schema repository (`cqschema`), for `clearquest` and `sandbox`. */
+  repo: string | null;
+  /** ClearQuest user database (`SAMPL`), for `clearquest` and `sandbox`. */
+  db: string | null;
+  /** PEM CA bundle trusted for this cluster in addition to nothing else (not the system store). */
+  caPem: string | null;
+  /** SHA-256 fingerprints (upper-case hex with colons) of certificates trusted explicitly. */
+  pinnedFingerprints: string[];
+  timeouts: Timeouts;
+  maxResponseBytes: number;
+  /** The admin user name; the password is in the OS keychain. */
+  adminUser: string | null;
+  consumers: TrackedConsumer[];
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 5_000, totalMs: 15_000 };
+export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/**
+ * A consumer key's state on one node, as a signed request-token call straight to that node tells it.
+ * `no-secret`: no secret is known for the key, so only a list API could tell.
+ */
+export const CONSUMER_STATES = [
+  'approved',
+  'provisional',
+  'unknown',
+  'bad-secret',
+  'clock-skew',
+  'down',
+  'tls-untrusted',
+  'no-secret',
+  'error',
+] as const;
+export type ConsumerState = (typeof CONSUMER_STATES)[number];
+
+export interface TlsInfo {
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  /** SHA-256, upper-case hex with colons, as shown by browsers. */
+  fingerprint256: string;
+  /** Whether the chain verified against the cluster's CA (false + pinned = trusted by pin). */
+  authorized: boolean;
+}
+
+/** One request/response of evidence, with secrets, signatures and tokens redacted. */
+export interface Exchange {
+  request: { method: string; url: string; headers: Record<string, string>; body?: string };
+  response: { status: number; headers: Record<string, string>; body: string } | null;
+  latencyMs: number;
+  /** Which node answered, read from the session cookie's clone id, when it says so. */
+  answeredBy: string | null;
+}
+
+export interface ProbeResult {
+  node: string;
+  key: string;
+  state: ConsumerState;
+  /** `oauth_problem` or the ClearQuest/Jazz text that decided the state. */
+  problem: string | null;
+  latencyMs: number | null;
+  clockSkewSeconds: number | null;
+  evidence: Exchange | null;
+  error: ErrorInfo | null;
+}
+
+export interface NodeStatus {
+  id: string;
+  url: string;
+  up: boolean;
+  latencyMs: number | null;
+  /** Node clock minus ours, from its `Date` header (1 s resolution). */
+  clockSkewSeconds: number | null;
+  tls: TlsInfo | null;
+  consumers: { key: string; state: ConsumerState; problem: string | null }[];
+  /** This node's own provisional keys, where the kind has a list API; else null. */
+  provisional: string[] | null;
+  approved: string[] | null;
+  error: ErrorInfo | null;
+}
+
+export interface Drift {
+  key: string;
+  missingOn: string[];
+  message: string;
+}
+
+export interface ClusterStatus {
+  cluster: string;
+  kind: ClusterKind;
+  checkedAt: string;
+  nodes: NodeStatus[];
+  drift: Drift[];
+}
+
+export interface ClusterSummary {
+  name: string;
+  kind: ClusterKind;
+  balancerUrl: string;
+  nodeCount: number;
+  consumerCount: number;
+}
