@@ -125,6 +125,8 @@ export interface ClusterStatus {
   checkedAt: string;
   nodes: NodeStatus[];
   drift: Drift[];
+  /** What could not be looked at and why (e.g. no admin login stored, so no list API). */
+  notices: string[];
 }
 
 export interface ClusterSummary {

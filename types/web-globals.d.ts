@@ -1,5 +1,5 @@
 // shared/ is typechecked without Node or DOM types (tsconfig.shared.json) to keep it portable.
-// WHATWG URL exists in every runtime we target (Node, Chromium, Electron), so it alone is declared.
+// WHATWG URL and AbortSignal exist in every runtime we target (Node, Chromium, Electron); only they are declared.
 declare class URL {
   constructor(url: string, base?: string);
   readonly protocol: string;
@@ -13,4 +13,8 @@ declare class URL {
   readonly password: string;
   href: string;
   toString(): string;
+}
+interface AbortSignal {
+  readonly aborted: boolean;
+  readonly reason: unknown;
 }

@@ -1,0 +1,95 @@
+/**
+ * `oslc-admin`, the command-line front door over the engine facade.
+ * Exit codes: 0 fine, 1 the command ran and found a problem, 2 bad input, 3 internal error.
+ */
+import { ErrorCode, isAppError } from '../shared/errors.ts';
+import { clusterCommand, consumerCommand, loginCommand, logoutCommand } from './cli/cluster.ts';
+import { CommandContext } from './cli/context.ts';
+import { EXIT, UsageError } from './cli/io.ts';
+import type { CliIo } from './cli/io.ts';
+import { sandboxCommand } from './cli/sandbox.ts';
+import { probeCommand, statusCommand } from './cli/status.ts';
+
+export const HELP = `oslc-admin — administer load-balanced OSLC providers (ClearQuest Web, Jazz, Eclipse Lyo)
+
+Usage: oslc-admin <command> [options]        (every command takes --home DIR; default $OSLC_ADMIN_HOME or the app's config dir)
+
+Sandbox
+  sandbox [--nodes N] [--latency-ms MS] [--tls] [--sticky] [--state-dir DIR] [--json] [--register NAME]
+                                   run the embedded load-balanced provider on 127.0.0.1 until Ctrl+C
+
+Clusters
+  cluster add <name> --kind sandbox|clearquest|jazz|lyo --balancer URL --node URL [--node URL…] [--repo R --db D] [--ca FILE]
+  cluster list | show <name> | remove <name> | export <name> [--out FILE] | import <file> [--rename NAME]
+  login <cluster> --user U [--password-stdin]     store the admin login (password in the OS keychain)
+  logout <cluster>                                 forget the stored admin password
+
+Consumers
+  consumer track <cluster> --key K [--name N] [--secret-stdin]
+  consumer untrack <cluster> --key K
+
+Checking
+  status <cluster> [--json] [--password-stdin]    every node: reachable, TLS, clock, each key's state, drift
+  probe <cluster> --node ID --key K [--secret-stdin] [--json]
+
+Exit codes: 0 fine · 1 the command ran and found a problem · 2 bad input · 3 internal error
+Secrets are read from stdin or a terminal prompt, kept in the OS keychain, and never printed.
+`;
+
+type Command = (ctx: CommandContext, argv: string[]) => Promise<number>;
+const COMMANDS: Record<string, Command> = {
+  sandbox: sandboxCommand,
+  cluster: clusterCommand,
+  login: loginCommand,
+  logout: logoutCommand,
+  consumer: consumerCommand,
+  status: statusCommand,
+  probe: probeCommand,
+};
+
+/** `--home DIR` may stand anywhere; it is read here so every command gets it the same way. */
+function homeFlag(argv: string[]): string | undefined {
+  const i = argv.findIndex((a) => a === '--home' || a.startsWith('--home='));
+  if (i < 0) return undefined;
+  const a = argv[i]!;
+  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[i + 1];
+}
+
+export async function main(argv: string[], io: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(HELP);
+    return name ? EXIT.OK : EXIT.BAD_INPUT;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout.write('oslc-admin 0.1.0\n');
+    return EXIT.OK;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`error: unknown command "${name}"\nRun \`oslc-admin --help\` for the list.\n`);
+    return EXIT.BAD_INPUT;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(HELP);
+    return EXIT.OK;
+  }
+  const ctx = new CommandContext(io, homeFlag(rest));
+  try {
+    return await command(ctx, rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`error: ${e.message}\n`);
+      return EXIT.BAD_INPUT;
+    }
+    if (isAppError(e)) {
+      io.stderr.write(`error [${e.code}]${e.node ? ` ${e.node}` : ''}: ${e.message}\n`);
+      const input = [ErrorCode.BAD_INPUT, ErrorCode.CLUSTER_NOT_FOUND, ErrorCode.CLUSTER_EXISTS, ErrorCode.NODE_NOT_FOUND, ErrorCode.CONSUMER_NOT_TRACKED, ErrorCode.KEY_NOT_UNIQUE] as string[];
+      return input.includes(e.code) ? EXIT.BAD_INPUT : e.code === ErrorCode.INTERNAL ? EXIT.INTERNAL : EXIT.PROBLEM;
+    }
+    io.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT.INTERNAL;
+  } finally {
+    await ctx.close();
+  }
+}

@@ -1,0 +1,31 @@
+/** What every command gets: its streams and a lazily built engine for the chosen config home. */
+import { Engine } from '../core/facade.ts';
+import { resolveHome } from '../core/config/home.ts';
+import { OsKeychain } from '../core/keychain.ts';
+import { OverlaySecretStore } from '../core/secret-overlay.ts';
+import type { CliIo } from './io.ts';
+
+export class CommandContext {
+  private engineInstance: Engine | null = null;
+  readonly secrets: OverlaySecretStore;
+
+  constructor(
+    readonly io: CliIo,
+    private readonly homeFlag: string | undefined,
+  ) {
+    this.secrets = new OverlaySecretStore(new OsKeychain(io.env.OSLC_ADMIN_KEYCHAIN_SERVICE || undefined));
+  }
+
+  get home(): string {
+    return resolveHome({ ...(this.homeFlag !== undefined ? { home: this.homeFlag } : {}), env: this.io.env });
+  }
+
+  get engine(): Engine {
+    this.engineInstance ??= new Engine({ home: this.home, secrets: this.secrets });
+    return this.engineInstance;
+  }
+
+  async close(): Promise<void> {
+    await this.engineInstance?.close();
+  }
+}

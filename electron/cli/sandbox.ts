@@ -1,0 +1,90 @@
+/** `sandbox`: runs the embedded reference cluster until SIGINT/SIGTERM, optionally registered as a cluster. */
+import { readFile } from 'node:fs/promises';
+import { startSandbox } from '../sandbox/index.ts';
+import type { SandboxInfo } from '../sandbox/index.ts';
+import { isAppError } from '../../shared/errors.ts';
+import { clusterFromInput } from '../../shared/schema.ts';
+import { flag, int, parse, str, HOME_OPTION } from './args.ts';
+import type { CommandContext } from './context.ts';
+import { EXIT } from './io.ts';
+
+const USAGE = 'oslc-admin sandbox [--nodes N] [--latency-ms MS] [--tls] [--sticky] [--state-dir DIR] [--json] [--register NAME] [--home DIR]';
+
+/** Adds the running sandbox as a cluster (or points an existing sandbox cluster at it) with its admin login. */
+async function register(ctx: CommandContext, name: string, info: SandboxInfo): Promise<string[]> {
+  const caPem = info.caFile ? await readFile(info.caFile, 'utf8') : null;
+  const def = clusterFromInput({
+    name,
+    kind: 'sandbox',
+    balancerUrl: info.balancer,
+    nodes: info.nodes.map((n) => ({ id: n.id, url: n.url })),
+    repo: info.repo,
+    db: info.db,
+    caPem,
+  });
+  const { clusters } = await ctx.engine.store.load();
+  const existing = clusters.find((c) => c.name === name);
+  if (existing && existing.kind !== 'sandbox') throw new Error(`--register: cluster "${name}" exists and is a ${existing.kind} cluster; choose another name`);
+  if (existing) await ctx.engine.store.update(name, (c) => ({ ...c, balancerUrl: def.balancerUrl, nodes: def.nodes, repo: def.repo, db: def.db, caPem }));
+  else await ctx.engine.addCluster({ ...def });
+  const notes = [`registered as cluster "${name}"`];
+  try {
+    await ctx.engine.storeCredentials({ cluster: name, user: info.admin.user, password: info.admin.password });
+    notes.push('admin login stored in the OS keychain');
+  } catch (e) {
+    notes.push(`admin login NOT stored: ${isAppError(e) ? e.message : String(e)}`);
+  }
+  return notes;
+}
+
+export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const p = parse(
+    argv,
+    { ...HOME_OPTION, nodes: { type: 'string' }, 'latency-ms': { type: 'string' }, tls: { type: 'boolean' }, sticky: { type: 'boolean' }, 'state-dir': { type: 'string' }, json: { type: 'boolean' }, register: { type: 'string' } },
+    USAGE,
+    { min: 0, max: 0, names: [] },
+  );
+  const nodes = int(p, 'nodes', 1, 16) ?? 3;
+  const latencyMs = int(p, 'latency-ms', 0, 120_000) ?? 0;
+  const stateDir = str(p, 'state-dir');
+  const sandbox = await startSandbox({ nodes, latencyMs, tls: flag(p, 'tls'), sticky: flag(p, 'sticky'), ...(stateDir !== undefined ? { stateDir } : {}) });
+  const { info } = sandbox;
+  let notes: string[] = [];
+  const name = str(p, 'register');
+  try {
+    if (name !== undefined) notes = await register(ctx, name, info);
+  } catch (e) {
+    await sandbox.close();
+    throw e;
+  }
+  if (flag(p, 'json')) ctx.io.stdout.write(`${JSON.stringify(info)}\n`);
+  else {
+    ctx.io.stdout.write(
+      [
+        `Sandbox cluster running (${info.nodes.length} nodes${flag(p, 'tls') ? ', TLS' : ''}${flag(p, 'sticky') ? ', sticky balancer' : ''}).`,
+        `  balancer  ${info.balancer}`,
+        ...info.nodes.map((n) => `  ${n.id.padEnd(8)}  ${n.url}`),
+        `  control   ${info.control}   (GET /state, POST /nodes/{id}/kill|restart|latency|clock, POST /consumer/friend)`,
+        `  admin     ${info.admin.user} / ${info.admin.password}   repository ${info.repo}, database ${info.db}`,
+        ...(info.caFile ? [`  CA file   ${info.caFile}`] : []),
+        `  state     ${info.stateDir}`,
+        ...notes.map((n) => `  ${n}`),
+        ...(name ? [`Try: oslc-admin status ${name}`] : []),
+        'Press Ctrl+C to stop.',
+        '',
+      ].join('\n'),
+    );
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await sandbox.close();
+  if (!flag(p, 'json')) ctx.io.stderr.write('Sandbox stopped; every socket closed.\n');
+  return EXIT.OK;
+}

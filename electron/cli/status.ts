@@ -1,0 +1,81 @@
+/** `status` and `probe`: what each node really holds. */
+import { accounts } from '../core/keychain.ts';
+import type { ClusterStatus, ProbeResult } from '../../shared/model.ts';
+import { flag, parse, str, HOME_OPTION } from './args.ts';
+import type { CommandContext } from './context.ts';
+import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts';
+
+const STATUS_USAGE = 'oslc-admin status <cluster> [--json] [--password-stdin]';
+
+export function formatStatus(s: ClusterStatus): string {
+  const out: string[] = [`Cluster ${s.cluster} (${s.kind}), checked ${s.checkedAt}`, ''];
+  out.push(
+    table(
+      ['NODE', 'URL', 'UP', 'LATENCY', 'CLOCK', 'TLS', 'PROVISIONAL', 'APPROVED', 'PROBLEM'],
+      s.nodes.map((n) => [
+        n.id,
+        n.url,
+        n.up ? 'yes' : 'NO',
+        n.latencyMs === null ? '-' : `${n.latencyMs} ms`,
+        n.clockSkewSeconds === null ? '-' : `${n.clockSkewSeconds >= 0 ? '+' : ''}${n.clockSkewSeconds} s`,
+        n.tls ? `${n.tls.authorized ? 'trusted' : 'pinned'} until ${n.tls.validTo}` : '-',
+        n.provisional === null ? 'n/a' : n.provisional.join(' ') || '-',
+        n.approved === null ? 'n/a' : String(n.approved.length),
+        n.error ? `${n.error.code}: ${n.error.message}` : '',
+      ]),
+    ),
+  );
+  const keys = [...new Set(s.nodes.flatMap((n) => n.consumers.map((c) => c.key)))];
+  if (keys.length) {
+    out.push('', table(['CONSUMER', ...s.nodes.map((n) => n.id)], keys.map((k) => [k, ...s.nodes.map((n) => n.consumers.find((c) => c.key === k)?.state ?? '-')])));
+  }
+  out.push('');
+  if (s.drift.length) out.push('Drift:', ...s.drift.map((d) => `  - ${d.message}`));
+  else if (s.nodes.every((n) => n.up)) out.push('No drift: every reachable node holds the same approved keys.');
+  if (s.notices.length) out.push('', 'Notes:', ...s.notices.map((n) => `  - ${n}`));
+  return `${out.join('\n')}\n`;
+}
+
+/** Exit 1 when a node is down or failed, or a key is missing somewhere. */
+export function statusExitCode(s: ClusterStatus): number {
+  return s.drift.length || s.nodes.some((n) => !n.up || n.error) ? EXIT.PROBLEM : EXIT.OK;
+}
+
+export async function statusCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const p = parse(argv, { ...HOME_OPTION, json: { type: 'boolean' }, 'password-stdin': { type: 'boolean' } }, STATUS_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const cluster = p.positionals[0]!;
+  const def = await ctx.engine.getCluster({ cluster });
+  if (flag(p, 'password-stdin')) {
+    if (!def.adminUser) throw new UsageError(`--password-stdin: cluster ${cluster} has no admin user; run \`oslc-admin login ${cluster} --user U\` once`);
+    ctx.secrets.hold(accounts.admin(def.name), await readSecretFromStdin(ctx.io, '--password-stdin'));
+  }
+  const s = await ctx.engine.status({ cluster });
+  if (flag(p, 'json')) writeJson(ctx.io, s);
+  else ctx.io.stdout.write(formatStatus(s));
+  return statusExitCode(s);
+}
+
+const PROBE_USAGE = 'oslc-admin probe <cluster> --node ID --key K [--secret-stdin] [--json]';
+
+function formatProbe(r: ProbeResult): string {
+  const lines = [`${r.key} on ${r.node}: ${r.state}${r.problem ? ` (${r.problem})` : ''}`];
+  if (r.latencyMs !== null) lines.push(`  latency ${r.latencyMs} ms${r.clockSkewSeconds !== null ? `, node clock ${r.clockSkewSeconds >= 0 ? '+' : ''}${r.clockSkewSeconds} s` : ''}`);
+  if (r.error) lines.push(`  ${r.error.code}: ${r.error.message}`);
+  if (r.evidence?.response) lines.push(`  ${r.evidence.request.method} ${r.evidence.request.url} → ${r.evidence.response.status}${r.evidence.answeredBy ? ` (answered by ${r.evidence.answeredBy})` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export async function probeCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const p = parse(argv, { ...HOME_OPTION, node: { type: 'string' }, key: { type: 'string' }, 'secret-stdin': { type: 'boolean' }, json: { type: 'boolean' } }, PROBE_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const node = str(p, 'node');
+  const key = str(p, 'key');
+  if (node === undefined) throw new UsageError(`--node is required\nusage: ${PROBE_USAGE}`);
+  if (key === undefined) throw new UsageError(`--key is required\nusage: ${PROBE_USAGE}`);
+  const cluster = p.positionals[0]!;
+  await ctx.engine.getCluster({ cluster });
+  const secret = flag(p, 'secret-stdin') ? await readSecretFromStdin(ctx.io, '--secret-stdin') : undefined;
+  const r = await ctx.engine.probeNode({ cluster, node, key, ...(secret !== undefined ? { secret } : {}) });
+  if (flag(p, 'json')) writeJson(ctx.io, r);
+  else ctx.io.stdout.write(formatProbe(r));
+  return r.state === 'approved' ? EXIT.OK : EXIT.PROBLEM;
+}

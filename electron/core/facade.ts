@@ -1,0 +1,208 @@
+/**
+ * The engine's one facade: it implements the contract of shared/contract.ts for every front door
+ * (Electron IPC, browser mode, CLI). It owns the config store, the secret store and one HTTP client
+ * per cluster; secrets go in and never come out.
+ */
+import { AppError, ErrorCode, badInput, isAppError } from '../../shared/errors.ts';
+import type { Api, ArgOf, CallOptions, ResultOf } from '../../shared/contract.ts';
+import type { ClusterDefinition, ClusterSummary } from '../../shared/model.ts';
+import { clusterFromInput, consumerKeySchema, nodeIdSchema, parseOrThrow } from '../../shared/schema.ts';
+import { z } from 'zod';
+import { ConfigStore } from './config/store.ts';
+import { HttpClient } from './http/client.ts';
+import { accounts } from './keychain.ts';
+import type { SecretStore } from './keychain.ts';
+import { probeNode } from './probe.ts';
+import type { ProbeConsumer } from './probe.ts';
+import { adapterFor } from './providers/index.ts';
+import type { AdminCredentials } from './providers/types.ts';
+import { clusterStatus } from './status.ts';
+
+export interface EngineOptions {
+  /** The config directory (already resolved). */
+  home: string;
+  /** The OS keychain in production; a layered or memory store for one-shot secrets and tests. */
+  secrets: SecretStore;
+}
+
+const clusterArg = z.object({ cluster: z.string() });
+const userSchema = z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
+const secretSchema = z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters');
+
+export class Engine implements Api {
+  readonly store: ConfigStore;
+  private readonly secrets: SecretStore;
+  private readonly clients = new Map<string, { signature: string; client: HttpClient }>();
+
+  constructor(opts: EngineOptions) {
+    this.store = new ConfigStore(opts.home);
+    this.secrets = opts.secrets;
+  }
+
+  /** One HTTP client (one undici Agent) per cluster, rebuilt when its TLS or limits change. */
+  httpFor(cluster: ClusterDefinition): HttpClient {
+    const signature = JSON.stringify([cluster.caPem, cluster.pinnedFingerprints, cluster.timeouts, cluster.maxResponseBytes]);
+    const cached = this.clients.get(cluster.name);
+    if (cached?.signature === signature) return cached.client;
+    if (cached) void cached.client.close();
+    const client = new HttpClient({
+      caPem: cluster.caPem,
+      pinnedFingerprints: cluster.pinnedFingerprints,
+      connectTimeoutMs: cluster.timeouts.connectMs,
+      totalTimeoutMs: cluster.timeouts.totalMs,
+      maxResponseBytes: cluster.maxResponseBytes,
+    });
+    this.clients.set(cluster.name, { signature, client });
+    return client;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(all.map((c) => c.client.close()));
+  }
+
+  private async cluster(name: unknown): Promise<ClusterDefinition> {
+    const { cluster } = parseOrThrow(clusterArg, { cluster: name }, 'cluster name');
+    return this.store.get(cluster);
+  }
+
+  /** The admin login, or null when none is stored (or the keychain cannot be read: then `notice`). */
+  async adminCredentials(cluster: ClusterDefinition): Promise<AdminCredentials | null> {
+    if (!cluster.adminUser) return null;
+    const password = await this.secrets.get(accounts.admin(cluster.name));
+    return password === null ? null : { user: cluster.adminUser, password };
+  }
+
+  async consumerSecret(cluster: ClusterDefinition, key: string): Promise<string | null> {
+    return this.secrets.get(accounts.consumer(cluster.name, key));
+  }
+
+  async listClusters(): Promise<ResultOf<'listClusters'>> {
+    const { clusters, notices } = await this.store.load();
+    const summaries: ClusterSummary[] = clusters.map((c) => ({
+      name: c.name,
+      kind: c.kind,
+      balancerUrl: c.balancerUrl,
+      nodeCount: c.nodes.length,
+      consumerCount: c.consumers.length,
+    }));
+    return { clusters: summaries, notices: notices.map((n) => n.message) };
+  }
+
+  async getCluster(arg: ArgOf<'getCluster'>): Promise<ClusterDefinition> {
+    return this.cluster(arg?.cluster);
+  }
+
+  async addCluster(arg: ArgOf<'addCluster'>): Promise<ClusterDefinition> {
+    const def = clusterFromInput(arg);
+    await this.store.add(def);
+    return def;
+  }
+
+  async removeCluster(arg: ArgOf<'removeCluster'>): Promise<ResultOf<'removeCluster'>> {
+    const def = await this.cluster(arg?.cluster);
+    // Forget secrets first: if the keychain fails, the definition is still there to retry with.
+    let forgotten = 0;
+    if (def.adminUser && (await this.secrets.delete(accounts.admin(def.name)))) forgotten++;
+    for (const c of def.consumers) {
+      if (c.hasSecret && (await this.secrets.delete(accounts.consumer(def.name, c.key)))) forgotten++;
+    }
+    await this.store.remove(def.name);
+    void this.clients.get(def.name)?.client.close();
+    this.clients.delete(def.name);
+    return { removed: def.name, secretsForgotten: forgotten };
+  }
+
+  async exportCluster(arg: ArgOf<'exportCluster'>): Promise<ResultOf<'exportCluster'>> {
+    const def = await this.cluster(arg?.cluster);
+    return { json: await this.store.exportCluster(def.name) };
+  }
+
+  async importCluster(arg: ArgOf<'importCluster'>): Promise<ClusterDefinition> {
+    if (typeof arg?.json !== 'string') throw badInput('json', 'must be the text of an exported cluster');
+    return this.store.importCluster(arg.json, arg.rename !== undefined ? { rename: arg.rename } : {});
+  }
+
+  async storeCredentials(arg: ArgOf<'storeCredentials'>): Promise<ResultOf<'storeCredentials'>> {
+    const def = await this.cluster(arg?.cluster);
+    const user = parseOrThrow(userSchema, arg.user, 'user');
+    const password = parseOrThrow(secretSchema, arg.password, 'password');
+    await this.secrets.set(accounts.admin(def.name), password);
+    await this.store.update(def.name, (c) => ({ ...c, adminUser: user }));
+    return { cluster: def.name, user };
+  }
+
+  async forgetCredentials(arg: ArgOf<'forgetCredentials'>): Promise<ResultOf<'forgetCredentials'>> {
+    const def = await this.cluster(arg?.cluster);
+    const forgotten = await this.secrets.delete(accounts.admin(def.name));
+    await this.store.update(def.name, (c) => ({ ...c, adminUser: null }));
+    return { forgotten };
+  }
+
+  async trackConsumer(arg: ArgOf<'trackConsumer'>): Promise<ClusterDefinition> {
+    const def = await this.cluster(arg?.cluster);
+    const key = parseOrThrow(consumerKeySchema, arg.key, 'key');
+    const name = arg.name === undefined ? key : parseOrThrow(userSchema, arg.name, 'name');
+    const secret = arg.secret === undefined ? undefined : parseOrThrow(secretSchema, arg.secret, 'secret');
+    if (secret !== undefined) await this.secrets.set(accounts.consumer(def.name, key), secret);
+    return this.store.update(def.name, (c) => {
+      const existing = c.consumers.find((x) => x.key === key);
+      const entry = { key, name, hasSecret: secret !== undefined || (existing?.hasSecret ?? false) };
+      return { ...c, consumers: existing ? c.consumers.map((x) => (x.key === key ? entry : x)) : [...c.consumers, entry] };
+    });
+  }
+
+  async untrackConsumer(arg: ArgOf<'untrackConsumer'>): Promise<ClusterDefinition> {
+    const def = await this.cluster(arg?.cluster);
+    const key = parseOrThrow(consumerKeySchema, arg.key, 'key');
+    const entry = def.consumers.find((c) => c.key === key);
+    if (!entry) throw new AppError(ErrorCode.CONSUMER_NOT_TRACKED, `Consumer key "${key}" is not tracked in cluster ${def.name}`, { details: { field: 'key' } });
+    if (entry.hasSecret) await this.secrets.delete(accounts.consumer(def.name, key));
+    return this.store.update(def.name, (c) => ({ ...c, consumers: c.consumers.filter((x) => x.key !== key) }));
+  }
+
+  /** Tracked consumers with their secrets from the keychain (null where none is stored). */
+  private async probeConsumers(def: ClusterDefinition): Promise<ProbeConsumer[]> {
+    return Promise.all(def.consumers.map(async (c) => ({ key: c.key, secret: c.hasSecret ? await this.consumerSecret(def, c.key) : null })));
+  }
+
+  async probeNode(arg: ArgOf<'probeNode'>): Promise<ResultOf<'probeNode'>> {
+    const def = await this.cluster(arg?.cluster);
+    const nodeId = parseOrThrow(nodeIdSchema, arg.node, 'node');
+    const key = parseOrThrow(consumerKeySchema, arg.key, 'key');
+    const node = def.nodes.find((n) => n.id === nodeId);
+    if (!node) throw new AppError(ErrorCode.NODE_NOT_FOUND, `Cluster ${def.name} has no node "${nodeId}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`, { details: { field: 'node' } });
+    const secret = arg.secret !== undefined ? parseOrThrow(secretSchema, arg.secret, 'secret') : await this.consumerSecret(def, key);
+    const ctx = { cluster: def, node, http: this.httpFor(def) };
+    const discovery = await adapterFor(def.kind).discover(ctx);
+    return probeNode(ctx, discovery.endpoints, { key, secret });
+  }
+
+  async status(arg: ArgOf<'status'>, opts: CallOptions<'status'> = {}): Promise<ResultOf<'status'>> {
+    const def = await this.cluster(arg?.cluster);
+    const extra: string[] = [];
+    const keychain = async <T>(what: string, f: () => Promise<T>, fallback: T): Promise<T> => {
+      try {
+        return await f();
+      } catch (e) {
+        if (isAppError(e) && e.code === ErrorCode.KEYCHAIN_UNAVAILABLE) {
+          extra.push(`The keychain could not be read for ${what}: ${e.message}`);
+          return fallback;
+        }
+        throw e;
+      }
+    };
+    const admin = await keychain('the admin login', () => this.adminCredentials(def), null);
+    const consumers = await keychain('consumer secrets', () => this.probeConsumers(def), def.consumers.map((c) => ({ key: c.key, secret: null })));
+    const result = await clusterStatus({
+      cluster: def,
+      http: this.httpFor(def),
+      consumers,
+      admin,
+      onNode: (node) => opts.onProgress?.({ type: 'node', node }),
+    });
+    result.notices.unshift(...extra);
+    return result;
+  }
+}

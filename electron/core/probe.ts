@@ -1,0 +1,102 @@
+/**
+ * Probing: a signed request-token call with a consumer's key and secret, straight to one node. The
+ * answer tells the key's state *on that node* (../shared/DESIGN.md, "Probing").
+ */
+import { toErrorInfo, isAppError, ErrorCode } from '../../shared/errors.ts';
+import type { ConsumerState, Exchange, ProbeResult } from '../../shared/model.ts';
+import type { HttpResponse } from './http/client.ts';
+import { readProblem, stateFromAnswer } from './oauth/problem.ts';
+import { signRequest } from './oauth/rfc5849.ts';
+import type { NodeContext, OAuthEndpoints } from './providers/types.ts';
+import { cloneIdFromCookies, redactExchange } from './redact.ts';
+
+export interface ProbeConsumer {
+  key: string;
+  /** Null when no secret is known: the probe then tells only whether the key is loaded. */
+  secret: string | null;
+}
+
+/** Node clock minus ours in whole seconds, from the `Date` header, judged at the request's midpoint. */
+export function clockSkewSeconds(res: HttpResponse | null, sentAtMs: number): number | null {
+  const date = res?.headers.date;
+  if (!res || !date) return null;
+  const nodeMs = Date.parse(date);
+  if (Number.isNaN(nodeMs)) return null;
+  return Math.round((nodeMs - (sentAtMs + res.latencyMs / 2)) / 1000);
+}
+
+export function exchangeOf(method: string, url: string, headers: Record<string, string>, res: HttpResponse | null, latencyMs: number, secrets: string[], body?: string): Exchange {
+  return redactExchange(
+    {
+      request: { method, url, headers, ...(body !== undefined ? { body } : {}) },
+      response: res && { status: res.status, headers: res.headers, body: res.body },
+      latencyMs,
+      answeredBy: res ? cloneIdFromCookies(res.setCookies) : null,
+    },
+    secrets,
+  );
+}
+
+/** The consumer state that a network failure means. */
+export function stateFromError(e: unknown): ConsumerState {
+  if (isAppError(e)) {
+    if (e.code === ErrorCode.TLS_UNTRUSTED || e.code === ErrorCode.TLS_PIN_MISMATCH) return 'tls-untrusted';
+    if (e.code === ErrorCode.NODE_UNREACHABLE || e.code === ErrorCode.NODE_TIMEOUT) return 'down';
+  }
+  return 'error';
+}
+
+/**
+ * Probes one consumer on one node. Without a secret a dummy one is used: `signature_invalid` then
+ * means the key *is* loaded on the node (reported `approved`, problem says the secret was not checked).
+ * @see RFC 5849 §2.1 (temporary credentials)
+ */
+export async function probeNode(ctx: NodeContext, endpoints: OAuthEndpoints, consumer: ProbeConsumer): Promise<ProbeResult> {
+  const node = ctx.node.id;
+  const secret = consumer.secret ?? '';
+  const signed = signRequest({
+    method: 'POST',
+    url: endpoints.requestToken,
+    consumerKey: consumer.key,
+    consumerSecret: secret,
+    extraOAuth: { oauth_callback: 'oob' },
+    // PLAINTEXT would send the secret itself; HMAC-SHA1 is required by every provider we support.
+    signatureMethod: 'HMAC-SHA1',
+  });
+  const headers = { authorization: signed.authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/x-www-form-urlencoded, */*' };
+  const secrets = consumer.secret ? [consumer.secret] : [];
+  const sentAt = Date.now();
+  try {
+    const res = await ctx.http.request({ node, method: 'POST', url: endpoints.requestToken, headers, body: '' });
+    const report = readProblem(res);
+    let state = stateFromAnswer(res.status, report, res.body);
+    let problem = report.problem ?? report.productText ?? (state === 'approved' ? null : `HTTP ${res.status}`);
+    if (consumer.secret === null) {
+      if (state === 'bad-secret') {
+        state = 'approved';
+        problem = 'no secret stored: the key is loaded on this node; the secret was not checked';
+      } else if (state === 'error') state = 'no-secret';
+    }
+    return {
+      node,
+      key: consumer.key,
+      state,
+      problem: report.productText && report.problem ? `${report.problem} (${report.productText})` : problem,
+      latencyMs: res.latencyMs,
+      clockSkewSeconds: clockSkewSeconds(res, sentAt),
+      evidence: exchangeOf('POST', endpoints.requestToken, headers, res, res.latencyMs, secrets),
+      error: null,
+    };
+  } catch (e) {
+    return {
+      node,
+      key: consumer.key,
+      state: stateFromError(e),
+      problem: null,
+      latencyMs: null,
+      clockSkewSeconds: null,
+      evidence: exchangeOf('POST', endpoints.requestToken, headers, null, Date.now() - sentAt, secrets),
+      error: toErrorInfo(e),
+    };
+  }
+}

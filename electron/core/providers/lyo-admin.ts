@@ -1,0 +1,110 @@
+/**
+ * The Eclipse Lyo OAuth admin API (also served by the sandbox): an admin session with a CSRF value,
+ * then the consumer list and approval calls. [D] Lyo `oauth-webapp` ConsumersService / LoginService.
+ */
+import { AppError, ErrorCode } from '../../../shared/errors.ts';
+import type { HttpClient, HttpResponse } from '../http/client.ts';
+import { expectData } from '../http/client.ts';
+import { formEncode } from '../oauth/rfc5849.ts';
+import { joinUrl } from './discovery.ts';
+import type { AdminCredentials, ListedConsumer } from './types.ts';
+
+/** Keeps the cookies one admin session sets on one node. */
+class CookieJar {
+  private readonly cookies = new Map<string, string>();
+  take(res: HttpResponse): void {
+    for (const c of res.setCookies) {
+      const m = /^\s*([^=;\s]+)=([^;]*)/.exec(c);
+      if (m) this.cookies.set(m[1]!, m[2]!);
+    }
+  }
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+}
+
+export class LyoAdminSession {
+  private constructor(
+    private readonly http: HttpClient,
+    private readonly node: string,
+    private readonly base: string,
+    private readonly jar: CookieJar,
+    private readonly csrf: string,
+  ) {}
+
+  /** GET the admin page for a session and its CSRF value, then log in with `id`/`password`. */
+  static async open(http: HttpClient, node: string, base: string, admin: AdminCredentials): Promise<LyoAdminSession> {
+    const jar = new CookieJar();
+    const page = await http.request({ node, method: 'GET', url: joinUrl(base, 'oauth/admin') });
+    jar.take(page);
+    expectData(page, node, 'text');
+    const csrf = /csrfPrevent\s*[:=]\s*["']([^"']+)["']/.exec(page.body)?.[1];
+    if (!csrf) {
+      throw new AppError(ErrorCode.UNEXPECTED_RESPONSE, `${node}: the OAuth admin page does not carry a CSRF value (lyoOAuthConfig.csrfPrevent)`, { node });
+    }
+    const login = await http.request({
+      node,
+      method: 'POST',
+      url: joinUrl(base, 'oauth/adminLogin'),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(), 'x-csrf-prevent': csrf },
+      body: formEncode([['id', admin.user], ['password', admin.password]]),
+    });
+    jar.take(login);
+    if (login.status === 401 || login.status === 409 || login.status === 403) {
+      const why = login.status === 409 ? 'is not an administrator' : 'was refused (wrong user or password)';
+      throw new AppError(ErrorCode.AUTH_FAILED, `${node}: admin login as "${admin.user}" ${why}`, { node, details: { status: login.status } });
+    }
+    expectData(login, node, 'text', [200, 204]);
+    return new LyoAdminSession(http, node, base, jar, csrf);
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { cookie: this.jar.header(), 'x-csrf-prevent': this.csrf, ...extra };
+  }
+
+  /** `GET /oauth/consumers` — this node's provisional and approved consumers, never their secrets. */
+  async listConsumers(): Promise<ListedConsumer[]> {
+    const res = await this.http.request({
+      node: this.node,
+      method: 'GET',
+      url: joinUrl(this.base, 'oauth/consumers'),
+      headers: this.headers({ accept: 'application/json' }),
+    });
+    expectData(res, this.node, 'json');
+    let doc: unknown;
+    try {
+      doc = JSON.parse(res.body);
+    } catch {
+      throw new AppError(ErrorCode.UNEXPECTED_RESPONSE, `${this.node}: the consumer list is not JSON`, { node: this.node });
+    }
+    const pick = (list: unknown, provisional: boolean): ListedConsumer[] =>
+      Array.isArray(list)
+        ? list
+            .filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null && typeof (c as { key?: unknown }).key === 'string')
+            .map((c) => ({ key: String(c.key), name: String(c.name ?? ''), provisional, trusted: c.trusted === true || c.trusted === 'true' }))
+        : [];
+    const d = doc as { provisional?: unknown; approved?: unknown };
+    return [...pick(d.provisional, true), ...pick(d.approved, false)];
+  }
+
+  /** `POST /oauth/consumers/{key}` with `provisional=false`. Returns the HTTP status (204, 404 …). */
+  async approve(key: string): Promise<HttpResponse> {
+    return this.http.request({
+      node: this.node,
+      method: 'POST',
+      url: joinUrl(this.base, `oauth/consumers/${encodeURIComponent(key)}`),
+      headers: this.headers({ 'content-type': 'application/x-www-form-urlencoded' }),
+      body: formEncode([['provisional', 'false']]),
+    });
+  }
+
+  /** `DELETE /oauth/consumers/{key}`. */
+  async remove(key: string): Promise<HttpResponse> {
+    return this.http.request({
+      node: this.node,
+      method: 'DELETE',
+      url: joinUrl(this.base, `oauth/consumers/${encodeURIComponent(key)}`),
+      headers: this.headers(),
+    });
+  }
+}

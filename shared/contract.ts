@@ -1,0 +1,75 @@
+/**
+ * The one API contract. Every operation any front door (Electron IPC, browser mode, CLI) can ask of
+ * the engine is declared here once: its argument, its result and its progress events. The facade in
+ * electron/core implements {@link Api}; IPC channels, the preload bridge and the browser-mode client
+ * are derived from {@link OPERATIONS}, so no channel name is typed twice.
+ */
+import type { ClusterInput } from './schema.ts';
+import type {
+  ClusterDefinition,
+  ClusterStatus,
+  ClusterSummary,
+  NodeStatus,
+  ProbeResult,
+} from './model.ts';
+
+export interface ApiContract {
+  /** All clusters, without secrets. Notices report a config file that was moved aside. */
+  listClusters: { arg: Record<string, never>; result: { clusters: ClusterSummary[]; notices: string[] }; progress: never };
+  /** One cluster's definition. */
+  getCluster: { arg: { cluster: string }; result: ClusterDefinition; progress: never };
+  /** Adds a cluster (validated; name must be new). */
+  addCluster: { arg: ClusterInput; result: ClusterDefinition; progress: never };
+  /** Removes a cluster and forgets its keychain entries. */
+  removeCluster: { arg: { cluster: string }; result: { removed: string; secretsForgotten: number }; progress: never };
+  /** The definition as a portable JSON document, never with a secret. */
+  exportCluster: { arg: { cluster: string }; result: { json: string }; progress: never };
+  /** Adds a cluster from an exported document. */
+  importCluster: { arg: { json: string; rename?: string }; result: ClusterDefinition; progress: never };
+  /** Stores the admin user and password; the password goes to the OS keychain only. */
+  storeCredentials: { arg: { cluster: string; user: string; password: string }; result: { cluster: string; user: string }; progress: never };
+  /** Removes the stored admin password. */
+  forgetCredentials: { arg: { cluster: string }; result: { forgotten: boolean }; progress: never };
+  /** Starts tracking a consumer key; its secret, when given, goes to the OS keychain only. */
+  trackConsumer: { arg: { cluster: string; key: string; name?: string; secret?: string }; result: ClusterDefinition; progress: never };
+  /** Stops tracking a consumer key and forgets its secret. */
+  untrackConsumer: { arg: { cluster: string; key: string }; result: ClusterDefinition; progress: never };
+  /** Probes one consumer on one node, straight to the node. */
+  probeNode: { arg: { cluster: string; node: string; key: string; secret?: string }; result: ProbeResult; progress: never };
+  /** Every node in parallel: reachability, TLS, clock, consumer states, list-API keys, and the drift. */
+  status: { arg: { cluster: string }; result: ClusterStatus; progress: { type: 'node'; node: NodeStatus } };
+}
+
+export type OperationName = keyof ApiContract;
+export type ArgOf<K extends OperationName> = ApiContract[K]['arg'];
+export type ResultOf<K extends OperationName> = ApiContract[K]['result'];
+export type ProgressOf<K extends OperationName> = ApiContract[K]['progress'];
+
+/** Options every call may take: a progress listener and a cancellation signal. */
+export interface CallOptions<K extends OperationName> {
+  onProgress?: (event: ProgressOf<K>) => void;
+  signal?: AbortSignal;
+}
+
+/** What the facade implements and what the renderer's client exposes. */
+export type Api = { [K in OperationName]: (arg: ArgOf<K>, opts?: CallOptions<K>) => Promise<ResultOf<K>> };
+
+/** The operation names, as values, for deriving channels and routes. Checked complete by the type below. */
+export const OPERATIONS = [
+  'listClusters',
+  'getCluster',
+  'addCluster',
+  'removeCluster',
+  'exportCluster',
+  'importCluster',
+  'storeCredentials',
+  'forgetCredentials',
+  'trackConsumer',
+  'untrackConsumer',
+  'probeNode',
+  'status',
+] as const satisfies readonly OperationName[];
+
+type Missing = Exclude<OperationName, (typeof OPERATIONS)[number]>;
+/** Compile-time check: fails to typecheck when an operation is missing from OPERATIONS. */
+export const operationsComplete: [Missing] extends [never] ? true : Missing = true;
