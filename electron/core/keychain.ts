@@ -1,0 +1,246 @@
+/**
+ * Secrets (admin passwords, consumer secrets) live in the OS keychain only: macOS Keychain, Windows
+ * Credential Manager, the Secret Service (gnome-keyring, KWallet) on Linux. When the keychain does
+ * not work the caller gets KEYCHAIN_UNAVAILABLE with the fix; there is no plaintext fallback, ever.
+ *
+ * Backed by `@napi-rs/keyring` (prebuilt binaries inside npm packages, so offline installs work;
+ * keytar is archived and builds or downloads at install time). Its keytar-compatible functions
+ * (`@napi-rs/keyring/keytar`) are a thin wrapper over `AsyncEntry` that cannot pass entry options,
+ * and on Linux the default store silently falls back to the kernel keyring (keyutils) when no
+ * Secret Service answers: secrets would vanish at logout and a missing Secret Service would go
+ * unnoticed. So entries are created here with `AsyncEntry` directly, pinned to the Secret Service.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AsyncEntry as NativeAsyncEntry, EntryOptions } from '@napi-rs/keyring';
+import { AppError, ErrorCode, badInput } from '../../shared/errors.ts';
+
+/** Where secrets are kept. Implementations never put a secret in an error message. */
+export interface SecretStore {
+  /** The secret, or null when none is stored for `account`. */
+  get(account: string): Promise<string | null>;
+  set(account: string, secret: string): Promise<void>;
+  /** True when an entry was deleted, false when there was none. */
+  delete(account: string): Promise<boolean>;
+}
+
+export const KEYCHAIN_SERVICE = 'oslc-cluster-admin';
+
+/** Account names inside the service. Cluster names cannot contain `/`, so these never collide. */
+export const accounts = {
+  admin: (cluster: string) => `cluster/${cluster}/admin`,
+  consumer: (cluster: string, key: string) => `cluster/${cluster}/consumer/${key}`,
+};
+
+type Operation = 'read' | 'store' | 'delete';
+
+export interface OsKeychainOptions {
+  /** Only for tests of the error messages; defaults to the running platform. */
+  platform?: NodeJS.Platform;
+  /**
+   * How long one keychain call may take. A locked keychain may show an unlock prompt, so this is
+   * generous; a keychain that never answers must not hang the CLI for ever.
+   */
+  timeoutMs?: number;
+}
+
+type AsyncEntryClass = new (service: string, account: string, options?: EntryOptions | null) => NativeAsyncEntry;
+
+/** The OS keychain, through `@napi-rs/keyring`. */
+export class OsKeychain implements SecretStore {
+  readonly service: string;
+  readonly #platform: NodeJS.Platform;
+  readonly #timeoutMs: number;
+  #entryClass: Promise<AsyncEntryClass> | undefined;
+
+  /** `service` is overridable so tests use their own entries and never touch the user's. */
+  constructor(service: string = KEYCHAIN_SERVICE, opts: OsKeychainOptions = {}) {
+    if (typeof service !== 'string' || service.trim() === '') throw badInput('service', 'must not be empty');
+    this.service = service;
+    this.#platform = opts.platform ?? process.platform;
+    this.#timeoutMs = opts.timeoutMs ?? 60_000;
+  }
+
+  async get(account: string): Promise<string | null> {
+    assertAccount(account);
+    return this.#call('read', account, (entry, signal) => entry.getPassword(signal));
+  }
+
+  async set(account: string, secret: string): Promise<void> {
+    assertAccount(account);
+    assertSecret(secret);
+    await this.#call('store', account, (entry, signal) => entry.setPassword(secret, signal), secret);
+  }
+
+  async delete(account: string): Promise<boolean> {
+    assertAccount(account);
+    return this.#call('delete', account, (entry, signal) => entry.deleteCredential(signal));
+  }
+
+  /** Runs one native call with a time limit, turning every failure into KEYCHAIN_UNAVAILABLE. */
+  async #call<T>(op: Operation, account: string, run: (entry: NativeAsyncEntry, signal: AbortSignal) => Promise<T>, secret?: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const Entry = await this.#loadEntryClass();
+      const entry = new Entry(this.service, account, this.#entryOptions());
+      const controller = new AbortController();
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          controller.abort();
+          reject(new KeychainTimeout());
+        }, this.#timeoutMs);
+      });
+      return await Promise.race([run(entry, controller.signal), timeout]);
+    } catch (e) {
+      throw this.#unavailable(op, account, e, secret);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #entryOptions(): EntryOptions | null {
+    return this.#platform === 'linux' ? { linux: { store: 'secret-service' } } : null;
+  }
+
+  #loadEntryClass(): Promise<AsyncEntryClass> {
+    // Loaded on first use: a missing or broken native binary must become a coded error, not a crash at start-up.
+    this.#entryClass ??= import('@napi-rs/keyring').then((mod) => {
+      const m = mod as unknown as { AsyncEntry?: AsyncEntryClass; default?: { AsyncEntry?: AsyncEntryClass } };
+      const Entry = m.AsyncEntry ?? m.default?.AsyncEntry;
+      if (!Entry) throw new Error('the @napi-rs/keyring module has no AsyncEntry');
+      return Entry;
+    });
+    this.#entryClass.catch(() => (this.#entryClass = undefined));
+    return this.#entryClass;
+  }
+
+  #unavailable(op: Operation, account: string, e: unknown, secret: string | undefined): AppError {
+    if (e instanceof AppError) return e;
+    const what = { read: 'read the secret of', store: 'store the secret of', delete: 'delete the secret of' }[op];
+    const cause = e instanceof KeychainTimeout ? `no answer within ${Math.round(this.#timeoutMs / 1000)} s (a locked keychain waiting for an unlock prompt?)` : nativeMessage(e, secret);
+    return new AppError(
+      ErrorCode.KEYCHAIN_UNAVAILABLE,
+      `The OS keychain is not available: could not ${what} "${account}" in ${storeName(this.#platform)} (${cause}). Fix: ${fixFor(this.#platform)}`,
+      // The native error is not kept as `cause`: its text was already scrubbed of the secret here.
+      { details: { account, operation: op, platform: this.#platform } },
+    );
+  }
+}
+
+class KeychainTimeout extends Error {}
+
+/** The native error's text, with the secret removed should a platform ever echo it. */
+function nativeMessage(e: unknown, secret: string | undefined): string {
+  let text = e instanceof Error ? e.message : String(e);
+  if (secret) text = text.split(secret).join('[secret]');
+  text = text.replace(/\s+/g, ' ').trim();
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text || 'unknown error';
+}
+
+function storeName(platform: NodeJS.Platform): string {
+  switch (platform) {
+    case 'darwin':
+      return 'the macOS Keychain';
+    case 'win32':
+      return 'the Windows Credential Manager';
+    default:
+      return 'the Secret Service';
+  }
+}
+
+/** What the user can do about it, per platform; always mentions the one-call stdin options. */
+export function fixFor(platform: NodeJS.Platform): string {
+  const oneCall = 'or use --password-stdin / --secret-stdin for one call (nothing is stored then)';
+  switch (platform) {
+    case 'darwin':
+      return `unlock your login keychain (Keychain Access, or \`security unlock-keychain\`) and allow OSLC Cluster Admin to use it when asked, ${oneCall}.`;
+    case 'win32':
+      return `make sure the Windows Credential Manager service is running and your user profile is loaded (it is not in some service or remote sessions), ${oneCall}.`;
+    default:
+      return `start a Secret Service such as gnome-keyring-daemon and unlock it (DBUS_SESSION_BUS_ADDRESS must point at its session bus), ${oneCall}.`;
+  }
+}
+
+/** Secrets for one process only (`--secret-stdin`), and for tests of other modules; never persisted. */
+export class MemorySecretStore implements SecretStore {
+  readonly #entries = new Map<string, string>();
+
+  constructor(initial: Iterable<readonly [account: string, secret: string]> = []) {
+    for (const [account, secret] of initial) {
+      assertAccount(account);
+      assertSecret(secret);
+      this.#entries.set(account, secret);
+    }
+  }
+
+  async get(account: string): Promise<string | null> {
+    assertAccount(account);
+    return this.#entries.get(account) ?? null;
+  }
+
+  async set(account: string, secret: string): Promise<void> {
+    assertAccount(account);
+    assertSecret(secret);
+    this.#entries.set(account, secret);
+  }
+
+  async delete(account: string): Promise<boolean> {
+    assertAccount(account);
+    return this.#entries.delete(account);
+  }
+
+  /** The accounts held (never the secrets), e.g. for a test's assertions. */
+  accounts(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  // A secret store must not leak through console.log / util.inspect / JSON of the object holding it.
+  toJSON(): Record<string, never> {
+    return {};
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `MemorySecretStore { ${this.#entries.size} entries }`;
+  }
+}
+
+/**
+ * Checks that `store` can really keep a secret: stores, reads back and deletes a random probe
+ * entry. Throws KEYCHAIN_UNAVAILABLE (with the fix) when any step fails.
+ */
+export async function checkKeychain(store: SecretStore): Promise<void> {
+  const account = `probe/${randomUUID()}`;
+  const value = `probe-${randomUUID()}`;
+  try {
+    await store.set(account, value);
+    let failure: unknown;
+    try {
+      const back = await store.get(account);
+      if (back !== value) {
+        failure = new AppError(
+          ErrorCode.KEYCHAIN_UNAVAILABLE,
+          `The OS keychain is not usable: a probe entry was stored but ${back === null ? 'could not be found again' : 'read back different'}. Fix: ${fixFor(process.platform)}`,
+        );
+      }
+    } catch (e) {
+      failure = e;
+    }
+    try {
+      await store.delete(account);
+    } catch (e) {
+      failure ??= e;
+    }
+    if (failure !== undefined) throw failure;
+  } catch (e) {
+    if (e instanceof AppError && e.code === ErrorCode.KEYCHAIN_UNAVAILABLE) throw e;
+    throw new AppError(ErrorCode.KEYCHAIN_UNAVAILABLE, `The OS keychain check failed (${e instanceof Error ? e.message : String(e)}). Fix: ${fixFor(process.platform)}`);
+  }
+}
+
+function assertAccount(account: unknown): asserts account is string {
+  if (typeof account !== 'string' || account === '') throw badInput('account', 'must be a non-empty string');
+}
+
+function assertSecret(secret: unknown): asserts secret is string {
+  // The message names the problem, never the value.
+  if (typeof secret !== 'string' || secret === '') throw badInput('secret', 'must be a non-empty string');
+}
