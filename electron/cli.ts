@@ -7,6 +7,7 @@ import { clusterCommand, consumerCommand, loginCommand, logoutCommand } from './
 import { CommandContext } from './cli/context.ts';
 import { EXIT, UsageError } from './cli/io.ts';
 import type { CliIo } from './cli/io.ts';
+import { approveCommand, auditCommand, deleteConsumerCommand, registerCommand, syncCommand, trustCommand } from './cli/repair.ts';
 import { sandboxCommand } from './cli/sandbox.ts';
 import { probeCommand, statusCommand } from './cli/status.ts';
 
@@ -27,10 +28,18 @@ Clusters
 Consumers
   consumer track <cluster> --key K [--name N] [--secret-stdin]
   consumer untrack <cluster> --key K
+  consumer delete <cluster> --key K [--node ID]   remove from the repository (Lyo API kinds)
 
 Checking
   status <cluster> [--json] [--password-stdin]    every node: reachable, TLS, clock, each key's state, drift
   probe <cluster> --node ID --key K [--secret-stdin] [--json]
+
+Repairing
+  approve <cluster> --key K [--node ID] [--json]  approve a provisional key on the node that holds it
+  register <cluster> --name N --secret-stdin [--key K] [--trusted] [--node ID] [--json]
+  sync <cluster> [--json] [--password-stdin]      log in to every node (refresh each registry), then verify
+  trust <cluster> --fingerprint SHA256 [--node ID] trust a certificate by its fingerprint
+  audit <cluster> [--json]                        every change made with this tool
 
 Exit codes: 0 fine · 1 the command ran and found a problem · 2 bad input · 3 internal error
 Secrets are read from stdin or a terminal prompt, kept in the OS keychain, and never printed.
@@ -42,9 +51,14 @@ const COMMANDS: Record<string, Command> = {
   cluster: clusterCommand,
   login: loginCommand,
   logout: logoutCommand,
-  consumer: consumerCommand,
+  consumer: (ctx, argv) => (argv[0] === 'delete' ? deleteConsumerCommand(ctx, argv.slice(1)) : consumerCommand(ctx, argv)),
   status: statusCommand,
   probe: probeCommand,
+  approve: approveCommand,
+  register: registerCommand,
+  sync: syncCommand,
+  trust: trustCommand,
+  audit: auditCommand,
 };
 
 /** `--home DIR` may stand anywhere; it is read here so every command gets it the same way. */

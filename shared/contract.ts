@@ -13,7 +13,13 @@ import type {
   ProbeResult,
 } from './model.ts';
 
-export interface ApiContract {
+import type { RepairContract } from './contract-repair.ts';
+import { REPAIR_OPERATIONS } from './contract-repair.ts';
+import type { DiagnoseContract } from './contract-diagnose.ts';
+import { DIAGNOSE_OPERATIONS } from './contract-diagnose.ts';
+
+/** Clusters, credentials, consumers and status (issue "The engine"). */
+export interface CoreContract {
   /** All clusters, without secrets. Notices report a config file that was moved aside. */
   listClusters: { arg: Record<string, never>; result: { clusters: ClusterSummary[]; notices: string[] }; progress: never };
   /** One cluster's definition. */
@@ -40,6 +46,9 @@ export interface ApiContract {
   status: { arg: { cluster: string }; result: ClusterStatus; progress: { type: 'node'; node: NodeStatus } };
 }
 
+/** Every operation: core, repair (approve/register/sync/audit) and diagnosis (diagnose/flow/report). */
+export interface ApiContract extends CoreContract, RepairContract, DiagnoseContract {}
+
 export type OperationName = keyof ApiContract;
 export type ArgOf<K extends OperationName> = ApiContract[K]['arg'];
 export type ResultOf<K extends OperationName> = ApiContract[K]['result'];
@@ -56,6 +65,8 @@ export type Api = { [K in OperationName]: (arg: ArgOf<K>, opts?: CallOptions<K>)
 
 /** The operation names, as values, for deriving channels and routes. Checked complete by the type below. */
 export const OPERATIONS = [
+  ...REPAIR_OPERATIONS,
+  ...DIAGNOSE_OPERATIONS,
   'listClusters',
   'getCluster',
   'addCluster',

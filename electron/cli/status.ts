@@ -30,15 +30,18 @@ export function formatStatus(s: ClusterStatus): string {
     out.push('', table(['CONSUMER', ...s.nodes.map((n) => n.id)], keys.map((k) => [k, ...s.nodes.map((n) => n.consumers.find((c) => c.key === k)?.state ?? '-')])));
   }
   out.push('');
-  if (s.drift.length) out.push('Drift:', ...s.drift.map((d) => `  - ${d.message}`));
+  const provisional = s.nodes.flatMap((n) => [...new Set([...(n.provisional ?? []), ...n.consumers.filter((c) => c.state === 'provisional').map((c) => c.key)])].map((k) => ({ k, node: n.id })));
+  for (const { k, node } of provisional) out.push(`Provisional: ${k} lives only in ${node}'s memory; approve it there: oslc-admin approve ${s.cluster} --key ${k}`);
+  if (s.drift.length) out.push('Drift:', ...s.drift.map((d) => `  - ${d.message}`), `  Fix: oslc-admin sync ${s.cluster}`);
   else if (s.nodes.every((n) => n.up)) out.push('No drift: every reachable node holds the same approved keys.');
   if (s.notices.length) out.push('', 'Notes:', ...s.notices.map((n) => `  - ${n}`));
   return `${out.join('\n')}\n`;
 }
 
-/** Exit 1 when a node is down or failed, or a key is missing somewhere. */
+/** Exit 1 when a node is down or failed, a key is missing somewhere, or a tracked key is not approved everywhere. */
 export function statusExitCode(s: ClusterStatus): number {
-  return s.drift.length || s.nodes.some((n) => !n.up || n.error) ? EXIT.PROBLEM : EXIT.OK;
+  const problem = s.drift.length > 0 || s.nodes.some((n) => !n.up || n.error || n.consumers.some((c) => c.state !== 'approved'));
+  return problem ? EXIT.PROBLEM : EXIT.OK;
 }
 
 export async function statusCommand(ctx: CommandContext, argv: string[]): Promise<number> {

@@ -17,6 +17,12 @@ import type { ProbeConsumer } from './probe.ts';
 import { adapterFor } from './providers/index.ts';
 import type { AdminCredentials } from './providers/types.ts';
 import { clusterStatus } from './status.ts';
+import { AuditLog } from './audit.ts';
+import { approve } from './repair/approve.ts';
+import type { RepairDeps } from './repair/deps.ts';
+import { deleteConsumer, register } from './repair/register.ts';
+import { sync } from './repair/sync.ts';
+import { fingerprintSchema } from '../../shared/schema.ts';
 
 export interface EngineOptions {
   /** The config directory (already resolved). */
@@ -31,11 +37,13 @@ const secretSchema = z.string().min(1, 'must not be empty').max(4096, 'must be a
 
 export class Engine implements Api {
   readonly store: ConfigStore;
+  readonly auditLog: AuditLog;
   private readonly secrets: SecretStore;
   private readonly clients = new Map<string, { signature: string; client: HttpClient }>();
 
   constructor(opts: EngineOptions) {
     this.store = new ConfigStore(opts.home);
+    this.auditLog = new AuditLog(opts.home);
     this.secrets = opts.secrets;
   }
 
@@ -60,6 +68,11 @@ export class Engine implements Api {
     const all = [...this.clients.values()];
     this.clients.clear();
     await Promise.all(all.map((c) => c.client.close()));
+  }
+
+  /** The definition named `name`, validated; CLUSTER_NOT_FOUND otherwise. */
+  async getClusterDef(name: unknown): Promise<ClusterDefinition> {
+    return this.cluster(name);
   }
 
   private async cluster(name: unknown): Promise<ClusterDefinition> {
@@ -130,6 +143,7 @@ export class Engine implements Api {
     const password = parseOrThrow(secretSchema, arg.password, 'password');
     await this.secrets.set(accounts.admin(def.name), password);
     await this.store.update(def.name, (c) => ({ ...c, adminUser: user }));
+    await this.auditLog.append({ cluster: def.name, node: null, action: 'credentials-stored', key: null, outcome: 'ok', detail: `user ${user}` });
     return { cluster: def.name, user };
   }
 
@@ -137,6 +151,7 @@ export class Engine implements Api {
     const def = await this.cluster(arg?.cluster);
     const forgotten = await this.secrets.delete(accounts.admin(def.name));
     await this.store.update(def.name, (c) => ({ ...c, adminUser: null }));
+    await this.auditLog.append({ cluster: def.name, node: null, action: 'credentials-forgotten', key: null, outcome: forgotten ? 'ok' : 'failed', ...(forgotten ? {} : { detail: 'none stored' }) });
     return { forgotten };
   }
 
@@ -203,6 +218,51 @@ export class Engine implements Api {
       onNode: (node) => opts.onProgress?.({ type: 'node', node }),
     });
     result.notices.unshift(...extra);
+    return result;
+  }
+
+  /** The engine as the repair operations see it. */
+  private get repairDeps(): RepairDeps {
+    return {
+      getCluster: (name) => this.cluster(name),
+      httpFor: (c) => this.httpFor(c),
+      adminCredentials: (c) => this.adminCredentials(c),
+      consumerSecret: (c, k) => this.consumerSecret(c, k),
+      trackConsumer: (a) => this.trackConsumer(a),
+      status: (a, o) => this.status(a, o),
+      auditLog: this.auditLog,
+    };
+  }
+
+  async approve(arg: ArgOf<'approve'>): Promise<ResultOf<'approve'>> {
+    return approve(this.repairDeps, arg);
+  }
+
+  async register(arg: ArgOf<'register'>): Promise<ResultOf<'register'>> {
+    return register(this.repairDeps, arg);
+  }
+
+  async deleteConsumer(arg: ArgOf<'deleteConsumer'>): Promise<ResultOf<'deleteConsumer'>> {
+    return deleteConsumer(this.repairDeps, arg);
+  }
+
+  async sync(arg: ArgOf<'sync'>, opts: CallOptions<'sync'> = {}): Promise<ResultOf<'sync'>> {
+    return sync(this.repairDeps, arg, opts.onProgress);
+  }
+
+  async trustCertificate(arg: ArgOf<'trustCertificate'>): Promise<ResultOf<'trustCertificate'>> {
+    const def = await this.cluster(arg?.cluster);
+    const fp = parseOrThrow(fingerprintSchema, arg.fingerprint256, 'fingerprint256');
+    const node = arg.node === undefined ? null : parseOrThrow(nodeIdSchema, arg.node, 'node');
+    const next = await this.store.update(def.name, (c) => ({ ...c, pinnedFingerprints: c.pinnedFingerprints.includes(fp) ? c.pinnedFingerprints : [...c.pinnedFingerprints, fp] }));
+    await this.auditLog.append({ cluster: def.name, node, action: 'trust-certificate', key: null, outcome: 'ok', detail: `SHA-256 ${fp}` });
+    return { cluster: def.name, pinned: next.pinnedFingerprints };
+  }
+
+  async audit(arg: ArgOf<'audit'>): Promise<ResultOf<'audit'>> {
+    const { cluster } = parseOrThrow(clusterArg, { cluster: arg?.cluster }, 'cluster name');
+    const result = await this.auditLog.read(cluster);
+    if (result.entries.length === 0) await this.cluster(cluster); // unknown and never audited: say so
     return result;
   }
 }

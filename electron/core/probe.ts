@@ -22,7 +22,8 @@ export function clockSkewSeconds(res: HttpResponse | null, sentAtMs: number): nu
   if (!res || !date) return null;
   const nodeMs = Date.parse(date);
   if (Number.isNaN(nodeMs)) return null;
-  return Math.round((nodeMs - (sentAtMs + res.latencyMs / 2)) / 1000);
+  // `Date` is truncated to the second, so the node's clock lies in [nodeMs, nodeMs + 1000): use the middle.
+  return Math.round((nodeMs + 500 - (sentAtMs + res.latencyMs / 2)) / 1000);
 }
 
 export function exchangeOf(method: string, url: string, headers: Record<string, string>, res: HttpResponse | null, latencyMs: number, secrets: string[], body?: string): Exchange {
@@ -99,4 +100,24 @@ export async function probeNode(ctx: NodeContext, endpoints: OAuthEndpoints, con
       error: toErrorInfo(e),
     };
   }
+}
+
+/** Probes one consumer on every node of the cluster, in parallel; a node that cannot be discovered is `down`. */
+export async function probeAllNodes(
+  ctxFor: (node: NodeContext['node']) => NodeContext,
+  nodes: NodeContext['node'][],
+  discover: (ctx: NodeContext) => Promise<{ endpoints: OAuthEndpoints }>,
+  consumer: ProbeConsumer,
+): Promise<ProbeResult[]> {
+  return Promise.all(
+    nodes.map(async (node) => {
+      const ctx = ctxFor(node);
+      try {
+        const { endpoints } = await discover(ctx);
+        return await probeNode(ctx, endpoints, consumer);
+      } catch (e) {
+        return { node: node.id, key: consumer.key, state: stateFromError(e), problem: null, latencyMs: null, clockSkewSeconds: null, evidence: null, error: toErrorInfo(e) };
+      }
+    }),
+  );
 }

@@ -1,4 +1,5 @@
 /** What a provider kind can do, as small capability adapters (../shared/DESIGN.md, "Capabilities"). */
+import type { Handoff } from '../../../shared/contract-repair.ts';
 import type { ClusterDefinition, ClusterKind, NodeDefinition } from '../../../shared/model.ts';
 import type { HttpClient, HttpResponse } from '../http/client.ts';
 
@@ -41,5 +42,28 @@ export interface ProviderAdapter {
   discover(ctx: NodeContext): Promise<Discovery>;
   /** This node's own keys, where the product has a list API; null where it has none. */
   listKeys: ((ctx: NodeContext, admin: AdminCredentials) => Promise<ListedConsumer[]>) | null;
-  /** Whether listKeys needs stored admin credentials (true wherever listKeys exists). */
+  /**
+   * Approves a provisional key on this node: `approved`, or `not-here` when this node's memory does
+   * not hold it. Null where the product has no API: then {@link approveHandoff} says what to click.
+   */
+  approve: ((ctx: NodeContext, admin: AdminCredentials, key: string) => Promise<'approved' | 'not-here'>) | null;
+  approveHandoff: (ctx: NodeContext, key: string) => Handoff;
+  /** Creates a consumer on this node (provisional until approved); returns its key. Null: hand-off. */
+  register: ((ctx: NodeContext, input: NewConsumer, endpoints: OAuthEndpoints) => Promise<string>) | null;
+  registerHandoff: (ctx: NodeContext, input: NewConsumer) => Handoff;
+  /** Removes a consumer from the repository through this node. Null: not possible by API. */
+  remove: ((ctx: NodeContext, admin: AdminCredentials, key: string) => Promise<'removed' | 'not-found'>) | null;
+  /**
+   * Reloads this node's consumer registry from the repository ("log in to the node"). Null where
+   * the product cannot (Lyo: restart needed); {@link refreshUnsupported} then says why.
+   */
+  refresh: ((ctx: NodeContext, admin: AdminCredentials) => Promise<void>) | null;
+  refreshUnsupported: string | null;
+}
+
+export interface NewConsumer {
+  name: string;
+  key: string | null;
+  secret: string;
+  trusted: boolean;
 }

@@ -1,0 +1,132 @@
+/** `approve`, `register`, `consumer delete`, `sync`, `trust`, `audit`: repairing a cluster. */
+import type { ApproveResult, Handoff, RegisterResult, SyncEvent, SyncResult } from '../../shared/contract-repair.ts';
+import { flag, parse, str, HOME_OPTION } from './args.ts';
+import type { CommandContext } from './context.ts';
+import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts';
+
+function formatHandoff(h: Handoff): string {
+  const lines = [`Hand-off: ${h.action} on ${h.node} by hand (this product has no API for it).`, `  Open: ${h.adminUrl}`, ...h.steps.map((s, i) => `  ${i + 1}. ${s}`)];
+  if (h.fields) lines.push(`  Fields: name "${h.fields.name}", key ${h.fields.key ?? '(from the consumer)'}, trusted ${h.fields.trusted ? 'yes' : 'no'}, secret: type it twice`);
+  lines.push(`  Source: ${h.source}`);
+  return `${lines.join('\n')}\n`;
+}
+
+const missingLine = (cluster: string, missingOn: string[]) =>
+  missingOn.length ? `Still not loaded on ${missingOn.join(', ')}: requests the balancer sends there fail with invalid_expired_token. Run: oslc-admin sync ${cluster}\n` : '';
+
+const APPROVE_USAGE = 'oslc-admin approve <cluster> --key K [--node ID] [--json]';
+export async function approveCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const p = parse(argv, { ...HOME_OPTION, key: { type: 'string' }, node: { type: 'string' }, json: { type: 'boolean' } }, APPROVE_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const key = str(p, 'key');
+  if (key === undefined) throw new UsageError(`--key is required\nusage: ${APPROVE_USAGE}`);
+  const node = str(p, 'node');
+  const cluster = p.positionals[0]!;
+  const r: ApproveResult = await ctx.engine.approve({ cluster, key, ...(node !== undefined ? { node } : {}) });
+  if (flag(p, 'json')) writeJson(ctx.io, r.handoff ? { key: r.key, node: r.node, verified: r.verified, handoff: r.handoff } : { key: r.key, node: r.node, verified: r.verified, missingOn: r.missingOn, alreadyApproved: r.alreadyApproved });
+  else if (r.handoff) ctx.io.stdout.write(formatHandoff(r.handoff));
+  else {
+    ctx.io.stdout.write(
+      r.alreadyApproved
+        ? `${r.key} is already approved (seen on ${r.node}); no node holds it provisionally.\n`
+        : `Approved ${r.key} on ${r.node}${r.verified ? ', verified by a probe straight to the node' : ` but the probe says ${r.probe?.state ?? 'nothing'}`}.\n`,
+    );
+    ctx.io.stdout.write(missingLine(cluster, r.missingOn));
+  }
+  return r.handoff ? EXIT.PROBLEM : r.verified ? EXIT.OK : EXIT.PROBLEM;
+}
+
+const REGISTER_USAGE = 'oslc-admin register <cluster> --name N --secret-stdin [--key K] [--trusted] [--node ID] [--json]';
+export async function registerCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const p = parse(argv, { ...HOME_OPTION, name: { type: 'string' }, key: { type: 'string' }, 'secret-stdin': { type: 'boolean' }, trusted: { type: 'boolean' }, node: { type: 'string' }, json: { type: 'boolean' } }, REGISTER_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const name = str(p, 'name');
+  if (name === undefined) throw new UsageError(`--name is required\nusage: ${REGISTER_USAGE}`);
+  if (!flag(p, 'secret-stdin')) throw new UsageError(`--secret-stdin is required: the consumer secret is read from stdin, never from the command line\nusage: ${REGISTER_USAGE}`);
+  const cluster = p.positionals[0]!;
+  await ctx.engine.getCluster({ cluster });
+  const secret = await readSecretFromStdin(ctx.io, '--secret-stdin');
+  const key = str(p, 'key');
+  const node = str(p, 'node');
+  const r: RegisterResult = await ctx.engine.register({ cluster, name, secret, trusted: flag(p, 'trusted'), ...(key !== undefined ? { key } : {}), ...(node !== undefined ? { node } : {}) });
+  if (flag(p, 'json')) writeJson(ctx.io, r);
+  else if (r.handoff) ctx.io.stdout.write(formatHandoff(r.handoff));
+  else ctx.io.stdout.write(`Registered and approved ${r.key} on ${r.node}${r.verified ? ' (verified)' : ''}; tracking it, secret in the OS keychain.\n${missingLine(cluster, r.missingOn)}`);
+  return r.verified ? EXIT.OK : EXIT.PROBLEM;
+}
+
+const DELETE_USAGE = 'oslc-admin consumer delete <cluster> --key K [--node ID]';
+export async function deleteConsumerCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const p = parse(argv, { ...HOME_OPTION, key: { type: 'string' }, node: { type: 'string' } }, DELETE_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const key = str(p, 'key');
+  if (key === undefined) throw new UsageError(`--key is required\nusage: ${DELETE_USAGE}`);
+  const node = str(p, 'node');
+  const r = await ctx.engine.deleteConsumer({ cluster: p.positionals[0]!, key, ...(node !== undefined ? { node } : {}) });
+  ctx.io.stdout.write(`Deleted ${r.key} from the repository through ${r.node}. Other nodes keep it in memory until they are refreshed (sync).\n`);
+  return EXIT.OK;
+}
+
+function syncEventLine(e: SyncEvent): string | null {
+  switch (e.type) {
+    case 'refreshed':
+      return `${e.node}: refreshed (${e.latencyMs} ms${e.attempts > 1 ? `, attempt ${e.attempts}` : ''})`;
+    case 'failed':
+      return `${e.node}: attempt ${e.attempt} failed — ${e.error.code}: ${e.error.message}${e.willRetry ? ' (retrying)' : ''}`;
+    case 'verifying':
+      return 'Verifying every tracked key on every node…';
+    default:
+      return null;
+  }
+}
+
+export function formatSync(r: SyncResult): string {
+  const out = ['', table(['NODE', 'REFRESHED', 'ATTEMPTS', 'ERROR'], r.nodes.map((n) => [n.id, n.refreshed ? 'yes' : 'NO', String(n.attempts), n.error ? `${n.error.code}: ${n.error.message}` : ''])), ''];
+  if (r.verified.consistent) out.push('All nodes consistent: every reachable node holds the same approved keys.');
+  else out.push('Remaining drift:', ...r.verified.drift.map((d) => `  - ${d.message}`));
+  if (r.notices.length) out.push('', 'Notes:', ...r.notices.map((n) => `  - ${n}`));
+  return `${out.join('\n')}\n`;
+}
+
+const SYNC_USAGE = 'oslc-admin sync <cluster> [--json] [--password-stdin]';
+export async function syncCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const p = parse(argv, { ...HOME_OPTION, json: { type: 'boolean' }, 'password-stdin': { type: 'boolean' } }, SYNC_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const cluster = p.positionals[0]!;
+  const def = await ctx.engine.getCluster({ cluster });
+  if (flag(p, 'password-stdin')) {
+    if (!def.adminUser) throw new UsageError(`--password-stdin: cluster ${cluster} has no admin user; run \`oslc-admin login ${cluster} --user U\` once`);
+    const { accounts } = await import('../core/keychain.ts');
+    ctx.secrets.hold(accounts.admin(def.name), await readSecretFromStdin(ctx.io, '--password-stdin'));
+  }
+  const json = flag(p, 'json');
+  const r = await ctx.engine.sync({ cluster }, {
+    onProgress: (e) => {
+      // One line per node as it finishes; with --json they go to stderr so stdout stays one document.
+      const line = syncEventLine(e);
+      if (line && (e.type !== 'failed' || !e.willRetry || !json)) (json ? ctx.io.stderr : ctx.io.stdout).write(`${line}\n`);
+    },
+  });
+  if (json) writeJson(ctx.io, { nodes: r.nodes, verified: r.verified, notices: r.notices });
+  else ctx.io.stdout.write(formatSync(r));
+  return r.nodes.every((n) => n.refreshed) && r.verified.consistent ? EXIT.OK : EXIT.PROBLEM;
+}
+
+const TRUST_USAGE = 'oslc-admin trust <cluster> --fingerprint SHA256 [--node ID]';
+export async function trustCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const p = parse(argv, { ...HOME_OPTION, fingerprint: { type: 'string' }, node: { type: 'string' } }, TRUST_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const fingerprint256 = str(p, 'fingerprint');
+  if (fingerprint256 === undefined) throw new UsageError(`--fingerprint is required (the SHA-256 fingerprint shown in the TLS_UNTRUSTED error)\nusage: ${TRUST_USAGE}`);
+  const node = str(p, 'node');
+  const r = await ctx.engine.trustCertificate({ cluster: p.positionals[0]!, fingerprint256, ...(node !== undefined ? { node } : {}) });
+  ctx.io.stdout.write(`Trusting the certificate ${fingerprint256.toUpperCase()} for ${r.cluster} (${r.pinned.length} pinned).\n`);
+  return EXIT.OK;
+}
+
+const AUDIT_USAGE = 'oslc-admin audit <cluster> [--json]';
+export async function auditCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const p = parse(argv, { ...HOME_OPTION, json: { type: 'boolean' } }, AUDIT_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const r = await ctx.engine.audit({ cluster: p.positionals[0]! });
+  if (flag(p, 'json')) writeJson(ctx.io, r);
+  else {
+    ctx.io.stdout.write(`${table(['TIME', 'USER', 'ACTION', 'NODE', 'KEY', 'OUTCOME', 'DETAIL'], r.entries.map((e) => [e.time, e.user, e.action, e.node ?? '-', e.key ?? '-', e.outcome, e.detail ?? '']))}\n`);
+    if (r.skipped) ctx.io.stderr.write(`warning: ${r.skipped} unreadable line(s) skipped (e.g. a line torn by a crash)\n`);
+  }
+  return EXIT.OK;
+}

@@ -1,0 +1,16 @@
+/** What the repair operations need from the engine (the facade provides it). */
+import type { ClusterDefinition } from '../../../shared/model.ts';
+import type { AuditLog } from '../audit.ts';
+import type { HttpClient } from '../http/client.ts';
+import type { AdminCredentials } from '../providers/types.ts';
+import type { CallOptions, ResultOf } from '../../../shared/contract.ts';
+
+export interface RepairDeps {
+  getCluster(name: unknown): Promise<ClusterDefinition>;
+  httpFor(cluster: ClusterDefinition): HttpClient;
+  adminCredentials(cluster: ClusterDefinition): Promise<AdminCredentials | null>;
+  consumerSecret(cluster: ClusterDefinition, key: string): Promise<string | null>;
+  trackConsumer(arg: { cluster: string; key: string; name?: string; secret?: string }): Promise<ClusterDefinition>;
+  status(arg: { cluster: string }, opts?: CallOptions<'status'>): Promise<ResultOf<'status'>>;
+  auditLog: AuditLog;
+}

@@ -1,0 +1,97 @@
+/** Registering a consumer by hand (the seed's remedy when a provisional key was lost), and deleting one. */
+import type { RegisterInput, RegisterResult } from '../../../shared/contract-repair.ts';
+import { AppError, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
+import type { ClusterDefinition, NodeDefinition } from '../../../shared/model.ts';
+import { consumerKeySchema, parseOrThrow } from '../../../shared/schema.ts';
+import { z } from 'zod';
+import { adapterFor } from '../providers/index.ts';
+import type { NewConsumer, OAuthEndpoints } from '../providers/types.ts';
+import { findNode, locateKey, nodesMissing, requireAdmin, verifyOnNode } from './approve.ts';
+import type { RepairDeps } from './deps.ts';
+
+const registerSchema = z.object({
+  name: z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters'),
+  key: consumerKeySchema.optional(),
+  secret: z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters'),
+  trusted: z.boolean().optional(),
+});
+
+/** The chosen node, or the first that answers discovery. */
+async function pickNode(deps: RepairDeps, def: ClusterDefinition, nodeId: string | undefined): Promise<{ node: NodeDefinition; endpoints: OAuthEndpoints }> {
+  const adapter = adapterFor(def.kind);
+  const candidates = nodeId !== undefined ? [findNode(def, nodeId)] : def.nodes;
+  const failures: string[] = [];
+  for (const node of candidates) {
+    try {
+      const { endpoints } = await adapter.discover({ cluster: def, node, http: deps.httpFor(def) });
+      return { node, endpoints };
+    } catch (e) {
+      if (nodeId !== undefined) throw e;
+      failures.push(`${node.id}: ${toErrorInfo(e).code}`);
+    }
+  }
+  throw new AppError(ErrorCode.NODE_UNREACHABLE, `No node of ${def.name} is reachable (${failures.join(', ')})`);
+}
+
+export async function register(deps: RepairDeps, input: RegisterInput): Promise<RegisterResult> {
+  const def = await deps.getCluster(input?.cluster);
+  const fields = parseOrThrow(registerSchema, { name: input.name, key: input.key, secret: input.secret, trusted: input.trusted }, 'consumer');
+  const adapter = adapterFor(def.kind);
+  const admin = adapter.approve ? await requireAdmin(deps, def, 'Registering') : await deps.adminCredentials(def);
+  const consumer: NewConsumer = { name: fields.name, key: fields.key ?? null, secret: fields.secret, trusted: fields.trusted ?? false };
+
+  if (consumer.key) {
+    // The key must be unique in the cluster: tracked here, or known to any node.
+    const clash = def.consumers.some((c) => c.key === consumer.key);
+    const where = clash ? null : await locateKey(deps, def, consumer.key, null, admin);
+    if (clash || (where && (where.approvedOn.length || where.provisionalOn.length))) {
+      const on = where ? [...where.approvedOn, ...where.provisionalOn].join(', ') : 'this cluster (tracked)';
+      throw new AppError(ErrorCode.KEY_NOT_UNIQUE, `Consumer key "${consumer.key}" exists already in ${def.name} (${on}); choose another key, or approve/sync the existing one`, { details: { field: 'key' } });
+    }
+  }
+  const { node, endpoints } = await pickNode(deps, def, input.node);
+  const ctx = { cluster: def, node, http: deps.httpFor(def) };
+  const audit = (key: string | null, outcome: 'ok' | 'failed' | 'handoff', detail?: string) =>
+    deps.auditLog.append({ cluster: def.name, node: node.id, action: 'register', key, outcome, ...(detail ? { detail } : {}) });
+
+  if (!adapter.register) {
+    await audit(consumer.key, 'handoff');
+    if (consumer.key) await deps.trackConsumer({ cluster: def.name, key: consumer.key, name: consumer.name, secret: consumer.secret });
+    return { key: consumer.key ?? '', node: node.id, approved: false, verified: false, handoff: adapter.registerHandoff(ctx, consumer), missingOn: [] };
+  }
+  let key: string;
+  try {
+    key = await adapter.register(ctx, consumer, endpoints);
+  } catch (e) {
+    await audit(consumer.key, 'failed', toErrorInfo(e).code);
+    throw e;
+  }
+  // Track it now, so the secret is in the keychain before anything else can fail.
+  await deps.trackConsumer({ cluster: def.name, key, name: consumer.name, secret: consumer.secret });
+  if (!adapter.approve) {
+    await audit(key, 'handoff', 'registered; approval is a hand-off');
+    return { key, node: node.id, approved: false, verified: false, handoff: adapter.approveHandoff(ctx, key), missingOn: [] };
+  }
+  const outcome = await adapter.approve(ctx, admin!, key);
+  if (outcome === 'not-here') {
+    await audit(key, 'failed', 'the new key was not provisional on the node that created it');
+    throw new AppError(ErrorCode.UNEXPECTED_RESPONSE, `${node.id} created ${key} but then did not hold it as provisional`, { node: node.id });
+  }
+  const probe = await verifyOnNode(deps, def, node, key, consumer.secret);
+  const missingOn = await nodesMissing(deps, def, key, consumer.secret, node.id);
+  await audit(key, 'ok', probe.state === 'approved' ? 'approved and verified' : `approved; probe says ${probe.state}`);
+  return { key, node: node.id, approved: true, verified: probe.state === 'approved', handoff: null, missingOn };
+}
+
+export async function deleteConsumer(deps: RepairDeps, arg: { cluster: string; key: string; node?: string }): Promise<{ key: string; node: string }> {
+  const def = await deps.getCluster(arg?.cluster);
+  const key = parseOrThrow(consumerKeySchema, arg.key, 'key');
+  const adapter = adapterFor(def.kind);
+  if (!adapter.remove) throw new AppError(ErrorCode.NOT_SUPPORTED, `${def.kind} has no API to delete a consumer: use the product's OAuth consumer administration page`);
+  const admin = await requireAdmin(deps, def, 'Deleting a consumer');
+  const { node } = await pickNode(deps, def, arg.node);
+  const outcome = await adapter.remove({ cluster: def, node, http: deps.httpFor(def) }, admin, key);
+  await deps.auditLog.append({ cluster: def.name, node: node.id, action: 'delete', key, outcome: outcome === 'removed' ? 'ok' : 'failed', ...(outcome === 'removed' ? {} : { detail: 'not found' }) });
+  if (outcome === 'not-found') throw new AppError(ErrorCode.BAD_INPUT, `${node.id} does not know consumer ${key}`, { node: node.id, details: { field: 'key' } });
+  return { key, node: node.id };
+}

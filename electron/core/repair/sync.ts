@@ -1,0 +1,74 @@
+/**
+ * One click: log in to every node. Each node's registry is refreshed straight on the node, all in
+ * parallel with a bounded pool; failures are retried with backoff (at most twice); one dead or
+ * hanging node never blocks the rest. Then every tracked key is verified on every node.
+ */
+import type { SyncEvent, SyncNodeResult, SyncResult } from '../../../shared/contract-repair.ts';
+import { AppError, ErrorCode, isAppError, toErrorInfo } from '../../../shared/errors.ts';
+import type { ClusterDefinition, NodeDefinition } from '../../../shared/model.ts';
+import { mapPool } from '../pool.ts';
+import { adapterFor } from '../providers/index.ts';
+import type { AdminCredentials } from '../providers/types.ts';
+import { NODE_CONCURRENCY } from '../status.ts';
+import { requireAdmin } from './approve.ts';
+import type { RepairDeps } from './deps.ts';
+
+export const SYNC_MAX_ATTEMPTS = 3;
+export const SYNC_BACKOFF_MS = 250;
+/** Retrying cannot fix these: the answer would be the same. */
+const NOT_RETRIED = new Set<string>([ErrorCode.AUTH_FAILED, ErrorCode.LOGIN_PAGE, ErrorCode.BAD_INPUT, ErrorCode.TLS_UNTRUSTED, ErrorCode.TLS_PIN_MISMATCH, ErrorCode.NOT_SUPPORTED]);
+
+async function refreshNode(deps: RepairDeps, def: ClusterDefinition, node: NodeDefinition, admin: AdminCredentials, emit: (e: SyncEvent) => void): Promise<SyncNodeResult> {
+  const refresh = adapterFor(def.kind).refresh!;
+  for (let attempt = 1; ; attempt++) {
+    emit({ type: 'started', node: node.id, attempt });
+    const t0 = Date.now();
+    try {
+      await refresh({ cluster: def, node, http: deps.httpFor(def) }, admin);
+      emit({ type: 'refreshed', node: node.id, attempts: attempt, latencyMs: Date.now() - t0 });
+      return { id: node.id, refreshed: true, attempts: attempt, error: null };
+    } catch (e) {
+      const error = toErrorInfo(e);
+      const willRetry = attempt < SYNC_MAX_ATTEMPTS && !(isAppError(e) && NOT_RETRIED.has(e.code));
+      emit({ type: 'failed', node: node.id, attempt, error, willRetry });
+      if (!willRetry) return { id: node.id, refreshed: false, attempts: attempt, error };
+      await new Promise((r) => setTimeout(r, SYNC_BACKOFF_MS * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+export async function sync(deps: RepairDeps, arg: { cluster: string }, onProgress?: (e: SyncEvent) => void): Promise<SyncResult> {
+  const def = await deps.getCluster(arg?.cluster);
+  const adapter = adapterFor(def.kind);
+  const emit = (e: SyncEvent) => onProgress?.(e);
+  const notices: string[] = [];
+  let nodes: SyncNodeResult[];
+  if (!adapter.refresh) {
+    const error = new AppError(ErrorCode.NOT_SUPPORTED, adapter.refreshUnsupported ?? `${def.kind} cannot refresh a node's registry`).toJSON();
+    nodes = def.nodes.map((n) => ({ id: n.id, refreshed: false, attempts: 0, error }));
+    notices.push(error.message);
+  } else {
+    const admin = await requireAdmin(deps, def, 'Logging in to every node');
+    nodes = await mapPool(def.nodes, NODE_CONCURRENCY, (node) => refreshNode(deps, def, node, admin, emit));
+  }
+  emit({ type: 'verifying' });
+  const status = await deps.status({ cluster: def.name });
+  const down = status.nodes.filter((n) => !n.up).map((n) => n.id);
+  if (down.length) notices.push(`Not verified on ${down.join(', ')}: unreachable.`);
+  notices.push(...status.notices);
+  const consistent = status.drift.length === 0 && down.length === 0;
+  const failed = nodes.filter((n) => !n.refreshed);
+  await deps.auditLog.append({
+    cluster: def.name,
+    node: null,
+    action: 'sync',
+    key: null,
+    outcome: failed.length === 0 && consistent ? 'ok' : 'failed',
+    detail: [
+      `refreshed: ${nodes.filter((n) => n.refreshed).map((n) => n.id).join(',') || 'none'}`,
+      ...(failed.length ? [`failed: ${failed.map((n) => `${n.id} (${n.error?.code})`).join(',')}`] : []),
+      consistent ? 'all nodes consistent' : `drift: ${status.drift.map((d) => `${d.key} missing on ${d.missingOn.join(',')}`).join('; ') || 'unverified nodes'}`,
+    ].join('; '),
+  });
+  return { cluster: def.name, nodes, verified: { consistent, drift: status.drift }, notices };
+}
