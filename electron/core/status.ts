@@ -27,10 +27,19 @@ export async function nodeStatus(input: StatusInput, node: NodeDefinition): Prom
   const adapter = adapterFor(cluster.kind);
   const ctx = { cluster, node, http };
   const sentAt = Date.now();
+  // The key list does not depend on discovery: start both at once so a slow node costs one wait, not two.
+  const listing: Promise<ListedConsumer[] | Error | null> =
+    adapter.listKeys && admin
+      ? adapter.listKeys(ctx, admin).then(
+          (list): ListedConsumer[] | Error => list,
+          (e: unknown): Error => (e instanceof Error ? e : new Error(String(e))),
+        )
+      : Promise.resolve(null);
   let discovery;
   try {
     discovery = await adapter.discover(ctx);
   } catch (e) {
+    void listing;
     const state = stateFromError(e);
     const error = toErrorInfo(e);
     return {
@@ -46,15 +55,8 @@ export async function nodeStatus(input: StatusInput, node: NodeDefinition): Prom
       error,
     };
   }
-  const [probes, listed] = await Promise.all([
-    mapPool(consumers, PROBES_PER_NODE, (c) => probeNode(ctx, discovery.endpoints, c)),
-    adapter.listKeys && admin
-      ? adapter.listKeys(ctx, admin).then(
-          (list): ListedConsumer[] | Error => list,
-          (e: unknown): Error => (e instanceof Error ? e : new Error(String(e))),
-        )
-      : Promise.resolve(null),
-  ]);
+  const endpoints = discovery.endpoints;
+  const [probes, listed] = await Promise.all([mapPool(consumers, PROBES_PER_NODE, (c) => probeNode(ctx, endpoints, c)), listing]);
   const listError = listed instanceof Error ? toErrorInfo(listed) : null;
   const list = Array.isArray(listed) ? listed : null;
   return {
