@@ -1,0 +1,285 @@
+/**
+ * The engine's one way onto the network: an undici client per cluster with the cluster's CA bundle
+ * and pinned certificates, connect and total timeouts, a response size cap enforced while the body
+ * streams, keep-alive per origin, and the proxy from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`.
+ * HTTP statuses are answers, not errors; every network, TLS, size or timeout failure is a coded
+ * {@link AppError} that names the node.
+ *
+ * Trust rules (see tls-trust.ts): a certificate is trusted when its chain verifies against the
+ * cluster's CA bundle (or Node's default roots when the cluster has none) and it is valid for the
+ * host name, exactly as with full verification; or when its SHA-256 fingerprint is pinned, whatever
+ * its chain, host name or dates, because pinning is the admin's explicit "trust this certificate".
+ * Pins only add trust: a certificate whose chain verifies is not refused for missing from the pins.
+ * Anything else is TLS_UNTRUSTED with the presented certificate in `details` (a wrong host name
+ * too, with `reason: 'hostname-mismatch'`). An untrusted chain with pins that do not match is
+ * TLS_UNTRUSTED as well, so the UI can offer to trust the new certificate; this client never
+ * throws TLS_PIN_MISMATCH.
+ */
+import { X509Certificate } from 'node:crypto';
+import { Agent, buildConnector, ProxyAgent, Pool, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { AppError, badInput, ErrorCode } from '../../../shared/errors.ts';
+import type { TlsInfo } from '../../../shared/model.ts';
+import { networkFailure, responseTooLarge } from './failures.ts';
+import { proxyFor } from './proxy.ts';
+import type { ProxyChoice } from './proxy.ts';
+import { recordServedBy } from './served-by.ts';
+import type { ServedBy } from './served-by.ts';
+import { deferredVerificationTlsOptions, verifyingConnector } from './tls-trust.ts';
+import type { TrustPolicy } from './tls-trust.ts';
+
+export { expectData } from './expect-data.ts';
+export type { ExpectedData } from './expect-data.ts';
+export { certificateFingerprint } from './tls-trust.ts';
+
+export interface HttpClientOptions {
+  /** Trust only this PEM CA bundle (plus pins) when set; null or absent: Node's default roots. */
+  caPem?: string | null;
+  /** SHA-256 fingerprints ("AB:CD:…") of certificates trusted even when their chain does not verify. */
+  pinnedFingerprints?: string[];
+  /** TCP + TLS handshake, per connection. */
+  connectTimeoutMs: number;
+  /** Whole request, body included; {@link HttpRequest.timeoutMs} overrides it per request. */
+  totalTimeoutMs: number;
+  /** Body size cap; {@link HttpRequest.maxResponseBytes} overrides it per request. */
+  maxResponseBytes: number;
+  /** Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read, at each request. Default: `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Tests only: send every request through this dispatcher (an undici `MockAgent`) instead of the
+   * client's own Agent. No proxy applies then.
+   */
+  dispatcher?: Dispatcher;
+}
+
+export interface HttpRequest {
+  /** Node id (or "balancer") that every error names. */
+  node: string;
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  timeoutMs?: number;
+  maxResponseBytes?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** The reason phrase the server sent (may be empty); always set by {@link HttpClient}. */
+  statusText?: string;
+  /** Lower-case names; repeated headers joined with ", " (Set-Cookie is in {@link setCookies}). */
+  headers: Record<string, string>;
+  setCookies: string[];
+  /** UTF-8. */
+  body: string;
+  /** From sending the request to the last byte of the body. */
+  latencyMs: number;
+  url: string;
+  /** The request method, so a check of the response can say which request it was about; always set by {@link HttpClient}. */
+  method?: string;
+  /** Peer certificate of the connection that served this response; null for http:// (and mocks). */
+  tls: TlsInfo | null;
+}
+
+function positiveNumber(value: number, field: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw badInput(field, `must be a positive number of ${field.endsWith('Bytes') ? 'bytes' : 'milliseconds'}, got ${value}`);
+  return value;
+}
+
+/** The cluster's CA bundle must hold at least one certificate, and only parsable ones. */
+function checkedCaBundle(caPem: string | null | undefined): string | null {
+  if (caPem === null || caPem === undefined) return null;
+  const blocks = caPem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw badInput('caPem', 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw badInput('caPem', `certificate ${i + 1} of the bundle cannot be read`);
+    }
+  }
+  return caPem;
+}
+
+function parseRequestUrl(req: HttpRequest): URL {
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch {
+    throw new AppError(ErrorCode.BAD_INPUT, `${req.node}: "${req.url.slice(0, 200)}" is not a valid URL`, { node: req.node, details: { field: 'url' } });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new AppError(ErrorCode.BAD_INPUT, `${req.node}: only http:// and https:// URLs can be requested, not ${url.protocol}`, { node: req.node, details: { field: 'url' } });
+  }
+  if (url.username || url.password) {
+    throw new AppError(ErrorCode.BAD_INPUT, `${req.node}: credentials in the URL are not accepted; the keychain holds them`, { node: req.node, details: { field: 'url' } });
+  }
+  return url;
+}
+
+type IncomingHeaders = Record<string, string | string[] | undefined>;
+
+function flattenHeaders(raw: IncomingHeaders): { headers: Record<string, string>; setCookies: string[] } {
+  const headers: Record<string, string> = {};
+  let setCookies: string[] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    const key = name.toLowerCase();
+    const values = Array.isArray(value) ? value : [value];
+    if (key === 'set-cookie') setCookies = [...setCookies, ...values];
+    else headers[key] = headers[key] === undefined ? values.join(', ') : [headers[key], ...values].join(', ');
+  }
+  return { headers, setCookies };
+}
+
+function declaredLength(raw: IncomingHeaders): number | null {
+  const value = raw['content-length'];
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || !/^\d+$/.test(text.trim())) return null;
+  return Number(text.trim());
+}
+
+/**
+ * One per cluster: one undici Agent (a keep-alive pool per origin, i.e. per node and the balancer)
+ * and, for each proxy that applies, one ProxyAgent. Both verify TLS through the same connector.
+ */
+export class HttpClient {
+  readonly #connectTimeoutMs: number;
+  readonly #totalTimeoutMs: number;
+  readonly #maxResponseBytes: number;
+  readonly #env: NodeJS.ProcessEnv;
+  readonly #policy: TrustPolicy;
+  readonly #direct: Dispatcher;
+  readonly #injected: boolean;
+  readonly #proxies = new Map<string, Dispatcher>();
+  #closed = false;
+
+  constructor(opts: HttpClientOptions) {
+    this.#connectTimeoutMs = positiveNumber(opts.connectTimeoutMs, 'connectTimeoutMs');
+    this.#totalTimeoutMs = positiveNumber(opts.totalTimeoutMs, 'totalTimeoutMs');
+    this.#maxResponseBytes = positiveNumber(opts.maxResponseBytes, 'maxResponseBytes');
+    this.#env = opts.env ?? process.env;
+    this.#policy = { caPem: checkedCaBundle(opts.caPem), pinnedFingerprints: opts.pinnedFingerprints ?? [] };
+    this.#injected = opts.dispatcher !== undefined;
+    this.#direct =
+      opts.dispatcher ??
+      new Agent({
+        connect: verifyingConnector(buildConnector(deferredVerificationTlsOptions(this.#policy, this.#connectTimeoutMs)), this.#policy),
+      });
+  }
+
+  /** The ProxyAgent for one proxy URL, made on first use. Its tunnels get the same TLS check. */
+  #viaProxy(proxy: ProxyChoice): Dispatcher {
+    const existing = this.#proxies.get(proxy.url);
+    if (existing) return existing;
+    // undici's SOCKS agent makes its own TLS connections, which would skip the trust check.
+    if (!/^https?:\/\//i.test(proxy.url)) {
+      throw badInput(proxy.variable, `${proxy.display} is not supported: only http:// and https:// proxies are`);
+    }
+    let agent: ProxyAgent;
+    try {
+      agent = new ProxyAgent({
+        uri: proxy.url,
+        proxyTls: { timeout: this.#connectTimeoutMs },
+        requestTls: deferredVerificationTlsOptions(this.#policy, this.#connectTimeoutMs),
+        // Plain http:// requests go to the proxy in absolute form, as curl does; https:// is tunnelled.
+        proxyTunnel: false,
+        factory: (origin: string | URL, options: object) => {
+          const { connect } = options as { connect?: unknown };
+          const wrapped = typeof connect === 'function' ? { connect: verifyingConnector(connect as buildConnector.connector, this.#policy) } : {};
+          return new Pool(origin, { ...options, ...wrapped });
+        },
+      });
+    } catch (e) {
+      throw badInput(proxy.variable, `${proxy.display} is not a usable proxy URL (${e instanceof Error ? e.message : String(e)})`);
+    }
+    this.#proxies.set(proxy.url, agent);
+    return agent;
+  }
+
+  /** Sends one request. Resolves for every HTTP status; rejects with a coded AppError otherwise. */
+  async request(req: HttpRequest): Promise<HttpResponse> {
+    const url = parseRequestUrl(req);
+    const method = req.method.toUpperCase();
+    if (!/^[A-Z]{1,20}$/.test(method)) throw new AppError(ErrorCode.BAD_INPUT, `${req.node}: "${req.method.slice(0, 40)}" is not an HTTP method`, { node: req.node, details: { field: 'method' } });
+    const timeoutMs = positiveNumber(req.timeoutMs ?? this.#totalTimeoutMs, 'timeoutMs');
+    const maxBytes = positiveNumber(req.maxResponseBytes ?? this.#maxResponseBytes, 'maxResponseBytes');
+    if (this.#closed) throw new AppError(ErrorCode.INTERNAL, `The HTTP client is closed; ${method} ${url.pathname} to ${req.node} was not sent`, { node: req.node });
+    const proxy = this.#injected ? null : proxyFor(url, this.#env);
+    const dispatcher = proxy ? this.#viaProxy(proxy) : this.#direct;
+    const servedBy: ServedBy = { tls: null };
+
+    const abort = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort(new Error(`total timeout of ${timeoutMs} ms`));
+    }, timeoutMs);
+    const started = performance.now();
+    try {
+      const res = await request(url, {
+        dispatcher: dispatcher.compose(recordServedBy(servedBy)),
+        method,
+        headers: req.headers ?? {},
+        body: req.body ?? null,
+        signal: abort.signal,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      const raw = res.headers as IncomingHeaders;
+      const declared = declaredLength(raw);
+      if (declared !== null && declared > maxBytes) {
+        res.body.destroy();
+        throw responseTooLarge(req.node, method, url, maxBytes, declared);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body) {
+        const buf = chunk as Buffer;
+        size += buf.length;
+        if (size > maxBytes) {
+          // Leaving the loop destroys the body, which aborts the request and destroys its socket.
+          throw responseTooLarge(req.node, method, url, maxBytes, null);
+        }
+        chunks.push(buf);
+      }
+      const latencyMs = Math.round(performance.now() - started);
+      // undici frees the connection a tick after the body ends; a caller that sends its next request
+      // at once would otherwise find it busy and open a second connection to the same node.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const { headers, setCookies } = flattenHeaders(raw);
+      return {
+        status: res.statusCode,
+        statusText: res.statusText ?? '',
+        headers,
+        setCookies,
+        body: Buffer.concat(chunks).toString('utf8'),
+        latencyMs,
+        url: url.href,
+        method,
+        tls: servedBy.tls,
+      };
+    } catch (e) {
+      throw networkFailure(e, {
+        node: req.node,
+        method,
+        url,
+        proxy,
+        connectTimeoutMs: this.#connectTimeoutMs,
+        totalTimeoutMs: timeoutMs,
+        timedOut,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Closes every connection, letting requests under way finish. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const dispatchers = [...this.#proxies.values(), ...(this.#injected ? [] : [this.#direct])];
+    this.#proxies.clear();
+    await Promise.all(dispatchers.map((d) => d.close()));
+  }
+}
