@@ -122,12 +122,15 @@ export function describeIssues(error: z.ZodError, prefix = ''): string {
     .join('; ');
 }
 
-/** Parses or throws BAD_INPUT naming the field(s). */
+/** Parses or throws BAD_INPUT naming the field(s): `what.path: message`, or `what: message` for a plain value. */
 export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const field = r.error.issues[0]?.path.map(String).join('.') || what;
-  throw new AppError(ErrorCode.BAD_INPUT, `Invalid ${what}: ${describeIssues(r.error)}`, { details: { field } });
+  const first = r.error.issues[0];
+  const field = first?.path.length ? first.path.map(String).join('.') : what;
+  const plain = r.error.issues.every((i) => i.path.length === 0);
+  const message = plain ? `${what}: ${r.error.issues.map((i) => i.message).join('; ')}` : `Invalid ${what}: ${describeIssues(r.error)}`;
+  throw new AppError(ErrorCode.BAD_INPUT, message, { details: { field } });
 }
 
 /** Builds a full definition from user input, filling defaults and node ids (`node1`, `node2`, …). */
