@@ -2,8 +2,9 @@
  * Cluster status: every node in parallel with a bounded pool; a dead or slow node never holds up the
  * others, because each node's work is its own promise and failures become values.
  */
-import { toErrorInfo } from '../../shared/errors.ts';
-import type { ClusterDefinition, ClusterStatus, ConsumerState, Drift, NodeDefinition, NodeStatus } from '../../shared/model.ts';
+import { ErrorCode, toErrorInfo } from '../../shared/errors.ts';
+import type { ErrorInfo } from '../../shared/errors.ts';
+import type { ClusterDefinition, ClusterStatus, ConsumerState, Drift, NodeDefinition, NodeStatus, TlsInfo } from '../../shared/model.ts';
 import type { HttpClient } from './http/client.ts';
 import { mapPool } from './pool.ts';
 import { clockSkewSeconds, probeNode, stateFromError } from './probe.ts';
@@ -20,6 +21,14 @@ export interface StatusInput {
   consumers: ProbeConsumer[];
   admin: AdminCredentials | null;
   onNode?: (node: NodeStatus) => void;
+}
+
+/** The certificate a node presented when it was refused as untrusted, so the UI can offer to trust it. */
+function untrustedCertificate(error: ErrorInfo): TlsInfo | null {
+  const d = error.details;
+  if (error.code !== ErrorCode.TLS_UNTRUSTED || !d || typeof d.fingerprint256 !== 'string') return null;
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  return { subject: str(d.subject), issuer: str(d.issuer), validFrom: str(d.validFrom), validTo: str(d.validTo), fingerprint256: d.fingerprint256, authorized: false };
 }
 
 export async function nodeStatus(input: StatusInput, node: NodeDefinition): Promise<NodeStatus> {
@@ -48,7 +57,7 @@ export async function nodeStatus(input: StatusInput, node: NodeDefinition): Prom
       up: false,
       latencyMs: null,
       clockSkewSeconds: null,
-      tls: (error.details?.certificate as NodeStatus['tls']) ?? null,
+      tls: untrustedCertificate(error),
       consumers: consumers.map((c) => ({ key: c.key, state, problem: error.code })),
       provisional: null,
       approved: null,

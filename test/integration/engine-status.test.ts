@@ -160,6 +160,7 @@ describe('status over TLS', () => {
           expect(n.up).toBe(false);
           expect(n.error).toEqual(expect.objectContaining({ code: 'TLS_UNTRUSTED', node: n.id }));
           expect(n.error!.details!.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+          expect(n.tls).toEqual(expect.objectContaining({ fingerprint256: n.error!.details!.fingerprint256, authorized: false }));
         }
         // "Trust this certificate": pin each presented fingerprint, then the nodes are reachable.
         for (const n of bad.nodes) await untrusted.engine.trustCertificate({ cluster: 'tls-no-ca', fingerprint256: String(n.error!.details!.fingerprint256), node: n.id });
