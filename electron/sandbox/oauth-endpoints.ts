@@ -1,0 +1,199 @@
+/**
+ * The OAuth 1.0a endpoints of one node (Eclipse Lyo paths): requestKey, requestToken, authorize,
+ * accessToken, and the protected OSLC catalog. Every token and key lives in this node's memory only.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { authorizeErrorPage, authorizePage, catalogDocument, verifierPage } from './documents.ts';
+import { HttpError, parseJsonObject, send, sendHtml, sendJson } from './http-util.ts';
+import type { RequestToken } from './node-memory.ts';
+import { isAdmin, type NodeRequest, type Route } from './node-context.ts';
+import { isRequestTokenExpired, OAuthRejection } from './oauth-checks.ts';
+
+const MAX_NAME = 256;
+const MAX_SECRET = 1024;
+
+function randomToken(bytes = 24): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/**
+ * `POST /oauth/requestKey` JSON `{name, secret, trusted?}`: a new provisional consumer, in this node's
+ * memory only (the seed "provisional key can only be authorized from a single server").
+ */
+async function requestKey(ctx: NodeRequest): Promise<void> {
+  const json = parseJsonObject(await ctx.body());
+  const { name, secret, trusted } = json;
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new HttpError(400, 'field "name" is required: a non-empty string naming the consumer');
+  }
+  if (typeof secret !== 'string' || secret === '') {
+    throw new HttpError(400, 'field "secret" is required: a non-empty string');
+  }
+  if (name.length > MAX_NAME) throw new HttpError(400, `field "name" is too long: at most ${MAX_NAME} characters`);
+  if (secret.length > MAX_SECRET) throw new HttpError(400, `field "secret" is too long: at most ${MAX_SECRET} characters`);
+  if (trusted !== undefined && typeof trusted !== 'boolean') {
+    throw new HttpError(400, 'field "trusted" must be true or false when given');
+  }
+  const key = randomUUID();
+  ctx.memory.provisional.set(key, { key, name: name.trim(), secret, trusted: trusted ?? false });
+  sendJson(ctx.res, 200, { key });
+}
+
+function isAcceptableCallback(callback: string): boolean {
+  if (callback === 'oob') return true; // §2.1: out-of-band
+  try {
+    const url = new URL(callback);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** `POST /oauth/requestToken` (GET too, as Lyo). @see RFC 5849 §2.1 */
+async function requestToken(ctx: NodeRequest): Promise<void> {
+  const verified = await ctx.verifySigned('requestToken');
+  const callback = verified.oauth.get('oauth_callback') ?? '';
+  if (!isAcceptableCallback(callback)) {
+    throw new OAuthRejection('parameter_rejected', [
+      ['oauth_parameters_rejected', 'oauth_callback'],
+      ['oauth_problem_advice', 'oauth_callback must be an absolute http(s) URL or "oob"'],
+    ]);
+  }
+  const token: RequestToken = {
+    token: randomToken(),
+    secret: randomToken(),
+    consumerKey: verified.consumer.key,
+    callback,
+    issuedAtMs: ctx.nowMs,
+    state: 'pending',
+    verifier: null,
+  };
+  ctx.memory.requestTokens.set(token.token, token);
+  ctx.sendForm(200, [
+    ['oauth_token', token.token],
+    ['oauth_token_secret', token.secret],
+    ['oauth_callback_confirmed', 'true'],
+  ]);
+}
+
+/**
+ * The request token an authorize page may act on, or a 400 page that says plainly why not
+ * (IBM Connections Cloud: "If the token is not found or was already verified, an error message is shown").
+ */
+function authorizableToken(ctx: NodeRequest, tokenValue: string | undefined | null): RequestToken {
+  const fail = (problem: 'token_rejected' | 'token_expired', why: string) =>
+    new HttpError(400, authorizeErrorPage(ctx.node.id, problem, why), { contentType: 'text/html; charset=utf-8' });
+  if (!tokenValue) throw fail('token_rejected', 'The request is missing the oauth_token parameter.');
+  const token = ctx.memory.requestTokens.get(tokenValue);
+  if (!token) {
+    throw fail(
+      'token_rejected',
+      `The request token is not known on ${ctx.node.id}: it was issued by another node, or this node was restarted since.`,
+    );
+  }
+  if (token.state !== 'pending') {
+    throw fail('token_rejected', `The request token was already verified (${token.state}); it cannot be used again.`);
+  }
+  if (isRequestTokenExpired(token, ctx.nowMs)) {
+    throw fail('token_expired', 'The request token has expired: request tokens are valid for 10 minutes after they are issued.');
+  }
+  return token;
+}
+
+function consumerName(ctx: NodeRequest, token: RequestToken): string {
+  return ctx.memory.registry.get(token.consumerKey)?.name ?? token.consumerKey;
+}
+
+/** `GET /oauth/authorize?oauth_token=…`: login and Allow/Deny. @see RFC 5849 §2.2 */
+function authorizeForm(ctx: NodeRequest): void {
+  const token = authorizableToken(ctx, ctx.query.get('oauth_token'));
+  sendHtml(ctx.res, 200, authorizePage({ nodeId: ctx.node.id, token: token.token, consumerName: consumerName(ctx, token) }));
+}
+
+/** The callback with our parameters appended to whatever query it already has. */
+function callbackWith(callback: string, params: [string, string][]): string {
+  const url = new URL(callback);
+  for (const [k, v] of params) url.searchParams.append(k, v);
+  return url.toString();
+}
+
+/**
+ * `POST /oauth/authorize` with `oauth_token`, `decision`, and for Allow the login `id`/`password`.
+ * Deny needs no login: refusing access is always allowed. A bad login leaves the token usable.
+ */
+async function authorizeDecision(ctx: NodeRequest): Promise<void> {
+  const token = authorizableToken(ctx, await ctx.formField('oauth_token'));
+  const decision = await ctx.formField('decision');
+  if (decision === 'deny') {
+    token.state = 'denied';
+    // IBM Connections Cloud: an empty verifier and oauth_error=oauth_denied.
+    if (token.callback === 'oob') {
+      sendHtml(ctx.res, 200, authorizeErrorPage(ctx.node.id, 'token_rejected', 'Access was denied.'));
+      return;
+    }
+    ctx.redirect(
+      callbackWith(token.callback, [
+        ['oauth_token', token.token],
+        ['oauth_verifier', ''],
+        ['oauth_error', 'oauth_denied'],
+      ]),
+    );
+    return;
+  }
+  if (decision !== 'allow') {
+    throw new HttpError(400, 'form field "decision" must be "allow" or "deny"');
+  }
+  if (!isAdmin(ctx.node.admin, await ctx.formField('id'), await ctx.formField('password'))) {
+    sendHtml(
+      ctx.res,
+      401,
+      authorizePage({
+        nodeId: ctx.node.id,
+        token: token.token,
+        consumerName: consumerName(ctx, token),
+        message: 'Wrong user ID or password. Try again.',
+      }),
+    );
+    return;
+  }
+  token.state = 'authorized';
+  token.verifier = randomToken(12);
+  if (token.callback === 'oob') {
+    sendHtml(ctx.res, 200, verifierPage(ctx.node.id, token.verifier));
+    return;
+  }
+  ctx.redirect(
+    callbackWith(token.callback, [
+      ['oauth_token', token.token],
+      ['oauth_verifier', token.verifier],
+    ]),
+  );
+}
+
+/** `POST /oauth/accessToken`: exchanges an authorized request token once. @see RFC 5849 §2.3 */
+async function accessToken(ctx: NodeRequest): Promise<void> {
+  const verified = await ctx.verifySigned('accessToken');
+  const request = verified.requestToken;
+  if (!request) throw new Error('verifySigned returned no request token for accessToken');
+  request.state = 'used';
+  const token = { token: randomToken(), secret: randomToken(), consumerKey: request.consumerKey, user: ctx.node.admin.user };
+  ctx.memory.accessTokens.set(token.token, token);
+  ctx.sendForm(200, [
+    ['oauth_token', token.token],
+    ['oauth_token_secret', token.secret],
+  ]);
+}
+
+/** `GET /oslc/catalog`, signed with an access token. @see RFC 5849 §3 */
+async function catalog(ctx: NodeRequest): Promise<void> {
+  await ctx.verifySigned('protectedResource');
+  send(ctx.res, 200, catalogDocument(ctx.node.publicOrigin(), ctx.node.repo, ctx.node.db), 'application/rdf+xml; charset=utf-8');
+}
+
+export const oauthRoutes: Route[] = [
+  { pattern: /^\/oauth\/requestKey$/, methods: { POST: requestKey } },
+  { pattern: /^\/oauth\/requestToken$/, methods: { GET: requestToken, POST: requestToken } },
+  { pattern: /^\/oauth\/authorize$/, methods: { GET: authorizeForm, POST: authorizeDecision } },
+  { pattern: /^\/oauth\/accessToken$/, methods: { GET: accessToken, POST: accessToken } },
+  { pattern: /^\/oslc\/catalog$/, methods: { GET: catalog } },
+];

@@ -1,0 +1,157 @@
+/**
+ * The shared repository (the ClearQuest schema repository, in the seeds' terms): the approved OAuth
+ * consumers, one JSON file in the state dir. Nodes never read it on their own; they copy it into their
+ * registry at start and on refresh only, which is exactly what makes a stale node stale.
+ *
+ * Writes are atomic (temp file + fsync + rename + directory fsync) and serialised. A file that cannot
+ * be parsed is kept aside under a new name, never overwritten.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+export interface StoredConsumer {
+  key: string;
+  name: string;
+  /** The consumer secret: the repository is the provider's own store, so it holds it (as CQ does). */
+  secret: string;
+  trusted: boolean;
+}
+
+export const REPOSITORY_FILE = 'repository.json';
+
+const fileSchema = z.object({
+  version: z.literal(1),
+  consumers: z.array(
+    z.object({ key: z.string().min(1), name: z.string(), secret: z.string(), trusted: z.boolean() }),
+  ),
+});
+
+export class Repository {
+  private cache: StoredConsumer[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Paths where corrupt files were moved, newest last (for the caller to report). */
+  readonly corruptFilesKeptAside: string[] = [];
+
+  private constructor(
+    readonly stateDir: string,
+    readonly repo: string,
+    readonly db: string,
+  ) {}
+
+  get file(): string {
+    return path.join(this.stateDir, REPOSITORY_FILE);
+  }
+
+  /** Opens (or creates) the repository in `stateDir`. */
+  static async open(stateDir: string, repo: string, db: string): Promise<Repository> {
+    await fs.mkdir(stateDir, { recursive: true });
+    const repository = new Repository(stateDir, repo, db);
+    await repository.reload();
+    return repository;
+  }
+
+  /** The consumers as last read or written; a copy, so callers cannot change the store by accident. */
+  consumers(): StoredConsumer[] {
+    return this.cache.map((c) => ({ ...c }));
+  }
+
+  /** Re-reads the file (what a node's refresh does). A missing file is an empty repository. */
+  reload(): Promise<StoredConsumer[]> {
+    return this.serialise(async () => {
+      let text: string;
+      try {
+        text = await fs.readFile(this.file, 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        this.cache = [];
+        return this.consumers();
+      }
+      const parsed = safeParse(text);
+      if (parsed) {
+        this.cache = parsed;
+      } else {
+        // Keep the unreadable file for a human to look at, and go on with what we last knew.
+        const aside = `${this.file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+        await fs.rename(this.file, aside);
+        this.corruptFilesKeptAside.push(aside);
+        await this.writeFile(this.cache);
+      }
+      return this.consumers();
+    });
+  }
+
+  /** Adds or replaces a consumer (approve, update). */
+  put(consumer: StoredConsumer): Promise<void> {
+    return this.serialise(async () => {
+      const next = this.cache.filter((c) => c.key !== consumer.key);
+      next.push({ ...consumer });
+      await this.writeFile(next);
+      this.cache = next;
+    });
+  }
+
+  /** Removes a consumer; false when it was not there. */
+  remove(key: string): Promise<boolean> {
+    return this.serialise(async () => {
+      if (!this.cache.some((c) => c.key === key)) return false;
+      const next = this.cache.filter((c) => c.key !== key);
+      await this.writeFile(next);
+      this.cache = next;
+      return true;
+    });
+  }
+
+  /** One file operation at a time, so a reload never sees half of two writes. */
+  private serialise<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(op, op);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeFile(consumers: StoredConsumer[]): Promise<void> {
+    const body = `${JSON.stringify({ version: 1, repo: this.repo, db: this.db, consumers }, null, 2)}\n`;
+    await writeFileAtomic(this.file, body);
+  }
+}
+
+function safeParse(text: string): StoredConsumer[] | null {
+  try {
+    const result = fileSchema.safeParse(JSON.parse(text));
+    return result.success ? result.data.consumers : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Writes `file` so that a crash leaves either the old or the new content, never a mix: temp file in
+ * the same directory, fsync, rename over the target, fsync the directory. Mode 0600: it holds secrets.
+ */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await fs.open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+  try {
+    const dir = await fs.open(path.dirname(file), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  } catch {
+    // Some platforms (Windows) cannot fsync a directory; the rename itself is still atomic there.
+  }
+}

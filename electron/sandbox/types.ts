@@ -1,0 +1,72 @@
+/** The sandbox's public shapes: options, the `--json` line, and what `GET /state` answers. */
+
+export interface SandboxOptions {
+  /** Number of provider nodes; default 3. */
+  nodes?: number;
+  /** Initial latency on every node, in ms; default 0. */
+  latencyMs?: number;
+  /** Private CA + a certificate per listener (SANs 127.0.0.1, localhost); HTTPS everywhere; CA in `<stateDir>/ca.pem`. */
+  tls?: boolean;
+  /** The balancer routes by the clone id of the JSESSIONID cookie. */
+  sticky?: boolean;
+  /** Where the repository is persisted; default a new temp dir, removed again on close. */
+  stateDir?: string;
+  /** Default: random. */
+  adminPassword?: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+}
+
+/** What `--json` prints, one line, once everything listens. */
+export interface SandboxInfo {
+  balancer: string;
+  nodes: { id: string; url: string }[];
+  control: string;
+  admin: { user: string; password: string };
+  repo: string;
+  db: string;
+  caFile: string | null;
+  stateDir: string;
+}
+
+/** One node as the control server shows it. Keys only, never secrets. */
+export interface SandboxNodeState {
+  id: string;
+  url: string;
+  up: boolean;
+  latencyMs: number;
+  clockOffsetSeconds: number;
+  /** Consumer keys in this node's registry (its copy of the repository). */
+  registry: string[];
+  /** Provisional consumer keys in this node's memory. */
+  provisional: string[];
+}
+
+/** `GET /state`. */
+export interface SandboxState {
+  balancer: string;
+  control: string;
+  sticky: boolean;
+  tls: boolean;
+  repo: string;
+  db: string;
+  nodes: SandboxNodeState[];
+  /** The repository's approved consumers, without their secrets. */
+  repository: { consumers: { key: string; name: string; trusted: boolean }[] };
+}
+
+export interface SandboxHandle {
+  info: SandboxInfo;
+  /** Closes the node's listener and destroys its sockets: connections are refused afterwards. */
+  killNode(id: string): Promise<void>;
+  /** Listens again on the same port with fresh memory; the registry is reloaded from the repository. */
+  restartNode(id: string): Promise<void>;
+  setLatency(id: string, ms: number): void;
+  setClockOffset(id: string, offsetSeconds: number): void;
+  /** The same JSON as `GET /state`. */
+  state(): SandboxState;
+  /** Plays a consumer making a friendship: `requestKey` through the balancer, over HTTP(S). */
+  friend(name: string, secret: string): Promise<{ key: string; node: string }>;
+  /** Closes every socket of every listener. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,61 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { REPOSITORY_FILE, Repository, writeFileAtomic } from '../../electron/sandbox/repository.ts';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sandbox-repo-test-'));
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const consumer = { key: 'k1', name: 'RTC', secret: 's1', trusted: true };
+
+describe('the sandbox repository file', () => {
+  it('starts empty in a new state dir and persists approved consumers for the next opening', async () => {
+    const repo = await Repository.open(dir, 'cqschema', 'SAMPL');
+    expect(repo.consumers()).toEqual([]);
+    await repo.put(consumer);
+    await repo.put({ ...consumer, key: 'k2' });
+    await repo.remove('k2');
+    const again = await Repository.open(dir, 'cqschema', 'SAMPL');
+    expect(again.consumers()).toEqual([consumer]);
+  });
+
+  it('leaves no temporary files behind and is readable only by its owner', async () => {
+    const repo = await Repository.open(dir, 'cqschema', 'SAMPL');
+    await Promise.all([1, 2, 3, 4, 5].map((i) => repo.put({ ...consumer, key: `k${i}` })));
+    expect(await fs.readdir(dir)).toEqual([REPOSITORY_FILE]);
+    expect(repo.consumers().map((c) => c.key).sort()).toEqual(['k1', 'k2', 'k3', 'k4', 'k5']);
+    if (process.platform !== 'win32') expect((await fs.stat(repo.file)).mode & 0o777).toBe(0o600);
+  });
+
+  it('sees a change made by another writer only on reload, as a node sees the repository only on refresh', async () => {
+    const a = await Repository.open(dir, 'cqschema', 'SAMPL');
+    const b = await Repository.open(dir, 'cqschema', 'SAMPL');
+    await a.put(consumer);
+    expect(b.consumers()).toEqual([]);
+    expect(await b.reload()).toEqual([consumer]);
+  });
+
+  it('keeps a corrupt file aside instead of overwriting it, and goes on with an empty repository', async () => {
+    await fs.writeFile(path.join(dir, REPOSITORY_FILE), '{"version":1,"consumers":[{"key":', 'utf8');
+    const repo = await Repository.open(dir, 'cqschema', 'SAMPL');
+    expect(repo.consumers()).toEqual([]);
+    expect(repo.corruptFilesKeptAside).toHaveLength(1);
+    const aside = repo.corruptFilesKeptAside[0] ?? '';
+    expect(await fs.readFile(aside, 'utf8')).toBe('{"version":1,"consumers":[{"key":');
+    expect(JSON.parse(await fs.readFile(repo.file, 'utf8'))).toMatchObject({ version: 1, consumers: [] });
+  });
+
+  it('replaces a file atomically: readers see the old or the new content, never a mix', async () => {
+    const file = path.join(dir, 'x.json');
+    await writeFileAtomic(file, 'old');
+    await writeFileAtomic(file, 'new');
+    expect(await fs.readFile(file, 'utf8')).toBe('new');
+    expect(await fs.readdir(dir)).toEqual(['x.json']);
+  });
+});
