@@ -17,12 +17,14 @@ function randomToken(bytes = 24): string {
 }
 
 /**
- * `POST /oauth/requestKey` JSON `{name, secret, trusted?}`: a new provisional consumer, in this node's
- * memory only (the seed "provisional key can only be authorized from a single server").
+ * `POST /oauth/requestKey` JSON `{name, secret, trusted?, key?}`: a new provisional consumer, in this
+ * node's memory only (the seed "provisional key can only be authorized from a single server").
+ * `key` is optional, as ClearQuest's Register Consumer form lets the admin type the consumer's own key
+ * (the remedy when a provisional key was lost); a key the repository or this node knows is a 409.
  */
 async function requestKey(ctx: NodeRequest): Promise<void> {
   const json = parseJsonObject(await ctx.body());
-  const { name, secret, trusted } = json;
+  const { name, secret, trusted, key: chosen } = json;
   if (typeof name !== 'string' || name.trim() === '') {
     throw new HttpError(400, 'field "name" is required: a non-empty string naming the consumer');
   }
@@ -34,7 +36,13 @@ async function requestKey(ctx: NodeRequest): Promise<void> {
   if (trusted !== undefined && typeof trusted !== 'boolean') {
     throw new HttpError(400, 'field "trusted" must be true or false when given');
   }
-  const key = randomUUID();
+  if (chosen !== undefined && (typeof chosen !== 'string' || chosen.trim() === '' || chosen.length > MAX_NAME || /[\s\u0000-\u001f]/.test(chosen))) {
+    throw new HttpError(400, `field "key" must be a non-empty string of at most ${MAX_NAME} characters without spaces when given`);
+  }
+  if (typeof chosen === 'string' && (ctx.memory.provisional.has(chosen) || ctx.memory.registry.has(chosen) || ctx.node.repository.consumers().some((c) => c.key === chosen))) {
+    throw new HttpError(409, `consumer key "${chosen}" exists already`);
+  }
+  const key = typeof chosen === 'string' ? chosen : randomUUID();
   ctx.memory.provisional.set(key, { key, name: name.trim(), secret, trusted: trusted ?? false });
   sendJson(ctx.res, 200, { key });
 }
