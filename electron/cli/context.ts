@@ -1,9 +1,10 @@
 /** What every command gets: its streams and a lazily built engine for the chosen config home. */
 import { Engine } from '../core/facade.ts';
 import { resolveHome } from '../core/config/home.ts';
-import { OsKeychain } from '../core/keychain.ts';
+import { OsKeychain, accounts } from '../core/keychain.ts';
 import { OverlaySecretStore } from '../core/secret-overlay.ts';
 import type { CliIo } from './io.ts';
+import { UsageError, readSecretFromStdin } from './io.ts';
 
 export class CommandContext {
   private engineInstance: Engine | null = null;
@@ -23,6 +24,16 @@ export class CommandContext {
   get engine(): Engine {
     this.engineInstance ??= new Engine({ home: this.home, secrets: this.secrets });
     return this.engineInstance;
+  }
+
+  /**
+   * `--password-stdin` on a command that uses the admin login: the password is held for this call
+   * only, never stored. The user name must be known already (from `login`).
+   */
+  async holdAdminPasswordFromStdin(cluster: string): Promise<void> {
+    const def = await this.engine.getCluster({ cluster });
+    if (!def.adminUser) throw new UsageError(`--password-stdin: cluster ${cluster} has no admin user; run \`oslc-admin login ${cluster} --user U\` once`);
+    this.secrets.hold(accounts.admin(def.name), await readSecretFromStdin(this.io, '--password-stdin'));
   }
 
   async close(): Promise<void> {

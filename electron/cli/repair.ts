@@ -79,7 +79,9 @@ function syncEventLine(e: SyncEvent): string | null {
 
 export function formatSync(r: SyncResult): string {
   const out = ['', table(['NODE', 'REFRESHED', 'ATTEMPTS', 'ERROR'], r.nodes.map((n) => [n.id, n.refreshed ? 'yes' : 'NO', String(n.attempts), n.error ? `${n.error.code}: ${n.error.message}` : ''])), ''];
-  if (r.verified.consistent) out.push('All nodes consistent: every reachable node holds the same approved keys.');
+  const failed = r.nodes.filter((n) => !n.refreshed).map((n) => n.id);
+  if (r.verified.consistent && failed.length) out.push(`No drift found, but ${failed.join(', ')} ${failed.length > 1 ? 'were' : 'was'} not refreshed (see above).`);
+  else if (r.verified.consistent) out.push('All nodes consistent: every reachable node holds the same approved keys.');
   else out.push('Remaining drift:', ...r.verified.drift.map((d) => `  - ${d.message}`));
   if (r.notices.length) out.push('', 'Notes:', ...r.notices.map((n) => `  - ${n}`));
   return `${out.join('\n')}\n`;
@@ -89,12 +91,8 @@ const SYNC_USAGE = 'oslc-admin sync <cluster> [--json] [--password-stdin]';
 export async function syncCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parse(argv, { ...HOME_OPTION, json: { type: 'boolean' }, 'password-stdin': { type: 'boolean' } }, SYNC_USAGE, { min: 1, max: 1, names: ['cluster'] });
   const cluster = p.positionals[0]!;
-  const def = await ctx.engine.getCluster({ cluster });
-  if (flag(p, 'password-stdin')) {
-    if (!def.adminUser) throw new UsageError(`--password-stdin: cluster ${cluster} has no admin user; run \`oslc-admin login ${cluster} --user U\` once`);
-    const { accounts } = await import('../core/keychain.ts');
-    ctx.secrets.hold(accounts.admin(def.name), await readSecretFromStdin(ctx.io, '--password-stdin'));
-  }
+  if (flag(p, 'password-stdin')) await ctx.holdAdminPasswordFromStdin(cluster);
+  else await ctx.engine.getCluster({ cluster });
   const json = flag(p, 'json');
   const r = await ctx.engine.sync({ cluster }, {
     onProgress: (e) => {

@@ -1,5 +1,4 @@
 /** `status` and `probe`: what each node really holds. */
-import { accounts } from '../core/keychain.ts';
 import type { ClusterStatus, ProbeResult } from '../../shared/model.ts';
 import { flag, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
@@ -47,11 +46,8 @@ export function statusExitCode(s: ClusterStatus): number {
 export async function statusCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parse(argv, { ...HOME_OPTION, json: { type: 'boolean' }, 'password-stdin': { type: 'boolean' } }, STATUS_USAGE, { min: 1, max: 1, names: ['cluster'] });
   const cluster = p.positionals[0]!;
-  const def = await ctx.engine.getCluster({ cluster });
-  if (flag(p, 'password-stdin')) {
-    if (!def.adminUser) throw new UsageError(`--password-stdin: cluster ${cluster} has no admin user; run \`oslc-admin login ${cluster} --user U\` once`);
-    ctx.secrets.hold(accounts.admin(def.name), await readSecretFromStdin(ctx.io, '--password-stdin'));
-  }
+  if (flag(p, 'password-stdin')) await ctx.holdAdminPasswordFromStdin(cluster);
+  else await ctx.engine.getCluster({ cluster });
   const s = await ctx.engine.status({ cluster });
   if (flag(p, 'json')) writeJson(ctx.io, s);
   else ctx.io.stdout.write(formatStatus(s));

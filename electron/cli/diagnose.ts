@@ -1,0 +1,182 @@
+/** `diagnose`, `flow` and `report`: what a support engineer runs when a consumer gets `401: invalid_expired_token`. */
+import { readFile } from 'node:fs/promises';
+import type { Diagnosis, FlowEvent, FlowResult, FlowStep, FlowTarget } from '../../shared/diagnose.ts';
+import { isAppError } from '../../shared/errors.ts';
+import { consumerKeySchema, parseOrThrow } from '../../shared/schema.ts';
+import { diagnose, isHealthy } from '../core/diagnose/diagnose.ts';
+import { flow } from '../core/diagnose/flow.ts';
+import { report } from '../core/diagnose/report.ts';
+import { flag, parse, str, HOME_OPTION } from './args.ts';
+import type { Parsed } from './args.ts';
+import type { CommandContext } from './context.ts';
+import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts';
+
+export const DIAGNOSE_USAGE = 'oslc-admin diagnose <cluster> --key K [--secret-stdin] [--error-text FILE] [--json]';
+export const FLOW_USAGE = 'oslc-admin flow <cluster> --key K [--secret-stdin] [--node ID | --balancer] [--timeout-seconds S] [--json]';
+export const REPORT_USAGE = 'oslc-admin report <cluster> --out DIR [--error-text FILE] [--json]';
+
+/** Lines for the CLI's help text, for whoever registers these commands. */
+export const DIAGNOSE_HELP = `Diagnosing
+  diagnose <cluster> --key K [--secret-stdin] [--error-text FILE] [--json]
+                                   which node, which cause, which fix (exit 0 only when HEALTHY)
+  flow <cluster> --key K [--secret-stdin] [--node ID | --balancer] [--timeout-seconds S] [--json]
+                                   run the real three-legged OAuth dance; prints the URL to authorize
+  report <cluster> --out DIR [--error-text FILE] [--json]
+                                   write report.md and report.json for a support ticket (secrets redacted)
+`;
+
+const MAX_ERROR_FILE_BYTES = 1024 * 1024;
+
+async function readErrorTextFile(file: string): Promise<string> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch (e) {
+    throw new UsageError(`--error-text: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (buf.length > MAX_ERROR_FILE_BYTES) throw new UsageError(`--error-text: ${file} is larger than 1 MiB; paste only the error`);
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
+  if (text.includes('\uFFFD')) throw new UsageError(`--error-text: ${file} is not valid UTF-8`);
+  return text;
+}
+
+function requiredKey(p: Parsed, usage: string): string {
+  const key = str(p, 'key');
+  if (key === undefined) throw new UsageError(`--key is required\nusage: ${usage}`);
+  try {
+    return parseOrThrow(consumerKeySchema, key, '--key');
+  } catch (e) {
+    throw new UsageError(isAppError(e) ? e.message : String(e));
+  }
+}
+
+function indent(text: string, by = '    '): string {
+  return text
+    .split('\n')
+    .map((l) => by + l)
+    .join('\n');
+}
+
+export function formatDiagnosis(d: Diagnosis): string {
+  const out: string[] = [`Key ${d.key} on cluster ${d.cluster}: checked ${d.checkedAt} in ${(d.durationMs / 1000).toFixed(1)} s (consumer secret ${d.secretChecked ? 'checked' : 'not checked'})`, ''];
+  for (const c of d.causes) {
+    out.push(`  ${c.code}${c.nodes.length ? `  [${c.nodes.join(', ')}]` : ''}${c.likely ? '  (matches the pasted error)' : ''}`);
+    out.push(indent(c.message));
+    if (c.fix) out.push(`    fix: ${c.fix.action} ${Object.entries(c.fix.args).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
+    out.push('');
+  }
+  out.push(
+    table(
+      ['NODE', 'KEY STATE', 'CLOCK', 'LISTED', 'PROBLEM'],
+      d.nodes.map((n) => [
+        n.id,
+        n.state,
+        n.clockSkewSeconds === null ? '-' : `${n.clockSkewSeconds >= 0 ? '+' : ''}${n.clockSkewSeconds} s`,
+        n.listed ?? 'n/a',
+        n.error ? `${n.error.code}: ${n.error.message}` : (n.problem ?? ''),
+      ]),
+    ),
+  );
+  if (d.balancer) out.push('', `Balancer: ${d.balancer.summary}${d.balancer.sticky === true ? ' It keeps a session on one node.' : d.balancer.sticky === false ? ' It does NOT keep a session on one node.' : ''}`);
+  if (d.errorText) {
+    out.push('', `Pasted error: ${d.errorText.likelyCauses.length ? `points at ${d.errorText.likelyCauses.join(', ')}` : 'no known OAuth failure recognised'}`);
+    out.push(...d.errorText.explanation.map((e) => `  - ${e}`));
+  }
+  if (d.notices.length) out.push('', 'Notes:', ...d.notices.map((n) => `  - ${n}`));
+  return `${out.join('\n')}\n`;
+}
+
+export async function diagnoseCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const p = parse(argv, { ...HOME_OPTION, key: { type: 'string' }, 'secret-stdin': { type: 'boolean' }, 'error-text': { type: 'string' }, json: { type: 'boolean' } }, DIAGNOSE_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const key = requiredKey(p, DIAGNOSE_USAGE);
+  const cluster = p.positionals[0]!;
+  await ctx.engine.getCluster({ cluster });
+  const file = str(p, 'error-text');
+  const errorText = file !== undefined ? await readErrorTextFile(file) : undefined;
+  const secret = flag(p, 'secret-stdin') ? await readSecretFromStdin(ctx.io, '--secret-stdin') : undefined;
+  const d = await diagnose(ctx.engine, { cluster, consumerKey: key, ...(secret !== undefined ? { secret } : {}), ...(errorText !== undefined ? { errorText } : {}) });
+  if (flag(p, 'json')) writeJson(ctx.io, d);
+  else ctx.io.stdout.write(formatDiagnosis(d));
+  return isHealthy(d) ? EXIT.OK : EXIT.PROBLEM;
+}
+
+function mmss(seconds: number): string {
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+function stepLine(s: FlowStep): string {
+  const label = s.leg === 0 ? 'discovery' : s.leg === 4 ? 'resource ' : `leg ${s.leg}    `;
+  const facts = [s.answeredBy ? `answered by ${s.answeredBy}` : null, s.status !== null ? `HTTP ${s.status}` : null, s.latencyMs !== null ? `${s.latencyMs} ms` : null].filter(Boolean).join(', ');
+  return `  ${s.ok ? 'ok  ' : 'FAIL'} ${label} ${s.message}${facts ? ` (${facts})` : ''}\n`;
+}
+
+export function formatFlow(r: FlowResult): string {
+  const out = [`Outcome: ${r.outcome}${r.failedLeg !== null ? ` (leg ${r.failedLeg})` : ''}`, `  ${r.message}`];
+  for (const c of r.causes) {
+    out.push('', `  ${c.code}${c.nodes.length ? `  [${c.nodes.join(', ')}]` : ''}`, indent(c.message));
+    if (c.fix) out.push(`    fix: ${c.fix.action} ${Object.entries(c.fix.args).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
+  }
+  if (r.notices.length) out.push('', 'Notes:', ...r.notices.map((n) => `  - ${n}`));
+  return `${out.join('\n')}\n`;
+}
+
+export async function flowCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const p = parse(
+    argv,
+    { ...HOME_OPTION, key: { type: 'string' }, 'secret-stdin': { type: 'boolean' }, node: { type: 'string' }, balancer: { type: 'boolean' }, 'timeout-seconds': { type: 'string' }, json: { type: 'boolean' } },
+    FLOW_USAGE,
+    { min: 1, max: 1, names: ['cluster'] },
+  );
+  const key = requiredKey(p, FLOW_USAGE);
+  const node = str(p, 'node');
+  if (node !== undefined && flag(p, 'balancer')) throw new UsageError(`--node and --balancer exclude each other: test one node, or the balancer\nusage: ${FLOW_USAGE}`);
+  if (node !== undefined && node.trim() === '') throw new UsageError('--node: must name a node id');
+  const timeout = str(p, 'timeout-seconds');
+  if (timeout !== undefined && (!/^\d+$/.test(timeout) || Number(timeout) < 1 || Number(timeout) > 3600)) throw new UsageError(`--timeout-seconds: "${timeout}" must be a whole number from 1 to 3600`);
+  const cluster = p.positionals[0]!;
+  const def = await ctx.engine.getCluster({ cluster });
+  if (node !== undefined && !def.nodes.some((n) => n.id === node)) throw new UsageError(`--node: cluster ${def.name} has no node "${node}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`);
+  let secret: string | undefined;
+  if (flag(p, 'secret-stdin')) secret = await readSecretFromStdin(ctx.io, '--secret-stdin');
+  else if (!def.consumers.find((c) => c.key === key)?.hasSecret) throw new UsageError(`--secret-stdin is required: no secret is stored for key ${key} in cluster ${def.name}\nusage: ${FLOW_USAGE}`);
+  const target: FlowTarget = node !== undefined ? { node } : 'balancer';
+  const json = flag(p, 'json');
+  // With --json, stdout carries only the result; the URL and progress go to stderr.
+  const say = (text: string) => (json ? ctx.io.stderr : ctx.io.stdout).write(text);
+  const onProgress = (e: FlowEvent) => {
+    if (e.type === 'step') say(stepLine(e.step));
+    else if (e.type === 'authorize') {
+      say(`\nOpen this URL in a browser and authorize (the request token expires at ${e.expiresAt}, in 10 minutes):\n\n  ${e.url}\n\n`);
+      if (e.pinnedUrl && e.pinnedUrl !== e.url) say(`If the page says the token is not known, the balancer sent you to another node; open it on ${e.issuedBy} itself:\n\n  ${e.pinnedUrl}\n\n`);
+      say('Waiting for the callback on 127.0.0.1 …\n');
+    } else if (e.type === 'waiting') say(`  … still waiting, ${mmss(e.secondsLeft)} left before the request token expires\n`);
+    else say(`  the user chose ${e.decision === 'allowed' ? 'Allow' : 'Deny'}\n`);
+  };
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  let result: FlowResult;
+  try {
+    result = await flow(ctx.engine, { cluster, consumerKey: key, target, ...(secret !== undefined ? { secret } : {}), ...(timeout !== undefined ? { timeoutMs: Number(timeout) * 1000 } : {}) }, { onProgress, signal: abort.signal });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  if (json) writeJson(ctx.io, result);
+  else ctx.io.stdout.write(`\n${formatFlow(result)}`);
+  // Deny is the user's choice, and the server handled it as it should.
+  return result.outcome === 'completed' || result.outcome === 'denied' ? EXIT.OK : EXIT.PROBLEM;
+}
+
+export async function reportCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const p = parse(argv, { ...HOME_OPTION, out: { type: 'string' }, 'error-text': { type: 'string' }, json: { type: 'boolean' } }, REPORT_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const out = str(p, 'out');
+  if (out === undefined || out.trim() === '') throw new UsageError(`--out is required: the directory to write report.md and report.json to\nusage: ${REPORT_USAGE}`);
+  const cluster = p.positionals[0]!;
+  await ctx.engine.getCluster({ cluster });
+  const file = str(p, 'error-text');
+  const errorText = file !== undefined ? await readErrorTextFile(file) : undefined;
+  const r = await report(ctx.engine, { cluster, outDir: out, ...(errorText !== undefined ? { errorText } : {}) }, { onProgress: (e) => (e.type === 'diagnosing' && !flag(p, 'json') ? ctx.io.stderr.write(`diagnosing ${e.key} …\n`) : undefined) });
+  if (flag(p, 'json')) writeJson(ctx.io, r);
+  else ctx.io.stdout.write(`Wrote ${r.files.join(' and ')} (secrets redacted; ${r.consumers} consumer(s) diagnosed).\n`);
+  return EXIT.OK;
+}
