@@ -3,9 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Diagnosis, FlowEvent, FlowResult, FlowStep, FlowTarget } from '../../shared/diagnose.ts';
 import { isAppError } from '../../shared/errors.ts';
 import { consumerKeySchema, parseOrThrow } from '../../shared/schema.ts';
-import { diagnose, isHealthy } from '../core/diagnose/diagnose.ts';
-import { flow } from '../core/diagnose/flow.ts';
-import { report } from '../core/diagnose/report.ts';
+import { isHealthy } from '../core/diagnose/diagnose.ts';
 import { flag, parse, str, HOME_OPTION } from './args.ts';
 import type { Parsed } from './args.ts';
 import type { CommandContext } from './context.ts';
@@ -94,7 +92,7 @@ export async function diagnoseCommand(ctx: CommandContext, argv: string[]): Prom
   const file = str(p, 'error-text');
   const errorText = file !== undefined ? await readErrorTextFile(file) : undefined;
   const secret = flag(p, 'secret-stdin') ? await readSecretFromStdin(ctx.io, '--secret-stdin') : undefined;
-  const d = await diagnose(ctx.engine, { cluster, consumerKey: key, ...(secret !== undefined ? { secret } : {}), ...(errorText !== undefined ? { errorText } : {}) });
+  const d = await ctx.engine.diagnose({ cluster, consumerKey: key, ...(secret !== undefined ? { secret } : {}), ...(errorText !== undefined ? { errorText } : {}) });
   if (flag(p, 'json')) writeJson(ctx.io, d);
   else ctx.io.stdout.write(formatDiagnosis(d));
   return isHealthy(d) ? EXIT.OK : EXIT.PROBLEM;
@@ -157,7 +155,7 @@ export async function flowCommand(ctx: CommandContext, argv: string[]): Promise<
   process.once('SIGINT', onSigint);
   let result: FlowResult;
   try {
-    result = await flow(ctx.engine, { cluster, consumerKey: key, target, ...(secret !== undefined ? { secret } : {}), ...(timeout !== undefined ? { timeoutMs: Number(timeout) * 1000 } : {}) }, { onProgress, signal: abort.signal });
+    result = await ctx.engine.flow({ cluster, consumerKey: key, target, ...(secret !== undefined ? { secret } : {}), ...(timeout !== undefined ? { timeoutMs: Number(timeout) * 1000 } : {}) }, { onProgress, signal: abort.signal });
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -175,7 +173,7 @@ export async function reportCommand(ctx: CommandContext, argv: string[]): Promis
   await ctx.engine.getCluster({ cluster });
   const file = str(p, 'error-text');
   const errorText = file !== undefined ? await readErrorTextFile(file) : undefined;
-  const r = await report(ctx.engine, { cluster, outDir: out, ...(errorText !== undefined ? { errorText } : {}) }, { onProgress: (e) => (e.type === 'diagnosing' && !flag(p, 'json') ? ctx.io.stderr.write(`diagnosing ${e.key} …\n`) : undefined) });
+  const r = await ctx.engine.report({ cluster, outDir: out, ...(errorText !== undefined ? { errorText } : {}) }, { onProgress: (e) => (e.type === 'diagnosing' && !flag(p, 'json') ? ctx.io.stderr.write(`diagnosing ${e.key} …\n`) : undefined) });
   if (flag(p, 'json')) writeJson(ctx.io, r);
   else ctx.io.stdout.write(`Wrote ${r.files.join(' and ')} (secrets redacted; ${r.consumers} consumer(s) diagnosed).\n`);
   return EXIT.OK;

@@ -1,0 +1,15 @@
+/** What diagnose, flow and report need from the engine; the facade (`Engine`) provides all of it. */
+import type { AuditEntry } from '../../../shared/contract-repair.ts';
+import type { ClusterDefinition, ClusterStatus } from '../../../shared/model.ts';
+import type { HttpClient } from '../http/client.ts';
+import type { AdminCredentials } from '../providers/types.ts';
+
+export interface DiagnoseEngine {
+  getCluster(arg: { cluster: string }): Promise<ClusterDefinition>;
+  httpFor(cluster: ClusterDefinition): HttpClient;
+  adminCredentials(cluster: ClusterDefinition): Promise<AdminCredentials | null>;
+  consumerSecret(cluster: ClusterDefinition, key: string): Promise<string | null>;
+  status(arg: { cluster: string }): Promise<ClusterStatus>;
+  /** The audit log, where the engine keeps one: evidence of earlier approvals and the last sync. */
+  audit?(arg: { cluster: string }): Promise<{ entries: AuditEntry[] }>;
+}

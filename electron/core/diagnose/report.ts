@@ -1,0 +1,306 @@
+/**
+ * The support report: `report.md` (what a support ticket needs, readable) and `report.json` (the
+ * same facts, whole) in one directory. Cluster definition, node table, diagnosis per tracked
+ * consumer, last sync (from the audit log), certificate details, versions of this app and of Node.
+ *
+ * Secrets never reach the files: every text passes the diagnosis redaction (signatures, secrets,
+ * token secrets, tokens, verifiers, passwords, cookies), then every secret this engine knows (admin
+ * password, consumer secrets) is replaced wherever it stands, and the final texts are checked for
+ * them once more before anything is written. Existing report files are never overwritten.
+ */
+import { X509Certificate } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { arch, platform, release } from 'node:os';
+import path from 'node:path';
+import type { AuditEntry } from '../../../shared/contract-repair.ts';
+import type { Diagnosis, ReportArg, ReportEvent, ReportResult } from '../../../shared/diagnose.ts';
+import type { ErrorInfo } from '../../../shared/errors.ts';
+import { AppError, badInput, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
+import type { ClusterDefinition, ClusterStatus, TlsInfo } from '../../../shared/model.ts';
+import { normalizeFingerprint } from '../http/tls-trust.ts';
+import { REDACTED } from '../redact.ts';
+import { checkErrorText, diagnose, fromKeychain } from './diagnose.ts';
+import type { DiagnoseEngine } from './engine.ts';
+import { parseErrorText } from './error-text.ts';
+import { scrubDeep, scrubText } from './scrub.ts';
+
+export const REPORT_FILES = ['report.md', 'report.json'] as const;
+
+export interface ReportOptions {
+  onProgress?: (event: ReportEvent) => void;
+}
+
+interface CaCertificate {
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  fingerprint256: string;
+}
+
+/** Every certificate of a PEM bundle, described (never the key material: a bundle has none). */
+export function describeCaBundle(pem: string | null): CaCertificate[] {
+  if (!pem) return [];
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  const out: CaCertificate[] = [];
+  for (const block of blocks) {
+    try {
+      const c = new X509Certificate(block);
+      out.push({
+        subject: c.subject.split('\n').filter(Boolean).join(', '),
+        issuer: c.issuer.split('\n').filter(Boolean).join(', '),
+        validFrom: new Date(c.validFrom).toISOString(),
+        validTo: new Date(c.validTo).toISOString(),
+        fingerprint256: normalizeFingerprint(c.fingerprint256),
+      });
+    } catch {
+      continue;
+    }
+  }
+  return out;
+}
+
+/** This app's version, from package.json (next to the sources, or the packaged app's). */
+async function appVersion(): Promise<string> {
+  for (const rel of ['../../../package.json', '../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(await readFile(new URL(rel, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'oslc-cluster-admin' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      continue;
+    }
+  }
+  return 'unknown';
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p, fsConstants.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The last line of defence before a file is written: every known secret is replaced (as it stands,
+ * and as JSON escapes it), then the text is checked once more and nothing is written if one is
+ * still there. Markdown also gets the pattern redaction; JSON does not need it (each value was
+ * scrubbed before serialisation) and would be mangled by it.
+ */
+function finalText(text: string, secrets: readonly string[], file: string, kind: 'md' | 'json'): string {
+  let out = kind === 'md' ? scrubText(text, secrets) : text;
+  const forms = secrets.filter((s) => s.length > 0).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
+  for (const f of forms) if (f.length >= 3) out = out.split(f).join(REDACTED);
+  for (const f of forms) {
+    if (out.includes(f)) throw new AppError(ErrorCode.INTERNAL, `The report ${file} still contained a secret after redaction; nothing was written`);
+  }
+  return out;
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+function mdTable(headers: string[], rows: string[][]): string {
+  return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+}
+
+function tlsLine(t: TlsInfo | null): string {
+  if (!t) return 'plain HTTP (or not reached)';
+  return `${t.authorized ? 'trusted' : 'not verified by chain (pinned or refused)'}; subject ${t.subject}; issuer ${t.issuer}; valid ${t.validFrom} – ${t.validTo}; SHA-256 ${t.fingerprint256}`;
+}
+
+interface ReportData {
+  generatedAt: string;
+  app: { name: string; version: string };
+  runtime: { node: string; platform: string; arch: string; osRelease: string };
+  cluster: Omit<ClusterDefinition, 'caPem'> & { caBundle: CaCertificate[] };
+  status: ClusterStatus | null;
+  statusError: ErrorInfo | null;
+  diagnoses: { key: string; name: string; diagnosis: Diagnosis | null; error: ErrorInfo | null }[];
+  errorText: ReturnType<typeof parseErrorText> | null;
+  lastSync: AuditEntry | null;
+  audit: { available: boolean; entries: number; error: string | null };
+  notices: string[];
+}
+
+function markdown(d: ReportData): string {
+  const c = d.cluster;
+  const out: string[] = [];
+  out.push(`# Support report: cluster ${c.name}`, '');
+  out.push(`Generated ${d.generatedAt} by OSLC Cluster Admin ${d.app.version} on Node ${d.runtime.node} (${d.runtime.platform} ${d.runtime.arch}, ${d.runtime.osRelease}).`, '');
+  out.push('Secrets, signatures, tokens, token secrets and passwords are redacted in this report.', '');
+
+  out.push('## Cluster definition', '');
+  out.push(`- Kind: ${c.kind}`, `- Balancer: ${c.balancerUrl}`);
+  if (c.repo || c.db) out.push(`- Repository / database: ${c.repo ?? '-'} / ${c.db ?? '-'}`);
+  out.push(`- Admin user: ${c.adminUser ?? '(no login stored)'}`);
+  out.push(`- Timeouts: connect ${c.timeouts.connectMs} ms, total ${c.timeouts.totalMs} ms; response cap ${c.maxResponseBytes} bytes`);
+  out.push(`- CA bundle: ${c.caBundle.length ? `${c.caBundle.length} certificate(s), listed below` : 'none (system roots)'}`);
+  out.push(`- Pinned certificates: ${c.pinnedFingerprints.length ? c.pinnedFingerprints.join(', ') : 'none'}`, '');
+  out.push(mdTable(['Node', 'URL', 'Label'], c.nodes.map((n) => [n.id, n.url, n.label])), '');
+  if (c.consumers.length) out.push(mdTable(['Tracked consumer key', 'Name', 'Secret in keychain'], c.consumers.map((k) => [k.key, k.name, k.hasSecret ? 'yes' : 'no'])), '');
+  else out.push('No consumers are tracked.', '');
+
+  out.push('## Nodes', '');
+  if (d.status) {
+    out.push(`Checked ${d.status.checkedAt}.`, '');
+    out.push(
+      mdTable(
+        ['Node', 'URL', 'Up', 'Latency', 'Clock skew', 'Provisional keys', 'Approved keys', 'Problem'],
+        d.status.nodes.map((n) => [
+          n.id,
+          n.url,
+          n.up ? 'yes' : 'NO',
+          n.latencyMs === null ? '-' : `${n.latencyMs} ms`,
+          n.clockSkewSeconds === null ? '-' : `${n.clockSkewSeconds >= 0 ? '+' : ''}${n.clockSkewSeconds} s`,
+          n.provisional === null ? 'n/a' : n.provisional.join(', ') || '-',
+          n.approved === null ? 'n/a' : n.approved.join(', ') || '-',
+          n.error ? `${n.error.code}: ${n.error.message}` : '',
+        ]),
+      ),
+      '',
+    );
+    if (d.status.drift.length) out.push('Drift:', '', ...d.status.drift.map((x) => `- ${x.message}`), '');
+    if (d.status.notices.length) out.push('Notes:', '', ...d.status.notices.map((x) => `- ${x}`), '');
+  } else out.push(`The status could not be read: ${d.statusError?.message ?? 'unknown error'}`, '');
+
+  out.push('## Certificates', '');
+  if (d.status) for (const n of d.status.nodes) out.push(`- ${n.id}: ${tlsLine(n.tls)}`);
+  for (const ca of c.caBundle) out.push(`- CA bundle: subject ${ca.subject}; issuer ${ca.issuer}; valid ${ca.validFrom} – ${ca.validTo}; SHA-256 ${ca.fingerprint256}`);
+  out.push('');
+
+  out.push('## Diagnosis per tracked consumer', '');
+  if (!d.diagnoses.length) out.push('No consumers are tracked, so none was diagnosed. Track one with `oslc-admin consumer track`.', '');
+  for (const x of d.diagnoses) {
+    out.push(`### ${x.key}${x.name !== x.key ? ` (${x.name})` : ''}`, '');
+    if (!x.diagnosis) {
+      out.push(`The diagnosis failed: ${x.error?.message ?? 'unknown error'}`, '');
+      continue;
+    }
+    const g = x.diagnosis;
+    out.push(`Checked ${g.checkedAt} in ${g.durationMs} ms; consumer secret ${g.secretChecked ? 'checked' : 'not checked (none stored)'}.`, '');
+    for (const cause of g.causes) {
+      out.push(`- **${cause.code}**${cause.nodes.length ? ` (${cause.nodes.join(', ')})` : ''}: ${cause.message}${cause.fix ? ` Fix: \`${cause.fix.action}\` ${JSON.stringify(cause.fix.args)}.` : ''}`);
+    }
+    out.push('', mdTable(['Node', 'Key state', 'Clock skew', 'Listed', 'Problem'], g.nodes.map((n) => [n.id, n.state, n.clockSkewSeconds === null ? '-' : `${n.clockSkewSeconds} s`, n.listed ?? 'n/a', n.problem ?? n.error?.message ?? ''])), '');
+    if (g.balancer) out.push(`Balancer: ${g.balancer.summary}${g.balancer.sticky === null ? '' : g.balancer.sticky ? ' It keeps a session on one node.' : ' It does NOT keep a session on one node.'}`, '');
+    if (g.notices.length) out.push(...g.notices.map((n) => `- ${n}`), '');
+  }
+
+  if (d.errorText) {
+    out.push('## Pasted error text', '', '```', d.errorText.excerpt.replace(/```/g, "'''"), '```', '');
+    out.push(`- HTTP status: ${d.errorText.httpStatus ?? '-'}`);
+    out.push(`- OAuth problems: ${d.errorText.oauthProblems.join(', ') || '-'}; product texts: ${d.errorText.productTexts.join(', ') || '-'}`);
+    out.push(`- Likely causes: ${d.errorText.likelyCauses.join(', ') || '-'}`);
+    out.push(...d.errorText.explanation.map((e) => `- ${e}`), '');
+  }
+
+  out.push('## Last sync', '');
+  if (!d.audit.available) out.push(d.audit.error ? `The audit log could not be read: ${d.audit.error}` : 'No audit log is kept by this engine.');
+  else if (d.lastSync) out.push(`${d.lastSync.time} by ${d.lastSync.user}: ${d.lastSync.outcome}${d.lastSync.node ? ` on ${d.lastSync.node}` : ''}${d.lastSync.detail ? ` (${d.lastSync.detail})` : ''}.`);
+  else out.push(`No sync is recorded in the audit log (${d.audit.entries} entries for this cluster).`);
+  out.push('');
+
+  if (d.notices.length) out.push('## Notes', '', ...d.notices.map((n) => `- ${n}`), '');
+  return `${out.join('\n')}\n`;
+}
+
+/** Writes the report. Refuses (BAD_INPUT naming the path) when a report file exists already. */
+export async function report(engine: DiagnoseEngine, arg: ReportArg, opts: ReportOptions = {}): Promise<ReportResult> {
+  if (typeof arg !== 'object' || arg === null) throw badInput('arg', 'must be an object with cluster and outDir');
+  if (typeof arg.outDir !== 'string' || arg.outDir.trim() === '') throw badInput('outDir', 'must name a directory');
+  // eslint-disable-next-line no-control-regex -- a control character in a path is a mistake, not a name
+  if (/[\u0000-\u001f]/.test(arg.outDir)) throw badInput('outDir', 'must not contain control characters');
+  const errorText = checkErrorText(arg.errorText);
+  const def = await engine.getCluster({ cluster: arg.cluster });
+  const dir = path.resolve(arg.outDir);
+  const files = REPORT_FILES.map((f) => path.join(dir, f));
+  for (const f of files) {
+    if (await exists(f)) {
+      throw new AppError(ErrorCode.BAD_INPUT, `outDir: ${f} exists already; a report never overwrites a file. Choose another directory or move the old report away.`, { details: { field: 'outDir', path: f } });
+    }
+  }
+  const emit = (e: ReportEvent) => opts.onProgress?.(e);
+  const notices: string[] = [];
+
+  // Every secret this engine knows, so that none can slip into the files whatever carries it.
+  const admin = await fromKeychain('the admin login', notices, () => engine.adminCredentials(def), null);
+  const secrets: string[] = admin ? [admin.password] : [];
+  for (const c of def.consumers) {
+    if (!c.hasSecret) continue;
+    const s = await fromKeychain(`the secret of ${c.key}`, notices, () => engine.consumerSecret(def, c.key), null);
+    if (s) secrets.push(s);
+  }
+
+  emit({ type: 'status' });
+  let status: ClusterStatus | null = null;
+  let statusError: ErrorInfo | null = null;
+  try {
+    status = await engine.status({ cluster: def.name });
+  } catch (e) {
+    statusError = toErrorInfo(e);
+  }
+
+  const diagnoses: ReportData['diagnoses'] = [];
+  for (const c of def.consumers) {
+    emit({ type: 'diagnosing', key: c.key });
+    try {
+      diagnoses.push({ key: c.key, name: c.name, diagnosis: await diagnose(engine, { cluster: def.name, consumerKey: c.key, ...(errorText ? { errorText } : {}) }), error: null });
+    } catch (e) {
+      diagnoses.push({ key: c.key, name: c.name, diagnosis: null, error: toErrorInfo(e) });
+    }
+  }
+
+  let lastSync: AuditEntry | null = null;
+  const audit: ReportData['audit'] = { available: typeof engine.audit === 'function', entries: 0, error: null };
+  if (typeof engine.audit === 'function') {
+    try {
+      const { entries } = await engine.audit({ cluster: def.name });
+      audit.entries = entries.length;
+      lastSync = entries.filter((e) => e.action === 'sync').at(-1) ?? null;
+    } catch (e) {
+      audit.available = false;
+      audit.error = toErrorInfo(e).message;
+    }
+  }
+
+  const { caPem, ...definition } = def;
+  const generatedAt = new Date().toISOString();
+  const data: ReportData = scrubDeep(
+    {
+      generatedAt,
+      app: { name: 'OSLC Cluster Admin', version: await appVersion() },
+      runtime: { node: process.version, platform: platform(), arch: arch(), osRelease: release() },
+      cluster: { ...definition, caBundle: describeCaBundle(caPem) },
+      status,
+      statusError,
+      diagnoses,
+      errorText: errorText ? parseErrorText(errorText, secrets) : null,
+      lastSync,
+      audit,
+      notices,
+    },
+    secrets,
+  );
+
+  const md = finalText(markdown(data), secrets, files[0]!, 'md');
+  const json = finalText(`${JSON.stringify({ redactionMarker: REDACTED, ...data }, null, 2)}\n`, secrets, files[1]!, 'json');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const written: string[] = [];
+  for (const [file, text] of [
+    [files[0]!, md],
+    [files[1]!, json],
+  ] as const) {
+    try {
+      await writeFile(file, text, { flag: 'wx', mode: 0o600 });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new AppError(ErrorCode.BAD_INPUT, `outDir: ${file} exists already; a report never overwrites a file.`, { details: { field: 'outDir', path: file } });
+      throw new AppError(ErrorCode.CONFIG_UNWRITABLE, `The report could not be written to ${file}: ${code ?? (e as Error).message}`, { details: { path: file, written } });
+    }
+    written.push(file);
+    emit({ type: 'written', path: file });
+  }
+  return { cluster: def.name, dir, files: written, consumers: diagnoses.length, generatedAt };
+}
