@@ -7,6 +7,7 @@ import { clusterCommand, consumerCommand, loginCommand, logoutCommand } from './
 import { CommandContext } from './cli/context.ts';
 import { EXIT, UsageError } from './cli/io.ts';
 import type { CliIo } from './cli/io.ts';
+import { DIAGNOSE_HELP, diagnoseCommand, flowCommand, reportCommand } from './cli/diagnose.ts';
 import { approveCommand, auditCommand, deleteConsumerCommand, registerCommand, syncCommand, trustCommand } from './cli/repair.ts';
 import { sandboxCommand } from './cli/sandbox.ts';
 import { probeCommand, statusCommand } from './cli/status.ts';
@@ -41,6 +42,7 @@ Repairing
   trust <cluster> --fingerprint SHA256 [--node ID] trust a certificate by its fingerprint
   audit <cluster> [--json]                        every change made with this tool
 
+${DIAGNOSE_HELP}
 Exit codes: 0 fine · 1 the command ran and found a problem · 2 bad input · 3 internal error
 Secrets are read from stdin or a terminal prompt, kept in the OS keychain, and never printed.
 `;
@@ -59,6 +61,9 @@ const COMMANDS: Record<string, Command> = {
   sync: syncCommand,
   trust: trustCommand,
   audit: auditCommand,
+  diagnose: diagnoseCommand,
+  flow: flowCommand,
+  report: reportCommand,
 };
 
 /** `--home DIR` may stand anywhere; it is read here so every command gets it the same way. */

@@ -57,6 +57,16 @@ export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promi
     await sandbox.close();
     throw e;
   }
+  // Listen for the stop signals before saying we are up: a parent that reads the line may signal at once.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   if (flag(p, 'json')) ctx.io.stdout.write(`${JSON.stringify(info)}\n`);
   else {
     ctx.io.stdout.write(
@@ -75,15 +85,7 @@ export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promi
       ].join('\n'),
     );
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopped;
   await sandbox.close();
   if (!flag(p, 'json')) ctx.io.stderr.write('Sandbox stopped; every socket closed.\n');
   return EXIT.OK;

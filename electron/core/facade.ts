@@ -23,6 +23,7 @@ import type { RepairDeps } from './repair/deps.ts';
 import { deleteConsumer, register } from './repair/register.ts';
 import { sync } from './repair/sync.ts';
 import { fingerprintSchema } from '../../shared/schema.ts';
+import { diagnose, flow, report } from './diagnose/index.ts';
 
 export interface EngineOptions {
   /** The config directory (already resolved). */
@@ -264,5 +265,17 @@ export class Engine implements Api {
     const result = await this.auditLog.read(cluster);
     if (result.entries.length === 0) await this.cluster(cluster); // unknown and never audited: say so
     return result;
+  }
+
+  async diagnose(arg: ArgOf<'diagnose'>, opts: CallOptions<'diagnose'> = {}): Promise<ResultOf<'diagnose'>> {
+    return diagnose(this, arg, opts.onProgress ? { onProgress: opts.onProgress } : {});
+  }
+
+  async flow(arg: ArgOf<'flow'>, opts: CallOptions<'flow'> = {}): Promise<ResultOf<'flow'>> {
+    return flow(this, arg, { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+  }
+
+  async report(arg: ArgOf<'report'>, opts: CallOptions<'report'> = {}): Promise<ResultOf<'report'>> {
+    return report(this, arg, opts.onProgress ? { onProgress: opts.onProgress } : {});
   }
 }

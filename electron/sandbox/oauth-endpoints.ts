@@ -36,6 +36,7 @@ async function requestKey(ctx: NodeRequest): Promise<void> {
   if (trusted !== undefined && typeof trusted !== 'boolean') {
     throw new HttpError(400, 'field "trusted" must be true or false when given');
   }
+  // eslint-disable-next-line no-control-regex -- a key with control characters is refused on purpose
   if (chosen !== undefined && (typeof chosen !== 'string' || chosen.trim() === '' || chosen.length > MAX_NAME || /[\s\u0000-\u001f]/.test(chosen))) {
     throw new HttpError(400, `field "key" must be a non-empty string of at most ${MAX_NAME} characters without spaces when given`);
   }
