@@ -31,7 +31,10 @@ export function runBin(args: string[], opts: { stdin?: string; env?: Record<stri
 }
 
 /** Runs `main()` in this process with in-memory streams: fast, for the many bad-input cases. */
-export async function runMain(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+export async function runMain(
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string>; onStdout?: (text: string) => void; onStderr?: (text: string) => void } = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const sink = (append: (s: string) => void) =>
@@ -44,8 +47,14 @@ export async function runMain(args: string[], opts: { stdin?: string; env?: Reco
   const stdin = Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]);
   const code = await main(args, {
     stdin,
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
+    stdout: sink((s) => {
+      stdout += s;
+      opts.onStdout?.(s);
+    }),
+    stderr: sink((s) => {
+      stderr += s;
+      opts.onStderr?.(s);
+    }),
     env: { ...process.env, ...opts.env },
   });
   return { code, stdout, stderr };

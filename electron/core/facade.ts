@@ -3,14 +3,14 @@
  * (Electron IPC, browser mode, CLI). It owns the config store, the secret store and one HTTP client
  * per cluster; secrets go in and never come out.
  */
-import { AppError, ErrorCode, badInput, isAppError } from '../../shared/errors.ts';
+import { AppError, ErrorCode, badInput } from '../../shared/errors.ts';
 import type { Api, ArgOf, CallOptions, ResultOf } from '../../shared/contract.ts';
 import type { ClusterDefinition, ClusterSummary } from '../../shared/model.ts';
 import { clusterFromInput, consumerKeySchema, nodeIdSchema, parseOrThrow } from '../../shared/schema.ts';
 import { z } from 'zod';
 import { ConfigStore } from './config/store.ts';
 import { HttpClient } from './http/client.ts';
-import { accounts } from './keychain.ts';
+import { accounts, fromKeychain } from './keychain.ts';
 import type { SecretStore } from './keychain.ts';
 import { probeNode } from './probe.ts';
 import type { ProbeConsumer } from './probe.ts';
@@ -198,19 +198,8 @@ export class Engine implements Api {
   async status(arg: ArgOf<'status'>, opts: CallOptions<'status'> = {}): Promise<ResultOf<'status'>> {
     const def = await this.cluster(arg?.cluster);
     const extra: string[] = [];
-    const keychain = async <T>(what: string, f: () => Promise<T>, fallback: T): Promise<T> => {
-      try {
-        return await f();
-      } catch (e) {
-        if (isAppError(e) && e.code === ErrorCode.KEYCHAIN_UNAVAILABLE) {
-          extra.push(`The keychain could not be read for ${what}: ${e.message}`);
-          return fallback;
-        }
-        throw e;
-      }
-    };
-    const admin = await keychain('the admin login', () => this.adminCredentials(def), null);
-    const consumers = await keychain('consumer secrets', () => this.probeConsumers(def), def.consumers.map((c) => ({ key: c.key, secret: null })));
+    const admin = await fromKeychain('the admin login', extra, () => this.adminCredentials(def), null);
+    const consumers = await fromKeychain('consumer secrets', extra, () => this.probeConsumers(def), def.consumers.map((c) => ({ key: c.key, secret: null })));
     const result = await clusterStatus({
       cluster: def,
       http: this.httpFor(def),

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AsyncEntry as NativeAsyncEntry, EntryOptions } from '@napi-rs/keyring';
-import { AppError, ErrorCode, badInput } from '../../shared/errors.ts';
+import { AppError, ErrorCode, badInput, isAppError } from '../../shared/errors.ts';
 
 /** Where secrets are kept. Implementations never put a secret in an error message. */
 export interface SecretStore {
@@ -243,4 +243,17 @@ function assertAccount(account: unknown): asserts account is string {
 function assertSecret(secret: unknown): asserts secret is string {
   // The message names the problem, never the value.
   if (typeof secret !== 'string' || secret === '') throw badInput('secret', 'must be a non-empty string');
+}
+
+/** A keychain read whose failure (keychain unavailable) becomes a notice and a fallback value, not an error. */
+export async function fromKeychain<T>(what: string, notices: string[], f: () => Promise<T>, fallback: T): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (isAppError(e) && e.code === ErrorCode.KEYCHAIN_UNAVAILABLE) {
+      notices.push(`The keychain could not be read for ${what}: ${e.message}`);
+      return fallback;
+    }
+    throw e;
+  }
 }

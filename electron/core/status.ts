@@ -2,7 +2,7 @@
  * Cluster status: every node in parallel with a bounded pool; a dead or slow node never holds up the
  * others, because each node's work is its own promise and failures become values.
  */
-import { ErrorCode, toErrorInfo } from '../../shared/errors.ts';
+import { toErrorInfo } from '../../shared/errors.ts';
 import type { ErrorInfo } from '../../shared/errors.ts';
 import type { ClusterDefinition, ClusterStatus, ConsumerState, Drift, NodeDefinition, NodeStatus, TlsInfo } from '../../shared/model.ts';
 import type { HttpClient } from './http/client.ts';
@@ -24,9 +24,9 @@ export interface StatusInput {
 }
 
 /** The certificate a node presented when it was refused as untrusted, so the UI can offer to trust it. */
-function untrustedCertificate(error: ErrorInfo): TlsInfo | null {
-  const d = error.details;
-  if (error.code !== ErrorCode.TLS_UNTRUSTED || !d || typeof d.fingerprint256 !== 'string') return null;
+export function untrustedCertificate(error: ErrorInfo | null): TlsInfo | null {
+  const d = error?.details;
+  if (!d || typeof d.fingerprint256 !== 'string') return null;
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
   return { subject: str(d.subject), issuer: str(d.issuer), validFrom: str(d.validFrom), validTo: str(d.validTo), fingerprint256: d.fingerprint256, authorized: false };
 }

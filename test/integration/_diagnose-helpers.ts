@@ -1,60 +1,25 @@
 /**
- * Helpers for the diagnose, flow and report tests: an Engine on a throwaway home with an in-memory
- * keychain, pointed at a running sandbox; and a "browser" that drives the authorize page over HTTP.
+ * Helpers for the diagnose, flow and report tests: an Engine on a throwaway home with the real
+ * keychain (test/_engine.ts), pointed at a running sandbox; and a "browser" that drives the authorize page over HTTP.
  */
-import { readFileSync } from 'node:fs';
-import fsp from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { CommandContext } from '../../electron/cli/context.ts';
-import { UsageError } from '../../electron/cli/io.ts';
-import type { CliIo } from '../../electron/cli/io.ts';
-import { Engine } from '../../electron/core/facade.ts';
-import { isAppError } from '../../shared/errors.ts';
-import { MemorySecretStore } from '../../electron/core/keychain.ts';
 import type { SandboxHandle } from '../../electron/sandbox/index.ts';
 import type { Diagnosis } from '../../shared/diagnose.ts';
 import { Client } from '../_sandbox.ts';
+import { runMain } from '../_cli.ts';
+import { engineFor as sharedEngineFor } from '../_engine.ts';
+import type { TestEngine } from '../_engine.ts';
 
 export const CLUSTER = 'sb';
 
-export interface TestEngine {
-  engine: Engine;
-  home: string;
-  secrets: MemorySecretStore;
-  close(): Promise<void>;
-}
+export type { TestEngine } from '../_engine.ts';
 
 /**
- * An Engine whose cluster `sb` is the sandbox. `trustCa: false` leaves a TLS sandbox's CA out, so its
- * certificates are untrusted; `admin: false` stores no admin login (no list API).
+ * An Engine whose cluster `sb` is the sandbox (see test/_engine.ts: real keychain, temp home).
+ * `trustCa: false` leaves a TLS sandbox's CA out, so its certificates are untrusted; `admin: false`
+ * stores no admin login (no list API).
  */
-export async function engineFor(sandbox: SandboxHandle, opts: { trustCa?: boolean; admin?: boolean; adminPassword?: string } = {}): Promise<TestEngine> {
-  const home = await fsp.mkdtemp(path.join(os.tmpdir(), 'oslc-diagnose-'));
-  const secrets = new MemorySecretStore();
-  const engine = new Engine({ home, secrets });
-  const caPem = sandbox.info.caFile && opts.trustCa !== false ? readFileSync(sandbox.info.caFile, 'utf8') : null;
-  await engine.addCluster({
-    name: CLUSTER,
-    kind: 'sandbox',
-    balancerUrl: sandbox.info.balancer,
-    nodes: sandbox.info.nodes.map((n) => ({ id: n.id, url: n.url })),
-    repo: sandbox.info.repo,
-    db: sandbox.info.db,
-    caPem,
-    timeouts: { connectMs: 2000, totalMs: 8000 },
-  });
-  if (opts.admin !== false) await engine.storeCredentials({ cluster: CLUSTER, user: sandbox.info.admin.user, password: opts.adminPassword ?? sandbox.info.admin.password });
-  return {
-    engine,
-    home,
-    secrets,
-    close: async () => {
-      await engine.close();
-      await fsp.rm(home, { recursive: true, force: true });
-    },
-  };
+export function engineFor(sandbox: SandboxHandle, opts: { trustCa?: boolean; admin?: boolean } = {}): Promise<TestEngine> {
+  return sharedEngineFor(sandbox, { ...opts, name: CLUSTER, timeouts: { connectMs: 2000, totalMs: 8000 } });
 }
 
 /** The cause codes of a diagnosis, in order. */
@@ -112,55 +77,13 @@ export interface CommandRun {
   stderr: string;
 }
 
-const INPUT_CODES = ['BAD_INPUT', 'CLUSTER_NOT_FOUND', 'CLUSTER_EXISTS', 'NODE_NOT_FOUND', 'CONSUMER_NOT_TRACKED', 'KEY_NOT_UNIQUE'];
 
-/**
- * Runs one CLI command in-process with the test engine (in-memory keychain) behind it, and maps
- * errors to exit codes exactly as `main` in electron/cli.ts does.
- */
-export async function runCommand(
-  command: (ctx: CommandContext, argv: string[]) => Promise<number>,
+/** Runs one CLI command through the real `main` in-process, against the test engine's home and keychain. */
+export function runCommand(
+  command: 'diagnose' | 'flow' | 'report',
   t: TestEngine,
   argv: string[],
   opts: { stdin?: string; onStderr?: (text: string) => void; onStdout?: (text: string) => void } = {},
 ): Promise<CommandRun> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (onText: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer | string, _enc, done) {
-        onText(String(chunk));
-        done();
-      },
-    });
-  const io: CliIo = {
-    stdin: Readable.from(opts.stdin === undefined ? [] : [Buffer.from(opts.stdin)]),
-    stdout: sink((s) => {
-      stdout += s;
-      opts.onStdout?.(s);
-    }),
-    stderr: sink((s) => {
-      stderr += s;
-      opts.onStderr?.(s);
-    }),
-    env: {},
-  };
-  const ctx = new CommandContext(io, t.home);
-  Object.defineProperty(ctx, 'engine', { get: () => t.engine });
-  let code: number;
-  try {
-    code = await command(ctx, argv);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      stderr += `error: ${e.message}\n`;
-      code = 2;
-    } else if (isAppError(e)) {
-      stderr += `error [${e.code}]${e.node ? ` ${e.node}` : ''}: ${e.message}\n`;
-      code = INPUT_CODES.includes(e.code) ? 2 : e.code === 'INTERNAL' ? 3 : 1;
-    } else {
-      stderr += `internal error: ${String(e)}\n`;
-      code = 3;
-    }
-  }
-  return { code, stdout, stderr };
+  return runMain([command, ...argv], { ...opts, env: { OSLC_ADMIN_HOME: t.home, OSLC_ADMIN_KEYCHAIN_SERVICE: t.service } });
 }

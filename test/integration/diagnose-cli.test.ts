@@ -6,7 +6,6 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { diagnoseCommand, flowCommand, reportCommand } from '../../electron/cli/diagnose.ts';
 import type { SandboxHandle } from '../../electron/sandbox/index.ts';
 import { approvedConsumer, approveOn, withSandbox } from '../_sandbox.ts';
 import { authorizeInBrowser, CLUSTER, engineFor, runCommand } from './_diagnose-helpers.ts';
@@ -37,7 +36,7 @@ describe('oslc-admin diagnose', () => {
   it('exits 0 with --json when HEALTHY, in the documented shape', async () => {
     await withEngine(async (sb, t) => {
       const c = await approvedConsumer(sb, 'RTC', 'cli-healthy-secret');
-      const run = await runCommand(diagnoseCommand, t, [CLUSTER, '--key', c.key, '--secret-stdin', '--json'], { stdin: 'cli-healthy-secret\n' });
+      const run = await runCommand('diagnose', t, [CLUSTER, '--key', c.key, '--secret-stdin', '--json'], { stdin: 'cli-healthy-secret\n' });
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout.trim().split('\n')).toHaveLength(1);
       const doc = JSON.parse(run.stdout) as { causes: Record<string, unknown>[]; nodes: Record<string, unknown>[] };
@@ -57,7 +56,7 @@ describe('oslc-admin diagnose', () => {
       await approveOn(sb, node, key);
       const errorFile = path.join(await tempDir(), 'error.txt');
       await fsp.writeFile(errorFile, 'com.ibm.rational.oslc: 401: invalid_expired_token\n');
-      const run = await runCommand(diagnoseCommand, t, [CLUSTER, '--key', key, '--error-text', errorFile, '--json']);
+      const run = await runCommand('diagnose', t, [CLUSTER, '--key', key, '--error-text', errorFile, '--json']);
       expect(run.code).toBe(1);
       const doc = JSON.parse(run.stdout) as { causes: { code: string; nodes: string[]; fix: unknown; likely: boolean }[] };
       expect(doc.causes).toEqual([
@@ -69,7 +68,7 @@ describe('oslc-admin diagnose', () => {
   it('prints a readable diagnosis without --json', async () => {
     await withEngine(async (sb, t) => {
       const c = await approvedConsumer(sb);
-      const run = await runCommand(diagnoseCommand, t, [CLUSTER, '--key', c.key, '--secret-stdin'], { stdin: 'bad-9f7e-given' });
+      const run = await runCommand('diagnose', t, [CLUSTER, '--key', c.key, '--secret-stdin'], { stdin: 'bad-9f7e-given' });
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('WRONG_SECRET  [node1, node2, node3]');
       expect(run.stdout).toContain(`fix: reenter-secret cluster=${CLUSTER} key=${c.key}`);
@@ -92,7 +91,7 @@ describe('oslc-admin diagnose', () => {
         [[], /missing argument <cluster>/],
       ];
       for (const [argv, message, stdin] of cases) {
-        const run = await runCommand(diagnoseCommand, t, argv, stdin === undefined ? {} : { stdin });
+        const run = await runCommand('diagnose', t, argv, stdin === undefined ? {} : { stdin });
         expect(run.code, argv.join(' ')).toBe(2);
         expect(run.stderr, argv.join(' ')).toMatch(message);
       }
@@ -119,7 +118,7 @@ describe('oslc-admin flow', () => {
     await withEngine(async (sb, t) => {
       const c = await approvedConsumer(sb, 'RTC', 'cli-flow-secret');
       const user = userAt(sb, 'allow');
-      const run = await runCommand(flowCommand, t, [CLUSTER, '--key', c.key, '--secret-stdin', '--node', 'node3', '--json'], { stdin: 'cli-flow-secret', onStderr: user.onStderr });
+      const run = await runCommand('flow', t, [CLUSTER, '--key', c.key, '--secret-stdin', '--node', 'node3', '--json'], { stdin: 'cli-flow-secret', onStderr: user.onStderr });
       expect(run.code, run.stderr).toBe(0);
       expect(await user.done()).toMatchObject({ pageNode: 'node3', callbackStatus: 200 });
       const doc = JSON.parse(run.stdout) as { outcome: string; steps: { answeredBy: string | null }[]; issuedBy: string };
@@ -137,7 +136,7 @@ describe('oslc-admin flow', () => {
       await t.engine.trackConsumer({ cluster: CLUSTER, key: c.key, secret: 'cli-deny-secret' });
       const user = userAt(sb, 'deny');
       // Without --json the URL is printed on stdout; the stored secret is used (no --secret-stdin).
-      const run = await runCommand(flowCommand, t, [CLUSTER, '--key', c.key, '--node', 'node1'], { onStdout: user.onStderr });
+      const run = await runCommand('flow', t, [CLUSTER, '--key', c.key, '--node', 'node1'], { onStdout: user.onStderr });
       expect(run.code, run.stderr).toBe(0);
       expect(await user.done()).toMatchObject({ decisionStatus: 302, callbackStatus: 200 });
       expect(run.stdout).toContain('Outcome: denied');
@@ -148,7 +147,7 @@ describe('oslc-admin flow', () => {
   it('exits 1 when nobody authorizes before --timeout-seconds', async () => {
     await withEngine(async (sb, t) => {
       const c = await approvedConsumer(sb);
-      const run = await runCommand(flowCommand, t, [CLUSTER, '--key', c.key, '--secret-stdin', '--balancer', '--timeout-seconds', '1'], { stdin: c.secret });
+      const run = await runCommand('flow', t, [CLUSTER, '--key', c.key, '--secret-stdin', '--balancer', '--timeout-seconds', '1'], { stdin: c.secret });
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('Outcome: timeout (leg 2)');
       expect(run.stdout).toMatch(/If the page says the token is not known, the balancer sent you to another node; open it on node\d itself/);
@@ -166,7 +165,7 @@ describe('oslc-admin flow', () => {
         [['nope', '--key', 'k', '--secret-stdin'], /CLUSTER_NOT_FOUND/, 's'],
       ];
       for (const [argv, message, stdin] of cases) {
-        const run = await runCommand(flowCommand, t, argv, stdin === undefined ? {} : { stdin });
+        const run = await runCommand('flow', t, argv, stdin === undefined ? {} : { stdin });
         expect(run.code, argv.join(' ')).toBe(2);
         expect(run.stderr, argv.join(' ')).toMatch(message);
       }
@@ -180,14 +179,14 @@ describe('oslc-admin report', () => {
       const c = await approvedConsumer(sb, 'RTC', 'cli-report-secret');
       await t.engine.trackConsumer({ cluster: CLUSTER, key: c.key, secret: 'cli-report-secret' });
       const out = path.join(await tempDir(), 'case-1');
-      const first = await runCommand(reportCommand, t, [CLUSTER, '--out', out]);
+      const first = await runCommand('report', t, [CLUSTER, '--out', out]);
       expect(first.code, first.stderr).toBe(0);
       expect(first.stdout).toContain(path.join(out, 'report.md'));
       expect(first.stdout).toContain(path.join(out, 'report.json'));
-      const again = await runCommand(reportCommand, t, [CLUSTER, '--out', out, '--json']);
+      const again = await runCommand('report', t, [CLUSTER, '--out', out, '--json']);
       expect(again.code).toBe(2);
       expect(again.stderr).toContain(`${path.join(out, 'report.md')} exists already`);
-      const missing = await runCommand(reportCommand, t, [CLUSTER]);
+      const missing = await runCommand('report', t, [CLUSTER]);
       expect(missing.code).toBe(2);
       expect(missing.stderr).toMatch(/--out is required/);
     });

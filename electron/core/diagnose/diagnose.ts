@@ -5,10 +5,12 @@
  * the nodes' own key lists read where the kind has a list API and an admin login is stored, and a
  * pasted error text parsed. The rules that turn these facts into causes are in ./causes.ts.
  */
+import { untrustedCertificate as tlsFromError } from '../status.ts';
+import { fromKeychain } from '../keychain.ts';
 import type { BalancerDiagnosis, BalancerProbe, DiagnoseArg, DiagnoseEvent, DiagnosedNode, Diagnosis, NodeKeyState, ParsedErrorText } from '../../../shared/diagnose.ts';
 import { BALANCER_ID } from '../../../shared/diagnose.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
-import { badInput, ErrorCode, isAppError, toErrorInfo } from '../../../shared/errors.ts';
+import { badInput, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
 import type { ClusterDefinition, Exchange, NodeDefinition, TlsInfo } from '../../../shared/model.ts';
 import { consumerKeySchema, parseOrThrow } from '../../../shared/schema.ts';
 import type { HttpClient } from '../http/client.ts';
@@ -49,26 +51,6 @@ export function checkErrorText(text: unknown): string | undefined {
   return text;
 }
 
-/** The engine call, with a keychain that cannot be read turned into a notice. */
-export async function fromKeychain<T>(what: string, notices: string[], f: () => Promise<T>, fallback: T): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    if (isAppError(e) && e.code === ErrorCode.KEYCHAIN_UNAVAILABLE) {
-      notices.push(`The keychain could not be read for ${what}: ${e.message}`);
-      return fallback;
-    }
-    throw e;
-  }
-}
-
-/** The presented certificate a TLS_UNTRUSTED error carries, as TlsInfo (not authorized). */
-export function tlsFromError(error: ErrorInfo | null): TlsInfo | null {
-  const d = error?.details;
-  if (!d || typeof d.fingerprint256 !== 'string') return null;
-  const s = (v: unknown) => (typeof v === 'string' ? v : '');
-  return { subject: s(d.subject), issuer: s(d.issuer), validFrom: s(d.validFrom), validTo: s(d.validTo), fingerprint256: d.fingerprint256, authorized: false };
-}
 
 interface Env {
   def: ClusterDefinition;
@@ -339,3 +321,5 @@ export async function diagnose(engine: DiagnoseEngine, arg: DiagnoseArg, opts: D
 export function isHealthy(d: { causes: { code: string }[] }): boolean {
   return d.causes.length === 1 && d.causes[0]!.code === 'HEALTHY';
 }
+
+export { tlsFromError, fromKeychain };
