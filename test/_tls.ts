@@ -3,37 +3,9 @@
 import { webcrypto, X509Certificate } from 'node:crypto';
 
 type KeyPair = webcrypto.CryptoKeyPair;
-type MetadataReflect = typeof Reflect & {
-  getMetadata?: (key: unknown, target: object) => unknown;
-  getOwnMetadata?: (key: unknown, target: object) => unknown;
-  defineMetadata?: (key: unknown, value: unknown, target: object) => void;
-};
+// @peculiar/x509 2.x loads tsyringe, which needs the Reflect metadata polyfill before it loads.
+import 'reflect-metadata';
 
-/**
- * @peculiar/x509 2.x loads tsyringe, which refuses to start without a Reflect metadata polyfill and
- * `reflect-metadata` is not a dependency. These three functions are all tsyringe calls; installed
- * only when nothing better is there, before x509 is imported (hence the dynamic import below).
- */
-function ensureReflectMetadata(): void {
-  const r = Reflect as MetadataReflect;
-  if (r.getMetadata) return;
-  const store = new WeakMap<object, Map<unknown, unknown>>();
-  r.getOwnMetadata = (key, target) => store.get(target)?.get(key);
-  r.getMetadata = (key, target) => {
-    for (let t: object | null = target; t !== null; t = Object.getPrototypeOf(t) as object | null) {
-      const own = store.get(t);
-      if (own?.has(key)) return own.get(key);
-    }
-    return undefined;
-  };
-  r.defineMetadata = (key, value, target) => {
-    const own = store.get(target) ?? new Map<unknown, unknown>();
-    own.set(key, value);
-    store.set(target, own);
-  };
-}
-
-ensureReflectMetadata();
 const x509 = await import('@peculiar/x509');
 type X509 = typeof x509;
 

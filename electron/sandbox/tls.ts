@@ -5,7 +5,8 @@
  */
 import { webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
-import './reflect-metadata.ts';
+// @peculiar/x509 2.x loads tsyringe, which needs the Reflect metadata polyfill before it loads.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import type { TlsMaterial } from './listener.ts';
 
