@@ -82,7 +82,8 @@ export function formatSync(r: SyncResult): string {
   const failed = r.nodes.filter((n) => !n.refreshed).map((n) => n.id);
   if (r.verified.consistent && failed.length) out.push(`No drift found, but ${failed.join(', ')} ${failed.length > 1 ? 'were' : 'was'} not refreshed (see above).`);
   else if (r.verified.consistent) out.push('All nodes consistent: every reachable node holds the same approved keys.');
-  else out.push('Remaining drift:', ...r.verified.drift.map((d) => `  - ${d.message}`));
+  else if (r.verified.drift.length) out.push('Remaining drift:', ...r.verified.drift.map((d) => `  - ${d.message}`));
+  else out.push('Not verified on every node: see the notes below.');
   if (r.notices.length) out.push('', 'Notes:', ...r.notices.map((n) => `  - ${n}`));
   return `${out.join('\n')}\n`;
 }

@@ -170,6 +170,18 @@ describe('repairing a cluster', () => {
     expect(torn.skipped).toBe(1);
   });
 
+  it('does not call the cluster consistent when a node could not be verified because its clock is off', async () => {
+    const secret = 'skew-secret';
+    const { key } = await sandbox.friend('Skew', secret);
+    await t.engine.trackConsumer({ cluster: 'sb', key, secret });
+    await t.engine.approve({ cluster: 'sb', key });
+    sandbox.setClockOffset('node3', 900);
+    const r = await t.engine.sync({ cluster: 'sb' });
+    expect(r.nodes.every((n) => n.refreshed)).toBe(true);
+    expect(r.verified).toEqual({ consistent: false, drift: [] });
+    expect(r.notices.join('\n')).toMatch(new RegExp(`Could not verify ${key} on node3 \\(clock-skew`));
+  });
+
   it('refuses to approve or sync without a stored admin login, with the fix in the message', async () => {
     await t.engine.forgetCredentials({ cluster: 'sb' });
     const { key } = await sandbox.friend('NoAdmin', 'x-secret');

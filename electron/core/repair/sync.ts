@@ -13,6 +13,9 @@ import { NODE_CONCURRENCY } from '../status.ts';
 import { requireAdmin } from './approve.ts';
 import type { RepairDeps } from './deps.ts';
 
+/** Probe answers that tell whether a key is loaded on a node (bad-secret: loaded, the secret is wrong). */
+const LOADED_OR_MISSING = new Set<string>(['approved', 'bad-secret', 'unknown']);
+
 export const SYNC_MAX_ATTEMPTS = 3;
 export const SYNC_BACKOFF_MS = 250;
 /** Retrying cannot fix these: the answer would be the same. */
@@ -55,8 +58,17 @@ export async function sync(deps: RepairDeps, arg: { cluster: string }, onProgres
   const status = await deps.status({ cluster: def.name });
   const down = status.nodes.filter((n) => !n.up).map((n) => n.id);
   if (down.length) notices.push(`Not verified on ${down.join(', ')}: unreachable.`);
+  // A probe that could not tell whether the key is loaded (clock skew, an error…) leaves that node unverified.
+  const unverified = status.nodes
+    .filter((n) => n.up)
+    .flatMap((n) => n.consumers.filter((c) => !LOADED_OR_MISSING.has(c.state)).map((c) => `${c.key} on ${n.id} (${c.state}${c.problem ? `: ${c.problem}` : ''})`));
+  if (unverified.length) notices.push(`Could not verify ${unverified.join(', ')}; run diagnose for the cause.`);
+  for (const key of new Set(status.nodes.flatMap((n) => n.consumers.map((c) => c.key)))) {
+    const up = status.nodes.filter((n) => n.up);
+    if (up.length && up.every((n) => n.consumers.find((c) => c.key === key)?.state === 'unknown')) notices.push(`${key} is not loaded on any node: register it (it may have been a provisional key that was lost).`);
+  }
   notices.push(...status.notices);
-  const consistent = status.drift.length === 0 && down.length === 0;
+  const consistent = status.drift.length === 0 && down.length === 0 && unverified.length === 0;
   const failed = nodes.filter((n) => !n.refreshed);
   await deps.auditLog.append({
     cluster: def.name,
