@@ -11,6 +11,26 @@ function formatHandoff(h: Handoff): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** On a terminal, waits for Enter (true) or Ctrl+C/end (false); elsewhere returns false at once. */
+async function waitForEnter(ctx: CommandContext, prompt: string): Promise<boolean> {
+  const stdin = ctx.io.stdin;
+  if (!stdin.isTTY) return false;
+  ctx.io.stderr.write(prompt);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      stdin.pause();
+      resolve(ok);
+    };
+    const onData = (b: Buffer) => done(!b.includes(3));
+    const onEnd = () => done(false);
+    stdin.on('data', onData);
+    stdin.on('end', onEnd);
+    stdin.resume();
+  });
+}
+
 const missingLine = (cluster: string, missingOn: string[]) =>
   missingOn.length ? `Still not loaded on ${missingOn.join(', ')}: requests the balancer sends there fail with invalid_expired_token. Run: oslc-admin sync ${cluster}\n` : '';
 
@@ -23,8 +43,17 @@ export async function approveCommand(ctx: CommandContext, argv: string[]): Promi
   const cluster = p.positionals[0]!;
   const r: ApproveResult = await ctx.engine.approve({ cluster, key, ...(node !== undefined ? { node } : {}) });
   if (flag(p, 'json')) writeJson(ctx.io, r.handoff ? { key: r.key, node: r.node, verified: r.verified, handoff: r.handoff } : { key: r.key, node: r.node, verified: r.verified, missingOn: r.missingOn, alreadyApproved: r.alreadyApproved });
-  else if (r.handoff) ctx.io.stdout.write(formatHandoff(r.handoff));
-  else {
+  else if (r.handoff) {
+    ctx.io.stdout.write(formatHandoff(r.handoff));
+    if (await waitForEnter(ctx, `When you have approved it on ${r.node}, press Enter to re-probe (Ctrl+C to stop) `)) {
+      const probe = await ctx.engine.probeNode({ cluster, node: r.node, key });
+      ctx.io.stdout.write(`${key} on ${r.node}: ${probe.state}${probe.problem ? ` (${probe.problem})` : ''}\n`);
+      if (probe.state === 'approved') {
+        ctx.io.stdout.write(`Next: oslc-admin sync ${cluster}\n`);
+        return EXIT.OK;
+      }
+    } else ctx.io.stdout.write(`Then re-probe: oslc-admin probe ${cluster} --node ${r.node} --key ${key}\n`);
+  } else {
     ctx.io.stdout.write(
       r.alreadyApproved
         ? `${r.key} is already approved (seen on ${r.node}); no node holds it provisionally.\n`
