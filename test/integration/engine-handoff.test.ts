@@ -89,6 +89,34 @@ describe('hand-offs for clearquest and jazz clusters', () => {
   });
 });
 
+describe('an Eclipse Lyo cluster', () => {
+  it('approves through the Lyo API on the holding node, and sync explains that Lyo reloads only on restart, leaving the drift', async () => {
+    const sandbox = await startSandbox({ nodes: 2 });
+    const home = await mkdtemp(join(tmpdir(), 'oslc-lyo-'));
+    const engine = new Engine({ home, secrets: new OsKeychain(testKeychainService()) });
+    try {
+      await engine.addCluster({ name: 'lyo', kind: 'lyo', balancerUrl: sandbox.info.balancer, nodes: sandbox.info.nodes.map((n) => ({ id: n.id, url: n.url })) });
+      await engine.storeCredentials({ cluster: 'lyo', user: 'admin', password: sandbox.info.admin.password });
+      const { key, node } = await sandbox.friend('Lyo consumer', 'lyo-secret');
+      await engine.trackConsumer({ cluster: 'lyo', key, secret: 'lyo-secret' });
+      const a = await engine.approve({ cluster: 'lyo', key });
+      expect(a).toEqual(expect.objectContaining({ node, verified: true }));
+      const s = await engine.sync({ cluster: 'lyo' });
+      for (const n of s.nodes) {
+        expect(n).toEqual(expect.objectContaining({ refreshed: false, attempts: 0 }));
+        expect(n.error).toEqual(expect.objectContaining({ code: 'NOT_SUPPORTED', message: expect.stringContaining('restart') }));
+      }
+      expect(s.verified.consistent).toBe(false);
+      expect(s.verified.drift).toEqual([expect.objectContaining({ key, missingOn: sandbox.info.nodes.map((n) => n.id).filter((id) => id !== node) })]);
+      await engine.removeCluster({ cluster: 'lyo' });
+    } finally {
+      await engine.close();
+      await sandbox.close();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the approve command on a hand-off', () => {
   it('prints the node, the admin URL, the steps and the re-probe command when it cannot ask on a terminal', async () => {
     const { runMain } = await import('../_cli.ts');
