@@ -1,5 +1,6 @@
 /** `sandbox`: runs the embedded reference cluster until SIGINT/SIGTERM, optionally registered as a cluster. */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { startSandbox } from '../sandbox/index.ts';
 import type { SandboxInfo } from '../sandbox/index.ts';
 import { isAppError } from '../../shared/errors.ts';
@@ -46,11 +47,13 @@ export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promi
   );
   const nodes = int(p, 'nodes', 1, 16) ?? 3;
   const latencyMs = int(p, 'latency-ms', 0, 120_000) ?? 0;
-  const stateDir = str(p, 'state-dir');
+  const name = str(p, 'register');
+  // A registered sandbox keeps its repository beside the config, so its approved keys (and the
+  // consumers tracked for it) survive the next start; an unregistered one is throwaway.
+  const stateDir = str(p, 'state-dir') ?? (name !== undefined ? join(ctx.home, 'sandbox', name) : undefined);
   const sandbox = await startSandbox({ nodes, latencyMs, tls: flag(p, 'tls'), sticky: flag(p, 'sticky'), ...(stateDir !== undefined ? { stateDir } : {}) });
   const { info } = sandbox;
   let notes: string[] = [];
-  const name = str(p, 'register');
   try {
     if (name !== undefined) notes = await register(ctx, name, info);
   } catch (e) {

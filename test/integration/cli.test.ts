@@ -83,6 +83,45 @@ describe('oslc-admin, the installed binary', () => {
   });
 });
 
+describe('sandbox --register', () => {
+  it('adds the running sandbox as a cluster with its login, keeps its repository beside the config, and re-points the cluster on the next start', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'oslc-reg-home-'));
+    const env = { OSLC_ADMIN_HOME: home, OSLC_ADMIN_KEYCHAIN_SERVICE: `oslc-cluster-admin-test-${randomUUID()}` };
+    const start = async () => {
+      const child = spawn(BIN, ['sandbox', '--nodes', '2', '--json', '--register', 'demo'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      const line = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve(out);
+        });
+        child.once('exit', (code) => reject(new Error(`sandbox exited early with ${code}`)));
+      });
+      return { child, info: JSON.parse(line) as { balancer: string; stateDir: string } };
+    };
+    const stop = (child: ReturnType<typeof spawn>) => new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+    try {
+      const first = await start();
+      expect(first.info.stateDir).toBe(join(home, 'sandbox', 'demo'));
+      const status = await runBin(['status', 'demo', '--json'], { env });
+      expect(status.code, status.stderr).toBe(0);
+      expect((JSON.parse(status.stdout) as { nodes: { approved: string[] | null }[] }).nodes.every((n) => Array.isArray(n.approved))).toBe(true);
+      await stop(first.child);
+
+      const second = await start();
+      const def = JSON.parse((await runBin(['cluster', 'show', 'demo', '--json'], { env })).stdout) as { balancerUrl: string };
+      expect(def.balancerUrl).toBe(second.info.balancer);
+      await stop(second.child);
+      await runBin(['cluster', 'remove', 'demo'], { env });
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the seed story through the CLI', () => {
   let sandbox: SandboxHandle;
   let home: string;
