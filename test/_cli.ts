@@ -1,5 +1,6 @@
 /** Running the real `oslc-admin` binary (as a user would, through the npm bin link) and in-process. */
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Readable, Writable } from 'node:stream';
 import { main } from '../electron/cli.ts';
 
@@ -58,4 +59,18 @@ export async function runMain(
     env: { ...process.env, ...opts.env },
   });
   return { code, stdout, stderr };
+}
+
+/** Starts `oslc-admin sandbox … --json` as a process; resolves with the child and what it printed up to its first line. */
+export async function spawnSandbox(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; out: string }> {
+  const child = spawn(BIN, ['sandbox', '--json', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`sandbox exited early with ${code}`)));
+  });
+  return { child, out };
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../electron/sandbox/index.ts';
 import type { SandboxHandle } from '../../electron/sandbox/index.ts';
-import { BIN, runBin, runMain } from '../_cli.ts';
+import { runBin, runMain, spawnSandbox } from '../_cli.ts';
 import type { CliRun } from '../_cli.ts';
 import { readTree } from '../_engine.ts';
 
@@ -50,15 +50,7 @@ describe('oslc-admin, the installed binary', () => {
 
   it('runs the sandbox with --json: exactly one line once everything listens, and closes every socket on SIGTERM', async () => {
     const state = await mkdtemp(join(tmpdir(), 'oslc-sb-'));
-    const child = spawn(BIN, ['sandbox', '--nodes', '2', '--json', '--state-dir', state], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const line = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('\n')) resolve(out);
-      });
-      child.once('exit', (code) => reject(new Error(`sandbox exited early with ${code}`)));
-    });
+    const { child, out: line } = await spawnSandbox(['--nodes', '2', '--state-dir', state]);
     const info = JSON.parse(line.trim()) as { balancer: string; control: string; nodes: { id: string; url: string }[]; admin: { user: string; password: string }; repo: string; db: string; caFile: null; stateDir: string };
     expect(line.trim().split('\n')).toHaveLength(1);
     expect(info).toEqual({
@@ -88,16 +80,8 @@ describe('sandbox --register', () => {
     const home = await mkdtemp(join(tmpdir(), 'oslc-reg-home-'));
     const env = { OSLC_ADMIN_HOME: home, OSLC_ADMIN_KEYCHAIN_SERVICE: `oslc-cluster-admin-test-${randomUUID()}` };
     const start = async () => {
-      const child = spawn(BIN, ['sandbox', '--nodes', '2', '--json', '--register', 'demo'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      const line = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (out.includes('\n')) resolve(out);
-        });
-        child.once('exit', (code) => reject(new Error(`sandbox exited early with ${code}`)));
-      });
-      return { child, info: JSON.parse(line) as { balancer: string; stateDir: string } };
+      const { child, out } = await spawnSandbox(['--nodes', '2', '--register', 'demo'], env);
+      return { child, info: JSON.parse(out) as { balancer: string; stateDir: string } };
     };
     const stop = (child: ReturnType<typeof spawn>) => new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
