@@ -71,11 +71,6 @@ export class Engine implements Api {
     await Promise.all(all.map((c) => c.client.close()));
   }
 
-  /** The definition named `name`, validated; CLUSTER_NOT_FOUND otherwise. */
-  async getClusterDef(name: unknown): Promise<ClusterDefinition> {
-    return this.cluster(name);
-  }
-
   private async cluster(name: unknown): Promise<ClusterDefinition> {
     const { cluster } = parseOrThrow(clusterArg, { cluster: name }, 'cluster name');
     return this.store.get(cluster);

@@ -2,9 +2,9 @@
  * Helpers for the diagnose, flow and report tests: an Engine on a throwaway home with the real
  * keychain (test/_engine.ts), pointed at a running sandbox; and a "browser" that drives the authorize page over HTTP.
  */
-import type { SandboxHandle } from '../../electron/sandbox/index.ts';
+import type { SandboxHandle, SandboxOptions } from '../../electron/sandbox/index.ts';
 import type { Diagnosis } from '../../shared/diagnose.ts';
-import { Client } from '../_sandbox.ts';
+import { Client, withSandbox } from '../_sandbox.ts';
 import { runMain } from '../_cli.ts';
 import { engineFor as sharedEngineFor } from '../_engine.ts';
 import type { TestEngine } from '../_engine.ts';
@@ -86,4 +86,16 @@ export function runCommand(
   opts: { stdin?: string; onStderr?: (text: string) => void; onStdout?: (text: string) => void } = {},
 ): Promise<CommandRun> {
   return runMain([command, ...argv], { ...opts, env: { OSLC_ADMIN_HOME: t.home, OSLC_ADMIN_KEYCHAIN_SERVICE: t.service } });
+}
+
+/** Runs `fn` with a sandbox and a test engine on it, and always closes both. */
+export function withEngine<T>(sandboxOpts: SandboxOptions, engineOpts: { trustCa?: boolean; admin?: boolean }, fn: (sb: SandboxHandle, t: TestEngine) => Promise<T>): Promise<T> {
+  return withSandbox(sandboxOpts, async (sb) => {
+    const t = await engineFor(sb, engineOpts);
+    try {
+      return await fn(sb, t);
+    } finally {
+      await t.close();
+    }
+  });
 }

@@ -10,7 +10,7 @@ import { diagnose } from '../../electron/core/diagnose/diagnose.ts';
 import type { SandboxHandle, SandboxOptions } from '../../electron/sandbox/index.ts';
 import type { DiagnoseEvent, Diagnosis } from '../../shared/diagnose.ts';
 import { approvedConsumer, approveOn, withSandbox } from '../_sandbox.ts';
-import { causeOf, CLUSTER, codes, engineFor } from './_diagnose-helpers.ts';
+import { causeOf, CLUSTER, codes, engineFor, withEngine } from './_diagnose-helpers.ts';
 import type { TestEngine } from './_diagnose-helpers.ts';
 
 const ALL = ['node1', 'node2', 'node3'];
@@ -253,110 +253,80 @@ describe('diagnose names each cause the sandbox is put into, and only that', () 
 
 describe('diagnose without the secret, with an error text, and with a slow node', () => {
   it('without the secret still finds the stale nodes through key presence and says what the secret would add', async () => {
-    await withSandbox({ nodes: 3, sticky: true }, async (sb) => {
-      const t = await engineFor(sb);
-      try {
-        const { key, node } = await sb.friend('RTC', 'unseen-secret');
-        await approveOn(sb, node, key);
-        const d = await diagnose(t.engine, { cluster: CLUSTER, consumerKey: key });
-        expect(d.secretChecked).toBe(false);
-        expect(codes(d)).toEqual(['REGISTRY_STALE']);
-        expect(d.nodes.find((n) => n.id === node)?.state).toBe('loaded');
-        expect(d.notices.join('\n')).toMatch(/No consumer secret was given or stored .* WRONG_SECRET/s);
-      } finally {
-        await t.close();
-      }
+    await withEngine({ nodes: 3, sticky: true }, {}, async (sb, t) => {
+      const { key, node } = await sb.friend('RTC', 'unseen-secret');
+      await approveOn(sb, node, key);
+      const d = await diagnose(t.engine, { cluster: CLUSTER, consumerKey: key });
+      expect(d.secretChecked).toBe(false);
+      expect(codes(d)).toEqual(['REGISTRY_STALE']);
+      expect(d.nodes.find((n) => n.id === node)?.state).toBe('loaded');
+      expect(d.notices.join('\n')).toMatch(/No consumer secret was given or stored .* WRONG_SECRET/s);
     });
   });
 
   it('without the secret and without an admin login a fully loaded key is HEALTHY with the secret marked unchecked', async () => {
-    await withSandbox({ nodes: 2, sticky: true }, async (sb) => {
-      const t = await engineFor(sb, { admin: false });
-      try {
-        const c = await approvedConsumer(sb);
-        const d = await diagnose(t.engine, { cluster: CLUSTER, consumerKey: c.key });
-        expect(codes(d)).toEqual(['HEALTHY']);
-        expect(d.causes[0]!.message).toContain('the secret was not checked');
-        expect(d.nodes.every((n) => n.listed === null)).toBe(true);
-        expect(d.notices.join('\n')).toContain('No admin login is stored');
-      } finally {
-        await t.close();
-      }
+    await withEngine({ nodes: 2, sticky: true }, { admin: false }, async (sb, t) => {
+      const c = await approvedConsumer(sb);
+      const d = await diagnose(t.engine, { cluster: CLUSTER, consumerKey: c.key });
+      expect(codes(d)).toEqual(['HEALTHY']);
+      expect(d.causes[0]!.message).toContain('the secret was not checked');
+      expect(d.nodes.every((n) => n.listed === null)).toBe(true);
+      expect(d.notices.join('\n')).toContain('No admin login is stored');
     });
   });
 
   it('a pasted 401 invalid_expired_token marks the stale registry as the likely cause and names the node it mentions', async () => {
-    await withSandbox({ nodes: 3, sticky: true }, async (sb) => {
-      const t = await engineFor(sb);
-      try {
-        const { key, node } = await sb.friend('RTC', 's3cret-value');
-        await approveOn(sb, node, key);
-        const stale = ['node1', 'node2', 'node3'].find((n) => n !== node)!;
-        const port = new URL(sb.info.nodes.find((n) => n.id === stale)!.url).port;
-        const errorText = `2024-05-02 10:11:12 ERROR [OAuthClient] POST https://127.0.0.1:${port}/oauth/requestToken failed\nHTTP/1.1 401 Unauthorized\nWWW-Authenticate: OAuth realm="x", oauth_problem="consumer_key_unknown"\n401: INVALID_EXPIRED_TOKEN (consumer secret=s3cret-value)`;
-        const d = await diagnose(t.engine, { cluster: CLUSTER, consumerKey: key, secret: 's3cret-value', errorText });
-        expect(codes(d)).toEqual(['REGISTRY_STALE']);
-        expect(d.causes[0]!.likely).toBe(true);
-        expect(d.errorText?.mentionedNodes).toEqual([stale]);
-        expect(d.errorText?.excerpt).not.toContain('s3cret-value');
-        expect(JSON.stringify(d)).not.toContain('s3cret-value');
-      } finally {
-        await t.close();
-      }
+    await withEngine({ nodes: 3, sticky: true }, {}, async (sb, t) => {
+      const { key, node } = await sb.friend('RTC', 's3cret-value');
+      await approveOn(sb, node, key);
+      const stale = ['node1', 'node2', 'node3'].find((n) => n !== node)!;
+      const port = new URL(sb.info.nodes.find((n) => n.id === stale)!.url).port;
+      const errorText = `2024-05-02 10:11:12 ERROR [OAuthClient] POST https://127.0.0.1:${port}/oauth/requestToken failed\nHTTP/1.1 401 Unauthorized\nWWW-Authenticate: OAuth realm="x", oauth_problem="consumer_key_unknown"\n401: INVALID_EXPIRED_TOKEN (consumer secret=s3cret-value)`;
+      const d = await diagnose(t.engine, { cluster: CLUSTER, consumerKey: key, secret: 's3cret-value', errorText });
+      expect(codes(d)).toEqual(['REGISTRY_STALE']);
+      expect(d.causes[0]!.likely).toBe(true);
+      expect(d.errorText?.mentionedNodes).toEqual([stale]);
+      expect(d.errorText?.excerpt).not.toContain('s3cret-value');
+      expect(JSON.stringify(d)).not.toContain('s3cret-value');
     });
   });
 
   it('a pasted token_expired adds REQUEST_TOKEN_EXPIRED, which no probe can see, with restart-flow as the fix', async () => {
-    await withSandbox({ nodes: 2, sticky: true }, async (sb) => {
-      const t = await engineFor(sb);
-      try {
-        const c = await approvedConsumer(sb);
-        const d = await diagnose(t.engine, { cluster: CLUSTER, consumerKey: c.key, secret: c.secret, errorText: 'oauth_problem=token_expired' });
-        expect(codes(d)).toEqual(['REQUEST_TOKEN_EXPIRED']);
-        expect(d.causes[0]!.fix).toEqual({ action: 'restart-flow', args: { cluster: CLUSTER, key: c.key } });
-      } finally {
-        await t.close();
-      }
+    await withEngine({ nodes: 2, sticky: true }, {}, async (sb, t) => {
+      const c = await approvedConsumer(sb);
+      const d = await diagnose(t.engine, { cluster: CLUSTER, consumerKey: c.key, secret: c.secret, errorText: 'oauth_problem=token_expired' });
+      expect(codes(d)).toEqual(['REQUEST_TOKEN_EXPIRED']);
+      expect(d.causes[0]!.fix).toEqual({ action: 'restart-flow', args: { cluster: CLUSTER, key: c.key } });
     });
   });
 
   it('a node with 2 s of latency does not hold up the others: their results arrive first', async () => {
-    await withSandbox({ nodes: 3, sticky: true }, async (sb) => {
-      const t = await engineFor(sb, { admin: false });
-      try {
-        const c = await approvedConsumer(sb);
-        sb.setLatency('node2', 2000);
-        const started = Date.now();
-        const arrivals: [string, number][] = [];
-        const d = await diagnose(
-          t.engine,
-          { cluster: CLUSTER, consumerKey: c.key, secret: c.secret },
-          { onProgress: (e: DiagnoseEvent) => e.type === 'node' && arrivals.push([e.node.id, Date.now() - started]) },
-        );
-        expect(codes(d)).toEqual(['HEALTHY']);
-        const at = Object.fromEntries(arrivals);
-        expect(at.node1).toBeLessThan(1500);
-        expect(at.node3).toBeLessThan(1500);
-        expect(at.node2).toBeGreaterThanOrEqual(2000);
-        expect(arrivals.map(([id]) => id).at(-1)).toBe('node2');
-      } finally {
-        await t.close();
-      }
+    await withEngine({ nodes: 3, sticky: true }, { admin: false }, async (sb, t) => {
+      const c = await approvedConsumer(sb);
+      sb.setLatency('node2', 2000);
+      const started = Date.now();
+      const arrivals: [string, number][] = [];
+      const d = await diagnose(
+        t.engine,
+        { cluster: CLUSTER, consumerKey: c.key, secret: c.secret },
+        { onProgress: (e: DiagnoseEvent) => e.type === 'node' && arrivals.push([e.node.id, Date.now() - started]) },
+      );
+      expect(codes(d)).toEqual(['HEALTHY']);
+      const at = Object.fromEntries(arrivals);
+      expect(at.node1).toBeLessThan(1500);
+      expect(at.node3).toBeLessThan(1500);
+      expect(at.node2).toBeGreaterThanOrEqual(2000);
+      expect(arrivals.map(([id]) => id).at(-1)).toBe('node2');
     });
   });
 
   it('bad input is a coded error naming the field', async () => {
-    await withSandbox({ nodes: 1 }, async (sb) => {
-      const t = await engineFor(sb);
-      try {
-        await expect(diagnose(t.engine, { cluster: CLUSTER, consumerKey: '' })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'consumerKey' } });
-        await expect(diagnose(t.engine, { cluster: 'nope', consumerKey: 'k' })).rejects.toMatchObject({ code: 'CLUSTER_NOT_FOUND' });
-        await expect(diagnose(t.engine, { cluster: CLUSTER, consumerKey: 'k', secret: '' })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'secret' } });
-        await expect(diagnose(t.engine, { cluster: CLUSTER, consumerKey: 'k', errorText: 42 as unknown as string })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'errorText' } });
-        await expect(diagnose(t.engine, { cluster: CLUSTER, consumerKey: 'x'.repeat(10_000) })).rejects.toMatchObject({ code: 'BAD_INPUT' });
-      } finally {
-        await t.close();
-      }
+    await withEngine({ nodes: 1 }, {}, async (sb, t) => {
+      await expect(diagnose(t.engine, { cluster: CLUSTER, consumerKey: '' })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'consumerKey' } });
+      await expect(diagnose(t.engine, { cluster: 'nope', consumerKey: 'k' })).rejects.toMatchObject({ code: 'CLUSTER_NOT_FOUND' });
+      await expect(diagnose(t.engine, { cluster: CLUSTER, consumerKey: 'k', secret: '' })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'secret' } });
+      await expect(diagnose(t.engine, { cluster: CLUSTER, consumerKey: 'k', errorText: 42 as unknown as string })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'errorText' } });
+      await expect(diagnose(t.engine, { cluster: CLUSTER, consumerKey: 'x'.repeat(10_000) })).rejects.toMatchObject({ code: 'BAD_INPUT' });
     });
   });
 });

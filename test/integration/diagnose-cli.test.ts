@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SandboxHandle } from '../../electron/sandbox/index.ts';
-import { approvedConsumer, approveOn, withSandbox } from '../_sandbox.ts';
-import { authorizeInBrowser, CLUSTER, engineFor, runCommand } from './_diagnose-helpers.ts';
+import { approvedConsumer, approveOn } from '../_sandbox.ts';
+import { authorizeInBrowser, CLUSTER, runCommand, withEngine } from './_diagnose-helpers.ts';
 import type { AuthorizeResult, TestEngine } from './_diagnose-helpers.ts';
 
 const dirs: string[] = [];
@@ -21,20 +21,14 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map((d) => fsp.rm(d, { recursive: true, force: true })));
 });
 
-async function withEngine(fn: (sb: SandboxHandle, t: TestEngine) => Promise<void>, sticky = true): Promise<void> {
-  await withSandbox({ nodes: 3, sticky }, async (sb) => {
-    const t = await engineFor(sb);
-    try {
-      await fn(sb, t);
-    } finally {
-      await t.close();
-    }
-  });
+/** Three nodes behind a sticky balancer (unless told otherwise), with a test engine. */
+function withCliEngine(fn: (sb: SandboxHandle, t: TestEngine) => Promise<void>, sticky = true): Promise<void> {
+  return withEngine({ nodes: 3, sticky }, {}, fn);
 }
 
 describe('oslc-admin diagnose', () => {
   it('exits 0 with --json when HEALTHY, in the documented shape', async () => {
-    await withEngine(async (sb, t) => {
+    await withCliEngine(async (sb, t) => {
       const c = await approvedConsumer(sb, 'RTC', 'cli-healthy-secret');
       const run = await runCommand('diagnose', t, [CLUSTER, '--key', c.key, '--secret-stdin', '--json'], { stdin: 'cli-healthy-secret\n' });
       expect(run.code, run.stderr).toBe(0);
@@ -51,7 +45,7 @@ describe('oslc-admin diagnose', () => {
   });
 
   it('exits 1 when it finds a problem, with the cause, its nodes and its fix', async () => {
-    await withEngine(async (sb, t) => {
+    await withCliEngine(async (sb, t) => {
       const { key, node } = await sb.friend('RTC', 'cli-stale');
       await approveOn(sb, node, key);
       const errorFile = path.join(await tempDir(), 'error.txt');
@@ -66,7 +60,7 @@ describe('oslc-admin diagnose', () => {
   });
 
   it('prints a readable diagnosis without --json', async () => {
-    await withEngine(async (sb, t) => {
+    await withCliEngine(async (sb, t) => {
       const c = await approvedConsumer(sb);
       const run = await runCommand('diagnose', t, [CLUSTER, '--key', c.key, '--secret-stdin'], { stdin: 'bad-9f7e-given' });
       expect(run.code).toBe(1);
@@ -78,7 +72,7 @@ describe('oslc-admin diagnose', () => {
   });
 
   it('exits 2 on bad input, naming the argument', async () => {
-    await withEngine(async (_sb, t) => {
+    await withCliEngine(async (_sb, t) => {
       const cases: [string[], RegExp, string?][] = [
         [[CLUSTER], /--key is required/],
         [[CLUSTER, '--key', ''], /--key: must not be empty/],
@@ -115,7 +109,7 @@ describe('oslc-admin flow', () => {
   }
 
   it('prints the authorize URL, waits for the callback and exits 0 with the completed dance as JSON', async () => {
-    await withEngine(async (sb, t) => {
+    await withCliEngine(async (sb, t) => {
       const c = await approvedConsumer(sb, 'RTC', 'cli-flow-secret');
       const user = userAt(sb, 'allow');
       const run = await runCommand('flow', t, [CLUSTER, '--key', c.key, '--secret-stdin', '--node', 'node3', '--json'], { stdin: 'cli-flow-secret', onStderr: user.onStderr });
@@ -131,7 +125,7 @@ describe('oslc-admin flow', () => {
   });
 
   it('exits 0 when the user chooses Deny, and says it was the user’s choice', async () => {
-    await withEngine(async (sb, t) => {
+    await withCliEngine(async (sb, t) => {
       const c = await approvedConsumer(sb, 'RTC', 'cli-deny-secret');
       await t.engine.trackConsumer({ cluster: CLUSTER, key: c.key, secret: 'cli-deny-secret' });
       const user = userAt(sb, 'deny');
@@ -145,7 +139,7 @@ describe('oslc-admin flow', () => {
   });
 
   it('exits 1 when nobody authorizes before --timeout-seconds', async () => {
-    await withEngine(async (sb, t) => {
+    await withCliEngine(async (sb, t) => {
       const c = await approvedConsumer(sb);
       const run = await runCommand('flow', t, [CLUSTER, '--key', c.key, '--secret-stdin', '--balancer', '--timeout-seconds', '1'], { stdin: c.secret });
       expect(run.code).toBe(1);
@@ -155,7 +149,7 @@ describe('oslc-admin flow', () => {
   });
 
   it('exits 2 on bad input, naming the argument', async () => {
-    await withEngine(async (_sb, t) => {
+    await withCliEngine(async (_sb, t) => {
       const cases: [string[], RegExp, string?][] = [
         [[CLUSTER], /--key is required/],
         [[CLUSTER, '--key', 'k', '--node', 'node1', '--balancer', '--secret-stdin'], /--node and --balancer exclude each other/, 's'],
@@ -175,7 +169,7 @@ describe('oslc-admin flow', () => {
 
 describe('oslc-admin report', () => {
   it('writes the report and exits 0; a second run into the same directory exits 2 naming the file', async () => {
-    await withEngine(async (sb, t) => {
+    await withCliEngine(async (sb, t) => {
       const c = await approvedConsumer(sb, 'RTC', 'cli-report-secret');
       await t.engine.trackConsumer({ cluster: CLUSTER, key: c.key, secret: 'cli-report-secret' });
       const out = path.join(await tempDir(), 'case-1');

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { flow } from '../../electron/core/diagnose/flow.ts';
 import type { SandboxHandle } from '../../electron/sandbox/index.ts';
 import type { FlowEvent, FlowResult, FlowTarget } from '../../shared/diagnose.ts';
-import { approvedConsumer, approveOn, Client, withSandbox } from '../_sandbox.ts';
-import { authorizeInBrowser, CLUSTER, codes, engineFor } from './_diagnose-helpers.ts';
+import { approvedConsumer, approveOn, Client } from '../_sandbox.ts';
+import { authorizeInBrowser, CLUSTER, codes, withEngine } from './_diagnose-helpers.ts';
 import type { AuthorizeResult, TestEngine } from './_diagnose-helpers.ts';
 
 interface Run {
@@ -70,196 +70,156 @@ function expectRedacted(run: Run, secret: string): void {
 
 describe('the OAuth flow tester', () => {
   it('completes the dance against one node when the user allows, each step naming that node', async () => {
-    await withSandbox({ nodes: 3 }, async (sb) => {
-      const t = await engineFor(sb);
-      try {
-        const c = await approvedConsumer(sb);
-        const run = await runFlow(sb, t, { key: c.key, secret: c.secret, target: { node: 'node2' } });
-        const r = run.result;
-        expect(r.outcome, r.message).toBe('completed');
-        expect(r.failedLeg).toBeNull();
-        expect(r.causes).toEqual([]);
-        expect(r.steps.map((s) => [s.leg, s.name, s.ok])).toEqual([
-          [0, 'discovery', true],
-          [1, 'request-token', true],
-          [2, 'authorize', true],
-          [3, 'access-token', true],
-          [4, 'resource', true],
-        ]);
-        for (const s of r.steps.filter((x) => x.leg !== 2)) expect(s.answeredBy).toBe('node2');
-        expect(r.steps.filter((s) => s.leg !== 2).every((s) => s.exchange && s.latencyMs !== null && s.status === 200)).toBe(true);
-        expect(r.issuedBy).toBe('node2');
-        expect(r.resource).toMatchObject({ status: 200, answeredBy: 'node2' });
-        expect(r.resource!.url).toBe(`${sb.info.nodes[1]!.url}/oslc/catalog`);
-        const expiresIn = Date.parse(r.expiresAt!) - Date.parse(r.startedAt);
-        expect(expiresIn).toBeGreaterThan(595_000);
-        expect(expiresIn).toBeLessThanOrEqual(601_000);
-        expect(run.browser).toMatchObject({ pageStatus: 200, pageNode: 'node2', decisionStatus: 302, callbackStatus: 200 });
-        // Progress: one step event per step, the authorize hand-over with its countdown, then the callback.
-        const kinds = run.events.map((e) => (e.type === 'step' ? `step${e.step.leg}` : e.type)).filter((k) => k !== 'waiting');
-        expect(kinds).toEqual(['step0', 'step1', 'authorize', 'callback', 'step2', 'step3', 'step4']);
-        const authorize = run.events.find((e) => e.type === 'authorize');
-        expect(authorize).toMatchObject({ issuedBy: 'node2', expiresAt: r.expiresAt });
-        expect(r.message).toMatch(/completed on node2/);
-        expectRedacted(run, c.secret);
-      } finally {
-        await t.close();
-      }
+    await withEngine({ nodes: 3 }, {}, async (sb, t) => {
+      const c = await approvedConsumer(sb);
+      const run = await runFlow(sb, t, { key: c.key, secret: c.secret, target: { node: 'node2' } });
+      const r = run.result;
+      expect(r.outcome, r.message).toBe('completed');
+      expect(r.failedLeg).toBeNull();
+      expect(r.causes).toEqual([]);
+      expect(r.steps.map((s) => [s.leg, s.name, s.ok])).toEqual([
+        [0, 'discovery', true],
+        [1, 'request-token', true],
+        [2, 'authorize', true],
+        [3, 'access-token', true],
+        [4, 'resource', true],
+      ]);
+      for (const s of r.steps.filter((x) => x.leg !== 2)) expect(s.answeredBy).toBe('node2');
+      expect(r.steps.filter((s) => s.leg !== 2).every((s) => s.exchange && s.latencyMs !== null && s.status === 200)).toBe(true);
+      expect(r.issuedBy).toBe('node2');
+      expect(r.resource).toMatchObject({ status: 200, answeredBy: 'node2' });
+      expect(r.resource!.url).toBe(`${sb.info.nodes[1]!.url}/oslc/catalog`);
+      const expiresIn = Date.parse(r.expiresAt!) - Date.parse(r.startedAt);
+      expect(expiresIn).toBeGreaterThan(595_000);
+      expect(expiresIn).toBeLessThanOrEqual(601_000);
+      expect(run.browser).toMatchObject({ pageStatus: 200, pageNode: 'node2', decisionStatus: 302, callbackStatus: 200 });
+      // Progress: one step event per step, the authorize hand-over with its countdown, then the callback.
+      const kinds = run.events.map((e) => (e.type === 'step' ? `step${e.step.leg}` : e.type)).filter((k) => k !== 'waiting');
+      expect(kinds).toEqual(['step0', 'step1', 'authorize', 'callback', 'step2', 'step3', 'step4']);
+      const authorize = run.events.find((e) => e.type === 'authorize');
+      expect(authorize).toMatchObject({ issuedBy: 'node2', expiresAt: r.expiresAt });
+      expect(r.message).toMatch(/completed on node2/);
+      expectRedacted(run, c.secret);
     });
   });
 
   it('reports Deny as the user’s choice, not as a failure of the server', async () => {
-    await withSandbox({ nodes: 2 }, async (sb) => {
-      const t = await engineFor(sb);
-      try {
-        const c = await approvedConsumer(sb);
-        const run = await runFlow(sb, t, { key: c.key, secret: c.secret, target: { node: 'node1' }, decision: 'deny' });
-        const r = run.result;
-        expect(r.outcome).toBe('denied');
-        expect(r.failedLeg).toBeNull();
-        expect(r.causes).toEqual([]);
-        expect(r.message).toMatch(/The user chose Deny.*oauth_error=oauth_denied.*not a failure of the server/);
-        expect(r.steps.map((s) => s.name)).toEqual(['discovery', 'request-token', 'authorize']);
-        expect(r.steps.every((s) => s.ok)).toBe(true);
-        expect(run.events).toContainEqual({ type: 'callback', decision: 'denied' });
-        expectRedacted(run, c.secret);
-      } finally {
-        await t.close();
-      }
+    await withEngine({ nodes: 2 }, {}, async (sb, t) => {
+      const c = await approvedConsumer(sb);
+      const run = await runFlow(sb, t, { key: c.key, secret: c.secret, target: { node: 'node1' }, decision: 'deny' });
+      const r = run.result;
+      expect(r.outcome).toBe('denied');
+      expect(r.failedLeg).toBeNull();
+      expect(r.causes).toEqual([]);
+      expect(r.message).toMatch(/The user chose Deny.*oauth_error=oauth_denied.*not a failure of the server/);
+      expect(r.steps.map((s) => s.name)).toEqual(['discovery', 'request-token', 'authorize']);
+      expect(r.steps.every((s) => s.ok)).toBe(true);
+      expect(run.events).toContainEqual({ type: 'callback', decision: 'denied' });
+      expectRedacted(run, c.secret);
     });
   });
 
   it('through a non-sticky balancer shows the leg that went to the wrong node and asks for session affinity', async () => {
-    await withSandbox({ nodes: 3, sticky: false }, async (sb) => {
-      const t = await engineFor(sb);
-      try {
-        const c = await approvedConsumer(sb);
-        // The user's browser is pinned to the node that issued the token, as the desktop app does.
-        const run = await runFlow(sb, t, { key: c.key, secret: c.secret, target: 'balancer', pinned: true });
-        const r = run.result;
-        expect(r.outcome).toBe('failed');
-        expect(r.failedLeg).toBe(3);
-        const issuer = r.issuedBy!;
-        const leg3 = r.steps.find((s) => s.leg === 3)!;
-        expect(leg3.ok).toBe(false);
-        expect(leg3.problem).toBe('token_rejected');
-        expect(leg3.answeredBy).not.toBe(issuer);
-        expect(r.message).toBe(`Leg 3 went to ${leg3.answeredBy}, which does not hold the request token issued by ${issuer} (token_rejected): enable session affinity on the balancer.`);
-        expect(codes(r)).toEqual(['BALANCER_NOT_STICKY']);
-        expect(r.causes[0]).toMatchObject({ nodes: [issuer, leg3.answeredBy], fix: { action: 'enable-affinity', args: { cluster: CLUSTER } } });
-        expect(run.browser?.pageNode).toBe(issuer);
-        const authorize = run.events.find((e) => e.type === 'authorize');
-        expect(authorize?.type === 'authorize' && authorize.url.startsWith(sb.info.balancer)).toBe(true);
-        expectRedacted(run, c.secret);
-      } finally {
-        await t.close();
-      }
+    await withEngine({ nodes: 3, sticky: false }, {}, async (sb, t) => {
+      const c = await approvedConsumer(sb);
+      // The user's browser is pinned to the node that issued the token, as the desktop app does.
+      const run = await runFlow(sb, t, { key: c.key, secret: c.secret, target: 'balancer', pinned: true });
+      const r = run.result;
+      expect(r.outcome).toBe('failed');
+      expect(r.failedLeg).toBe(3);
+      const issuer = r.issuedBy!;
+      const leg3 = r.steps.find((s) => s.leg === 3)!;
+      expect(leg3.ok).toBe(false);
+      expect(leg3.problem).toBe('token_rejected');
+      expect(leg3.answeredBy).not.toBe(issuer);
+      expect(r.message).toBe(`Leg 3 went to ${leg3.answeredBy}, which does not hold the request token issued by ${issuer} (token_rejected): enable session affinity on the balancer.`);
+      expect(codes(r)).toEqual(['BALANCER_NOT_STICKY']);
+      expect(r.causes[0]).toMatchObject({ nodes: [issuer, leg3.answeredBy], fix: { action: 'enable-affinity', args: { cluster: CLUSTER } } });
+      expect(run.browser?.pageNode).toBe(issuer);
+      const authorize = run.events.find((e) => e.type === 'authorize');
+      expect(authorize?.type === 'authorize' && authorize.url.startsWith(sb.info.balancer)).toBe(true);
+      expectRedacted(run, c.secret);
     });
   });
 
   it('through a sticky balancer completes, every leg on the node that issued the token', async () => {
-    await withSandbox({ nodes: 3, sticky: true }, async (sb) => {
-      const t = await engineFor(sb);
-      try {
-        const c = await approvedConsumer(sb);
-        const run = await runFlow(sb, t, { key: c.key, secret: c.secret, target: 'balancer', pinned: true });
-        const r = run.result;
-        expect(r.outcome, r.message).toBe('completed');
-        const nodes = new Set(r.steps.filter((s) => s.leg !== 2).map((s) => s.answeredBy));
-        expect(nodes).toEqual(new Set([r.issuedBy]));
-        expect(r.message).toMatch(/completed through the balancer/);
-      } finally {
-        await t.close();
-      }
+    await withEngine({ nodes: 3, sticky: true }, {}, async (sb, t) => {
+      const c = await approvedConsumer(sb);
+      const run = await runFlow(sb, t, { key: c.key, secret: c.secret, target: 'balancer', pinned: true });
+      const r = run.result;
+      expect(r.outcome, r.message).toBe('completed');
+      const nodes = new Set(r.steps.filter((s) => s.leg !== 2).map((s) => s.answeredBy));
+      expect(nodes).toEqual(new Set([r.issuedBy]));
+      expect(r.message).toMatch(/completed through the balancer/);
     });
   });
 
   it('a request token older than 600 s on the node clock is REQUEST_TOKEN_EXPIRED, with restart-flow as the fix', async () => {
-    await withSandbox({ nodes: 2 }, async (sb) => {
-      const t = await engineFor(sb);
-      try {
-        const c = await approvedConsumer(sb);
-        // Issued at node time now-299 s; after the callback the node's clock jumps to now+299 s and
-        // 2 real seconds have passed: more than 600 s on the node's clock, timestamps still accepted.
-        sb.setClockOffset('node1', -299);
-        const run = await runFlow(sb, t, {
-          key: c.key,
-          secret: c.secret,
-          target: { node: 'node1' },
-          beforeAuthorize: () => new Promise((r) => setTimeout(r, 2100)),
-          onEvent: (e) => {
-            if (e.type === 'callback') sb.setClockOffset('node1', 299);
-          },
-        });
-        const r = run.result;
-        expect(r.outcome).toBe('failed');
-        expect(r.failedLeg).toBe(3);
-        expect(r.steps.find((s) => s.leg === 3)?.problem).toBe('token_expired');
-        expect(codes(r)).toEqual(['REQUEST_TOKEN_EXPIRED']);
-        expect(r.causes[0]).toMatchObject({ nodes: ['node1'], fix: { action: 'restart-flow', args: { cluster: CLUSTER, key: c.key } } });
-        expect(r.causes[0]!.message).toContain('10 minutes');
-      } finally {
-        await t.close();
-      }
+    await withEngine({ nodes: 2 }, {}, async (sb, t) => {
+      const c = await approvedConsumer(sb);
+      // Issued at node time now-299 s; after the callback the node's clock jumps to now+299 s and
+      // 2 real seconds have passed: more than 600 s on the node's clock, timestamps still accepted.
+      sb.setClockOffset('node1', -299);
+      const run = await runFlow(sb, t, {
+        key: c.key,
+        secret: c.secret,
+        target: { node: 'node1' },
+        beforeAuthorize: () => new Promise((r) => setTimeout(r, 2100)),
+        onEvent: (e) => {
+          if (e.type === 'callback') sb.setClockOffset('node1', 299);
+        },
+      });
+      const r = run.result;
+      expect(r.outcome).toBe('failed');
+      expect(r.failedLeg).toBe(3);
+      expect(r.steps.find((s) => s.leg === 3)?.problem).toBe('token_expired');
+      expect(codes(r)).toEqual(['REQUEST_TOKEN_EXPIRED']);
+      expect(r.causes[0]).toMatchObject({ nodes: ['node1'], fix: { action: 'restart-flow', args: { cluster: CLUSTER, key: c.key } } });
+      expect(r.causes[0]!.message).toContain('10 minutes');
     });
   });
 
   it('gives up at its timeout when nobody authorizes, and closes the callback listener', async () => {
-    await withSandbox({ nodes: 1 }, async (sb) => {
-      const t = await engineFor(sb);
-      try {
-        const c = await approvedConsumer(sb);
-        const run = await runFlow(sb, t, { key: c.key, secret: c.secret, target: { node: 'node1' }, decision: 'none', timeoutMs: 800 });
-        const r = run.result;
-        expect(r.outcome).toBe('timeout');
-        expect(r.failedLeg).toBe(2);
-        expect(r.message).toMatch(/No callback arrived within 1 s; the request token is still valid until/);
-        // The callback URL was sent in leg 1 (it is not a secret); nothing listens there any more.
-        const header = r.steps[1]!.exchange!.request.headers.authorization!;
-        const callback = decodeURIComponent(/oauth_callback="([^"]+)"/.exec(header)![1]!);
-        expect(callback).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oslc-admin\/callback\/[0-9a-f]{32}$/);
-        const client = new Client();
-        await expect(client.request(callback)).rejects.toThrow();
-        await client.close();
-      } finally {
-        await t.close();
-      }
+    await withEngine({ nodes: 1 }, {}, async (sb, t) => {
+      const c = await approvedConsumer(sb);
+      const run = await runFlow(sb, t, { key: c.key, secret: c.secret, target: { node: 'node1' }, decision: 'none', timeoutMs: 800 });
+      const r = run.result;
+      expect(r.outcome).toBe('timeout');
+      expect(r.failedLeg).toBe(2);
+      expect(r.message).toMatch(/No callback arrived within 1 s; the request token is still valid until/);
+      // The callback URL was sent in leg 1 (it is not a secret); nothing listens there any more.
+      const header = r.steps[1]!.exchange!.request.headers.authorization!;
+      const callback = decodeURIComponent(/oauth_callback="([^"]+)"/.exec(header)![1]!);
+      expect(callback).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oslc-admin\/callback\/[0-9a-f]{32}$/);
+      const client = new Client();
+      await expect(client.request(callback)).rejects.toThrow();
+      await client.close();
     });
   });
 
   it('a leg that meets a stale node through the balancer names it and suggests sync', async () => {
-    await withSandbox({ nodes: 2, sticky: true }, async (sb) => {
-      const t = await engineFor(sb);
-      try {
-        // Approved on the holder only: the other node answers invalid_expired_token.
-        const { key, node } = await sb.friend('RTC', 'flow-stale');
-        await approveOn(sb, node, key);
-        const other = node === 'node1' ? 'node2' : 'node1';
-        const run = await runFlow(sb, t, { key, secret: 'flow-stale', target: { node: other }, decision: 'none' });
-        const r = run.result;
-        expect(r.outcome).toBe('failed');
-        expect(r.failedLeg).toBe(1);
-        expect(codes(r)).toEqual(['REGISTRY_STALE']);
-        expect(r.causes[0]!.nodes).toEqual([other]);
-        expect(r.message).toContain(`${other} does not know key ${key}`);
-      } finally {
-        await t.close();
-      }
+    await withEngine({ nodes: 2, sticky: true }, {}, async (sb, t) => {
+      // Approved on the holder only: the other node answers invalid_expired_token.
+      const { key, node } = await sb.friend('RTC', 'flow-stale');
+      await approveOn(sb, node, key);
+      const other = node === 'node1' ? 'node2' : 'node1';
+      const run = await runFlow(sb, t, { key, secret: 'flow-stale', target: { node: other }, decision: 'none' });
+      const r = run.result;
+      expect(r.outcome).toBe('failed');
+      expect(r.failedLeg).toBe(1);
+      expect(codes(r)).toEqual(['REGISTRY_STALE']);
+      expect(r.causes[0]!.nodes).toEqual([other]);
+      expect(r.message).toContain(`${other} does not know key ${key}`);
     });
   });
 
   it('bad input is a coded error naming the field, before anything is sent', async () => {
-    await withSandbox({ nodes: 1 }, async (sb) => {
-      const t = await engineFor(sb);
-      try {
-        const base = { cluster: CLUSTER, consumerKey: 'k', secret: 's' };
-        await expect(flow(t.engine, { ...base, target: { node: 'node9' } })).rejects.toMatchObject({ code: 'NODE_NOT_FOUND', details: { field: 'target' } });
-        await expect(flow(t.engine, { ...base, target: 'nowhere' as unknown as FlowTarget })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'target' } });
-        await expect(flow(t.engine, { ...base, target: 'balancer', timeoutMs: -1 })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'timeoutMs' } });
-        await expect(flow(t.engine, { cluster: CLUSTER, consumerKey: 'k', target: 'balancer' })).rejects.toMatchObject({ code: 'SECRET_MISSING', details: { field: 'secret' } });
-      } finally {
-        await t.close();
-      }
+    await withEngine({ nodes: 1 }, {}, async (sb, t) => {
+      const base = { cluster: CLUSTER, consumerKey: 'k', secret: 's' };
+      await expect(flow(t.engine, { ...base, target: { node: 'node9' } })).rejects.toMatchObject({ code: 'NODE_NOT_FOUND', details: { field: 'target' } });
+      await expect(flow(t.engine, { ...base, target: 'nowhere' as unknown as FlowTarget })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'target' } });
+      await expect(flow(t.engine, { ...base, target: 'balancer', timeoutMs: -1 })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'timeoutMs' } });
+      await expect(flow(t.engine, { cluster: CLUSTER, consumerKey: 'k', target: 'balancer' })).rejects.toMatchObject({ code: 'SECRET_MISSING', details: { field: 'secret' } });
     });
   });
 });

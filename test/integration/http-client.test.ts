@@ -5,11 +5,11 @@ import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../shared/errors.ts';
 import { HttpClient } from '../../electron/core/http/client.ts';
 import type { HttpClientOptions } from '../../electron/core/http/client.ts';
 import { issueTestLeaf, makeTestCa } from '../_tls.ts';
 import type { TestCa, TestLeaf } from '../_tls.ts';
+import { failure } from '../_failure.ts';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -58,16 +58,6 @@ function client(opts: Partial<HttpClientOptions> = {}): HttpClient {
   const c = new HttpClient({ connectTimeoutMs: 2_000, totalTimeoutMs: 5_000, maxResponseBytes: 1024 * 1024, env: {}, ...opts });
   clients.push(c);
   return c;
-}
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected the request to fail');
 }
 
 /** A CONNECT proxy (and absolute-form forwarder for http://) that remembers what it was asked for. */

@@ -6,6 +6,7 @@ import { AppError } from '../../shared/errors.ts';
 import { HttpClient } from '../../electron/core/http/client.ts';
 import type { HttpClientOptions } from '../../electron/core/http/client.ts';
 import { TlsTrustError } from '../../electron/core/http/tls-trust.ts';
+import { failure } from '../_failure.ts';
 
 const ORIGIN = 'https://lbcq_2:9443';
 const URL_X = `${ORIGIN}/cqweb/oslc/x`;
@@ -15,16 +16,6 @@ let client: HttpClient;
 
 function makeClient(opts: Partial<HttpClientOptions> = {}): HttpClient {
   return new HttpClient({ connectTimeoutMs: 1_000, totalTimeoutMs: 2_000, maxResponseBytes: 1024, env: {}, dispatcher: mock, ...opts });
-}
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected the request to fail');
 }
 
 function withCode(message: string, code: string): Error {
