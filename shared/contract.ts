@@ -17,6 +17,8 @@ import type { RepairContract } from './contract-repair.ts';
 import { REPAIR_OPERATIONS } from './contract-repair.ts';
 import type { DiagnoseContract } from './contract-diagnose.ts';
 import { DIAGNOSE_OPERATIONS } from './contract-diagnose.ts';
+import type { ConsoleContract } from './contract-console.ts';
+import { CONSOLE_OPERATIONS } from './contract-console.ts';
 
 /** Clusters, credentials, consumers and status (issue "The engine"). */
 export interface CoreContract {
@@ -46,8 +48,8 @@ export interface CoreContract {
   status: { arg: { cluster: string }; result: ClusterStatus; progress: { type: 'node'; node: NodeStatus } };
 }
 
-/** Every operation: core, repair (approve/register/sync/audit) and diagnosis (diagnose/flow/report). */
-export interface ApiContract extends CoreContract, RepairContract, DiagnoseContract {}
+/** Every operation: core, repair (approve/register/sync/audit), diagnosis (diagnose/flow/report), console (sandbox, admin page). */
+export interface ApiContract extends CoreContract, RepairContract, DiagnoseContract, ConsoleContract {}
 
 export type OperationName = keyof ApiContract;
 export type ArgOf<K extends OperationName> = ApiContract[K]['arg'];
@@ -67,6 +69,7 @@ export type Api = { [K in OperationName]: (arg: ArgOf<K>, opts?: CallOptions<K>)
 export const OPERATIONS = [
   ...REPAIR_OPERATIONS,
   ...DIAGNOSE_OPERATIONS,
+  ...CONSOLE_OPERATIONS,
   'listClusters',
   'getCluster',
   'addCluster',
@@ -80,6 +83,11 @@ export const OPERATIONS = [
   'probeNode',
   'status',
 ] as const satisfies readonly OperationName[];
+
+/** True for a name of the contract: doors check a channel or route against it before dispatching. */
+export function isOperation(name: unknown): name is OperationName {
+  return typeof name === 'string' && (OPERATIONS as readonly string[]).includes(name);
+}
 
 type Missing = Exclude<OperationName, (typeof OPERATIONS)[number]>;
 /** Compile-time check: fails to typecheck when an operation is missing from OPERATIONS. */

@@ -135,4 +135,8 @@ export interface ClusterSummary {
   balancerUrl: string;
   nodeCount: number;
   consumerCount: number;
+  /** The admin user whose password is stored in the OS keychain, or null. */
+  adminUser: string | null;
+  /** True when this process runs the cluster as its embedded sandbox (the console shows its controls). */
+  embeddedSandbox: boolean;
 }

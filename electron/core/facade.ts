@@ -24,6 +24,8 @@ import { deleteConsumer, register } from './repair/register.ts';
 import { sync } from './repair/sync.ts';
 import { fingerprintSchema } from '../../shared/schema.ts';
 import { diagnose, flow, report } from './diagnose/index.ts';
+import type { EmbeddedSandbox } from './console.ts';
+import { adminPage, applyNodeAction, notEmbedded, sandboxView } from './console.ts';
 
 export interface EngineOptions {
   /** The config directory (already resolved). */
@@ -41,6 +43,7 @@ export class Engine implements Api {
   readonly auditLog: AuditLog;
   private readonly secrets: SecretStore;
   private readonly clients = new Map<string, { signature: string; client: HttpClient }>();
+  private readonly sandboxes = new Map<string, EmbeddedSandbox>();
 
   constructor(opts: EngineOptions) {
     this.store = new ConfigStore(opts.home);
@@ -63,6 +66,21 @@ export class Engine implements Api {
     });
     this.clients.set(cluster.name, { signature, client });
     return client;
+  }
+
+  /** The door that started an embedded sandbox for `cluster` hands it over for the console's controls. */
+  attachSandbox(cluster: string, sandbox: EmbeddedSandbox): void {
+    this.sandboxes.set(cluster, sandbox);
+  }
+
+  detachSandbox(cluster: string): void {
+    this.sandboxes.delete(cluster);
+  }
+
+  private embedded(def: ClusterDefinition): EmbeddedSandbox {
+    const sandbox = def.kind === 'sandbox' ? this.sandboxes.get(def.name) : undefined;
+    if (!sandbox) throw notEmbedded(def.name);
+    return sandbox;
   }
 
   async close(): Promise<void> {
@@ -95,6 +113,8 @@ export class Engine implements Api {
       balancerUrl: c.balancerUrl,
       nodeCount: c.nodes.length,
       consumerCount: c.consumers.length,
+      adminUser: c.adminUser,
+      embeddedSandbox: c.kind === 'sandbox' && this.sandboxes.has(c.name),
     }));
     return { clusters: summaries, notices: notices.map((n) => n.message) };
   }
@@ -261,5 +281,32 @@ export class Engine implements Api {
 
   async report(arg: ArgOf<'report'>, opts: CallOptions<'report'> = {}): Promise<ResultOf<'report'>> {
     return report(this, arg, opts.onProgress ? { onProgress: opts.onProgress } : {});
+  }
+
+  async sandboxState(arg: ArgOf<'sandboxState'>): Promise<ResultOf<'sandboxState'>> {
+    const def = await this.cluster(arg?.cluster);
+    return sandboxView(def.name, this.embedded(def));
+  }
+
+  async sandboxFriend(arg: ArgOf<'sandboxFriend'>): Promise<ResultOf<'sandboxFriend'>> {
+    const def = await this.cluster(arg?.cluster);
+    const sandbox = this.embedded(def);
+    const name = parseOrThrow(userSchema, arg.name, 'name');
+    const secret = parseOrThrow(secretSchema, arg.secret, 'secret');
+    const { key, node } = await sandbox.friend(name, secret);
+    await this.trackConsumer({ cluster: def.name, key, name, secret });
+    return { key, node, name };
+  }
+
+  async sandboxNode(arg: ArgOf<'sandboxNode'>): Promise<ResultOf<'sandboxNode'>> {
+    const def = await this.cluster(arg?.cluster);
+    const sandbox = this.embedded(def);
+    await applyNodeAction(sandbox, def, arg);
+    return sandboxView(def.name, sandbox);
+  }
+
+  async openAdminPage(arg: ArgOf<'openAdminPage'>): Promise<ResultOf<'openAdminPage'>> {
+    const def = await this.cluster(arg?.cluster);
+    return adminPage(def, arg.node, arg.url);
   }
 }

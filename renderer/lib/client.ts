@@ -1,0 +1,104 @@
+/**
+ * The one module that wraps the door. The rest of the renderer gets an {@link Api} and never knows
+ * whether it came through the preload bridge (desktop) or browser mode's HTTP routes.
+ */
+import type { Api, ArgOf, CallOptions, OperationName, ResultOf } from '../../shared/contract.ts';
+import { OPERATIONS } from '../../shared/contract.ts';
+import type { Bridge, Reply, StreamLine } from '../../shared/door.ts';
+import { BRIDGE_KEY, httpRoute } from '../../shared/door.ts';
+import type { ErrorInfo } from '../../shared/errors.ts';
+
+/** A coded error from the engine, as thrown to the renderer's code. */
+export class ApiError extends Error {
+  readonly info: ErrorInfo;
+  constructor(info: ErrorInfo) {
+    super(info.message);
+    this.name = 'ApiError';
+    this.info = info;
+  }
+}
+
+/** Anything caught in the renderer as an {@link ErrorInfo} (a broken door becomes a coded error too). */
+export function errorInfoOf(e: unknown): ErrorInfo {
+  if (e instanceof ApiError) return e.info;
+  if (e instanceof DOMException && e.name === 'AbortError') return { code: 'INTERNAL', message: 'Cancelled' };
+  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+}
+
+function unwrap<K extends OperationName>(reply: Reply<K>): ResultOf<K> {
+  if (reply.ok) return reply.result;
+  throw new ApiError(reply.error);
+}
+
+let calls = 0;
+const nextCallId = () => `${Date.now().toString(36)}-${(++calls).toString(36)}`;
+
+/** Desktop: the preload bridge, with progress routed by call id and cancel sent across on abort. */
+function bridgeApi(bridge: Bridge): Api {
+  const listeners = new Map<string, (event: unknown) => void>();
+  bridge.onProgress((callId, event) => listeners.get(callId)?.(event));
+  const call = async <K extends OperationName>(op: K, arg: ArgOf<K>, opts: CallOptions<K> = {}): Promise<ResultOf<K>> => {
+    const callId = nextCallId();
+    if (opts.signal?.aborted) throw new DOMException('Cancelled', 'AbortError');
+    if (opts.onProgress) listeners.set(callId, opts.onProgress as (event: unknown) => void);
+    const abort = () => bridge.cancel(callId);
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const invoke = bridge[op] as (arg: ArgOf<K>, callId: string) => Promise<Reply<K>>;
+      return unwrap(await invoke(arg, callId));
+    } finally {
+      listeners.delete(callId);
+      opts.signal?.removeEventListener('abort', abort);
+    }
+  };
+  return Object.fromEntries(OPERATIONS.map((op) => [op, (arg: never, opts?: never) => call(op, arg, opts)])) as unknown as Api;
+}
+
+/** Browser mode: `POST /api/<op>` on our own origin; the answer is NDJSON, progress lines then the result. */
+function httpApi(fetchImpl: typeof fetch): Api {
+  const call = async <K extends OperationName>(op: K, arg: ArgOf<K>, opts: CallOptions<K> = {}): Promise<ResultOf<K>> => {
+    const res = await fetchImpl(httpRoute(op), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(arg ?? {}),
+      credentials: 'same-origin',
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    if (!res.body || !(res.headers.get('content-type') ?? '').includes('ndjson')) {
+      const text = await res.text().catch(() => '');
+      throw new ApiError({ code: 'INTERNAL', message: `The console server answered ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}` });
+    }
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffered = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (value) buffered += value;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (!line) continue;
+        const msg = JSON.parse(line) as StreamLine<K>;
+        if ('progress' in msg) opts.onProgress?.(msg.progress);
+        else if ('result' in msg) return msg.result;
+        else throw new ApiError(msg.error);
+      }
+      if (done) throw new ApiError({ code: 'INTERNAL', message: `The console server closed the answer to ${op} without a result` });
+    }
+  };
+  const api = Object.fromEntries(OPERATIONS.map((op) => [op, (arg: never, opts?: never) => call(op, arg, opts)])) as unknown as Api;
+  // A browser tab cannot be pinned to a node: open the checked URL in a new tab instead.
+  const openAdminPage = api.openAdminPage;
+  api.openAdminPage = async (arg, opts) => {
+    const page = await openAdminPage(arg, opts);
+    window.open(page.url, '_blank', 'noopener,noreferrer');
+    return { ...page, opened: 'tab' };
+  };
+  return api;
+}
+
+/** The API for this window: the preload bridge when there is one, else browser mode. */
+export function createApi(win: Window & { [BRIDGE_KEY]?: Bridge } = window, fetchImpl: typeof fetch = fetch.bind(window)): Api {
+  const bridge = win[BRIDGE_KEY];
+  return bridge ? bridgeApi(bridge) : httpApi(fetchImpl);
+}

@@ -1,0 +1,77 @@
+/**
+ * Operations the console needs beyond the CLI's (issue "The desktop app…"): the embedded sandbox's
+ * controls, so the seed story and every fault can be shown and taught from the UI, and opening a
+ * node's own admin page in a node-pinned window (desktop) or a tab (browser mode).
+ */
+
+/** One node of the embedded sandbox, as its control surface shows it. Keys only, never secrets. */
+export interface SandboxNodeView {
+  id: string;
+  url: string;
+  up: boolean;
+  latencyMs: number;
+  clockOffsetSeconds: number;
+  /** Consumer keys in this node's in-memory registry (its copy of the repository). */
+  registry: string[];
+  /** Provisional consumer keys in this node's memory. */
+  provisional: string[];
+}
+
+/** The embedded sandbox behind one cluster: its balancer, nodes and repository, never a secret. */
+export interface SandboxView {
+  cluster: string;
+  balancer: string;
+  sticky: boolean;
+  tls: boolean;
+  nodes: SandboxNodeView[];
+  repository: { consumers: { key: string; name: string; trusted: boolean }[] };
+}
+
+export const SANDBOX_NODE_ACTIONS = ['kill', 'restart', 'latency', 'clock'] as const;
+export type SandboxNodeAction = (typeof SANDBOX_NODE_ACTIONS)[number];
+
+export interface SandboxNodeArg {
+  cluster: string;
+  node: string;
+  action: SandboxNodeAction;
+  /** `latency`: milliseconds (0…600000); `clock`: seconds the node's clock is shifted by. */
+  value?: number;
+}
+
+export interface AdminPageResult {
+  cluster: string;
+  node: string;
+  /** The node's own admin page, on the node's origin (never through the balancer). */
+  url: string;
+  /** The pinned window's title: the node id and its URL, so the admin sees which node they act on. */
+  title: string;
+  /**
+   * How the door opened it: a node-pinned window (desktop; the call resolves when it is closed),
+   * a browser tab (browser mode), or not at all (the CLI prints the URL).
+   */
+  opened: 'pinned-window' | 'tab' | 'none';
+}
+
+export interface ConsoleContract {
+  /** The embedded sandbox behind `cluster`; NOT_SUPPORTED when this process runs none for it. */
+  sandboxState: { arg: { cluster: string }; result: SandboxView; progress: never };
+  /**
+   * Plays a consumer (RTC) making a friendship through the balancer: the provider creates a
+   * provisional key in the memory of the one node that answered. The key is then tracked with its
+   * secret (in the OS keychain), so status can probe it.
+   */
+  sandboxFriend: {
+    arg: { cluster: string; name: string; secret: string };
+    result: { key: string; node: string; name: string };
+    progress: never;
+  };
+  /** Kills or restarts a sandbox node, or sets its latency or clock offset. */
+  sandboxNode: { arg: SandboxNodeArg; result: SandboxView; progress: never };
+  /**
+   * Checks that `url` (default: the node's own admin page) is on that node's origin, then the door
+   * opens it pinned to that node. Desktop: resolves when the admin closes the window.
+   */
+  openAdminPage: { arg: { cluster: string; node: string; url?: string }; result: AdminPageResult; progress: never };
+}
+
+export const CONSOLE_OPERATIONS = ['sandboxState', 'sandboxFriend', 'sandboxNode', 'openAdminPage'] as const;
