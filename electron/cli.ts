@@ -10,6 +10,7 @@ import type { CliIo } from './cli/io.ts';
 import { DIAGNOSE_HELP, diagnoseCommand, flowCommand, reportCommand } from './cli/diagnose.ts';
 import { approveCommand, auditCommand, deleteConsumerCommand, registerCommand, syncCommand, trustCommand } from './cli/repair.ts';
 import { sandboxCommand } from './cli/sandbox.ts';
+import { serveCommand } from './cli/serve.ts';
 import { probeCommand, statusCommand } from './cli/status.ts';
 
 export const HELP = `oslc-admin — administer load-balanced OSLC providers (ClearQuest Web, Jazz, Eclipse Lyo)
@@ -19,6 +20,11 @@ Usage: oslc-admin <command> [options]        (every command takes --home DIR; de
 Sandbox
   sandbox [--nodes N] [--latency-ms MS] [--tls] [--sticky] [--state-dir DIR] [--json] [--register NAME]
                                    run the embedded load-balanced provider on 127.0.0.1 until Ctrl+C
+
+Console
+  serve [--port P] [--open] [--sandbox] [--json]
+                                   the console in your browser, on 127.0.0.1 with a one-time token;
+                                   --sandbox also runs the embedded sandbox as the cluster "sandbox"
 
 Clusters
   cluster add <name> --kind sandbox|clearquest|jazz|lyo --balancer URL --node URL [--node URL…] [--repo R --db D] [--ca FILE]
@@ -50,6 +56,7 @@ Secrets are read from stdin or a terminal prompt, kept in the OS keychain, and n
 type Command = (ctx: CommandContext, argv: string[]) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   sandbox: sandboxCommand,
+  serve: serveCommand,
   cluster: clusterCommand,
   login: loginCommand,
   logout: logoutCommand,

@@ -34,8 +34,11 @@ export interface CoreContract {
   exportCluster: { arg: { cluster: string }; result: { json: string }; progress: never };
   /** Adds a cluster from an exported document. */
   importCluster: { arg: { json: string; rename?: string }; result: ClusterDefinition; progress: never };
-  /** Stores the admin user and password; the password goes to the OS keychain only. */
-  storeCredentials: { arg: { cluster: string; user: string; password: string }; result: { cluster: string; user: string }; progress: never };
+  /**
+   * Stores the admin user and password; the password goes to the OS keychain only (an embedded
+   * sandbox's throwaway login is held in memory where no keychain is available: `storedIn`).
+   */
+  storeCredentials: { arg: { cluster: string; user: string; password: string }; result: { cluster: string; user: string; storedIn: 'keychain' | 'memory' }; progress: never };
   /** Removes the stored admin password. */
   forgetCredentials: { arg: { cluster: string }; result: { forgotten: boolean }; progress: never };
   /** Starts tracking a consumer key; its secret, when given, goes to the OS keychain only. */

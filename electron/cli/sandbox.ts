@@ -1,42 +1,12 @@
 /** `sandbox`: runs the embedded reference cluster until SIGINT/SIGTERM, optionally registered as a cluster. */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startSandbox } from '../sandbox/index.ts';
-import type { SandboxInfo } from '../sandbox/index.ts';
-import { isAppError } from '../../shared/errors.ts';
-import { clusterFromInput } from '../../shared/schema.ts';
+import { registerSandbox } from '../first-run.ts';
 import { flag, int, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT } from './io.ts';
 
 const USAGE = 'oslc-admin sandbox [--nodes N] [--latency-ms MS] [--tls] [--sticky] [--state-dir DIR] [--json] [--register NAME] [--home DIR]';
-
-/** Adds the running sandbox as a cluster (or points an existing sandbox cluster at it) with its admin login. */
-async function register(ctx: CommandContext, name: string, info: SandboxInfo): Promise<string[]> {
-  const caPem = info.caFile ? await readFile(info.caFile, 'utf8') : null;
-  const def = clusterFromInput({
-    name,
-    kind: 'sandbox',
-    balancerUrl: info.balancer,
-    nodes: info.nodes.map((n) => ({ id: n.id, url: n.url })),
-    repo: info.repo,
-    db: info.db,
-    caPem,
-  });
-  const { clusters } = await ctx.engine.store.load();
-  const existing = clusters.find((c) => c.name === name);
-  if (existing && existing.kind !== 'sandbox') throw new Error(`--register: cluster "${name}" exists and is a ${existing.kind} cluster; choose another name`);
-  if (existing) await ctx.engine.store.update(name, (c) => ({ ...c, balancerUrl: def.balancerUrl, nodes: def.nodes, repo: def.repo, db: def.db, caPem }));
-  else await ctx.engine.addCluster({ ...def });
-  const notes = [`registered as cluster "${name}"`];
-  try {
-    await ctx.engine.storeCredentials({ cluster: name, user: info.admin.user, password: info.admin.password });
-    notes.push('admin login stored in the OS keychain');
-  } catch (e) {
-    notes.push(`admin login NOT stored: ${isAppError(e) ? e.message : String(e)}`);
-  }
-  return notes;
-}
 
 export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parse(
@@ -55,7 +25,7 @@ export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promi
   const { info } = sandbox;
   let notes: string[] = [];
   try {
-    if (name !== undefined) notes = await register(ctx, name, info);
+    if (name !== undefined) notes = await registerSandbox(ctx.engine, name, info);
   } catch (e) {
     await sandbox.close();
     throw e;

@@ -3,7 +3,7 @@
  * (Electron IPC, browser mode, CLI). It owns the config store, the secret store and one HTTP client
  * per cluster; secrets go in and never come out.
  */
-import { AppError, ErrorCode, badInput } from '../../shared/errors.ts';
+import { AppError, ErrorCode, badInput, isAppError } from '../../shared/errors.ts';
 import type { Api, ArgOf, CallOptions, ResultOf } from '../../shared/contract.ts';
 import type { ClusterDefinition, ClusterSummary } from '../../shared/model.ts';
 import { clusterFromInput, consumerKeySchema, nodeIdSchema, parseOrThrow } from '../../shared/schema.ts';
@@ -44,6 +44,7 @@ export class Engine implements Api {
   private readonly secrets: SecretStore;
   private readonly clients = new Map<string, { signature: string; client: HttpClient }>();
   private readonly sandboxes = new Map<string, EmbeddedSandbox>();
+  private readonly heldInMemory = new Set<string>();
 
   constructor(opts: EngineOptions) {
     this.store = new ConfigStore(opts.home);
@@ -75,6 +76,25 @@ export class Engine implements Api {
 
   detachSandbox(cluster: string): void {
     this.sandboxes.delete(cluster);
+  }
+
+  /**
+   * Stores a secret in the OS keychain. The embedded sandbox's secrets are throwaway (its admin
+   * password is new at every start), so where the keychain is unavailable (a headless host) they are
+   * held in this process's memory instead — never on disk — and status says so.
+   */
+  private async storeSecret(def: ClusterDefinition, account: string, secret: string): Promise<'keychain' | 'memory'> {
+    try {
+      await this.secrets.set(account, secret);
+      return 'keychain';
+    } catch (e) {
+      const hold = (this.secrets as Partial<{ hold(account: string, secret: string): void }>).hold;
+      const unavailable = isAppError(e) && e.code === ErrorCode.KEYCHAIN_UNAVAILABLE;
+      if (!unavailable || !hold || !this.sandboxes.has(def.name)) throw e;
+      hold.call(this.secrets, account, secret);
+      this.heldInMemory.add(def.name);
+      return 'memory';
+    }
   }
 
   private embedded(def: ClusterDefinition): EmbeddedSandbox {
@@ -157,10 +177,10 @@ export class Engine implements Api {
     const def = await this.cluster(arg?.cluster);
     const user = parseOrThrow(userSchema, arg.user, 'user');
     const password = parseOrThrow(secretSchema, arg.password, 'password');
-    await this.secrets.set(accounts.admin(def.name), password);
+    const storedIn = await this.storeSecret(def, accounts.admin(def.name), password);
     await this.store.update(def.name, (c) => ({ ...c, adminUser: user }));
     await this.auditLog.append({ cluster: def.name, node: null, action: 'credentials-stored', key: null, outcome: 'ok', detail: `user ${user}` });
-    return { cluster: def.name, user };
+    return { cluster: def.name, user, storedIn };
   }
 
   async forgetCredentials(arg: ArgOf<'forgetCredentials'>): Promise<ResultOf<'forgetCredentials'>> {
@@ -176,7 +196,7 @@ export class Engine implements Api {
     const key = parseOrThrow(consumerKeySchema, arg.key, 'key');
     const name = arg.name === undefined ? key : parseOrThrow(userSchema, arg.name, 'name');
     const secret = arg.secret === undefined ? undefined : parseOrThrow(secretSchema, arg.secret, 'secret');
-    if (secret !== undefined) await this.secrets.set(accounts.consumer(def.name, key), secret);
+    if (secret !== undefined) await this.storeSecret(def, accounts.consumer(def.name, key), secret);
     return this.store.update(def.name, (c) => {
       const existing = c.consumers.find((x) => x.key === key);
       const entry = { key, name, hasSecret: secret !== undefined || (existing?.hasSecret ?? false) };
@@ -223,6 +243,9 @@ export class Engine implements Api {
       onNode: (node) => opts.onProgress?.({ type: 'node', node }),
     });
     result.notices.unshift(...extra);
+    if (this.heldInMemory.has(def.name)) {
+      result.notices.push('No OS keychain is available here: the embedded sandbox\'s secrets are held in memory until the app stops.');
+    }
     return result;
   }
 
