@@ -1,0 +1,127 @@
+/**
+ * The console's operations on the engine, against a real embedded sandbox and the real keychain:
+ * the sandbox controls, the friendship that leaves a provisional key on one node, the node-pinned
+ * admin page check, and the embedded sandbox on a host with no OS keychain.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from '../../electron/core/facade.ts';
+import { OsKeychain } from '../../electron/core/keychain.ts';
+import { OverlaySecretStore } from '../../electron/core/secret-overlay.ts';
+import { ensureFirstRunSandbox, startEmbeddedSandbox } from '../../electron/first-run.ts';
+import type { EmbeddedSandboxRun } from '../../electron/first-run.ts';
+import { testKeychainService } from '../_engine.ts';
+import { rawRequest, signIn, startServe } from '../_serve.ts';
+
+let home: string;
+let engine: Engine;
+let keychain: OsKeychain;
+let run: EmbeddedSandboxRun;
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'oslc-console-'));
+  keychain = new OsKeychain(testKeychainService());
+  engine = new Engine({ home, secrets: new OverlaySecretStore(keychain) });
+  const first = await ensureFirstRunSandbox(engine, home);
+  if (!first) throw new Error('no sandbox on the first run');
+  run = first;
+});
+
+afterAll(async () => {
+  await run?.close();
+  await engine?.close();
+  for (const c of (await engine.getCluster({ cluster: 'sandbox' }).catch(() => null))?.consumers ?? []) {
+    await keychain.delete(`cluster/sandbox/consumer/${c.key}`).catch(() => false);
+  }
+  await keychain.delete('cluster/sandbox/admin').catch(() => false);
+  await rm(home, { recursive: true, force: true });
+});
+
+const err = (p: Promise<unknown>) => p.then(() => null, (e: { code: string; message: string }) => e);
+
+describe('the embedded sandbox through the engine', () => {
+  it('is registered as the cluster "sandbox" on the first run, marked embedded, with its login in the keychain', async () => {
+    const { clusters } = await engine.listClusters();
+    expect(clusters).toEqual([expect.objectContaining({ name: 'sandbox', kind: 'sandbox', embeddedSandbox: true, adminUser: 'admin' })]);
+    expect(run.notes).toContain('admin login stored in the OS keychain');
+    expect(await keychain.get('cluster/sandbox/admin')).toBe(run.info.admin.password);
+  });
+
+  it('does not start a second sandbox when other clusters are configured', async () => {
+    await engine.addCluster({ name: 'prod', kind: 'lyo', balancerUrl: 'https://lb.example', nodes: [{ url: 'https://n1.example' }] });
+    expect(await ensureFirstRunSandbox(engine, home)).toBeNull();
+    expect(await err(engine.sandboxState({ cluster: 'prod' }))).toMatchObject({ code: 'NOT_SUPPORTED' });
+    await engine.removeCluster({ cluster: 'prod' });
+  });
+
+  it('simulates a friendship: a provisional key in the memory of the one node that answered, tracked with its secret', async () => {
+    const friend = await engine.sandboxFriend({ cluster: 'sandbox', name: 'RTC', secret: 's3cret-rtc' });
+    const view = await engine.sandboxState({ cluster: 'sandbox' });
+    const holders = view.nodes.filter((n) => n.provisional.includes(friend.key)).map((n) => n.id);
+    expect(holders).toEqual([friend.node]);
+    const def = await engine.getCluster({ cluster: 'sandbox' });
+    expect(def.consumers).toContainEqual({ key: friend.key, name: 'RTC', hasSecret: true });
+    const status = await engine.status({ cluster: 'sandbox' });
+    for (const node of status.nodes) {
+      const state = node.consumers.find((c) => c.key === friend.key)?.state;
+      expect(state, node.id).toBe(node.id === friend.node ? 'provisional' : 'unknown');
+    }
+  });
+
+  it('kills and restarts a node, and sets latency and clock, refusing bad values with the field named', async () => {
+    let view = await engine.sandboxNode({ cluster: 'sandbox', node: 'node2', action: 'kill' });
+    expect(view.nodes.find((n) => n.id === 'node2')?.up).toBe(false);
+    const status = await engine.status({ cluster: 'sandbox' });
+    expect(status.nodes.find((n) => n.id === 'node2')).toMatchObject({ up: false });
+    expect(status.nodes.filter((n) => n.up).map((n) => n.id)).toEqual(['node1', 'node3']);
+    view = await engine.sandboxNode({ cluster: 'sandbox', node: 'node2', action: 'restart' });
+    expect(view.nodes.find((n) => n.id === 'node2')?.up).toBe(true);
+    view = await engine.sandboxNode({ cluster: 'sandbox', node: 'node3', action: 'latency', value: 40 });
+    expect(view.nodes.find((n) => n.id === 'node3')?.latencyMs).toBe(40);
+    view = await engine.sandboxNode({ cluster: 'sandbox', node: 'node3', action: 'clock', value: -900 });
+    expect(view.nodes.find((n) => n.id === 'node3')?.clockOffsetSeconds).toBe(-900);
+    await engine.sandboxNode({ cluster: 'sandbox', node: 'node3', action: 'clock', value: 0 });
+    await engine.sandboxNode({ cluster: 'sandbox', node: 'node3', action: 'latency', value: 0 });
+
+    expect(await err(engine.sandboxNode({ cluster: 'sandbox', node: 'node3', action: 'latency' }))).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^value: latency needs a value/) });
+    expect(await err(engine.sandboxNode({ cluster: 'sandbox', node: 'node3', action: 'latency', value: -1 }))).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^value:/) });
+    expect(await err(engine.sandboxNode({ cluster: 'sandbox', node: 'node9', action: 'kill' }))).toMatchObject({ code: 'NODE_NOT_FOUND' });
+    expect(await err(engine.sandboxNode({ cluster: 'sandbox', node: 'node1', action: 'explode' as never }))).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/action/) });
+    expect(await err(engine.sandboxFriend({ cluster: 'sandbox', name: '', secret: 'x' }))).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^name:/) });
+  });
+
+  it('checks that an admin page is on the node itself, never the balancer or another node', async () => {
+    const node1 = run.info.nodes[0]!;
+    const page = await engine.openAdminPage({ cluster: 'sandbox', node: 'node1' });
+    expect(page).toEqual({ cluster: 'sandbox', node: 'node1', url: `${node1.url}/oauth/admin`, title: `node1 — ${node1.url}`, opened: 'none' });
+    expect((await engine.openAdminPage({ cluster: 'sandbox', node: 'node1', url: `${node1.url}/oauth/admin#x` })).url).toContain(node1.url);
+    for (const url of [`${run.info.balancer}/oauth/admin`, `${run.info.nodes[1]!.url}/oauth/admin`, 'javascript:alert(1)', 'file:///etc/passwd']) {
+      expect(await err(engine.openAdminPage({ cluster: 'sandbox', node: 'node1', url })), url).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^url:/) });
+    }
+  });
+});
+
+describe('the embedded sandbox where no OS keychain is', () => {
+  it('holds the sandbox login in memory, says so, and the admin API still works', async () => {
+    const noKeychainHome = await mkdtemp(join(tmpdir(), 'oslc-nokc-'));
+    const server = await startServe(['--sandbox', '--home', noKeychainHome], { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' });
+    try {
+      const cookie = await signIn(server);
+      const call = async (op: string, arg: unknown) => {
+        const reply = await rawRequest(`${server.origin}/api/${op}`, { method: 'POST', headers: { cookie, origin: server.origin, 'content-type': 'application/json' }, body: JSON.stringify(arg) });
+        return JSON.parse(reply.body.trim().split('\n').at(-1)!) as { result?: Record<string, unknown>; error?: { code: string } };
+      };
+      const status = await call('status', { cluster: 'sandbox' });
+      expect(status.result?.notices).toContainEqual(expect.stringMatching(/held in memory/));
+      const nodes = status.result?.nodes as { provisional: unknown }[];
+      expect(nodes.every((n) => Array.isArray(n.provisional))).toBe(true);
+      const sync = await call('sync', { cluster: 'sandbox' });
+      expect(sync.result).toMatchObject({ verified: { consistent: true } });
+    } finally {
+      await server.stop();
+      await rm(noKeychainHome, { recursive: true, force: true });
+    }
+  });
+});
