@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Engine } from '../../electron/core/facade.ts';
 import { OsKeychain } from '../../electron/core/keychain.ts';
 import { OverlaySecretStore } from '../../electron/core/secret-overlay.ts';
-import { ensureFirstRunSandbox, startEmbeddedSandbox } from '../../electron/first-run.ts';
+import { ensureFirstRunSandbox } from '../../electron/first-run.ts';
 import type { EmbeddedSandboxRun } from '../../electron/first-run.ts';
 import { testKeychainService } from '../_engine.ts';
 import { rawRequest, signIn, startServe } from '../_serve.ts';
