@@ -1,8 +1,12 @@
 /**
  * Operations the console needs beyond the CLI's (issue "The desktop app…"): the embedded sandbox's
  * controls, so the seed story and every fault can be shown and taught from the UI, and opening a
- * node's own admin page in a node-pinned window (desktop) or a tab (browser mode).
+ * node's own admin page in a node-pinned window (desktop) or a tab (browser mode); and what the whole
+ * console needs beyond that (issue "The whole console…"): cluster edit, the report preview, settings.
  */
+import type { ReportEvent } from './diagnose.ts';
+import type { ClusterDefinition } from './model.ts';
+import type { ClusterInput } from './schema.ts';
 
 /** One node of the embedded sandbox, as its control surface shows it. Keys only, never secrets. */
 export interface SandboxNodeView {
@@ -52,6 +56,31 @@ export interface AdminPageResult {
   opened: 'pinned-window' | 'tab' | 'none';
 }
 
+/** What the Settings screen shows: where things are kept and what the network goes through. */
+export interface SettingsView {
+  /** The config directory in use (clusters.json, audit.jsonl). */
+  configDir: string;
+  keychain: {
+    /** E.g. "the Secret Service", "the macOS Keychain". */
+    backend: string;
+    /** False when a probe entry could not be stored, read back and deleted; `problem` says why. */
+    available: boolean;
+    problem: string | null;
+  };
+  /** From the environment; shown as scheme://host:port only, never with credentials. */
+  proxy: { https: string | null; http: string | null; noProxy: string | null };
+  version: string;
+  platform: string;
+}
+
+/** A report rendered but not written: the console previews it, then saves or downloads it. */
+export interface ReportPreview {
+  cluster: string;
+  generatedAt: string;
+  consumers: number;
+  files: { name: 'report.md' | 'report.json'; text: string }[];
+}
+
 export interface ConsoleContract {
   /** The embedded sandbox behind `cluster`; NOT_SUPPORTED when this process runs none for it. */
   sandboxState: { arg: { cluster: string }; result: SandboxView; progress: never };
@@ -72,6 +101,23 @@ export interface ConsoleContract {
    * opens it pinned to that node. Desktop: resolves when the admin closes the window.
    */
   openAdminPage: { arg: { cluster: string; node: string; url?: string }; result: AdminPageResult; progress: never };
+  /**
+   * Replaces a cluster's definition from the edit form (validated like addCluster). Tracked consumers,
+   * the stored login and pinned fingerprints are kept; renaming is not offered (secrets are keyed by name).
+   */
+  updateCluster: { arg: ClusterInput; result: ClusterDefinition; progress: never };
+  /** The support report's two files, redacted, without writing them (preview, download). */
+  reportPreview: { arg: { cluster: string; errorText?: string }; result: ReportPreview; progress: ReportEvent };
+  /** Where the config lives, which keychain is in use and whether it works, the proxy in use. */
+  settings: { arg: Record<string, never>; result: SettingsView; progress: never };
 }
 
-export const CONSOLE_OPERATIONS = ['sandboxState', 'sandboxFriend', 'sandboxNode', 'openAdminPage'] as const;
+export const CONSOLE_OPERATIONS = [
+  'sandboxState',
+  'sandboxFriend',
+  'sandboxNode',
+  'openAdminPage',
+  'updateCluster',
+  'reportPreview',
+  'settings',
+] as const;

@@ -10,7 +10,7 @@ import { clusterFromInput, consumerKeySchema, nodeIdSchema, parseOrThrow } from 
 import { z } from 'zod';
 import { ConfigStore } from './config/store.ts';
 import { HttpClient } from './http/client.ts';
-import { accounts, fromKeychain } from './keychain.ts';
+import { accounts, checkKeychain, fromKeychain, storeName } from './keychain.ts';
 import type { SecretStore } from './keychain.ts';
 import { probeNode } from './probe.ts';
 import type { ProbeConsumer } from './probe.ts';
@@ -23,7 +23,8 @@ import type { RepairDeps } from './repair/deps.ts';
 import { deleteConsumer, register } from './repair/register.ts';
 import { sync } from './repair/sync.ts';
 import { fingerprintSchema } from '../../shared/schema.ts';
-import { diagnose, flow, report } from './diagnose/index.ts';
+import { appVersion, buildReport, diagnose, flow, report } from './diagnose/index.ts';
+import { proxyDisplay } from './http/proxy.ts';
 import type { EmbeddedSandbox } from './console.ts';
 import { adminPage, applyNodeAction, notEmbedded, sandboxView } from './console.ts';
 
@@ -41,12 +42,14 @@ const secretSchema = z.string().min(1, 'must not be empty').max(4096, 'must be a
 export class Engine implements Api {
   readonly store: ConfigStore;
   readonly auditLog: AuditLog;
+  readonly home: string;
   private readonly secrets: SecretStore;
   private readonly clients = new Map<string, { signature: string; client: HttpClient }>();
   private readonly sandboxes = new Map<string, EmbeddedSandbox>();
   private readonly heldInMemory = new Set<string>();
 
   constructor(opts: EngineOptions) {
+    this.home = opts.home;
     this.store = new ConfigStore(opts.home);
     this.auditLog = new AuditLog(opts.home);
     this.secrets = opts.secrets;
@@ -331,5 +334,51 @@ export class Engine implements Api {
   async openAdminPage(arg: ArgOf<'openAdminPage'>): Promise<ResultOf<'openAdminPage'>> {
     const def = await this.cluster(arg?.cluster);
     return adminPage(def, arg.node, arg.url);
+  }
+
+  async updateCluster(arg: ArgOf<'updateCluster'>): Promise<ResultOf<'updateCluster'>> {
+    const next = clusterFromInput(arg);
+    return this.store.update(next.name, (current) => ({
+      ...next,
+      // What the form does not edit: the tracked consumers, the stored login's user, the pins (unless given).
+      consumers: current.consumers,
+      adminUser: current.adminUser,
+      pinnedFingerprints: arg.pinnedFingerprints !== undefined ? next.pinnedFingerprints : current.pinnedFingerprints,
+    }));
+  }
+
+  async reportPreview(arg: ArgOf<'reportPreview'>, opts: CallOptions<'reportPreview'> = {}): Promise<ResultOf<'reportPreview'>> {
+    const built = await buildReport(this, arg, opts.onProgress ? { onProgress: opts.onProgress } : {});
+    return {
+      cluster: built.cluster,
+      generatedAt: built.generatedAt,
+      consumers: built.consumers,
+      files: [
+        { name: 'report.md', text: built.md },
+        { name: 'report.json', text: built.json },
+      ],
+    };
+  }
+
+  async settings(): Promise<ResultOf<'settings'>> {
+    let problem: string | null = null;
+    try {
+      await checkKeychain(this.secrets);
+    } catch (e) {
+      problem = isAppError(e) ? e.message : String(e);
+    }
+    const env = (...names: string[]) => names.map((n) => process.env[n]).find((v) => v !== undefined && v !== '') ?? null;
+    const shown = (v: string | null) => (v === null ? null : proxyDisplay(v));
+    return {
+      configDir: this.home,
+      keychain: { backend: storeName(process.platform), available: problem === null, problem },
+      proxy: {
+        https: shown(env('https_proxy', 'HTTPS_PROXY')),
+        http: shown(env('http_proxy', 'HTTP_PROXY')),
+        noProxy: env('no_proxy', 'NO_PROXY'),
+      },
+      version: await appVersion(),
+      platform: `${process.platform} ${process.arch}, Node ${process.versions.node}${process.versions.electron ? `, Electron ${process.versions.electron}` : ''}`,
+    };
   }
 }

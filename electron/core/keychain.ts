@@ -136,7 +136,7 @@ function nativeMessage(e: unknown, secret: string | undefined): string {
   return text.length > 300 ? `${text.slice(0, 300)}…` : text || 'unknown error';
 }
 
-function storeName(platform: NodeJS.Platform): string {
+export function storeName(platform: NodeJS.Platform): string {
   switch (platform) {
     case 'darwin':
       return 'the macOS Keychain';

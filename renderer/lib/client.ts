@@ -55,7 +55,7 @@ function bridgeApi(bridge: Bridge): Api {
 }
 
 /** Browser mode: `POST /api/<op>` on our own origin; the answer is NDJSON, progress lines then the result. */
-function httpApi(fetchImpl: typeof fetch): Api {
+function httpApi(host: Host, fetchImpl: typeof fetch): Api {
   const call = async <K extends OperationName>(op: K, arg: ArgOf<K>, opts: CallOptions<K> = {}): Promise<ResultOf<K>> => {
     const res = await fetchImpl(httpRoute(op), {
       method: 'POST',
@@ -91,14 +91,23 @@ function httpApi(fetchImpl: typeof fetch): Api {
   const openAdminPage = api.openAdminPage;
   api.openAdminPage = async (arg, opts) => {
     const page = await openAdminPage(arg, opts);
-    window.open(page.url, '_blank', 'noopener,noreferrer');
+    host.open(page.url, '_blank', 'noopener,noreferrer');
     return { ...page, opened: 'tab' };
   };
   return api;
 }
 
+/** What the client needs of its window (typed here so the door can be tested outside a browser). */
+export interface Host {
+  [BRIDGE_KEY]?: Bridge;
+  open(url: string, target: string, features: string): unknown;
+}
+
 /** The API for this window: the preload bridge when there is one, else browser mode. */
-export function createApi(win: Window & { [BRIDGE_KEY]?: Bridge } = window, fetchImpl: typeof fetch = fetch.bind(window)): Api {
-  const bridge = win[BRIDGE_KEY];
-  return bridge ? bridgeApi(bridge) : httpApi(fetchImpl);
+export function createApi(
+  host: Host = globalThis as unknown as Host,
+  fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis),
+): Api {
+  const bridge = host[BRIDGE_KEY];
+  return bridge ? bridgeApi(bridge) : httpApi(host, fetchImpl);
 }

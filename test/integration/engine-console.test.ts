@@ -103,6 +103,51 @@ describe('the embedded sandbox through the engine', () => {
   });
 });
 
+describe('the whole console\'s operations', () => {
+  it('edits a cluster from the form, keeping its tracked consumers and login, naming a bad field', async () => {
+    const before = await engine.getCluster({ cluster: 'sandbox' });
+    const input = { name: 'sandbox', kind: 'sandbox' as const, balancerUrl: before.balancerUrl, nodes: before.nodes, repo: before.repo, db: before.db, timeouts: { connectMs: 2_000 } };
+    const after = await engine.updateCluster(input);
+    expect(after.timeouts.connectMs).toBe(2_000);
+    expect(after.consumers).toEqual(before.consumers);
+    expect(after.adminUser).toBe('admin');
+    const bad = await err(engine.updateCluster({ ...input, nodes: [{ url: 'ftp://node' }] }));
+    expect(bad).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/nodes\.0\.url/) });
+    expect(await err(engine.updateCluster({ ...input, name: 'nope' }))).toMatchObject({ code: 'CLUSTER_NOT_FOUND' });
+    await engine.updateCluster({ ...input, timeouts: before.timeouts });
+  });
+
+  it('previews the support report without writing it, and with no secret in it', async () => {
+    const events: unknown[] = [];
+    const preview = await engine.reportPreview({ cluster: 'sandbox', errorText: '401: invalid_expired_token' }, { onProgress: (e) => events.push(e) });
+    expect(preview.files.map((f) => f.name)).toEqual(['report.md', 'report.json']);
+    expect(preview.files[0]!.text).toMatch(/^# /);
+    expect(JSON.parse(preview.files[1]!.text)).toHaveProperty('cluster.name', 'sandbox');
+    expect(events[0]).toEqual({ type: 'status' });
+    for (const f of preview.files) {
+      expect(f.text).not.toContain(run.info.admin.password);
+      expect(f.text).not.toContain('s3cret-rtc');
+    }
+    const { readdir } = await import('node:fs/promises');
+    expect((await readdir(home, { recursive: true })).filter((f) => String(f).endsWith('report.md'))).toEqual([]);
+  });
+
+  it('shows the settings: config directory, a working keychain, the proxy without its credentials', async () => {
+    const saved = process.env.HTTPS_PROXY;
+    process.env.HTTPS_PROXY = 'http://user:pa55word@proxy.example:3128';
+    try {
+      const settings = await engine.settings();
+      expect(settings.configDir).toBe(home);
+      expect(settings.keychain).toEqual({ backend: 'the Secret Service', available: true, problem: null });
+      expect(settings.proxy.https).toBe('http://proxy.example:3128');
+      expect(JSON.stringify(settings)).not.toContain('pa55word');
+    } finally {
+      if (saved === undefined) delete process.env.HTTPS_PROXY;
+      else process.env.HTTPS_PROXY = saved;
+    }
+  });
+});
+
 describe('the embedded sandbox where no OS keychain is', () => {
   it('holds the sandbox login in memory, says so, and the admin API still works', async () => {
     const noKeychainHome = await mkdtemp(join(tmpdir(), 'oslc-nokc-'));

@@ -53,7 +53,7 @@ beforeAll(async () => {
   // What a browser adds on its own: the cookie and the page's Origin.
   const browserFetch = ((path: string, init: RequestInit) =>
     fetch(`${origin}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), cookie, origin } })) as typeof fetch;
-  api = createApi({} as Window, browserFetch);
+  api = createApi({ open: () => null }, browserFetch);
 });
 
 afterAll(async () => {

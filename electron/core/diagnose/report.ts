@@ -62,7 +62,7 @@ export function describeCaBundle(pem: string | null): CaCertificate[] {
 }
 
 /** This app's version, from package.json (next to the sources, or the packaged app's). */
-async function appVersion(): Promise<string> {
+export async function appVersion(): Promise<string> {
   for (const rel of ['../../../package.json', '../../package.json', '../package.json']) {
     try {
       const pkg = JSON.parse(await readFile(new URL(rel, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
@@ -206,21 +206,28 @@ function markdown(d: ReportData): string {
   return `${out.join('\n')}\n`;
 }
 
-/** Writes the report. Refuses (BAD_INPUT naming the path) when a report file exists already. */
-export async function report(engine: DiagnoseEngine, arg: ReportArg, opts: ReportOptions = {}): Promise<ReportResult> {
-  if (typeof arg !== 'object' || arg === null) throw badInput('arg', 'must be an object with cluster and outDir');
-  if (typeof arg.outDir !== 'string' || arg.outDir.trim() === '') throw badInput('outDir', 'must name a directory');
-  // eslint-disable-next-line no-control-regex -- a control character in a path is a mistake, not a name
-  if (/[\u0000-\u001f]/.test(arg.outDir)) throw badInput('outDir', 'must not contain control characters');
+/** The report's two texts, redacted, built but not written (the console previews them first). */
+export interface BuiltReport {
+  cluster: string;
+  generatedAt: string;
+  consumers: number;
+  md: string;
+  json: string;
+}
+
+/**
+ * Gathers and renders the report: status, a diagnosis per tracked consumer, the last sync, the
+ * definition without its CA bundle's text. `label` names the files in a redaction failure.
+ */
+export async function buildReport(
+  engine: DiagnoseEngine,
+  arg: { cluster: string; errorText?: string },
+  opts: ReportOptions = {},
+  label: { md: string; json: string } = { md: REPORT_FILES[0], json: REPORT_FILES[1] },
+): Promise<BuiltReport> {
+  if (typeof arg !== 'object' || arg === null) throw badInput('arg', 'must be an object with cluster');
   const errorText = checkErrorText(arg.errorText);
   const def = await engine.getCluster({ cluster: arg.cluster });
-  const dir = path.resolve(arg.outDir);
-  const files = REPORT_FILES.map((f) => path.join(dir, f));
-  for (const f of files) {
-    if (await exists(f)) {
-      throw new AppError(ErrorCode.BAD_INPUT, `outDir: ${f} exists already; a report never overwrites a file. Choose another directory or move the old report away.`, { details: { field: 'outDir', path: f } });
-    }
-  }
   const emit = (e: ReportEvent) => opts.onProgress?.(e);
   const notices: string[] = [];
 
@@ -284,8 +291,27 @@ export async function report(engine: DiagnoseEngine, arg: ReportArg, opts: Repor
     secrets,
   );
 
-  const md = finalText(markdown(data), secrets, files[0]!, 'md');
-  const json = finalText(`${JSON.stringify({ redactionMarker: REDACTED, ...data }, null, 2)}\n`, secrets, files[1]!, 'json');
+  const md = finalText(markdown(data), secrets, label.md, 'md');
+  const json = finalText(`${JSON.stringify({ redactionMarker: REDACTED, ...data }, null, 2)}\n`, secrets, label.json, 'json');
+  return { cluster: def.name, generatedAt, consumers: diagnoses.length, md, json };
+}
+
+/** Writes the report. Refuses (BAD_INPUT naming the path) when a report file exists already. */
+export async function report(engine: DiagnoseEngine, arg: ReportArg, opts: ReportOptions = {}): Promise<ReportResult> {
+  if (typeof arg !== 'object' || arg === null) throw badInput('arg', 'must be an object with cluster and outDir');
+  if (typeof arg.outDir !== 'string' || arg.outDir.trim() === '') throw badInput('outDir', 'must name a directory');
+  // eslint-disable-next-line no-control-regex -- a control character in a path is a mistake, not a name
+  if (/[\u0000-\u001f]/.test(arg.outDir)) throw badInput('outDir', 'must not contain control characters');
+  const dir = path.resolve(arg.outDir);
+  const files = REPORT_FILES.map((f) => path.join(dir, f));
+  for (const f of files) {
+    if (await exists(f)) {
+      throw new AppError(ErrorCode.BAD_INPUT, `outDir: ${f} exists already; a report never overwrites a file. Choose another directory or move the old report away.`, { details: { field: 'outDir', path: f } });
+    }
+  }
+  const emit = (e: ReportEvent) => opts.onProgress?.(e);
+  const built = await buildReport(engine, { cluster: arg.cluster, ...(arg.errorText !== undefined ? { errorText: arg.errorText } : {}) }, opts, { md: files[0]!, json: files[1]! });
+  const { md, json, generatedAt } = built;
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const written: string[] = [];
   for (const [file, text] of [
@@ -302,5 +328,5 @@ export async function report(engine: DiagnoseEngine, arg: ReportArg, opts: Repor
     written.push(file);
     emit({ type: 'written', path: file });
   }
-  return { cluster: def.name, dir, files: written, consumers: diagnoses.length, generatedAt };
+  return { cluster: built.cluster, dir, files: written, consumers: built.consumers, generatedAt };
 }
