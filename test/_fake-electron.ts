@@ -1,0 +1,427 @@
+/**
+ * A stand-in for the `electron` module, for unit tests of the desktop shell (no Electron binary runs
+ * on a build machine, and requiring the real package tries to download one). It records what the
+ * shell asks of Electron — windows and their options, web contents handlers, session permission
+ * handlers, protocol handlers, IPC registrations, bridge exposures — and lets a test act as the
+ * renderer or the user: navigate, redirect, window.open, attach a webview, send IPC, close a window.
+ *
+ *   vi.mock('electron', async () => (await import('../_fake-electron.ts')).electronModule);
+ *
+ * The objects are singletons (modules under test keep the references they imported);
+ * {@link resetFakeElectron} empties them between tests.
+ */
+
+type Listener = (...args: never[]) => unknown;
+
+export class FakeEmitter {
+  private readonly eventListeners = new Map<string, Listener[]>();
+
+  on(event: string, listener: Listener): this {
+    this.eventListeners.set(event, [...(this.eventListeners.get(event) ?? []), listener]);
+    return this;
+  }
+
+  addListener(event: string, listener: Listener): this {
+    return this.on(event, listener);
+  }
+
+  once(event: string, listener: Listener): this {
+    const once = Object.assign(
+      (...args: never[]) => {
+        this.removeListener(event, listener);
+        return listener(...args);
+      },
+      { original: listener },
+    );
+    return this.on(event, once);
+  }
+
+  removeListener(event: string, listener: Listener): this {
+    const kept = (this.eventListeners.get(event) ?? []).filter(
+      (l) => l !== listener && (l as { original?: Listener }).original !== listener,
+    );
+    this.eventListeners.set(event, kept);
+    return this;
+  }
+
+  off(event: string, listener: Listener): this {
+    return this.removeListener(event, listener);
+  }
+
+  emit(event: string, ...args: unknown[]): boolean {
+    const list = [...(this.eventListeners.get(event) ?? [])];
+    for (const l of list) (l as (...a: unknown[]) => unknown)(...args);
+    return list.length > 0;
+  }
+
+  listenerCount(event: string): number {
+    return this.eventListeners.get(event)?.length ?? 0;
+  }
+
+  removeAllListeners(): this {
+    this.eventListeners.clear();
+    return this;
+  }
+}
+
+/** An Electron `Event`: `preventDefault()` and, for navigation events, the URL. */
+export class FakeEvent {
+  defaultPrevented = false;
+  constructor(readonly url = '') {}
+  preventDefault(): void {
+    this.defaultPrevented = true;
+  }
+}
+
+type PermissionRequestHandler = (contents: unknown, permission: string, callback: (granted: boolean) => void) => void;
+type PermissionCheckHandler = (contents: unknown, permission: string, origin: string, details: unknown) => boolean;
+
+export class FakeSession extends FakeEmitter {
+  permissionRequestHandler: PermissionRequestHandler | null = null;
+  permissionCheckHandler: PermissionCheckHandler | null = null;
+  constructor(readonly partition: string) {
+    super();
+  }
+  setPermissionRequestHandler(handler: PermissionRequestHandler | null): void {
+    this.permissionRequestHandler = handler;
+  }
+  setPermissionCheckHandler(handler: PermissionCheckHandler | null): void {
+    this.permissionCheckHandler = handler;
+  }
+}
+
+export class FakeFrame {
+  constructor(
+    public url: string,
+    readonly parent: FakeFrame | null = null,
+  ) {}
+}
+
+type WindowOpenHandler = (details: { url: string; frameName: string; features: string; disposition: string }) => {
+  action: string;
+};
+
+let nextContentsId = 1;
+
+export class FakeWebContents extends FakeEmitter {
+  readonly id = nextContentsId++;
+  readonly mainFrame = new FakeFrame('');
+  /** `send(channel, …args)` calls, main → renderer. */
+  readonly sent: unknown[][] = [];
+  /** Every URL the main process loaded. */
+  readonly loaded: string[] = [];
+  windowOpenHandler: WindowOpenHandler | null = null;
+  private destroyed = false;
+
+  constructor(readonly session: FakeSession) {
+    super();
+  }
+
+  setWindowOpenHandler(handler: WindowOpenHandler): void {
+    this.windowOpenHandler = handler;
+  }
+  send(channel: string, ...args: unknown[]): void {
+    this.sent.push([channel, ...args]);
+  }
+  async loadURL(url: string): Promise<void> {
+    this.loaded.push(url);
+    this.mainFrame.url = url;
+  }
+  getURL(): string {
+    return this.mainFrame.url;
+  }
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.emit('destroyed');
+  }
+
+  // What a page (or a compromised renderer) can attempt. Each answers whether it went through.
+
+  /** A renderer-initiated navigation of the main frame; true unless a handler prevented it. */
+  navigate(url: string): boolean {
+    const event = new FakeEvent(url);
+    this.emit('will-navigate', event, url, false, true);
+    if (!event.defaultPrevented) this.mainFrame.url = url;
+    return !event.defaultPrevented;
+  }
+  /** A server-side redirect during a navigation; true unless prevented. */
+  redirect(url: string): boolean {
+    const event = new FakeEvent(url);
+    this.emit('will-redirect', event, url, false, true);
+    return !event.defaultPrevented;
+  }
+  /** `window.open(url)`: what the window-open handler answers (Electron's default is to allow). */
+  windowOpen(url: string): { action: string } {
+    return (
+      this.windowOpenHandler?.({ url, frameName: '', features: '', disposition: 'new-window' }) ?? { action: 'allow' }
+    );
+  }
+  /** A `<webview>` about to attach; true unless prevented. */
+  attachWebview(src: string): boolean {
+    const event = new FakeEvent(src);
+    this.emit('will-attach-webview', event, { preload: 'x.js', nodeIntegration: true }, { src });
+    return !event.defaultPrevented;
+  }
+  /** The page sets `document.title`. */
+  setPageTitle(title: string): void {
+    const event = new FakeEvent();
+    const win = FakeBrowserWindow.all.find((w) => w.webContents === this);
+    win?.emit('page-title-updated', event, title, false);
+    if (win && !event.defaultPrevented) win.title = title;
+  }
+}
+
+export interface RecordedWindowOptions {
+  title?: string;
+  show?: boolean;
+  webPreferences?: Record<string, unknown> & { partition?: string; preload?: string };
+  [option: string]: unknown;
+}
+
+export class FakeBrowserWindow extends FakeEmitter {
+  static readonly all: FakeBrowserWindow[] = [];
+  readonly webContents: FakeWebContents;
+  title: string;
+  shown = false;
+  focused = false;
+  minimized = false;
+  private destroyed = false;
+
+  constructor(readonly options: RecordedWindowOptions = {}) {
+    super();
+    const partition = options.webPreferences?.partition;
+    this.webContents = new FakeWebContents(partition ? session.fromPartition(partition) : session.defaultSession);
+    this.title = options.title ?? '';
+    FakeBrowserWindow.all.push(this);
+    // As in Electron: emitted while the window is being constructed.
+    app.emit('web-contents-created', new FakeEvent(), this.webContents);
+  }
+
+  loadURL(url: string): Promise<void> {
+    return this.webContents.loadURL(url);
+  }
+  getTitle(): string {
+    return this.title;
+  }
+  setTitle(title: string): void {
+    this.title = title;
+  }
+  show(): void {
+    this.shown = true;
+  }
+  focus(): void {
+    this.focused = true;
+  }
+  restore(): void {
+    this.minimized = false;
+  }
+  isMinimized(): boolean {
+    return this.minimized;
+  }
+  isDestroyed(): boolean {
+    return this.destroyed;
+  }
+  /** The user closes the window. */
+  close(): void {
+    if (this.destroyed) return;
+    const event = new FakeEvent();
+    this.emit('close', event);
+    if (event.defaultPrevented) return;
+    this.destroyed = true;
+    this.webContents.destroy();
+    this.emit('closed');
+  }
+}
+
+class FakeApp extends FakeEmitter {
+  isPackaged = false;
+  hasSingleInstanceLock = true;
+  sandboxEnabled = false;
+  quitCalls = 0;
+  /** True once a quit went through every `will-quit` listener without being prevented. */
+  quitted = false;
+  exitCode: number | null = null;
+  private ready = false;
+  private readyPromise!: Promise<void>;
+  private resolveReady!: () => void;
+
+  constructor() {
+    super();
+    this.resetReady();
+  }
+  resetReady(): void {
+    this.ready = false;
+    this.readyPromise = new Promise((resolve) => (this.resolveReady = resolve));
+  }
+  /** The test's stand-in for Chromium finishing its start-up. */
+  becomeReady(): void {
+    this.ready = true;
+    this.resolveReady();
+    this.emit('ready');
+  }
+  whenReady(): Promise<void> {
+    return this.readyPromise;
+  }
+  isReady(): boolean {
+    return this.ready;
+  }
+  requestSingleInstanceLock(): boolean {
+    return this.hasSingleInstanceLock;
+  }
+  enableSandbox(): void {
+    if (this.ready) throw new Error('app.enableSandbox() must be called before the app is ready');
+    this.sandboxEnabled = true;
+  }
+  quit(): void {
+    this.quitCalls++;
+    const event = new FakeEvent();
+    this.emit('will-quit', event);
+    if (!event.defaultPrevented) this.quitted = true;
+  }
+  exit(code = 0): void {
+    this.exitCode = code;
+  }
+  getName(): string {
+    return 'OSLC Cluster Admin';
+  }
+  getVersion(): string {
+    return '0.0.0-test';
+  }
+}
+
+class FakeSessionModule {
+  private readonly partitions = new Map<string, FakeSession>();
+  defaultSession = new FakeSession('');
+  fromPartition(partition: string): FakeSession {
+    let s = this.partitions.get(partition);
+    if (!s) {
+      s = new FakeSession(partition);
+      this.partitions.set(partition, s);
+      app.emit('session-created', s);
+    }
+    return s;
+  }
+  all(): FakeSession[] {
+    return [this.defaultSession, ...this.partitions.values()];
+  }
+  reset(): void {
+    this.partitions.clear();
+    this.defaultSession = new FakeSession('');
+  }
+}
+
+type IpcHandler = (event: unknown, ...args: unknown[]) => unknown;
+
+class FakeIpcMain extends FakeEmitter {
+  readonly handlers = new Map<string, IpcHandler>();
+  handle(channel: string, handler: IpcHandler): void {
+    // Electron refuses a second handler for one channel.
+    if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
+    this.handlers.set(channel, handler);
+  }
+  removeHandler(channel: string): void {
+    this.handlers.delete(channel);
+  }
+}
+
+class FakeIpcRenderer extends FakeEmitter {
+  readonly invoked: unknown[][] = [];
+  readonly sentToMain: unknown[][] = [];
+  invoke(channel: string, ...args: unknown[]): Promise<unknown> {
+    this.invoked.push([channel, ...args]);
+    return Promise.resolve({ ok: true, result: { channel } });
+  }
+  send(channel: string, ...args: unknown[]): void {
+    this.sentToMain.push([channel, ...args]);
+  }
+}
+
+class FakeContextBridge {
+  readonly exposed: { key: string; api: unknown }[] = [];
+  exposeInMainWorld(key: string, api: unknown): void {
+    this.exposed.push({ key, api });
+  }
+}
+
+type ProtocolHandler = (request: Request) => Response | Promise<Response>;
+
+class FakeProtocol {
+  readonly privileged: { scheme: string; privileges?: Record<string, boolean> }[][] = [];
+  readonly handlers = new Map<string, ProtocolHandler>();
+  registerSchemesAsPrivileged(schemes: { scheme: string; privileges?: Record<string, boolean> }[]): void {
+    if (app.isReady()) throw new Error('protocol.registerSchemesAsPrivileged must be called before the app is ready');
+    this.privileged.push(schemes);
+  }
+  handle(scheme: string, handler: ProtocolHandler): void {
+    if (this.handlers.has(scheme)) throw new Error(`The scheme ${scheme} is already handled`);
+    this.handlers.set(scheme, handler);
+  }
+  unhandle(scheme: string): void {
+    this.handlers.delete(scheme);
+  }
+}
+
+class FakeMenu {
+  applicationMenu: { template: unknown[] } | null = null;
+  buildFromTemplate(template: unknown[]): { template: unknown[] } {
+    return { template };
+  }
+  setApplicationMenu(menu: { template: unknown[] } | null): void {
+    this.applicationMenu = menu;
+  }
+}
+
+export const app = new FakeApp();
+export const session = new FakeSessionModule();
+export const ipcMain = new FakeIpcMain();
+export const ipcRenderer = new FakeIpcRenderer();
+export const contextBridge = new FakeContextBridge();
+export const protocol = new FakeProtocol();
+export const menu = new FakeMenu();
+
+/** What `vi.mock('electron', …)` should answer: the module's named exports. */
+export const electronModule = {
+  app,
+  session,
+  ipcMain,
+  ipcRenderer,
+  contextBridge,
+  protocol,
+  Menu: menu,
+  BrowserWindow: FakeBrowserWindow,
+};
+
+export function resetFakeElectron(): void {
+  for (const e of [app, ipcMain, ipcRenderer]) e.removeAllListeners();
+  app.resetReady();
+  app.isPackaged = false;
+  app.hasSingleInstanceLock = true;
+  app.sandboxEnabled = false;
+  app.quitCalls = 0;
+  app.quitted = false;
+  app.exitCode = null;
+  session.reset();
+  ipcMain.handlers.clear();
+  ipcRenderer.invoked.length = 0;
+  ipcRenderer.sentToMain.length = 0;
+  contextBridge.exposed.length = 0;
+  protocol.privileged.length = 0;
+  protocol.handlers.clear();
+  menu.applicationMenu = null;
+  FakeBrowserWindow.all.length = 0;
+}
+
+/** An IPC event as Electron builds it, from a web contents and the frame that sent it. */
+export function ipcEvent(
+  sender: FakeWebContents,
+  frame: FakeFrame | null = sender.mainFrame,
+): {
+  sender: FakeWebContents;
+  senderFrame: FakeFrame | null;
+} {
+  return { sender, senderFrame: frame };
+}
