@@ -1,0 +1,24 @@
+/**
+ * Which configured node a URL the console wants to open belongs to. The engine decides (its
+ * `openAdminPage` check that the URL is on that node's origin); the window layer only opens it.
+ */
+import type { Api } from '../shared/contract.ts';
+import type { PinnedTarget } from './windows.ts';
+import { httpOrigin } from './windows.ts';
+
+type NodeLookup = Pick<Api, 'listClusters' | 'getCluster' | 'openAdminPage'>;
+
+/** The node-pinned window for `url`, or null when `url` is on no configured node. */
+export async function pinnedTargetForUrl(engine: NodeLookup, url: string): Promise<PinnedTarget | null> {
+  const origin = httpOrigin(url);
+  if (!origin) return null;
+  const { clusters } = await engine.listClusters({});
+  for (const summary of clusters) {
+    const def = await engine.getCluster({ cluster: summary.name });
+    const node = def.nodes.find((n) => httpOrigin(n.url) === origin);
+    if (!node) continue;
+    const page = await engine.openAdminPage({ cluster: def.name, node: node.id, url });
+    return { cluster: page.cluster, node: page.node, url: page.url, title: page.title };
+  }
+  return null;
+}

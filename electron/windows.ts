@@ -1,0 +1,265 @@
+/**
+ * The app's windows and the lock on every web contents: the console's main window (with the preload
+ * bridge) and node-pinned admin windows (no preload, their own session, navigation locked to one
+ * node's origin). Every web contents the app ever creates is locked in `web-contents-created`, so
+ * none escapes: no navigation away, no new windows, no <webview>, no permissions.
+ * @see https://www.electronjs.org/docs/latest/tutorial/security (the checklist cited below by §)
+ */
+import { BrowserWindow, app, session } from 'electron';
+import type { Session, WebContents, WebPreferences } from 'electron';
+import { join } from 'node:path';
+import { badInput } from '../shared/errors.ts';
+import { CONSOLE_URL, isConsoleUrl } from './protocol.ts';
+
+/** The same for every window: the renderer is treated as untrusted web content. */
+const HARDENED: Readonly<WebPreferences> = {
+  // §4: a sandboxed renderer has no Node, and its preload only a tiny require (hence preload.cjs).
+  sandbox: true,
+  // §3: the preload's world and its `electron` objects stay out of reach of page scripts.
+  contextIsolation: true,
+  // §2: no Node in the page, its workers or its frames.
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  // §6 and §8: the same-origin policy stays, and an https page loads no http script.
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  // §11/§12: no <webview> at all, so there are no webview options to verify.
+  webviewTag: false,
+  // The spellchecker downloads dictionaries from Google's CDN; nothing but the nodes may be contacted.
+  spellcheck: false,
+  // A file dropped on the window must not replace the console (a navigation no handler would see).
+  navigateOnDragDrop: false,
+};
+
+/** Where a node-pinned window goes: one node's page, titled with the node it acts on. */
+export interface PinnedTarget {
+  cluster: string;
+  /** The node id (or `balancer` for a flow run through the balancer): names the session partition. */
+  node: string;
+  url: string;
+  /** `<node id> — <node url>`, kept whatever the page calls itself. */
+  title: string;
+  /** The flow tester's authorize page: also allow the redirect to its loopback callback. */
+  allowFlowCallback?: boolean;
+}
+
+export interface PinnedWindow {
+  window: BrowserWindow;
+  /** Resolves when the admin closes the window. */
+  closed: Promise<void>;
+  close(): void;
+}
+
+export interface ShellWindowsOptions {
+  /** dist/, next to the built main: holds preload.cjs. */
+  distDir: string;
+  /** What the main window loads: {@link CONSOLE_URL}, or a dev server from {@link consoleStartUrl}. */
+  startUrl: string;
+  /** The configured node a URL belongs to, checked by the engine; null when it is on none. */
+  pinnedTargetFor(url: string): Promise<PinnedTarget | null>;
+}
+
+/**
+ * The flow tester's one-shot callback listener (electron/core/diagnose/callback-listener.ts) is
+ * `http://127.0.0.1:<port>/oslc-admin/callback/<random>`; the authorize page redirects there.
+ */
+const FLOW_CALLBACK_PATH = '/oslc-admin/callback/';
+
+function isFlowCallback(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' && u.hostname === '127.0.0.1' && u.pathname.startsWith(FLOW_CALLBACK_PATH);
+  } catch {
+    return false;
+  }
+}
+
+/** The origin of an http(s) URL; null for anything else (or for no URL at all). */
+export function httpOrigin(url: string): string | null {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The main window's URL. A dev server only in an unpackaged build and only on loopback: a packaged
+ * app always loads its own files (§1, §13).
+ */
+export function consoleStartUrl(isPackaged: boolean, env: NodeJS.ProcessEnv): string {
+  const dev = env.OSLC_ADMIN_DEV_URL;
+  if (isPackaged || !dev) return CONSOLE_URL;
+  try {
+    const u = new URL(dev);
+    if (u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === 'localhost')) return u.href;
+  } catch {
+    // falls through to the refusal below
+  }
+  throw badInput('OSLC_ADMIN_DEV_URL', `must be an http://127.0.0.1 or http://localhost URL, not ${dev}`);
+}
+
+const lockedSessions = new WeakSet<Session>();
+
+/** §5: every permission request and check is denied; nothing the console or a node page does needs one. */
+export function lockSession(ses: Session): void {
+  if (lockedSessions.has(ses)) return;
+  lockedSessions.add(ses);
+  ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+}
+
+/** What a web contents may navigate to; unknown contents (devtools, anything unforeseen) nowhere. */
+type NavigationPolicy = (url: string) => boolean;
+
+export class ShellWindows {
+  private readonly policies = new Map<number, NavigationPolicy>();
+  private readonly mainContents = new Set<number>();
+  private readonly pinned = new Map<string, PinnedWindow & { origin: string }>();
+  private readonly devOrigin: string | null;
+  private main: BrowserWindow | null = null;
+
+  constructor(private readonly opts: ShellWindowsOptions) {
+    this.devOrigin = isConsoleUrl(opts.startUrl) ? null : httpOrigin(opts.startUrl);
+  }
+
+  /** Locks every web contents and session from now on; call once, when the app is ready. Returns the undo. */
+  install(): () => void {
+    const onContents = (_event: unknown, contents: WebContents) => this.lockContents(contents);
+    app.on('web-contents-created', onContents);
+    app.on('session-created', lockSession);
+    lockSession(session.defaultSession);
+    return () => {
+      app.removeListener('web-contents-created', onContents);
+      app.removeListener('session-created', lockSession);
+    };
+  }
+
+  /** True for the console's own pages (the app:// origin, or the dev server in development). */
+  isConsoleUrl(url: string): boolean {
+    return isConsoleUrl(url) || (this.devOrigin !== null && httpOrigin(url) === this.devOrigin);
+  }
+
+  /** True for the web contents of a main window: the only ones whose IPC is answered. */
+  isMainWindowContents(id: number): boolean {
+    return this.mainContents.has(id);
+  }
+
+  get mainWindow(): BrowserWindow | null {
+    return this.main && !this.main.isDestroyed() ? this.main : null;
+  }
+
+  createMainWindow(): BrowserWindow {
+    const win = new BrowserWindow({
+      title: 'OSLC Cluster Admin',
+      width: 1280,
+      height: 860,
+      minWidth: 800,
+      minHeight: 560,
+      show: false,
+      webPreferences: { ...HARDENED, preload: join(this.opts.distDir, 'preload.cjs') },
+    });
+    const id = win.webContents.id;
+    this.mainContents.add(id);
+    this.policies.set(id, (url) => this.isConsoleUrl(url));
+    win.webContents.once('destroyed', () => {
+      this.mainContents.delete(id);
+      this.policies.delete(id);
+    });
+    win.once('ready-to-show', () => win.show());
+    win.on('closed', () => {
+      if (this.main === win) this.main = null;
+    });
+    this.main = win;
+    void win.loadURL(this.opts.startUrl);
+    return win;
+  }
+
+  /** A second launch brings the existing window forward instead of opening another. */
+  focusMainWindow(): void {
+    const win = this.mainWindow;
+    if (!win) return;
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+  }
+
+  /**
+   * A window on one node's page: its own in-memory session (no cookie of one node or cluster is
+   * seen by another, nothing outlives the app), no preload, navigation locked to that origin.
+   * The same node's window is reused (and sent to the new page) while it is open.
+   */
+  openNodePinnedWindow(target: PinnedTarget): PinnedWindow {
+    const origin = httpOrigin(target.url);
+    if (!origin) throw badInput('url', `a node-pinned window opens only http(s) pages, not ${target.url}`);
+    const callback = target.allowFlowCallback === true;
+    const key = JSON.stringify([target.cluster, target.node, callback]);
+    const open = this.pinned.get(key);
+    if (open && !open.window.isDestroyed() && open.origin === origin) {
+      void open.window.loadURL(target.url).catch(() => undefined);
+      open.window.focus();
+      return open;
+    }
+    open?.close();
+
+    const win = new BrowserWindow({
+      title: target.title,
+      width: 1100,
+      height: 800,
+      autoHideMenuBar: true,
+      webPreferences: { ...HARDENED, partition: `pinned:${target.cluster}:${target.node}` },
+    });
+    const id = win.webContents.id;
+    this.policies.set(id, (url) => httpOrigin(url) === origin || (callback && isFlowCallback(url)));
+    win.webContents.once('destroyed', () => this.policies.delete(id));
+    // The title says which node the admin acts on; a page must not be able to claim another.
+    win.on('page-title-updated', (event) => event.preventDefault());
+    const closed = new Promise<void>((resolve) => win.once('closed', () => resolve()));
+    const entry = {
+      window: win,
+      closed,
+      origin,
+      close: () => {
+        if (!win.isDestroyed()) win.close();
+      },
+    };
+    this.pinned.set(key, entry);
+    void closed.then(() => {
+      if (this.pinned.get(key) === entry) this.pinned.delete(key);
+    });
+    // A failed load (node down, a prevented redirect) shows Chromium's error page; the admin closes it.
+    void win.loadURL(target.url).catch(() => undefined);
+    return entry;
+  }
+
+  private allows(contentsId: number, url: string): boolean {
+    return this.policies.get(contentsId)?.(url) ?? false;
+  }
+
+  /** A `window.open` from the console: a configured node's page opens pinned to that node, nothing else opens. */
+  private async openFromConsole(url: string): Promise<void> {
+    if (!httpOrigin(url)) return;
+    const target = await this.opts.pinnedTargetFor(url).catch(() => null);
+    if (target) this.openNodePinnedWindow(target);
+  }
+
+  private lockContents(contents: WebContents): void {
+    // §13: navigation stays on the console's origin, or on the pinned node's; anything else goes nowhere.
+    contents.on('will-navigate', (event) => {
+      if (!this.allows(contents.id, event.url)) event.preventDefault();
+    });
+    contents.on('will-redirect', (event) => {
+      if (!this.allows(contents.id, event.url)) event.preventDefault();
+    });
+    // §14: no window opens by itself; the console's node links become node-pinned windows.
+    contents.setWindowOpenHandler(({ url }) => {
+      if (this.mainContents.has(contents.id)) void this.openFromConsole(url);
+      return { action: 'deny' };
+    });
+    // §12: webviewTag is off everywhere; refuse an attach outright should one slip through.
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    lockSession(contents.session);
+  }
+}

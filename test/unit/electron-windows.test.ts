@@ -1,0 +1,251 @@
+/**
+ * The windows and the lock on every web contents (electron/windows.ts), with a fake `electron`:
+ * the hardened webPreferences of every window, navigation and window.open refused, permissions
+ * denied in every session, <webview> refused, and the node-pinned window's lock, title and partition.
+ */
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeBrowserWindow, resetFakeElectron, session } from '../_fake-electron.ts';
+import type { FakeWebContents } from '../_fake-electron.ts';
+import { ShellWindows, consoleStartUrl } from '../../electron/windows.ts';
+import type { PinnedTarget } from '../../electron/windows.ts';
+
+vi.mock('electron', async () => (await import('../_fake-electron.ts')).electronModule);
+
+/** The settings the Electron security checklist asks of every window. */
+const HARDENED = {
+  sandbox: true,
+  contextIsolation: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  webviewTag: false,
+  spellcheck: false,
+  navigateOnDragDrop: false,
+};
+
+const NODE1: PinnedTarget = {
+  cluster: 'prod',
+  node: 'node1',
+  url: 'https://cq1.example.com:9443/cqweb/admin',
+  title: 'node1 — https://cq1.example.com:9443/cqweb',
+};
+
+let pinnedTargetFor: ReturnType<typeof vi.fn<(url: string) => Promise<PinnedTarget | null>>>;
+let windows: ShellWindows;
+
+function contentsOf(win: { webContents: unknown }): FakeWebContents {
+  return win.webContents as FakeWebContents;
+}
+
+beforeEach(() => {
+  resetFakeElectron();
+  pinnedTargetFor = vi.fn(async (url: string) =>
+    url.startsWith('https://cq1.example.com:9443/') ? { ...NODE1, url } : null,
+  );
+  windows = new ShellWindows({ distDir: '/app/dist', startUrl: 'app://console/index.html', pinnedTargetFor });
+  windows.install();
+});
+
+describe('the main window', () => {
+  it('is created with every hardened webPreference and the preload from dist/preload.cjs', () => {
+    windows.createMainWindow();
+    const [win] = FakeBrowserWindow.all;
+    expect(win!.options.webPreferences).toEqual({ ...HARDENED, preload: '/app/dist/preload.cjs' });
+    expect(win!.options.show).toBe(false);
+  });
+
+  it('loads the console from app://console/index.html and shows itself once ready', () => {
+    const win = windows.createMainWindow() as unknown as FakeBrowserWindow;
+    expect(contentsOf(win).loaded).toEqual(['app://console/index.html']);
+    win.emit('ready-to-show');
+    expect(win.shown).toBe(true);
+  });
+
+  it('may navigate within app://console/ but not to any other origin or scheme', () => {
+    const contents = contentsOf(windows.createMainWindow());
+    expect(contents.navigate('app://console/index.html#/clusters')).toBe(true);
+    for (const url of [
+      'https://evil.example/',
+      'http://127.0.0.1:8080/',
+      'file:///etc/passwd',
+      'app://other/index.html',
+      'javascript:alert(1)',
+      'https://cq1.example.com:9443/cqweb/admin',
+    ]) {
+      expect(contents.navigate(url), url).toBe(false);
+      expect(contents.redirect(url), url).toBe(false);
+    }
+  });
+
+  it('denies window.open and opens nothing for a URL on no configured node', async () => {
+    const contents = contentsOf(windows.createMainWindow());
+    expect(contents.windowOpen('https://evil.example/')).toEqual({ action: 'deny' });
+    expect(contents.windowOpen('file:///etc/passwd')).toEqual({ action: 'deny' });
+    await vi.waitFor(() => expect(pinnedTargetFor).toHaveBeenCalledWith('https://evil.example/'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(FakeBrowserWindow.all).toHaveLength(1);
+    // Only http(s) is looked up at all.
+    expect(pinnedTargetFor).not.toHaveBeenCalledWith('file:///etc/passwd');
+  });
+
+  it('turns window.open of a configured node page into a node-pinned window, still denying the default', async () => {
+    const contents = contentsOf(windows.createMainWindow());
+    expect(contents.windowOpen('https://cq1.example.com:9443/cqweb/admin')).toEqual({ action: 'deny' });
+    await vi.waitFor(() => expect(FakeBrowserWindow.all).toHaveLength(2));
+    const pinned = FakeBrowserWindow.all[1]!;
+    expect(pinned.options.webPreferences).toEqual({ ...HARDENED, partition: 'pinned:prod:node1' });
+    expect(contentsOf(pinned).loaded).toEqual(['https://cq1.example.com:9443/cqweb/admin']);
+  });
+
+  it('is the only kind of window whose web contents count as the console', () => {
+    const main = contentsOf(windows.createMainWindow());
+    const pinned = contentsOf(windows.openNodePinnedWindow(NODE1).window);
+    expect(windows.isMainWindowContents(main.id)).toBe(true);
+    expect(windows.isMainWindowContents(pinned.id)).toBe(false);
+    main.destroy();
+    expect(windows.isMainWindowContents(main.id)).toBe(false);
+  });
+
+  it('is brought forward, restored, when a second instance starts', () => {
+    const win = windows.createMainWindow() as unknown as FakeBrowserWindow;
+    win.minimized = true;
+    windows.focusMainWindow();
+    expect(win.minimized).toBe(false);
+    expect(win.focused).toBe(true);
+  });
+});
+
+describe('every web contents and session', () => {
+  it('refuses to attach a <webview>, in the main window and in pinned windows', () => {
+    expect(contentsOf(windows.createMainWindow()).attachWebview('https://evil.example/')).toBe(false);
+    expect(contentsOf(windows.openNodePinnedWindow(NODE1).window).attachWebview(NODE1.url)).toBe(false);
+  });
+
+  it('locks web contents the shell did not create itself (devtools, …): no navigation, no window', () => {
+    const stray = new FakeBrowserWindow({});
+    expect(contentsOf(stray).navigate('app://console/index.html')).toBe(false);
+    expect(contentsOf(stray).windowOpen('app://console/index.html')).toEqual({ action: 'deny' });
+    expect(contentsOf(stray).attachWebview('app://console/index.html')).toBe(false);
+  });
+
+  it('denies every permission request and check, in the default session and in every pinned partition', () => {
+    windows.createMainWindow();
+    windows.openNodePinnedWindow(NODE1);
+    windows.openNodePinnedWindow({ ...NODE1, node: 'node2', url: 'https://cq2.example.com:9443/cqweb/admin' });
+    // A session made later, by anyone, is locked as it is created.
+    session.fromPartition('persist:later');
+    const sessions = session.all();
+    expect(sessions.map((s) => s.partition)).toEqual(['', 'pinned:prod:node1', 'pinned:prod:node2', 'persist:later']);
+    for (const s of sessions) {
+      for (const permission of [
+        'media',
+        'geolocation',
+        'notifications',
+        'clipboard-read',
+        'openExternal',
+        'fullscreen',
+      ]) {
+        const callback = vi.fn();
+        s.permissionRequestHandler!({}, permission, callback);
+        expect(callback, `${s.partition} ${permission}`).toHaveBeenCalledWith(false);
+        expect(s.permissionCheckHandler!({}, permission, 'app://console', {}), `${s.partition} ${permission}`).toBe(
+          false,
+        );
+      }
+    }
+  });
+});
+
+describe('a node-pinned window', () => {
+  it('has every hardened webPreference, no preload, and its own non-persistent partition', () => {
+    windows.openNodePinnedWindow(NODE1);
+    const prefs = FakeBrowserWindow.all[0]!.options.webPreferences!;
+    expect(prefs).toEqual({ ...HARDENED, partition: 'pinned:prod:node1' });
+    expect(prefs).not.toHaveProperty('preload');
+    expect(prefs.partition!.startsWith('persist:')).toBe(false);
+  });
+
+  it('keeps the title "<node id> — <node url>" whatever the page calls itself', () => {
+    const { window } = windows.openNodePinnedWindow(NODE1);
+    const win = window as unknown as FakeBrowserWindow;
+    expect(win.title).toBe('node1 — https://cq1.example.com:9443/cqweb');
+    contentsOf(win).setPageTitle('node2 — Site Administration');
+    expect(win.title).toBe('node1 — https://cq1.example.com:9443/cqweb');
+  });
+
+  it("navigates and redirects on its node's origin only; anything else is prevented and opened nowhere", async () => {
+    const contents = contentsOf(windows.openNodePinnedWindow(NODE1).window);
+    expect(contents.navigate('https://cq1.example.com:9443/cqweb/oslc/login')).toBe(true);
+    expect(contents.redirect('https://cq1.example.com:9443/cqweb/admin?x=1')).toBe(true);
+    for (const url of [
+      'https://cq2.example.com:9443/cqweb/admin',
+      'http://cq1.example.com:9443/cqweb/admin',
+      'https://cq1.example.com/cqweb/admin',
+      'https://balancer.example.com/cqweb/admin',
+      'app://console/index.html',
+      'http://127.0.0.1:4567/oslc-admin/callback/abc',
+    ]) {
+      expect(contents.navigate(url), url).toBe(false);
+      expect(contents.redirect(url), url).toBe(false);
+    }
+    expect(contents.windowOpen('https://cq1.example.com:9443/cqweb/other')).toEqual({ action: 'deny' });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(pinnedTargetFor).not.toHaveBeenCalled();
+    expect(FakeBrowserWindow.all).toHaveLength(1);
+  });
+
+  it("for the flow's authorize page, also lets the page redirect to the flow's loopback callback", () => {
+    const contents = contentsOf(windows.openNodePinnedWindow({ ...NODE1, allowFlowCallback: true }).window);
+    expect(contents.redirect('http://127.0.0.1:4567/oslc-admin/callback/0123abcd?oauth_token=t')).toBe(true);
+    expect(contents.redirect('http://127.0.0.1:4567/other')).toBe(false);
+    expect(contents.redirect('http://localhost:4567/oslc-admin/callback/0123abcd')).toBe(false);
+  });
+
+  it('resolves its promise when the admin closes it', async () => {
+    const pinned = windows.openNodePinnedWindow(NODE1);
+    let closed = false;
+    void pinned.closed.then(() => (closed = true));
+    await Promise.resolve();
+    expect(closed).toBe(false);
+    (pinned.window as unknown as FakeBrowserWindow).close();
+    await pinned.closed;
+    expect(closed).toBe(true);
+  });
+
+  it('is reused for the same node while open, sent to the new page', () => {
+    const first = windows.openNodePinnedWindow(NODE1);
+    const again = windows.openNodePinnedWindow({ ...NODE1, url: 'https://cq1.example.com:9443/cqweb/admin#keys' });
+    expect(again).toBe(first);
+    expect(FakeBrowserWindow.all).toHaveLength(1);
+    expect(contentsOf(first.window).loaded.at(-1)).toBe('https://cq1.example.com:9443/cqweb/admin#keys');
+  });
+
+  it('refuses a page that is not http(s)', () => {
+    expect(() => windows.openNodePinnedWindow({ ...NODE1, url: 'file:///etc/passwd' })).toThrow(/http\(s\)/);
+    expect(FakeBrowserWindow.all).toHaveLength(0);
+  });
+});
+
+describe('the start URL', () => {
+  it('is the app:// console in a packaged build, whatever OSLC_ADMIN_DEV_URL says', () => {
+    expect(consoleStartUrl(true, { OSLC_ADMIN_DEV_URL: 'http://127.0.0.1:5173/' })).toBe('app://console/index.html');
+    expect(consoleStartUrl(false, {})).toBe('app://console/index.html');
+  });
+
+  it('is a loopback dev server only when unpackaged and asked for; anything else is refused', () => {
+    expect(consoleStartUrl(false, { OSLC_ADMIN_DEV_URL: 'http://localhost:5173/' })).toBe('http://localhost:5173/');
+    for (const url of ['https://evil.example/', 'http://10.0.0.1:5173/', 'file:///tmp/index.html', 'nonsense']) {
+      expect(() => consoleStartUrl(false, { OSLC_ADMIN_DEV_URL: url }), url).toThrow(/OSLC_ADMIN_DEV_URL/);
+    }
+  });
+
+  it('with a dev server, counts that origin as the console (navigation) and nothing else', () => {
+    const dev = new ShellWindows({ distDir: '/app/dist', startUrl: 'http://127.0.0.1:5173/', pinnedTargetFor });
+    expect(dev.isConsoleUrl('http://127.0.0.1:5173/index.html')).toBe(true);
+    expect(dev.isConsoleUrl('http://127.0.0.1:5174/')).toBe(false);
+    expect(windows.isConsoleUrl('http://127.0.0.1:5173/')).toBe(false);
+    expect(windows.isConsoleUrl('app://console/index.html')).toBe(true);
+  });
+});
