@@ -34,6 +34,30 @@ export default tseslint.config(
     files: ['renderer/**/*.svelte'],
     languageOptions: { parserOptions: { parser: tseslint.parser } },
   },
+  // GitHub Desktop's rule (../shared/STYLE.md): raw IPC only in the door's two ends, so every message
+  // goes through the contract and the sender check. Before the layer rules below: for the same file a
+  // later no-restricted-imports replaces an earlier one, and those layers ban `electron` outright.
+  {
+    files: ['**/*.{js,mjs,cjs,ts,svelte}'],
+    ignores: ['electron/ipc.ts', 'electron/preload.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              // `default` too: `import electron from 'electron'` would reach electron.ipcMain.
+              importNames: ['ipcMain', 'ipcRenderer', 'default'],
+              message:
+                'Only electron/ipc.ts (ipcMain) and electron/preload.ts (ipcRenderer) touch raw IPC; ' +
+                'everything else goes through the contract (shared/door.ts). Import named members only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['shared/**'],
     rules: forbid(
@@ -52,11 +76,18 @@ export default tseslint.config(
     ),
   },
   {
-    files: ['electron/core/**', 'electron/sandbox/**', 'electron/cli.ts'],
+    files: [
+      'electron/core/**',
+      'electron/sandbox/**',
+      'electron/cli.ts',
+      'electron/cli/**',
+      'electron/serve.ts',
+      'electron/first-run.ts',
+    ],
     rules: forbid(
       ['electron'],
       ['electron/*'],
-      'The engine, the sandbox and the CLI run in plain Node: no `electron` import.',
+      'The engine, the sandbox, the CLI and browser mode run in plain Node: no `electron` import.',
     ),
   },
 );

@@ -26,9 +26,36 @@ describe('layer rules', () => {
     expect(await restrictedImportErrors('renderer/x.ts', "import { readFile } from 'fs';\nexport const f = readFile;\n")).toHaveLength(1);
   });
 
-  it('forbids the electron module in the engine, the sandbox and the CLI', async () => {
-    for (const path of ['electron/core/x.ts', 'electron/sandbox/x.ts', 'electron/cli.ts']) {
+  it('forbids the electron module in the engine, the sandbox, the CLI and browser mode', async () => {
+    const plainNode = [
+      'electron/core/x.ts',
+      'electron/sandbox/x.ts',
+      'electron/cli.ts',
+      'electron/cli/x.ts',
+      'electron/serve.ts',
+      'electron/first-run.ts',
+    ];
+    for (const path of plainNode) {
       expect(await restrictedImportErrors(path, "import { app } from 'electron';\nexport const a = app;\n"), path).toEqual([expect.stringContaining('plain Node')]);
     }
+  });
+
+  it('lets the shell import electron, but raw ipcMain/ipcRenderer only in electron/ipc.ts and preload.ts', async () => {
+    const importing = (names: string) => `import { ${names} } from 'electron';\nexport const x = [${names}];\n`;
+    const rawIpc = [expect.stringContaining('touch raw IPC')];
+    for (const path of ['electron/main.ts', 'electron/windows.ts', 'electron/ipc.ts', 'electron/preload.ts']) {
+      expect(await restrictedImportErrors(path, importing('app, BrowserWindow')), path).toEqual([]);
+    }
+    expect(await restrictedImportErrors('electron/ipc.ts', importing('ipcMain'))).toEqual([]);
+    expect(await restrictedImportErrors('electron/preload.ts', importing('contextBridge, ipcRenderer'))).toEqual([]);
+    for (const path of ['electron/main.ts', 'electron/windows.ts', 'test/unit/x.test.ts', 'scripts/x.mjs']) {
+      expect(await restrictedImportErrors(path, importing('ipcMain')), path).toEqual(rawIpc);
+      expect(await restrictedImportErrors(path, importing('ipcRenderer')), path).toEqual(rawIpc);
+    }
+    // The detours: the namespace and the default export reach ipcMain just the same.
+    const namespace = "import * as e from 'electron';\nexport const m = e.ipcMain;\n";
+    const defaultExport = "import e from 'electron';\nexport const m = e.ipcMain;\n";
+    expect(await restrictedImportErrors('electron/main.ts', namespace)).toEqual(rawIpc);
+    expect(await restrictedImportErrors('electron/main.ts', defaultExport)).toEqual(rawIpc);
   });
 });
