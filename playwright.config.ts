@@ -26,5 +26,7 @@ export default defineConfig({
   },
   projects: [
     { name: 'browser', testDir: 'test/e2e' },
+    // The desktop app in a real Electron (Playwright's _electron); skips itself where no binary exists.
+    { name: 'electron', testDir: 'test/electron' },
   ],
 });
