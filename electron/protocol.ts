@@ -9,6 +9,7 @@ import { protocol } from 'electron';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { SECURITY_HEADERS } from './csp.ts';
+import { CONTENT_TYPES } from './content-types.ts';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'console';
@@ -32,18 +33,6 @@ export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true } }]);
 }
 
-const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
 
 function answer(
   status: number,
@@ -109,7 +98,7 @@ export async function consoleResponse(
   }
   const found = await resolveConsoleFile(root, request.url);
   if (typeof found === 'number') return answer(found, found === 404 ? 'Not found' : 'Refused');
-  const type = TYPES[extname(found).toLowerCase()] ?? 'application/octet-stream';
+  const type = CONTENT_TYPES[extname(found).toLowerCase()] ?? 'application/octet-stream';
   return answer(200, request.method === 'HEAD' ? null : await readFile(found), type);
 }
 

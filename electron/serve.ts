@@ -28,6 +28,7 @@ import { API_PREFIX, NDJSON, SESSION_COOKIE } from '../shared/door.ts';
 import type { StreamLine } from '../shared/door.ts';
 import { ErrorCode, toErrorInfo } from '../shared/errors.ts';
 import { SECURITY_HEADERS } from './csp.ts';
+import { CONTENT_TYPES } from './content-types.ts';
 
 /** Operation arguments are small (a CA bundle is the largest): anything bigger is refused, unread. */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
@@ -46,17 +47,6 @@ export interface ConsoleServer {
   port: number;
   close(): Promise<void>;
 }
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-  '.ico': 'image/x-icon',
-};
 
 function sameSecret(a: string | undefined, b: string): boolean {
   if (a === undefined) return false;
@@ -174,7 +164,7 @@ async function staticFile(dir: string, urlPath: string): Promise<{ body: Uint8Ar
   if (rel === '/' || rel === '') rel = '/index.html';
   const full = normalize(join(dir, rel));
   if (!full.startsWith(dir + sep)) return null;
-  const type = TYPES[extname(full)];
+  const type = CONTENT_TYPES[extname(full)];
   if (!type) return null;
   try {
     const buf = await readFile(full);

@@ -10,6 +10,7 @@ import type { Session, WebContents, WebPreferences } from 'electron';
 import { join } from 'node:path';
 import { badInput } from '../shared/errors.ts';
 import { CONSOLE_URL, isConsoleUrl } from './protocol.ts';
+import { FLOW_CALLBACK_PATH } from './core/diagnose/callback-listener.ts';
 
 /** The same for every window: the renderer is treated as untrusted web content. */
 const HARDENED: Readonly<WebPreferences> = {
@@ -60,11 +61,8 @@ export interface ShellWindowsOptions {
   pinnedTargetFor(url: string): Promise<PinnedTarget | null>;
 }
 
-/**
- * The flow tester's one-shot callback listener (electron/core/diagnose/callback-listener.ts) is
- * `http://127.0.0.1:<port>/oslc-admin/callback/<random>`; the authorize page redirects there.
- */
-const FLOW_CALLBACK_PATH = '/oslc-admin/callback/';
+// The flow tester's one-shot callback listener is `http://127.0.0.1:<port>${FLOW_CALLBACK_PATH}<random>`;
+// the authorize page redirects there.
 
 function isFlowCallback(url: string): boolean {
   try {

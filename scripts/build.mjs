@@ -82,7 +82,6 @@ const targets = [
 const only = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const t of targets) {
   if (only.length && !only.includes(t.name)) continue;
-  if (t.name !== 'renderer' && !existsSync(join(root, t.name === 'main' ? 'electron/main.ts' : 'electron/preload.ts'))) continue;
   if (!stale(t.outputs, t.sources)) {
     log(`${t.name} is up to date`);
     continue;

@@ -47,9 +47,12 @@ function reply(res: ServerResponse, status: number, title: string, text: string)
   res.end(body);
 }
 
+/** Every callback URL starts with this path; the desktop lets an authorize window redirect only there. */
+export const FLOW_CALLBACK_PATH = '/oslc-admin/callback/';
+
 /** Starts the listener. It is closed after one hit, at the deadline given to `wait`, or by `close`. */
 export async function startCallbackListener(): Promise<CallbackListener> {
-  const path = `/oslc-admin/callback/${randomBytes(16).toString('hex')}`;
+  const path = `${FLOW_CALLBACK_PATH}${randomBytes(16).toString('hex')}`;
   let resolveHit: ((hit: CallbackHit) => void) | null = null;
   let pending: CallbackHit | null = null;
   let done = false;
