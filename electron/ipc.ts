@@ -23,6 +23,8 @@ export interface IpcWindows {
   isMainWindowContents(id: number): boolean;
   isConsoleUrl(url: string): boolean;
   openNodePinnedWindow(target: PinnedTarget): PinnedWindow;
+  /** The OS folder picker; null when cancelled. */
+  chooseDirectory(title: string): Promise<string | null>;
 }
 
 export const UNTRUSTED_SENDER: Reply = { ok: false, error: { code: ErrorCode.INTERNAL, message: 'untrusted sender' } };
@@ -106,8 +108,25 @@ async function flow(
   }
 }
 
+/** Desktop `report` without a folder: the admin picks where report.md and report.json go. */
+async function report(
+  engine: Api,
+  windows: IpcWindows,
+  arg: ArgOf<'report'>,
+  opts: CallOptions<'report'>,
+): Promise<ResultOf<'report'>> {
+  if (arg && typeof arg === 'object' && (arg.outDir === undefined || arg.outDir === '')) {
+    const outDir = await windows.chooseDirectory('Where to save report.md and report.json');
+    if (outDir === null) throw badInput('outDir', 'no folder was chosen; the report was not written');
+    return engine.report({ ...arg, outDir }, opts);
+  }
+  return engine.report(arg, opts);
+}
+
 function callFor(engine: Api, windows: IpcWindows, op: OperationName): AnyCall {
   switch (op) {
+    case 'report':
+      return (arg, opts) => report(engine, windows, arg as ArgOf<'report'>, opts as CallOptions<'report'>);
     case 'openAdminPage':
       return (arg, opts) =>
         openAdminPage(engine, windows, arg as ArgOf<'openAdminPage'>, opts as CallOptions<'openAdminPage'>);

@@ -5,7 +5,7 @@
  * none escapes: no navigation away, no new windows, no <webview>, no permissions.
  * @see https://www.electronjs.org/docs/latest/tutorial/security (the checklist cited below by §)
  */
-import { BrowserWindow, app, session } from 'electron';
+import { BrowserWindow, app, dialog, session } from 'electron';
 import type { Session, WebContents, WebPreferences } from 'electron';
 import { join } from 'node:path';
 import { badInput } from '../shared/errors.ts';
@@ -173,6 +173,14 @@ export class ShellWindows {
     this.main = win;
     void win.loadURL(this.opts.startUrl);
     return win;
+  }
+
+  /** The OS folder picker, over the main window; null when the admin cancels. */
+  async chooseDirectory(title: string): Promise<string | null> {
+    const options = { title, properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[] };
+    const win = this.mainWindow;
+    const picked = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+    return picked.canceled ? null : (picked.filePaths[0] ?? null);
   }
 
   /** A second launch brings the existing window forward instead of opening another. */

@@ -375,7 +375,21 @@ class FakeMenu {
   }
 }
 
+/** The folder picker: answers what a test put in `next` (null = the admin cancelled). */
+export class FakeDialog {
+  next: string | null = null;
+  readonly asked: { title: string; properties: string[] }[] = [];
+  async showOpenDialog(
+    ...args: [unknown, { title: string; properties: string[] }] | [{ title: string; properties: string[] }]
+  ): Promise<{ canceled: boolean; filePaths: string[] }> {
+    const options = args.length === 2 ? args[1] : args[0];
+    this.asked.push(options);
+    return this.next === null ? { canceled: true, filePaths: [] } : { canceled: false, filePaths: [this.next] };
+  }
+}
+
 export const app = new FakeApp();
+export const dialog = new FakeDialog();
 export const session = new FakeSessionModule();
 export const ipcMain = new FakeIpcMain();
 export const ipcRenderer = new FakeIpcRenderer();
@@ -392,6 +406,7 @@ export const electronModule = {
   contextBridge,
   protocol,
   Menu: menu,
+  dialog,
   BrowserWindow: FakeBrowserWindow,
 };
 
@@ -412,6 +427,8 @@ export function resetFakeElectron(): void {
   protocol.privileged.length = 0;
   protocol.handlers.clear();
   menu.applicationMenu = null;
+  dialog.next = null;
+  dialog.asked.length = 0;
   FakeBrowserWindow.all.length = 0;
 }
 

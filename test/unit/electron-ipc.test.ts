@@ -33,6 +33,7 @@ let pinnedOpened: { target: PinnedTarget; close: () => void; closeByAdmin: () =>
 let windows: IpcWindows;
 let consoleContents: FakeWebContents;
 let dispose: () => void;
+let chosenDirectory: string | null = null;
 
 function pinnedWindowStub(target: PinnedTarget) {
   let resolveClosed!: () => void;
@@ -52,6 +53,7 @@ beforeEach(() => {
     isMainWindowContents: (id) => id === consoleContents.id,
     isConsoleUrl: (url) => url.startsWith('app://console/'),
     openNodePinnedWindow: vi.fn(pinnedWindowStub),
+    chooseDirectory: vi.fn(async () => chosenDirectory),
   };
   dispose = installIpc(engine as unknown as Api, windows);
 });
@@ -323,5 +325,28 @@ describe("the flow's authorize step", () => {
     await invoke('flow', { cluster: 'prod', consumerKey: 'k', target: 'balancer' }, 'call-w');
     expect(pinnedOpened).toHaveLength(0);
     expect(consoleContents.sent).toHaveLength(1);
+  });
+});
+
+describe('the report without a folder', () => {
+  it('asks the admin where to save it, then writes it there', async () => {
+    chosenDirectory = '/home/admin/reports';
+    const reply = await invoke('report', { cluster: 'prod' }, 'call-r');
+    expect(reply.ok).toBe(true);
+    expect(windows.chooseDirectory).toHaveBeenCalledWith('Where to save report.md and report.json');
+    expect(engine.report!.mock.calls[0]![0]).toEqual({ cluster: 'prod', outDir: '/home/admin/reports' });
+  });
+
+  it('writes nothing and says so when the admin cancels the folder picker', async () => {
+    chosenDirectory = null;
+    const reply = await invoke('report', { cluster: 'prod', outDir: '' }, 'call-r2');
+    expect(reply).toEqual({ ok: false, error: expect.objectContaining({ code: 'BAD_INPUT', message: expect.stringMatching(/^outDir: no folder was chosen/) }) });
+    expect(engine.report).not.toHaveBeenCalled();
+  });
+
+  it('does not ask when the folder is given', async () => {
+    await invoke('report', { cluster: 'prod', outDir: '/tmp/r' }, 'call-r3');
+    expect(windows.chooseDirectory).not.toHaveBeenCalled();
+    expect(engine.report!.mock.calls[0]![0]).toEqual({ cluster: 'prod', outDir: '/tmp/r' });
   });
 });

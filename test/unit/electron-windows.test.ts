@@ -4,7 +4,7 @@
  * denied in every session, <webview> refused, and the node-pinned window's lock, title and partition.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeBrowserWindow, resetFakeElectron, session } from '../_fake-electron.ts';
+import { FakeBrowserWindow, dialog, resetFakeElectron, session } from '../_fake-electron.ts';
 import type { FakeWebContents } from '../_fake-electron.ts';
 import { ShellWindows, consoleStartUrl } from '../../electron/windows.ts';
 import type { PinnedTarget } from '../../electron/windows.ts';
@@ -247,5 +247,16 @@ describe('the start URL', () => {
     expect(dev.isConsoleUrl('http://127.0.0.1:5174/')).toBe(false);
     expect(windows.isConsoleUrl('http://127.0.0.1:5173/')).toBe(false);
     expect(windows.isConsoleUrl('app://console/index.html')).toBe(true);
+  });
+});
+
+describe('the folder picker', () => {
+  it('asks over the main window for a folder it may create, and answers null when cancelled', async () => {
+    windows.createMainWindow();
+    dialog.next = '/home/admin/reports';
+    expect(await windows.chooseDirectory('Where to save')).toBe('/home/admin/reports');
+    expect(dialog.asked[0]).toEqual({ title: 'Where to save', properties: ['openDirectory', 'createDirectory'] });
+    dialog.next = null;
+    expect(await windows.chooseDirectory('Where to save')).toBeNull();
   });
 });
