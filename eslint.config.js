@@ -31,7 +31,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['renderer/**/*.svelte'],
+    // Components and the `*.svelte.ts` state classes (runes) both go through svelte-eslint-parser with TypeScript.
+    files: ['renderer/**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: tseslint.parser } },
   },
   // GitHub Desktop's rule (../shared/STYLE.md): raw IPC only in the door's two ends, so every message
