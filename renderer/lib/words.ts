@@ -1,0 +1,52 @@
+/**
+ * The console's one vocabulary (../shared/UI.md "States and words"): every consumer state has a word
+ * and a sentence, shown with an icon, never colour alone. Map chips and, later, the keys matrix use it.
+ */
+import type { ConsumerState, TlsInfo } from '../../shared/model.ts';
+
+export interface StateWord {
+  /** The word on the chip. */
+  word: string;
+  /** What it means, for the chip's description and the node panel. */
+  meaning: string;
+  /** How bad it is, for styling (`data-tone`) only; the word carries the meaning. */
+  tone: 'good' | 'wait' | 'bad' | 'unknown';
+}
+
+export const STATE_WORDS: Record<ConsumerState, StateWord> = {
+  approved: { word: 'approved', meaning: 'approved and loaded on this node', tone: 'good' },
+  provisional: { word: 'provisional', meaning: "only in this node's memory: approve it here", tone: 'wait' },
+  unknown: { word: 'missing', meaning: 'not loaded here: stale registry (sync reloads it)', tone: 'bad' },
+  'bad-secret': { word: 'wrong secret', meaning: 'loaded here, but the stored secret does not match', tone: 'bad' },
+  'clock-skew': { word: 'clock skew', meaning: "refused: this node's clock is too far off", tone: 'bad' },
+  down: { word: 'down', meaning: 'the node did not answer', tone: 'bad' },
+  'tls-untrusted': { word: 'untrusted certificate', meaning: 'the node presented a certificate we do not trust', tone: 'bad' },
+  'no-secret': { word: 'no secret', meaning: 'cannot tell: no secret is stored for this key', tone: 'unknown' },
+  error: { word: 'error', meaning: 'the probe failed; see the node panel', tone: 'bad' },
+};
+
+/** The sentence a stale node always carries (a node missing an approved key). */
+export const STALE_SENTENCE = 'requests the balancer sends here will fail with invalid_expired_token';
+
+/** `+3 s`, `-120 s`, `0 s`; null when the node did not say. */
+export function formatSkew(seconds: number | null): string {
+  if (seconds === null) return 'clock unknown';
+  return `${seconds > 0 ? '+' : ''}${seconds} s`;
+}
+
+export function formatLatency(ms: number | null): string {
+  return ms === null ? '—' : `${Math.round(ms)} ms`;
+}
+
+/** The TLS state of a node in words: plain http, verified, pinned, or untrusted. */
+export function tlsWord(url: string, tls: TlsInfo | null, pinned: readonly string[] = []): string {
+  if (url.startsWith('http:')) return 'no TLS (http)';
+  if (!tls) return 'TLS not seen';
+  if (tls.authorized) return 'TLS verified';
+  return pinned.includes(tls.fingerprint256) ? 'TLS trusted by pin' : 'untrusted certificate';
+}
+
+/** A long consumer key shortened for a chip; the full key is in the chip's title and the panel. */
+export function shortKey(key: string): string {
+  return key.length > 12 ? `${key.slice(0, 8)}…` : key;
+}

@@ -1,0 +1,103 @@
+/**
+ * The console as a person uses it, for the end-to-end specs: locators by accessible role and name,
+ * and the waits the story needs (status finished, sync finished). Signal Desktop's page-object style.
+ */
+import { expect } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
+
+export class ConsolePage {
+  constructor(readonly page: Page) {}
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await expect(this.page.getByRole('navigation', { name: 'Clusters' })).toBeVisible();
+  }
+
+  get map(): Locator {
+    return this.page.getByRole('region', { name: 'Cluster map' });
+  }
+
+  node(id: string): Locator {
+    return this.map.getByRole('group', { name: id, exact: true });
+  }
+
+  async chipState(id: string, key: string): Promise<string> {
+    const label = await this.node(id).locator(`[aria-label^="${key} on ${id}:"]`).getAttribute('aria-label');
+    return label?.split(': ').at(-1) ?? '';
+  }
+
+  /** Waits until a status run that finished after `before` runs is on the map. */
+  async waitForStatus(before?: number): Promise<number> {
+    const start = before ?? (await this.statusRuns());
+    await expect
+      .poll(async () => this.statusRuns(), { timeout: 30_000, message: 'a status run to finish' })
+      .toBeGreaterThan(before === undefined ? start - 1 : start);
+    await expect(this.map).toHaveAttribute('aria-busy', 'false');
+    return this.statusRuns();
+  }
+
+  async statusRuns(): Promise<number> {
+    return Number((await this.map.getAttribute('data-status-runs')) ?? '0');
+  }
+
+  get sandbox(): Locator {
+    return this.page.getByRole('region', { name: 'Sandbox' });
+  }
+
+  /** Plays RTC making a friendship; answers the new key and the node that holds it. */
+  async simulateFriendship(name: string, secret: string): Promise<{ key: string; node: string }> {
+    const runs = await this.statusRuns();
+    await this.sandbox.getByLabel('Consumer name').fill(name);
+    await this.sandbox.getByLabel('Consumer secret').fill(secret);
+    await this.sandbox.getByRole('button', { name: 'Simulate a friendship' }).click();
+    const result = this.sandbox.locator('.friend-result');
+    await expect(result).toBeVisible();
+    const key = (await result.locator('code').textContent())!.trim();
+    const node = (await result.locator('strong').textContent())!.trim();
+    await this.waitForStatus(runs);
+    return { key, node };
+  }
+
+  async openNode(id: string): Promise<Locator> {
+    await this.node(id).getByRole('button', { name: `Open ${id}` }).click();
+    const panel = this.page.getByRole('complementary', { name: `Node ${id}` });
+    await expect(panel).toBeVisible();
+    return panel;
+  }
+
+  async approve(id: string): Promise<void> {
+    const panel = await this.openNode(id);
+    const runs = await this.statusRuns();
+    await panel.getByRole('button', { name: 'Approve', exact: true }).click();
+    await expect(panel.getByRole('region', { name: 'Approval' })).toContainText('Approved');
+    await this.waitForStatus(runs);
+  }
+
+  get syncPanel(): Locator {
+    return this.page.getByRole('region', { name: 'Sync' });
+  }
+
+  /** Clicks the one primary button and waits until the sync and the status after it are done. */
+  async syncAll(): Promise<void> {
+    const runs = await this.statusRuns();
+    await this.page.getByRole('button', { name: 'Sync all nodes', exact: true }).first().click();
+    await expect(this.syncPanel).toHaveAttribute('data-phase', /done|failed|cancelled/, { timeout: 60_000 });
+    await this.waitForStatus(runs);
+  }
+
+  syncRow(id: string): Locator {
+    return this.syncPanel.getByRole('row', { name: new RegExp(`^${id}:`) });
+  }
+
+  async killNode(id: string): Promise<void> {
+    const runs = await this.statusRuns();
+    await this.sandbox.getByRole('button', { name: `Kill ${id}` }).click();
+    await this.waitForStatus(runs);
+  }
+
+  async restartNode(id: string): Promise<void> {
+    const runs = await this.statusRuns();
+    await this.sandbox.getByRole('button', { name: `Restart ${id}` }).click();
+    await this.waitForStatus(runs);
+  }
+}

@@ -1,0 +1,25 @@
+/** Browser mode for the e2e specs: the real `oslc-admin serve --sandbox` process, a fresh one (and a fresh config home) per test. */
+import { test as base } from '@playwright/test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServe } from '../_serve.ts';
+import type { ServeProcess } from '../_serve.ts';
+
+export const test = base.extend<{ served: ServeProcess }>({
+  served: [
+    async ({}, use) => {
+      const home = await mkdtemp(join(tmpdir(), 'oslc-e2e-'));
+      const server = await startServe(['--sandbox', '--home', home]);
+      try {
+        await use(server);
+      } finally {
+        await server.stop();
+        await rm(home, { recursive: true, force: true });
+      }
+    },
+    { scope: 'test' },
+  ],
+});
+
+export { expect } from '@playwright/test';

@@ -1,0 +1,111 @@
+/**
+ * The seed story through the console, in Debian Chromium against the real `oslc-admin serve --sandbox`
+ * (real sockets, real sandbox): a friendship leaves a provisional key on one node → the admin sees it
+ * on the map → Approve on that node → the other nodes are flagged stale → Sync all nodes → every node
+ * approved; then an independent OAuth 1.0a signer (`oauth-1.0a`) gets a request token from every node.
+ * Also: a killed node shown down while the others work, and a sync with one node killed.
+ */
+import { createHmac } from 'node:crypto';
+import OAuth from 'oauth-1.0a';
+import type { Page, TestInfo } from '@playwright/test';
+import { ConsolePage } from './_console-page.ts';
+import { expect, test } from './_serve.ts';
+
+const STALE = 'requests the balancer sends here will fail with invalid_expired_token';
+
+async function shot(page: Page, info: TestInfo, name: string): Promise<void> {
+  await page.screenshot({ path: info.outputPath(`${name}.png`), fullPage: true });
+}
+
+/** A request-token call signed by the third-party `oauth-1.0a` package, straight to one node. */
+async function requestTokenStatus(nodeUrl: string, key: string, secret: string): Promise<number> {
+  const url = `${nodeUrl}/oauth/requestToken`;
+  const oauth = new OAuth({
+    consumer: { key, secret },
+    signature_method: 'HMAC-SHA1',
+    hash_function: (base, k) => createHmac('sha1', k).update(base).digest('base64'),
+  });
+  const data = { oauth_callback: 'https://consumer.example/callback' };
+  const header = oauth.toHeader(oauth.authorize({ url, method: 'POST', data })).Authorization;
+  const res = await fetch(url, { method: 'POST', headers: { authorization: header } });
+  return res.status;
+}
+
+test('the seed story: friendship, approve on the right node, sync all nodes, every node approved', async ({
+  page,
+  served,
+}, info) => {
+  const console = new ConsolePage(page);
+  await console.open(served.url);
+  await expect(page.getByRole('button', { name: /sandbox/ })).toBeVisible();
+  await expect(page.getByText('embedded sandbox').first()).toBeVisible();
+  await console.waitForStatus();
+  const nodes = served.sandbox!.nodes.map((n) => n.id);
+  for (const id of nodes) await expect(console.node(id)).toContainText('up');
+
+  const secret = 'rtc-friendship-secret';
+  const { key, node: holder } = await console.simulateFriendship('RTC', secret);
+  expect(nodes).toContain(holder);
+  expect(await console.chipState(holder, key)).toBe('provisional');
+  for (const id of nodes.filter((n) => n !== holder)) expect(await console.chipState(id, key)).toBe('missing');
+  await shot(page, info, 'map-after-friendship');
+
+  const panel = await console.openNode(holder);
+  await expect(panel.getByRole('region', { name: 'Provisional keys' })).toContainText(key);
+  await shot(page, info, 'node-panel');
+  await console.approve(holder);
+  await expect(panel.getByRole('region', { name: 'Approval' })).toContainText(`Approved ${key} on ${holder}`);
+  expect(await console.chipState(holder, key)).toBe('approved');
+  for (const id of nodes.filter((n) => n !== holder)) {
+    expect(await console.chipState(id, key)).toBe('missing');
+    await expect(console.node(id)).toContainText(STALE);
+  }
+  await expect(console.node(holder)).not.toContainText(STALE);
+  await page.keyboard.press('Escape');
+  await shot(page, info, 'map-before-sync');
+
+  await console.syncAll();
+  for (const id of nodes) await expect(console.syncRow(id)).toContainText('refreshed');
+  await expect(console.syncPanel).toContainText('every node refreshed and every key verified on every node');
+  await shot(page, info, 'sync-panel');
+  for (const id of nodes) {
+    expect(await console.chipState(id, key)).toBe('approved');
+    await expect(console.node(id)).not.toContainText(STALE);
+  }
+  await shot(page, info, 'map-after-sync');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot(page, info, 'map-after-sync-dark');
+
+  for (const n of served.sandbox!.nodes) expect(await requestTokenStatus(n.url, key, secret), n.id).toBe(200);
+  expect(served.output()).not.toContain(secret);
+});
+
+test('a killed node is shown down while the others keep working', async ({ page, served }, info) => {
+  const console = new ConsolePage(page);
+  await console.open(served.url);
+  await console.waitForStatus();
+  await console.killNode('node2');
+  await expect(console.node('node2')).toContainText('down');
+  await expect(console.node('node2')).toContainText('NODE_UNREACHABLE');
+  for (const id of ['node1', 'node3']) await expect(console.node(id)).toContainText('up');
+  await expect(page.getByRole('navigation', { name: 'Clusters' })).toContainText('a node is down');
+  await shot(page, info, 'map-node-down');
+  await console.restartNode('node2');
+  await expect(console.node('node2')).toContainText('up');
+});
+
+test('sync with one node killed: that node failed with its coded error, the others refreshed', async ({
+  page,
+  served,
+}, info) => {
+  const console = new ConsolePage(page);
+  await console.open(served.url);
+  await console.waitForStatus();
+  await console.killNode('node3');
+  await console.syncAll();
+  await expect(console.syncRow('node3')).toContainText('failed');
+  await expect(console.syncRow('node3')).toContainText('NODE_UNREACHABLE');
+  for (const id of ['node1', 'node2']) await expect(console.syncRow(id)).toContainText('refreshed');
+  await expect(console.syncPanel.getByRole('button', { name: 'Retry failed nodes' })).toBeVisible();
+  await shot(page, info, 'sync-one-failed');
+});
