@@ -1,4 +1,6 @@
 import { defineConfig } from 'vitest/config';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { svelteTesting } from '@testing-library/svelte/vite';
 
 export default defineConfig({
   test: {
@@ -8,6 +10,16 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['test/_no-network.ts'],
+        },
+      },
+      {
+        // State classes and components of the renderer, in happy-dom (the browser itself is test/e2e).
+        plugins: [svelte(), svelteTesting()],
+        test: {
+          name: 'component',
+          include: ['test/component/**/*.test.ts'],
+          environment: 'happy-dom',
           setupFiles: ['test/_no-network.ts'],
         },
       },

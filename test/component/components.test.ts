@@ -1,0 +1,56 @@
+/** Components render the state in words: a node card's chips and stale sentence, the sync panel's rows. */
+import { describe, expect, it } from 'vitest';
+import { render, screen, within } from '@testing-library/svelte';
+import NodeCard from '../../renderer/components/node-card.svelte';
+import SyncPanel from '../../renderer/components/sync-panel.svelte';
+import { ClusterView } from '../../renderer/lib/cluster-view.svelte.ts';
+import { SyncRun } from '../../renderer/lib/sync-run.svelte.ts';
+import { DEFINITION, SUMMARY, fakeApi, nodeStatus } from './_fake-api.ts';
+
+describe('NodeCard', () => {
+  it('is a group named by the node id, shows the state as a word and the stale sentence', async () => {
+    const view = new ClusterView(fakeApi({ getCluster: async () => DEFINITION }), SUMMARY);
+    await view.reloadDefinition();
+    const slot = {
+      id: 'node2',
+      url: 'http://127.0.0.1:9002',
+      status: nodeStatus('node2', 'unknown'),
+      checking: false,
+      missing: [{ key: 'k1', missingOn: ['node2'], message: '' }],
+    };
+    render(NodeCard, { slot, view });
+    const card = screen.getByRole('group', { name: 'node2' });
+    expect(within(card).getByLabelText('k1 on node2: missing')).toBeTruthy();
+    expect(card.textContent).toContain('requests the balancer sends here will fail with invalid_expired_token');
+    expect(card.textContent).toContain('up');
+  });
+
+  it('says down with the coded error of an unreachable node, and no stale sentence without drift', async () => {
+    const view = new ClusterView(fakeApi({ getCluster: async () => DEFINITION }), SUMMARY);
+    await view.reloadDefinition();
+    const slot = { id: 'node3', url: 'http://127.0.0.1:9003', status: nodeStatus('node3', 'down', false), checking: false, missing: [] };
+    render(NodeCard, { slot, view });
+    const card = screen.getByRole('group', { name: 'node3' });
+    expect(card.textContent).toContain('down');
+    expect(card.textContent).toContain('NODE_UNREACHABLE');
+    expect(card.textContent).not.toContain('invalid_expired_token');
+  });
+});
+
+describe('SyncPanel', () => {
+  it('lists each node with its state word, time and error, and offers "Retry failed nodes" after a failure', async () => {
+    const api = fakeApi({ getCluster: async () => DEFINITION });
+    const view = new ClusterView(api, SUMMARY);
+    await view.reloadDefinition();
+    const sync = new SyncRun(api, view);
+    sync.rows = [
+      { node: 'node1', state: 'refreshed', attempt: 1, latencyMs: 12, error: null },
+      { node: 'node2', state: 'failed', attempt: 3, latencyMs: null, error: { code: 'NODE_TIMEOUT', message: 'no answer', node: 'node2' } },
+    ];
+    sync.phase = 'done';
+    render(SyncPanel, { sync });
+    expect(screen.getByRole('row', { name: 'node1: refreshed' }).textContent).toContain('12 ms');
+    expect(screen.getByRole('row', { name: 'node2: failed' }).textContent).toContain('NODE_TIMEOUT');
+    expect(screen.getByRole('button', { name: 'Retry failed nodes' })).toBeTruthy();
+  });
+});
