@@ -8,6 +8,8 @@ import type { ServeProcess } from '../_serve.ts';
 
 export const test = base.extend<{ served: ServeProcess }>({
   served: [
+    // Playwright reads a fixture's dependencies from its first parameter's pattern: none here.
+    // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
       const home = await mkdtemp(join(tmpdir(), 'oslc-e2e-'));
       const server = await startServe(['--sandbox', '--home', home]);
