@@ -12,8 +12,27 @@ import { LoginForm } from './login-form.svelte.ts';
 import { SandboxControls } from './sandbox-controls.svelte.ts';
 import { SyncRun } from './sync-run.svelte.ts';
 
+/** The views of an open cluster (../shared/UI.md "Tabs"). */
+export const TABS = [
+  { id: 'map', label: 'Map' },
+  { id: 'keys', label: 'Keys' },
+  { id: 'diagnose', label: 'Diagnose' },
+  { id: 'flow', label: 'Flow' },
+  { id: 'audit', label: 'Audit' },
+] as const;
+export type TabId = (typeof TABS)[number]['id'];
+
+/** What one screen asks another to show: a key (and a node) to diagnose, a cell of the matrix… */
+export interface Focus {
+  key?: string;
+  node?: string;
+}
+
 /** One open cluster and every action on it. */
 export class ClusterSession {
+  tab = $state<TabId>('map');
+  /** Set by `go`: the key and node the target screen should start with. */
+  focus = $state<Focus>({});
   readonly view: ClusterView;
   readonly sync: SyncRun;
   readonly approve: ApproveFlow;
@@ -47,11 +66,21 @@ export class ClusterSession {
   async open(): Promise<void> {
     await Promise.all([this.view.open(), this.sandbox?.load()]);
   }
+
+  /** Switches to a tab, optionally with a key and node for it to show (a fix one button away). */
+  go(tab: TabId, focus: Focus = {}): void {
+    this.focus = focus;
+    this.tab = tab;
+  }
 }
+
+/** What the main area shows: a cluster, the settings, or the add/edit cluster form. */
+export type Screen = { kind: 'cluster' } | { kind: 'settings' } | { kind: 'cluster-form'; edit: string | null };
 
 export class ConsoleState {
   readonly list: ClusterList;
   session = $state<ClusterSession | null>(null);
+  screen = $state<Screen>({ kind: 'cluster' });
 
   constructor(readonly api: Api) {
     this.list = new ClusterList(api);
@@ -65,6 +94,7 @@ export class ConsoleState {
   }
 
   async select(name: string): Promise<void> {
+    this.screen = { kind: 'cluster' };
     this.list.select(name);
     const summary = this.list.selected;
     if (!summary) return;
