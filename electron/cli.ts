@@ -22,7 +22,7 @@ Sandbox
                                    run the embedded load-balanced provider on 127.0.0.1 until Ctrl+C
 
 Console
-  serve [--port P] [--open] [--sandbox] [--json]
+  serve [--port P] [--open] [--sandbox [--nodes N] [--tls] [--sticky]] [--json]
                                    the console in your browser, on 127.0.0.1 with a one-time token;
                                    --sandbox also runs the embedded sandbox as the cluster "sandbox"
 

@@ -99,12 +99,12 @@ export async function startEmbeddedSandbox(
 export async function ensureFirstRunSandbox(
   engine: Engine,
   home: string,
-  opts: { force?: boolean } = {},
+  opts: { force?: boolean; sandbox?: Omit<SandboxOptions, 'stateDir'> } = {},
 ): Promise<EmbeddedSandboxRun | null> {
   const { clusters } = await engine.store.load();
   const earlier = clusters.find((c) => c.name === FIRST_RUN_CLUSTER);
   const onlyEarlierSandbox = clusters.length === 1 && earlier?.kind === 'sandbox';
   if (!opts.force && clusters.length > 0 && !onlyEarlierSandbox) return null;
   if (earlier && earlier.kind !== 'sandbox') return null;
-  return startEmbeddedSandbox(engine, home);
+  return startEmbeddedSandbox(engine, home, opts.sandbox ?? {});
 }

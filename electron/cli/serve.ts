@@ -6,9 +6,9 @@ import type { EmbeddedSandboxRun } from '../first-run.ts';
 import { startConsoleServer } from '../serve.ts';
 import { flag, int, parse, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
-import { EXIT } from './io.ts';
+import { EXIT, UsageError } from './io.ts';
 
-const USAGE = 'oslc-admin serve [--port P] [--open] [--sandbox] [--json] [--home DIR]';
+const USAGE = 'oslc-admin serve [--port P] [--open] [--sandbox [--nodes N] [--tls] [--sticky]] [--json] [--home DIR]';
 
 /** dist/renderer beside the sources (development) or beside the bundle (packaged CLI). */
 export const RENDERER_DIR = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
@@ -38,13 +38,27 @@ function openBrowser(url: string): Promise<boolean> {
 export async function serveCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parse(
     argv,
-    { ...HOME_OPTION, port: { type: 'string' }, open: { type: 'boolean' }, sandbox: { type: 'boolean' }, json: { type: 'boolean' } },
+    {
+      ...HOME_OPTION,
+      port: { type: 'string' },
+      open: { type: 'boolean' },
+      sandbox: { type: 'boolean' },
+      json: { type: 'boolean' },
+      nodes: { type: 'string' },
+      tls: { type: 'boolean' },
+      sticky: { type: 'boolean' },
+    },
     USAGE,
     { min: 0, max: 0, names: [] },
   );
   const port = int(p, 'port', 0, 65_535) ?? 0;
+  const nodes = int(p, 'nodes', 1, 32);
+  const shape = { ...(nodes !== undefined ? { nodes } : {}), tls: flag(p, 'tls'), sticky: flag(p, 'sticky') };
+  if (!flag(p, 'sandbox') && (nodes !== undefined || shape.tls || shape.sticky)) {
+    throw new UsageError(`--nodes, --tls and --sticky shape the embedded sandbox: add --sandbox\nusage: ${USAGE}`);
+  }
   let sandbox: EmbeddedSandboxRun | null = null;
-  if (flag(p, 'sandbox')) sandbox = await ensureFirstRunSandbox(ctx.engine, ctx.home, { force: true });
+  if (flag(p, 'sandbox')) sandbox = await ensureFirstRunSandbox(ctx.engine, ctx.home, { force: true, sandbox: shape });
   let server;
   try {
     server = await startConsoleServer({ api: ctx.engine, rendererDir: RENDERER_DIR, port });

@@ -1,0 +1,42 @@
+/** `serve --sandbox --nodes N --tls --sticky`: the embedded sandbox in the shape the trainer asks for. */
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runBin } from '../_cli.ts';
+import { rawRequest, signIn, startServe } from '../_serve.ts';
+
+describe('serve --sandbox shapes', () => {
+  it('runs a 2-node TLS sandbox behind a sticky balancer, registered with its CA so status verifies it', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'oslc-shape-'));
+    const server = await startServe(['--sandbox', '--nodes', '2', '--tls', '--sticky', '--home', home]);
+    try {
+      expect(server.sandbox?.nodes).toHaveLength(2);
+      expect(server.sandbox?.balancer).toMatch(/^https:\/\/127\.0\.0\.1:/);
+      expect(server.sandbox?.caFile).toBeTruthy();
+      const cookie = await signIn(server);
+      const call = async (op: string, arg: unknown) => {
+        const headers = { cookie, origin: server.origin, 'content-type': 'application/json' };
+        const reply = await rawRequest(`${server.origin}/api/${op}`, { method: 'POST', headers, body: JSON.stringify(arg) });
+        return JSON.parse(reply.body.trim().split('\n').at(-1)!) as { result?: Record<string, unknown> };
+      };
+      const state = await call('sandboxState', { cluster: 'sandbox' });
+      expect(state.result).toMatchObject({ sticky: true, tls: true });
+      const status = await call('status', { cluster: 'sandbox' });
+      const nodes = status.result?.nodes as { up: boolean; tls: { authorized: boolean } | null }[];
+      expect(nodes.map((n) => [n.up, n.tls?.authorized])).toEqual([
+        [true, true],
+        [true, true],
+      ]);
+    } finally {
+      await server.stop();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses --tls, --sticky or --nodes without --sandbox, naming them (exit 2)', async () => {
+    const run = await runBin(['serve', '--tls', '--home', tmpdir()]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--nodes, --tls and --sticky shape the embedded sandbox: add --sandbox/);
+  });
+});
