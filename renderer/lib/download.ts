@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Saving a file from the renderer without the door: a Blob behind a temporary `<a download>`. Works
  * in browser mode and on the desktop alike (Electron saves it to the downloads folder or asks).
