@@ -6,7 +6,7 @@ import type { EmbeddedSandboxRun } from '../first-run.ts';
 import { startConsoleServer } from '../serve.ts';
 import { flag, int, parse, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
-import { EXIT, UsageError } from './io.ts';
+import { EXIT, UsageError, untilStopSignal } from './io.ts';
 
 const USAGE = 'oslc-admin serve [--port P] [--open] [--sandbox [--nodes N] [--tls] [--sticky]] [--json] [--home DIR]';
 
@@ -71,15 +71,7 @@ export async function serveCommand(ctx: CommandContext, argv: string[]): Promise
     }
     throw e;
   }
-  const stopped = new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  const stopped = untilStopSignal();
   if (flag(p, 'json')) ctx.io.stdout.write(`${JSON.stringify({ url: server.url, sandbox: sandbox?.info ?? null })}\n`);
   else {
     ctx.io.stdout.write(

@@ -1,4 +1,5 @@
 /** The sandbox's public shapes: options, the `--json` line, and what `GET /state` answers. */
+import type { SandboxNodeView } from '../../shared/contract-console.ts';
 
 export interface SandboxOptions {
   /** Number of provider nodes; default 3. */
@@ -29,18 +30,8 @@ export interface SandboxInfo {
   stateDir: string;
 }
 
-/** One node as the control server shows it. Keys only, never secrets. */
-export interface SandboxNodeState {
-  id: string;
-  url: string;
-  up: boolean;
-  latencyMs: number;
-  clockOffsetSeconds: number;
-  /** Consumer keys in this node's registry (its copy of the repository). */
-  registry: string[];
-  /** Provisional consumer keys in this node's memory. */
-  provisional: string[];
-}
+/** One node as the control server shows it (the console shows the same shape). Keys only, never secrets. */
+export type SandboxNodeState = SandboxNodeView;
 
 /** `GET /state`. */
 export interface SandboxState {
