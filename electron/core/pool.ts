@@ -14,3 +14,36 @@ export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (ite
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
+
+/**
+ * A counting semaphore with a FIFO queue: `acquire()` resolves with the release function once one of
+ * `limit` slots is free. Waiting callers are served in arrival order, so no caller starves.
+ */
+export class Limiter {
+  #active = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new RangeError(`limit: must be a whole number ≥ 1, got ${limit}`);
+    }
+  }
+
+  get idle(): boolean {
+    return this.#active === 0 && this.#waiting.length === 0;
+  }
+
+  async acquire(): Promise<() => void> {
+    if (this.#active < this.limit) this.#active++;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#waiting.shift();
+      // The slot passes straight to the next waiter, so #active stays the same.
+      if (next) next();
+      else this.#active--;
+    };
+  }
+}

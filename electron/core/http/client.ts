@@ -20,6 +20,7 @@ import { Agent, buildConnector, ProxyAgent, Pool, request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { AppError, badInput, ErrorCode } from '../../../shared/errors.ts';
 import type { TlsInfo } from '../../../shared/model.ts';
+import { Limiter } from '../pool.ts';
 import { networkFailure, responseTooLarge } from './failures.ts';
 import { proxyFor } from './proxy.ts';
 import type { ProxyChoice } from './proxy.ts';
@@ -45,6 +46,17 @@ export interface HttpClientOptions {
   maxResponseBytes: number;
   /** Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read, at each request. Default: `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Requests in flight at once over the whole client (default {@link DEFAULT_MAX_REQUESTS_IN_FLIGHT});
+   * more wait their turn, and their timeout starts when they are sent.
+   */
+  maxRequestsInFlight?: number;
+  /**
+   * Requests in flight (and so connections) per origin, i.e. per node (default
+   * {@link DEFAULT_MAX_CONNECTIONS_PER_ORIGIN}). A request waits for its origin's slot before it takes
+   * a global one, so a slow node holds at most this many of the global slots.
+   */
+  maxConnectionsPerOrigin?: number;
   /**
    * Tests only: send every request through this dispatcher (an undici `MockAgent`) instead of the
    * client's own Agent. No proxy applies then.
@@ -81,8 +93,20 @@ export interface HttpResponse {
   tls: TlsInfo | null;
 }
 
+/** Enough for a 128-node cluster with several keys per node in one wave. */
+export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 1024;
+/** Enough for every tracked key of a node, or a whole round of balancer probes, at once. */
+export const DEFAULT_MAX_CONNECTIONS_PER_ORIGIN = 64;
+
 function positiveNumber(value: number, field: string): number {
   if (!Number.isFinite(value) || value <= 0) throw badInput(field, `must be a positive number of ${field.endsWith('Bytes') ? 'bytes' : 'milliseconds'}, got ${value}`);
+  return value;
+}
+
+function slotCount(value: number, field: string): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw badInput(field, `must be a whole number of at least 1, got ${value}`);
+  }
   return value;
 }
 
@@ -152,6 +176,9 @@ export class HttpClient {
   readonly #direct: Dispatcher;
   readonly #injected: boolean;
   readonly #proxies = new Map<string, Dispatcher>();
+  readonly #inFlight: Limiter;
+  readonly #perOriginLimit: number;
+  readonly #perOrigin = new Map<string, Limiter>();
   #closed = false;
 
   constructor(opts: HttpClientOptions) {
@@ -161,9 +188,14 @@ export class HttpClient {
     this.#env = opts.env ?? process.env;
     this.#policy = { caPem: checkedCaBundle(opts.caPem), pinnedFingerprints: opts.pinnedFingerprints ?? [] };
     this.#injected = opts.dispatcher !== undefined;
+    const inFlight = opts.maxRequestsInFlight ?? DEFAULT_MAX_REQUESTS_IN_FLIGHT;
+    this.#inFlight = new Limiter(slotCount(inFlight, 'maxRequestsInFlight'));
+    const perOrigin = opts.maxConnectionsPerOrigin ?? DEFAULT_MAX_CONNECTIONS_PER_ORIGIN;
+    this.#perOriginLimit = slotCount(perOrigin, 'maxConnectionsPerOrigin');
     this.#direct =
       opts.dispatcher ??
       new Agent({
+        connections: this.#perOriginLimit,
         connect: verifyingConnector(buildConnector(deferredVerificationTlsOptions(this.#policy, this.#connectTimeoutMs)), this.#policy),
       });
   }
@@ -197,9 +229,35 @@ export class HttpClient {
     return agent;
   }
 
+  /** Waits for a slot of the request's origin, then for a global one; resolves with the release. */
+  async #slot(origin: string): Promise<() => void> {
+    let limiter = this.#perOrigin.get(origin);
+    if (!limiter) {
+      limiter = new Limiter(this.#perOriginLimit);
+      this.#perOrigin.set(origin, limiter);
+    }
+    const own = limiter;
+    const releaseOrigin = await own.acquire();
+    const releaseGlobal = await this.#inFlight.acquire();
+    return () => {
+      releaseGlobal();
+      releaseOrigin();
+      if (own.idle && this.#perOrigin.get(origin) === own) this.#perOrigin.delete(origin);
+    };
+  }
+
   /** Sends one request. Resolves for every HTTP status; rejects with a coded AppError otherwise. */
   async request(req: HttpRequest): Promise<HttpResponse> {
     const url = parseRequestUrl(req);
+    const release = await this.#slot(url.origin);
+    try {
+      return await this.#send(req, url);
+    } finally {
+      release();
+    }
+  }
+
+  async #send(req: HttpRequest, url: URL): Promise<HttpResponse> {
     const method = req.method.toUpperCase();
     if (!/^[A-Z]{1,20}$/.test(method)) throw new AppError(ErrorCode.BAD_INPUT, `${req.node}: "${req.method.slice(0, 40)}" is not an HTTP method`, { node: req.node, details: { field: 'method' } });
     const timeoutMs = positiveNumber(req.timeoutMs ?? this.#totalTimeoutMs, 'timeoutMs');
