@@ -16,14 +16,16 @@ import { probeNode } from './probe.ts';
 import type { ProbeConsumer } from './probe.ts';
 import { adapterFor } from './providers/index.ts';
 import type { AdminCredentials } from './providers/types.ts';
-import { clusterStatus } from './status.ts';
+import { NODE_CONCURRENCY, nodeStatus, prepareNodeStatus, statusNotices, statusOf } from './status.ts';
+import type { StatusInput } from './status.ts';
+import { mapPool } from './pool.ts';
+import { discoveryFor, NodeCache, NODE_CACHE_TTL_MS } from './node-cache.ts';
 import { AuditLog } from './audit.ts';
 import { approve } from './repair/approve.ts';
-import type { RepairDeps } from './repair/deps.ts';
+import type { RepairDeps, StatusRun } from './repair/deps.ts';
 import { deleteConsumer, register } from './repair/register.ts';
 import { sync } from './repair/sync.ts';
 import { fingerprintSchema } from '../../shared/schema.ts';
-import { appVersion, buildReport, diagnose, flow, report } from './diagnose/index.ts';
 import { proxyDisplay } from './http/proxy.ts';
 import type { EmbeddedSandbox } from './console.ts';
 import { adminPage, applyNodeAction, notEmbedded, sandboxView } from './console.ts';
@@ -33,6 +35,13 @@ export interface EngineOptions {
   home: string;
   /** The OS keychain in production; a layered or memory store for one-shot secrets and tests. */
   secrets: SecretStore;
+  /**
+   * Bounds on the HTTP client of every cluster: requests in flight over the whole cluster (default
+   * 1024) and per node (default 64). Lower them for a fragile proxy or balancer.
+   */
+  limits?: { maxRequestsInFlight?: number; maxConnectionsPerOrigin?: number };
+  /** How long a node's discovery and admin session are reused; 0: never. Default 30 s. */
+  nodeCacheTtlMs?: number;
 }
 
 const clusterArg = z.object({ cluster: z.string() });
@@ -47,12 +56,18 @@ export class Engine implements Api {
   private readonly clients = new Map<string, { signature: string; client: HttpClient }>();
   private readonly sandboxes = new Map<string, EmbeddedSandbox>();
   private readonly heldInMemory = new Set<string>();
+  private readonly limits: NonNullable<EngineOptions['limits']>;
+  /** Discoveries and admin sessions reused for a short while between operations (see node-cache.ts). */
+  readonly nodeCache: NodeCache | undefined;
 
   constructor(opts: EngineOptions) {
     this.home = opts.home;
     this.store = new ConfigStore(opts.home);
     this.auditLog = new AuditLog(opts.home);
     this.secrets = opts.secrets;
+    this.limits = opts.limits ?? {};
+    const ttl = opts.nodeCacheTtlMs ?? NODE_CACHE_TTL_MS;
+    this.nodeCache = ttl > 0 ? new NodeCache(ttl) : undefined;
   }
 
   /** One HTTP client (one undici Agent) per cluster, rebuilt when its TLS or limits change. */
@@ -67,6 +82,7 @@ export class Engine implements Api {
       connectTimeoutMs: cluster.timeouts.connectMs,
       totalTimeoutMs: cluster.timeouts.totalMs,
       maxResponseBytes: cluster.maxResponseBytes,
+      ...this.limits,
     });
     this.clients.set(cluster.name, { signature, client });
     return client;
@@ -109,6 +125,7 @@ export class Engine implements Api {
   async close(): Promise<void> {
     const all = [...this.clients.values()];
     this.clients.clear();
+    for (const c of all) this.nodeCache?.clear(c.client);
     await Promise.all(all.map((c) => c.client.close()));
   }
 
@@ -228,28 +245,70 @@ export class Engine implements Api {
     const node = def.nodes.find((n) => n.id === nodeId);
     if (!node) throw new AppError(ErrorCode.NODE_NOT_FOUND, `Cluster ${def.name} has no node "${nodeId}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`, { details: { field: 'node' } });
     const secret = arg.secret !== undefined ? parseOrThrow(secretSchema, arg.secret, 'secret') : await this.consumerSecret(def, key);
-    const ctx = { cluster: def, node, http: this.httpFor(def) };
-    const discovery = await adapterFor(def.kind).discover(ctx);
+    const ctx = { cluster: def, node, http: this.httpFor(def), ...(this.nodeCache ? { cache: this.nodeCache } : {}) };
+    const discover = adapterFor(def.kind).discover;
+    const earlier = discoveryFor(ctx, discover);
+    if (earlier.reused) {
+      const result = await earlier.discovery.then((d) => probeNode(ctx, d.endpoints, { key, secret }), () => null);
+      // Only an OAuth answer shows the earlier discovery still holds; else ask the node again.
+      if (result && result.error === null && result.state !== 'error' && result.state !== 'no-secret') return result;
+      this.nodeCache?.forget(ctx);
+    }
+    const discovery = await (earlier.reused ? discoveryFor(ctx, discover, false).discovery : earlier.discovery);
     return probeNode(ctx, discovery.endpoints, { key, secret });
   }
 
-  async status(arg: ArgOf<'status'>, opts: CallOptions<'status'> = {}): Promise<ResultOf<'status'>> {
-    const def = await this.cluster(arg?.cluster);
-    const extra: string[] = [];
-    const admin = await fromKeychain('the admin login', extra, () => this.adminCredentials(def), null);
-    const consumers = await fromKeychain('consumer secrets', extra, () => this.probeConsumers(def), def.consumers.map((c) => ({ key: c.key, secret: null })));
-    const result = await clusterStatus({
+  /**
+   * Everything status needs before it asks any node (the admin login and the consumer secrets from
+   * the keychain), then one node at a time as the caller wants it: sync starts each node's check as
+   * soon as that node is refreshed.
+   */
+  async statusRun(
+    def: ClusterDefinition,
+    onNode?: (node: ResultOf<'status'>['nodes'][number]) => void,
+  ): Promise<StatusRun> {
+    const adminNotes: string[] = [];
+    const secretNotes: string[] = [];
+    const fallback = def.consumers.map((c) => ({ key: c.key, secret: null }));
+    const [admin, consumers] = await Promise.all([
+      fromKeychain('the admin login', adminNotes, () => this.adminCredentials(def), null),
+      fromKeychain('consumer secrets', secretNotes, () => this.probeConsumers(def), fallback),
+    ]);
+    const extra = [...adminNotes, ...secretNotes];
+    const input: StatusInput = {
       cluster: def,
       http: this.httpFor(def),
       consumers,
       admin,
-      onNode: (node) => opts.onProgress?.({ type: 'node', node }),
-    });
-    result.notices.unshift(...extra);
-    if (this.heldInMemory.has(def.name)) {
-      result.notices.push('No OS keychain is available here: the embedded sandbox\'s secrets are held in memory until the app stops.');
-    }
-    return result;
+      ...(onNode ? { onNode } : {}),
+      ...(this.nodeCache ? { cache: this.nodeCache } : {}),
+    };
+    const notices = statusNotices(input);
+    return {
+      prepare: (node) => prepareNodeStatus(input, node),
+      node: async (node) => {
+        const s = await nodeStatus(input, node);
+        input.onNode?.(s);
+        return s;
+      },
+      finish: (nodes) => {
+        const result = statusOf(input, nodes, notices);
+        result.notices.unshift(...extra);
+        if (this.heldInMemory.has(def.name)) {
+          result.notices.push(
+            "No OS keychain is available here: the embedded sandbox's secrets are held in memory until the app stops.",
+          );
+        }
+        return result;
+      },
+    };
+  }
+
+  async status(arg: ArgOf<'status'>, opts: CallOptions<'status'> = {}): Promise<ResultOf<'status'>> {
+    const def = await this.cluster(arg?.cluster);
+    const onProgress = opts.onProgress;
+    const run = await this.statusRun(def, onProgress ? (node) => onProgress({ type: 'node', node }) : undefined);
+    return run.finish(await mapPool(def.nodes, NODE_CONCURRENCY, (node) => run.node(node)));
   }
 
   /** The engine as the repair operations see it. */
@@ -261,6 +320,7 @@ export class Engine implements Api {
       consumerSecret: (c, k) => this.consumerSecret(c, k),
       trackConsumer: (a) => this.trackConsumer(a),
       status: (a, o) => this.status(a, o),
+      statusRun: (c) => this.statusRun(c),
       auditLog: this.auditLog,
     };
   }
@@ -298,14 +358,18 @@ export class Engine implements Api {
   }
 
   async diagnose(arg: ArgOf<'diagnose'>, opts: CallOptions<'diagnose'> = {}): Promise<ResultOf<'diagnose'>> {
+    // The diagnosis modules (and the report's) load only when first used: the CLI's other commands start faster.
+    const { diagnose } = await import('./diagnose/index.ts');
     return diagnose(this, arg, opts.onProgress ? { onProgress: opts.onProgress } : {});
   }
 
   async flow(arg: ArgOf<'flow'>, opts: CallOptions<'flow'> = {}): Promise<ResultOf<'flow'>> {
+    const { flow } = await import('./diagnose/index.ts');
     return flow(this, arg, { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
   }
 
   async report(arg: ArgOf<'report'>, opts: CallOptions<'report'> = {}): Promise<ResultOf<'report'>> {
+    const { report } = await import('./diagnose/index.ts');
     return report(this, arg, opts.onProgress ? { onProgress: opts.onProgress } : {});
   }
 
@@ -348,6 +412,7 @@ export class Engine implements Api {
   }
 
   async reportPreview(arg: ArgOf<'reportPreview'>, opts: CallOptions<'reportPreview'> = {}): Promise<ResultOf<'reportPreview'>> {
+    const { buildReport } = await import('./diagnose/index.ts');
     const built = await buildReport(this, arg, opts.onProgress ? { onProgress: opts.onProgress } : {});
     return {
       cluster: built.cluster,
@@ -377,7 +442,7 @@ export class Engine implements Api {
         http: shown(env('http_proxy', 'HTTP_PROXY')),
         noProxy: env('no_proxy', 'NO_PROXY'),
       },
-      version: await appVersion(),
+      version: await (await import('./diagnose/index.ts')).appVersion(),
       platform: `${process.platform} ${process.arch}, Node ${process.versions.node}${process.versions.electron ? `, Electron ${process.versions.electron}` : ''}`,
     };
   }

@@ -53,6 +53,18 @@ export function stateFromError(e: unknown): ConsumerState {
  * @see RFC 5849 §2.1 (temporary credentials)
  */
 export async function probeNode(ctx: NodeContext, endpoints: OAuthEndpoints, consumer: ProbeConsumer): Promise<ProbeResult> {
+  return (await probeNodeAnswer(ctx, endpoints, consumer)).result;
+}
+
+/** {@link probeNode}, with the node's raw answer (null when none came): its `Date`, TLS and timing. */
+export async function probeNodeAnswer(
+  ctx: NodeContext,
+  endpoints: OAuthEndpoints,
+  consumer: ProbeConsumer,
+  opts: { evidence?: boolean } = {},
+): Promise<{ result: ProbeResult; response: HttpResponse | null }> {
+  // Redacting the exchange is most of a probe's own work: a caller that shows only states skips it.
+  const keepEvidence = opts.evidence ?? true;
   const node = ctx.node.id;
   const secret = consumer.secret ?? '';
   const signed = signRequest({
@@ -78,27 +90,31 @@ export async function probeNode(ctx: NodeContext, endpoints: OAuthEndpoints, con
         problem = 'no secret stored: the key is loaded on this node; the secret was not checked';
       } else if (state === 'error') state = 'no-secret';
     }
-    return {
+    const result: ProbeResult = {
       node,
       key: consumer.key,
       state,
       problem: report.productText && report.problem ? `${report.problem} (${report.productText})` : problem,
       latencyMs: res.latencyMs,
       clockSkewSeconds: clockSkewSeconds(res, sentAt),
-      evidence: exchangeOf('POST', endpoints.requestToken, headers, res, res.latencyMs, secrets),
+      evidence: keepEvidence ? exchangeOf('POST', endpoints.requestToken, headers, res, res.latencyMs, secrets) : null,
       error: null,
     };
+    return { result, response: res };
   } catch (e) {
-    return {
+    const result: ProbeResult = {
       node,
       key: consumer.key,
       state: stateFromError(e),
       problem: null,
       latencyMs: null,
       clockSkewSeconds: null,
-      evidence: exchangeOf('POST', endpoints.requestToken, headers, null, Date.now() - sentAt, secrets),
+      evidence: keepEvidence
+        ? exchangeOf('POST', endpoints.requestToken, headers, null, Date.now() - sentAt, secrets)
+        : null,
       error: toErrorInfo(e),
     };
+    return { result, response: null };
   }
 }
 

@@ -7,13 +7,20 @@ import type { ErrorInfo } from '../../shared/errors.ts';
 import type { ClusterDefinition, ClusterStatus, ConsumerState, Drift, NodeDefinition, NodeStatus, TlsInfo } from '../../shared/model.ts';
 import type { HttpClient } from './http/client.ts';
 import { mapPool } from './pool.ts';
-import { clockSkewSeconds, probeNode, stateFromError } from './probe.ts';
+import { discoveryFor } from './node-cache.ts';
+import type { NodeCache } from './node-cache.ts';
+import { clockSkewSeconds, probeNodeAnswer, stateFromError } from './probe.ts';
 import type { ProbeConsumer } from './probe.ts';
 import { adapterFor } from './providers/index.ts';
-import type { AdminCredentials, ListedConsumer } from './providers/types.ts';
+import type { AdminCredentials, Discovery, ListedConsumer, NodeContext } from './providers/types.ts';
 
-export const NODE_CONCURRENCY = 8;
-const PROBES_PER_NODE = 4;
+/**
+ * Nodes worked at once: a whole 128-node cluster in one wave. What protects the client (and each
+ * node) is the HTTP client's own bound on requests in flight, globally and per origin.
+ */
+export const NODE_CONCURRENCY = 128;
+/** Every tracked key of a node probed in the same round trip (the HTTP client bounds it per origin). */
+const PROBES_PER_NODE = 64;
 
 export interface StatusInput {
   cluster: ClusterDefinition;
@@ -21,6 +28,8 @@ export interface StatusInput {
   consumers: ProbeConsumer[];
   admin: AdminCredentials | null;
   onNode?: (node: NodeStatus) => void;
+  /** Recent discoveries and admin sessions to reuse; absent: every node is asked afresh. */
+  cache?: NodeCache;
 }
 
 /** The certificate a node presented when it was refused as untrusted, so the UI can offer to trust it. */
@@ -31,22 +40,91 @@ export function untrustedCertificate(error: ErrorInfo | null): TlsInfo | null {
   return { subject: str(d.subject), issuer: str(d.issuer), validFrom: str(d.validFrom), validTo: str(d.validTo), fingerprint256: d.fingerprint256, authorized: false };
 }
 
+/** Probe answers that fit a discovery made earlier: the node is up and speaks OAuth at those URLs. */
+const ANSWERS_FITTING_DISCOVERY = new Set<ConsumerState>([
+  'approved',
+  'bad-secret',
+  'unknown',
+  'provisional',
+  'clock-skew',
+]);
+
+/** A node's status shows each key's state and problem, never the exchange behind it. */
+const NO_EVIDENCE = { evidence: false };
+
+function nodeContext(input: StatusInput, node: NodeDefinition): NodeContext {
+  return { cluster: input.cluster, node, http: input.http, ...(input.cache ? { cache: input.cache } : {}) };
+}
+
+/** The key list, started at once: it does not depend on discovery, so a slow node costs one wait, not two. */
+function startListing(input: StatusInput, ctx: NodeContext): Promise<ListedConsumer[] | Error | null> {
+  const adapter = adapterFor(input.cluster.kind);
+  if (!adapter.listKeys || !input.admin) return Promise.resolve(null);
+  return adapter.listKeys(ctx, input.admin).then(
+    (list): ListedConsumer[] | Error => list,
+    (e: unknown): Error => (e instanceof Error ? e : new Error(String(e))),
+  );
+}
+
+function listedFields(listed: ListedConsumer[] | Error | null): Pick<NodeStatus, 'provisional' | 'approved' | 'error'> {
+  const list = Array.isArray(listed) ? listed : null;
+  return {
+    provisional: list ? list.filter((c) => c.provisional).map((c) => c.key) : null,
+    approved: list ? list.filter((c) => !c.provisional).map((c) => c.key) : null,
+    error: listed instanceof Error ? toErrorInfo(listed) : null,
+  };
+}
+
+/**
+ * One node's status on a discovery made earlier (cached, or started beside a refresh): the probes
+ * themselves show the node up and carry its `Date`, TLS and latency. Null when anything does not fit
+ * (a failed request, an answer that is not OAuth's, a failed list): then nothing reused is trusted.
+ */
+async function nodeStatusOnEarlierDiscovery(
+  input: StatusInput,
+  ctx: NodeContext,
+  earlier: Promise<Discovery>,
+): Promise<NodeStatus | null> {
+  let endpoints;
+  try {
+    endpoints = (await earlier).endpoints;
+  } catch {
+    return null;
+  }
+  const listing = startListing(input, ctx);
+  const probing = mapPool(input.consumers, PROBES_PER_NODE, (c) => probeNodeAnswer(ctx, endpoints, c, NO_EVIDENCE));
+  const [answers, listed] = await Promise.all([probing, listing]);
+  if (listed instanceof Error) return null;
+  if (!answers.every((a) => a.response !== null && ANSWERS_FITTING_DISCOVERY.has(a.result.state))) return null;
+  const first = answers[0]!;
+  return {
+    id: ctx.node.id,
+    url: ctx.node.url,
+    up: true,
+    latencyMs: first.result.latencyMs,
+    clockSkewSeconds: first.result.clockSkewSeconds,
+    tls: first.response!.tls,
+    consumers: answers.map(({ result: p }) => ({ key: p.key, state: p.state, problem: p.problem })),
+    ...listedFields(listed),
+  };
+}
+
 export async function nodeStatus(input: StatusInput, node: NodeDefinition): Promise<NodeStatus> {
-  const { cluster, http, consumers, admin } = input;
-  const adapter = adapterFor(cluster.kind);
-  const ctx = { cluster, node, http };
+  const ctx = nodeContext(input, node);
+  const adapter = adapterFor(input.cluster.kind);
+  // Without a probe nothing would show that an earlier discovery still holds: ask the node again.
+  const earlier = input.consumers.length > 0 ? (input.cache?.discovery(ctx) ?? null) : null;
+  if (earlier) {
+    const reused = await nodeStatusOnEarlierDiscovery(input, ctx, earlier);
+    if (reused) return reused;
+    input.cache?.forget(ctx);
+  }
+  const { consumers } = input;
   const sentAt = Date.now();
-  // The key list does not depend on discovery: start both at once so a slow node costs one wait, not two.
-  const listing: Promise<ListedConsumer[] | Error | null> =
-    adapter.listKeys && admin
-      ? adapter.listKeys(ctx, admin).then(
-          (list): ListedConsumer[] | Error => list,
-          (e: unknown): Error => (e instanceof Error ? e : new Error(String(e))),
-        )
-      : Promise.resolve(null);
+  const listing = startListing(input, ctx);
   let discovery;
   try {
-    discovery = await adapter.discover(ctx);
+    discovery = await discoveryFor(ctx, adapter.discover, false).discovery;
   } catch (e) {
     void listing;
     const state = stateFromError(e);
@@ -65,9 +143,10 @@ export async function nodeStatus(input: StatusInput, node: NodeDefinition): Prom
     };
   }
   const endpoints = discovery.endpoints;
-  const [probes, listed] = await Promise.all([mapPool(consumers, PROBES_PER_NODE, (c) => probeNode(ctx, endpoints, c)), listing]);
-  const listError = listed instanceof Error ? toErrorInfo(listed) : null;
-  const list = Array.isArray(listed) ? listed : null;
+  const probing = mapPool(consumers, PROBES_PER_NODE, async (c) => {
+    return (await probeNodeAnswer(ctx, endpoints, c, NO_EVIDENCE)).result;
+  });
+  const [probes, listed] = await Promise.all([probing, listing]);
   return {
     id: node.id,
     url: node.url,
@@ -76,9 +155,7 @@ export async function nodeStatus(input: StatusInput, node: NodeDefinition): Prom
     clockSkewSeconds: clockSkewSeconds(discovery.response, sentAt),
     tls: discovery.response.tls,
     consumers: probes.map((p) => ({ key: p.key, state: p.state, problem: p.problem })),
-    provisional: list ? list.filter((c) => c.provisional).map((c) => c.key) : null,
-    approved: list ? list.filter((c) => !c.provisional).map((c) => c.key) : null,
-    error: listError,
+    ...listedFields(listed),
   };
 }
 
@@ -113,7 +190,8 @@ export function computeDrift(nodes: NodeStatus[]): Drift[] {
   return drift;
 }
 
-export async function clusterStatus(input: StatusInput): Promise<ClusterStatus> {
+/** What status says of the cluster as a whole, before any node is asked. */
+export function statusNotices(input: StatusInput): string[] {
   const notices: string[] = [];
   const adapter = adapterFor(input.cluster.kind);
   if (adapter.listKeys && !input.admin) {
@@ -126,11 +204,21 @@ export async function clusterStatus(input: StatusInput): Promise<ClusterStatus> 
   if (missingSecrets.length) {
     notices.push(`No secret stored for ${missingSecrets.join(', ')}: the probe tells whether each key is loaded, not whether its secret is right.`);
   }
-  const nodes = await mapPool(input.cluster.nodes, NODE_CONCURRENCY, async (node) => {
-    const s = await nodeStatus(input, node);
-    input.onNode?.(s);
-    return s;
-  });
+  return notices;
+}
+
+/** Starts what a later {@link nodeStatus} of this node needs (discovery, an admin session) in the background. */
+export function prepareNodeStatus(input: StatusInput, node: NodeDefinition): void {
+  if (!input.cache) return;
+  const ctx = nodeContext(input, node);
+  const adapter = adapterFor(input.cluster.kind);
+  // Failures are the cache's to forget; the status that follows asks again.
+  if (input.consumers.length > 0) discoveryFor(ctx, adapter.discover).discovery.catch(() => undefined);
+  if (adapter.prepareListing && input.admin) adapter.prepareListing(ctx, input.admin);
+}
+
+/** The cluster's status from its nodes' statuses (in the cluster's node order). */
+export function statusOf(input: StatusInput, nodes: NodeStatus[], notices: string[]): ClusterStatus {
   return {
     cluster: input.cluster.name,
     kind: input.cluster.kind,
@@ -139,4 +227,14 @@ export async function clusterStatus(input: StatusInput): Promise<ClusterStatus> 
     drift: computeDrift(nodes),
     notices,
   };
+}
+
+export async function clusterStatus(input: StatusInput): Promise<ClusterStatus> {
+  const notices = statusNotices(input);
+  const nodes = await mapPool(input.cluster.nodes, NODE_CONCURRENCY, async (node) => {
+    const s = await nodeStatus(input, node);
+    input.onNode?.(s);
+    return s;
+  });
+  return statusOf(input, nodes, notices);
 }

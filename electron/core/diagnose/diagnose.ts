@@ -14,10 +14,12 @@ import { badInput, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
 import type { ClusterDefinition, Exchange, NodeDefinition, TlsInfo } from '../../../shared/model.ts';
 import { consumerKeySchema, parseOrThrow } from '../../../shared/schema.ts';
 import type { HttpClient } from '../http/client.ts';
+import { discoveryFor } from '../node-cache.ts';
+import type { NodeCache } from '../node-cache.ts';
 import { mapPool } from '../pool.ts';
 import { clockSkewSeconds, stateFromError } from '../probe.ts';
 import { adapterFor } from '../providers/index.ts';
-import type { AdminCredentials, OAuthEndpoints, ProviderAdapter } from '../providers/types.ts';
+import type { AdminCredentials, Discovery, NodeContext, OAuthEndpoints, ProviderAdapter } from '../providers/types.ts';
 import { NODE_CONCURRENCY } from '../status.ts';
 import type { BalancerFacts, NodeFacts } from './causes.ts';
 import { decideCauses, describeSkew, listNodes } from './causes.ts';
@@ -56,6 +58,7 @@ interface Env {
   def: ClusterDefinition;
   adapter: ProviderAdapter;
   http: HttpClient;
+  cache: NodeCache | undefined;
   key: string;
   secret: string | null;
   admin: AdminCredentials | null;
@@ -66,11 +69,20 @@ function unreachableState(e: unknown): NodeKeyState {
   return s === 'down' || s === 'tls-untrusted' ? s : 'error';
 }
 
+function contextOf(env: Env, node: NodeDefinition): NodeContext {
+  return { cluster: env.def, node, http: env.http, ...(env.cache ? { cache: env.cache } : {}) };
+}
+
+/** A probe answer that shows an earlier discovery of the node (or the balancer) still holds. */
+function fitsDiscovery(p: KeyProbe): boolean {
+  return p.response !== null && p.state !== 'error' && p.state !== 'down' && p.state !== 'tls-untrusted';
+}
+
 /** What a list API says of the key on one node. */
 async function listedOn(env: Env, node: NodeDefinition, notes: string[]): Promise<DiagnosedNode['listed']> {
   if (!env.adapter.listKeys || !env.admin) return null;
   try {
-    const list = await env.adapter.listKeys({ cluster: env.def, node, http: env.http }, env.admin);
+    const list = await env.adapter.listKeys(contextOf(env, node), env.admin);
     const entry = list.find((c) => c.key === env.key);
     return entry ? (entry.provisional ? 'provisional' : 'approved') : 'absent';
   } catch (e) {
@@ -79,27 +91,40 @@ async function listedOn(env: Env, node: NodeDefinition, notes: string[]): Promis
   }
 }
 
-/** Discovery, the probe (again with the node's own time when its clock is off), and the key list. */
-async function diagnoseNode(env: Env, node: NodeDefinition): Promise<DiagnosedNode> {
+/**
+ * Discovery, the probe (again with the node's own time when its clock is off), and the key list. A
+ * recent discovery is reused when the probe's answer shows it still holds (its `Date`, TLS and
+ * latency then come from that answer); otherwise the node is diagnosed afresh.
+ */
+async function diagnoseNode(env: Env, node: NodeDefinition, reuse = true): Promise<DiagnosedNode> {
   const notes: string[] = [];
   const sentAt = Date.now();
-  let endpoints: OAuthEndpoints;
-  let skew: number | null;
-  let tls: TlsInfo | null;
-  let latencyMs: number;
+  const ctx = contextOf(env, node);
+  const found = discoveryFor(ctx, env.adapter.discover, reuse);
+  let discovery: Discovery;
   try {
-    const discovery = await env.adapter.discover({ cluster: env.def, node, http: env.http });
-    endpoints = discovery.endpoints;
-    skew = clockSkewSeconds(discovery.response, sentAt);
-    tls = discovery.response.tls;
-    latencyMs = discovery.response.latencyMs;
+    discovery = await found.discovery;
   } catch (e) {
+    if (found.reused) return diagnoseNode(env, node, false);
     const error = toErrorInfo(e);
     return { id: node.id, url: node.url, state: unreachableState(e), up: false, latencyMs: null, clockSkewSeconds: null, tls: tlsFromError(error), listed: null, problem: null, error, notes, evidence: [] };
   }
+  const endpoints = discovery.endpoints;
+  let skew = clockSkewSeconds(discovery.response, sentAt);
+  let tls = discovery.response.tls;
+  let latencyMs = discovery.response.latencyMs;
 
   const probeInput = { http: env.http, who: node.id, requestTokenUrl: endpoints.requestToken, key: env.key, secret: env.secret };
   const [first, listed] = await Promise.all([probeKey(probeInput), listedOn(env, node, notes)]);
+  if (found.reused) {
+    if (!fitsDiscovery(first) || (env.adapter.listKeys && env.admin && listed === null)) {
+      env.cache?.forget(ctx);
+      return diagnoseNode(env, node, false);
+    }
+    skew = first.clockSkewSeconds;
+    tls = first.response!.tls;
+    latencyMs = first.latencyMs!;
+  }
   let probe: KeyProbe = first;
   const evidence = [first.exchange];
   skew ??= first.clockSkewSeconds;
@@ -161,7 +186,12 @@ function describeProbes(probes: BalancerProbe[]): string {
  * Round-robin probes without cookies (which nodes the balancer reaches, and what each answers), then
  * probes carrying the first answer's cookies: a sticky balancer keeps them all on that node.
  */
-async function diagnoseBalancer(env: Env, rounds: number, stickinessProbes: number): Promise<{ diagnosis: BalancerDiagnosis; facts: BalancerFacts }> {
+async function diagnoseBalancer(
+  env: Env,
+  rounds: number,
+  stickinessProbes: number,
+  reuse = true,
+): Promise<{ diagnosis: BalancerDiagnosis; facts: BalancerFacts }> {
   const url = env.def.balancerUrl;
   const unreachable = (error: ErrorInfo, state: NodeKeyState) => {
     const tls = tlsFromError(error);
@@ -170,13 +200,16 @@ async function diagnoseBalancer(env: Env, rounds: number, stickinessProbes: numb
       facts: { reachable: false, state: state === 'down' || state === 'tls-untrusted' ? state : ('error' as const), error, fingerprint256: tls?.fingerprint256 ?? null, subject: tls?.subject ?? null, sticky: null, stickyEvidence: null },
     };
   };
+  const ctx = contextOf(env, { id: BALANCER_ID, label: 'balancer', url });
+  const found = discoveryFor(ctx, env.adapter.discover, reuse);
   let endpoints: OAuthEndpoints;
   let tls: TlsInfo | null;
   try {
-    const discovery = await env.adapter.discover({ cluster: env.def, node: { id: BALANCER_ID, label: 'balancer', url }, http: env.http });
+    const discovery = await found.discovery;
     endpoints = discovery.endpoints;
     tls = discovery.response.tls;
   } catch (e) {
+    if (found.reused) return diagnoseBalancer(env, rounds, stickinessProbes, false);
     return unreachable(toErrorInfo(e), unreachableState(e));
   }
   const probeInput = { http: env.http, who: BALANCER_ID, requestTokenUrl: endpoints.requestToken, key: env.key, secret: env.secret };
@@ -188,12 +221,24 @@ async function diagnoseBalancer(env: Env, rounds: number, stickinessProbes: numb
     const failing = p.state !== 'approved' && p.state !== 'loaded';
     if (probes.length === 1 || (failing && evidence.length < 2)) evidence.push(p.exchange);
   };
-  for (let i = 0; i < rounds; i++) {
-    const jar = new CookieJar();
-    const p = await probeKey({ ...probeInput, jar });
-    if (i === 0 && p.error && (p.state === 'down' || p.state === 'tls-untrusted')) return unreachable(p.error, p.state);
+  // The first probe alone tells whether the balancer answers at all; the other rounds then go out at
+  // once (a round-robin balancer spreads simultaneous requests over its nodes just as it does
+  // successive ones) and are recorded in order.
+  const firstJar = new CookieJar();
+  const first = await probeKey({ ...probeInput, jar: firstJar });
+  if (found.reused && !fitsDiscovery(first)) {
+    env.cache?.forget(ctx);
+    return diagnoseBalancer(env, rounds, stickinessProbes, false);
+  }
+  if (first.error && (first.state === 'down' || first.state === 'tls-untrusted')) {
+    return unreachable(first.error, first.state);
+  }
+  if (found.reused) tls = first.response!.tls;
+  const jars = [firstJar, ...Array.from({ length: rounds - 1 }, () => new CookieJar())];
+  const rest = await Promise.all(jars.slice(1).map((jar) => probeKey({ ...probeInput, jar })));
+  for (const [i, p] of [first, ...rest].entries()) {
     record(p, false);
-    if (!cookieJar && jar.sessionNode()) cookieJar = jar;
+    if (!cookieJar && jars[i]!.sessionNode()) cookieJar = jars[i]!;
   }
   const reached = [...new Set(probes.map((p) => p.answeredBy).filter((n): n is string => n !== null))];
 
@@ -202,8 +247,12 @@ async function diagnoseBalancer(env: Env, rounds: number, stickinessProbes: numb
   const cookieOf = cookieJar?.sessionNode() ?? null;
   if (cookieJar && cookieOf) {
     const wentTo: (string | null)[] = [];
-    for (let i = 0; i < stickinessProbes; i++) {
-      const p = await probeKey({ ...probeInput, jar: cookieJar.clone() });
+    const jar = cookieJar;
+    // Each carries its own copy of the same cookies, so they may as well go out together.
+    const sticking = await Promise.all(
+      Array.from({ length: stickinessProbes }, () => probeKey({ ...probeInput, jar: jar.clone() })),
+    );
+    for (const p of sticking) {
       record(p, true);
       wentTo.push(p.answeredBy);
     }
@@ -257,7 +306,7 @@ export async function diagnose(engine: DiagnoseEngine, arg: DiagnoseArg, opts: D
   const secret = givenSecret ?? (tracked?.hasSecret ? await fromKeychain('the consumer secret', notices, () => engine.consumerSecret(def, key), null) : null);
   const admin = await fromKeychain('the admin login', notices, () => engine.adminCredentials(def), null);
   const adapter = adapterFor(def.kind);
-  const env: Env = { def, adapter, http: engine.httpFor(def), key, secret, admin };
+  const env: Env = { def, adapter, http: engine.httpFor(def), cache: engine.nodeCache, key, secret, admin };
 
   const parsed = errorText !== undefined && errorText.trim() !== '' ? parseErrorText(errorText, secret ? [secret] : []) : null;
   if (parsed && errorText !== undefined) parsed.mentionedNodes = nodesMentioned(errorText, def.nodes);

@@ -2,6 +2,7 @@
 import type { AuditEntry } from '../../../shared/contract-repair.ts';
 import type { ClusterDefinition, ClusterStatus } from '../../../shared/model.ts';
 import type { HttpClient } from '../http/client.ts';
+import type { NodeCache } from '../node-cache.ts';
 import type { AdminCredentials } from '../providers/types.ts';
 
 export interface DiagnoseEngine {
@@ -10,6 +11,8 @@ export interface DiagnoseEngine {
   adminCredentials(cluster: ClusterDefinition): Promise<AdminCredentials | null>;
   consumerSecret(cluster: ClusterDefinition, key: string): Promise<string | null>;
   status(arg: { cluster: string }): Promise<ClusterStatus>;
+  /** Recent discoveries and admin sessions to reuse, where the engine keeps them. */
+  readonly nodeCache?: NodeCache | undefined;
   /** The audit log, where the engine keeps one: evidence of earlier approvals and the last sync. */
   audit?(arg: { cluster: string }): Promise<{ entries: AuditEntry[] }>;
 }

@@ -18,9 +18,39 @@ async function discoverFrom(ctx: NodeContext, path: string): Promise<Discovery> 
   return { endpoints: mapEndpoints(advertised, ctx.cluster.balancerUrl, ctx.node.url), response };
 }
 
+const openLyoSession = (ctx: NodeContext, admin: AdminCredentials) =>
+  LyoAdminSession.open(ctx.http, ctx.node.id, ctx.node.url, admin);
+
+/** An admin session the cache holds for this node, or a new one that it keeps. */
+function lyoSession(ctx: NodeContext, admin: AdminCredentials): Promise<LyoAdminSession> {
+  const cache = ctx.cache;
+  if (!cache) return openLyoSession(ctx, admin);
+  return cache.session<LyoAdminSession>(ctx, admin) ?? cache.rememberSession(ctx, admin, openLyoSession(ctx, admin));
+}
+
 const listWithLyoApi: ProviderAdapter['listKeys'] = async (ctx, admin) => {
-  const session = await LyoAdminSession.open(ctx.http, ctx.node.id, ctx.node.url, admin);
-  return session.listConsumers();
+  const cache = ctx.cache;
+  const reused = cache?.session<LyoAdminSession>(ctx, admin);
+  if (cache && reused) {
+    try {
+      return await (await reused).listConsumers();
+    } catch {
+      // The session may have ended (a restart, a timeout): start over as if nothing were cached.
+      cache.forget(ctx);
+    }
+  }
+  const session = await lyoSession(ctx, admin);
+  try {
+    return await session.listConsumers();
+  } catch (e) {
+    cache?.forget(ctx);
+    throw e;
+  }
+};
+
+const prepareLyoListing: ProviderAdapter['prepareListing'] = (ctx, admin) => {
+  // A failure here only means the listing opens its own session later; the cache forgets it itself.
+  lyoSession(ctx, admin).catch(() => undefined);
 };
 
 /** `POST /oauth/consumers/{key}` `provisional=false` on this node: 404 means its memory does not hold the key. */
@@ -72,7 +102,12 @@ async function requestConsumerKey(ctx: NodeContext, url: string, input: NewConsu
  * ClearQuest-style registry refresh ([D] technote swg21644559): `refreshRepoConfig` with Basic auth
  * on the node itself, then `DELETE …/oslc/session` so the session does not linger.
  */
-async function refreshRepoConfig(ctx: NodeContext, admin: AdminCredentials, cqBase: string): Promise<void> {
+async function refreshRepoConfig(
+  ctx: NodeContext,
+  admin: AdminCredentials,
+  cqBase: string,
+  onReloaded?: () => void,
+): Promise<void> {
   const { repo, db } = ctx.cluster;
   if (!repo || !db) throw new AppError(ErrorCode.BAD_INPUT, `Cluster ${ctx.cluster.name} has no repository/database names; set --repo and --db`, { details: { field: 'repo' } });
   const basic = `Basic ${Buffer.from(`${admin.user}:${admin.password}`, 'utf8').toString('base64')}`;
@@ -86,6 +121,7 @@ async function refreshRepoConfig(ctx: NodeContext, admin: AdminCredentials, cqBa
     throw new AppError(ErrorCode.AUTH_FAILED, `${ctx.node.id}: the admin login "${admin.user}" was refused (HTTP ${res.status}) when refreshing the registry`, { node: ctx.node.id, details: { status: res.status } });
   }
   expectData(res, ctx.node.id, 'text', [200, 204]);
+  onReloaded?.();
   const cookie = res.setCookies.map((c) => c.split(';')[0]).join('; ');
   const end = await ctx.http.request({
     node: ctx.node.id,
@@ -132,12 +168,13 @@ const sandbox: ProviderAdapter = {
   kind: 'sandbox',
   discover: (ctx) => discoverFrom(ctx, 'rootservices'),
   listKeys: listWithLyoApi,
+  prepareListing: prepareLyoListing,
   approve: approveWithLyoApi,
   approveHandoff: (ctx, key) => ({ action: 'approve', node: ctx.node.id, adminUrl: joinUrl(ctx.node.url, 'oauth/admin'), steps: lyoApproveSteps(key), source: 'sandbox (Eclipse Lyo admin page)' }),
   register: (ctx, input) => requestConsumerKey(ctx, joinUrl(ctx.node.url, 'oauth/requestKey'), input),
   registerHandoff: (ctx, input) => cqRegisterHandoff(ctx, input),
   remove: removeWithLyoApi,
-  refresh: (ctx, admin) => refreshRepoConfig(ctx, admin, joinUrl(ctx.node.url, 'cqweb')),
+  refresh: (ctx, admin, onReloaded) => refreshRepoConfig(ctx, admin, joinUrl(ctx.node.url, 'cqweb'), onReloaded),
   refreshUnsupported: null,
 };
 
@@ -159,6 +196,7 @@ const lyo: ProviderAdapter = {
     };
   },
   listKeys: listWithLyoApi,
+  prepareListing: prepareLyoListing,
   approve: approveWithLyoApi,
   approveHandoff: (ctx, key) => ({ action: 'approve', node: ctx.node.id, adminUrl: joinUrl(ctx.node.url, 'oauth/admin'), steps: lyoApproveSteps(key), source: 'Eclipse Lyo oauth-webapp' }),
   register: (ctx, input) => requestConsumerKey(ctx, joinUrl(ctx.node.url, 'oauth/requestKey'), input),
@@ -177,6 +215,7 @@ const clearquest: ProviderAdapter = {
   kind: 'clearquest',
   discover: (ctx) => discoverFrom(ctx, `oslc/repo/${encodeURIComponent(ctx.cluster.repo ?? '')}/discovery`),
   listKeys: null,
+  prepareListing: null,
   approve: null,
   approveHandoff: cqApproveHandoff,
   register: null,
@@ -184,7 +223,7 @@ const clearquest: ProviderAdapter = {
   remove: null,
   // [D] swg21644559 documents the refresh; [G] that it reloads the OAuth consumer registry too (the
   // seed swg21643365 says logging in to each node does).
-  refresh: (ctx, admin) => refreshRepoConfig(ctx, admin, ctx.node.url),
+  refresh: (ctx, admin, onReloaded) => refreshRepoConfig(ctx, admin, ctx.node.url, onReloaded),
   refreshUnsupported: null,
 };
 
@@ -198,6 +237,7 @@ const jazz: ProviderAdapter = {
   kind: 'jazz',
   discover: (ctx) => discoverFrom(ctx, 'rootservices'),
   listKeys: null,
+  prepareListing: null,
   approve: null,
   approveHandoff: (ctx, key) => ({
     action: 'approve',

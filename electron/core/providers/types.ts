@@ -2,6 +2,7 @@
 import type { Handoff } from '../../../shared/contract-repair.ts';
 import type { ClusterDefinition, ClusterKind, NodeDefinition } from '../../../shared/model.ts';
 import type { HttpClient, HttpResponse } from '../http/client.ts';
+import type { NodeCache } from '../node-cache.ts';
 
 export interface OAuthEndpoints {
   requestToken: string;
@@ -28,6 +29,8 @@ export interface NodeContext {
   cluster: ClusterDefinition;
   node: NodeDefinition;
   http: HttpClient;
+  /** The engine's short-lived discovery and admin-session cache; absent: nothing is reused. */
+  cache?: NodeCache;
 }
 
 export interface Discovery {
@@ -43,6 +46,11 @@ export interface ProviderAdapter {
   /** This node's own keys, where the product has a list API; null where it has none. */
   listKeys: ((ctx: NodeContext, admin: AdminCredentials) => Promise<ListedConsumer[]>) | null;
   /**
+   * Starts what {@link listKeys} will need (an admin session) and keeps it in `ctx.cache`, so a later
+   * listing costs one round trip. Never throws; null where there is nothing to prepare.
+   */
+  prepareListing: ((ctx: NodeContext, admin: AdminCredentials) => void) | null;
+  /**
    * Approves a provisional key on this node: `approved`, or `not-here` when this node's memory does
    * not hold it. Null where the product has no API: then {@link approveHandoff} says what to click.
    */
@@ -55,9 +63,11 @@ export interface ProviderAdapter {
   remove: ((ctx: NodeContext, admin: AdminCredentials, key: string) => Promise<'removed' | 'not-found'>) | null;
   /**
    * Reloads this node's consumer registry from the repository ("log in to the node"). Null where
-   * the product cannot (Lyo: restart needed); {@link refreshUnsupported} then says why.
+   * the product cannot (Lyo: restart needed); {@link refreshUnsupported} then says why. `onReloaded`
+   * is called as soon as the node has answered that its registry is reloaded, before any clean-up
+   * request, so a caller can start verifying that node while the clean-up runs.
    */
-  refresh: ((ctx: NodeContext, admin: AdminCredentials) => Promise<void>) | null;
+  refresh: ((ctx: NodeContext, admin: AdminCredentials, onReloaded?: () => void) => Promise<void>) | null;
   refreshUnsupported: string | null;
 }
 

@@ -1,17 +1,19 @@
 /**
  * One click: log in to every node. Each node's registry is refreshed straight on the node, all in
  * parallel with a bounded pool; failures are retried with backoff (at most twice); one dead or
- * hanging node never blocks the rest. Then every tracked key is verified on every node.
+ * hanging node never blocks the rest. Then every tracked key is verified on every node: each node
+ * as soon as its own registry is reloaded (its discovery and admin session were started beside the
+ * refresh), so the whole sync costs about two round trips however many nodes there are.
  */
 import type { SyncEvent, SyncNodeResult, SyncResult } from '../../../shared/contract-repair.ts';
 import { AppError, ErrorCode, isAppError, toErrorInfo } from '../../../shared/errors.ts';
-import type { ClusterDefinition, NodeDefinition } from '../../../shared/model.ts';
+import type { ClusterDefinition, ClusterStatus, NodeDefinition, NodeStatus } from '../../../shared/model.ts';
 import { mapPool } from '../pool.ts';
 import { adapterFor } from '../providers/index.ts';
 import type { AdminCredentials } from '../providers/types.ts';
 import { NODE_CONCURRENCY } from '../status.ts';
 import { requireAdmin } from './approve.ts';
-import type { RepairDeps } from './deps.ts';
+import type { RepairDeps, StatusRun } from './deps.ts';
 
 /** Probe answers that tell whether a key is loaded on a node (bad-secret: loaded, the secret is wrong). */
 const LOADED_OR_MISSING = new Set<string>(['approved', 'bad-secret', 'unknown']);
@@ -21,13 +23,20 @@ export const SYNC_BACKOFF_MS = 250;
 /** Retrying cannot fix these: the answer would be the same. */
 const NOT_RETRIED = new Set<string>([ErrorCode.AUTH_FAILED, ErrorCode.LOGIN_PAGE, ErrorCode.BAD_INPUT, ErrorCode.TLS_UNTRUSTED, ErrorCode.TLS_PIN_MISMATCH, ErrorCode.NOT_SUPPORTED]);
 
-async function refreshNode(deps: RepairDeps, def: ClusterDefinition, node: NodeDefinition, admin: AdminCredentials, emit: (e: SyncEvent) => void): Promise<SyncNodeResult> {
+async function refreshNode(
+  deps: RepairDeps,
+  def: ClusterDefinition,
+  node: NodeDefinition,
+  admin: AdminCredentials,
+  emit: (e: SyncEvent) => void,
+  onReloaded: (attempt: number) => void,
+): Promise<SyncNodeResult> {
   const refresh = adapterFor(def.kind).refresh!;
   for (let attempt = 1; ; attempt++) {
     emit({ type: 'started', node: node.id, attempt });
     const t0 = Date.now();
     try {
-      await refresh({ cluster: def, node, http: deps.httpFor(def) }, admin);
+      await refresh({ cluster: def, node, http: deps.httpFor(def) }, admin, () => onReloaded(attempt));
       emit({ type: 'refreshed', node: node.id, attempts: attempt, latencyMs: Date.now() - t0 });
       return { id: node.id, refreshed: true, attempts: attempt, error: null };
     } catch (e) {
@@ -40,22 +49,61 @@ async function refreshNode(deps: RepairDeps, def: ClusterDefinition, node: NodeD
   }
 }
 
+/**
+ * Refreshes one node and checks it. The check started when the last attempt's reload was answered
+ * stands when that attempt succeeded; otherwise (a failed node, a clean-up that failed) it is made
+ * again after the final outcome, as if the check had waited for every attempt.
+ */
+async function refreshAndCheck(
+  deps: RepairDeps,
+  def: ClusterDefinition,
+  node: NodeDefinition,
+  admin: AdminCredentials,
+  emit: (e: SyncEvent) => void,
+  run: StatusRun,
+  superseded: Promise<unknown>[],
+): Promise<{ refreshed: SyncNodeResult; check: Promise<NodeStatus> }> {
+  run.prepare(node);
+  let early: { attempt: number; check: Promise<NodeStatus> } | null = null;
+  const refreshed = await refreshNode(deps, def, node, admin, emit, (attempt) => {
+    if (early) superseded.push(early.check);
+    early = { attempt, check: run.node(node) };
+  });
+  const started = early as { attempt: number; check: Promise<NodeStatus> } | null;
+  if (started && refreshed.refreshed && started.attempt === refreshed.attempts) {
+    return { refreshed, check: started.check };
+  }
+  if (started) superseded.push(started.check);
+  return { refreshed, check: run.node(node) };
+}
+
 export async function sync(deps: RepairDeps, arg: { cluster: string }, onProgress?: (e: SyncEvent) => void): Promise<SyncResult> {
   const def = await deps.getCluster(arg?.cluster);
   const adapter = adapterFor(def.kind);
   const emit = (e: SyncEvent) => onProgress?.(e);
   const notices: string[] = [];
   let nodes: SyncNodeResult[];
+  let status: ClusterStatus;
   if (!adapter.refresh) {
     const error = new AppError(ErrorCode.NOT_SUPPORTED, adapter.refreshUnsupported ?? `${def.kind} cannot refresh a node's registry`).toJSON();
     nodes = def.nodes.map((n) => ({ id: n.id, refreshed: false, attempts: 0, error }));
     notices.push(error.message);
+    emit({ type: 'verifying' });
+    status = await deps.status({ cluster: def.name });
   } else {
-    const admin = await requireAdmin(deps, def, 'Logging in to every node');
-    nodes = await mapPool(def.nodes, NODE_CONCURRENCY, (node) => refreshNode(deps, def, node, admin, emit));
+    const [admin, run] = await Promise.all([requireAdmin(deps, def, 'Logging in to every node'), deps.statusRun(def)]);
+    const checks: Promise<NodeStatus>[] = [];
+    const superseded: Promise<unknown>[] = [];
+    nodes = await mapPool(def.nodes, NODE_CONCURRENCY, async (node, i) => {
+      const result = await refreshAndCheck(deps, def, node, admin, emit, run, superseded);
+      checks[i] = result.check;
+      return result.refreshed;
+    });
+    emit({ type: 'verifying' });
+    status = run.finish(await Promise.all(checks));
+    // Nothing of this sync may still be talking to a node when it returns.
+    await Promise.allSettled(superseded);
   }
-  emit({ type: 'verifying' });
-  const status = await deps.status({ cluster: def.name });
   const down = status.nodes.filter((n) => !n.up).map((n) => n.id);
   if (down.length) notices.push(`Not verified on ${down.join(', ')}: unreachable.`);
   // A probe that could not tell whether the key is loaded (clock skew, an error…) leaves that node unverified.

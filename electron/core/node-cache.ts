@@ -1,0 +1,125 @@
+/**
+ * What one engine may reuse between operations on the same node for a short while: the node's
+ * discovery (its OAuth endpoints do not change under a running server) and an open admin session.
+ * Entries are promises, so an operation can start a discovery or a login that a later step (or the
+ * next status) picks up while it is still under way. Any failure drops the node's entries, and every
+ * caller that used one falls back to the full, uncached path, so a reused entry can only save round
+ * trips, never change an answer.
+ *
+ * Entries hang off the cluster's HttpClient: a client rebuilt for new TLS settings or limits starts
+ * with nothing cached.
+ */
+import { createHash } from 'node:crypto';
+import type { HttpClient } from './http/client.ts';
+import type { AdminCredentials, Discovery, NodeContext } from './providers/types.ts';
+
+/** Long enough for a status right after a sync or an approval, short enough that nothing goes stale. */
+export const NODE_CACHE_TTL_MS = 30_000;
+
+interface Entry<T> {
+  value: Promise<T>;
+  expiresAt: number;
+}
+
+interface NodeEntries {
+  discovery: Entry<Discovery> | null;
+  /** By user and password digest: another login is another session. */
+  sessions: Map<string, Entry<unknown>>;
+}
+
+export class NodeCache {
+  readonly #byClient = new WeakMap<HttpClient, Map<string, NodeEntries>>();
+
+  constructor(
+    private readonly ttlMs = NODE_CACHE_TTL_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Everything that shapes what discovery answers for this node. */
+  #nodeKey(ctx: NodeContext): string {
+    const c = ctx.cluster;
+    return JSON.stringify([c.kind, c.balancerUrl, c.repo, ctx.node.id, ctx.node.url]);
+  }
+
+  #entries(ctx: NodeContext, create: boolean): NodeEntries | null {
+    let nodes = this.#byClient.get(ctx.http);
+    if (!nodes) {
+      if (!create) return null;
+      nodes = new Map();
+      this.#byClient.set(ctx.http, nodes);
+    }
+    const key = this.#nodeKey(ctx);
+    let entries = nodes.get(key) ?? null;
+    if (!entries && create) {
+      entries = { discovery: null, sessions: new Map() };
+      nodes.set(key, entries);
+    }
+    return entries;
+  }
+
+  #fresh<T>(entry: Entry<T> | null | undefined): Promise<T> | null {
+    return entry && entry.expiresAt > this.now() ? entry.value : null;
+  }
+
+  /** A discovery of this node made (or under way) within the last {@link NODE_CACHE_TTL_MS}. */
+  discovery(ctx: NodeContext): Promise<Discovery> | null {
+    return this.#fresh(this.#entries(ctx, false)?.discovery);
+  }
+
+  /** Keeps `discovery` for later; a rejection removes it again. Returns `discovery`. */
+  rememberDiscovery(ctx: NodeContext, discovery: Promise<Discovery>): Promise<Discovery> {
+    const entries = this.#entries(ctx, true)!;
+    const entry: Entry<Discovery> = { value: discovery, expiresAt: this.now() + this.ttlMs };
+    entries.discovery = entry;
+    discovery.catch(() => {
+      if (entries.discovery === entry) this.forget(ctx);
+    });
+    return discovery;
+  }
+
+  #sessionKey(admin: AdminCredentials): string {
+    return JSON.stringify([admin.user, createHash('sha256').update(admin.password).digest('base64')]);
+  }
+
+  /** An admin session on this node for this login, opened (or opening) recently. */
+  session<T>(ctx: NodeContext, admin: AdminCredentials): Promise<T> | null {
+    return this.#fresh(this.#entries(ctx, false)?.sessions.get(this.#sessionKey(admin))) as Promise<T> | null;
+  }
+
+  /** Keeps `session` for later; a rejection drops the node's entries. Returns `session`. */
+  rememberSession<T>(ctx: NodeContext, admin: AdminCredentials, session: Promise<T>): Promise<T> {
+    const entries = this.#entries(ctx, true)!;
+    const key = this.#sessionKey(admin);
+    const entry: Entry<unknown> = { value: session, expiresAt: this.now() + this.ttlMs };
+    entries.sessions.set(key, entry);
+    session.catch(() => {
+      if (entries.sessions.get(key) === entry) this.forget(ctx);
+    });
+    return session;
+  }
+
+  /** Drops everything kept for this node: after any failure on it, nothing of it is trusted. */
+  forget(ctx: NodeContext): void {
+    this.#byClient.get(ctx.http)?.delete(this.#nodeKey(ctx));
+  }
+
+  clear(client: HttpClient): void {
+    this.#byClient.delete(client);
+  }
+}
+
+/**
+ * This node's discovery: a recent one from the cache (`reused`), else a new request that is kept for
+ * next time. A reused one may be out of date: its user checks the node's later answers and, when
+ * they do not fit, forgets it and asks again with `reuse: false`.
+ */
+export function discoveryFor(
+  ctx: NodeContext,
+  discover: (ctx: NodeContext) => Promise<Discovery>,
+  reuse = true,
+): { discovery: Promise<Discovery>; reused: boolean } {
+  const cached = reuse ? ctx.cache?.discovery(ctx) : null;
+  if (cached) return { discovery: cached, reused: true };
+  const fresh = discover(ctx);
+  return { discovery: ctx.cache ? ctx.cache.rememberDiscovery(ctx, fresh) : fresh, reused: false };
+}
