@@ -15,6 +15,9 @@ const text = (max = MAX_TEXT) =>
     // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
     .refine((s) => !/[\u0000-\u001f\u007f\ufffd]/.test(s), 'must not contain control characters or invalid UTF-8');
 
+/** The largest cluster the engine works in one wave (and the sandbox can run). */
+export const MAX_CLUSTER_NODES = 128;
+
 export const clusterNameSchema = text(64).refine(
   (s) => /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(s),
   'use letters, digits, ".", "_" and "-", starting with a letter or digit',
@@ -63,7 +66,7 @@ export const clusterDefinitionSchema = z
     name: clusterNameSchema,
     kind: z.enum(CLUSTER_KINDS),
     balancerUrl: httpUrlSchema,
-    nodes: z.array(nodeSchema).min(1, 'a cluster needs at least one node').max(64),
+    nodes: z.array(nodeSchema).min(1, 'a cluster needs at least one node').max(MAX_CLUSTER_NODES),
     repo: text(128).nullable(),
     db: text(128).nullable(),
     caPem: pemSchema.nullable(),
@@ -100,7 +103,7 @@ export const clusterInputSchema = z.object({
   nodes: z
     .array(z.object({ id: nodeIdSchema.optional(), label: text(128).optional(), url: httpUrlSchema }))
     .min(1, 'a cluster needs at least one node (--node URL)')
-    .max(64),
+    .max(MAX_CLUSTER_NODES),
   repo: text(128).nullable().optional(),
   db: text(128).nullable().optional(),
   caPem: pemSchema.nullable().optional(),

@@ -1,10 +1,10 @@
 /** `sandbox`: runs the embedded reference cluster until SIGINT/SIGTERM, optionally registered as a cluster. */
 import { join } from 'node:path';
-import { startSandbox } from '../sandbox/index.ts';
+import { MAX_NODES, startSandbox } from '../sandbox/index.ts';
 import { registerSandbox } from '../first-run.ts';
 import { flag, int, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
-import { EXIT } from './io.ts';
+import { EXIT, untilStopSignal } from './io.ts';
 
 const USAGE = 'oslc-admin sandbox [--nodes N] [--latency-ms MS] [--tls] [--sticky] [--state-dir DIR] [--json] [--register NAME] [--home DIR]';
 
@@ -15,7 +15,7 @@ export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promi
     USAGE,
     { min: 0, max: 0, names: [] },
   );
-  const nodes = int(p, 'nodes', 1, 16) ?? 3;
+  const nodes = int(p, 'nodes', 1, MAX_NODES) ?? 3;
   const latencyMs = int(p, 'latency-ms', 0, 120_000) ?? 0;
   const name = str(p, 'register');
   // A registered sandbox keeps its repository beside the config, so its approved keys (and the
@@ -31,15 +31,7 @@ export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promi
     throw e;
   }
   // Listen for the stop signals before saying we are up: a parent that reads the line may signal at once.
-  const stopped = new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  const stopped = untilStopSignal();
   if (flag(p, 'json')) ctx.io.stdout.write(`${JSON.stringify(info)}\n`);
   else {
     ctx.io.stdout.write(

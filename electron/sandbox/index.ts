@@ -14,7 +14,6 @@ import { requestKeyThroughBalancer } from './friend.ts';
 import type { Listener, TlsMaterial } from './listener.ts';
 import { SandboxNode } from './node-server.ts';
 import { Repository, writeFileAtomic } from './repository.ts';
-import { createCertificateAuthority } from './tls.ts';
 import type { SandboxHandle, SandboxInfo, SandboxOptions, SandboxState } from './types.ts';
 
 export type { SandboxHandle, SandboxInfo, SandboxNodeState, SandboxOptions, SandboxState } from './types.ts';
@@ -22,7 +21,7 @@ export type { SandboxHandle, SandboxInfo, SandboxNodeState, SandboxOptions, Sand
 export const SANDBOX_REPO = 'cqschema';
 export const SANDBOX_DB = 'SAMPL';
 export const SANDBOX_ADMIN_USER = 'admin';
-export const MAX_NODES = 32;
+export const MAX_NODES = 128;
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -57,6 +56,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   let caFile: string | null = null;
   let issue: (commonName: string) => Promise<TlsMaterial | null> = () => Promise.resolve(null);
   if (opts.tls) {
+    // Certificate generation (and its x509 library) loads only for a TLS sandbox.
+    const { createCertificateAuthority } = await import('./tls.ts');
     const ca = await createCertificateAuthority();
     caPem = ca.certPem;
     caFile = path.join(stateDir, 'ca.pem');
@@ -66,23 +67,23 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   }
 
   let balancerUrl = '';
-  const nodes: SandboxNode[] = [];
-  for (let i = 1; i <= (opts.nodes ?? 3); i++) {
-    nodes.push(
+  const count = opts.nodes ?? 3;
+  const certificates = await Promise.all(Array.from({ length: count }, (_, i) => issue(`node${i + 1}`)));
+  const nodes: SandboxNode[] = certificates.map(
+    (tls, i) =>
       new SandboxNode({
-        id: `node${i}`,
+        id: `node${i + 1}`,
         host,
         repo: SANDBOX_REPO,
         db: SANDBOX_DB,
         admin,
         repository,
-        tls: await issue(`node${i}`),
+        tls,
         hopSecret,
         publicOrigin: () => balancerUrl,
         latencyMs: opts.latencyMs ?? 0,
       }),
-    );
-  }
+  );
 
   let balancer: Balancer | null = null;
   let control: Listener | null = null;
