@@ -3,15 +3,10 @@
  * Exit codes: 0 fine, 1 the command ran and found a problem, 2 bad input, 3 internal error.
  */
 import { ErrorCode, isAppError } from '../shared/errors.ts';
-import { clusterCommand, consumerCommand, loginCommand, logoutCommand } from './cli/cluster.ts';
-import { CommandContext } from './cli/context.ts';
+import type { CommandContext } from './cli/context.ts';
+import { DIAGNOSE_HELP } from './cli/diagnose-help.ts';
 import { EXIT, UsageError } from './cli/io.ts';
 import type { CliIo } from './cli/io.ts';
-import { DIAGNOSE_HELP, diagnoseCommand, flowCommand, reportCommand } from './cli/diagnose.ts';
-import { approveCommand, auditCommand, deleteConsumerCommand, registerCommand, syncCommand, trustCommand } from './cli/repair.ts';
-import { sandboxCommand } from './cli/sandbox.ts';
-import { serveCommand } from './cli/serve.ts';
-import { probeCommand, statusCommand } from './cli/status.ts';
 
 export const HELP = `oslc-admin — administer load-balanced OSLC providers (ClearQuest Web, Jazz, Eclipse Lyo)
 
@@ -54,23 +49,30 @@ Secrets are read from stdin or a terminal prompt, kept in the OS keychain, and n
 `;
 
 type Command = (ctx: CommandContext, argv: string[]) => Promise<number>;
+/**
+ * Each command's module (and the engine behind it) loads only when that command runs, so `--help`
+ * starts at once and `status` never loads the sandbox, the browser-mode server or the report.
+ */
 const COMMANDS: Record<string, Command> = {
-  sandbox: sandboxCommand,
-  serve: serveCommand,
-  cluster: clusterCommand,
-  login: loginCommand,
-  logout: logoutCommand,
-  consumer: (ctx, argv) => (argv[0] === 'delete' ? deleteConsumerCommand(ctx, argv.slice(1)) : consumerCommand(ctx, argv)),
-  status: statusCommand,
-  probe: probeCommand,
-  approve: approveCommand,
-  register: registerCommand,
-  sync: syncCommand,
-  trust: trustCommand,
-  audit: auditCommand,
-  diagnose: diagnoseCommand,
-  flow: flowCommand,
-  report: reportCommand,
+  sandbox: async (ctx, argv) => (await import('./cli/sandbox.ts')).sandboxCommand(ctx, argv),
+  serve: async (ctx, argv) => (await import('./cli/serve.ts')).serveCommand(ctx, argv),
+  cluster: async (ctx, argv) => (await import('./cli/cluster.ts')).clusterCommand(ctx, argv),
+  login: async (ctx, argv) => (await import('./cli/cluster.ts')).loginCommand(ctx, argv),
+  logout: async (ctx, argv) => (await import('./cli/cluster.ts')).logoutCommand(ctx, argv),
+  consumer: async (ctx, argv) =>
+    argv[0] === 'delete'
+      ? (await import('./cli/repair.ts')).deleteConsumerCommand(ctx, argv.slice(1))
+      : (await import('./cli/cluster.ts')).consumerCommand(ctx, argv),
+  status: async (ctx, argv) => (await import('./cli/status.ts')).statusCommand(ctx, argv),
+  probe: async (ctx, argv) => (await import('./cli/status.ts')).probeCommand(ctx, argv),
+  approve: async (ctx, argv) => (await import('./cli/repair.ts')).approveCommand(ctx, argv),
+  register: async (ctx, argv) => (await import('./cli/repair.ts')).registerCommand(ctx, argv),
+  sync: async (ctx, argv) => (await import('./cli/repair.ts')).syncCommand(ctx, argv),
+  trust: async (ctx, argv) => (await import('./cli/repair.ts')).trustCommand(ctx, argv),
+  audit: async (ctx, argv) => (await import('./cli/repair.ts')).auditCommand(ctx, argv),
+  diagnose: async (ctx, argv) => (await import('./cli/diagnose.ts')).diagnoseCommand(ctx, argv),
+  flow: async (ctx, argv) => (await import('./cli/diagnose.ts')).flowCommand(ctx, argv),
+  report: async (ctx, argv) => (await import('./cli/diagnose.ts')).reportCommand(ctx, argv),
 };
 
 /** `--home DIR` may stand anywhere; it is read here so every command gets it the same way. */
@@ -100,6 +102,7 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
     io.stdout.write(HELP);
     return EXIT.OK;
   }
+  const { CommandContext } = await import('./cli/context.ts');
   const ctx = new CommandContext(io, homeFlag(rest));
   try {
     return await command(ctx, rest);

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `npm run build`: everything that ships, into dist/ — the renderer (vite), the Electron main process
-// (ESM) and the preload (CommonJS: a sandboxed preload cannot load ES modules or Node modules).
+// (ESM), the preload (CommonJS: a sandboxed preload cannot load ES modules or Node modules) and the
+// CLI (ESM, split so each command loads only its own modules; bin/oslc-admin.mjs runs it).
 // `--if-stale` skips a target whose outputs are newer than every one of its sources.
 import { build as viteBuild } from 'vite';
 import { build as esbuild } from 'esbuild';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, dirname, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,6 +36,53 @@ function stale(outputs, sources) {
 }
 
 const log = (msg) => quiet || console.error(`build: ${msg}`);
+
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+
+/**
+ * The CLI into dist/cli/: cli.mjs and its chunks, plus inputs.json (the project files it was built
+ * from and when), which bin/oslc-admin.mjs checks to run the sources instead once one is edited.
+ * The chunks sit beside cli.mjs (paths like '../../dist/renderer' resolve the same from both), and
+ * files move in one by one, entry and inputs.json last, so a CLI starting meanwhile finds either the
+ * old build or the new one; chunks of earlier builds are removed once they are a few minutes old.
+ */
+async function buildCli() {
+  const startedAt = Date.now();
+  const outDir = join(root, 'dist/cli');
+  const tmpDir = join(root, `dist/.cli-${process.pid}`);
+  rmSync(tmpDir, { recursive: true, force: true });
+  const result = await esbuild({
+    entryPoints: { cli: join(root, 'electron/cli.ts') },
+    outdir: tmpDir,
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outExtension: { '.js': '.mjs' },
+    external: ['@napi-rs/keyring'],
+    banner: { js: ESM_REQUIRE_BANNER },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const inputs = Object.keys(result.metafile.inputs)
+    .map((p) => relative(root, join(process.cwd(), p)).split(sep).join('/'))
+    .filter((p) => !p.startsWith('node_modules/') && !p.startsWith('..'));
+  mkdirSync(outDir, { recursive: true });
+  const built = readdirSync(tmpDir);
+  for (const name of built.filter((n) => n !== 'cli.mjs')) renameSync(join(tmpDir, name), join(outDir, name));
+  renameSync(join(tmpDir, 'cli.mjs'), join(outDir, 'cli.mjs'));
+  const manifest = { builtAtMs: startedAt, inputs: [...inputs.sort(), 'package-lock.json'] };
+  writeFileSync(join(tmpDir, 'inputs.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+  renameSync(join(tmpDir, 'inputs.json'), join(outDir, 'inputs.json'));
+  rmSync(tmpDir, { recursive: true, force: true });
+  const keep = new Set([...built, 'inputs.json']);
+  for (const name of readdirSync(outDir)) {
+    const file = join(outDir, name);
+    if (!keep.has(name) && Date.now() - statSync(file).mtimeMs > 5 * 60_000) rmSync(file, { force: true });
+  }
+}
 
 const targets = [
   {
@@ -76,6 +124,12 @@ const targets = [
         banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
         logLevel: 'warning',
       }),
+  },
+  {
+    name: 'cli',
+    outputs: ['dist/cli/cli.mjs', 'dist/cli/inputs.json'],
+    sources: ['electron', 'shared'],
+    run: buildCli,
   },
 ];
 

@@ -13,15 +13,7 @@ export const DIAGNOSE_USAGE = 'oslc-admin diagnose <cluster> --key K [--secret-s
 export const FLOW_USAGE = 'oslc-admin flow <cluster> --key K [--secret-stdin] [--node ID | --balancer] [--timeout-seconds S] [--json]';
 export const REPORT_USAGE = 'oslc-admin report <cluster> --out DIR [--error-text FILE] [--json]';
 
-/** Lines for the CLI's help text, for whoever registers these commands. */
-export const DIAGNOSE_HELP = `Diagnosing
-  diagnose <cluster> --key K [--secret-stdin] [--error-text FILE] [--json]
-                                   which node, which cause, which fix (exit 0 only when HEALTHY)
-  flow <cluster> --key K [--secret-stdin] [--node ID | --balancer] [--timeout-seconds S] [--json]
-                                   run the real three-legged OAuth dance; prints the URL to authorize
-  report <cluster> --out DIR [--error-text FILE] [--json]
-                                   write report.md and report.json for a support ticket (secrets redacted)
-`;
+export { DIAGNOSE_HELP } from './diagnose-help.ts';
 
 const MAX_ERROR_FILE_BYTES = 1024 * 1024;
 
