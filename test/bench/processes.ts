@@ -1,0 +1,176 @@
+/**
+ * The processes the bench starts: the sandbox (`oslc-admin sandbox --json`) and browser mode, each in
+ * its own process group so it is stopped by group, never by name; and whole-process CLI timings.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { SandboxInfo } from '../../electron/sandbox/index.ts';
+
+export const ROOT = new URL('../../', import.meta.url);
+export const BIN = new URL('bin/oslc-admin.mjs', ROOT).pathname;
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) if (child.pid && child.exitCode === null) killGroup(child, 'SIGKILL');
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+export interface Started {
+  child: ChildProcess;
+  /** The first line the process printed. */
+  line: string;
+  /** From spawn to that line. */
+  ms: number;
+  stop(): Promise<void>;
+}
+
+/** Spawns `node bin/oslc-admin.mjs …args` and waits for its first line on stdout. */
+export async function startCli(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<Started> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  running.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${args[0]} printed nothing in ${timeoutMs} ms: ${stderr}`)),
+        timeoutMs,
+      );
+      child.stdout!.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        const nl = stdout.indexOf('\n');
+        if (nl >= 0) {
+          clearTimeout(timer);
+          resolve(stdout.slice(0, nl));
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${args[0]} exited with ${code}: ${stderr}`));
+      });
+    });
+    const ms = performance.now() - t0;
+    return {
+      child,
+      line,
+      ms,
+      async stop() {
+        if (child.exitCode === null && child.signalCode === null) {
+          killGroup(child, 'SIGTERM');
+          const killer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
+          await exited;
+          clearTimeout(killer);
+        }
+        running.delete(child);
+      },
+    };
+  } catch (e) {
+    killGroup(child, 'SIGKILL');
+    await exited;
+    running.delete(child);
+    throw e;
+  }
+}
+
+export interface SandboxProcess extends Started {
+  info: SandboxInfo;
+  /** Sets the latency of every node through the control server. */
+  setLatency(ms: number): Promise<void>;
+  /** A friendship through the balancer: the new provisional key and the node that holds it. */
+  friend(name: string, secret: string): Promise<{ key: string; node: string }>;
+}
+
+async function control(info: SandboxInfo, path: string, body: unknown): Promise<unknown> {
+  const res = await fetch(`${info.control}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`control ${path}: ${res.status} ${text}`);
+  return JSON.parse(text) as unknown;
+}
+
+export async function startSandboxProcess(nodes: number, extra: string[] = []): Promise<SandboxProcess> {
+  const started = await startCli(['sandbox', '--json', '--nodes', String(nodes), ...extra]);
+  const info = JSON.parse(started.line) as SandboxInfo;
+  return {
+    ...started,
+    info,
+    async setLatency(ms) {
+      await Promise.all(info.nodes.map((n) => control(info, `/nodes/${n.id}/latency`, { ms })));
+    },
+    async friend(name, secret) {
+      return (await control(info, '/consumer/friend', { name, secret })) as { key: string; node: string };
+    },
+  };
+}
+
+/** Runs `node bin/oslc-admin.mjs …args` to its exit; the whole process's wall time. */
+export function timeCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ ms: number; code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ ms: performance.now() - t0, code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** `node -e 0`: what any Node process costs to start on this machine. */
+export function timeNodeAlone(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', () => resolve(performance.now() - t0));
+  });
+}
+
+/** The same check bin/oslc-admin.mjs makes: whether it will run the bundle or the sources. */
+export function cliRunsBundle(): boolean {
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('dist/cli/inputs.json', ROOT), 'utf8')) as {
+      builtAtMs: number;
+      inputs: string[];
+    };
+    return manifest.inputs.every((f) => statSync(new URL(f, ROOT)).mtimeMs <= manifest.builtAtMs);
+  } catch {
+    return false;
+  }
+}
+
+/** Resident set size of a process, from /proc (Linux), in MiB; null elsewhere. */
+export function rssMiB(pid: number): number | null {
+  try {
+    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round((Number(kb) / 1024) * 10) / 10 : null;
+  } catch {
+    return null;
+  }
+}
