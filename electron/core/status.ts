@@ -147,6 +147,7 @@ export async function nodeStatus(input: StatusInput, node: NodeDefinition): Prom
     return (await probeNodeAnswer(ctx, endpoints, c, NO_EVIDENCE)).result;
   });
   const [probes, listed] = await Promise.all([probing, listing]);
+  if (probes.some((p) => p.error !== null)) input.cache?.forget(ctx);
   return {
     id: node.id,
     url: node.url,
