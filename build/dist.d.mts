@@ -1,0 +1,16 @@
+// Types for dist.mjs.
+export interface DistOptions {
+  offline: boolean;
+  electronDist: string | null;
+  out: string | null;
+  skipBuild: boolean;
+  dir: boolean;
+  platforms: Partial<Record<'linux' | 'win' | 'mac', string[]>>;
+  arch: string[];
+  help?: boolean;
+}
+export declare function parseArgs(argv: string[]): DistOptions;
+export declare function dist(
+  opts: DistOptions,
+  log?: (msg: string) => void,
+): Promise<{ out: string; artifacts: string[]; sums: string[] }>;

@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// `npm run dist` (a build host with internet access) and `npm run dist:offline -- --electron-dist DIR`
+// (an air-gapped one): build, stage the app folder (app-stage.mjs), package it with electron-builder
+// (electron-builder.yml, fuses in pack-hooks.mjs), and write SHA256SUMS with a line per artifact.
+// docs/offline-install.md says what each host needs.
+import { build as electronBuilder } from 'electron-builder';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stageApp } from './app-stage.mjs';
+import { SUMS_FILE, writeSha256Sums } from './checksums.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const USAGE = `Usage: node build/dist.mjs [--offline --electron-dist DIR] [--out DIR] [--skip-build]
+                          [--dir] [--linux [TARGET…]] [--win [TARGET…]] [--mac [TARGET…]]
+                          [--x64] [--arm64] [--ia32] [--armv7l] [--universal]
+
+Without a platform, packages this OS's targets from electron-builder.yml. --offline needs
+--electron-dist: an unpacked Electron of the pinned version (or a folder holding its zip).`;
+
+const ARCHES = ['x64', 'arm64', 'ia32', 'armv7l', 'universal'];
+const PLATFORMS = ['linux', 'win', 'mac'];
+
+class UsageError extends Error {}
+
+export function parseArgs(argv) {
+  const opts = { offline: false, electronDist: null, out: null, skipBuild: false, dir: false, platforms: {}, arch: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].startsWith('--') ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === '--offline') opts.offline = true;
+    else if (flag === '--electron-dist') opts.electronDist = resolve(value());
+    else if (flag === '--out') opts.out = resolve(value());
+    else if (flag === '--skip-build') opts.skipBuild = true;
+    else if (flag === '--dir') opts.dir = true;
+    else if (PLATFORMS.includes(flag.slice(2)) && flag.startsWith('--')) {
+      const targets = [];
+      while (argv[i + 1] !== undefined && !argv[i + 1].startsWith('--')) targets.push(argv[++i]);
+      opts.platforms[flag.slice(2)] = targets;
+    } else if (ARCHES.includes(flag.slice(2)) && flag.startsWith('--')) opts.arch.push(flag.slice(2));
+    else if (flag === '--help' || flag === '-h') opts.help = true;
+    else throw new UsageError(`unknown argument ${argv[i]}`);
+  }
+  if (opts.offline && !opts.electronDist) throw new UsageError('--offline needs --electron-dist DIR');
+  return opts;
+}
+
+/** The pinned Electron version (electron-builder.yml), read without a YAML parser: one plain line. */
+function pinnedElectronVersion() {
+  const m = /^electronVersion:\s*["']?([0-9][^\s"'#]*)/m.exec(readFileSync(join(root, 'electron-builder.yml'), 'utf8'));
+  if (!m) throw new Error('electron-builder.yml has no electronVersion');
+  return m[1];
+}
+
+/** Refuses an electronDist that does not exist or is another Electron version than the pinned one. */
+function checkElectronDist(dir, version) {
+  if (!existsSync(dir)) throw new UsageError(`--electron-dist ${dir} does not exist`);
+  const versionFile = join(dir, 'version');
+  if (statSync(dir).isDirectory() && existsSync(versionFile)) {
+    const found = readFileSync(versionFile, 'utf8').trim().replace(/^v/, '');
+    if (found !== version) {
+      throw new UsageError(`--electron-dist ${dir} is Electron ${found}; electron-builder.yml pins ${version}`);
+    }
+  }
+}
+
+function onPath(command) {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, command))) return join(dir, command);
+  }
+  return null;
+}
+
+/**
+ * An air-gapped host cannot download electron-builder's own tools: use the system's 7-Zip (tar.gz,
+ * zip) and fpm (deb, rpm) when they are installed and nothing else was chosen.
+ */
+function useSystemTools(log) {
+  const sevenZip = process.env.ELECTRON_BUILDER_7ZIP_PATH || onPath('7za') || onPath('7z');
+  if (sevenZip && !process.env.ELECTRON_BUILDER_7ZIP_PATH) process.env.ELECTRON_BUILDER_7ZIP_PATH = sevenZip;
+  if (!process.env.USE_SYSTEM_FPM && onPath('fpm')) process.env.USE_SYSTEM_FPM = 'true';
+  // Skips the RFC 3161 timestamp server when Windows artifacts are signed.
+  process.env.ELECTRON_BUILDER_OFFLINE ??= 'true';
+  log(`7-Zip: ${sevenZip ?? 'none found (tar.gz and zip need p7zip-full, or ELECTRON_BUILDER_7ZIP_PATH)'}`);
+  log(`fpm: ${process.env.USE_SYSTEM_FPM === 'true' ? 'the system one' : 'electron-builder cache (deb, rpm)'}`);
+}
+
+export async function dist(opts, log = (msg) => console.log(`dist: ${msg}`)) {
+  const out = opts.out ?? join(root, 'release');
+  const electronVersion = pinnedElectronVersion();
+  if (opts.electronDist) checkElectronDist(opts.electronDist, electronVersion);
+  if (opts.offline) useSystemTools(log);
+
+  if (!opts.skipBuild) {
+    const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), 'renderer', 'preload', 'main'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+    if (built.status !== 0) throw new Error('npm run build failed');
+  }
+
+  const stage = join(out, '.app-stage');
+  const staged = await stageApp({ root, dest: stage });
+  log(`staged ${Object.keys(staged.packageJson.dependencies).join(', ') || 'no runtime dependencies'}`);
+
+  const cli = { projectDir: root, publish: 'never' };
+  for (const [platform, targets] of Object.entries(opts.platforms)) cli[platform] = targets;
+  for (const a of opts.arch) cli[a] = true;
+  if (opts.dir) cli.dir = true;
+  const artifacts = await electronBuilder({
+    ...cli,
+    config: {
+      electronVersion,
+      directories: { app: stage, output: out },
+      // Absolute: electron-builder resolves a relative hook against the working directory.
+      afterExtract: join(root, 'build/pack-hooks.mjs'),
+      afterPack: join(root, 'build/pack-hooks.mjs'),
+      ...(opts.electronDist ? { electronDist: opts.electronDist } : {}),
+    },
+  });
+  rmSync(stage, { recursive: true, force: true });
+
+  const files = artifacts.filter((f) => resolve(f).startsWith(out) && existsSync(f) && statSync(f).isFile());
+  if (files.length === 0) {
+    log(`no artifact (an unpacked folder only): ${SUMS_FILE} not written`);
+    return { out, artifacts: [], sums: [] };
+  }
+  const sums = await writeSha256Sums(out, files);
+  log(`${join(out, SUMS_FILE)}:\n${sums.join('\n')}`);
+  return { out, artifacts: files, sums };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    const opts = parseArgs(process.argv.slice(2));
+    if (opts.help) console.log(USAGE);
+    else await dist(opts);
+  } catch (e) {
+    console.error(`dist: ${e instanceof Error ? e.message : String(e)}`);
+    if (e instanceof UsageError) console.error(USAGE);
+    process.exitCode = e instanceof UsageError ? 2 : 1;
+  }
+}
