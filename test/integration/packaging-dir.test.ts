@@ -1,0 +1,245 @@
+/**
+ * Packages the app with the real packaging path (`npm run dist:offline`: build/dist.mjs, the staged
+ * app folder, electron-builder.yml, the pack hooks) as an unpacked `dir` for Linux, and as a tar.gz
+ * where 7-Zip is installed, with electronDist pointed at a stand-in: a folder laid out like an
+ * unpacked Electron that holds none of it (_packaging-stand-in.ts). What is checked is what got
+ * packed where: the asar holds the built main process (with the embedded sandbox), the preload and
+ * the renderer, and no sources, tests or maps; the keychain's native binary is unpacked beside it;
+ * the packaged package.json has no dev dependencies and depends on what the bundle loads, nothing
+ * more; every artifact has its SHA256SUMS line.
+ *
+ * Where a real Electron is present (ELECTRON_OVERRIDE_DIST_PATH, an unpacked Electron of the pinned
+ * version), the app is packaged from it too, its fuses are read back from the packaged executable,
+ * and the packaged app is launched with ELECTRON_RUN_AS_NODE set, which it must ignore.
+ */
+import { FuseState, FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
+import { extractFile, listPackage, statFile } from '@electron/asar';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleRuntimeDependencies } from '../../build/app-stage.mjs';
+import { parseSha256Sums } from '../../build/checksums.mjs';
+import { ALLOW_STAND_IN_ENV, FUSES, STAND_IN_MARKER, describeFuses } from '../../build/fuses.mjs';
+import { makeStandInElectron } from './_packaging-stand-in.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  version: string;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+const electronVersion = rootPkg.devDependencies.electron!;
+const EXECUTABLE = 'oslc-cluster-admin';
+
+const onPath = (cmd: string) =>
+  (process.env.PATH ?? '').split(delimiter).some((d) => d !== '' && existsSync(join(d, cmd)));
+const sevenZip = Boolean(process.env.ELECTRON_BUILDER_7ZIP_PATH) || onPath('7za') || onPath('7z');
+const realElectron = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+const isLinux = process.platform === 'linux';
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/** `npm run dist:offline -- …` without npm (the test already built dist/). */
+function runDist(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; output: string } {
+  const r = spawnSync(process.execPath, [join(root, 'build/dist.mjs'), '--offline', '--skip-build', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
+}
+
+let work: string;
+let out: string;
+let packed: { status: number | null; output: string };
+let appOut: string;
+let asar: string;
+let entries: string[];
+
+beforeAll(() => {
+  if (!isLinux) return;
+  for (const f of ['dist/main.mjs', 'dist/preload.cjs', 'dist/renderer/index.html']) {
+    if (!existsSync(join(root, f))) throw new Error(`${f} is missing: run npm run build first`);
+  }
+  work = mkdtempSync(join(tmpdir(), 'oslc-packaging-'));
+  out = join(work, 'release');
+  const standIn = makeStandInElectron(work, electronVersion);
+  const targets = ['dir', ...(sevenZip ? ['tar.gz'] : [])];
+  packed = runDist(['--electron-dist', standIn, '--out', out, '--linux', ...targets], { [ALLOW_STAND_IN_ENV]: '1' });
+  appOut = join(out, 'linux-unpacked');
+  asar = join(appOut, 'resources/app.asar');
+  entries = existsSync(asar) ? listPackage(asar, { isPack: false }).map((e) => e.split('\\').join('/')) : [];
+}, 180_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe.skipIf(!isLinux)('the app packaged as dir from a stand-in Electron (layout check only)', () => {
+  it('packages, and the fuse hook says it cannot flip the fuses of a stand-in and what it would set', () => {
+    expect(packed.status, packed.output).toBe(0);
+    expect(packed.output).toContain('its fuses cannot be flipped');
+    expect(packed.output).toContain(describeFuses(FUSES));
+    // The output folder says what it came from.
+    expect(existsSync(join(appOut, STAND_IN_MARKER))).toBe(true);
+    expect(existsSync(join(appOut, EXECUTABLE))).toBe(true);
+  });
+
+  it('holds exactly package.json, the built main process, the preload and the renderer, and node_modules', () => {
+    const top = entries.filter((e) => e.split('/').length === 2);
+    expect(top.sort()).toEqual(['/dist', '/node_modules', '/package.json']);
+    const dist = entries.filter((e) => /^\/dist\/[^/]+$/.test(e));
+    expect(dist.sort()).toEqual(['/dist/main.mjs', '/dist/preload.cjs', '/dist/renderer']);
+    // The very bytes that were built and tested.
+    for (const f of ['dist/main.mjs', 'dist/preload.cjs', 'dist/renderer/index.html']) {
+      expect(extractFile(asar, f).equals(readFileSync(join(root, f))), f).toBe(true);
+    }
+    const html = readFileSync(join(root, 'dist/renderer/index.html'), 'utf8');
+    const assets = [...html.matchAll(/(?:src|href)="\.?\/?(assets\/[^"]+)"/g)].map((m) => `/dist/renderer/${m[1]}`);
+    expect(assets.length).toBeGreaterThan(0);
+    expect(entries).toEqual(expect.arrayContaining(assets));
+  });
+
+  it('holds the embedded sandbox: every sandbox module with code is in the packaged main process', () => {
+    const main = extractFile(asar, 'dist/main.mjs').toString('utf8');
+    const modules = readdirSync(join(root, 'electron/sandbox'))
+      .filter((f) => f.endsWith('.ts'))
+      .filter((f) =>
+        /^export (?:async )?(?:function|class|const|let)/m.test(
+          readFileSync(join(root, 'electron/sandbox', f), 'utf8'),
+        ),
+      );
+    expect(modules).toContain('index.ts');
+    // esbuild heads each inlined module with its source path.
+    const missing = ['electron/first-run.ts', ...modules.map((f) => `electron/sandbox/${f}`)].filter(
+      (m) => !main.includes(`\n// ${m}\n`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('holds no sources, tests, type declarations or source maps', () => {
+    const bad = entries.filter(
+      (e) =>
+        /\.(?:ts|mts|cts|tsx|svelte|map)$/.test(e) ||
+        e.split('/').some((seg) => ['test', 'tests', '__tests__', 'src'].includes(seg)) ||
+        /^\/(?:electron|renderer|shared|scripts|bin|build|tools|docs)(?:\/|$)/.test(e) ||
+        e.startsWith('/dist/cli'),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  it('has a package.json without dev dependencies, depending on exactly what the bundle loads', async () => {
+    const pkg = JSON.parse(extractFile(asar, 'package.json').toString('utf8')) as Record<string, unknown>;
+    expect(pkg).not.toHaveProperty('devDependencies');
+    expect(pkg).not.toHaveProperty('scripts');
+    expect(pkg.main).toBe('dist/main.mjs');
+    const runtime = await bundleRuntimeDependencies(join(root, 'dist/main.mjs'));
+    expect(runtime).toEqual(['@napi-rs/keyring']);
+    expect(pkg.dependencies).toEqual(Object.fromEntries(runtime.map((n) => [n, rootPkg.dependencies[n]])));
+  });
+
+  it('ships only those packages in node_modules: the keychain binding and its binaries installed here', () => {
+    const packages = entries
+      .map((e) => /^\/node_modules\/((?:@[^/]+\/)?[^/@][^/]*)$/.exec(e)?.[1])
+      .filter((p): p is string => p !== undefined && !/^@[^/]+$/.test(p));
+    const binaries = readdirSync(join(root, 'node_modules/@napi-rs'))
+      .filter((d) => d.startsWith('keyring-'))
+      .map((d) => `@napi-rs/${d}`);
+    expect(binaries.length).toBeGreaterThan(0);
+    expect(packages.sort()).toEqual(['@napi-rs/keyring', ...binaries].sort());
+  });
+
+  it('unpacks the native keychain binary beside app.asar, byte for byte the installed one', () => {
+    const natives = entries.filter((e) => e.endsWith('.node'));
+    expect(natives.length).toBeGreaterThan(0);
+    for (const n of natives) {
+      expect(statFile(asar, n.slice(1), false)).toMatchObject({ unpacked: true });
+      const onDisk = join(appOut, 'resources/app.asar.unpacked', n);
+      expect(existsSync(onDisk), onDisk).toBe(true);
+      expect(sha256(onDisk)).toBe(sha256(join(root, n)));
+    }
+  });
+
+  it('has no update metadata and no Electron default app in resources', () => {
+    expect(readdirSync(join(appOut, 'resources')).sort()).toEqual(['app.asar', 'app.asar.unpacked']);
+    expect(entries.some((e) => e.includes('electron-updater'))).toBe(false);
+  });
+
+  it.skipIf(!sevenZip)('gives every artifact a SHA256SUMS line that checks out (tar.gz, through 7-Zip)', () => {
+    const artifacts = readdirSync(out).filter((f) => f.endsWith('.tar.gz'));
+    expect(artifacts).toEqual([`${EXECUTABLE}-${rootPkg.version}-linux-x64.tar.gz`]);
+    const sums = parseSha256Sums(readFileSync(join(out, 'SHA256SUMS'), 'utf8'));
+    expect(sums.map((s) => s.name)).toEqual(artifacts);
+    for (const s of sums) expect(sha256(join(out, s.name))).toBe(s.sha256);
+    const listing = spawnSync('tar', ['-tzf', join(out, artifacts[0]!)], { encoding: 'utf8' }).stdout;
+    expect(listing).toMatch(/\/resources\/app\.asar\n/);
+    expect(listing).toMatch(/\/resources\/app\.asar\.unpacked\/node_modules\/@napi-rs\/keyring-[^/]+\/[^/]+\.node\n/);
+  });
+
+  it.skipIf(sevenZip)('tar.gz and SHA256SUMS: skipped, no 7-Zip here (apt install p7zip-full; .ci/run does)', () => {});
+
+  it('refuses to package a stand-in at all unless told it is a layout check', () => {
+    const standIn = makeStandInElectron(mkdtempSync(join(work, 'again-')), electronVersion);
+    const refused = runDist(['--electron-dist', standIn, '--out', join(work, 'refused'), '--linux', 'dir'], {
+      [ALLOW_STAND_IN_ENV]: '',
+    });
+    expect(refused.status).toBe(1);
+    expect(refused.output).toMatch(/stand-in, not a real Electron: it cannot be packaged/);
+    expect(existsSync(join(work, 'refused/linux-unpacked/resources/app.asar'))).toBe(false);
+  }, 120_000);
+});
+
+const realTitle = realElectron
+  ? `the app packaged from the real Electron at ${realElectron}`
+  : 'the app packaged from a real Electron: skipped, ELECTRON_OVERRIDE_DIST_PATH is not set (no Electron ' +
+    'binary can be downloaded here); set it to an unpacked Electron ' +
+    `${electronVersion} to read the packaged fuses back and launch the app`;
+
+describe.skipIf(!realElectron || !isLinux)(realTitle, () => {
+  let realOut: string;
+  let binary: string;
+  beforeAll(() => {
+    realOut = join(work, 'release-real');
+    const r = runDist(['--electron-dist', realElectron!, '--out', realOut, '--linux', 'dir'], {
+      [ALLOW_STAND_IN_ENV]: '',
+    });
+    expect(r.status, r.output).toBe(0);
+    binary = join(realOut, 'linux-unpacked', EXECUTABLE);
+  }, 180_000);
+
+  it('reads back every fuse as configured from the packaged executable', async () => {
+    const wire = (await getCurrentFuseWire(binary)) as unknown as Record<number, number>;
+    const cfg = FUSES as unknown as Record<number, boolean>;
+    for (const [name, i] of Object.entries(FuseV1Options)) {
+      if (typeof i !== 'number') continue;
+      expect([name, wire[i]]).toEqual([name, cfg[i] ? FuseState.ENABLE : FuseState.DISABLE]);
+    }
+  });
+
+  it('launches and ignores ELECTRON_RUN_AS_NODE: it does not turn into a Node interpreter', async () => {
+    const home = mkdtempSync(join(work, 'home-'));
+    const child = spawn(binary, ['-e', "process.stdout.write('ran-as-node')"], {
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', OSLC_ADMIN_HOME: home, HOME: home },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 8_000))]);
+    if (child.exitCode === null && child.signalCode === null && child.pid) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // it exited between the check and the signal
+      }
+    }
+    await exited;
+    expect(stdout).not.toContain('ran-as-node');
+  }, 30_000);
+});
