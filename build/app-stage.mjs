@@ -106,10 +106,10 @@ export function appPackageJson(rootPkg, runtimeDeps) {
     }
     dependencies[name] = range;
   }
-  // No productName: Electron names its own profile folder (userData: Chromium's cookies, caches)
-  // after it, which on Windows and macOS would then be the very folder of the app's config and
-  // audit log (electron/core/config/home.ts). Without it the profile is named after `name`, as in
-  // development. Installers, menus and windows take the product name from electron-builder.yml.
+  // No productName, as in the repository's package.json: Electron names its user-data folder
+  // (Chromium's profile, the single-instance lock) after the app's name, so the packaged app keeps
+  // the one `npm start` uses. Installers, the macOS bundle and the Windows executable take the
+  // product name from electron-builder.yml; window titles are set by electron/windows.ts.
   const pkg = {
     name: rootPkg.name,
     version: rootPkg.version,

@@ -155,7 +155,7 @@ describe('the staged app package.json', () => {
     expect(staged.main).toBe('dist/main.mjs');
   });
 
-  it('has no productName, so Electron keeps its own profile out of the config folder', () => {
+  it("has no productName, as in development: Electron's user-data folder is the one npm start uses", () => {
     expect(appPackageJson({ ...pkg, main: 'dist/main.mjs' }, [])).not.toHaveProperty('productName');
   });
 

@@ -18,7 +18,10 @@
  *    b. it is in a string-like literal that is prose: with every URL taken out, the literal still
  *       has two words (two or more letters each) separated by whitespace, and the URL is not an
  *       attribute value, `url(…)` or `@import` (markup that loads or links it), or
- *    c. it is in ALLOWED below: identifiers that are compared, never dereferenced, each with its reason.
+ *    c. its host is a name reserved for documentation and examples (RFC 2606, RFC 6761):
+ *       example.com, example.net, example.org and their subdomains, or a name under .example,
+ *       .test or .invalid (input placeholders, sample configurations), or
+ *    d. it is in ALLOWED below: identifiers that are compared, never dereferenced, each with its reason.
  * 5. Every other remote URL fails the test, with its file, line and surroundings.
  *
  * The rule itself is checked first on small samples, so that a pass means what it says.
@@ -175,11 +178,17 @@ function isProse(hit: UrlHit): boolean {
   return /[A-Za-z]{2,}\s+[A-Za-z]{2,}/.test(hit.text.replace(SCHEME_URL, ' ').replace(PROTOCOL_RELATIVE, ' '));
 }
 
+/** Rule 4c: names that exist for documentation and can never be a service of ours. */
+function isDocumentationHost(host: string | null): boolean {
+  return host !== null && /(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid)$/.test(host);
+}
+
 /** Why a remote URL may stay, or null when it may not. */
 function verdict(hit: UrlHit): string | null {
   if (isLoopback(hit.host)) return 'local';
   if (hit.region === 'comment') return 'comment';
   if (hit.region === 'literal' && isProse(hit)) return 'prose';
+  if (isDocumentationHost(hit.host)) return 'documentation name';
   const allowed = allowedBy(hit.url);
   return allowed ? `allowed: ${allowed.reason}` : null;
 }
@@ -192,28 +201,28 @@ function violations(source: string, kind: 'script' | 'markup'): string[] {
 
 describe('the rule, on samples', () => {
   it('fails a bare remote URL in code, in a template, inside a template substitution, or protocol-relative', () => {
-    expect(violations('fetch("https://telemetry.example.com/v1/events")', 'script')).toEqual([
-      'https://telemetry.example.com/v1/events',
+    expect(violations('fetch("https://telemetry.vendor.io/v1/events")', 'script')).toEqual([
+      'https://telemetry.vendor.io/v1/events',
     ]);
-    expect(violations('const u = `https://updates.example.com/${version}/latest.yml`;', 'script')).toHaveLength(1);
-    expect(violations('const u = `${"wss://push.example.com/socket"}`;', 'script')).toHaveLength(1);
-    expect(violations('load("//cdn.example.com/lib.js")', 'script')).toEqual(['//cdn.example.com/lib.js']);
-    expect(violations('const re = /x/; const u = "ftp://files.example.com/a"; // x', 'script')).toHaveLength(1);
+    expect(violations('const u = `https://updates.vendor.io/${version}/latest.yml`;', 'script')).toHaveLength(1);
+    expect(violations('const u = `${"wss://push.vendor.io/socket"}`;', 'script')).toHaveLength(1);
+    expect(violations('load("//cdn.vendor.io/lib.js")', 'script')).toEqual(['//cdn.vendor.io/lib.js']);
+    expect(violations('const re = /x/; const u = "ftp://files.vendor.io/a"; // x', 'script')).toHaveLength(1);
   });
 
   it('allows documentation: a comment, or a link inside a sentence', () => {
     expect(violations('// See https://www.rfc-editor.org/rfc/rfc5849 §3.4\nx();', 'script')).toEqual([]);
-    expect(violations('/* https://fetch.spec.whatwg.org/#x */ f(/* http://example.com */);', 'script')).toEqual([]);
+    expect(violations('/* https://fetch.spec.whatwg.org/#x */ f(/* http://vendor.io */);', 'script')).toEqual([]);
     const sentence =
       'throw new Error("The node is stale; see https://www.ibm.com/support/pages/swg21643365 for the fix")';
     expect(violations(sentence, 'script')).toEqual([]);
   });
 
   it('does not count a URL in markup as prose, even with words around it', () => {
-    const markup = 'el.innerHTML = `<p>Hello there</p><img src="https://pixel.example.com/t.gif">`;';
-    expect(violations(markup, 'script')).toEqual(['https://pixel.example.com/t.gif']);
+    const markup = 'el.innerHTML = `<p>Hello there</p><img src="https://pixel.vendor.io/t.gif">`;';
+    expect(violations(markup, 'script')).toEqual(['https://pixel.vendor.io/t.gif']);
     expect(
-      violations('s = "body { background: url(https://img.example.com/a.png) } and more words"', 'script'),
+      violations('s = "body { background: url(https://img.vendor.io/a.png) } and more words"', 'script'),
     ).toHaveLength(1);
   });
 
@@ -230,6 +239,13 @@ describe('the rule, on samples', () => {
     for (const code of local) expect(violations(code, 'script')).toEqual([]);
   });
 
+  it('allows names reserved for documentation, such as an input placeholder, and no look-alike', () => {
+    expect(violations('placeholder: "https://cq.example.com/cqweb"', 'script')).toEqual([]);
+    expect(violations('p = `https://node1.example.org:12443/jts`; q = "http://lb.test/"', 'script')).toEqual([]);
+    expect(violations('fetch("https://example.com.vendor.io/x")', 'script')).toHaveLength(1);
+    expect(violations('fetch("https://myexample.com/x")', 'script')).toHaveLength(1);
+  });
+
   it('allows the listed identifiers only, exactly or by their listed prefix', () => {
     expect(violations('createElementNS("http://www.w3.org/2000/svg", "path")', 'script')).toEqual([]);
     expect(violations('ns === "http://open-services.net/ns/cm#"', 'script')).toEqual([]);
@@ -237,16 +253,16 @@ describe('the rule, on samples', () => {
   });
 
   it('does not take // in a string or a regular expression for a comment', () => {
-    expect(violations('const s = "a // b"; fetch("https://evil.example.com/");', 'script')).toHaveLength(1);
-    expect(violations('const r = /\\/\\//g; fetch("https://evil.example.com/");', 'script')).toHaveLength(1);
+    expect(violations('const s = "a // b"; fetch("https://evil.vendor.io/");', 'script')).toHaveLength(1);
+    expect(violations('const r = /\\/\\//g; fetch("https://evil.vendor.io/");', 'script')).toHaveLength(1);
   });
 
   it('reads HTML and CSS whole, with no exemption for their comments', () => {
     expect(
       violations('<link rel="stylesheet" href="https://fonts.googleapis.com/css2?family=Inter">', 'markup'),
     ).toHaveLength(1);
-    expect(violations('<!-- https://example.com/ --><script src="/assets/a.js"></script>', 'markup')).toHaveLength(1);
-    expect(violations('@import url(//fonts.example.com/a.css);', 'markup')).toHaveLength(1);
+    expect(violations('<!-- https://vendor.io/ --><script src="/assets/a.js"></script>', 'markup')).toHaveLength(1);
+    expect(violations('@import url(//fonts.vendor.io/a.css);', 'markup')).toHaveLength(1);
     expect(violations('<script type="module" src="./assets/index.js"></script>', 'markup')).toEqual([]);
   });
 });
