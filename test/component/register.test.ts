@@ -85,7 +85,7 @@ describe('RegisterDialog', () => {
   it('shows approved and verified on the node, then offers Sync all nodes, which starts the sync', async () => {
     const { api } = await openDialog(APPROVED);
     await fireEvent.click(screen.getByRole('button', { name: 'Register' }));
-    await waitFor(() => expect(screen.getByRole('heading', { name: 'Registered k-new on node1' })).toBeTruthy());
+    await waitFor(() => expect(screen.getByRole('heading', { name: 'Registered RTC on node1' })).toBeTruthy());
     expect(document.body.textContent).toContain('verified by a probe straight to that node');
     expect(document.body.textContent).toContain('Still missing on node2, node3');
     await fireEvent.click(screen.getByRole('button', { name: 'Sync all nodes' }));
