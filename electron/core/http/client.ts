@@ -16,7 +16,7 @@
  * throws TLS_PIN_MISMATCH.
  */
 import { X509Certificate } from 'node:crypto';
-import { Agent, buildConnector, ProxyAgent, Pool, request } from 'undici';
+import { Agent, buildConnector, ProxyAgent, Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { AppError, badInput, ErrorCode } from '../../../shared/errors.ts';
 import type { TlsInfo } from '../../../shared/model.ts';
@@ -24,7 +24,7 @@ import { Limiter } from '../pool.ts';
 import { networkFailure, responseTooLarge } from './failures.ts';
 import { proxyFor } from './proxy.ts';
 import type { ProxyChoice } from './proxy.ts';
-import { recordServedBy } from './served-by.ts';
+import { watchConnection } from './served-by.ts';
 import type { ServedBy } from './served-by.ts';
 import { deferredVerificationTlsOptions, verifyingConnector } from './tls-trust.ts';
 import type { TrustPolicy } from './tls-trust.ts';
@@ -142,6 +142,14 @@ function parseRequestUrl(req: HttpRequest): URL {
 }
 
 type IncomingHeaders = Record<string, string | string[] | undefined>;
+
+/** A response as it arrived: status line, raw headers, body chunks. */
+interface Answer {
+  status: number;
+  statusText: string;
+  raw: IncomingHeaders;
+  chunks: Buffer[];
+}
 
 function flattenHeaders(raw: IncomingHeaders): { headers: Record<string, string>; setCookies: string[] } {
   const headers: Record<string, string> = {};
@@ -266,52 +274,83 @@ export class HttpClient {
     const proxy = this.#injected ? null : proxyFor(url, this.#env);
     const dispatcher = proxy ? this.#viaProxy(proxy) : this.#direct;
     const servedBy: ServedBy = { tls: null };
-
-    const abort = new AbortController();
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort.abort(new Error(`total timeout of ${timeoutMs} ms`));
-    }, timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
     const started = performance.now();
     try {
-      const res = await request(url, {
-        dispatcher: dispatcher.compose(recordServedBy(servedBy)),
-        method,
-        headers: req.headers ?? {},
-        body: req.body ?? null,
-        signal: abort.signal,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-      });
-      const raw = res.headers as IncomingHeaders;
-      const declared = declaredLength(raw);
-      if (declared !== null && declared > maxBytes) {
-        res.body.destroy();
-        throw responseTooLarge(req.node, method, url, maxBytes, declared);
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of res.body) {
-        const buf = chunk as Buffer;
-        size += buf.length;
-        if (size > maxBytes) {
-          // Leaving the loop destroys the body, which aborts the request and destroys its socket.
-          throw responseTooLarge(req.node, method, url, maxBytes, null);
+      // undici's dispatch with a handler of our own, not `request()`: no stream, async iterator or
+      // AbortSignal per response, which is most of a request's cost when a cluster is asked at once.
+      const answer = await new Promise<Answer>((resolve, reject) => {
+        let controller: Dispatcher.DispatchController | null = null;
+        let failure: unknown = null;
+        const fail = (e: unknown) => {
+          failure ??= e;
+          if (controller && !controller.aborted) controller.abort(e as Error);
+          else reject(e);
+        };
+        timer = setTimeout(() => {
+          timedOut = true;
+          fail(new Error(`total timeout of ${timeoutMs} ms`));
+        }, timeoutMs);
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let head: Omit<Answer, 'chunks'> | null = null;
+        const handler: Dispatcher.DispatchHandler = {
+          onRequestStart(c) {
+            controller = c;
+            if (failure !== null) c.abort(failure as Error);
+            else watchConnection(servedBy);
+          },
+          onResponseStart(_c, statusCode, headers, statusMessage) {
+            const raw = headers as IncomingHeaders;
+            const declared = declaredLength(raw);
+            if (declared !== null && declared > maxBytes) {
+              fail(responseTooLarge(req.node, method, url, maxBytes, declared));
+              return;
+            }
+            head = { status: statusCode, statusText: statusMessage ?? '', raw };
+          },
+          onResponseData(_c, chunk) {
+            size += chunk.length;
+            // Aborting destroys the socket: the rest of a too-large body is never read.
+            if (size > maxBytes) fail(responseTooLarge(req.node, method, url, maxBytes, null));
+            else chunks.push(chunk);
+          },
+          onResponseEnd() {
+            if (head) resolve({ ...head, chunks });
+            else reject(new Error('the response ended before its headers'));
+          },
+          onResponseError(_c, error) {
+            reject(failure ?? error);
+          },
+        };
+        const path = url.search ? `${url.pathname}${url.search}` : url.pathname;
+        const options: Dispatcher.DispatchOptions = {
+          origin: url.origin,
+          path,
+          method: method as Dispatcher.HttpMethod,
+          headers: req.headers ?? {},
+          body: req.body ?? null,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        };
+        try {
+          dispatcher.dispatch(options, handler);
+        } catch (e) {
+          reject(e);
         }
-        chunks.push(buf);
-      }
+      });
       const latencyMs = Math.round(performance.now() - started);
       // undici frees the connection a tick after the body ends; a caller that sends its next request
       // at once would otherwise find it busy and open a second connection to the same node.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const { headers, setCookies } = flattenHeaders(raw);
+      const { headers, setCookies } = flattenHeaders(answer.raw);
       return {
-        status: res.statusCode,
-        statusText: res.statusText ?? '',
+        status: answer.status,
+        statusText: answer.statusText,
         headers,
         setCookies,
-        body: Buffer.concat(chunks).toString('utf8'),
+        body: Buffer.concat(answer.chunks).toString('utf8'),
         latencyMs,
         url: url.href,
         method,

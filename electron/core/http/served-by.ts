@@ -3,13 +3,12 @@
  * Behind a TLS-passthrough balancer two connections to one origin can present different
  * certificates, so "the origin's certificate" would be a guess.
  *
- * undici's `request` does not expose the socket. Its documented diagnostics channel
+ * undici's request handlers never see the socket. Its documented diagnostics channel
  * `undici:client:sendHeaders` does, and it is published synchronously right after the request's
- * handler learns it got a connection (`onRequestStart`, in the same call stack). An interceptor arms
- * a capture in `onRequestStart`; the channel fills it and disarms.
+ * handler learns it got a connection (`onRequestStart`, in the same call stack). The client's handler
+ * arms a capture in `onRequestStart` ({@link watchConnection}); the channel fills it and disarms.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
-import type { Dispatcher } from 'undici';
 import type { TlsInfo } from '../../../shared/model.ts';
 import { peerCertificateOf } from './tls-trust.ts';
 
@@ -40,28 +39,10 @@ function arm(target: ServedBy): void {
   });
 }
 
-/** An interceptor that records, into `target`, the connection each attempt of the request went out on. */
-export function recordServedBy(target: ServedBy): Dispatcher.DispatcherComposeInterceptor {
-  return (dispatch) => (opts, handler) =>
-    dispatch(opts, {
-      onRequestStart(controller, context) {
-        handler.onRequestStart?.(controller, context);
-        if (!controller.aborted) arm(target);
-      },
-      onRequestUpgrade(controller, statusCode, headers, socket) {
-        handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
-      },
-      onResponseStart(controller, statusCode, headers, statusMessage) {
-        handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
-      },
-      onResponseData(controller, chunk) {
-        handler.onResponseData?.(controller, chunk);
-      },
-      onResponseEnd(controller, trailers) {
-        handler.onResponseEnd?.(controller, trailers);
-      },
-      onResponseError(controller, error) {
-        handler.onResponseError?.(controller, error);
-      },
-    });
+/**
+ * Records into `target` the connection a request is about to go out on: call it from the request
+ * handler's `onRequestStart`.
+ */
+export function watchConnection(target: ServedBy): void {
+  arm(target);
 }
