@@ -6,7 +6,14 @@
  */
 import type { Api } from '../../shared/contract.ts';
 import type { ErrorInfo } from '../../shared/errors.ts';
-import type { ClusterKind, ConsumerState, Drift, NodeStatus, ProbeResult, TrackedConsumer } from '../../shared/model.ts';
+import type {
+  ClusterKind,
+  ConsumerState,
+  Drift,
+  NodeStatus,
+  ProbeResult,
+  TrackedConsumer,
+} from '../../shared/model.ts';
 import type { ClusterView } from './cluster-view.svelte.ts';
 import { Task } from './task.svelte.ts';
 import type { StateWord } from './words.ts';
@@ -17,7 +24,11 @@ export type CellState = ConsumerState | 'not-listed';
 
 export const CELL_WORDS: Record<CellState, StateWord> = {
   ...STATE_WORDS,
-  'not-listed': { word: 'not listed', meaning: 'this node does not list this key and was not probed for it', tone: 'unknown' },
+  'not-listed': {
+    word: 'not listed',
+    meaning: 'this node does not list this key and was not probed for it',
+    tone: 'unknown',
+  },
 };
 
 /** Worst first: the order of "sort by state" and what decides a row's worst cell. */

@@ -173,7 +173,10 @@ const TLS: TlsInfo = {
 
 describe('untrustedCertificate', () => {
   it('offers the certificate a node presented when its chain did not verify and no pin covers it', () => {
-    expect(untrustedCertificate(node('node1', { tls: TLS }), [])).toMatchObject({ fingerprint256: 'AA:BB', subject: 'CN=node1.sandbox' });
+    expect(untrustedCertificate(node('node1', { tls: TLS }), [])).toMatchObject({
+      fingerprint256: 'AA:BB',
+      subject: 'CN=node1.sandbox',
+    });
     expect(untrustedCertificate(node('node1', { tls: TLS }), ['AA:BB'])).toBeNull();
     expect(untrustedCertificate(node('node1', { tls: { ...TLS, authorized: true } }), [])).toBeNull();
   });
