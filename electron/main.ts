@@ -24,6 +24,9 @@ const distDir = dirname(fileURLToPath(import.meta.url));
 // whatever a window's options say (Electron security checklist §4).
 registerAppScheme();
 app.enableSandbox();
+// Chromium's profile and the single-instance lock live under the config home, not in a folder of
+// the same name as it (Linux: ~/.config/oslc-cluster-admin holds clusters.json and audit.jsonl).
+app.setPath('userData', join(resolveHome(), 'electron'));
 
 async function start(): Promise<void> {
   const home = resolveHome();

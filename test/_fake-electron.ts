@@ -238,6 +238,7 @@ export class FakeBrowserWindow extends FakeEmitter {
 }
 
 class FakeApp extends FakeEmitter {
+  readonly paths = new Map<string, string>();
   isPackaged = false;
   hasSingleInstanceLock = true;
   sandboxEnabled = false;
@@ -272,6 +273,10 @@ class FakeApp extends FakeEmitter {
   requestSingleInstanceLock(): boolean {
     return this.hasSingleInstanceLock;
   }
+  setPath(name: string, path: string): void {
+    this.paths.set(name, path);
+  }
+
   enableSandbox(): void {
     if (this.ready) throw new Error('app.enableSandbox() must be called before the app is ready');
     this.sandboxEnabled = true;
@@ -416,6 +421,7 @@ export function resetFakeElectron(): void {
   app.isPackaged = false;
   app.hasSingleInstanceLock = true;
   app.sandboxEnabled = false;
+  app.paths.clear();
   app.quitCalls = 0;
   app.quitted = false;
   app.exitCode = null;

@@ -59,6 +59,7 @@ describe('the main process', () => {
     expect(fake.app.isReady()).toBe(false);
     expect(fake.protocol.privileged).toEqual([[{ scheme: 'app', privileges: { standard: true, secure: true } }]]);
     expect(fake.app.sandboxEnabled).toBe(true);
+    expect(fake.app.paths.get('userData')).toMatch(/[/\\]electron$/);
     expect(fake.FakeBrowserWindow.all).toHaveLength(0);
   });
 
