@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ensureFirstRunSandbox } from '../first-run.ts';
+import { MAX_NODES } from '../sandbox/index.ts';
 import type { EmbeddedSandboxRun } from '../first-run.ts';
 import { startConsoleServer } from '../serve.ts';
 import { flag, int, parse, HOME_OPTION } from './args.ts';
@@ -52,7 +53,7 @@ export async function serveCommand(ctx: CommandContext, argv: string[]): Promise
     { min: 0, max: 0, names: [] },
   );
   const port = int(p, 'port', 0, 65_535) ?? 0;
-  const nodes = int(p, 'nodes', 1, 32);
+  const nodes = int(p, 'nodes', 1, MAX_NODES);
   const shape = { ...(nodes !== undefined ? { nodes } : {}), tls: flag(p, 'tls'), sticky: flag(p, 'sticky') };
   if (!flag(p, 'sandbox') && (nodes !== undefined || shape.tls || shape.sticky)) {
     throw new UsageError(`--nodes, --tls and --sticky shape the embedded sandbox: add --sandbox\nusage: ${USAGE}`);
