@@ -4,7 +4,7 @@
  * prints the table. Exit 0 whatever the figures: the bench reports, the table says what is met.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { FULL, PARTS, SMOKE, formatTable, runBench } from './bench.ts';
@@ -57,3 +57,11 @@ const heading =
 process.stdout.write(`${heading}\n\n${formatTable(result.rows)}\n\n`);
 for (const note of result.notes) process.stdout.write(`Note: ${note}\n`);
 process.stdout.write(`${result.allTargetsMet ? 'Every target met.' : 'Some targets NOT met.'} Written to ${file}\n`);
+
+// The keys matrix in Chromium (issue 9), its own module; a smoke run leaves the browser out.
+if (!smoke && only.length === 0) {
+  const { formatMatrixFigures, runMatrixBench } = await import('./matrix.ts');
+  const matrix = await runMatrixBench();
+  writeFileSync(file.replace(/\.json$/, '.matrix.json'), `${JSON.stringify(matrix, null, 2)}\n`);
+  process.stdout.write(`\n${formatMatrixFigures(matrix)}\n`);
+}
