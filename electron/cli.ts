@@ -83,7 +83,10 @@ function homeFlag(argv: string[]): string | undefined {
   return a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[i + 1];
 }
 
-export async function main(argv: string[], io: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(HELP);
@@ -113,7 +116,14 @@ export async function main(argv: string[], io: CliIo = { stdin: process.stdin, s
     }
     if (isAppError(e)) {
       io.stderr.write(`error [${e.code}]${e.node ? ` ${e.node}` : ''}: ${e.message}\n`);
-      const input = [ErrorCode.BAD_INPUT, ErrorCode.CLUSTER_NOT_FOUND, ErrorCode.CLUSTER_EXISTS, ErrorCode.NODE_NOT_FOUND, ErrorCode.CONSUMER_NOT_TRACKED, ErrorCode.KEY_NOT_UNIQUE] as string[];
+      const input = [
+        ErrorCode.BAD_INPUT,
+        ErrorCode.CLUSTER_NOT_FOUND,
+        ErrorCode.CLUSTER_EXISTS,
+        ErrorCode.NODE_NOT_FOUND,
+        ErrorCode.CONSUMER_NOT_TRACKED,
+        ErrorCode.KEY_NOT_UNIQUE,
+      ] as string[];
       return input.includes(e.code) ? EXIT.BAD_INPUT : e.code === ErrorCode.INTERNAL ? EXIT.INTERNAL : EXIT.PROBLEM;
     }
     io.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

@@ -46,8 +46,16 @@ export async function registerSandbox(engine: Engine, name: string, info: Sandbo
   } else await engine.addCluster({ ...def });
   const notes = [`registered as cluster "${name}"`];
   try {
-    const { storedIn } = await engine.storeCredentials({ cluster: name, user: info.admin.user, password: info.admin.password });
-    notes.push(storedIn === 'keychain' ? 'admin login stored in the OS keychain' : 'no OS keychain here: admin login held in memory');
+    const { storedIn } = await engine.storeCredentials({
+      cluster: name,
+      user: info.admin.user,
+      password: info.admin.password,
+    });
+    notes.push(
+      storedIn === 'keychain'
+        ? 'admin login stored in the OS keychain'
+        : 'no OS keychain here: admin login held in memory',
+    );
   } catch (e) {
     notes.push(`admin login NOT stored: ${isAppError(e) ? e.message : String(e)}`);
   }

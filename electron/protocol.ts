@@ -33,7 +33,6 @@ export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true } }]);
 }
 
-
 function answer(
   status: number,
   body: ConstructorParameters<typeof Response>[0],

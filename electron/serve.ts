@@ -118,12 +118,15 @@ export async function startConsoleServer(opts: ServeOptions): Promise<ConsoleSer
     const declared = Number(c.req.header('content-length') ?? '0');
     if (declared > MAX_REQUEST_BYTES) return plain(c, 413, `The request is larger than ${MAX_REQUEST_BYTES} bytes.`);
     const raw = await c.req.arrayBuffer();
-    if (raw.byteLength > MAX_REQUEST_BYTES) return plain(c, 413, `The request is larger than ${MAX_REQUEST_BYTES} bytes.`);
+    if (raw.byteLength > MAX_REQUEST_BYTES)
+      return plain(c, 413, `The request is larger than ${MAX_REQUEST_BYTES} bytes.`);
     let arg: unknown;
     try {
       arg = raw.byteLength === 0 ? {} : JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
     } catch {
-      return streamOf(c, [{ error: { code: ErrorCode.BAD_INPUT, message: `${op}: the request body is not valid JSON` } }]);
+      return streamOf(c, [
+        { error: { code: ErrorCode.BAD_INPUT, message: `${op}: the request body is not valid JSON` } },
+      ]);
     }
     return callAndStream(c, opts.api, op, arg);
   });
@@ -153,7 +156,10 @@ export async function startConsoleServer(opts: ServeOptions): Promise<ConsoleSer
 }
 
 /** A file below the renderer's folder, or null; `/` is index.html. Nothing outside the folder. */
-async function staticFile(dir: string, urlPath: string): Promise<{ body: Uint8Array<ArrayBuffer>; type: string } | null> {
+async function staticFile(
+  dir: string,
+  urlPath: string,
+): Promise<{ body: Uint8Array<ArrayBuffer>; type: string } | null> {
   let rel: string;
   try {
     rel = decodeURIComponent(urlPath);
@@ -193,7 +199,12 @@ function callAndStream(c: Context, api: Api, op: OperationName, arg: unknown): R
       requestSignal.addEventListener('abort', onAbort, { once: true });
       const call = api[op] as (a: unknown, o: object) => Promise<unknown>;
       Promise.resolve()
-        .then(() => call.call(api, arg, { onProgress: (event: unknown) => send({ progress: event } as StreamLine), signal: controller.signal }))
+        .then(() =>
+          call.call(api, arg, {
+            onProgress: (event: unknown) => send({ progress: event } as StreamLine),
+            signal: controller.signal,
+          }),
+        )
         .then(
           (result) => send({ result } as StreamLine),
           (e: unknown) => send({ error: toErrorInfo(e) }),

@@ -177,7 +177,10 @@ export class ShellWindows {
 
   /** The OS folder picker, over the main window; null when the admin cancels. */
   async chooseDirectory(title: string): Promise<string | null> {
-    const options = { title, properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[] };
+    const options = {
+      title,
+      properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[],
+    };
     const win = this.mainWindow;
     const picked = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
     return picked.canceled ? null : (picked.filePaths[0] ?? null);

@@ -48,5 +48,17 @@ if (binary) {
       'The Electron runtime could not be obtained on this machine (it is offline), so the console opens in browser mode with the embedded sandbox instead.',
     );
   }
-  forward(spawn(process.execPath, [join(root, 'bin/oslc-admin.mjs'), 'serve', '--sandbox', '--open', ...process.argv.slice(2).filter((a) => a !== '--browser')], { stdio: 'inherit', cwd: root }));
+  forward(
+    spawn(
+      process.execPath,
+      [
+        join(root, 'bin/oslc-admin.mjs'),
+        'serve',
+        '--sandbox',
+        '--open',
+        ...process.argv.slice(2).filter((a) => a !== '--browser'),
+      ],
+      { stdio: 'inherit', cwd: root },
+    ),
+  );
 }

@@ -76,7 +76,15 @@ export interface SyncResult {
   notices: string[];
 }
 
-export const AUDIT_ACTIONS = ['approve', 'register', 'delete', 'sync', 'trust-certificate', 'credentials-stored', 'credentials-forgotten'] as const;
+export const AUDIT_ACTIONS = [
+  'approve',
+  'register',
+  'delete',
+  'sync',
+  'trust-certificate',
+  'credentials-stored',
+  'credentials-forgotten',
+] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** One line of the audit log. Never a secret. */
@@ -98,13 +106,28 @@ export interface RepairContract {
   /** Registers a consumer on one node and approves it; the other nodes then need a sync. */
   register: { arg: RegisterInput; result: RegisterResult; progress: never };
   /** Removes a consumer from the repository through one node. */
-  deleteConsumer: { arg: { cluster: string; key: string; node?: string }; result: { key: string; node: string }; progress: never };
+  deleteConsumer: {
+    arg: { cluster: string; key: string; node?: string };
+    result: { key: string; node: string };
+    progress: never;
+  };
   /** Logs in to every node (refreshes each registry), retries failures, then verifies every key on every node. */
   sync: { arg: { cluster: string }; result: SyncResult; progress: SyncEvent };
   /** Trusts a presented certificate by its SHA-256 fingerprint (pinned in the cluster definition). */
-  trustCertificate: { arg: { cluster: string; fingerprint256: string; node?: string }; result: { cluster: string; pinned: string[] }; progress: never };
+  trustCertificate: {
+    arg: { cluster: string; fingerprint256: string; node?: string };
+    result: { cluster: string; pinned: string[] };
+    progress: never;
+  };
   /** The cluster's audit lines, oldest first. */
   audit: { arg: { cluster: string }; result: { entries: AuditEntry[]; skipped: number }; progress: never };
 }
 
-export const REPAIR_OPERATIONS = ['approve', 'register', 'deleteConsumer', 'sync', 'trustCertificate', 'audit'] as const;
+export const REPAIR_OPERATIONS = [
+  'approve',
+  'register',
+  'deleteConsumer',
+  'sync',
+  'trustCertificate',
+  'audit',
+] as const;

@@ -5,13 +5,7 @@
  * are derived from {@link OPERATIONS}, so no channel name is typed twice.
  */
 import type { ClusterInput } from './schema.ts';
-import type {
-  ClusterDefinition,
-  ClusterStatus,
-  ClusterSummary,
-  NodeStatus,
-  ProbeResult,
-} from './model.ts';
+import type { ClusterDefinition, ClusterStatus, ClusterSummary, NodeStatus, ProbeResult } from './model.ts';
 
 import type { RepairContract } from './contract-repair.ts';
 import { REPAIR_OPERATIONS } from './contract-repair.ts';
@@ -23,7 +17,11 @@ import { CONSOLE_OPERATIONS } from './contract-console.ts';
 /** Clusters, credentials, consumers and status (issue "The engine"). */
 export interface CoreContract {
   /** All clusters, without secrets. Notices report a config file that was moved aside. */
-  listClusters: { arg: Record<string, never>; result: { clusters: ClusterSummary[]; notices: string[] }; progress: never };
+  listClusters: {
+    arg: Record<string, never>;
+    result: { clusters: ClusterSummary[]; notices: string[] };
+    progress: never;
+  };
   /** One cluster's definition. */
   getCluster: { arg: { cluster: string }; result: ClusterDefinition; progress: never };
   /** Adds a cluster (validated; name must be new). */
@@ -38,15 +36,27 @@ export interface CoreContract {
    * Stores the admin user and password; the password goes to the OS keychain only (an embedded
    * sandbox's throwaway login is held in memory where no keychain is available: `storedIn`).
    */
-  storeCredentials: { arg: { cluster: string; user: string; password: string }; result: { cluster: string; user: string; storedIn: 'keychain' | 'memory' }; progress: never };
+  storeCredentials: {
+    arg: { cluster: string; user: string; password: string };
+    result: { cluster: string; user: string; storedIn: 'keychain' | 'memory' };
+    progress: never;
+  };
   /** Removes the stored admin password. */
   forgetCredentials: { arg: { cluster: string }; result: { forgotten: boolean }; progress: never };
   /** Starts tracking a consumer key; its secret, when given, goes to the OS keychain only. */
-  trackConsumer: { arg: { cluster: string; key: string; name?: string; secret?: string }; result: ClusterDefinition; progress: never };
+  trackConsumer: {
+    arg: { cluster: string; key: string; name?: string; secret?: string };
+    result: ClusterDefinition;
+    progress: never;
+  };
   /** Stops tracking a consumer key and forgets its secret. */
   untrackConsumer: { arg: { cluster: string; key: string }; result: ClusterDefinition; progress: never };
   /** Probes one consumer on one node, straight to the node. */
-  probeNode: { arg: { cluster: string; node: string; key: string; secret?: string }; result: ProbeResult; progress: never };
+  probeNode: {
+    arg: { cluster: string; node: string; key: string; secret?: string };
+    result: ProbeResult;
+    progress: never;
+  };
   /** Every node in parallel: reachability, TLS, clock, consumer states, list-API keys, and the drift. */
   status: { arg: { cluster: string }; result: ClusterStatus; progress: { type: 'node'; node: NodeStatus } };
 }

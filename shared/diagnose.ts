@@ -65,7 +65,17 @@ export interface Cause {
  * (no secret given); `clock-skew`: the node refuses our timestamps and the key's state could not be
  * read past it; `down`, `tls-untrusted`, `error`: the node could not be asked.
  */
-export const NODE_KEY_STATES = ['approved', 'loaded', 'wrong-secret', 'provisional', 'missing', 'clock-skew', 'down', 'tls-untrusted', 'error'] as const;
+export const NODE_KEY_STATES = [
+  'approved',
+  'loaded',
+  'wrong-secret',
+  'provisional',
+  'missing',
+  'clock-skew',
+  'down',
+  'tls-untrusted',
+  'error',
+] as const;
 export type NodeKeyState = (typeof NODE_KEY_STATES)[number];
 
 export interface DiagnosedNode {

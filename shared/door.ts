@@ -8,7 +8,8 @@ import type { ArgOf, OperationName, ProgressOf, ResultOf } from './contract.ts';
 import type { ErrorInfo } from './errors.ts';
 
 /** What a call answers across a door: the result, or the coded error as a plain object. */
-export type Reply<K extends OperationName = OperationName> = { ok: true; result: ResultOf<K> } | { ok: false; error: ErrorInfo };
+export type Reply<K extends OperationName = OperationName> =
+  { ok: true; result: ResultOf<K> } | { ok: false; error: ErrorInfo };
 
 // Electron IPC ---------------------------------------------------------------------------------
 
@@ -42,6 +43,4 @@ export const SESSION_COOKIE = 'oslc_session';
 
 /** One line of a browser-mode answer: zero or more progress lines, then one result or error line. */
 export type StreamLine<K extends OperationName = OperationName> =
-  | { progress: ProgressOf<K> }
-  | { result: ResultOf<K> }
-  | { error: ErrorInfo };
+  { progress: ProgressOf<K> } | { result: ResultOf<K> } | { error: ErrorInfo };

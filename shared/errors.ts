@@ -55,7 +55,11 @@ export class AppError extends Error {
   readonly node: string | undefined;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCodeName, message: string, opts: { node?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCodeName,
+    message: string,
+    opts: { node?: string; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'AppError';
     this.code = code;

@@ -23,7 +23,10 @@ export const clusterNameSchema = text(64).refine(
   'use letters, digits, ".", "_" and "-", starting with a letter or digit',
 );
 
-export const nodeIdSchema = text(64).refine((s) => /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(s), 'use letters, digits, ".", "_" and "-"');
+export const nodeIdSchema = text(64).refine(
+  (s) => /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(s),
+  'use letters, digits, ".", "_" and "-"',
+);
 
 export const httpUrlSchema = z
   .string()
@@ -75,23 +78,33 @@ export const clusterDefinitionSchema = z
       connectMs: z.number().int().min(100).max(120_000),
       totalMs: z.number().int().min(100).max(600_000),
     }),
-    maxResponseBytes: z.number().int().min(1024).max(64 * 1024 * 1024),
+    maxResponseBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024),
     adminUser: text(256).nullable(),
     consumers: z.array(trackedConsumerSchema).max(1000),
   })
   .superRefine((c, ctx) => {
     const ids = new Set<string>();
     c.nodes.forEach((n, i) => {
-      if (ids.has(n.id)) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'id'], message: `duplicate node id "${n.id}"` });
+      if (ids.has(n.id))
+        ctx.addIssue({ code: 'custom', path: ['nodes', i, 'id'], message: `duplicate node id "${n.id}"` });
       ids.add(n.id);
     });
     const keys = new Set<string>();
     c.consumers.forEach((k, i) => {
-      if (keys.has(k.key)) ctx.addIssue({ code: 'custom', path: ['consumers', i, 'key'], message: 'duplicate consumer key' });
+      if (keys.has(k.key))
+        ctx.addIssue({ code: 'custom', path: ['consumers', i, 'key'], message: 'duplicate consumer key' });
       keys.add(k.key);
     });
     if (c.kind === 'clearquest' && (!c.repo || !c.db)) {
-      ctx.addIssue({ code: 'custom', path: [c.repo ? 'db' : 'repo'], message: 'a clearquest cluster needs --repo and --db' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.repo ? 'db' : 'repo'],
+        message: 'a clearquest cluster needs --repo and --db',
+      });
     }
   }) satisfies z.ZodType<ClusterDefinition, unknown>;
 
@@ -112,7 +125,12 @@ export const clusterInputSchema = z.object({
     .object({ connectMs: z.number().int().min(100).max(120_000), totalMs: z.number().int().min(100).max(600_000) })
     .partial()
     .optional(),
-  maxResponseBytes: z.number().int().min(1024).max(64 * 1024 * 1024).optional(),
+  maxResponseBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .optional(),
   adminUser: text(256).nullable().optional(),
 });
 export type ClusterInput = z.input<typeof clusterInputSchema>;
@@ -132,7 +150,9 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: stri
   const first = r.error.issues[0];
   const field = first?.path.length ? first.path.map(String).join('.') : what;
   const plain = r.error.issues.every((i) => i.path.length === 0);
-  const message = plain ? `${what}: ${r.error.issues.map((i) => i.message).join('; ')}` : `Invalid ${what}: ${describeIssues(r.error)}`;
+  const message = plain
+    ? `${what}: ${r.error.issues.map((i) => i.message).join('; ')}`
+    : `Invalid ${what}: ${describeIssues(r.error)}`;
   throw new AppError(ErrorCode.BAD_INPUT, message, { details: { field } });
 }
 

@@ -14,7 +14,10 @@ export interface CliRun {
 export const BIN = new URL('../bin/oslc-admin.mjs', import.meta.url).pathname;
 
 /** Spawns the installed bin with `args`, writing `stdin` to it; env adds to process.env. */
-export function runBin(args: string[], opts: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliRun> {
+export function runBin(
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(BIN, args, { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -34,7 +37,12 @@ export function runBin(args: string[], opts: { stdin?: string; env?: Record<stri
 /** Runs `main()` in this process with in-memory streams: fast, for the many bad-input cases. */
 export async function runMain(
   args: string[],
-  opts: { stdin?: string; env?: Record<string, string>; onStdout?: (text: string) => void; onStderr?: (text: string) => void } = {},
+  opts: {
+    stdin?: string;
+    env?: Record<string, string>;
+    onStdout?: (text: string) => void;
+    onStderr?: (text: string) => void;
+  } = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
@@ -62,8 +70,14 @@ export async function runMain(
 }
 
 /** Starts `oslc-admin sandbox … --json` as a process; resolves with the child and what it printed up to its first line. */
-export async function spawnSandbox(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; out: string }> {
-  const child = spawn(BIN, ['sandbox', '--json', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnSandbox(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; out: string }> {
+  const child = spawn(BIN, ['sandbox', '--json', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {

@@ -43,7 +43,12 @@ export async function engineFor(
     caPem,
     ...(opts.timeouts ? { timeouts: opts.timeouts } : {}),
   });
-  if (opts.admin !== false) await engine.storeCredentials({ cluster: name, user: sandbox.info.admin.user, password: sandbox.info.admin.password });
+  if (opts.admin !== false)
+    await engine.storeCredentials({
+      cluster: name,
+      user: sandbox.info.admin.user,
+      password: sandbox.info.admin.password,
+    });
   const cluster = await engine.getCluster({ cluster: name });
   return {
     engine,

@@ -8,7 +8,9 @@ const original = net.Socket.prototype.connect;
 beforeAll(() => {
   net.Socket.prototype.connect = function blocked(this: net.Socket, ...args: unknown[]) {
     void args;
-    throw new Error('Unit tests must not open network connections (test/_no-network.ts); use a MockAgent or move the test to test/integration.');
+    throw new Error(
+      'Unit tests must not open network connections (test/_no-network.ts); use a MockAgent or move the test to test/integration.',
+    );
   } as typeof original;
 });
 

@@ -97,7 +97,12 @@ export class Client {
     return { status: res.status, headers: res.headers, body, node };
   }
 
-  form(url: string, fields: Record<string, string>, headers: Record<string, string> = {}, method = 'POST'): Promise<Reply> {
+  form(
+    url: string,
+    fields: Record<string, string>,
+    headers: Record<string, string> = {},
+    method = 'POST',
+  ): Promise<Reply> {
     return this.request(url, {
       method,
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
@@ -138,7 +143,9 @@ export function oauthHeader(opts: SignOptions): string {
     consumer: opts.consumer,
     signature_method: opts.signatureMethod ?? 'HMAC-SHA1',
     hash_function: (base, key) =>
-      (opts.signatureMethod ?? 'HMAC-SHA1') === 'PLAINTEXT' ? key : createHmac('sha1', key).update(base).digest('base64'),
+      (opts.signatureMethod ?? 'HMAC-SHA1') === 'PLAINTEXT'
+        ? key
+        : createHmac('sha1', key).update(base).digest('base64'),
   });
   const offset = opts.timestampOffsetSeconds ?? 0;
   oauth.getTimeStamp = () => Math.floor(Date.now() / 1000) + offset;
@@ -188,27 +195,42 @@ export async function approveOn(sandbox: SandboxHandle, id: string, key: string)
   try {
     const url = nodeUrl(sandbox, id);
     const csrf = await adminLogin(sandbox, client, url);
-    return await client.form(`${url}/oauth/consumers/${encodeURIComponent(key)}`, { provisional: 'false' }, { 'x-csrf-prevent': csrf });
+    return await client.form(
+      `${url}/oauth/consumers/${encodeURIComponent(key)}`,
+      { provisional: 'false' },
+      { 'x-csrf-prevent': csrf },
+    );
   } finally {
     await client.close();
   }
 }
 
 /** `refreshRepoConfig` on one node with HTTP Basic (technote swg21644559). */
-export async function refreshNode(sandbox: SandboxHandle, id: string, password = sandbox.info.admin.password): Promise<Reply> {
+export async function refreshNode(
+  sandbox: SandboxHandle,
+  id: string,
+  password = sandbox.info.admin.password,
+): Promise<Reply> {
   const client = Client.for(sandbox);
   try {
     const basic = Buffer.from(`${sandbox.info.admin.user}:${password}`).toString('base64');
-    return await client.request(`${nodeUrl(sandbox, id)}/cqweb/oslc/repo/${sandbox.info.repo}/db/${sandbox.info.db}/refreshRepoConfig`, {
-      headers: { authorization: `Basic ${basic}` },
-    });
+    return await client.request(
+      `${nodeUrl(sandbox, id)}/cqweb/oslc/repo/${sandbox.info.repo}/db/${sandbox.info.db}/refreshRepoConfig`,
+      {
+        headers: { authorization: `Basic ${basic}` },
+      },
+    );
   } finally {
     await client.close();
   }
 }
 
 /** Friendship through the balancer, approval on the node that holds the key, then every node refreshed. */
-export async function approvedConsumer(sandbox: SandboxHandle, name = 'RTC', secret = `secret-${name}`): Promise<Credentials & { node: string }> {
+export async function approvedConsumer(
+  sandbox: SandboxHandle,
+  name = 'RTC',
+  secret = `secret-${name}`,
+): Promise<Credentials & { node: string }> {
   const { key, node } = await sandbox.friend(name, secret);
   const approved = await approveOn(sandbox, node, key);
   if (approved.status !== 204) throw new Error(`approve failed: ${approved.status} ${approved.body}`);

@@ -93,5 +93,10 @@ export async function issueTestLeaf(ca: TestCa, opts: LeafOptions = {}): Promise
   });
   const certPem = cert.toString('pem');
   const node = new X509Certificate(certPem);
-  return { certPem, keyPem: await keyPem(keys.privateKey), fingerprint256: node.fingerprint256, subject: node.subject.split('\n').join(', ') };
+  return {
+    certPem,
+    keyPem: await keyPem(keys.privateKey),
+    fingerprint256: node.fingerprint256,
+    subject: node.subject.split('\n').join(', '),
+  };
 }

@@ -10,7 +10,12 @@ export interface Parsed {
   positionals: string[];
 }
 
-export function parse(argv: string[], options: Options, usage: string, positionals: { min: number; max: number; names: string[] }): Parsed {
+export function parse(
+  argv: string[],
+  options: Options,
+  usage: string,
+  positionals: { min: number; max: number; names: string[] },
+): Parsed {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -19,8 +24,10 @@ export function parse(argv: string[], options: Options, usage: string, positiona
     throw new UsageError(`${msg}\nusage: ${usage}`);
   }
   const pos = parsed.positionals;
-  if (pos.length < positionals.min) throw new UsageError(`missing argument <${positionals.names[pos.length] ?? 'arg'}>\nusage: ${usage}`);
-  if (pos.length > positionals.max) throw new UsageError(`unexpected argument "${pos[positionals.max]}"\nusage: ${usage}`);
+  if (pos.length < positionals.min)
+    throw new UsageError(`missing argument <${positionals.names[pos.length] ?? 'arg'}>\nusage: ${usage}`);
+  if (pos.length > positionals.max)
+    throw new UsageError(`unexpected argument "${pos[positionals.max]}"\nusage: ${usage}`);
   return { values: parsed.values as Parsed['values'], positionals: pos };
 }
 

@@ -28,10 +28,19 @@ function showCluster(c: ClusterDefinition): string {
     `  CA bundle: ${c.caPem ? 'custom' : 'system'}${c.pinnedFingerprints.length ? `, ${c.pinnedFingerprints.length} pinned certificate(s)` : ''}`,
     `  timeouts: connect ${c.timeouts.connectMs} ms, total ${c.timeouts.totalMs} ms; response cap ${c.maxResponseBytes} bytes`,
     '',
-    table(['NODE', 'URL', 'LABEL'], c.nodes.map((n) => [n.id, n.url, n.label])),
+    table(
+      ['NODE', 'URL', 'LABEL'],
+      c.nodes.map((n) => [n.id, n.url, n.label]),
+    ),
   ];
   if (c.consumers.length) {
-    lines.push('', table(['CONSUMER KEY', 'NAME', 'SECRET'], c.consumers.map((k) => [k.key, k.name, k.hasSecret ? 'in keychain' : 'none'])));
+    lines.push(
+      '',
+      table(
+        ['CONSUMER KEY', 'NAME', 'SECRET'],
+        c.consumers.map((k) => [k.key, k.name, k.hasSecret ? 'in keychain' : 'none']),
+      ),
+    );
   }
   return lines.join('\n');
 }
@@ -50,9 +59,24 @@ export async function clusterCommand(ctx: CommandContext, argv: string[]): Promi
   const { io } = ctx;
   switch (sub) {
     case 'add': {
-      const p = parse(rest, { ...HOME_OPTION, kind: { type: 'string' }, balancer: { type: 'string' }, node: { type: 'string', multiple: true }, repo: { type: 'string' }, db: { type: 'string' }, ca: { type: 'string' }, json: { type: 'boolean' } }, CLUSTER_USAGE.add, { min: 1, max: 1, names: ['name'] });
+      const p = parse(
+        rest,
+        {
+          ...HOME_OPTION,
+          kind: { type: 'string' },
+          balancer: { type: 'string' },
+          node: { type: 'string', multiple: true },
+          repo: { type: 'string' },
+          db: { type: 'string' },
+          ca: { type: 'string' },
+          json: { type: 'boolean' },
+        },
+        CLUSTER_USAGE.add,
+        { min: 1, max: 1, names: ['name'] },
+      );
       const kind = str(p, 'kind');
-      if (!kind) throw new UsageError(`--kind is required (one of ${CLUSTER_KINDS.join(', ')})\nusage: ${CLUSTER_USAGE.add}`);
+      if (!kind)
+        throw new UsageError(`--kind is required (one of ${CLUSTER_KINDS.join(', ')})\nusage: ${CLUSTER_USAGE.add}`);
       if (!str(p, 'balancer')) throw new UsageError(`--balancer is required\nusage: ${CLUSTER_USAGE.add}`);
       const ca = str(p, 'ca');
       const def = await ctx.engine.addCluster({
@@ -65,20 +89,40 @@ export async function clusterCommand(ctx: CommandContext, argv: string[]): Promi
         caPem: ca ? await readTextFile(ca, '--ca') : null,
       });
       if (flag(p, 'json')) writeJson(io, def);
-      else io.stdout.write(`Added cluster ${def.name} with ${def.nodes.length} node(s). Next: oslc-admin login ${def.name} --user <admin>\n`);
+      else
+        io.stdout.write(
+          `Added cluster ${def.name} with ${def.nodes.length} node(s). Next: oslc-admin login ${def.name} --user <admin>\n`,
+        );
       return EXIT.OK;
     }
     case 'list': {
-      const p = parse(rest, { ...HOME_OPTION, json: { type: 'boolean' } }, CLUSTER_USAGE.list, { min: 0, max: 0, names: [] });
+      const p = parse(rest, { ...HOME_OPTION, json: { type: 'boolean' } }, CLUSTER_USAGE.list, {
+        min: 0,
+        max: 0,
+        names: [],
+      });
       const { clusters, notices } = await ctx.engine.listClusters();
       for (const n of notices) io.stderr.write(`warning: ${n}\n`);
       if (flag(p, 'json')) writeJson(io, { clusters, notices });
-      else if (!clusters.length) io.stdout.write('No clusters yet. Add one with `oslc-admin cluster add`, or run `oslc-admin sandbox --register sandbox`.\n');
-      else io.stdout.write(`${table(['NAME', 'KIND', 'BALANCER', 'NODES', 'CONSUMERS'], clusters.map((c) => [c.name, c.kind, c.balancerUrl, String(c.nodeCount), String(c.consumerCount)]))}\n`);
+      else if (!clusters.length)
+        io.stdout.write(
+          'No clusters yet. Add one with `oslc-admin cluster add`, or run `oslc-admin sandbox --register sandbox`.\n',
+        );
+      else
+        io.stdout.write(
+          `${table(
+            ['NAME', 'KIND', 'BALANCER', 'NODES', 'CONSUMERS'],
+            clusters.map((c) => [c.name, c.kind, c.balancerUrl, String(c.nodeCount), String(c.consumerCount)]),
+          )}\n`,
+        );
       return EXIT.OK;
     }
     case 'show': {
-      const p = parse(rest, { ...HOME_OPTION, json: { type: 'boolean' } }, CLUSTER_USAGE.show, { min: 1, max: 1, names: ['name'] });
+      const p = parse(rest, { ...HOME_OPTION, json: { type: 'boolean' } }, CLUSTER_USAGE.show, {
+        min: 1,
+        max: 1,
+        names: ['name'],
+      });
       const def = await ctx.engine.getCluster({ cluster: p.positionals[0]! });
       if (flag(p, 'json')) writeJson(io, def);
       else io.stdout.write(`${showCluster(def)}\n`);
@@ -87,42 +131,65 @@ export async function clusterCommand(ctx: CommandContext, argv: string[]): Promi
     case 'remove': {
       const p = parse(rest, { ...HOME_OPTION }, CLUSTER_USAGE.remove, { min: 1, max: 1, names: ['name'] });
       const r = await ctx.engine.removeCluster({ cluster: p.positionals[0]! });
-      io.stdout.write(`Removed cluster ${r.removed}; forgot ${r.secretsForgotten} keychain entr${r.secretsForgotten === 1 ? 'y' : 'ies'}.\n`);
+      io.stdout.write(
+        `Removed cluster ${r.removed}; forgot ${r.secretsForgotten} keychain entr${r.secretsForgotten === 1 ? 'y' : 'ies'}.\n`,
+      );
       return EXIT.OK;
     }
     case 'export': {
-      const p = parse(rest, { ...HOME_OPTION, out: { type: 'string' } }, CLUSTER_USAGE.export, { min: 1, max: 1, names: ['name'] });
+      const p = parse(rest, { ...HOME_OPTION, out: { type: 'string' } }, CLUSTER_USAGE.export, {
+        min: 1,
+        max: 1,
+        names: ['name'],
+      });
       const { json } = await ctx.engine.exportCluster({ cluster: p.positionals[0]! });
       const out = str(p, 'out');
       if (out) {
         await writeFile(out, `${json}\n`, { flag: 'wx', mode: 0o600 }).catch((e: NodeJS.ErrnoException) => {
-          throw new UsageError(`--out: cannot write ${out}: ${e.code === 'EEXIST' ? 'the file exists (choose another name)' : e.code ?? e.message}`);
+          throw new UsageError(
+            `--out: cannot write ${out}: ${e.code === 'EEXIST' ? 'the file exists (choose another name)' : (e.code ?? e.message)}`,
+          );
         });
         io.stderr.write(`Exported to ${out} (no secrets).\n`);
       } else io.stdout.write(`${json}\n`);
       return EXIT.OK;
     }
     case 'import': {
-      const p = parse(rest, { ...HOME_OPTION, rename: { type: 'string' } }, CLUSTER_USAGE.import, { min: 1, max: 1, names: ['file'] });
+      const p = parse(rest, { ...HOME_OPTION, rename: { type: 'string' } }, CLUSTER_USAGE.import, {
+        min: 1,
+        max: 1,
+        names: ['file'],
+      });
       const json = await readTextFile(p.positionals[0]!, '<file>');
       const rename = str(p, 'rename');
       const def = await ctx.engine.importCluster({ json, ...(rename !== undefined ? { rename } : {}) });
-      io.stdout.write(`Imported cluster ${def.name} with ${def.nodes.length} node(s). Store its admin login with: oslc-admin login ${def.name} --user <admin>\n`);
+      io.stdout.write(
+        `Imported cluster ${def.name} with ${def.nodes.length} node(s). Store its admin login with: oslc-admin login ${def.name} --user <admin>\n`,
+      );
       return EXIT.OK;
     }
     default:
-      throw new UsageError(`unknown or missing subcommand "cluster ${sub ?? ''}"\nusage:\n  ${Object.values(CLUSTER_USAGE).join('\n  ')}`);
+      throw new UsageError(
+        `unknown or missing subcommand "cluster ${sub ?? ''}"\nusage:\n  ${Object.values(CLUSTER_USAGE).join('\n  ')}`,
+      );
   }
 }
 
 const LOGIN_USAGE = 'oslc-admin login <cluster> --user U [--password-stdin]';
 export async function loginCommand(ctx: CommandContext, argv: string[]): Promise<number> {
-  const p = parse(argv, { ...HOME_OPTION, user: { type: 'string' }, 'password-stdin': { type: 'boolean' } }, LOGIN_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const p = parse(
+    argv,
+    { ...HOME_OPTION, user: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+    LOGIN_USAGE,
+    { min: 1, max: 1, names: ['cluster'] },
+  );
   const user = str(p, 'user');
   if (!user) throw new UsageError(`--user is required\nusage: ${LOGIN_USAGE}`);
   const cluster = p.positionals[0]!;
   await ctx.engine.getCluster({ cluster }); // unknown cluster: fail before asking for a password
-  const password = flag(p, 'password-stdin') ? await readSecretFromStdin(ctx.io, '--password-stdin') : await readPasswordFromTty(ctx.io, `Password for ${user} on ${cluster}: `);
+  const password = flag(p, 'password-stdin')
+    ? await readSecretFromStdin(ctx.io, '--password-stdin')
+    : await readPasswordFromTty(ctx.io, `Password for ${user} on ${cluster}: `);
   await ctx.engine.storeCredentials({ cluster, user, password });
   ctx.io.stdout.write(`Stored the admin login for ${cluster} (user ${user}) in the OS keychain.\n`);
   return EXIT.OK;
@@ -143,24 +210,42 @@ const CONSUMER_USAGE = {
 export async function consumerCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'track') {
-    const p = parse(rest, { ...HOME_OPTION, key: { type: 'string' }, name: { type: 'string' }, 'secret-stdin': { type: 'boolean' } }, CONSUMER_USAGE.track, { min: 1, max: 1, names: ['cluster'] });
+    const p = parse(
+      rest,
+      { ...HOME_OPTION, key: { type: 'string' }, name: { type: 'string' }, 'secret-stdin': { type: 'boolean' } },
+      CONSUMER_USAGE.track,
+      { min: 1, max: 1, names: ['cluster'] },
+    );
     const key = str(p, 'key');
     if (key === undefined) throw new UsageError(`--key is required\nusage: ${CONSUMER_USAGE.track}`);
     const cluster = p.positionals[0]!;
     await ctx.engine.getCluster({ cluster });
     const secret = flag(p, 'secret-stdin') ? await readSecretFromStdin(ctx.io, '--secret-stdin') : undefined;
     const name = str(p, 'name');
-    await ctx.engine.trackConsumer({ cluster, key, ...(name !== undefined ? { name } : {}), ...(secret !== undefined ? { secret } : {}) });
-    ctx.io.stdout.write(`Tracking consumer ${key} on ${cluster}${secret !== undefined ? '; its secret is in the OS keychain' : ' (no secret: probes tell only whether the key is loaded)'}.\n`);
+    await ctx.engine.trackConsumer({
+      cluster,
+      key,
+      ...(name !== undefined ? { name } : {}),
+      ...(secret !== undefined ? { secret } : {}),
+    });
+    ctx.io.stdout.write(
+      `Tracking consumer ${key} on ${cluster}${secret !== undefined ? '; its secret is in the OS keychain' : ' (no secret: probes tell only whether the key is loaded)'}.\n`,
+    );
     return EXIT.OK;
   }
   if (sub === 'untrack') {
-    const p = parse(rest, { ...HOME_OPTION, key: { type: 'string' } }, CONSUMER_USAGE.untrack, { min: 1, max: 1, names: ['cluster'] });
+    const p = parse(rest, { ...HOME_OPTION, key: { type: 'string' } }, CONSUMER_USAGE.untrack, {
+      min: 1,
+      max: 1,
+      names: ['cluster'],
+    });
     const key = str(p, 'key');
     if (key === undefined) throw new UsageError(`--key is required\nusage: ${CONSUMER_USAGE.untrack}`);
     await ctx.engine.untrackConsumer({ cluster: p.positionals[0]!, key });
     ctx.io.stdout.write(`No longer tracking ${key}; its secret was removed from the keychain.\n`);
     return EXIT.OK;
   }
-  throw new UsageError(`unknown or missing subcommand "consumer ${sub ?? ''}"\nusage:\n  ${Object.values(CONSUMER_USAGE).join('\n  ')}`);
+  throw new UsageError(
+    `unknown or missing subcommand "consumer ${sub ?? ''}"\nusage:\n  ${Object.values(CONSUMER_USAGE).join('\n  ')}`,
+  );
 }

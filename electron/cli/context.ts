@@ -32,7 +32,10 @@ export class CommandContext {
    */
   async holdAdminPasswordFromStdin(cluster: string): Promise<void> {
     const def = await this.engine.getCluster({ cluster });
-    if (!def.adminUser) throw new UsageError(`--password-stdin: cluster ${cluster} has no admin user; run \`oslc-admin login ${cluster} --user U\` once`);
+    if (!def.adminUser)
+      throw new UsageError(
+        `--password-stdin: cluster ${cluster} has no admin user; run \`oslc-admin login ${cluster} --user U\` once`,
+      );
     this.secrets.hold(accounts.admin(def.name), await readSecretFromStdin(this.io, '--password-stdin'));
   }
 

@@ -10,7 +10,8 @@ import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts';
 
 export const DIAGNOSE_USAGE = 'oslc-admin diagnose <cluster> --key K [--secret-stdin] [--error-text FILE] [--json]';
-export const FLOW_USAGE = 'oslc-admin flow <cluster> --key K [--secret-stdin] [--node ID | --balancer] [--timeout-seconds S] [--json]';
+export const FLOW_USAGE =
+  'oslc-admin flow <cluster> --key K [--secret-stdin] [--node ID | --balancer] [--timeout-seconds S] [--json]';
 export const REPORT_USAGE = 'oslc-admin report <cluster> --out DIR [--error-text FILE] [--json]';
 
 export { DIAGNOSE_HELP } from './diagnose-help.ts';
@@ -22,9 +23,12 @@ async function readErrorTextFile(file: string): Promise<string> {
   try {
     buf = await readFile(file);
   } catch (e) {
-    throw new UsageError(`--error-text: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(
+      `--error-text: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
-  if (buf.length > MAX_ERROR_FILE_BYTES) throw new UsageError(`--error-text: ${file} is larger than 1 MiB; paste only the error`);
+  if (buf.length > MAX_ERROR_FILE_BYTES)
+    throw new UsageError(`--error-text: ${file} is larger than 1 MiB; paste only the error`);
   const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
   if (text.includes('\uFFFD')) throw new UsageError(`--error-text: ${file} is not valid UTF-8`);
   return text;
@@ -48,11 +52,21 @@ function indent(text: string, by = '    '): string {
 }
 
 export function formatDiagnosis(d: Diagnosis): string {
-  const out: string[] = [`Key ${d.key} on cluster ${d.cluster}: checked ${d.checkedAt} in ${(d.durationMs / 1000).toFixed(1)} s (consumer secret ${d.secretChecked ? 'checked' : 'not checked'})`, ''];
+  const out: string[] = [
+    `Key ${d.key} on cluster ${d.cluster}: checked ${d.checkedAt} in ${(d.durationMs / 1000).toFixed(1)} s (consumer secret ${d.secretChecked ? 'checked' : 'not checked'})`,
+    '',
+  ];
   for (const c of d.causes) {
-    out.push(`  ${c.code}${c.nodes.length ? `  [${c.nodes.join(', ')}]` : ''}${c.likely ? '  (matches the pasted error)' : ''}`);
+    out.push(
+      `  ${c.code}${c.nodes.length ? `  [${c.nodes.join(', ')}]` : ''}${c.likely ? '  (matches the pasted error)' : ''}`,
+    );
     out.push(indent(c.message));
-    if (c.fix) out.push(`    fix: ${c.fix.action} ${Object.entries(c.fix.args).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
+    if (c.fix)
+      out.push(
+        `    fix: ${c.fix.action} ${Object.entries(c.fix.args)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(' ')}`,
+      );
     out.push('');
   }
   out.push(
@@ -67,9 +81,16 @@ export function formatDiagnosis(d: Diagnosis): string {
       ]),
     ),
   );
-  if (d.balancer) out.push('', `Balancer: ${d.balancer.summary}${d.balancer.sticky === true ? ' It keeps a session on one node.' : d.balancer.sticky === false ? ' It does NOT keep a session on one node.' : ''}`);
+  if (d.balancer)
+    out.push(
+      '',
+      `Balancer: ${d.balancer.summary}${d.balancer.sticky === true ? ' It keeps a session on one node.' : d.balancer.sticky === false ? ' It does NOT keep a session on one node.' : ''}`,
+    );
   if (d.errorText) {
-    out.push('', `Pasted error: ${d.errorText.likelyCauses.length ? `points at ${d.errorText.likelyCauses.join(', ')}` : 'no known OAuth failure recognised'}`);
+    out.push(
+      '',
+      `Pasted error: ${d.errorText.likelyCauses.length ? `points at ${d.errorText.likelyCauses.join(', ')}` : 'no known OAuth failure recognised'}`,
+    );
     out.push(...d.errorText.explanation.map((e) => `  - ${e}`));
   }
   if (d.notices.length) out.push('', 'Notes:', ...d.notices.map((n) => `  - ${n}`));
@@ -77,14 +98,30 @@ export function formatDiagnosis(d: Diagnosis): string {
 }
 
 export async function diagnoseCommand(ctx: CommandContext, argv: string[]): Promise<number> {
-  const p = parse(argv, { ...HOME_OPTION, key: { type: 'string' }, 'secret-stdin': { type: 'boolean' }, 'error-text': { type: 'string' }, json: { type: 'boolean' } }, DIAGNOSE_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const p = parse(
+    argv,
+    {
+      ...HOME_OPTION,
+      key: { type: 'string' },
+      'secret-stdin': { type: 'boolean' },
+      'error-text': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    DIAGNOSE_USAGE,
+    { min: 1, max: 1, names: ['cluster'] },
+  );
   const key = requiredKey(p, DIAGNOSE_USAGE);
   const cluster = p.positionals[0]!;
   await ctx.engine.getCluster({ cluster });
   const file = str(p, 'error-text');
   const errorText = file !== undefined ? await readErrorTextFile(file) : undefined;
   const secret = flag(p, 'secret-stdin') ? await readSecretFromStdin(ctx.io, '--secret-stdin') : undefined;
-  const d = await ctx.engine.diagnose({ cluster, consumerKey: key, ...(secret !== undefined ? { secret } : {}), ...(errorText !== undefined ? { errorText } : {}) });
+  const d = await ctx.engine.diagnose({
+    cluster,
+    consumerKey: key,
+    ...(secret !== undefined ? { secret } : {}),
+    ...(errorText !== undefined ? { errorText } : {}),
+  });
   if (flag(p, 'json')) writeJson(ctx.io, d);
   else ctx.io.stdout.write(formatDiagnosis(d));
   return isHealthy(d) ? EXIT.OK : EXIT.PROBLEM;
@@ -96,7 +133,13 @@ function mmss(seconds: number): string {
 
 function stepLine(s: FlowStep): string {
   const label = s.leg === 0 ? 'discovery' : s.leg === 4 ? 'resource ' : `leg ${s.leg}    `;
-  const facts = [s.answeredBy ? `answered by ${s.answeredBy}` : null, s.status !== null ? `HTTP ${s.status}` : null, s.latencyMs !== null ? `${s.latencyMs} ms` : null].filter(Boolean).join(', ');
+  const facts = [
+    s.answeredBy ? `answered by ${s.answeredBy}` : null,
+    s.status !== null ? `HTTP ${s.status}` : null,
+    s.latencyMs !== null ? `${s.latencyMs} ms` : null,
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `  ${s.ok ? 'ok  ' : 'FAIL'} ${label} ${s.message}${facts ? ` (${facts})` : ''}\n`;
 }
 
@@ -104,7 +147,12 @@ export function formatFlow(r: FlowResult): string {
   const out = [`Outcome: ${r.outcome}${r.failedLeg !== null ? ` (leg ${r.failedLeg})` : ''}`, `  ${r.message}`];
   for (const c of r.causes) {
     out.push('', `  ${c.code}${c.nodes.length ? `  [${c.nodes.join(', ')}]` : ''}`, indent(c.message));
-    if (c.fix) out.push(`    fix: ${c.fix.action} ${Object.entries(c.fix.args).map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
+    if (c.fix)
+      out.push(
+        `    fix: ${c.fix.action} ${Object.entries(c.fix.args)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(' ')}`,
+      );
   }
   if (r.notices.length) out.push('', 'Notes:', ...r.notices.map((n) => `  - ${n}`));
   return `${out.join('\n')}\n`;
@@ -113,22 +161,40 @@ export function formatFlow(r: FlowResult): string {
 export async function flowCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parse(
     argv,
-    { ...HOME_OPTION, key: { type: 'string' }, 'secret-stdin': { type: 'boolean' }, node: { type: 'string' }, balancer: { type: 'boolean' }, 'timeout-seconds': { type: 'string' }, json: { type: 'boolean' } },
+    {
+      ...HOME_OPTION,
+      key: { type: 'string' },
+      'secret-stdin': { type: 'boolean' },
+      node: { type: 'string' },
+      balancer: { type: 'boolean' },
+      'timeout-seconds': { type: 'string' },
+      json: { type: 'boolean' },
+    },
     FLOW_USAGE,
     { min: 1, max: 1, names: ['cluster'] },
   );
   const key = requiredKey(p, FLOW_USAGE);
   const node = str(p, 'node');
-  if (node !== undefined && flag(p, 'balancer')) throw new UsageError(`--node and --balancer exclude each other: test one node, or the balancer\nusage: ${FLOW_USAGE}`);
+  if (node !== undefined && flag(p, 'balancer'))
+    throw new UsageError(
+      `--node and --balancer exclude each other: test one node, or the balancer\nusage: ${FLOW_USAGE}`,
+    );
   if (node !== undefined && node.trim() === '') throw new UsageError('--node: must name a node id');
   const timeout = str(p, 'timeout-seconds');
-  if (timeout !== undefined && (!/^\d+$/.test(timeout) || Number(timeout) < 1 || Number(timeout) > 3600)) throw new UsageError(`--timeout-seconds: "${timeout}" must be a whole number from 1 to 3600`);
+  if (timeout !== undefined && (!/^\d+$/.test(timeout) || Number(timeout) < 1 || Number(timeout) > 3600))
+    throw new UsageError(`--timeout-seconds: "${timeout}" must be a whole number from 1 to 3600`);
   const cluster = p.positionals[0]!;
   const def = await ctx.engine.getCluster({ cluster });
-  if (node !== undefined && !def.nodes.some((n) => n.id === node)) throw new UsageError(`--node: cluster ${def.name} has no node "${node}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`);
+  if (node !== undefined && !def.nodes.some((n) => n.id === node))
+    throw new UsageError(
+      `--node: cluster ${def.name} has no node "${node}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`,
+    );
   let secret: string | undefined;
   if (flag(p, 'secret-stdin')) secret = await readSecretFromStdin(ctx.io, '--secret-stdin');
-  else if (!def.consumers.find((c) => c.key === key)?.hasSecret) throw new UsageError(`--secret-stdin is required: no secret is stored for key ${key} in cluster ${def.name}\nusage: ${FLOW_USAGE}`);
+  else if (!def.consumers.find((c) => c.key === key)?.hasSecret)
+    throw new UsageError(
+      `--secret-stdin is required: no secret is stored for key ${key} in cluster ${def.name}\nusage: ${FLOW_USAGE}`,
+    );
   const target: FlowTarget = node !== undefined ? { node } : 'balancer';
   const json = flag(p, 'json');
   // With --json, stdout carries only the result; the URL and progress go to stderr.
@@ -136,10 +202,16 @@ export async function flowCommand(ctx: CommandContext, argv: string[]): Promise<
   const onProgress = (e: FlowEvent) => {
     if (e.type === 'step') say(stepLine(e.step));
     else if (e.type === 'authorize') {
-      say(`\nOpen this URL in a browser and authorize (the request token expires at ${e.expiresAt}, in 10 minutes):\n\n  ${e.url}\n\n`);
-      if (e.pinnedUrl && e.pinnedUrl !== e.url) say(`If the page says the token is not known, the balancer sent you to another node; open it on ${e.issuedBy} itself:\n\n  ${e.pinnedUrl}\n\n`);
+      say(
+        `\nOpen this URL in a browser and authorize (the request token expires at ${e.expiresAt}, in 10 minutes):\n\n  ${e.url}\n\n`,
+      );
+      if (e.pinnedUrl && e.pinnedUrl !== e.url)
+        say(
+          `If the page says the token is not known, the balancer sent you to another node; open it on ${e.issuedBy} itself:\n\n  ${e.pinnedUrl}\n\n`,
+        );
       say('Waiting for the callback on 127.0.0.1 …\n');
-    } else if (e.type === 'waiting') say(`  … still waiting, ${mmss(e.secondsLeft)} left before the request token expires\n`);
+    } else if (e.type === 'waiting')
+      say(`  … still waiting, ${mmss(e.secondsLeft)} left before the request token expires\n`);
     else say(`  the user chose ${e.decision === 'allowed' ? 'Allow' : 'Deny'}\n`);
   };
   const abort = new AbortController();
@@ -147,7 +219,16 @@ export async function flowCommand(ctx: CommandContext, argv: string[]): Promise<
   process.once('SIGINT', onSigint);
   let result: FlowResult;
   try {
-    result = await ctx.engine.flow({ cluster, consumerKey: key, target, ...(secret !== undefined ? { secret } : {}), ...(timeout !== undefined ? { timeoutMs: Number(timeout) * 1000 } : {}) }, { onProgress, signal: abort.signal });
+    result = await ctx.engine.flow(
+      {
+        cluster,
+        consumerKey: key,
+        target,
+        ...(secret !== undefined ? { secret } : {}),
+        ...(timeout !== undefined ? { timeoutMs: Number(timeout) * 1000 } : {}),
+      },
+      { onProgress, signal: abort.signal },
+    );
   } finally {
     process.off('SIGINT', onSigint);
   }
@@ -158,15 +239,30 @@ export async function flowCommand(ctx: CommandContext, argv: string[]): Promise<
 }
 
 export async function reportCommand(ctx: CommandContext, argv: string[]): Promise<number> {
-  const p = parse(argv, { ...HOME_OPTION, out: { type: 'string' }, 'error-text': { type: 'string' }, json: { type: 'boolean' } }, REPORT_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const p = parse(
+    argv,
+    { ...HOME_OPTION, out: { type: 'string' }, 'error-text': { type: 'string' }, json: { type: 'boolean' } },
+    REPORT_USAGE,
+    { min: 1, max: 1, names: ['cluster'] },
+  );
   const out = str(p, 'out');
-  if (out === undefined || out.trim() === '') throw new UsageError(`--out is required: the directory to write report.md and report.json to\nusage: ${REPORT_USAGE}`);
+  if (out === undefined || out.trim() === '')
+    throw new UsageError(
+      `--out is required: the directory to write report.md and report.json to\nusage: ${REPORT_USAGE}`,
+    );
   const cluster = p.positionals[0]!;
   await ctx.engine.getCluster({ cluster });
   const file = str(p, 'error-text');
   const errorText = file !== undefined ? await readErrorTextFile(file) : undefined;
-  const r = await ctx.engine.report({ cluster, outDir: out, ...(errorText !== undefined ? { errorText } : {}) }, { onProgress: (e) => (e.type === 'diagnosing' && !flag(p, 'json') ? ctx.io.stderr.write(`diagnosing ${e.key} …\n`) : undefined) });
+  const r = await ctx.engine.report(
+    { cluster, outDir: out, ...(errorText !== undefined ? { errorText } : {}) },
+    {
+      onProgress: (e) =>
+        e.type === 'diagnosing' && !flag(p, 'json') ? ctx.io.stderr.write(`diagnosing ${e.key} …\n`) : undefined,
+    },
+  );
   if (flag(p, 'json')) writeJson(ctx.io, r);
-  else ctx.io.stdout.write(`Wrote ${r.files.join(' and ')} (secrets redacted; ${r.consumers} consumer(s) diagnosed).\n`);
+  else
+    ctx.io.stdout.write(`Wrote ${r.files.join(' and ')} (secrets redacted; ${r.consumers} consumer(s) diagnosed).\n`);
   return EXIT.OK;
 }

@@ -20,7 +20,10 @@ export class UsageError extends Error {
 
 /** Reads a secret from stdin (one call, not stored anywhere): all of it, minus one trailing newline. */
 export async function readSecretFromStdin(io: CliIo, flag: string): Promise<string> {
-  if (io.stdin.isTTY) throw new UsageError(`${flag}: stdin is a terminal; pipe the secret in, e.g. \`printf %s "$PW" | oslc-admin … ${flag}\``);
+  if (io.stdin.isTTY)
+    throw new UsageError(
+      `${flag}: stdin is a terminal; pipe the secret in, e.g. \`printf %s "$PW" | oslc-admin … ${flag}\``,
+    );
   const chunks: Buffer[] = [];
   for await (const chunk of io.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   const buf = Buffer.concat(chunks);
@@ -37,7 +40,11 @@ export function writeJson(io: CliIo, value: unknown): void {
 /** A plain text table: header row, then rows, columns padded to their widest cell. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 

@@ -5,8 +5,15 @@ import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts';
 
 function formatHandoff(h: Handoff): string {
-  const lines = [`Hand-off: ${h.action} on ${h.node} by hand (this product has no API for it).`, `  Open: ${h.adminUrl}`, ...h.steps.map((s, i) => `  ${i + 1}. ${s}`)];
-  if (h.fields) lines.push(`  Fields: name "${h.fields.name}", key ${h.fields.key ?? '(from the consumer)'}, trusted ${h.fields.trusted ? 'yes' : 'no'}, secret: type it twice`);
+  const lines = [
+    `Hand-off: ${h.action} on ${h.node} by hand (this product has no API for it).`,
+    `  Open: ${h.adminUrl}`,
+    ...h.steps.map((s, i) => `  ${i + 1}. ${s}`),
+  ];
+  if (h.fields)
+    lines.push(
+      `  Fields: name "${h.fields.name}", key ${h.fields.key ?? '(from the consumer)'}, trusted ${h.fields.trusted ? 'yes' : 'no'}, secret: type it twice`,
+    );
   lines.push(`  Source: ${h.source}`);
   return `${lines.join('\n')}\n`;
 }
@@ -32,17 +39,36 @@ async function waitForEnter(ctx: CommandContext, prompt: string): Promise<boolea
 }
 
 const missingLine = (cluster: string, missingOn: string[]) =>
-  missingOn.length ? `Still not loaded on ${missingOn.join(', ')}: requests the balancer sends there fail with invalid_expired_token. Run: oslc-admin sync ${cluster}\n` : '';
+  missingOn.length
+    ? `Still not loaded on ${missingOn.join(', ')}: requests the balancer sends there fail with invalid_expired_token. Run: oslc-admin sync ${cluster}\n`
+    : '';
 
 const APPROVE_USAGE = 'oslc-admin approve <cluster> --key K [--node ID] [--json]';
 export async function approveCommand(ctx: CommandContext, argv: string[]): Promise<number> {
-  const p = parse(argv, { ...HOME_OPTION, key: { type: 'string' }, node: { type: 'string' }, json: { type: 'boolean' } }, APPROVE_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const p = parse(
+    argv,
+    { ...HOME_OPTION, key: { type: 'string' }, node: { type: 'string' }, json: { type: 'boolean' } },
+    APPROVE_USAGE,
+    { min: 1, max: 1, names: ['cluster'] },
+  );
   const key = str(p, 'key');
   if (key === undefined) throw new UsageError(`--key is required\nusage: ${APPROVE_USAGE}`);
   const node = str(p, 'node');
   const cluster = p.positionals[0]!;
   const r: ApproveResult = await ctx.engine.approve({ cluster, key, ...(node !== undefined ? { node } : {}) });
-  if (flag(p, 'json')) writeJson(ctx.io, r.handoff ? { key: r.key, node: r.node, verified: r.verified, handoff: r.handoff } : { key: r.key, node: r.node, verified: r.verified, missingOn: r.missingOn, alreadyApproved: r.alreadyApproved });
+  if (flag(p, 'json'))
+    writeJson(
+      ctx.io,
+      r.handoff
+        ? { key: r.key, node: r.node, verified: r.verified, handoff: r.handoff }
+        : {
+            key: r.key,
+            node: r.node,
+            verified: r.verified,
+            missingOn: r.missingOn,
+            alreadyApproved: r.alreadyApproved,
+          },
+    );
   else if (r.handoff) {
     ctx.io.stdout.write(formatHandoff(r.handoff));
     if (await waitForEnter(ctx, `When you have approved it on ${r.node}, press Enter to re-probe (Ctrl+C to stop) `)) {
@@ -64,32 +90,69 @@ export async function approveCommand(ctx: CommandContext, argv: string[]): Promi
   return r.handoff ? EXIT.PROBLEM : r.verified ? EXIT.OK : EXIT.PROBLEM;
 }
 
-const REGISTER_USAGE = 'oslc-admin register <cluster> --name N --secret-stdin [--key K] [--trusted] [--node ID] [--json]';
+const REGISTER_USAGE =
+  'oslc-admin register <cluster> --name N --secret-stdin [--key K] [--trusted] [--node ID] [--json]';
 export async function registerCommand(ctx: CommandContext, argv: string[]): Promise<number> {
-  const p = parse(argv, { ...HOME_OPTION, name: { type: 'string' }, key: { type: 'string' }, 'secret-stdin': { type: 'boolean' }, trusted: { type: 'boolean' }, node: { type: 'string' }, json: { type: 'boolean' } }, REGISTER_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const p = parse(
+    argv,
+    {
+      ...HOME_OPTION,
+      name: { type: 'string' },
+      key: { type: 'string' },
+      'secret-stdin': { type: 'boolean' },
+      trusted: { type: 'boolean' },
+      node: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    REGISTER_USAGE,
+    { min: 1, max: 1, names: ['cluster'] },
+  );
   const name = str(p, 'name');
   if (name === undefined) throw new UsageError(`--name is required\nusage: ${REGISTER_USAGE}`);
-  if (!flag(p, 'secret-stdin')) throw new UsageError(`--secret-stdin is required: the consumer secret is read from stdin, never from the command line\nusage: ${REGISTER_USAGE}`);
+  if (!flag(p, 'secret-stdin'))
+    throw new UsageError(
+      `--secret-stdin is required: the consumer secret is read from stdin, never from the command line\nusage: ${REGISTER_USAGE}`,
+    );
   const cluster = p.positionals[0]!;
   await ctx.engine.getCluster({ cluster });
   const secret = await readSecretFromStdin(ctx.io, '--secret-stdin');
   const key = str(p, 'key');
   const node = str(p, 'node');
-  const r: RegisterResult = await ctx.engine.register({ cluster, name, secret, trusted: flag(p, 'trusted'), ...(key !== undefined ? { key } : {}), ...(node !== undefined ? { node } : {}) });
+  const r: RegisterResult = await ctx.engine.register({
+    cluster,
+    name,
+    secret,
+    trusted: flag(p, 'trusted'),
+    ...(key !== undefined ? { key } : {}),
+    ...(node !== undefined ? { node } : {}),
+  });
   if (flag(p, 'json')) writeJson(ctx.io, r);
   else if (r.handoff) ctx.io.stdout.write(formatHandoff(r.handoff));
-  else ctx.io.stdout.write(`Registered and approved ${r.key} on ${r.node}${r.verified ? ' (verified)' : ''}; tracking it, secret in the OS keychain.\n${missingLine(cluster, r.missingOn)}`);
+  else
+    ctx.io.stdout.write(
+      `Registered and approved ${r.key} on ${r.node}${r.verified ? ' (verified)' : ''}; tracking it, secret in the OS keychain.\n${missingLine(cluster, r.missingOn)}`,
+    );
   return r.verified ? EXIT.OK : EXIT.PROBLEM;
 }
 
 const DELETE_USAGE = 'oslc-admin consumer delete <cluster> --key K [--node ID]';
 export async function deleteConsumerCommand(ctx: CommandContext, argv: string[]): Promise<number> {
-  const p = parse(argv, { ...HOME_OPTION, key: { type: 'string' }, node: { type: 'string' } }, DELETE_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const p = parse(argv, { ...HOME_OPTION, key: { type: 'string' }, node: { type: 'string' } }, DELETE_USAGE, {
+    min: 1,
+    max: 1,
+    names: ['cluster'],
+  });
   const key = str(p, 'key');
   if (key === undefined) throw new UsageError(`--key is required\nusage: ${DELETE_USAGE}`);
   const node = str(p, 'node');
-  const r = await ctx.engine.deleteConsumer({ cluster: p.positionals[0]!, key, ...(node !== undefined ? { node } : {}) });
-  ctx.io.stdout.write(`Deleted ${r.key} from the repository through ${r.node}. Other nodes keep it in memory until they are refreshed (sync).\n`);
+  const r = await ctx.engine.deleteConsumer({
+    cluster: p.positionals[0]!,
+    key,
+    ...(node !== undefined ? { node } : {}),
+  });
+  ctx.io.stdout.write(
+    `Deleted ${r.key} from the repository through ${r.node}. Other nodes keep it in memory until they are refreshed (sync).\n`,
+  );
   return EXIT.OK;
 }
 
@@ -107,9 +170,24 @@ function syncEventLine(e: SyncEvent): string | null {
 }
 
 export function formatSync(r: SyncResult): string {
-  const out = ['', table(['NODE', 'REFRESHED', 'ATTEMPTS', 'ERROR'], r.nodes.map((n) => [n.id, n.refreshed ? 'yes' : 'NO', String(n.attempts), n.error ? `${n.error.code}: ${n.error.message}` : ''])), ''];
+  const out = [
+    '',
+    table(
+      ['NODE', 'REFRESHED', 'ATTEMPTS', 'ERROR'],
+      r.nodes.map((n) => [
+        n.id,
+        n.refreshed ? 'yes' : 'NO',
+        String(n.attempts),
+        n.error ? `${n.error.code}: ${n.error.message}` : '',
+      ]),
+    ),
+    '',
+  ];
   const failed = r.nodes.filter((n) => !n.refreshed).map((n) => n.id);
-  if (r.verified.consistent && failed.length) out.push(`No drift found, but ${failed.join(', ')} ${failed.length > 1 ? 'were' : 'was'} not refreshed (see above).`);
+  if (r.verified.consistent && failed.length)
+    out.push(
+      `No drift found, but ${failed.join(', ')} ${failed.length > 1 ? 'were' : 'was'} not refreshed (see above).`,
+    );
   else if (r.verified.consistent) out.push('All nodes consistent: every reachable node holds the same approved keys.');
   else if (r.verified.drift.length) out.push('Remaining drift:', ...r.verified.drift.map((d) => `  - ${d.message}`));
   else out.push('Not verified on every node: see the notes below.');
@@ -119,18 +197,27 @@ export function formatSync(r: SyncResult): string {
 
 const SYNC_USAGE = 'oslc-admin sync <cluster> [--json] [--password-stdin]';
 export async function syncCommand(ctx: CommandContext, argv: string[]): Promise<number> {
-  const p = parse(argv, { ...HOME_OPTION, json: { type: 'boolean' }, 'password-stdin': { type: 'boolean' } }, SYNC_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const p = parse(
+    argv,
+    { ...HOME_OPTION, json: { type: 'boolean' }, 'password-stdin': { type: 'boolean' } },
+    SYNC_USAGE,
+    { min: 1, max: 1, names: ['cluster'] },
+  );
   const cluster = p.positionals[0]!;
   if (flag(p, 'password-stdin')) await ctx.holdAdminPasswordFromStdin(cluster);
   else await ctx.engine.getCluster({ cluster });
   const json = flag(p, 'json');
-  const r = await ctx.engine.sync({ cluster }, {
-    onProgress: (e) => {
-      // One line per node as it finishes; with --json they go to stderr so stdout stays one document.
-      const line = syncEventLine(e);
-      if (line && (e.type !== 'failed' || !e.willRetry || !json)) (json ? ctx.io.stderr : ctx.io.stdout).write(`${line}\n`);
+  const r = await ctx.engine.sync(
+    { cluster },
+    {
+      onProgress: (e) => {
+        // One line per node as it finishes; with --json they go to stderr so stdout stays one document.
+        const line = syncEventLine(e);
+        if (line && (e.type !== 'failed' || !e.willRetry || !json))
+          (json ? ctx.io.stderr : ctx.io.stdout).write(`${line}\n`);
+      },
     },
-  });
+  );
   if (json) writeJson(ctx.io, { nodes: r.nodes, verified: r.verified, notices: r.notices });
   else ctx.io.stdout.write(formatSync(r));
   return r.nodes.every((n) => n.refreshed) && r.verified.consistent ? EXIT.OK : EXIT.PROBLEM;
@@ -138,23 +225,46 @@ export async function syncCommand(ctx: CommandContext, argv: string[]): Promise<
 
 const TRUST_USAGE = 'oslc-admin trust <cluster> --fingerprint SHA256 [--node ID]';
 export async function trustCommand(ctx: CommandContext, argv: string[]): Promise<number> {
-  const p = parse(argv, { ...HOME_OPTION, fingerprint: { type: 'string' }, node: { type: 'string' } }, TRUST_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const p = parse(argv, { ...HOME_OPTION, fingerprint: { type: 'string' }, node: { type: 'string' } }, TRUST_USAGE, {
+    min: 1,
+    max: 1,
+    names: ['cluster'],
+  });
   const fingerprint256 = str(p, 'fingerprint');
-  if (fingerprint256 === undefined) throw new UsageError(`--fingerprint is required (the SHA-256 fingerprint shown in the TLS_UNTRUSTED error)\nusage: ${TRUST_USAGE}`);
+  if (fingerprint256 === undefined)
+    throw new UsageError(
+      `--fingerprint is required (the SHA-256 fingerprint shown in the TLS_UNTRUSTED error)\nusage: ${TRUST_USAGE}`,
+    );
   const node = str(p, 'node');
-  const r = await ctx.engine.trustCertificate({ cluster: p.positionals[0]!, fingerprint256, ...(node !== undefined ? { node } : {}) });
-  ctx.io.stdout.write(`Trusting the certificate ${fingerprint256.toUpperCase()} for ${r.cluster} (${r.pinned.length} pinned).\n`);
+  const r = await ctx.engine.trustCertificate({
+    cluster: p.positionals[0]!,
+    fingerprint256,
+    ...(node !== undefined ? { node } : {}),
+  });
+  ctx.io.stdout.write(
+    `Trusting the certificate ${fingerprint256.toUpperCase()} for ${r.cluster} (${r.pinned.length} pinned).\n`,
+  );
   return EXIT.OK;
 }
 
 const AUDIT_USAGE = 'oslc-admin audit <cluster> [--json]';
 export async function auditCommand(ctx: CommandContext, argv: string[]): Promise<number> {
-  const p = parse(argv, { ...HOME_OPTION, json: { type: 'boolean' } }, AUDIT_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const p = parse(argv, { ...HOME_OPTION, json: { type: 'boolean' } }, AUDIT_USAGE, {
+    min: 1,
+    max: 1,
+    names: ['cluster'],
+  });
   const r = await ctx.engine.audit({ cluster: p.positionals[0]! });
   if (flag(p, 'json')) writeJson(ctx.io, r);
   else {
-    ctx.io.stdout.write(`${table(['TIME', 'USER', 'ACTION', 'NODE', 'KEY', 'OUTCOME', 'DETAIL'], r.entries.map((e) => [e.time, e.user, e.action, e.node ?? '-', e.key ?? '-', e.outcome, e.detail ?? '']))}\n`);
-    if (r.skipped) ctx.io.stderr.write(`warning: ${r.skipped} unreadable line(s) skipped (e.g. a line torn by a crash)\n`);
+    ctx.io.stdout.write(
+      `${table(
+        ['TIME', 'USER', 'ACTION', 'NODE', 'KEY', 'OUTCOME', 'DETAIL'],
+        r.entries.map((e) => [e.time, e.user, e.action, e.node ?? '-', e.key ?? '-', e.outcome, e.detail ?? '']),
+      )}\n`,
+    );
+    if (r.skipped)
+      ctx.io.stderr.write(`warning: ${r.skipped} unreadable line(s) skipped (e.g. a line torn by a crash)\n`);
   }
   return EXIT.OK;
 }

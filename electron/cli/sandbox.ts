@@ -6,12 +6,22 @@ import { flag, int, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, untilStopSignal } from './io.ts';
 
-const USAGE = 'oslc-admin sandbox [--nodes N] [--latency-ms MS] [--tls] [--sticky] [--state-dir DIR] [--json] [--register NAME] [--home DIR]';
+const USAGE =
+  'oslc-admin sandbox [--nodes N] [--latency-ms MS] [--tls] [--sticky] [--state-dir DIR] [--json] [--register NAME] [--home DIR]';
 
 export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parse(
     argv,
-    { ...HOME_OPTION, nodes: { type: 'string' }, 'latency-ms': { type: 'string' }, tls: { type: 'boolean' }, sticky: { type: 'boolean' }, 'state-dir': { type: 'string' }, json: { type: 'boolean' }, register: { type: 'string' } },
+    {
+      ...HOME_OPTION,
+      nodes: { type: 'string' },
+      'latency-ms': { type: 'string' },
+      tls: { type: 'boolean' },
+      sticky: { type: 'boolean' },
+      'state-dir': { type: 'string' },
+      json: { type: 'boolean' },
+      register: { type: 'string' },
+    },
     USAGE,
     { min: 0, max: 0, names: [] },
   );
@@ -21,7 +31,13 @@ export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promi
   // A registered sandbox keeps its repository beside the config, so its approved keys (and the
   // consumers tracked for it) survive the next start; an unregistered one is throwaway.
   const stateDir = str(p, 'state-dir') ?? (name !== undefined ? join(ctx.home, 'sandbox', name) : undefined);
-  const sandbox = await startSandbox({ nodes, latencyMs, tls: flag(p, 'tls'), sticky: flag(p, 'sticky'), ...(stateDir !== undefined ? { stateDir } : {}) });
+  const sandbox = await startSandbox({
+    nodes,
+    latencyMs,
+    tls: flag(p, 'tls'),
+    sticky: flag(p, 'sticky'),
+    ...(stateDir !== undefined ? { stateDir } : {}),
+  });
   const { info } = sandbox;
   let notes: string[] = [];
   try {

@@ -65,7 +65,10 @@ export async function serveCommand(ctx: CommandContext, argv: string[]): Promise
     server = await startConsoleServer({ api: ctx.engine, rendererDir: RENDERER_DIR, port });
   } catch (e) {
     await sandbox?.close();
-    if (e instanceof Error && /not built|EADDRINUSE|EACCES/.test(`${e.message} ${(e as { code?: string }).code ?? ''}`)) {
+    if (
+      e instanceof Error &&
+      /not built|EADDRINUSE|EACCES/.test(`${e.message} ${(e as { code?: string }).code ?? ''}`)
+    ) {
       const inUse = (e as { code?: string }).code === 'EADDRINUSE';
       ctx.io.stderr.write(`error: ${inUse ? `--port: 127.0.0.1:${port} is already in use` : e.message}\n`);
       return inUse ? EXIT.BAD_INPUT : EXIT.PROBLEM;
@@ -85,7 +88,7 @@ export async function serveCommand(ctx: CommandContext, argv: string[]): Promise
               ...sandbox.notes.map((n) => `            ${n}`),
             ]
           : []),
-        'The URL carries a one-time token: open it in this machine\'s browser. Press Ctrl+C to stop.',
+        "The URL carries a one-time token: open it in this machine's browser. Press Ctrl+C to stop.",
         '',
       ].join('\n'),
     );

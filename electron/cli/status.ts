@@ -26,12 +26,26 @@ export function formatStatus(s: ClusterStatus): string {
   );
   const keys = [...new Set(s.nodes.flatMap((n) => n.consumers.map((c) => c.key)))];
   if (keys.length) {
-    out.push('', table(['CONSUMER', ...s.nodes.map((n) => n.id)], keys.map((k) => [k, ...s.nodes.map((n) => n.consumers.find((c) => c.key === k)?.state ?? '-')])));
+    out.push(
+      '',
+      table(
+        ['CONSUMER', ...s.nodes.map((n) => n.id)],
+        keys.map((k) => [k, ...s.nodes.map((n) => n.consumers.find((c) => c.key === k)?.state ?? '-')]),
+      ),
+    );
   }
   out.push('');
-  const provisional = s.nodes.flatMap((n) => [...new Set([...(n.provisional ?? []), ...n.consumers.filter((c) => c.state === 'provisional').map((c) => c.key)])].map((k) => ({ k, node: n.id })));
-  for (const { k, node } of provisional) out.push(`Provisional: ${k} lives only in ${node}'s memory; approve it there: oslc-admin approve ${s.cluster} --key ${k}`);
-  if (s.drift.length) out.push('Drift:', ...s.drift.map((d) => `  - ${d.message}`), `  Fix: oslc-admin sync ${s.cluster}`);
+  const provisional = s.nodes.flatMap((n) =>
+    [
+      ...new Set([...(n.provisional ?? []), ...n.consumers.filter((c) => c.state === 'provisional').map((c) => c.key)]),
+    ].map((k) => ({ k, node: n.id })),
+  );
+  for (const { k, node } of provisional)
+    out.push(
+      `Provisional: ${k} lives only in ${node}'s memory; approve it there: oslc-admin approve ${s.cluster} --key ${k}`,
+    );
+  if (s.drift.length)
+    out.push('Drift:', ...s.drift.map((d) => `  - ${d.message}`), `  Fix: oslc-admin sync ${s.cluster}`);
   else if (s.nodes.every((n) => n.up)) out.push('No drift: every reachable node holds the same approved keys.');
   if (s.notices.length) out.push('', 'Notes:', ...s.notices.map((n) => `  - ${n}`));
   return `${out.join('\n')}\n`;
@@ -39,12 +53,18 @@ export function formatStatus(s: ClusterStatus): string {
 
 /** Exit 1 when a node is down or failed, a key is missing somewhere, or a tracked key is not approved everywhere. */
 export function statusExitCode(s: ClusterStatus): number {
-  const problem = s.drift.length > 0 || s.nodes.some((n) => !n.up || n.error || n.consumers.some((c) => c.state !== 'approved'));
+  const problem =
+    s.drift.length > 0 || s.nodes.some((n) => !n.up || n.error || n.consumers.some((c) => c.state !== 'approved'));
   return problem ? EXIT.PROBLEM : EXIT.OK;
 }
 
 export async function statusCommand(ctx: CommandContext, argv: string[]): Promise<number> {
-  const p = parse(argv, { ...HOME_OPTION, json: { type: 'boolean' }, 'password-stdin': { type: 'boolean' } }, STATUS_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const p = parse(
+    argv,
+    { ...HOME_OPTION, json: { type: 'boolean' }, 'password-stdin': { type: 'boolean' } },
+    STATUS_USAGE,
+    { min: 1, max: 1, names: ['cluster'] },
+  );
   const cluster = p.positionals[0]!;
   if (flag(p, 'password-stdin')) await ctx.holdAdminPasswordFromStdin(cluster);
   else await ctx.engine.getCluster({ cluster });
@@ -58,14 +78,31 @@ const PROBE_USAGE = 'oslc-admin probe <cluster> --node ID --key K [--secret-stdi
 
 function formatProbe(r: ProbeResult): string {
   const lines = [`${r.key} on ${r.node}: ${r.state}${r.problem ? ` (${r.problem})` : ''}`];
-  if (r.latencyMs !== null) lines.push(`  latency ${r.latencyMs} ms${r.clockSkewSeconds !== null ? `, node clock ${r.clockSkewSeconds >= 0 ? '+' : ''}${r.clockSkewSeconds} s` : ''}`);
+  if (r.latencyMs !== null)
+    lines.push(
+      `  latency ${r.latencyMs} ms${r.clockSkewSeconds !== null ? `, node clock ${r.clockSkewSeconds >= 0 ? '+' : ''}${r.clockSkewSeconds} s` : ''}`,
+    );
   if (r.error) lines.push(`  ${r.error.code}: ${r.error.message}`);
-  if (r.evidence?.response) lines.push(`  ${r.evidence.request.method} ${r.evidence.request.url} → ${r.evidence.response.status}${r.evidence.answeredBy ? ` (answered by ${r.evidence.answeredBy})` : ''}`);
+  if (r.evidence?.response)
+    lines.push(
+      `  ${r.evidence.request.method} ${r.evidence.request.url} → ${r.evidence.response.status}${r.evidence.answeredBy ? ` (answered by ${r.evidence.answeredBy})` : ''}`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
 export async function probeCommand(ctx: CommandContext, argv: string[]): Promise<number> {
-  const p = parse(argv, { ...HOME_OPTION, node: { type: 'string' }, key: { type: 'string' }, 'secret-stdin': { type: 'boolean' }, json: { type: 'boolean' } }, PROBE_USAGE, { min: 1, max: 1, names: ['cluster'] });
+  const p = parse(
+    argv,
+    {
+      ...HOME_OPTION,
+      node: { type: 'string' },
+      key: { type: 'string' },
+      'secret-stdin': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    PROBE_USAGE,
+    { min: 1, max: 1, names: ['cluster'] },
+  );
   const node = str(p, 'node');
   const key = str(p, 'key');
   if (node === undefined) throw new UsageError(`--node is required\nusage: ${PROBE_USAGE}`);

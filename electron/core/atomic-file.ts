@@ -41,7 +41,11 @@ export function isAtomicTempFile(name: string): boolean {
 }
 
 /** Writes `data` to `path` so that the file is replaced all at once or not at all. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: WriteAtomicOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  opts: WriteAtomicOptions = {},
+): Promise<void> {
   const fs = opts.fs ?? nodeAtomicFs;
   const mode = opts.mode ?? PRIVATE_FILE_MODE;
   const dir = dirname(path);
@@ -68,7 +72,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
  * Appends one line to an append-only log with a single `O_APPEND` write, then flushes it, so lines
  * from concurrent writers never interleave and a line that was reported written survives a crash.
  */
-export async function appendLineDurable(path: string, line: string, opts: { mode?: number; fs?: AtomicFs } = {}): Promise<void> {
+export async function appendLineDurable(
+  path: string,
+  line: string,
+  opts: { mode?: number; fs?: AtomicFs } = {},
+): Promise<void> {
   if (/[\r\n]/.test(line)) {
     throw new AppError(ErrorCode.INTERNAL, 'appendLineDurable: a log line must not contain a line break');
   }
@@ -78,7 +86,11 @@ export async function appendLineDurable(path: string, line: string, opts: { mode
   let created = true;
   let handle: FileHandle;
   try {
-    handle = await fs.open(path, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_EXCL, mode);
+    handle = await fs.open(
+      path,
+      fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_EXCL,
+      mode,
+    );
   } catch (e) {
     if (errnoCode(e) !== 'EEXIST') throw e;
     created = false;

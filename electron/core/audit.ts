@@ -51,7 +51,11 @@ export class AuditLog {
       if (!line.trim()) continue;
       try {
         const e = JSON.parse(line) as AuditEntry;
-        if (typeof e.time !== 'string' || typeof e.cluster !== 'string' || !(AUDIT_ACTIONS as readonly string[]).includes(e.action)) {
+        if (
+          typeof e.time !== 'string' ||
+          typeof e.cluster !== 'string' ||
+          !(AUDIT_ACTIONS as readonly string[]).includes(e.action)
+        ) {
           skipped++;
           continue;
         }

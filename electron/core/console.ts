@@ -51,7 +51,11 @@ export function sandboxView(cluster: string, sandbox: EmbeddedSandbox): SandboxV
 }
 
 /** Applies one node action, with the limits the control server has, each error naming the field. */
-export async function applyNodeAction(sandbox: EmbeddedSandbox, def: ClusterDefinition, raw: SandboxNodeArg): Promise<void> {
+export async function applyNodeAction(
+  sandbox: EmbeddedSandbox,
+  def: ClusterDefinition,
+  raw: SandboxNodeArg,
+): Promise<void> {
   const arg = parseOrThrow(nodeArgSchema, raw, 'sandbox node action');
   findNode(def, arg.node);
   const need = (min: number, max: number, unit: string): number => {
@@ -82,7 +86,10 @@ export function adminPage(def: ClusterDefinition, nodeId: unknown, url: unknown)
   } else {
     target = parseOrThrow(httpUrlSchema, url, 'url');
     if (new URL(target).origin !== origin) {
-      throw badInput('url', `${target} is not on node ${node.id} (${origin}); a node-pinned window opens only that node's pages`);
+      throw badInput(
+        'url',
+        `${target} is not on node ${node.id} (${origin}); a node-pinned window opens only that node's pages`,
+      );
     }
   }
   return { cluster: def.name, node: node.id, url: target, title: `${node.id} — ${node.url}`, opened: 'none' };

@@ -72,7 +72,12 @@ export class Engine implements Api {
 
   /** One HTTP client (one undici Agent) per cluster, rebuilt when its TLS or limits change. */
   httpFor(cluster: ClusterDefinition): HttpClient {
-    const signature = JSON.stringify([cluster.caPem, cluster.pinnedFingerprints, cluster.timeouts, cluster.maxResponseBytes]);
+    const signature = JSON.stringify([
+      cluster.caPem,
+      cluster.pinnedFingerprints,
+      cluster.timeouts,
+      cluster.maxResponseBytes,
+    ]);
     const cached = this.clients.get(cluster.name);
     if (cached?.signature === signature) return cached.client;
     if (cached) void cached.client.close();
@@ -199,7 +204,14 @@ export class Engine implements Api {
     const password = parseOrThrow(secretSchema, arg.password, 'password');
     const storedIn = await this.storeSecret(def, accounts.admin(def.name), password);
     await this.store.update(def.name, (c) => ({ ...c, adminUser: user }));
-    await this.auditLog.append({ cluster: def.name, node: null, action: 'credentials-stored', key: null, outcome: 'ok', detail: `user ${user}` });
+    await this.auditLog.append({
+      cluster: def.name,
+      node: null,
+      action: 'credentials-stored',
+      key: null,
+      outcome: 'ok',
+      detail: `user ${user}`,
+    });
     return { cluster: def.name, user, storedIn };
   }
 
@@ -207,7 +219,14 @@ export class Engine implements Api {
     const def = await this.cluster(arg?.cluster);
     const forgotten = await this.secrets.delete(accounts.admin(def.name));
     await this.store.update(def.name, (c) => ({ ...c, adminUser: null }));
-    await this.auditLog.append({ cluster: def.name, node: null, action: 'credentials-forgotten', key: null, outcome: forgotten ? 'ok' : 'failed', ...(forgotten ? {} : { detail: 'none stored' }) });
+    await this.auditLog.append({
+      cluster: def.name,
+      node: null,
+      action: 'credentials-forgotten',
+      key: null,
+      outcome: forgotten ? 'ok' : 'failed',
+      ...(forgotten ? {} : { detail: 'none stored' }),
+    });
     return { forgotten };
   }
 
@@ -220,7 +239,10 @@ export class Engine implements Api {
     return this.store.update(def.name, (c) => {
       const existing = c.consumers.find((x) => x.key === key);
       const entry = { key, name, hasSecret: secret !== undefined || (existing?.hasSecret ?? false) };
-      return { ...c, consumers: existing ? c.consumers.map((x) => (x.key === key ? entry : x)) : [...c.consumers, entry] };
+      return {
+        ...c,
+        consumers: existing ? c.consumers.map((x) => (x.key === key ? entry : x)) : [...c.consumers, entry],
+      };
     });
   }
 
@@ -228,14 +250,24 @@ export class Engine implements Api {
     const def = await this.cluster(arg?.cluster);
     const key = parseOrThrow(consumerKeySchema, arg.key, 'key');
     const entry = def.consumers.find((c) => c.key === key);
-    if (!entry) throw new AppError(ErrorCode.CONSUMER_NOT_TRACKED, `Consumer key "${key}" is not tracked in cluster ${def.name}`, { details: { field: 'key' } });
+    if (!entry)
+      throw new AppError(
+        ErrorCode.CONSUMER_NOT_TRACKED,
+        `Consumer key "${key}" is not tracked in cluster ${def.name}`,
+        { details: { field: 'key' } },
+      );
     if (entry.hasSecret) await this.secrets.delete(accounts.consumer(def.name, key));
     return this.store.update(def.name, (c) => ({ ...c, consumers: c.consumers.filter((x) => x.key !== key) }));
   }
 
   /** Tracked consumers with their secrets from the keychain (null where none is stored). */
   private async probeConsumers(def: ClusterDefinition): Promise<ProbeConsumer[]> {
-    return Promise.all(def.consumers.map(async (c) => ({ key: c.key, secret: c.hasSecret ? await this.consumerSecret(def, c.key) : null })));
+    return Promise.all(
+      def.consumers.map(async (c) => ({
+        key: c.key,
+        secret: c.hasSecret ? await this.consumerSecret(def, c.key) : null,
+      })),
+    );
   }
 
   async probeNode(arg: ArgOf<'probeNode'>): Promise<ResultOf<'probeNode'>> {
@@ -243,13 +275,22 @@ export class Engine implements Api {
     const nodeId = parseOrThrow(nodeIdSchema, arg.node, 'node');
     const key = parseOrThrow(consumerKeySchema, arg.key, 'key');
     const node = def.nodes.find((n) => n.id === nodeId);
-    if (!node) throw new AppError(ErrorCode.NODE_NOT_FOUND, `Cluster ${def.name} has no node "${nodeId}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`, { details: { field: 'node' } });
-    const secret = arg.secret !== undefined ? parseOrThrow(secretSchema, arg.secret, 'secret') : await this.consumerSecret(def, key);
+    if (!node)
+      throw new AppError(
+        ErrorCode.NODE_NOT_FOUND,
+        `Cluster ${def.name} has no node "${nodeId}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`,
+        { details: { field: 'node' } },
+      );
+    const secret =
+      arg.secret !== undefined ? parseOrThrow(secretSchema, arg.secret, 'secret') : await this.consumerSecret(def, key);
     const ctx = { cluster: def, node, http: this.httpFor(def), ...(this.nodeCache ? { cache: this.nodeCache } : {}) };
     const discover = adapterFor(def.kind).discover;
     const earlier = discoveryFor(ctx, discover);
     if (earlier.reused) {
-      const result = await earlier.discovery.then((d) => probeNode(ctx, d.endpoints, { key, secret }), () => null);
+      const result = await earlier.discovery.then(
+        (d) => probeNode(ctx, d.endpoints, { key, secret }),
+        () => null,
+      );
       // Only an OAuth answer shows the earlier discovery still holds; else ask the node again.
       if (result && result.error === null && result.state !== 'error' && result.state !== 'no-secret') return result;
       this.nodeCache?.forget(ctx);
@@ -345,8 +386,18 @@ export class Engine implements Api {
     const def = await this.cluster(arg?.cluster);
     const fp = parseOrThrow(fingerprintSchema, arg.fingerprint256, 'fingerprint256');
     const node = arg.node === undefined ? null : parseOrThrow(nodeIdSchema, arg.node, 'node');
-    const next = await this.store.update(def.name, (c) => ({ ...c, pinnedFingerprints: c.pinnedFingerprints.includes(fp) ? c.pinnedFingerprints : [...c.pinnedFingerprints, fp] }));
-    await this.auditLog.append({ cluster: def.name, node, action: 'trust-certificate', key: null, outcome: 'ok', detail: `SHA-256 ${fp}` });
+    const next = await this.store.update(def.name, (c) => ({
+      ...c,
+      pinnedFingerprints: c.pinnedFingerprints.includes(fp) ? c.pinnedFingerprints : [...c.pinnedFingerprints, fp],
+    }));
+    await this.auditLog.append({
+      cluster: def.name,
+      node,
+      action: 'trust-certificate',
+      key: null,
+      outcome: 'ok',
+      detail: `SHA-256 ${fp}`,
+    });
     return { cluster: def.name, pinned: next.pinnedFingerprints };
   }
 
@@ -365,7 +416,10 @@ export class Engine implements Api {
 
   async flow(arg: ArgOf<'flow'>, opts: CallOptions<'flow'> = {}): Promise<ResultOf<'flow'>> {
     const { flow } = await import('./diagnose/index.ts');
-    return flow(this, arg, { ...(opts.onProgress ? { onProgress: opts.onProgress } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    return flow(this, arg, {
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
   }
 
   async report(arg: ArgOf<'report'>, opts: CallOptions<'report'> = {}): Promise<ResultOf<'report'>> {
@@ -411,7 +465,10 @@ export class Engine implements Api {
     }));
   }
 
-  async reportPreview(arg: ArgOf<'reportPreview'>, opts: CallOptions<'reportPreview'> = {}): Promise<ResultOf<'reportPreview'>> {
+  async reportPreview(
+    arg: ArgOf<'reportPreview'>,
+    opts: CallOptions<'reportPreview'> = {},
+  ): Promise<ResultOf<'reportPreview'>> {
     const { buildReport } = await import('./diagnose/index.ts');
     const built = await buildReport(this, arg, opts.onProgress ? { onProgress: opts.onProgress } : {});
     return {
@@ -432,7 +489,8 @@ export class Engine implements Api {
     } catch (e) {
       problem = isAppError(e) ? e.message : String(e);
     }
-    const env = (...names: string[]) => names.map((n) => process.env[n]).find((v) => v !== undefined && v !== '') ?? null;
+    const env = (...names: string[]) =>
+      names.map((n) => process.env[n]).find((v) => v !== undefined && v !== '') ?? null;
     const shown = (v: string | null) => (v === null ? null : proxyDisplay(v));
     return {
       configDir: this.home,

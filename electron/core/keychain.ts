@@ -77,7 +77,12 @@ export class OsKeychain implements SecretStore {
   }
 
   /** Runs one native call with a time limit, turning every failure into KEYCHAIN_UNAVAILABLE. */
-  async #call<T>(op: Operation, account: string, run: (entry: NativeAsyncEntry, signal: AbortSignal) => Promise<T>, secret?: string): Promise<T> {
+  async #call<T>(
+    op: Operation,
+    account: string,
+    run: (entry: NativeAsyncEntry, signal: AbortSignal) => Promise<T>,
+    secret?: string,
+  ): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     try {
       const Entry = await this.#loadEntryClass();
@@ -116,7 +121,10 @@ export class OsKeychain implements SecretStore {
   #unavailable(op: Operation, account: string, e: unknown, secret: string | undefined): AppError {
     if (e instanceof AppError) return e;
     const what = { read: 'read the secret of', store: 'store the secret of', delete: 'delete the secret of' }[op];
-    const cause = e instanceof KeychainTimeout ? `no answer within ${Math.round(this.#timeoutMs / 1000)} s (a locked keychain waiting for an unlock prompt?)` : nativeMessage(e, secret);
+    const cause =
+      e instanceof KeychainTimeout
+        ? `no answer within ${Math.round(this.#timeoutMs / 1000)} s (a locked keychain waiting for an unlock prompt?)`
+        : nativeMessage(e, secret);
     return new AppError(
       ErrorCode.KEYCHAIN_UNAVAILABLE,
       `The OS keychain is not available: could not ${what} "${account}" in ${storeName(this.#platform)} (${cause}). Fix: ${fixFor(this.#platform)}`,
@@ -232,7 +240,10 @@ export async function checkKeychain(store: SecretStore): Promise<void> {
     if (failure !== undefined) throw failure;
   } catch (e) {
     if (e instanceof AppError && e.code === ErrorCode.KEYCHAIN_UNAVAILABLE) throw e;
-    throw new AppError(ErrorCode.KEYCHAIN_UNAVAILABLE, `The OS keychain check failed (${e instanceof Error ? e.message : String(e)}). Fix: ${fixFor(process.platform)}`);
+    throw new AppError(
+      ErrorCode.KEYCHAIN_UNAVAILABLE,
+      `The OS keychain check failed (${e instanceof Error ? e.message : String(e)}). Fix: ${fixFor(process.platform)}`,
+    );
   }
 }
 

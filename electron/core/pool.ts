@@ -2,7 +2,11 @@
  * Runs `fn` over `items` with at most `limit` in flight, results in input order. Each item's own
  * failure is its own: `fn` should catch and turn errors into values, so one node never sinks the rest.
  */
-export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapPool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

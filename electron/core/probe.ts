@@ -26,7 +26,15 @@ export function clockSkewSeconds(res: HttpResponse | null, sentAtMs: number): nu
   return Math.round((nodeMs + 500 - (sentAtMs + res.latencyMs / 2)) / 1000);
 }
 
-export function exchangeOf(method: string, url: string, headers: Record<string, string>, res: HttpResponse | null, latencyMs: number, secrets: string[], body?: string): Exchange {
+export function exchangeOf(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  res: HttpResponse | null,
+  latencyMs: number,
+  secrets: string[],
+  body?: string,
+): Exchange {
   return redactExchange(
     {
       request: { method, url, headers, ...(body !== undefined ? { body } : {}) },
@@ -52,7 +60,11 @@ export function stateFromError(e: unknown): ConsumerState {
  * means the key *is* loaded on the node (reported `approved`, problem says the secret was not checked).
  * @see RFC 5849 §2.1 (temporary credentials)
  */
-export async function probeNode(ctx: NodeContext, endpoints: OAuthEndpoints, consumer: ProbeConsumer): Promise<ProbeResult> {
+export async function probeNode(
+  ctx: NodeContext,
+  endpoints: OAuthEndpoints,
+  consumer: ProbeConsumer,
+): Promise<ProbeResult> {
   return (await probeNodeAnswer(ctx, endpoints, consumer)).result;
 }
 
@@ -76,7 +88,11 @@ export async function probeNodeAnswer(
     // PLAINTEXT would send the secret itself; HMAC-SHA1 is required by every provider we support.
     signatureMethod: 'HMAC-SHA1',
   });
-  const headers = { authorization: signed.authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/x-www-form-urlencoded, */*' };
+  const headers = {
+    authorization: signed.authorization,
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/x-www-form-urlencoded, */*',
+  };
   const secrets = consumer.secret ? [consumer.secret] : [];
   const sentAt = Date.now();
   try {
@@ -132,7 +148,16 @@ export async function probeAllNodes(
         const { endpoints } = await discover(ctx);
         return await probeNode(ctx, endpoints, consumer);
       } catch (e) {
-        return { node: node.id, key: consumer.key, state: stateFromError(e), problem: null, latencyMs: null, clockSkewSeconds: null, evidence: null, error: toErrorInfo(e) };
+        return {
+          node: node.id,
+          key: consumer.key,
+          state: stateFromError(e),
+          problem: null,
+          latencyMs: null,
+          clockSkewSeconds: null,
+          evidence: null,
+          error: toErrorInfo(e),
+        };
       }
     }),
   );

@@ -6,7 +6,8 @@ import type { Exchange } from '../../shared/model.ts';
 
 export const REDACTED = '[redacted]';
 
-const SECRET_PARAM = /\b(oauth_signature|oauth_token_secret|oauth_consumer_secret|consumerSecret|secret|password|passwd|j_password)(="|"\s*:\s*"|=)([^&"\s,<]*)/gi;
+const SECRET_PARAM =
+  /\b(oauth_signature|oauth_token_secret|oauth_consumer_secret|consumerSecret|secret|password|passwd|j_password)(="|"\s*:\s*"|=)([^&"\s,<]*)/gi;
 
 /** Redacts secret-bearing parameters inside form bodies, JSON, query strings and OAuth headers. */
 export function redactText(text: string, knownSecrets: readonly string[] = []): string {
@@ -18,11 +19,15 @@ export function redactText(text: string, knownSecrets: readonly string[] = []): 
 }
 
 /** Redacts a header map: Authorization (OAuth signature; Basic entirely), Cookie values, Set-Cookie. */
-export function redactHeaders(headers: Record<string, string>, knownSecrets: readonly string[] = []): Record<string, string> {
+export function redactHeaders(
+  headers: Record<string, string>,
+  knownSecrets: readonly string[] = [],
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
-    if (lower === 'authorization' && /^\s*(basic|bearer)\b/i.test(value)) out[name] = `${value.trim().split(/\s+/)[0]} ${REDACTED}`;
+    if (lower === 'authorization' && /^\s*(basic|bearer)\b/i.test(value))
+      out[name] = `${value.trim().split(/\s+/)[0]} ${REDACTED}`;
     else if (lower === 'cookie' || lower === 'set-cookie') out[name] = value.replace(/=([^;,\s]+)/g, `=${REDACTED}`);
     else if (lower === 'x-csrf-prevent') out[name] = REDACTED;
     else out[name] = redactText(value, knownSecrets);

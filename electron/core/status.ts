@@ -4,7 +4,15 @@
  */
 import { toErrorInfo } from '../../shared/errors.ts';
 import type { ErrorInfo } from '../../shared/errors.ts';
-import type { ClusterDefinition, ClusterStatus, ConsumerState, Drift, NodeDefinition, NodeStatus, TlsInfo } from '../../shared/model.ts';
+import type {
+  ClusterDefinition,
+  ClusterStatus,
+  ConsumerState,
+  Drift,
+  NodeDefinition,
+  NodeStatus,
+  TlsInfo,
+} from '../../shared/model.ts';
 import type { HttpClient } from './http/client.ts';
 import { mapPool } from './pool.ts';
 import { discoveryFor } from './node-cache.ts';
@@ -37,7 +45,14 @@ export function untrustedCertificate(error: ErrorInfo | null): TlsInfo | null {
   const d = error?.details;
   if (!d || typeof d.fingerprint256 !== 'string') return null;
   const str = (v: unknown) => (typeof v === 'string' ? v : '');
-  return { subject: str(d.subject), issuer: str(d.issuer), validFrom: str(d.validFrom), validTo: str(d.validTo), fingerprint256: d.fingerprint256, authorized: false };
+  return {
+    subject: str(d.subject),
+    issuer: str(d.issuer),
+    validFrom: str(d.validFrom),
+    validTo: str(d.validTo),
+    fingerprint256: d.fingerprint256,
+    authorized: false,
+  };
 }
 
 /** Probe answers that fit a discovery made earlier: the node is up and speaks OAuth at those URLs. */
@@ -168,7 +183,10 @@ export function computeDrift(nodes: NodeStatus[]): Drift[] {
     n.consumers.forEach((c) => keys.add(c.key));
     n.approved?.forEach((k) => keys.add(k));
   }
-  const stateOn = (n: NodeStatus, key: string): ConsumerState | 'listed-approved' | 'listed-provisional' | 'absent' | null => {
+  const stateOn = (
+    n: NodeStatus,
+    key: string,
+  ): ConsumerState | 'listed-approved' | 'listed-provisional' | 'absent' | null => {
     const probed = n.consumers.find((c) => c.key === key)?.state;
     if (probed) return probed;
     if (n.approved?.includes(key)) return 'listed-approved';
@@ -178,7 +196,9 @@ export function computeDrift(nodes: NodeStatus[]): Drift[] {
   const drift: Drift[] = [];
   for (const key of [...keys].sort()) {
     const states = up.map((n) => ({ id: n.id, s: stateOn(n, key) }));
-    const approvedOn = states.filter((x) => x.s === 'approved' || x.s === 'listed-approved' || x.s === 'bad-secret').map((x) => x.id);
+    const approvedOn = states
+      .filter((x) => x.s === 'approved' || x.s === 'listed-approved' || x.s === 'bad-secret')
+      .map((x) => x.id);
     const missingOn = states.filter((x) => x.s === 'unknown' || x.s === 'absent').map((x) => x.id);
     if (approvedOn.length === 0 || missingOn.length === 0) continue;
     const list = missingOn.join(', ');
@@ -196,14 +216,18 @@ export function statusNotices(input: StatusInput): string[] {
   const notices: string[] = [];
   const adapter = adapterFor(input.cluster.kind);
   if (adapter.listKeys && !input.admin) {
-    notices.push(`No admin login is stored for ${input.cluster.name}: the nodes' own key lists were not read. Run \`oslc-admin login ${input.cluster.name} --user U\`.`);
+    notices.push(
+      `No admin login is stored for ${input.cluster.name}: the nodes' own key lists were not read. Run \`oslc-admin login ${input.cluster.name} --user U\`.`,
+    );
   }
   if (!adapter.listKeys) {
     notices.push(`${input.cluster.kind} has no API to list a node's keys: only tracked consumers were probed.`);
   }
   const missingSecrets = input.consumers.filter((c) => c.secret === null).map((c) => c.key);
   if (missingSecrets.length) {
-    notices.push(`No secret stored for ${missingSecrets.join(', ')}: the probe tells whether each key is loaded, not whether its secret is right.`);
+    notices.push(
+      `No secret stored for ${missingSecrets.join(', ')}: the probe tells whether each key is loaded, not whether its secret is right.`,
+    );
   }
   return notices;
 }

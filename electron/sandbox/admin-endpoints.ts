@@ -32,7 +32,10 @@ function requireCsrf(ctx: NodeRequest): void {
 
 function requireAdminSession(ctx: NodeRequest): void {
   if (!ctx.session.admin) {
-    throw new HttpError(403, `an admin session on ${ctx.node.id} is required: log in with POST /oauth/adminLogin first`);
+    throw new HttpError(
+      403,
+      `an admin session on ${ctx.node.id} is required: log in with POST /oauth/adminLogin first`,
+    );
   }
 }
 
@@ -50,7 +53,12 @@ async function adminLogin(ctx: NodeRequest): Promise<void> {
   ctx.noContent();
 }
 
-const publicView = (c: Consumer, provisional: boolean) => ({ name: c.name, key: c.key, provisional, trusted: c.trusted });
+const publicView = (c: Consumer, provisional: boolean) => ({
+  name: c.name,
+  key: c.key,
+  provisional,
+  trusted: c.trusted,
+});
 
 /** GET /oauth/consumers: what this node holds, never a secret. */
 function listConsumers(ctx: NodeRequest): void {
@@ -87,7 +95,11 @@ async function updateConsumer(ctx: NodeRequest, params: string[]): Promise<void>
       const why = approved ? `it is already approved on ${ctx.node.id}` : `it may be held by another node`;
       throw new HttpError(404, `key ${key} is not a provisional key on ${ctx.node.id} (${why})`);
     }
-    const consumer: Consumer = { ...provisional, name: name ?? provisional.name, trusted: trusted ?? provisional.trusted };
+    const consumer: Consumer = {
+      ...provisional,
+      name: name ?? provisional.name,
+      trusted: trusted ?? provisional.trusted,
+    };
     await ctx.node.repository.put(consumer);
     ctx.memory.provisional.delete(key);
     ctx.memory.registry.set(key, consumer);
@@ -98,7 +110,11 @@ async function updateConsumer(ctx: NodeRequest, params: string[]): Promise<void>
     throw new HttpError(409, `key ${key} is approved; it cannot be made provisional again (delete it instead)`);
   }
   if (provisional) {
-    ctx.memory.provisional.set(key, { ...provisional, name: name ?? provisional.name, trusted: trusted ?? provisional.trusted });
+    ctx.memory.provisional.set(key, {
+      ...provisional,
+      name: name ?? provisional.name,
+      trusted: trusted ?? provisional.trusted,
+    });
     ctx.noContent();
     return;
   }

@@ -39,7 +39,9 @@ async function refreshRepoConfig(ctx: NodeRequest, params: string[]): Promise<vo
   if (!credentials || !isAdmin(ctx.node.admin, credentials.user, credentials.password)) {
     throw new HttpError(
       401,
-      credentials ? 'wrong user or password for HTTP Basic authentication' : 'HTTP Basic authentication with an administrator account is required',
+      credentials
+        ? 'wrong user or password for HTTP Basic authentication'
+        : 'HTTP Basic authentication with an administrator account is required',
       { headers: { 'WWW-Authenticate': `Basic realm="ClearQuest Web ${ctx.node.id}", charset="UTF-8"` } },
     );
   }

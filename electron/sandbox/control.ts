@@ -23,7 +23,10 @@ export const MAX_CLOCK_OFFSET_SECONDS = 10 * 365 * 86_400;
 function nodeOf(ops: ControlOperations, id: string): SandboxNodeState {
   const node = ops.state().nodes.find((n) => n.id === id);
   if (!node) {
-    const ids = ops.state().nodes.map((n) => n.id).join(', ');
+    const ids = ops
+      .state()
+      .nodes.map((n) => n.id)
+      .join(', ');
     throw new HttpError(404, `unknown node "${id}"; the nodes are ${ids}`);
   }
   return node;
@@ -32,7 +35,8 @@ function nodeOf(ops: ControlOperations, id: string): SandboxNodeState {
 function numberField(body: Record<string, unknown>, field: string, min: number, max: number): number {
   const value = body[field];
   if (value === undefined) throw new HttpError(400, `field "${field}" is required`);
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new HttpError(400, `field "${field}" must be a number`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new HttpError(400, `field "${field}" must be a number`);
   if (value < min || value > max) throw new HttpError(400, `field "${field}" must be between ${min} and ${max}`);
   return value;
 }
@@ -81,7 +85,12 @@ async function route(ops: ControlOperations, req: IncomingMessage, res: ServerRe
       case 'clock':
         ops.setClockOffset(
           id,
-          numberField(parseJsonObject(await readBody(req)), 'offsetSeconds', -MAX_CLOCK_OFFSET_SECONDS, MAX_CLOCK_OFFSET_SECONDS),
+          numberField(
+            parseJsonObject(await readBody(req)),
+            'offsetSeconds',
+            -MAX_CLOCK_OFFSET_SECONDS,
+            MAX_CLOCK_OFFSET_SECONDS,
+          ),
         );
         break;
     }
@@ -121,11 +130,18 @@ function methodError(method: string, path: string, allowed: string[]): HttpError
   });
 }
 
-export async function startControlServer(host: string, tls: TlsMaterial | null, ops: ControlOperations): Promise<Listener> {
+export async function startControlServer(
+  host: string,
+  tls: TlsMaterial | null,
+  ops: ControlOperations,
+): Promise<Listener> {
   return Listener.listen(host, 0, tls, (req, res) => {
     route(ops, req, res).catch((err: unknown) => {
       if (err instanceof HttpError) sendJson(res, err.status, { error: err.message }, err.headers);
-      else sendJson(res, 500, { error: `internal error in the sandbox: ${err instanceof Error ? err.message : String(err)}` });
+      else
+        sendJson(res, 500, {
+          error: `internal error in the sandbox: ${err instanceof Error ? err.message : String(err)}`,
+        });
     });
   });
 }

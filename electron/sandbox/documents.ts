@@ -106,7 +106,9 @@ ${body}
 
 /** Login + Allow/Deny, posting back to `/oauth/authorize` (relative, so it goes where the page came from). */
 export function authorizePage(opts: { nodeId: string; token: string; consumerName: string; message?: string }): string {
-  const notice = opts.message ? `<p role="alert" data-testid="authorize-message">${escapeHtml(opts.message)}</p>\n` : '';
+  const notice = opts.message
+    ? `<p role="alert" data-testid="authorize-message">${escapeHtml(opts.message)}</p>\n`
+    : '';
   return page(
     'Authorize access',
     opts.nodeId,

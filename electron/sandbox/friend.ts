@@ -23,7 +23,11 @@ export async function requestKeyThroughBalancer(
       const options: https.RequestOptions = {
         method: 'POST',
         timeout: FRIEND_TIMEOUT_MS,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), Accept: 'application/json' },
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(body),
+          Accept: 'application/json',
+        },
         agent: false,
         ...(caPem ? { ca: caPem } : {}),
       };
@@ -36,7 +40,11 @@ export async function requestKeyThroughBalancer(
           else chunks.push(chunk);
         });
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), setCookies: res.headers['set-cookie'] ?? [] }),
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            setCookies: res.headers['set-cookie'] ?? [],
+          }),
         );
         res.on('error', reject);
       });

@@ -82,15 +82,30 @@ export function send(
   res.end(buf);
 }
 
-export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+export function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   send(res, status, text.endsWith('\n') ? text : `${text}\n`, 'text/plain; charset=utf-8', headers);
 }
 
-export function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
   send(res, status, `${JSON.stringify(value)}\n`, 'application/json; charset=utf-8', headers);
 }
 
-export function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
+export function sendHtml(
+  res: ServerResponse,
+  status: number,
+  html: string,
+  headers: Record<string, string> = {},
+): void {
   send(res, status, html, 'text/html; charset=utf-8', headers);
 }
 
@@ -134,7 +149,10 @@ export function parseCookies(header: string | undefined): Map<string, string[]> 
     const eq = part.indexOf('=');
     if (eq < 0) continue;
     const name = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    const value = part
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     if (!name) continue;
     const list = out.get(name) ?? [];
     list.push(value);

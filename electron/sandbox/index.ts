@@ -45,9 +45,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   checkOptions(opts);
   const host = opts.host ?? '127.0.0.1';
   const ownsStateDir = opts.stateDir === undefined;
-  const stateDir = opts.stateDir === undefined
-    ? await fs.mkdtemp(path.join(os.tmpdir(), 'oslc-sandbox-'))
-    : path.resolve(opts.stateDir);
+  const stateDir =
+    opts.stateDir === undefined
+      ? await fs.mkdtemp(path.join(os.tmpdir(), 'oslc-sandbox-'))
+      : path.resolve(opts.stateDir);
   const repository = await Repository.open(stateDir, SANDBOX_REPO, SANDBOX_DB);
   const admin = { user: SANDBOX_ADMIN_USER, password: opts.adminPassword ?? randomBytes(12).toString('base64url') };
   const hopSecret = randomBytes(16).toString('hex');
@@ -124,7 +125,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       killNode: async (id: string) => nodeById(id).kill(),
       restartNode: async (id: string) => nodeById(id).restart(),
       setLatency(id: string, ms: number) {
-        if (!Number.isFinite(ms) || ms < 0 || ms > MAX_LATENCY_MS) throw new RangeError(`latency: must be 0..${MAX_LATENCY_MS} ms`);
+        if (!Number.isFinite(ms) || ms < 0 || ms > MAX_LATENCY_MS)
+          throw new RangeError(`latency: must be 0..${MAX_LATENCY_MS} ms`);
         nodeById(id).latencyMs = ms;
       },
       setClockOffset(id: string, offsetSeconds: number) {

@@ -69,7 +69,14 @@ export class NonceStore {
   constructor(private readonly capacity = 100_000) {}
 
   /** Records the nonce; false when it was already used. `expiresAtMs` and `nowMs` are on the node clock. */
-  remember(consumerKey: string, token: string, timestamp: string, nonce: string, expiresAtMs: number, nowMs: number): boolean {
+  remember(
+    consumerKey: string,
+    token: string,
+    timestamp: string,
+    nonce: string,
+    expiresAtMs: number,
+    nowMs: number,
+  ): boolean {
     this.prune(nowMs);
     const id = JSON.stringify([consumerKey, token, timestamp, nonce]);
     if (this.seen.has(id)) return false;

@@ -228,7 +228,9 @@ export class SandboxNode implements NodeView {
     const target = req.url ?? '/';
     const pathAndQuery = /^https?:\/\//i.test(target) ? target.replace(/^https?:\/\/[^/]*/i, '') || '/' : target;
     try {
-      const url = new URL(`${secure ? 'https' : 'http'}://${host}${pathAndQuery.startsWith('/') ? '' : '/'}${pathAndQuery}`);
+      const url = new URL(
+        `${secure ? 'https' : 'http'}://${host}${pathAndQuery.startsWith('/') ? '' : '/'}${pathAndQuery}`,
+      );
       return { url, secure };
     } catch {
       throw new HttpError(400, `cannot form a URL from Host "${host}" and request target "${target}"`);

@@ -134,7 +134,10 @@ export function verifySignedRequest(
     const nowSeconds = Math.floor(nowMs / 1000);
     if (!Number.isFinite(seconds) || Math.abs(seconds - nowSeconds) > TIMESTAMP_WINDOW_SECONDS) {
       throw new OAuthRejection('timestamp_refused', [
-        ['oauth_acceptable_timestamps', `${nowSeconds - TIMESTAMP_WINDOW_SECONDS}-${nowSeconds + TIMESTAMP_WINDOW_SECONDS}`],
+        [
+          'oauth_acceptable_timestamps',
+          `${nowSeconds - TIMESTAMP_WINDOW_SECONDS}-${nowSeconds + TIMESTAMP_WINDOW_SECONDS}`,
+        ],
       ]);
     }
   }
@@ -172,7 +175,9 @@ export function verifySignedRequest(
 
   // §3.4.4: PLAINTEXT sends the secrets themselves, so only over TLS.
   if (method === 'PLAINTEXT' && !input.secure) {
-    throw new OAuthRejection('signature_method_rejected', [['oauth_problem_advice', 'PLAINTEXT is accepted over HTTPS only']]);
+    throw new OAuthRejection('signature_method_rejected', [
+      ['oauth_problem_advice', 'PLAINTEXT is accepted over HTTPS only'],
+    ]);
   }
   // §3.2: recompute the signature with this node's copy of the consumer secret.
   const valid = verifySignature({
@@ -210,7 +215,9 @@ function checkRequestTokenForExchange(token: RequestToken, verifier: string, now
   }
   if (isRequestTokenExpired(token, nowMs)) throw new OAuthRejection('token_expired');
   if (token.state === 'pending') {
-    throw new OAuthRejection('permission_unknown', [['oauth_problem_advice', 'the user has not authorized the request token yet']]);
+    throw new OAuthRejection('permission_unknown', [
+      ['oauth_problem_advice', 'the user has not authorized the request token yet'],
+    ]);
   }
   if (token.state === 'denied') throw new OAuthRejection('permission_denied');
   if (token.verifier !== verifier) {
@@ -234,7 +241,9 @@ function collectParameters(input: SignedRequestInput): { oauth: Map<string, stri
     header = parseAuthorizationHeader(input.authorization);
     query = queryParams(input.url);
   } catch {
-    throw new OAuthRejection('parameter_rejected', [['oauth_problem_advice', 'malformed percent-encoding in the request']]);
+    throw new OAuthRejection('parameter_rejected', [
+      ['oauth_problem_advice', 'malformed percent-encoding in the request'],
+    ]);
   }
   const oauth = new Map<string, string>();
   const duplicated: string[] = [];

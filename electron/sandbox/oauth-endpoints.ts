@@ -32,15 +32,29 @@ async function requestKey(ctx: NodeRequest): Promise<void> {
     throw new HttpError(400, 'field "secret" is required: a non-empty string');
   }
   if (name.length > MAX_NAME) throw new HttpError(400, `field "name" is too long: at most ${MAX_NAME} characters`);
-  if (secret.length > MAX_SECRET) throw new HttpError(400, `field "secret" is too long: at most ${MAX_SECRET} characters`);
+  if (secret.length > MAX_SECRET)
+    throw new HttpError(400, `field "secret" is too long: at most ${MAX_SECRET} characters`);
   if (trusted !== undefined && typeof trusted !== 'boolean') {
     throw new HttpError(400, 'field "trusted" must be true or false when given');
   }
-  // eslint-disable-next-line no-control-regex -- a key with control characters is refused on purpose
-  if (chosen !== undefined && (typeof chosen !== 'string' || chosen.trim() === '' || chosen.length > MAX_NAME || /[\s\u0000-\u001f]/.test(chosen))) {
-    throw new HttpError(400, `field "key" must be a non-empty string of at most ${MAX_NAME} characters without spaces when given`);
+  // A key with whitespace or control characters is refused on purpose.
+  // eslint-disable-next-line no-control-regex
+  const badKeyCharacters = /[\s\u0000-\u001f]/;
+  if (
+    chosen !== undefined &&
+    (typeof chosen !== 'string' || chosen.trim() === '' || chosen.length > MAX_NAME || badKeyCharacters.test(chosen))
+  ) {
+    throw new HttpError(
+      400,
+      `field "key" must be a non-empty string of at most ${MAX_NAME} characters without spaces when given`,
+    );
   }
-  if (typeof chosen === 'string' && (ctx.memory.provisional.has(chosen) || ctx.memory.registry.has(chosen) || ctx.node.repository.consumers().some((c) => c.key === chosen))) {
+  if (
+    typeof chosen === 'string' &&
+    (ctx.memory.provisional.has(chosen) ||
+      ctx.memory.registry.has(chosen) ||
+      ctx.node.repository.consumers().some((c) => c.key === chosen))
+  ) {
     throw new HttpError(409, `consumer key "${chosen}" exists already`);
   }
   const key = typeof chosen === 'string' ? chosen : randomUUID();
@@ -104,7 +118,10 @@ function authorizableToken(ctx: NodeRequest, tokenValue: string | undefined | nu
     throw fail('token_rejected', `The request token was already verified (${token.state}); it cannot be used again.`);
   }
   if (isRequestTokenExpired(token, ctx.nowMs)) {
-    throw fail('token_expired', 'The request token has expired: request tokens are valid for 10 minutes after they are issued.');
+    throw fail(
+      'token_expired',
+      'The request token has expired: request tokens are valid for 10 minutes after they are issued.',
+    );
   }
   return token;
 }
@@ -116,7 +133,11 @@ function consumerName(ctx: NodeRequest, token: RequestToken): string {
 /** `GET /oauth/authorize?oauth_token=…`: login and Allow/Deny. @see RFC 5849 §2.2 */
 function authorizeForm(ctx: NodeRequest): void {
   const token = authorizableToken(ctx, ctx.query.get('oauth_token'));
-  sendHtml(ctx.res, 200, authorizePage({ nodeId: ctx.node.id, token: token.token, consumerName: consumerName(ctx, token) }));
+  sendHtml(
+    ctx.res,
+    200,
+    authorizePage({ nodeId: ctx.node.id, token: token.token, consumerName: consumerName(ctx, token) }),
+  );
 }
 
 /** The callback with our parameters appended to whatever query it already has. */
@@ -185,7 +206,12 @@ async function accessToken(ctx: NodeRequest): Promise<void> {
   const request = verified.requestToken;
   if (!request) throw new Error('verifySigned returned no request token for accessToken');
   request.state = 'used';
-  const token = { token: randomToken(), secret: randomToken(), consumerKey: request.consumerKey, user: ctx.node.admin.user };
+  const token = {
+    token: randomToken(),
+    secret: randomToken(),
+    consumerKey: request.consumerKey,
+    user: ctx.node.admin.user,
+  };
   ctx.memory.accessTokens.set(token.token, token);
   ctx.sendForm(200, [
     ['oauth_token', token.token],
@@ -196,7 +222,12 @@ async function accessToken(ctx: NodeRequest): Promise<void> {
 /** `GET /oslc/catalog`, signed with an access token. @see RFC 5849 §3 */
 async function catalog(ctx: NodeRequest): Promise<void> {
   await ctx.verifySigned('protectedResource');
-  send(ctx.res, 200, catalogDocument(ctx.node.publicOrigin(), ctx.node.repo, ctx.node.db), 'application/rdf+xml; charset=utf-8');
+  send(
+    ctx.res,
+    200,
+    catalogDocument(ctx.node.publicOrigin(), ctx.node.repo, ctx.node.db),
+    'application/rdf+xml; charset=utf-8',
+  );
 }
 
 export const oauthRoutes: Route[] = [

@@ -23,9 +23,7 @@ export const REPOSITORY_FILE = 'repository.json';
 
 const fileSchema = z.object({
   version: z.literal(1),
-  consumers: z.array(
-    z.object({ key: z.string().min(1), name: z.string(), secret: z.string(), trusted: z.boolean() }),
-  ),
+  consumers: z.array(z.object({ key: z.string().min(1), name: z.string(), secret: z.string(), trusted: z.boolean() })),
 });
 
 export class Repository {

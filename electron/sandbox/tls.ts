@@ -33,7 +33,9 @@ async function privateKeyPem(key: webcrypto.CryptoKey): Promise<string> {
   return x509.PemConverter.encode(pkcs8, 'PRIVATE KEY');
 }
 
-export async function createCertificateAuthority(name = 'OSLC Cluster Admin sandbox CA'): Promise<CertificateAuthority> {
+export async function createCertificateAuthority(
+  name = 'OSLC Cluster Admin sandbox CA',
+): Promise<CertificateAuthority> {
   const now = Date.now();
   const caKeys = await crypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
   const caCert = await x509.X509CertificateGenerator.createSelfSigned(
@@ -57,7 +59,9 @@ export async function createCertificateAuthority(name = 'OSLC Cluster Admin sand
     certPem: caCert.toString('pem'),
     async issueServerCertificate(commonName, hosts) {
       const keys = await crypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
-      const names = [...new Set(hosts)].map((h) => (isIP(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h }));
+      const names = [...new Set(hosts)].map((h) =>
+        isIP(h) ? { type: 'ip' as const, value: h } : { type: 'dns' as const, value: h },
+      );
       const cert = await x509.X509CertificateGenerator.create(
         {
           serialNumber: randomSerial(),

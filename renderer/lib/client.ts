@@ -37,7 +37,11 @@ const nextCallId = () => `${Date.now().toString(36)}-${(++calls).toString(36)}`;
 function bridgeApi(bridge: Bridge): Api {
   const listeners = new Map<string, (event: unknown) => void>();
   bridge.onProgress((callId, event) => listeners.get(callId)?.(event));
-  const call = async <K extends OperationName>(op: K, arg: ArgOf<K>, opts: CallOptions<K> = {}): Promise<ResultOf<K>> => {
+  const call = async <K extends OperationName>(
+    op: K,
+    arg: ArgOf<K>,
+    opts: CallOptions<K> = {},
+  ): Promise<ResultOf<K>> => {
     const callId = nextCallId();
     if (opts.signal?.aborted) throw new DOMException('Cancelled', 'AbortError');
     if (opts.onProgress) listeners.set(callId, opts.onProgress as (event: unknown) => void);
@@ -51,12 +55,18 @@ function bridgeApi(bridge: Bridge): Api {
       opts.signal?.removeEventListener('abort', abort);
     }
   };
-  return Object.fromEntries(OPERATIONS.map((op) => [op, (arg: never, opts?: never) => call(op, arg, opts)])) as unknown as Api;
+  return Object.fromEntries(
+    OPERATIONS.map((op) => [op, (arg: never, opts?: never) => call(op, arg, opts)]),
+  ) as unknown as Api;
 }
 
 /** Browser mode: `POST /api/<op>` on our own origin; the answer is NDJSON, progress lines then the result. */
 function httpApi(host: Host, fetchImpl: typeof fetch): Api {
-  const call = async <K extends OperationName>(op: K, arg: ArgOf<K>, opts: CallOptions<K> = {}): Promise<ResultOf<K>> => {
+  const call = async <K extends OperationName>(
+    op: K,
+    arg: ArgOf<K>,
+    opts: CallOptions<K> = {},
+  ): Promise<ResultOf<K>> => {
     const res = await fetchImpl(httpRoute(op), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -66,7 +76,10 @@ function httpApi(host: Host, fetchImpl: typeof fetch): Api {
     });
     if (!res.body || !(res.headers.get('content-type') ?? '').includes('ndjson')) {
       const text = await res.text().catch(() => '');
-      throw new ApiError({ code: 'INTERNAL', message: `The console server answered ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}` });
+      throw new ApiError({
+        code: 'INTERNAL',
+        message: `The console server answered ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
+      });
     }
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffered = '';
@@ -83,10 +96,16 @@ function httpApi(host: Host, fetchImpl: typeof fetch): Api {
         else if ('result' in msg) return msg.result;
         else throw new ApiError(msg.error);
       }
-      if (done) throw new ApiError({ code: 'INTERNAL', message: `The console server closed the answer to ${op} without a result` });
+      if (done)
+        throw new ApiError({
+          code: 'INTERNAL',
+          message: `The console server closed the answer to ${op} without a result`,
+        });
     }
   };
-  const api = Object.fromEntries(OPERATIONS.map((op) => [op, (arg: never, opts?: never) => call(op, arg, opts)])) as unknown as Api;
+  const api = Object.fromEntries(
+    OPERATIONS.map((op) => [op, (arg: never, opts?: never) => call(op, arg, opts)]),
+  ) as unknown as Api;
   // A browser tab cannot be pinned to a node: open the checked URL in a new tab instead.
   const openAdminPage = api.openAdminPage;
   api.openAdminPage = async (arg, opts) => {

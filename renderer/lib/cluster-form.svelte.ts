@@ -239,7 +239,9 @@ export class ClusterForm {
     this.errors = {};
     this.formError = null;
     const input = this.toInput();
-    const saved = await this.task.run(() => (this.editing ? this.api.updateCluster(input) : this.api.addCluster(input)));
+    const saved = await this.task.run(() =>
+      this.editing ? this.api.updateCluster(input) : this.api.addCluster(input),
+    );
     if (saved) return saved;
     if (this.task.error) this.showError(this.task.error);
     return null;

@@ -47,7 +47,13 @@ export class ClusterView {
   readonly openNode = $derived(this.slots.find((s) => s.id === this.openNodeId) ?? null);
   readonly answered = $derived(this.slots.filter((s) => !s.checking).length);
   readonly health: Health = $derived(
-    this.statusTask.running ? 'checking' : this.status ? healthOf(this.status) : this.statusTask.error ? 'failed' : 'unchecked',
+    this.statusTask.running
+      ? 'checking'
+      : this.status
+        ? healthOf(this.status)
+        : this.statusTask.error
+          ? 'failed'
+          : 'unchecked',
   );
 
   private readonly api: Api;

@@ -62,7 +62,9 @@ export class SyncRun {
     );
     if (!result) {
       this.phase = this.task.cancelled ? 'cancelled' : 'failed';
-      this.rows = this.rows.map((r) => (r.state === 'started' || r.state === 'retrying' ? { ...r, state: 'waiting' } : r));
+      this.rows = this.rows.map((r) =>
+        r.state === 'started' || r.state === 'retrying' ? { ...r, state: 'waiting' } : r,
+      );
     } else {
       this.result = result;
       for (const n of result.nodes) {

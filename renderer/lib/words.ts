@@ -20,7 +20,11 @@ export const STATE_WORDS: Record<ConsumerState, StateWord> = {
   'bad-secret': { word: 'wrong secret', meaning: 'loaded here, but the stored secret does not match', tone: 'bad' },
   'clock-skew': { word: 'clock skew', meaning: "refused: this node's clock is too far off", tone: 'bad' },
   down: { word: 'down', meaning: 'the node did not answer', tone: 'bad' },
-  'tls-untrusted': { word: 'untrusted certificate', meaning: 'the node presented a certificate we do not trust', tone: 'bad' },
+  'tls-untrusted': {
+    word: 'untrusted certificate',
+    meaning: 'the node presented a certificate we do not trust',
+    tone: 'bad',
+  },
   'no-secret': { word: 'no secret', meaning: 'cannot tell: no secret is stored for this key', tone: 'unknown' },
   error: { word: 'error', meaning: 'the probe failed; see the node panel', tone: 'bad' },
 };

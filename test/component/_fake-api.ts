@@ -6,7 +6,12 @@ import type { ClusterDefinition, ClusterSummary, NodeStatus } from '../../shared
 
 export function fakeApi(overrides: Partial<Record<keyof Api, (...args: never[]) => unknown>> = {}): Api {
   const api = Object.fromEntries(
-    OPERATIONS.map((op) => [op, vi.fn(async () => { throw new Error(`unexpected call to ${op}`); })]),
+    OPERATIONS.map((op) => [
+      op,
+      vi.fn(async () => {
+        throw new Error(`unexpected call to ${op}`);
+      }),
+    ]),
   );
   for (const [op, fn] of Object.entries(overrides)) api[op] = vi.fn(fn as never);
   return api as unknown as Api;

@@ -72,7 +72,9 @@ describe('fieldProblems', () => {
     expect(fieldProblems({ code: 'BAD_INPUT', message: 'not JSON', details: { field: 'json' } })).toEqual([
       { field: 'json', message: 'not JSON' },
     ]);
-    expect(fieldProblems({ code: 'CLUSTER_EXISTS', message: 'A cluster named "a" already exists' })[0]?.field).toBe('name');
+    expect(fieldProblems({ code: 'CLUSTER_EXISTS', message: 'A cluster named "a" already exists' })[0]?.field).toBe(
+      'name',
+    );
     expect(fieldProblems({ code: 'CONFIG_UNWRITABLE', message: 'disk full' })).toEqual([]);
   });
 });
@@ -112,7 +114,10 @@ describe('ClusterForm state', () => {
     form.connectMs = '2500';
     await form.readCaFile(new Blob(['-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n']));
     const input = form.toInput();
-    expect(input.nodes).toEqual([{ id: 'lyo_1', url: 'https://n1.example.com/oslc' }, { url: 'https://n2.example.com/oslc' }]);
+    expect(input.nodes).toEqual([
+      { id: 'lyo_1', url: 'https://n1.example.com/oslc' },
+      { url: 'https://n2.example.com/oslc' },
+    ]);
     expect(input.timeouts).toEqual({ connectMs: 2500 });
     expect(input.repo).toBeNull();
     expect(input.caPem).toContain('BEGIN CERTIFICATE');
@@ -163,7 +168,8 @@ describe('ClusterForm state', () => {
     await form.submit();
     expect(api.updateCluster).toHaveBeenCalledOnce();
     expect(api.addCluster).not.toHaveBeenCalled();
-    const sent = (api.updateCluster as unknown as { mock: { calls: [{ nodes: { label?: string }[] }][] } }).mock.calls[0]![0];
+    const sent = (api.updateCluster as unknown as { mock: { calls: [{ nodes: { label?: string }[] }][] } }).mock
+      .calls[0]![0];
     expect(sent.nodes.map((n) => n.label ?? null)).toEqual(['node1', 'node2', null]);
   });
 });

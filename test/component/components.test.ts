@@ -28,7 +28,13 @@ describe('NodeCard', () => {
   it('says down with the coded error of an unreachable node, and no stale sentence without drift', async () => {
     const view = new ClusterView(fakeApi({ getCluster: async () => DEFINITION }), SUMMARY);
     await view.reloadDefinition();
-    const slot = { id: 'node3', url: 'http://127.0.0.1:9003', status: nodeStatus('node3', 'down', false), checking: false, missing: [] };
+    const slot = {
+      id: 'node3',
+      url: 'http://127.0.0.1:9003',
+      status: nodeStatus('node3', 'down', false),
+      checking: false,
+      missing: [],
+    };
     render(NodeCard, { slot, view });
     const card = screen.getByRole('group', { name: 'node3' });
     expect(card.textContent).toContain('down');
@@ -45,7 +51,13 @@ describe('SyncPanel', () => {
     const sync = new SyncRun(api, view);
     sync.rows = [
       { node: 'node1', state: 'refreshed', attempt: 1, latencyMs: 12, error: null },
-      { node: 'node2', state: 'failed', attempt: 3, latencyMs: null, error: { code: 'NODE_TIMEOUT', message: 'no answer', node: 'node2' } },
+      {
+        node: 'node2',
+        state: 'failed',
+        attempt: 3,
+        latencyMs: null,
+        error: { code: 'NODE_TIMEOUT', message: 'no answer', node: 'node2' },
+      },
     ];
     sync.phase = 'done';
     render(SyncPanel, { sync });

@@ -54,7 +54,13 @@ describe('RegisterForm', () => {
     form.trusted = true;
     const result = await form.submit();
     expect(result).toEqual(APPROVED);
-    expect(api.register).toHaveBeenCalledWith({ cluster: 'sb', name: 'RTC', secret: 's3cret', trusted: true, node: 'node1' });
+    expect(api.register).toHaveBeenCalledWith({
+      cluster: 'sb',
+      name: 'RTC',
+      secret: 's3cret',
+      trusted: true,
+      node: 'node1',
+    });
     expect(form.secret).toBe('');
     expect(form.secretAgain).toBe('');
   });

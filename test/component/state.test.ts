@@ -120,7 +120,13 @@ describe('SyncRun', () => {
   it('marks a retry while it runs', () => {
     const { sync } = syncWith([], null);
     sync.apply({ type: 'started', node: 'node1', attempt: 1 });
-    sync.apply({ type: 'failed', node: 'node1', attempt: 1, error: { code: 'NODE_TIMEOUT', message: 't' }, willRetry: true });
+    sync.apply({
+      type: 'failed',
+      node: 'node1',
+      attempt: 1,
+      error: { code: 'NODE_TIMEOUT', message: 't' },
+      willRetry: true,
+    });
     expect(sync.rows[0]!.state).toBe('retrying');
     sync.apply({ type: 'started', node: 'node1', attempt: 2 });
     expect(sync.rows[0]).toMatchObject({ state: 'retrying', attempt: 2 });

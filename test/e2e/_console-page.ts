@@ -59,7 +59,9 @@ export class ConsolePage {
   }
 
   async openNode(id: string): Promise<Locator> {
-    await this.node(id).getByRole('button', { name: new RegExp(`^Open ${id} `) }).click();
+    await this.node(id)
+      .getByRole('button', { name: new RegExp(`^Open ${id} `) })
+      .click();
     const panel = this.page.getByRole('complementary', { name: `Node ${id}` });
     await expect(panel).toBeVisible();
     return panel;

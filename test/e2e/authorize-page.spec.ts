@@ -20,14 +20,34 @@ test.beforeAll(async () => {
   const { key, node } = await sandbox.friend('E2E consumer', secret);
   const base = sandbox.info.nodes.find((n) => n.id === node)!.url;
   const admin = await fetch(`${base}/oauth/admin`);
-  const cookie = admin.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = admin.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   const csrf = /csrfPrevent\s*[:=]\s*["']([^"']+)/.exec(await admin.text())![1]!;
   const form = { 'content-type': 'application/x-www-form-urlencoded', cookie, 'x-csrf-prevent': csrf };
-  expect((await fetch(`${base}/oauth/adminLogin`, { method: 'POST', headers: form, body: new URLSearchParams({ id: 'admin', password: sandbox.info.admin.password }) })).status).toBe(204);
-  expect((await fetch(`${base}/oauth/consumers/${key}`, { method: 'POST', headers: form, body: 'provisional=false' })).status).toBe(204);
+  expect(
+    (
+      await fetch(`${base}/oauth/adminLogin`, {
+        method: 'POST',
+        headers: form,
+        body: new URLSearchParams({ id: 'admin', password: sandbox.info.admin.password }),
+      })
+    ).status,
+  ).toBe(204);
+  expect(
+    (await fetch(`${base}/oauth/consumers/${key}`, { method: 'POST', headers: form, body: 'provisional=false' }))
+      .status,
+  ).toBe(204);
   const basic = `Basic ${Buffer.from(`admin:${sandbox.info.admin.password}`).toString('base64')}`;
   for (const n of sandbox.info.nodes) {
-    expect((await fetch(`${n.url}/cqweb/oslc/repo/cqschema/db/SAMPL/refreshRepoConfig`, { headers: { authorization: basic } })).status).toBe(200);
+    expect(
+      (
+        await fetch(`${n.url}/cqweb/oslc/repo/cqschema/db/SAMPL/refreshRepoConfig`, {
+          headers: { authorization: basic },
+        })
+      ).status,
+    ).toBe(200);
   }
   consumer = { key, secret };
 });
@@ -42,7 +62,9 @@ async function callbackListener(): Promise<{ url: string; hit: Promise<URLSearch
   const hit = new Promise<URLSearchParams>((r) => (resolveHit = r));
   const server = createServer((req, res) => {
     resolveHit(new URL(req.url ?? '/', 'http://127.0.0.1').searchParams);
-    res.writeHead(200, { 'content-type': 'text/html' }).end('<p data-testid="callback-done">You can close this window.</p>');
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<p data-testid="callback-done">You can close this window.</p>');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
@@ -51,14 +73,22 @@ async function callbackListener(): Promise<{ url: string; hit: Promise<URLSearch
 
 async function requestToken(nodeUrl: string, callback: string): Promise<string> {
   const url = `${nodeUrl}/oauth/requestToken`;
-  const signed = signRequest({ method: 'POST', url, consumerKey: consumer.key, consumerSecret: consumer.secret, extraOAuth: { oauth_callback: callback } });
+  const signed = signRequest({
+    method: 'POST',
+    url,
+    consumerKey: consumer.key,
+    consumerSecret: consumer.secret,
+    extraOAuth: { oauth_callback: callback },
+  });
   const res = await fetch(url, { method: 'POST', headers: { authorization: signed.authorization } });
   const body = await res.text();
   expect(res.status, body).toBe(200);
   return new Map(parseForm(body)).get('oauth_token')!;
 }
 
-test('an admin logs in on the authorize page, clicks Allow, and the browser lands on the callback with a verifier', async ({ page }) => {
+test('an admin logs in on the authorize page, clicks Allow, and the browser lands on the callback with a verifier', async ({
+  page,
+}) => {
   const node = sandbox.info.nodes[0]!;
   const cb = await callbackListener();
   try {
@@ -78,7 +108,9 @@ test('an admin logs in on the authorize page, clicks Allow, and the browser land
   }
 });
 
-test('clicking Deny redirects to the callback with an empty verifier and oauth_error=oauth_denied', async ({ page }) => {
+test('clicking Deny redirects to the callback with an empty verifier and oauth_error=oauth_denied', async ({
+  page,
+}) => {
   const node = sandbox.info.nodes[1]!;
   const cb = await callbackListener();
   try {

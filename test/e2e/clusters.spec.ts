@@ -96,7 +96,10 @@ test('add a cluster through the form: the bad node URL is named next to it; then
   await expect(console.node('node3')).toBeVisible();
 
   // Export: a download of lab.json, the definition without a secret.
-  const [download] = await Promise.all([page.waitForEvent('download'), actions.getByRole('button', { name: 'Export' }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    actions.getByRole('button', { name: 'Export' }).click(),
+  ]);
   expect(download.suggestedFilename()).toBe('lab.json');
   const file = info.outputPath('lab.json');
   await download.saveAs(file);
@@ -212,6 +215,9 @@ test('Settings shows the config directory, the keychain in use and the theme; th
   await page.reload();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   await page.getByRole('navigation', { name: 'Clusters' }).getByRole('button', { name: 'Settings' }).click();
-  await page.getByRole('region', { name: 'Settings' }).getByLabel(/Follow the OS/).check();
+  await page
+    .getByRole('region', { name: 'Settings' })
+    .getByLabel(/Follow the OS/)
+    .check();
   await expect(page.locator('html')).not.toHaveAttribute('data-theme', /./);
 });

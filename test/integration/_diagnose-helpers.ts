@@ -18,7 +18,10 @@ export type { TestEngine } from '../_engine.ts';
  * `trustCa: false` leaves a TLS sandbox's CA out, so its certificates are untrusted; `admin: false`
  * stores no admin login (no list API).
  */
-export function engineFor(sandbox: SandboxHandle, opts: { trustCa?: boolean; admin?: boolean } = {}): Promise<TestEngine> {
+export function engineFor(
+  sandbox: SandboxHandle,
+  opts: { trustCa?: boolean; admin?: boolean } = {},
+): Promise<TestEngine> {
   return sharedEngineFor(sandbox, { ...opts, name: CLUSTER, timeouts: { connectMs: 2000, totalMs: 8000 } });
 }
 
@@ -50,15 +53,31 @@ export interface AuthorizeResult {
  * Plays the user in a browser: GET the authorize page, POST the form (admin login and Allow/Deny) to
  * where the page came from, and follow the redirect to the callback listener.
  */
-export async function authorizeInBrowser(sandbox: SandboxHandle, url: string, decision: 'allow' | 'deny', login = sandbox.info.admin): Promise<AuthorizeResult> {
+export async function authorizeInBrowser(
+  sandbox: SandboxHandle,
+  url: string,
+  decision: 'allow' | 'deny',
+  login = sandbox.info.admin,
+): Promise<AuthorizeResult> {
   const browser = Client.for(sandbox);
   try {
     const page = await browser.request(url);
-    const result: AuthorizeResult = { pageStatus: page.status, pageNode: page.node, decisionStatus: null, location: null, callbackStatus: null };
+    const result: AuthorizeResult = {
+      pageStatus: page.status,
+      pageNode: page.node,
+      decisionStatus: null,
+      location: null,
+      callbackStatus: null,
+    };
     if (page.status !== 200) return result;
     const action = /<form[^>]*action="([^"]+)"/.exec(page.body)?.[1] ?? '/oauth/authorize';
     const token = /name="oauth_token"[^>]*value="([^"]*)"/.exec(page.body)?.[1] ?? '';
-    const decided = await browser.form(new URL(action, url).href, { oauth_token: token, id: login.user, password: login.password, decision });
+    const decided = await browser.form(new URL(action, url).href, {
+      oauth_token: token,
+      id: login.user,
+      password: login.password,
+      decision,
+    });
     result.decisionStatus = decided.status;
     result.location = decided.headers.get('location');
     if (result.location) {
@@ -77,7 +96,6 @@ export interface CommandRun {
   stderr: string;
 }
 
-
 /** Runs one CLI command through the real `main` in-process, against the test engine's home and keychain. */
 export function runCommand(
   command: 'diagnose' | 'flow' | 'report',
@@ -85,11 +103,18 @@ export function runCommand(
   argv: string[],
   opts: { stdin?: string; onStderr?: (text: string) => void; onStdout?: (text: string) => void } = {},
 ): Promise<CommandRun> {
-  return runMain([command, ...argv], { ...opts, env: { OSLC_ADMIN_HOME: t.home, OSLC_ADMIN_KEYCHAIN_SERVICE: t.service } });
+  return runMain([command, ...argv], {
+    ...opts,
+    env: { OSLC_ADMIN_HOME: t.home, OSLC_ADMIN_KEYCHAIN_SERVICE: t.service },
+  });
 }
 
 /** Runs `fn` with a sandbox and a test engine on it, and always closes both. */
-export function withEngine<T>(sandboxOpts: SandboxOptions, engineOpts: { trustCa?: boolean; admin?: boolean }, fn: (sb: SandboxHandle, t: TestEngine) => Promise<T>): Promise<T> {
+export function withEngine<T>(
+  sandboxOpts: SandboxOptions,
+  engineOpts: { trustCa?: boolean; admin?: boolean },
+  fn: (sb: SandboxHandle, t: TestEngine) => Promise<T>,
+): Promise<T> {
   return withSandbox(sandboxOpts, async (sb) => {
     const t = await engineFor(sb, engineOpts);
     try {

@@ -30,7 +30,10 @@ function portRefuses(url: string): Promise<boolean> {
 describe('oslc-admin, the installed binary', () => {
   it('prints its help through `npx oslc-admin` with no build step', async () => {
     const r = await new Promise<CliRun>((resolve, reject) => {
-      const child = spawn('npx', ['--no-install', 'oslc-admin', '--help'], { cwd: new URL('../..', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('npx', ['--no-install', 'oslc-admin', '--help'], {
+        cwd: new URL('../..', import.meta.url).pathname,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -39,7 +42,18 @@ describe('oslc-admin, the installed binary', () => {
       child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
     expect(r.code).toBe(0);
-    for (const cmd of ['sandbox', 'cluster add', 'login', 'consumer track', 'status', 'approve', 'register', 'sync', 'audit']) expect(r.stdout).toContain(cmd);
+    for (const cmd of [
+      'sandbox',
+      'cluster add',
+      'login',
+      'consumer track',
+      'status',
+      'approve',
+      'register',
+      'sync',
+      'audit',
+    ])
+      expect(r.stdout).toContain(cmd);
   });
 
   it('answers exit 2 naming the command for an unknown command', async () => {
@@ -51,7 +65,16 @@ describe('oslc-admin, the installed binary', () => {
   it('runs the sandbox with --json: exactly one line once everything listens, and closes every socket on SIGTERM', async () => {
     const state = await mkdtemp(join(tmpdir(), 'oslc-sb-'));
     const { child, out: line } = await spawnSandbox(['--nodes', '2', '--state-dir', state]);
-    const info = JSON.parse(line.trim()) as { balancer: string; control: string; nodes: { id: string; url: string }[]; admin: { user: string; password: string }; repo: string; db: string; caFile: null; stateDir: string };
+    const info = JSON.parse(line.trim()) as {
+      balancer: string;
+      control: string;
+      nodes: { id: string; url: string }[];
+      admin: { user: string; password: string };
+      repo: string;
+      db: string;
+      caFile: null;
+      stateDir: string;
+    };
     expect(line.trim().split('\n')).toHaveLength(1);
     expect(info).toEqual({
       balancer: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
@@ -70,7 +93,8 @@ describe('oslc-admin, the installed binary', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    for (const url of [info.balancer, info.control, ...info.nodes.map((n) => n.url)]) expect(await portRefuses(url), url).toBe(true);
+    for (const url of [info.balancer, info.control, ...info.nodes.map((n) => n.url)])
+      expect(await portRefuses(url), url).toBe(true);
     await rm(state, { recursive: true, force: true });
   });
 });
@@ -83,20 +107,27 @@ describe('sandbox --register', () => {
       const { child, out } = await spawnSandbox(['--nodes', '2', '--register', 'demo'], env);
       return { child, info: JSON.parse(out) as { balancer: string; stateDir: string } };
     };
-    const stop = (child: ReturnType<typeof spawn>) => new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
+    const stop = (child: ReturnType<typeof spawn>) =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
     try {
       const first = await start();
       expect(first.info.stateDir).toBe(join(home, 'sandbox', 'demo'));
       const status = await runBin(['status', 'demo', '--json'], { env });
       expect(status.code, status.stderr).toBe(0);
-      expect((JSON.parse(status.stdout) as { nodes: { approved: string[] | null }[] }).nodes.every((n) => Array.isArray(n.approved))).toBe(true);
+      expect(
+        (JSON.parse(status.stdout) as { nodes: { approved: string[] | null }[] }).nodes.every((n) =>
+          Array.isArray(n.approved),
+        ),
+      ).toBe(true);
       await stop(first.child);
 
       const second = await start();
-      const def = JSON.parse((await runBin(['cluster', 'show', 'demo', '--json'], { env })).stdout) as { balancerUrl: string };
+      const def = JSON.parse((await runBin(['cluster', 'show', 'demo', '--json'], { env })).stdout) as {
+        balancerUrl: string;
+      };
       expect(def.balancerUrl).toBe(second.info.balancer);
       await stop(second.child);
       await runBin(['cluster', 'remove', 'demo'], { env });
@@ -133,16 +164,40 @@ describe('the seed story through the CLI', () => {
     const { key, node: holder } = await sandbox.friend('RTC', secret);
     const nodeArgs = sandbox.info.nodes.flatMap((n) => ['--node', n.url]);
 
-    expect((await cli(['cluster', 'add', 'sb', '--kind', 'sandbox', '--balancer', sandbox.info.balancer, ...nodeArgs, '--repo', 'cqschema', '--db', 'SAMPL'])).code).toBe(0);
+    expect(
+      (
+        await cli([
+          'cluster',
+          'add',
+          'sb',
+          '--kind',
+          'sandbox',
+          '--balancer',
+          sandbox.info.balancer,
+          ...nodeArgs,
+          '--repo',
+          'cqschema',
+          '--db',
+          'SAMPL',
+        ])
+      ).code,
+    ).toBe(0);
     const login = await cli(['login', 'sb', '--user', 'admin', '--password-stdin'], `${sandbox.info.admin.password}\n`);
     expect(login.code, login.stderr).toBe(0);
-    expect((await cli(['consumer', 'track', 'sb', '--key', key, '--name', 'RTC', '--secret-stdin'], secret)).code).toBe(0);
+    expect((await cli(['consumer', 'track', 'sb', '--key', key, '--name', 'RTC', '--secret-stdin'], secret)).code).toBe(
+      0,
+    );
 
     const before = await cli(['status', 'sb', '--json']);
     expect(before.code).toBe(1); // the key is provisional: a problem
-    const s1 = JSON.parse(before.stdout) as { nodes: { id: string; provisional: string[]; consumers: { key: string; state: string }[] }[]; drift: unknown[] };
+    const s1 = JSON.parse(before.stdout) as {
+      nodes: { id: string; provisional: string[]; consumers: { key: string; state: string }[] }[];
+      drift: unknown[];
+    };
     expect(s1.nodes.find((n) => n.id === holder)!.provisional).toEqual([key]);
-    expect(s1.nodes.map((n) => n.consumers[0]!.state)).toEqual(sandbox.info.nodes.map((n) => (n.id === holder ? 'provisional' : 'unknown')));
+    expect(s1.nodes.map((n) => n.consumers[0]!.state)).toEqual(
+      sandbox.info.nodes.map((n) => (n.id === holder ? 'provisional' : 'unknown')),
+    );
 
     const approve = await cli(['approve', 'sb', '--key', key, '--json']);
     expect(approve.code, approve.stderr).toBe(0);
@@ -154,7 +209,10 @@ describe('the seed story through the CLI', () => {
 
     const sync = await cli(['sync', 'sb', '--json']);
     expect(sync.code, sync.stderr).toBe(0);
-    const s2 = JSON.parse(sync.stdout) as { nodes: { id: string; refreshed: boolean; attempts: number; error: null }[]; verified: { consistent: boolean; drift: unknown[] } };
+    const s2 = JSON.parse(sync.stdout) as {
+      nodes: { id: string; refreshed: boolean; attempts: number; error: null }[];
+      verified: { consistent: boolean; drift: unknown[] };
+    };
     expect(s2.nodes).toEqual(sandbox.info.nodes.map((n) => ({ id: n.id, refreshed: true, attempts: 1, error: null })));
     expect(s2.verified).toEqual({ consistent: true, drift: [] });
     expect(sync.stderr).toMatch(/node1: refreshed/);
@@ -164,7 +222,11 @@ describe('the seed story through the CLI', () => {
     expect(after.stdout).toContain('No drift');
 
     const audit = await cli(['audit', 'sb', '--json']);
-    expect((JSON.parse(audit.stdout) as { entries: { action: string }[] }).entries.map((e) => e.action)).toEqual(['credentials-stored', 'approve', 'sync']);
+    expect((JSON.parse(audit.stdout) as { entries: { action: string }[] }).entries.map((e) => e.action)).toEqual([
+      'credentials-stored',
+      'approve',
+      'sync',
+    ]);
 
     // No secret in anything the CLI printed or wrote.
     const printed = outputs.map((o) => o.stdout + o.stderr).join('\n');
@@ -185,7 +247,20 @@ describe('bad input on every command', () => {
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'oslc-bad-home-'));
     env = { OSLC_ADMIN_HOME: home, OSLC_ADMIN_KEYCHAIN_SERVICE: `oslc-cluster-admin-test-${randomUUID()}` };
-    const r = await runMain(['cluster', 'add', 'good', '--kind', 'sandbox', '--balancer', 'http://127.0.0.1:9', '--node', 'http://127.0.0.1:10'], { env });
+    const r = await runMain(
+      [
+        'cluster',
+        'add',
+        'good',
+        '--kind',
+        'sandbox',
+        '--balancer',
+        'http://127.0.0.1:9',
+        '--node',
+        'http://127.0.0.1:10',
+      ],
+      { env },
+    );
     expect(r.code, r.stderr).toBe(0);
     configBefore = await cfg();
   });
@@ -195,22 +270,65 @@ describe('bad input on every command', () => {
 
   const long = 'x'.repeat(10 * 1024);
   const cases: [string, string[], RegExp, string?][] = [
-    ['a bad balancer URL', ['cluster', 'add', 'c1', '--kind', 'sandbox', '--balancer', 'not a url', '--node', 'http://h:1'], /balancerUrl/],
-    ['an ftp node URL', ['cluster', 'add', 'c1', '--kind', 'sandbox', '--balancer', 'http://h', '--node', 'ftp://h/x'], /nodes\.0\.url/],
-    ['an unknown kind', ['cluster', 'add', 'c1', '--kind', 'websphere', '--balancer', 'http://h', '--node', 'http://h:1'], /kind/],
+    [
+      'a bad balancer URL',
+      ['cluster', 'add', 'c1', '--kind', 'sandbox', '--balancer', 'not a url', '--node', 'http://h:1'],
+      /balancerUrl/,
+    ],
+    [
+      'an ftp node URL',
+      ['cluster', 'add', 'c1', '--kind', 'sandbox', '--balancer', 'http://h', '--node', 'ftp://h/x'],
+      /nodes\.0\.url/,
+    ],
+    [
+      'an unknown kind',
+      ['cluster', 'add', 'c1', '--kind', 'websphere', '--balancer', 'http://h', '--node', 'http://h:1'],
+      /kind/,
+    ],
     ['no --kind', ['cluster', 'add', 'c1', '--balancer', 'http://h', '--node', 'http://h:1'], /--kind is required/],
     ['no node', ['cluster', 'add', 'c1', '--kind', 'sandbox', '--balancer', 'http://h'], /at least one node/],
-    ['a 10 KB name', ['cluster', 'add', long, '--kind', 'sandbox', '--balancer', 'http://h', '--node', 'http://h:1'], /name: must be at most 64/],
-    ['a name with invalid UTF-8', ['cluster', 'add', 'a\uFFFDb', '--kind', 'sandbox', '--balancer', 'http://h', '--node', 'http://h:1'], /name/],
-    ['a name that exists', ['cluster', 'add', 'good', '--kind', 'sandbox', '--balancer', 'http://h', '--node', 'http://h:1'], /exists|taken/i],
-    ['a clearquest cluster without --repo/--db', ['cluster', 'add', 'cq', '--kind', 'clearquest', '--balancer', 'https://lbcq/cqweb', '--node', 'https://lbcq_1:9443/cqweb'], /--repo and --db/],
+    [
+      'a 10 KB name',
+      ['cluster', 'add', long, '--kind', 'sandbox', '--balancer', 'http://h', '--node', 'http://h:1'],
+      /name: must be at most 64/,
+    ],
+    [
+      'a name with invalid UTF-8',
+      ['cluster', 'add', 'a\uFFFDb', '--kind', 'sandbox', '--balancer', 'http://h', '--node', 'http://h:1'],
+      /name/,
+    ],
+    [
+      'a name that exists',
+      ['cluster', 'add', 'good', '--kind', 'sandbox', '--balancer', 'http://h', '--node', 'http://h:1'],
+      /exists|taken/i,
+    ],
+    [
+      'a clearquest cluster without --repo/--db',
+      [
+        'cluster',
+        'add',
+        'cq',
+        '--kind',
+        'clearquest',
+        '--balancer',
+        'https://lbcq/cqweb',
+        '--node',
+        'https://lbcq_1:9443/cqweb',
+      ],
+      /--repo and --db/,
+    ],
     ['an unknown option', ['cluster', 'list', '--colour'], /--colour/],
     ['show of an unknown cluster', ['cluster', 'show', 'nope'], /nope/],
     ['remove of an unknown cluster', ['cluster', 'remove', 'nope'], /nope/],
     ['import of a missing file', ['cluster', 'import', '/nonexistent/file.json'], /<file>: cannot read/],
     ['login with no --user', ['login', 'good', '--password-stdin'], /--user is required/],
     ['login to an unknown cluster', ['login', 'nope', '--user', 'u', '--password-stdin'], /nope/, 'pw'],
-    ['login with an empty password on stdin', ['login', 'good', '--user', 'u', '--password-stdin'], /nothing was read from stdin/, ''],
+    [
+      'login with an empty password on stdin',
+      ['login', 'good', '--user', 'u', '--password-stdin'],
+      /nothing was read from stdin/,
+      '',
+    ],
     ['tracking an empty key', ['consumer', 'track', 'good', '--key', ''], /key: must not be empty/],
     ['tracking a 10 KB key', ['consumer', 'track', 'good', '--key', long], /key: must be at most 256/],
     ['untracking a key that is not tracked', ['consumer', 'untrack', 'good', '--key', 'k'], /not tracked/],
@@ -219,7 +337,11 @@ describe('bad input on every command', () => {
     ['approve without --key', ['approve', 'good'], /--key is required/],
     ['register without --secret-stdin', ['register', 'good', '--name', 'n'], /--secret-stdin is required/],
     ['sync of an unknown cluster', ['sync', 'nope'], /nope/],
-    ['trust with a short fingerprint', ['trust', 'good', '--fingerprint', 'AB:CD'], /fingerprint256: must be a SHA-256/],
+    [
+      'trust with a short fingerprint',
+      ['trust', 'good', '--fingerprint', 'AB:CD'],
+      /fingerprint256: must be a SHA-256/,
+    ],
     ['audit of an unknown cluster', ['audit', 'nope'], /nope/],
     ['sandbox with --nodes abc', ['sandbox', '--nodes', 'abc'], /--nodes: "abc" is not a whole number/],
     ['sandbox with --nodes 0', ['sandbox', '--nodes', '0'], /--nodes: 0 is out of range/],
@@ -240,7 +362,14 @@ describe('bad input on every command', () => {
     let r = await runMain(['cluster', 'import', bad], { env });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/UTF-8/);
-    await writeFile(bad, JSON.stringify({ format: 'oslc-cluster-admin/cluster', version: 1, cluster: { name: 'x', kind: 'sandbox', balancerUrl: 'nope', nodes: [] } }));
+    await writeFile(
+      bad,
+      JSON.stringify({
+        format: 'oslc-cluster-admin/cluster',
+        version: 1,
+        cluster: { name: 'x', kind: 'sandbox', balancerUrl: 'nope', nodes: [] },
+      }),
+    );
     r = await runMain(['cluster', 'import', bad], { env });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/balancerUrl|nodes/);

@@ -20,7 +20,10 @@ interface Row {
   sandbox: SandboxOptions;
   engine?: { trustCa?: boolean; admin?: boolean };
   /** Brings the sandbox into the state; returns the diagnose argument's key, secret and error text. */
-  arrange: (sb: SandboxHandle, t: TestEngine) => Promise<{ key: string; secret?: string; errorText?: string; expectNodes: string[] }>;
+  arrange: (
+    sb: SandboxHandle,
+    t: TestEngine,
+  ) => Promise<{ key: string; secret?: string; errorText?: string; expectNodes: string[] }>;
   expectCodes: string[];
   check?: (d: Diagnosis, sb: SandboxHandle, ctx: { expectNodes: string[] }) => void | Promise<void>;
 }
@@ -29,11 +32,14 @@ interface Row {
 async function presentedFingerprint(url: string): Promise<string> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: u.hostname, port: Number(u.port), rejectUnauthorized: false, servername: 'localhost' }, () => {
-      const fp = socket.getPeerX509Certificate()?.fingerprint256 ?? '';
-      socket.end();
-      resolve(fp);
-    });
+    const socket = tls.connect(
+      { host: u.hostname, port: Number(u.port), rejectUnauthorized: false, servername: 'localhost' },
+      () => {
+        const fp = socket.getPeerX509Certificate()?.fingerprint256 ?? '';
+        socket.end();
+        resolve(fp);
+      },
+    );
     socket.on('error', reject);
   });
 }
@@ -82,7 +88,10 @@ const rows: Row[] = [
     expectCodes: ['KEY_PROVISIONAL'],
     check: (d, _sb, { expectNodes }) => {
       const node = expectNodes[0]!;
-      expect(causeOf(d, 'KEY_PROVISIONAL').fix).toEqual({ action: 'approve', args: { cluster: CLUSTER, key: d.key, node } });
+      expect(causeOf(d, 'KEY_PROVISIONAL').fix).toEqual({
+        action: 'approve',
+        args: { cluster: CLUSTER, key: d.key, node },
+      });
       expect(d.nodes.find((n) => n.id === node)?.listed).toBe('provisional');
     },
   },
@@ -114,7 +123,8 @@ const rows: Row[] = [
     sandbox: { nodes: 3, sticky: true },
     arrange: async () => ({
       key: randomUUID(),
-      errorText: 'CRRTC: Could not establish the friendship with https://lbcq/cqweb/oslc/repo/cqschema/discovery\n401: invalid_expired_token',
+      errorText:
+        'CRRTC: Could not establish the friendship with https://lbcq/cqweb/oslc/repo/cqschema/discovery\n401: invalid_expired_token',
       expectNodes: ALL,
     }),
     expectCodes: ['PROVISIONAL_KEY_LOST'],
@@ -132,7 +142,10 @@ const rows: Row[] = [
     },
     expectCodes: ['WRONG_SECRET'],
     check: (d) => {
-      expect(causeOf(d, 'WRONG_SECRET').fix).toEqual({ action: 'reenter-secret', args: { cluster: CLUSTER, key: d.key } });
+      expect(causeOf(d, 'WRONG_SECRET').fix).toEqual({
+        action: 'reenter-secret',
+        args: { cluster: CLUSTER, key: d.key },
+      });
       expect(d.nodes.every((n) => n.state === 'wrong-secret')).toBe(true);
     },
   },
@@ -188,7 +201,10 @@ const rows: Row[] = [
       for (const c of d.causes) {
         const node = c.nodes[0]!;
         const url = node === 'balancer' ? sb.info.balancer : sb.info.nodes.find((n) => n.id === node)!.url;
-        expect(c.fix).toEqual({ action: 'trust-certificate', args: { cluster: CLUSTER, node, fingerprint256: await presentedFingerprint(url) } });
+        expect(c.fix).toEqual({
+          action: 'trust-certificate',
+          args: { cluster: CLUSTER, node, fingerprint256: await presentedFingerprint(url) },
+        });
       }
       expect(d.nodes.every((n) => n.state === 'tls-untrusted' && n.tls?.fingerprint256)).toBe(true);
     },
@@ -229,13 +245,19 @@ describe('diagnose names each cause the sandbox is put into, and only that', () 
         const t = await engineFor(sb, row.engine);
         try {
           const { key, secret, errorText, expectNodes } = await row.arrange(sb, t);
-          const d = await diagnose(t.engine, { cluster: CLUSTER, consumerKey: key, ...(secret ? { secret } : {}), ...(errorText ? { errorText } : {}) });
+          const d = await diagnose(t.engine, {
+            cluster: CLUSTER,
+            consumerKey: key,
+            ...(secret ? { secret } : {}),
+            ...(errorText ? { errorText } : {}),
+          });
           expect(codes(d), JSON.stringify(d.causes, null, 2)).toEqual(row.expectCodes);
           // The causes name exactly the affected nodes; nodes not named are healthy or untouched.
           expect([...new Set(d.causes.flatMap((c) => c.nodes))].sort()).toEqual([...expectNodes].sort());
           for (const c of d.causes) {
             expect(c.message.length).toBeGreaterThan(20);
-            if (c.code !== 'HEALTHY' && c.code !== 'BALANCER_NOT_STICKY') for (const n of c.nodes) expect(c.message).toContain(n === 'balancer' ? 'balancer' : n);
+            if (c.code !== 'HEALTHY' && c.code !== 'BALANCER_NOT_STICKY')
+              for (const n of c.nodes) expect(c.message).toContain(n === 'balancer' ? 'balancer' : n);
           }
           await row.check?.(d, sb, { expectNodes });
           // Evidence is redacted: no secret, no signature, no token secret.
@@ -294,7 +316,12 @@ describe('diagnose without the secret, with an error text, and with a slow node'
   it('a pasted token_expired adds REQUEST_TOKEN_EXPIRED, which no probe can see, with restart-flow as the fix', async () => {
     await withEngine({ nodes: 2, sticky: true }, {}, async (sb, t) => {
       const c = await approvedConsumer(sb);
-      const d = await diagnose(t.engine, { cluster: CLUSTER, consumerKey: c.key, secret: c.secret, errorText: 'oauth_problem=token_expired' });
+      const d = await diagnose(t.engine, {
+        cluster: CLUSTER,
+        consumerKey: c.key,
+        secret: c.secret,
+        errorText: 'oauth_problem=token_expired',
+      });
       expect(codes(d)).toEqual(['REQUEST_TOKEN_EXPIRED']);
       expect(d.causes[0]!.fix).toEqual({ action: 'restart-flow', args: { cluster: CLUSTER, key: c.key } });
     });
@@ -322,11 +349,23 @@ describe('diagnose without the secret, with an error text, and with a slow node'
 
   it('bad input is a coded error naming the field', async () => {
     await withEngine({ nodes: 1 }, {}, async (sb, t) => {
-      await expect(diagnose(t.engine, { cluster: CLUSTER, consumerKey: '' })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'consumerKey' } });
-      await expect(diagnose(t.engine, { cluster: 'nope', consumerKey: 'k' })).rejects.toMatchObject({ code: 'CLUSTER_NOT_FOUND' });
-      await expect(diagnose(t.engine, { cluster: CLUSTER, consumerKey: 'k', secret: '' })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'secret' } });
-      await expect(diagnose(t.engine, { cluster: CLUSTER, consumerKey: 'k', errorText: 42 as unknown as string })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'errorText' } });
-      await expect(diagnose(t.engine, { cluster: CLUSTER, consumerKey: 'x'.repeat(10_000) })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+      await expect(diagnose(t.engine, { cluster: CLUSTER, consumerKey: '' })).rejects.toMatchObject({
+        code: 'BAD_INPUT',
+        details: { field: 'consumerKey' },
+      });
+      await expect(diagnose(t.engine, { cluster: 'nope', consumerKey: 'k' })).rejects.toMatchObject({
+        code: 'CLUSTER_NOT_FOUND',
+      });
+      await expect(diagnose(t.engine, { cluster: CLUSTER, consumerKey: 'k', secret: '' })).rejects.toMatchObject({
+        code: 'BAD_INPUT',
+        details: { field: 'secret' },
+      });
+      await expect(
+        diagnose(t.engine, { cluster: CLUSTER, consumerKey: 'k', errorText: 42 as unknown as string }),
+      ).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'errorText' } });
+      await expect(diagnose(t.engine, { cluster: CLUSTER, consumerKey: 'x'.repeat(10_000) })).rejects.toMatchObject({
+        code: 'BAD_INPUT',
+      });
     });
   });
 });

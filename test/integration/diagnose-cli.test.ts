@@ -30,12 +30,19 @@ describe('oslc-admin diagnose', () => {
   it('exits 0 with --json when HEALTHY, in the documented shape', async () => {
     await withCliEngine(async (sb, t) => {
       const c = await approvedConsumer(sb, 'RTC', 'cli-healthy-secret');
-      const run = await runCommand('diagnose', t, [CLUSTER, '--key', c.key, '--secret-stdin', '--json'], { stdin: 'cli-healthy-secret\n' });
+      const run = await runCommand('diagnose', t, [CLUSTER, '--key', c.key, '--secret-stdin', '--json'], {
+        stdin: 'cli-healthy-secret\n',
+      });
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout.trim().split('\n')).toHaveLength(1);
       const doc = JSON.parse(run.stdout) as { causes: Record<string, unknown>[]; nodes: Record<string, unknown>[] };
       expect(doc.causes).toHaveLength(1);
-      expect(doc.causes[0]).toMatchObject({ code: 'HEALTHY', nodes: ['node1', 'node2', 'node3'], message: expect.any(String), fix: null });
+      expect(doc.causes[0]).toMatchObject({
+        code: 'HEALTHY',
+        nodes: ['node1', 'node2', 'node3'],
+        message: expect.any(String),
+        fix: null,
+      });
       for (const n of doc.nodes) {
         expect(n).toMatchObject({ id: expect.any(String), state: 'approved', evidence: expect.any(Array) });
         expect((n.evidence as unknown[]).length).toBeGreaterThan(0);
@@ -52,9 +59,16 @@ describe('oslc-admin diagnose', () => {
       await fsp.writeFile(errorFile, 'com.ibm.rational.oslc: 401: invalid_expired_token\n');
       const run = await runCommand('diagnose', t, [CLUSTER, '--key', key, '--error-text', errorFile, '--json']);
       expect(run.code).toBe(1);
-      const doc = JSON.parse(run.stdout) as { causes: { code: string; nodes: string[]; fix: unknown; likely: boolean }[] };
+      const doc = JSON.parse(run.stdout) as {
+        causes: { code: string; nodes: string[]; fix: unknown; likely: boolean }[];
+      };
       expect(doc.causes).toEqual([
-        expect.objectContaining({ code: 'REGISTRY_STALE', nodes: ['node1', 'node2', 'node3'].filter((n) => n !== node), fix: { action: 'sync', args: { cluster: CLUSTER } }, likely: true }),
+        expect.objectContaining({
+          code: 'REGISTRY_STALE',
+          nodes: ['node1', 'node2', 'node3'].filter((n) => n !== node),
+          fix: { action: 'sync', args: { cluster: CLUSTER } },
+          likely: true,
+        }),
       ]);
     });
   });
@@ -62,7 +76,9 @@ describe('oslc-admin diagnose', () => {
   it('prints a readable diagnosis without --json', async () => {
     await withCliEngine(async (sb, t) => {
       const c = await approvedConsumer(sb);
-      const run = await runCommand('diagnose', t, [CLUSTER, '--key', c.key, '--secret-stdin'], { stdin: 'bad-9f7e-given' });
+      const run = await runCommand('diagnose', t, [CLUSTER, '--key', c.key, '--secret-stdin'], {
+        stdin: 'bad-9f7e-given',
+      });
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('WRONG_SECRET  [node1, node2, node3]');
       expect(run.stdout).toContain(`fix: reenter-secret cluster=${CLUSTER} key=${c.key}`);
@@ -78,7 +94,10 @@ describe('oslc-admin diagnose', () => {
         [[CLUSTER, '--key', ''], /--key: must not be empty/],
         [[CLUSTER, '--key', 'k'.repeat(300)], /--key: must be at most 256 characters/],
         [['no-such-cluster', '--key', 'k'], /CLUSTER_NOT_FOUND/],
-        [[CLUSTER, '--key', 'k', '--error-text', '/nonexistent/error.txt'], /--error-text: cannot read \/nonexistent\/error.txt: ENOENT/],
+        [
+          [CLUSTER, '--key', 'k', '--error-text', '/nonexistent/error.txt'],
+          /--error-text: cannot read \/nonexistent\/error.txt: ENOENT/,
+        ],
         [[CLUSTER, '--key', 'k', '--secret-stdin'], /--secret-stdin: nothing was read from stdin/, ''],
         [[CLUSTER, '--key', 'k', '--frobnicate'], /frobnicate/],
         [[CLUSTER, 'extra', '--key', 'k'], /unexpected argument "extra"/],
@@ -112,10 +131,19 @@ describe('oslc-admin flow', () => {
     await withCliEngine(async (sb, t) => {
       const c = await approvedConsumer(sb, 'RTC', 'cli-flow-secret');
       const user = userAt(sb, 'allow');
-      const run = await runCommand('flow', t, [CLUSTER, '--key', c.key, '--secret-stdin', '--node', 'node3', '--json'], { stdin: 'cli-flow-secret', onStderr: user.onStderr });
+      const run = await runCommand(
+        'flow',
+        t,
+        [CLUSTER, '--key', c.key, '--secret-stdin', '--node', 'node3', '--json'],
+        { stdin: 'cli-flow-secret', onStderr: user.onStderr },
+      );
       expect(run.code, run.stderr).toBe(0);
       expect(await user.done()).toMatchObject({ pageNode: 'node3', callbackStatus: 200 });
-      const doc = JSON.parse(run.stdout) as { outcome: string; steps: { answeredBy: string | null }[]; issuedBy: string };
+      const doc = JSON.parse(run.stdout) as {
+        outcome: string;
+        steps: { answeredBy: string | null }[];
+        issuedBy: string;
+      };
       expect(doc.outcome).toBe('completed');
       expect(doc.issuedBy).toBe('node3');
       expect(run.stderr).toContain('Open this URL in a browser and authorize');
@@ -130,7 +158,9 @@ describe('oslc-admin flow', () => {
       await t.engine.trackConsumer({ cluster: CLUSTER, key: c.key, secret: 'cli-deny-secret' });
       const user = userAt(sb, 'deny');
       // Without --json the URL is printed on stdout; the stored secret is used (no --secret-stdin).
-      const run = await runCommand('flow', t, [CLUSTER, '--key', c.key, '--node', 'node1'], { onStdout: user.onStderr });
+      const run = await runCommand('flow', t, [CLUSTER, '--key', c.key, '--node', 'node1'], {
+        onStdout: user.onStderr,
+      });
       expect(run.code, run.stderr).toBe(0);
       expect(await user.done()).toMatchObject({ decisionStatus: 302, callbackStatus: 200 });
       expect(run.stdout).toContain('Outcome: denied');
@@ -141,10 +171,17 @@ describe('oslc-admin flow', () => {
   it('exits 1 when nobody authorizes before --timeout-seconds', async () => {
     await withCliEngine(async (sb, t) => {
       const c = await approvedConsumer(sb);
-      const run = await runCommand('flow', t, [CLUSTER, '--key', c.key, '--secret-stdin', '--balancer', '--timeout-seconds', '1'], { stdin: c.secret });
+      const run = await runCommand(
+        'flow',
+        t,
+        [CLUSTER, '--key', c.key, '--secret-stdin', '--balancer', '--timeout-seconds', '1'],
+        { stdin: c.secret },
+      );
       expect(run.code).toBe(1);
       expect(run.stdout).toContain('Outcome: timeout (leg 2)');
-      expect(run.stdout).toMatch(/If the page says the token is not known, the balancer sent you to another node; open it on node\d itself/);
+      expect(run.stdout).toMatch(
+        /If the page says the token is not known, the balancer sent you to another node; open it on node\d itself/,
+      );
     });
   });
 
@@ -152,10 +189,18 @@ describe('oslc-admin flow', () => {
     await withCliEngine(async (_sb, t) => {
       const cases: [string[], RegExp, string?][] = [
         [[CLUSTER], /--key is required/],
-        [[CLUSTER, '--key', 'k', '--node', 'node1', '--balancer', '--secret-stdin'], /--node and --balancer exclude each other/, 's'],
+        [
+          [CLUSTER, '--key', 'k', '--node', 'node1', '--balancer', '--secret-stdin'],
+          /--node and --balancer exclude each other/,
+          's',
+        ],
         [[CLUSTER, '--key', 'k', '--node', 'node9', '--secret-stdin'], /--node: cluster sb has no node "node9"/, 's'],
         [[CLUSTER, '--key', 'k'], /--secret-stdin is required: no secret is stored for key k/],
-        [[CLUSTER, '--key', 'k', '--secret-stdin', '--timeout-seconds', 'soon'], /--timeout-seconds: "soon" must be a whole number/, 's'],
+        [
+          [CLUSTER, '--key', 'k', '--secret-stdin', '--timeout-seconds', 'soon'],
+          /--timeout-seconds: "soon" must be a whole number/,
+          's',
+        ],
         [['nope', '--key', 'k', '--secret-stdin'], /CLUSTER_NOT_FOUND/, 's'],
       ];
       for (const [argv, message, stdin] of cases) {

@@ -39,18 +39,29 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-const err = (p: Promise<unknown>) => p.then(() => null, (e: { code: string; message: string }) => e);
+const err = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: { code: string; message: string }) => e,
+  );
 
 describe('the embedded sandbox through the engine', () => {
   it('is registered as the cluster "sandbox" on the first run, marked embedded, with its login in the keychain', async () => {
     const { clusters } = await engine.listClusters();
-    expect(clusters).toEqual([expect.objectContaining({ name: 'sandbox', kind: 'sandbox', embeddedSandbox: true, adminUser: 'admin' })]);
+    expect(clusters).toEqual([
+      expect.objectContaining({ name: 'sandbox', kind: 'sandbox', embeddedSandbox: true, adminUser: 'admin' }),
+    ]);
     expect(run.notes).toContain('admin login stored in the OS keychain');
     expect(await keychain.get('cluster/sandbox/admin')).toBe(run.info.admin.password);
   });
 
   it('does not start a second sandbox when other clusters are configured', async () => {
-    await engine.addCluster({ name: 'prod', kind: 'lyo', balancerUrl: 'https://lb.example', nodes: [{ url: 'https://n1.example' }] });
+    await engine.addCluster({
+      name: 'prod',
+      kind: 'lyo',
+      balancerUrl: 'https://lb.example',
+      nodes: [{ url: 'https://n1.example' }],
+    });
     expect(await ensureFirstRunSandbox(engine, home)).toBeNull();
     expect(await err(engine.sandboxState({ cluster: 'prod' }))).toMatchObject({ code: 'NOT_SUPPORTED' });
     await engine.removeCluster({ cluster: 'prod' });
@@ -85,28 +96,64 @@ describe('the embedded sandbox through the engine', () => {
     await engine.sandboxNode({ cluster: 'sandbox', node: 'node3', action: 'clock', value: 0 });
     await engine.sandboxNode({ cluster: 'sandbox', node: 'node3', action: 'latency', value: 0 });
 
-    expect(await err(engine.sandboxNode({ cluster: 'sandbox', node: 'node3', action: 'latency' }))).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^value: latency needs a value/) });
-    expect(await err(engine.sandboxNode({ cluster: 'sandbox', node: 'node3', action: 'latency', value: -1 }))).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^value:/) });
-    expect(await err(engine.sandboxNode({ cluster: 'sandbox', node: 'node9', action: 'kill' }))).toMatchObject({ code: 'NODE_NOT_FOUND' });
-    expect(await err(engine.sandboxNode({ cluster: 'sandbox', node: 'node1', action: 'explode' as never }))).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/action/) });
-    expect(await err(engine.sandboxFriend({ cluster: 'sandbox', name: '', secret: 'x' }))).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^name:/) });
+    expect(await err(engine.sandboxNode({ cluster: 'sandbox', node: 'node3', action: 'latency' }))).toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringMatching(/^value: latency needs a value/),
+    });
+    expect(
+      await err(engine.sandboxNode({ cluster: 'sandbox', node: 'node3', action: 'latency', value: -1 })),
+    ).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^value:/) });
+    expect(await err(engine.sandboxNode({ cluster: 'sandbox', node: 'node9', action: 'kill' }))).toMatchObject({
+      code: 'NODE_NOT_FOUND',
+    });
+    expect(
+      await err(engine.sandboxNode({ cluster: 'sandbox', node: 'node1', action: 'explode' as never })),
+    ).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/action/) });
+    expect(await err(engine.sandboxFriend({ cluster: 'sandbox', name: '', secret: 'x' }))).toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringMatching(/^name:/),
+    });
   });
 
   it('checks that an admin page is on the node itself, never the balancer or another node', async () => {
     const node1 = run.info.nodes[0]!;
     const page = await engine.openAdminPage({ cluster: 'sandbox', node: 'node1' });
-    expect(page).toEqual({ cluster: 'sandbox', node: 'node1', url: `${node1.url}/oauth/admin`, title: `node1 — ${node1.url}`, opened: 'none' });
-    expect((await engine.openAdminPage({ cluster: 'sandbox', node: 'node1', url: `${node1.url}/oauth/admin#x` })).url).toContain(node1.url);
-    for (const url of [`${run.info.balancer}/oauth/admin`, `${run.info.nodes[1]!.url}/oauth/admin`, 'javascript:alert(1)', 'file:///etc/passwd']) {
-      expect(await err(engine.openAdminPage({ cluster: 'sandbox', node: 'node1', url })), url).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^url:/) });
+    expect(page).toEqual({
+      cluster: 'sandbox',
+      node: 'node1',
+      url: `${node1.url}/oauth/admin`,
+      title: `node1 — ${node1.url}`,
+      opened: 'none',
+    });
+    expect(
+      (await engine.openAdminPage({ cluster: 'sandbox', node: 'node1', url: `${node1.url}/oauth/admin#x` })).url,
+    ).toContain(node1.url);
+    for (const url of [
+      `${run.info.balancer}/oauth/admin`,
+      `${run.info.nodes[1]!.url}/oauth/admin`,
+      'javascript:alert(1)',
+      'file:///etc/passwd',
+    ]) {
+      expect(await err(engine.openAdminPage({ cluster: 'sandbox', node: 'node1', url })), url).toMatchObject({
+        code: 'BAD_INPUT',
+        message: expect.stringMatching(/^url:/),
+      });
     }
   });
 });
 
-describe('the whole console\'s operations', () => {
+describe("the whole console's operations", () => {
   it('edits a cluster from the form, keeping its tracked consumers and login, naming a bad field', async () => {
     const before = await engine.getCluster({ cluster: 'sandbox' });
-    const input = { name: 'sandbox', kind: 'sandbox' as const, balancerUrl: before.balancerUrl, nodes: before.nodes, repo: before.repo, db: before.db, timeouts: { connectMs: 2_000 } };
+    const input = {
+      name: 'sandbox',
+      kind: 'sandbox' as const,
+      balancerUrl: before.balancerUrl,
+      nodes: before.nodes,
+      repo: before.repo,
+      db: before.db,
+      timeouts: { connectMs: 2_000 },
+    };
     const after = await engine.updateCluster(input);
     expect(after.timeouts.connectMs).toBe(2_000);
     expect(after.consumers).toEqual(before.consumers);
@@ -119,7 +166,10 @@ describe('the whole console\'s operations', () => {
 
   it('previews the support report without writing it, and with no secret in it', async () => {
     const events: unknown[] = [];
-    const preview = await engine.reportPreview({ cluster: 'sandbox', errorText: '401: invalid_expired_token' }, { onProgress: (e) => events.push(e) });
+    const preview = await engine.reportPreview(
+      { cluster: 'sandbox', errorText: '401: invalid_expired_token' },
+      { onProgress: (e) => events.push(e) },
+    );
     expect(preview.files.map((f) => f.name)).toEqual(['report.md', 'report.json']);
     expect(preview.files[0]!.text).toMatch(/^# /);
     expect(JSON.parse(preview.files[1]!.text)).toHaveProperty('cluster.name', 'sandbox');
@@ -151,12 +201,21 @@ describe('the whole console\'s operations', () => {
 describe('the embedded sandbox where no OS keychain is', () => {
   it('holds the sandbox login in memory, says so, and the admin API still works', async () => {
     const noKeychainHome = await mkdtemp(join(tmpdir(), 'oslc-nokc-'));
-    const server = await startServe(['--sandbox', '--home', noKeychainHome], { DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' });
+    const server = await startServe(['--sandbox', '--home', noKeychainHome], {
+      DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus',
+    });
     try {
       const cookie = await signIn(server);
       const call = async (op: string, arg: unknown) => {
-        const reply = await rawRequest(`${server.origin}/api/${op}`, { method: 'POST', headers: { cookie, origin: server.origin, 'content-type': 'application/json' }, body: JSON.stringify(arg) });
-        return JSON.parse(reply.body.trim().split('\n').at(-1)!) as { result?: Record<string, unknown>; error?: { code: string } };
+        const reply = await rawRequest(`${server.origin}/api/${op}`, {
+          method: 'POST',
+          headers: { cookie, origin: server.origin, 'content-type': 'application/json' },
+          body: JSON.stringify(arg),
+        });
+        return JSON.parse(reply.body.trim().split('\n').at(-1)!) as {
+          result?: Record<string, unknown>;
+          error?: { code: string };
+        };
       };
       const status = await call('status', { cluster: 'sandbox' });
       expect(status.result?.notices).toContainEqual(expect.stringMatching(/held in memory/));

@@ -32,7 +32,12 @@ describe('hand-offs for clearquest and jazz clusters', () => {
       db: 'SAMPL',
     });
     await engine.storeCredentials({ cluster: 'cq', user: 'admin', password: sandbox.info.admin.password });
-    await engine.addCluster({ name: 'jazz', kind: 'jazz', balancerUrl: sandbox.info.balancer, nodes: sandbox.info.nodes.map((n) => ({ id: n.id, url: n.url })) });
+    await engine.addCluster({
+      name: 'jazz',
+      kind: 'jazz',
+      balancerUrl: sandbox.info.balancer,
+      nodes: sandbox.info.nodes.map((n) => ({ id: n.id, url: n.url })),
+    });
   });
   afterAll(async () => {
     await engine.removeCluster({ cluster: 'cq' }).catch(() => undefined);
@@ -54,7 +59,10 @@ describe('hand-offs for clearquest and jazz clusters', () => {
         action: 'approve',
         node: holder,
         adminUrl: `${sandbox.info.nodes.find((n) => n.id === holder)!.url}/cqweb`,
-        steps: expect.arrayContaining([expect.stringContaining('Site Administration → OAuth Consumer Management'), expect.stringContaining(key)]),
+        steps: expect.arrayContaining([
+          expect.stringContaining('Site Administration → OAuth Consumer Management'),
+          expect.stringContaining(key),
+        ]),
       }),
     );
     // The admin does what the hand-off says, on that node…
@@ -62,7 +70,9 @@ describe('hand-offs for clearquest and jazz clusters', () => {
     // …and the re-probe confirms it.
     expect((await engine.probeNode({ cluster: 'cq', node: holder, key })).state).toBe('approved');
     const audit = await engine.audit({ cluster: 'cq' });
-    expect(audit.entries.at(-1)).toEqual(expect.objectContaining({ action: 'approve', node: holder, outcome: 'handoff' }));
+    expect(audit.entries.at(-1)).toEqual(
+      expect.objectContaining({ action: 'approve', node: holder, outcome: 'handoff' }),
+    );
 
     // ClearQuest's refreshRepoConfig spreads it (technote swg21644559).
     const s = await engine.sync({ cluster: 'cq' });
@@ -72,19 +82,35 @@ describe('hand-offs for clearquest and jazz clusters', () => {
   });
 
   it('hands off a ClearQuest registration with the fields to type and no secret', async () => {
-    const r = await engine.register({ cluster: 'cq', name: 'Manual', key: 'manual-key-1', secret: 'manual-secret-1', trusted: true });
+    const r = await engine.register({
+      cluster: 'cq',
+      name: 'Manual',
+      key: 'manual-key-1',
+      secret: 'manual-secret-1',
+      trusted: true,
+    });
     expect(r.approved).toBe(false);
-    expect(r.handoff).toEqual(expect.objectContaining({ action: 'register', fields: { name: 'Manual', key: 'manual-key-1', trusted: true } }));
+    expect(r.handoff).toEqual(
+      expect.objectContaining({ action: 'register', fields: { name: 'Manual', key: 'manual-key-1', trusted: true } }),
+    );
     expect(JSON.stringify(r)).not.toContain('manual-secret-1');
     // Tracked with its secret in the keychain, so the re-probe can check it once the admin registered it.
-    expect((await engine.getCluster({ cluster: 'cq' })).consumers.find((c) => c.key === 'manual-key-1')).toEqual(expect.objectContaining({ hasSecret: true }));
+    expect((await engine.getCluster({ cluster: 'cq' })).consumers.find((c) => c.key === 'manual-key-1')).toEqual(
+      expect.objectContaining({ hasSecret: true }),
+    );
   });
 
   it('registers on Jazz through oauthRequestConsumerKeyUrl and hands off the approval on the Consumers (Inbound) page', async () => {
     const r = await engine.register({ cluster: 'jazz', name: 'From Jazz', secret: 'jazz-secret-1', node: 'node2' });
     expect(r.key).toMatch(/.+/);
     expect(r.node).toBe('node2');
-    expect(r.handoff).toEqual(expect.objectContaining({ action: 'approve', node: 'node2', adminUrl: `${sandbox.info.nodes[1]!.url}/admin#action=com.ibm.team.repository.admin.configureOAuth` }));
+    expect(r.handoff).toEqual(
+      expect.objectContaining({
+        action: 'approve',
+        node: 'node2',
+        adminUrl: `${sandbox.info.nodes[1]!.url}/admin#action=com.ibm.team.repository.admin.configureOAuth`,
+      }),
+    );
     expect(sandbox.state().nodes[1]!.provisional).toContain(r.key);
   });
 });
@@ -95,7 +121,12 @@ describe('an Eclipse Lyo cluster', () => {
     const home = await mkdtemp(join(tmpdir(), 'oslc-lyo-'));
     const engine = new Engine({ home, secrets: new OsKeychain(testKeychainService()) });
     try {
-      await engine.addCluster({ name: 'lyo', kind: 'lyo', balancerUrl: sandbox.info.balancer, nodes: sandbox.info.nodes.map((n) => ({ id: n.id, url: n.url })) });
+      await engine.addCluster({
+        name: 'lyo',
+        kind: 'lyo',
+        balancerUrl: sandbox.info.balancer,
+        nodes: sandbox.info.nodes.map((n) => ({ id: n.id, url: n.url })),
+      });
       await engine.storeCredentials({ cluster: 'lyo', user: 'admin', password: sandbox.info.admin.password });
       const { key, node } = await sandbox.friend('Lyo consumer', 'lyo-secret');
       await engine.trackConsumer({ cluster: 'lyo', key, secret: 'lyo-secret' });
@@ -104,10 +135,14 @@ describe('an Eclipse Lyo cluster', () => {
       const s = await engine.sync({ cluster: 'lyo' });
       for (const n of s.nodes) {
         expect(n).toEqual(expect.objectContaining({ refreshed: false, attempts: 0 }));
-        expect(n.error).toEqual(expect.objectContaining({ code: 'NOT_SUPPORTED', message: expect.stringContaining('restart') }));
+        expect(n.error).toEqual(
+          expect.objectContaining({ code: 'NOT_SUPPORTED', message: expect.stringContaining('restart') }),
+        );
       }
       expect(s.verified.consistent).toBe(false);
-      expect(s.verified.drift).toEqual([expect.objectContaining({ key, missingOn: sandbox.info.nodes.map((n) => n.id).filter((id) => id !== node) })]);
+      expect(s.verified.drift).toEqual([
+        expect.objectContaining({ key, missingOn: sandbox.info.nodes.map((n) => n.id).filter((id) => id !== node) }),
+      ]);
       await engine.removeCluster({ cluster: 'lyo' });
     } finally {
       await engine.close();
@@ -125,9 +160,36 @@ describe('the approve command on a hand-off', () => {
     const env = { OSLC_ADMIN_HOME: home, OSLC_ADMIN_KEYCHAIN_SERVICE: testKeychainService() };
     try {
       const nodes = sandbox.info.nodes.flatMap((n) => ['--node', `${n.url}/cqweb`]);
-      expect((await runMain(['cluster', 'add', 'cq', '--kind', 'clearquest', '--balancer', `${sandbox.info.balancer}/cqweb`, ...nodes, '--repo', 'cqschema', '--db', 'SAMPL'], { env })).code).toBe(0);
+      expect(
+        (
+          await runMain(
+            [
+              'cluster',
+              'add',
+              'cq',
+              '--kind',
+              'clearquest',
+              '--balancer',
+              `${sandbox.info.balancer}/cqweb`,
+              ...nodes,
+              '--repo',
+              'cqschema',
+              '--db',
+              'SAMPL',
+            ],
+            { env },
+          )
+        ).code,
+      ).toBe(0);
       const { key, node } = await sandbox.friend('RTC', 'cli-handoff-secret');
-      expect((await runMain(['consumer', 'track', 'cq', '--key', key, '--secret-stdin'], { env, stdin: 'cli-handoff-secret' })).code).toBe(0);
+      expect(
+        (
+          await runMain(['consumer', 'track', 'cq', '--key', key, '--secret-stdin'], {
+            env,
+            stdin: 'cli-handoff-secret',
+          })
+        ).code,
+      ).toBe(0);
       const r = await runMain(['approve', 'cq', '--key', key], { env });
       expect(r.code).toBe(1);
       expect(r.stdout).toContain(`Hand-off: approve on ${node} by hand`);

@@ -13,7 +13,11 @@ import { engineFor, readTree } from '../_engine.ts';
 import type { TestEngine } from '../_engine.ts';
 
 /** Asks every node directly for a request token with the independent signer; returns node → status. */
-async function independentCheck(sandbox: SandboxHandle, key: string, secret: string): Promise<Record<string, { status: number; body: string }>> {
+async function independentCheck(
+  sandbox: SandboxHandle,
+  key: string,
+  secret: string,
+): Promise<Record<string, { status: number; body: string }>> {
   const out: Record<string, { status: number; body: string }> = {};
   const client = Client.for(sandbox);
   try {
@@ -48,7 +52,9 @@ describe('repairing a cluster', () => {
     expect(before.nodes.filter((n) => n.provisional?.includes(key)).map((n) => n.id)).toEqual([holder]);
 
     const approved = await t.engine.approve({ cluster: 'sb', key });
-    expect(approved).toEqual(expect.objectContaining({ key, node: holder, verified: true, handoff: null, alreadyApproved: false }));
+    expect(approved).toEqual(
+      expect.objectContaining({ key, node: holder, verified: true, handoff: null, alreadyApproved: false }),
+    );
     const others = sandbox.info.nodes.map((n) => n.id).filter((id) => id !== holder);
     expect(approved.missingOn).toEqual(others);
 
@@ -61,9 +67,16 @@ describe('repairing a cluster', () => {
 
     const events: SyncEvent[] = [];
     const result = await t.engine.sync({ cluster: 'sb' }, { onProgress: (e) => events.push(e) });
-    expect(result.nodes.map((n) => [n.id, n.refreshed, n.attempts])).toEqual(sandbox.info.nodes.map((n) => [n.id, true, 1]));
+    expect(result.nodes.map((n) => [n.id, n.refreshed, n.attempts])).toEqual(
+      sandbox.info.nodes.map((n) => [n.id, true, 1]),
+    );
     expect(result.verified).toEqual({ consistent: true, drift: [] });
-    expect(events.filter((e) => e.type === 'refreshed').map((e) => (e as { node: string }).node).sort()).toEqual(['node1', 'node2', 'node3']);
+    expect(
+      events
+        .filter((e) => e.type === 'refreshed')
+        .map((e) => (e as { node: string }).node)
+        .sort(),
+    ).toEqual(['node1', 'node2', 'node3']);
     expect(events.at(-1)).toEqual({ type: 'verifying' });
 
     check = await independentCheck(sandbox, key, secret);
@@ -78,7 +91,10 @@ describe('repairing a cluster', () => {
   it('approves on the node given with --node, and refuses with a clear error on a node that does not hold the key', async () => {
     const { key, node: holder } = await sandbox.friend('Pinned', 'pinned-secret');
     const wrong = sandbox.info.nodes.find((n) => n.id !== holder)!.id;
-    await expect(t.engine.approve({ cluster: 'sb', key, node: wrong })).rejects.toMatchObject({ code: 'PROVISIONAL_KEY_NOT_FOUND', node: wrong });
+    await expect(t.engine.approve({ cluster: 'sb', key, node: wrong })).rejects.toMatchObject({
+      code: 'PROVISIONAL_KEY_NOT_FOUND',
+      node: wrong,
+    });
     const ok = await t.engine.approve({ cluster: 'sb', key, node: holder });
     expect(ok.node).toBe(holder);
     expect(sandbox.state().repository.consumers.map((c) => c.key)).toContain(key);
@@ -95,7 +111,9 @@ describe('repairing a cluster', () => {
     const reg = await t.engine.register({ cluster: 'sb', name: 'Lost', key, secret });
     expect(reg).toEqual(expect.objectContaining({ key, approved: true, verified: true, handoff: null }));
     expect(reg.missingOn.length).toBe(2);
-    expect((await t.engine.getCluster({ cluster: 'sb' })).consumers).toEqual([expect.objectContaining({ key, hasSecret: true })]);
+    expect((await t.engine.getCluster({ cluster: 'sb' })).consumers).toEqual([
+      expect.objectContaining({ key, hasSecret: true }),
+    ]);
 
     const synced = await t.engine.sync({ cluster: 'sb' });
     expect(synced.verified.consistent).toBe(true);
@@ -103,7 +121,9 @@ describe('repairing a cluster', () => {
     for (const n of sandbox.info.nodes) expect(check[n.id]!.status, n.id).toBe(200);
 
     // The key is now taken: registering it again is refused.
-    await expect(t.engine.register({ cluster: 'sb', name: 'Again', key, secret })).rejects.toMatchObject({ code: 'KEY_NOT_UNIQUE' });
+    await expect(t.engine.register({ cluster: 'sb', name: 'Again', key, secret })).rejects.toMatchObject({
+      code: 'KEY_NOT_UNIQUE',
+    });
   });
 
   it('reports a node killed in the middle of sync as failed after its retries while the others refresh, and changes nothing else', async () => {
@@ -132,11 +152,14 @@ describe('repairing a cluster', () => {
     sandbox.setLatency('node2', 20_000);
     const started = Date.now();
     const refreshedAt: Record<string, number> = {};
-    const result = await t.engine.sync({ cluster: 'sb' }, {
-      onProgress: (e) => {
-        if (e.type === 'refreshed') refreshedAt[e.node] = Date.now() - started;
+    const result = await t.engine.sync(
+      { cluster: 'sb' },
+      {
+        onProgress: (e) => {
+          if (e.type === 'refreshed') refreshedAt[e.node] = Date.now() - started;
+        },
       },
-    });
+    );
     expect(refreshedAt.node1).toBeLessThan(1000);
     expect(refreshedAt.node3).toBeLessThan(1000);
     const slow = result.nodes.find((n) => n.id === 'node2')!;
@@ -156,7 +179,14 @@ describe('repairing a cluster', () => {
     await t.engine.forgetCredentials({ cluster: 'sb' });
     const { entries, skipped } = await t.engine.audit({ cluster: 'sb' });
     expect(skipped).toBe(0);
-    expect(entries.map((e) => e.action)).toEqual(['credentials-stored', 'approve', 'sync', 'register', 'trust-certificate', 'credentials-forgotten']);
+    expect(entries.map((e) => e.action)).toEqual([
+      'credentials-stored',
+      'approve',
+      'sync',
+      'register',
+      'trust-certificate',
+      'credentials-forgotten',
+    ]);
     expect(entries.every((e) => e.user && e.time && e.cluster === 'sb')).toBe(true);
     const file = await readFile(t.engine.auditLog.file, 'utf8');
     for (const s of [secret, 'second-secret-66', sandbox.info.admin.password]) expect(file).not.toContain(s);
@@ -185,7 +215,10 @@ describe('repairing a cluster', () => {
   it('refuses to approve or sync without a stored admin login, with the fix in the message', async () => {
     await t.engine.forgetCredentials({ cluster: 'sb' });
     const { key } = await sandbox.friend('NoAdmin', 'x-secret');
-    await expect(t.engine.approve({ cluster: 'sb', key })).rejects.toMatchObject({ code: 'CREDENTIALS_MISSING', message: expect.stringContaining('oslc-admin login sb') });
+    await expect(t.engine.approve({ cluster: 'sb', key })).rejects.toMatchObject({
+      code: 'CREDENTIALS_MISSING',
+      message: expect.stringContaining('oslc-admin login sb'),
+    });
     await expect(t.engine.sync({ cluster: 'sb' })).rejects.toMatchObject({ code: 'CREDENTIALS_MISSING' });
   });
 });

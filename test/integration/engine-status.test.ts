@@ -22,7 +22,11 @@ function expectMatchesGroundTruth(status: ClusterStatus, truth: SandboxState, tr
     expect([...(seen.provisional ?? [])].sort(), `${node.id} provisional`).toEqual([...node.provisional].sort());
     expect([...(seen.approved ?? [])].sort(), `${node.id} approved`).toEqual([...node.registry].sort());
     for (const key of trackedKeys) {
-      const expected = node.registry.includes(key) ? 'approved' : node.provisional.includes(key) ? 'provisional' : 'unknown';
+      const expected = node.registry.includes(key)
+        ? 'approved'
+        : node.provisional.includes(key)
+          ? 'provisional'
+          : 'unknown';
       expect(seen.consumers.find((c) => c.key === key)?.state, `${key} on ${node.id}`).toBe(expected);
     }
   }
@@ -116,7 +120,10 @@ describe('status against the sandbox', () => {
     try {
       const started = Date.now();
       const doneAt: Record<string, number> = {};
-      const s = await t.engine.status({ cluster: 'sb' }, { onProgress: (e) => (doneAt[e.node.id] = Date.now() - started) });
+      const s = await t.engine.status(
+        { cluster: 'sb' },
+        { onProgress: (e) => (doneAt[e.node.id] = Date.now() - started) },
+      );
       expect(s.nodes.every((n) => n.up)).toBe(true);
       expect(doneAt.node1).toBeGreaterThanOrEqual(3000);
       expect(doneAt.node2).toBeLessThan(1500);
@@ -160,10 +167,17 @@ describe('status over TLS', () => {
           expect(n.up).toBe(false);
           expect(n.error).toEqual(expect.objectContaining({ code: 'TLS_UNTRUSTED', node: n.id }));
           expect(n.error!.details!.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
-          expect(n.tls).toEqual(expect.objectContaining({ fingerprint256: n.error!.details!.fingerprint256, authorized: false }));
+          expect(n.tls).toEqual(
+            expect.objectContaining({ fingerprint256: n.error!.details!.fingerprint256, authorized: false }),
+          );
         }
         // "Trust this certificate": pin each presented fingerprint, then the nodes are reachable.
-        for (const n of bad.nodes) await untrusted.engine.trustCertificate({ cluster: 'tls-no-ca', fingerprint256: String(n.error!.details!.fingerprint256), node: n.id });
+        for (const n of bad.nodes)
+          await untrusted.engine.trustCertificate({
+            cluster: 'tls-no-ca',
+            fingerprint256: String(n.error!.details!.fingerprint256),
+            node: n.id,
+          });
         const pinned = await untrusted.engine.status({ cluster: 'tls-no-ca' });
         expect(pinned.nodes.every((n) => n.up && n.tls && !n.tls.authorized)).toBe(true);
       } finally {

@@ -15,12 +15,15 @@ interface Answer {
 function get(url: string, headers: Record<string, string> = {}, method = 'GET', host?: string): Promise<Answer> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: host ?? u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method, headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = http.request(
+      { host: host ?? u.hostname, port: u.port, path: `${u.pathname}${u.search}`, method, headers, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -33,7 +36,8 @@ afterEach(() => {
 describe('the callback listener', () => {
   it('takes exactly one hit on its path, never echoes or logs the verifier, then refuses connections', async () => {
     const writes: string[] = [];
-    for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const) vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void writes.push(a.map(String).join(' ')));
+    for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const)
+      vi.spyOn(console, m).mockImplementation((...a: unknown[]) => void writes.push(a.map(String).join(' ')));
     const out = vi.spyOn(process.stdout, 'write');
     const err = vi.spyOn(process.stderr, 'write');
     const listener = await startCallbackListener();
@@ -48,7 +52,11 @@ describe('the callback listener', () => {
     expect(outcome).toMatchObject({ type: 'hit', hit: { params: { oauth_token: 'tok', oauth_verifier: verifier } } });
     await listener.close();
     await expect(get(listener.url)).rejects.toThrow(/ECONNREFUSED/);
-    const printed = [...writes, ...out.mock.calls.map((c) => String(c[0])), ...err.mock.calls.map((c) => String(c[0]))].join('\n');
+    const printed = [
+      ...writes,
+      ...out.mock.calls.map((c) => String(c[0])),
+      ...err.mock.calls.map((c) => String(c[0])),
+    ].join('\n');
     expect(printed).not.toContain(verifier);
   });
 
@@ -60,8 +68,13 @@ describe('the callback listener', () => {
       expect((await get(`${origin}/`)).status).toBe(404);
       expect((await get(`${origin}/oslc-admin/callback/0000?oauth_verifier=x`)).status).toBe(404);
       expect((await get(listener.url, {}, 'POST')).status).toBe(404);
-      expect((await get(`${listener.url}?oauth_token=t&oauth_verifier=&oauth_error=oauth_denied`)).body).toContain('You chose Deny');
-      expect(await waiting).toMatchObject({ type: 'hit', hit: { params: { oauth_error: 'oauth_denied', oauth_verifier: '' } } });
+      expect((await get(`${listener.url}?oauth_token=t&oauth_verifier=&oauth_error=oauth_denied`)).body).toContain(
+        'You chose Deny',
+      );
+      expect(await waiting).toMatchObject({
+        type: 'hit',
+        hit: { params: { oauth_error: 'oauth_denied', oauth_verifier: '' } },
+      });
     } finally {
       await listener.close();
     }
@@ -73,7 +86,10 @@ describe('the callback listener', () => {
       const waiting = listener.wait(Date.now() + 10_000);
       expect((await get(listener.url, { host: 'evil.example:80' })).status).toBe(403);
       const port = new URL(listener.url).port;
-      expect((await get(listener.url.replace('127.0.0.1', 'localhost'), { host: `localhost:${port}` }, 'GET', '127.0.0.1')).status).toBe(200);
+      expect(
+        (await get(listener.url.replace('127.0.0.1', 'localhost'), { host: `localhost:${port}` }, 'GET', '127.0.0.1'))
+          .status,
+      ).toBe(200);
       expect((await waiting).type).toBe('hit');
     } finally {
       await listener.close();
@@ -86,7 +102,10 @@ describe('the callback listener', () => {
       const external = Object.values(os.networkInterfaces())
         .flat()
         .find((i) => i && i.family === 'IPv4' && !i.internal);
-      if (external) await expect(get(listener.url, {}, 'GET', external.address)).rejects.toThrow(/ECONNREFUSED|EHOSTUNREACH|ETIMEDOUT/);
+      if (external)
+        await expect(get(listener.url, {}, 'GET', external.address)).rejects.toThrow(
+          /ECONNREFUSED|EHOSTUNREACH|ETIMEDOUT/,
+        );
       else expect(new URL(listener.url).hostname).toBe('127.0.0.1');
     } finally {
       await listener.close();

@@ -38,7 +38,13 @@ async function runFlow(
   let driving: Promise<AuthorizeResult> | null = null;
   const result = await flow(
     t.engine,
-    { cluster: CLUSTER, consumerKey: opts.key, secret: opts.secret, target: opts.target, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) },
+    {
+      cluster: CLUSTER,
+      consumerKey: opts.key,
+      secret: opts.secret,
+      target: opts.target,
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    },
     {
       onProgress: (e) => {
         events.push(e);
@@ -85,16 +91,25 @@ describe('the OAuth flow tester', () => {
         [4, 'resource', true],
       ]);
       for (const s of r.steps.filter((x) => x.leg !== 2)) expect(s.answeredBy).toBe('node2');
-      expect(r.steps.filter((s) => s.leg !== 2).every((s) => s.exchange && s.latencyMs !== null && s.status === 200)).toBe(true);
+      expect(
+        r.steps.filter((s) => s.leg !== 2).every((s) => s.exchange && s.latencyMs !== null && s.status === 200),
+      ).toBe(true);
       expect(r.issuedBy).toBe('node2');
       expect(r.resource).toMatchObject({ status: 200, answeredBy: 'node2' });
       expect(r.resource!.url).toBe(`${sb.info.nodes[1]!.url}/oslc/catalog`);
       const expiresIn = Date.parse(r.expiresAt!) - Date.parse(r.startedAt);
       expect(expiresIn).toBeGreaterThan(595_000);
       expect(expiresIn).toBeLessThanOrEqual(601_000);
-      expect(run.browser).toMatchObject({ pageStatus: 200, pageNode: 'node2', decisionStatus: 302, callbackStatus: 200 });
+      expect(run.browser).toMatchObject({
+        pageStatus: 200,
+        pageNode: 'node2',
+        decisionStatus: 302,
+        callbackStatus: 200,
+      });
       // Progress: one step event per step, the authorize hand-over with its countdown, then the callback.
-      const kinds = run.events.map((e) => (e.type === 'step' ? `step${e.step.leg}` : e.type)).filter((k) => k !== 'waiting');
+      const kinds = run.events
+        .map((e) => (e.type === 'step' ? `step${e.step.leg}` : e.type))
+        .filter((k) => k !== 'waiting');
       expect(kinds).toEqual(['step0', 'step1', 'authorize', 'callback', 'step2', 'step3', 'step4']);
       const authorize = run.events.find((e) => e.type === 'authorize');
       expect(authorize).toMatchObject({ issuedBy: 'node2', expiresAt: r.expiresAt });
@@ -132,9 +147,14 @@ describe('the OAuth flow tester', () => {
       expect(leg3.ok).toBe(false);
       expect(leg3.problem).toBe('token_rejected');
       expect(leg3.answeredBy).not.toBe(issuer);
-      expect(r.message).toBe(`Leg 3 went to ${leg3.answeredBy}, which does not hold the request token issued by ${issuer} (token_rejected): enable session affinity on the balancer.`);
+      expect(r.message).toBe(
+        `Leg 3 went to ${leg3.answeredBy}, which does not hold the request token issued by ${issuer} (token_rejected): enable session affinity on the balancer.`,
+      );
       expect(codes(r)).toEqual(['BALANCER_NOT_STICKY']);
-      expect(r.causes[0]).toMatchObject({ nodes: [issuer, leg3.answeredBy], fix: { action: 'enable-affinity', args: { cluster: CLUSTER } } });
+      expect(r.causes[0]).toMatchObject({
+        nodes: [issuer, leg3.answeredBy],
+        fix: { action: 'enable-affinity', args: { cluster: CLUSTER } },
+      });
       expect(run.browser?.pageNode).toBe(issuer);
       const authorize = run.events.find((e) => e.type === 'authorize');
       expect(authorize?.type === 'authorize' && authorize.url.startsWith(sb.info.balancer)).toBe(true);
@@ -174,7 +194,10 @@ describe('the OAuth flow tester', () => {
       expect(r.failedLeg).toBe(3);
       expect(r.steps.find((s) => s.leg === 3)?.problem).toBe('token_expired');
       expect(codes(r)).toEqual(['REQUEST_TOKEN_EXPIRED']);
-      expect(r.causes[0]).toMatchObject({ nodes: ['node1'], fix: { action: 'restart-flow', args: { cluster: CLUSTER, key: c.key } } });
+      expect(r.causes[0]).toMatchObject({
+        nodes: ['node1'],
+        fix: { action: 'restart-flow', args: { cluster: CLUSTER, key: c.key } },
+      });
       expect(r.causes[0]!.message).toContain('10 minutes');
     });
   });
@@ -182,7 +205,13 @@ describe('the OAuth flow tester', () => {
   it('gives up at its timeout when nobody authorizes, and closes the callback listener', async () => {
     await withEngine({ nodes: 1 }, {}, async (sb, t) => {
       const c = await approvedConsumer(sb);
-      const run = await runFlow(sb, t, { key: c.key, secret: c.secret, target: { node: 'node1' }, decision: 'none', timeoutMs: 800 });
+      const run = await runFlow(sb, t, {
+        key: c.key,
+        secret: c.secret,
+        target: { node: 'node1' },
+        decision: 'none',
+        timeoutMs: 800,
+      });
       const r = run.result;
       expect(r.outcome).toBe('timeout');
       expect(r.failedLeg).toBe(2);
@@ -216,10 +245,22 @@ describe('the OAuth flow tester', () => {
   it('bad input is a coded error naming the field, before anything is sent', async () => {
     await withEngine({ nodes: 1 }, {}, async (sb, t) => {
       const base = { cluster: CLUSTER, consumerKey: 'k', secret: 's' };
-      await expect(flow(t.engine, { ...base, target: { node: 'node9' } })).rejects.toMatchObject({ code: 'NODE_NOT_FOUND', details: { field: 'target' } });
-      await expect(flow(t.engine, { ...base, target: 'nowhere' as unknown as FlowTarget })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'target' } });
-      await expect(flow(t.engine, { ...base, target: 'balancer', timeoutMs: -1 })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'timeoutMs' } });
-      await expect(flow(t.engine, { cluster: CLUSTER, consumerKey: 'k', target: 'balancer' })).rejects.toMatchObject({ code: 'SECRET_MISSING', details: { field: 'secret' } });
+      await expect(flow(t.engine, { ...base, target: { node: 'node9' } })).rejects.toMatchObject({
+        code: 'NODE_NOT_FOUND',
+        details: { field: 'target' },
+      });
+      await expect(flow(t.engine, { ...base, target: 'nowhere' as unknown as FlowTarget })).rejects.toMatchObject({
+        code: 'BAD_INPUT',
+        details: { field: 'target' },
+      });
+      await expect(flow(t.engine, { ...base, target: 'balancer', timeoutMs: -1 })).rejects.toMatchObject({
+        code: 'BAD_INPUT',
+        details: { field: 'timeoutMs' },
+      });
+      await expect(flow(t.engine, { cluster: CLUSTER, consumerKey: 'k', target: 'balancer' })).rejects.toMatchObject({
+        code: 'SECRET_MISSING',
+        details: { field: 'secret' },
+      });
     });
   });
 });

@@ -55,7 +55,13 @@ function httpsServer(leaf: TestLeaf, handler: Handler = ok): Promise<Started> {
 }
 
 function client(opts: Partial<HttpClientOptions> = {}): HttpClient {
-  const c = new HttpClient({ connectTimeoutMs: 2_000, totalTimeoutMs: 5_000, maxResponseBytes: 1024 * 1024, env: {}, ...opts });
+  const c = new HttpClient({
+    connectTimeoutMs: 2_000,
+    totalTimeoutMs: 5_000,
+    maxResponseBytes: 1024 * 1024,
+    env: {},
+    ...opts,
+  });
   clients.push(c);
   return c;
 }
@@ -67,10 +73,19 @@ async function proxyServer(): Promise<Started & { tunnels: string[]; forwarded: 
   const server = http.createServer((req, res) => {
     forwarded.push(req.url ?? '');
     const target = new URL(req.url ?? '');
-    const upstream = http.request({ host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const upstream = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname + target.search,
+        method: req.method,
+        headers: req.headers,
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     upstream.on('error', () => res.writeHead(502).end());
     req.pipe(upstream);
   });
@@ -97,7 +112,11 @@ let otherHostLeaf: TestLeaf;
 beforeAll(async () => {
   ca = await makeTestCa();
   leaf = await issueTestLeaf(ca);
-  otherHostLeaf = await issueTestLeaf(ca, { commonName: 'other.example', dnsNames: ['other.example'], ips: ['10.9.9.9'] });
+  otherHostLeaf = await issueTestLeaf(ca, {
+    commonName: 'other.example',
+    dnsNames: ['other.example'],
+    ips: ['10.9.9.9'],
+  });
 });
 
 afterEach(async () => {
@@ -112,16 +131,27 @@ afterAll(async () => {
 describe('TLS trust', () => {
   it('trusts a node whose certificate chains to the cluster CA and reports the peer certificate', async () => {
     const node = await httpsServer(leaf);
-    const res = await client({ caPem: ca.certPem }).request({ node: 'node1', method: 'GET', url: `https://127.0.0.1:${node.port}/x` });
+    const res = await client({ caPem: ca.certPem }).request({
+      node: 'node1',
+      method: 'GET',
+      url: `https://127.0.0.1:${node.port}/x`,
+    });
     expect(res.status).toBe(200);
     expect(res.body).toBe('{"ok":true}');
-    expect(res.tls).toMatchObject({ fingerprint256: leaf.fingerprint256, subject: 'CN=localhost', issuer: 'CN=OSLC Admin Test CA', authorized: true });
+    expect(res.tls).toMatchObject({
+      fingerprint256: leaf.fingerprint256,
+      subject: 'CN=localhost',
+      issuer: 'CN=OSLC Admin Test CA',
+      authorized: true,
+    });
     expect(Date.parse(res.tls?.validTo ?? '')).toBeGreaterThan(Date.now());
   });
 
   it('refuses a node whose CA is not trusted with TLS_UNTRUSTED carrying the presented certificate', async () => {
     const node = await httpsServer(leaf);
-    const err = await failure(client().request({ node: 'node2', method: 'GET', url: `https://127.0.0.1:${node.port}/x` }));
+    const err = await failure(
+      client().request({ node: 'node2', method: 'GET', url: `https://127.0.0.1:${node.port}/x` }),
+    );
     expect(err.code).toBe('TLS_UNTRUSTED');
     expect(err.node).toBe('node2');
     expect(err.message).toContain(`node2 (https://127.0.0.1:${node.port}) presented a certificate that is not trusted`);
@@ -139,43 +169,69 @@ describe('TLS trust', () => {
   it('trusts a pinned certificate although its chain does not verify, and says it was not chain-verified', async () => {
     const node = await httpsServer(leaf);
     const pinnedLowerCaseNoColons = leaf.fingerprint256.replace(/:/g, '').toLowerCase();
-    const res = await client({ pinnedFingerprints: [pinnedLowerCaseNoColons] }).request({ node: 'node1', method: 'GET', url: `https://127.0.0.1:${node.port}/x` });
+    const res = await client({ pinnedFingerprints: [pinnedLowerCaseNoColons] }).request({
+      node: 'node1',
+      method: 'GET',
+      url: `https://127.0.0.1:${node.port}/x`,
+    });
     expect(res.status).toBe(200);
     expect(res.tls).toMatchObject({ fingerprint256: leaf.fingerprint256, authorized: false });
   });
 
   it('refuses an untrusted certificate when only other fingerprints are pinned', async () => {
     const node = await httpsServer(leaf);
-    const err = await failure(client({ pinnedFingerprints: [otherHostLeaf.fingerprint256] }).request({ node: 'node3', method: 'GET', url: `https://127.0.0.1:${node.port}/x` }));
+    const err = await failure(
+      client({ pinnedFingerprints: [otherHostLeaf.fingerprint256] }).request({
+        node: 'node3',
+        method: 'GET',
+        url: `https://127.0.0.1:${node.port}/x`,
+      }),
+    );
     expect(err.code).toBe('TLS_UNTRUSTED');
     expect(err.details?.['fingerprint256']).toBe(leaf.fingerprint256);
   });
 
   it('refuses a certificate from the trusted CA that was issued for another host name', async () => {
     const node = await httpsServer(otherHostLeaf);
-    const err = await failure(client({ caPem: ca.certPem }).request({ node: 'node1', method: 'GET', url: `https://127.0.0.1:${node.port}/x` }));
+    const err = await failure(
+      client({ caPem: ca.certPem }).request({ node: 'node1', method: 'GET', url: `https://127.0.0.1:${node.port}/x` }),
+    );
     expect(err.code).toBe('TLS_UNTRUSTED');
     expect(err.message).toContain('not valid for 127.0.0.1');
-    expect(err.details).toMatchObject({ reason: 'hostname-mismatch', fingerprint256: otherHostLeaf.fingerprint256, hostname: '127.0.0.1' });
+    expect(err.details).toMatchObject({
+      reason: 'hostname-mismatch',
+      fingerprint256: otherHostLeaf.fingerprint256,
+      hostname: '127.0.0.1',
+    });
   });
 
   it('trusts a pinned certificate that was issued for another host name', async () => {
     const node = await httpsServer(otherHostLeaf);
-    const res = await client({ caPem: ca.certPem, pinnedFingerprints: [otherHostLeaf.fingerprint256] }).request({ node: 'node1', method: 'GET', url: `https://127.0.0.1:${node.port}/x` });
+    const res = await client({ caPem: ca.certPem, pinnedFingerprints: [otherHostLeaf.fingerprint256] }).request({
+      node: 'node1',
+      method: 'GET',
+      url: `https://127.0.0.1:${node.port}/x`,
+    });
     expect(res.tls).toMatchObject({ fingerprint256: otherHostLeaf.fingerprint256, authorized: false });
   });
 
   it('reports on each of several parallel responses the certificate of the connection that served it', async () => {
     const node = await httpsServer(leaf, (_req, res) => setTimeout(() => res.end('ok'), 50));
     const c = client({ caPem: ca.certPem });
-    const answers = await Promise.all([1, 2, 3, 4].map((i) => c.request({ node: 'node1', method: 'GET', url: `https://127.0.0.1:${node.port}/${i}` })));
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map((i) => c.request({ node: 'node1', method: 'GET', url: `https://127.0.0.1:${node.port}/${i}` })),
+    );
     expect(node.connections.length).toBeGreaterThan(1);
     for (const res of answers) expect(res.tls?.fingerprint256).toBe(leaf.fingerprint256);
   });
 
   it('checks the host name of a localhost URL against DNS names too', async () => {
     const node = await httpsServer(leaf);
-    const res = await client({ caPem: ca.certPem }).request({ node: 'node1', method: 'GET', url: `https://localhost:${node.port}/x` });
+    const res = await client({ caPem: ca.certPem }).request({
+      node: 'node1',
+      method: 'GET',
+      url: `https://localhost:${node.port}/x`,
+    });
     expect(res.tls?.authorized).toBe(true);
   });
 });
@@ -205,7 +261,13 @@ describe('connections', () => {
   it('times out a node that accepts the connection but never answers, in about the timeout', async () => {
     const silent = await listen(net.createServer(() => {}));
     const started = Date.now();
-    const err = await failure(client({ totalTimeoutMs: 400 }).request({ node: 'node3', method: 'GET', url: `http://127.0.0.1:${silent.port}/x` }));
+    const err = await failure(
+      client({ totalTimeoutMs: 400 }).request({
+        node: 'node3',
+        method: 'GET',
+        url: `http://127.0.0.1:${silent.port}/x`,
+      }),
+    );
     const elapsed = Date.now() - started;
     expect(err.code).toBe('NODE_TIMEOUT');
     expect(err.message).toBe(`node3 (http://127.0.0.1:${silent.port}) did not answer within 400 ms (GET /x)`);
@@ -215,7 +277,14 @@ describe('connections', () => {
 
   it('applies a per-request timeout over the client default', async () => {
     const silent = await listen(net.createServer(() => {}));
-    const err = await failure(client({ totalTimeoutMs: 30_000 }).request({ node: 'node3', method: 'GET', url: `http://127.0.0.1:${silent.port}/x`, timeoutMs: 200 }));
+    const err = await failure(
+      client({ totalTimeoutMs: 30_000 }).request({
+        node: 'node3',
+        method: 'GET',
+        url: `http://127.0.0.1:${silent.port}/x`,
+        timeoutMs: 200,
+      }),
+    );
     expect(err.code).toBe('NODE_TIMEOUT');
     expect(err.details).toMatchObject({ timeoutMs: 200 });
   });
@@ -250,10 +319,14 @@ describe('response size cap', () => {
       res.write(twoMiB.subarray(0, 1024 * 1024));
       setTimeout(() => res.end(twoMiB.subarray(1024 * 1024)), 50);
     });
-    const err = await failure(client().request({ node: 'node1', method: 'GET', url: `http://127.0.0.1:${node.port}/big` }));
+    const err = await failure(
+      client().request({ node: 'node1', method: 'GET', url: `http://127.0.0.1:${node.port}/big` }),
+    );
     expect(err.code).toBe('RESPONSE_TOO_LARGE');
     expect(err.node).toBe('node1');
-    expect(err.message).toBe(`node1 (http://127.0.0.1:${node.port}) sent more than 1048576 bytes in answer to GET /big; the limit is 1 MiB`);
+    expect(err.message).toBe(
+      `node1 (http://127.0.0.1:${node.port}) sent more than 1048576 bytes in answer to GET /big; the limit is 1 MiB`,
+    );
     await expect.poll(() => serverSocketClosed, { timeout: 2_000 }).toBe(true);
   });
 
@@ -262,14 +335,20 @@ describe('response size cap', () => {
       res.writeHead(200, { 'content-length': String(twoMiB.length) });
       res.end(twoMiB);
     });
-    const err = await failure(client().request({ node: 'node1', method: 'GET', url: `http://127.0.0.1:${node.port}/big` }));
+    const err = await failure(
+      client().request({ node: 'node1', method: 'GET', url: `http://127.0.0.1:${node.port}/big` }),
+    );
     expect(err.code).toBe('RESPONSE_TOO_LARGE');
     expect(err.details).toMatchObject({ limitBytes: 1024 * 1024, declaredBytes: twoMiB.length });
   });
 
   it('accepts a body of exactly the cap', async () => {
     const node = await httpServer((_req, res) => res.end(Buffer.alloc(1000, 'b')));
-    const res = await client({ maxResponseBytes: 1000 }).request({ node: 'node1', method: 'GET', url: `http://127.0.0.1:${node.port}/` });
+    const res = await client({ maxResponseBytes: 1000 }).request({
+      node: 'node1',
+      method: 'GET',
+      url: `http://127.0.0.1:${node.port}/`,
+    });
     expect(res.body).toHaveLength(1000);
   });
 });
@@ -279,12 +358,18 @@ describe('proxies', () => {
     const node = await httpsServer(leaf);
     const proxy = await proxyServer();
     const env = { HTTPS_PROXY: `http://127.0.0.1:${proxy.port}` };
-    const res = await client({ caPem: ca.certPem, env }).request({ node: 'node1', method: 'GET', url: `https://127.0.0.1:${node.port}/x` });
+    const res = await client({ caPem: ca.certPem, env }).request({
+      node: 'node1',
+      method: 'GET',
+      url: `https://127.0.0.1:${node.port}/x`,
+    });
     expect(res.status).toBe(200);
     expect(res.tls?.fingerprint256).toBe(leaf.fingerprint256);
     expect(proxy.tunnels).toEqual([`127.0.0.1:${node.port}`]);
 
-    const err = await failure(client({ env }).request({ node: 'node2', method: 'GET', url: `https://127.0.0.1:${node.port}/x` }));
+    const err = await failure(
+      client({ env }).request({ node: 'node2', method: 'GET', url: `https://127.0.0.1:${node.port}/x` }),
+    );
     expect(err.code).toBe('TLS_UNTRUSTED');
     expect(err.details?.['fingerprint256']).toBe(leaf.fingerprint256);
   });
@@ -293,7 +378,11 @@ describe('proxies', () => {
     const node = await httpsServer(leaf);
     const proxy = await proxyServer();
     const env = { HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, NO_PROXY: 'example.com, 127.0.0.1' };
-    const res = await client({ caPem: ca.certPem, env }).request({ node: 'node1', method: 'GET', url: `https://127.0.0.1:${node.port}/x` });
+    const res = await client({ caPem: ca.certPem, env }).request({
+      node: 'node1',
+      method: 'GET',
+      url: `https://127.0.0.1:${node.port}/x`,
+    });
     expect(res.status).toBe(200);
     expect(proxy.tunnels).toEqual([]);
     expect(proxy.connections).toHaveLength(0);
@@ -302,7 +391,11 @@ describe('proxies', () => {
   it('sends plain http requests to HTTP_PROXY in absolute form', async () => {
     const node = await httpServer((_req, res) => res.end('via proxy'));
     const proxy = await proxyServer();
-    const res = await client({ env: { http_proxy: `127.0.0.1:${proxy.port}` } }).request({ node: 'node1', method: 'GET', url: `http://127.0.0.1:${node.port}/p?q=1` });
+    const res = await client({ env: { http_proxy: `127.0.0.1:${proxy.port}` } }).request({
+      node: 'node1',
+      method: 'GET',
+      url: `http://127.0.0.1:${node.port}/p?q=1`,
+    });
     expect(res.body).toBe('via proxy');
     expect(proxy.forwarded).toEqual([`http://127.0.0.1:${node.port}/p?q=1`]);
   });
@@ -312,7 +405,13 @@ describe('proxies', () => {
     const port = gone.port;
     await gone.close();
     cleanups.splice(cleanups.indexOf(gone.close), 1);
-    const err = await failure(client({ env: { HTTPS_PROXY: `http://user:secret@127.0.0.1:${port}` } }).request({ node: 'node1', method: 'GET', url: 'https://127.0.0.1:1/x' }));
+    const err = await failure(
+      client({ env: { HTTPS_PROXY: `http://user:secret@127.0.0.1:${port}` } }).request({
+        node: 'node1',
+        method: 'GET',
+        url: 'https://127.0.0.1:1/x',
+      }),
+    );
     expect(err.code).toBe('NODE_UNREACHABLE');
     expect(err.message).toContain(`through the proxy http://127.0.0.1:${port} (HTTPS_PROXY)`);
     expect(err.message).not.toContain('secret');

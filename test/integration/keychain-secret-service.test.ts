@@ -7,8 +7,12 @@ import { OsKeychain, accounts, checkKeychain } from '../../electron/core/keychai
 
 // Opt-out for hosts that cannot run any keychain (e.g. a minimal container without D-Bus); then
 // these tests are reported as skipped, not passed. Anywhere else a missing keychain is a failure.
-const skipReason = process.env.OSLC_SKIP_KEYCHAIN_TESTS === '1' ? 'OSLC_SKIP_KEYCHAIN_TESTS=1: the real keychain round trip was skipped on request' : null;
-const HOW_TO_RUN = 'run the keychain tests inside a throwaway Secret Service: scripts/with-keychain.sh npx vitest run test/integration/keychain-';
+const skipReason =
+  process.env.OSLC_SKIP_KEYCHAIN_TESTS === '1'
+    ? 'OSLC_SKIP_KEYCHAIN_TESTS=1: the real keychain round trip was skipped on request'
+    : null;
+const HOW_TO_RUN =
+  'run the keychain tests inside a throwaway Secret Service: scripts/with-keychain.sh npx vitest run test/integration/keychain-';
 
 const service = `oslc-cluster-admin-test-${randomUUID()}`;
 const keychain = new OsKeychain(service, { timeoutMs: 20_000 });
@@ -25,12 +29,17 @@ beforeAll(async () => {
     return;
   }
   if (process.platform === 'linux' && !process.env.DBUS_SESSION_BUS_ADDRESS) {
-    throw new Error(`DBUS_SESSION_BUS_ADDRESS is not set, so no Secret Service can answer; ${HOW_TO_RUN} (or set OSLC_SKIP_KEYCHAIN_TESTS=1 to skip them).`);
+    throw new Error(
+      `DBUS_SESSION_BUS_ADDRESS is not set, so no Secret Service can answer; ${HOW_TO_RUN} (or set OSLC_SKIP_KEYCHAIN_TESTS=1 to skip them).`,
+    );
   }
   try {
     await checkKeychain(keychain);
   } catch (e) {
-    throw new Error(`No usable OS keychain (${e instanceof Error ? e.message : String(e)}); ${HOW_TO_RUN} (or set OSLC_SKIP_KEYCHAIN_TESTS=1 to skip them).`, { cause: e });
+    throw new Error(
+      `No usable OS keychain (${e instanceof Error ? e.message : String(e)}); ${HOW_TO_RUN} (or set OSLC_SKIP_KEYCHAIN_TESTS=1 to skip them).`,
+      { cause: e },
+    );
   }
 });
 

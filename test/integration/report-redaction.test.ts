@@ -39,14 +39,31 @@ describe('the support report', () => {
     await withEngine({ nodes: 3, sticky: true, adminPassword: CANARIES.adminPassword }, {}, async (sb, t) => {
       // A healthy consumer, a stale one, and one whose stored secret is wrong, all with canary secrets.
       const healthy = await approvedConsumer(sb, 'RTC', CANARIES.consumerSecret);
-      await t.engine.trackConsumer({ cluster: CLUSTER, key: healthy.key, name: 'RTC', secret: CANARIES.consumerSecret });
+      await t.engine.trackConsumer({
+        cluster: CLUSTER,
+        key: healthy.key,
+        name: 'RTC',
+        secret: CANARIES.consumerSecret,
+      });
       const wrong = await approvedConsumer(sb, 'DNG', 'the-real-dng-secret');
-      await t.engine.trackConsumer({ cluster: CLUSTER, key: wrong.key, name: 'DNG', secret: CANARIES.wrongStoredSecret });
+      await t.engine.trackConsumer({
+        cluster: CLUSTER,
+        key: wrong.key,
+        name: 'DNG',
+        secret: CANARIES.wrongStoredSecret,
+      });
       // Last, so that no later refresh loads it everywhere.
       const stale = await sb.friend('RQM', CANARIES.staleSecret);
       await approveOn(sb, stale.node, stale.key);
       await t.engine.trackConsumer({ cluster: CLUSTER, key: stale.key, name: 'RQM', secret: CANARIES.staleSecret });
-      await t.engine.auditLog.append({ cluster: CLUSTER, node: null, action: 'sync', key: null, outcome: 'ok', detail: '3 nodes refreshed' });
+      await t.engine.auditLog.append({
+        cluster: CLUSTER,
+        node: null,
+        action: 'sync',
+        key: null,
+        outcome: 'ok',
+        detail: '3 nodes refreshed',
+      });
 
       const errorText = [
         'HTTP/1.1 401 Unauthorized',
@@ -59,7 +76,11 @@ describe('the support report', () => {
       ].join('\n');
       const out = path.join(await tempDir(), 'ticket-4711');
       const events: string[] = [];
-      const r = await report(t.engine, { cluster: CLUSTER, outDir: out, errorText }, { onProgress: (e) => events.push(e.type) });
+      const r = await report(
+        t.engine,
+        { cluster: CLUSTER, outDir: out, errorText },
+        { onProgress: (e) => events.push(e.type) },
+      );
       expect(r.files).toEqual([path.join(out, 'report.md'), path.join(out, 'report.json')]);
       expect(r.consumers).toBe(3);
       expect(events).toEqual(['status', 'diagnosing', 'diagnosing', 'diagnosing', 'written', 'written']);
@@ -70,7 +91,15 @@ describe('the support report', () => {
 
       const md = await fsp.readFile(r.files[0]!, 'utf8');
       const json = JSON.parse(await fsp.readFile(r.files[1]!, 'utf8')) as Record<string, unknown>;
-      for (const heading of ['## Cluster definition', '## Nodes', '## Certificates', '## Diagnosis per tracked consumer', '## Pasted error text', '## Last sync']) expect(md).toContain(heading);
+      for (const heading of [
+        '## Cluster definition',
+        '## Nodes',
+        '## Certificates',
+        '## Diagnosis per tracked consumer',
+        '## Pasted error text',
+        '## Last sync',
+      ])
+        expect(md).toContain(heading);
       expect(md).toContain('OSLC Cluster Admin 0.1.0');
       expect(md).toContain(`Node ${process.version}`);
       expect(md).toContain('3 nodes refreshed');
@@ -78,7 +107,12 @@ describe('the support report', () => {
       expect(md).toContain('**REGISTRY_STALE**');
       expect(md).toContain('**WRONG_SECRET**');
       for (const n of sb.info.nodes) expect(md).toContain(n.url);
-      expect(json).toMatchObject({ app: { version: '0.1.0' }, runtime: { node: process.version }, cluster: { name: CLUSTER, kind: 'sandbox' }, lastSync: { action: 'sync' } });
+      expect(json).toMatchObject({
+        app: { version: '0.1.0' },
+        runtime: { node: process.version },
+        cluster: { name: CLUSTER, kind: 'sandbox' },
+        lastSync: { action: 'sync' },
+      });
       expect((json.diagnoses as unknown[]).length).toBe(3);
       expect(md).toContain('[redacted]');
     });
@@ -97,7 +131,9 @@ describe('the support report', () => {
       // Only report.json left over from someone else: still refused, naming that file.
       const other = await tempDir();
       await fsp.writeFile(path.join(other, 'report.json'), '{}');
-      await expect(report(t.engine, { cluster: CLUSTER, outDir: other })).rejects.toMatchObject({ details: { path: path.join(other, 'report.json') } });
+      await expect(report(t.engine, { cluster: CLUSTER, outDir: other })).rejects.toMatchObject({
+        details: { path: path.join(other, 'report.json') },
+      });
       expect(await fsp.readdir(other)).toEqual(['report.json']);
       expect(await snapshotDir(out)).toEqual(before);
     });
@@ -119,9 +155,17 @@ describe('the support report', () => {
 
   it('bad input is a coded error naming the field', async () => {
     await withEngine({ nodes: 1 }, {}, async (sb, t) => {
-      await expect(report(t.engine, { cluster: CLUSTER, outDir: '' })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'outDir' } });
-      await expect(report(t.engine, { cluster: CLUSTER, outDir: 'a\u0000b' })).rejects.toMatchObject({ code: 'BAD_INPUT', details: { field: 'outDir' } });
-      await expect(report(t.engine, { cluster: 'nope', outDir: await tempDir() })).rejects.toMatchObject({ code: 'CLUSTER_NOT_FOUND' });
+      await expect(report(t.engine, { cluster: CLUSTER, outDir: '' })).rejects.toMatchObject({
+        code: 'BAD_INPUT',
+        details: { field: 'outDir' },
+      });
+      await expect(report(t.engine, { cluster: CLUSTER, outDir: 'a\u0000b' })).rejects.toMatchObject({
+        code: 'BAD_INPUT',
+        details: { field: 'outDir' },
+      });
+      await expect(report(t.engine, { cluster: 'nope', outDir: await tempDir() })).rejects.toMatchObject({
+        code: 'CLUSTER_NOT_FOUND',
+      });
     });
   });
 });

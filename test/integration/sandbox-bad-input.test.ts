@@ -47,7 +47,11 @@ describe('bad input to the nodes', () => {
   it('refuses a body over 1 MB with 413, directly and through the balancer', async () => {
     const big = Buffer.alloc(1024 * 1024 + 1, 'a');
     for (const base of [nodeUrl(sandbox(), 'node1'), sandbox().info.balancer]) {
-      const res = await client.request(`${base}/oauth/requestKey`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+      const res = await client.request(`${base}/oauth/requestKey`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: big,
+      });
       expect(res.status).toBe(413);
       expect(res.body).toContain('request body too large: the limit is 1048576 bytes');
     }
@@ -61,7 +65,10 @@ describe('bad input to the nodes', () => {
       expect(await res.text()).toContain('request body too large');
     }
     // Exactly 1 MB is read (and then refused for what it says, not for its size).
-    const limit = await client.request(`${nodeUrl(sandbox(), 'node1')}/oauth/requestKey`, { method: 'POST', body: Buffer.alloc(1024 * 1024, ' ') });
+    const limit = await client.request(`${nodeUrl(sandbox(), 'node1')}/oauth/requestKey`, {
+      method: 'POST',
+      body: Buffer.alloc(1024 * 1024, ' '),
+    });
     expect(limit.status).toBe(400);
   });
 
@@ -81,7 +88,9 @@ describe('bad input to the nodes', () => {
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Basic realm="ClearQuest Web node1"/);
     expect(none.body).toContain('HTTP Basic authentication');
-    const wrong = await client.request(url, { headers: { authorization: `Basic ${Buffer.from('admin:nope').toString('base64')}` } });
+    const wrong = await client.request(url, {
+      headers: { authorization: `Basic ${Buffer.from('admin:nope').toString('base64')}` },
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.body).toContain('wrong user or password');
     const garbage = await client.request(url, { headers: { authorization: 'Basic !!!' } });
@@ -91,10 +100,14 @@ describe('bad input to the nodes', () => {
   it('answers refreshRepoConfig for an unknown repository or database with 404 naming it', async () => {
     const basic = `Basic ${Buffer.from(`admin:${sandbox().info.admin.password}`).toString('base64')}`;
     const base = nodeUrl(sandbox(), 'node1');
-    const repo = await client.request(`${base}/cqweb/oslc/repo/other/db/SAMPL/refreshRepoConfig`, { headers: { authorization: basic } });
+    const repo = await client.request(`${base}/cqweb/oslc/repo/other/db/SAMPL/refreshRepoConfig`, {
+      headers: { authorization: basic },
+    });
     expect(repo.status).toBe(404);
     expect(repo.body).toContain('unknown schema repository "other"');
-    const db = await client.request(`${base}/cqweb/oslc/repo/cqschema/db/NOPE/refreshRepoConfig`, { headers: { authorization: basic } });
+    const db = await client.request(`${base}/cqweb/oslc/repo/cqschema/db/NOPE/refreshRepoConfig`, {
+      headers: { authorization: basic },
+    });
     expect(db.status).toBe(404);
     expect(db.body).toContain('unknown user database "NOPE"');
   });
@@ -113,7 +126,11 @@ describe('bad input to the nodes', () => {
     const list = await c.request(`${base}/oauth/consumers`);
     expect(list.status).toBe(403);
     expect(list.body).toContain('an admin session on node1 is required');
-    const badPassword = await c.form(`${base}/oauth/adminLogin`, { id: 'admin', password: 'nope' }, { 'x-csrf-prevent': csrf });
+    const badPassword = await c.form(
+      `${base}/oauth/adminLogin`,
+      { id: 'admin', password: 'nope' },
+      { 'x-csrf-prevent': csrf },
+    );
     expect(badPassword.status).toBe(401);
     const noFields = await c.form(`${base}/oauth/adminLogin`, {}, { 'x-csrf-prevent': csrf });
     expect(noFields.status).toBe(400);
@@ -132,9 +149,16 @@ describe('bad input to the nodes', () => {
     expect(approve.status).toBe(403);
     const del = await c.request(`${base}/oauth/consumers/some-key`, { method: 'DELETE' });
     expect(del.status).toBe(403);
-    const unknown = await c.request(`${base}/oauth/consumers/some-key`, { method: 'DELETE', headers: { 'x-csrf-prevent': csrf } });
+    const unknown = await c.request(`${base}/oauth/consumers/some-key`, {
+      method: 'DELETE',
+      headers: { 'x-csrf-prevent': csrf },
+    });
     expect(unknown.status).toBe(404);
-    const badFlag = await c.form(`${base}/oauth/consumers/some-key`, { provisional: 'maybe' }, { 'x-csrf-prevent': csrf });
+    const badFlag = await c.form(
+      `${base}/oauth/consumers/some-key`,
+      { provisional: 'maybe' },
+      { 'x-csrf-prevent': csrf },
+    );
     expect(badFlag.status).toBe(400);
     expect(badFlag.body).toContain('"provisional" must be "true" or "false"');
     await c.close();
@@ -142,13 +166,20 @@ describe('bad input to the nodes', () => {
 
   it('refuses malformed OAuth headers and percent-encoding with 400 parameter_rejected', async () => {
     const url = `${nodeUrl(sandbox(), 'node1')}/oauth/requestToken`;
-    const res = await client.request(url, { method: 'POST', headers: { authorization: 'OAuth oauth_consumer_key="%zz"' } });
+    const res = await client.request(url, {
+      method: 'POST',
+      headers: { authorization: 'OAuth oauth_consumer_key="%zz"' },
+    });
     expect(res.status).toBe(400);
     expect(res.body).toContain('oauth_problem=parameter_rejected');
     const none = await client.request(url, { method: 'POST' });
     expect(none.status).toBe(400);
     expect(none.body).toContain('oauth_problem=parameter_absent');
-    const form = await client.request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=%zz' });
+    const form = await client.request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=%zz',
+    });
     expect(form.status).toBe(400);
     expect(form.body).toContain('malformed form body');
   });
@@ -206,7 +237,10 @@ describe('bad input to the control server', () => {
     const wrong = await client.request(`${control()}/state`, { method: 'POST' });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('GET');
-    const big = await client.request(`${control()}/consumer/friend`, { method: 'POST', body: Buffer.alloc(1024 * 1024 + 10, 'x') });
+    const big = await client.request(`${control()}/consumer/friend`, {
+      method: 'POST',
+      body: Buffer.alloc(1024 * 1024 + 10, 'x'),
+    });
     expect(big.status).toBe(413);
   });
 });

@@ -107,7 +107,9 @@ describe('the sandbox handle', () => {
       expect(sandbox.info).toMatchObject({ repo: 'cqschema', db: 'SAMPL', caFile: null, admin: { user: 'admin' } });
       expect(sandbox.info.admin.password.length).toBeGreaterThanOrEqual(12);
       expect(sandbox.info.balancer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(new Set([sandbox.info.balancer, sandbox.info.control, ...sandbox.info.nodes.map((n) => n.url)]).size).toBe(5);
+      expect(new Set([sandbox.info.balancer, sandbox.info.control, ...sandbox.info.nodes.map((n) => n.url)]).size).toBe(
+        5,
+      );
     });
   });
 

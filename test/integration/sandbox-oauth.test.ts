@@ -45,11 +45,25 @@ async function authorizedRequestToken(base: string, callback = 'https://consumer
   return { token: token.oauth_token ?? '', secret: token.oauth_token_secret ?? '', location };
 }
 
-function accessTokenCall(base: string, token: Credentials, verifier: string, extra: { timestampOffsetSeconds?: number } = {}) {
+function accessTokenCall(
+  base: string,
+  token: Credentials,
+  verifier: string,
+  extra: { timestampOffsetSeconds?: number } = {},
+) {
   const url = `${base}/oauth/accessToken`;
   return client.request(url, {
     method: 'POST',
-    headers: { authorization: oauthHeader({ method: 'POST', url, consumer, token, data: { oauth_verifier: verifier }, ...extra }) },
+    headers: {
+      authorization: oauthHeader({
+        method: 'POST',
+        url,
+        consumer,
+        token,
+        data: { oauth_verifier: verifier },
+        ...extra,
+      }),
+    },
   });
 }
 
@@ -73,7 +87,9 @@ describe('signature verification', () => {
       consumerSecret: consumer.secret,
       extraOAuth: { oauth_callback: 'oob' },
     });
-    expect((await client.request(url, { method: 'POST', headers: { authorization: signed.authorization } })).status).toBe(200);
+    expect(
+      (await client.request(url, { method: 'POST', headers: { authorization: signed.authorization } })).status,
+    ).toBe(200);
   });
 
   it('verifies a request signed for the balancer URL on whichever node the balancer picks', async () => {
@@ -113,11 +129,21 @@ describe('signature verification', () => {
     });
     const data: Record<string, string> = { oauth_callback: 'oob', note: 'a b&c' };
     const signed = oauth.authorize({ method: 'POST', url, data });
-    const body = new URLSearchParams(Object.entries(signed).map(([k, v]): [string, string] => [k, String(v)])).toString();
-    const res = await client.request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const body = new URLSearchParams(
+      Object.entries(signed).map(([k, v]): [string, string] => [k, String(v)]),
+    ).toString();
+    const res = await client.request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     expect(res.status).toBe(200);
     const tampered = body.replace('note=a', 'note=A');
-    const bad = await client.request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: tampered });
+    const bad = await client.request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: tampered,
+    });
     expect(formOf(bad.body).oauth_problem).toBe('signature_invalid');
   });
 
@@ -129,8 +155,17 @@ describe('signature verification', () => {
 
   it('ignores an X-Forwarded-Proto header that did not come from the sandbox balancer', async () => {
     const url = `${node1}/oauth/requestToken`;
-    const authorization = oauthHeader({ method: 'POST', url, consumer, data: { oauth_callback: 'oob' }, signatureMethod: 'PLAINTEXT' });
-    const res = await client.request(url, { method: 'POST', headers: { authorization, 'x-forwarded-proto': 'https', 'x-sandbox-hop': 'guess' } });
+    const authorization = oauthHeader({
+      method: 'POST',
+      url,
+      consumer,
+      data: { oauth_callback: 'oob' },
+      signatureMethod: 'PLAINTEXT',
+    });
+    const res = await client.request(url, {
+      method: 'POST',
+      headers: { authorization, 'x-forwarded-proto': 'https', 'x-sandbox-hop': 'guess' },
+    });
     expect(res.status).toBe(400);
     expect(formOf(res.body).oauth_problem).toBe('signature_method_rejected');
   });
@@ -140,14 +175,23 @@ describe('signature verification', () => {
     const authorization = oauthHeader({ method: 'POST', url, consumer });
     const res = await client.request(url, { method: 'POST', headers: { authorization } });
     expect(res.status).toBe(400);
-    expect(formOf(res.body)).toMatchObject({ oauth_problem: 'parameter_absent', oauth_parameters_absent: 'oauth_callback' });
+    expect(formOf(res.body)).toMatchObject({
+      oauth_problem: 'parameter_absent',
+      oauth_parameters_absent: 'oauth_callback',
+    });
   });
 });
 
 describe('timestamps, nonces and the node clock', () => {
   it('refuses the same nonce and timestamp twice with nonce_used', async () => {
     const url = `${node1}/oauth/requestToken`;
-    const authorization = oauthHeader({ method: 'POST', url, consumer, data: { oauth_callback: 'oob' }, nonce: 'only-once' });
+    const authorization = oauthHeader({
+      method: 'POST',
+      url,
+      consumer,
+      data: { oauth_callback: 'oob' },
+      nonce: 'only-once',
+    });
     expect((await client.request(url, { method: 'POST', headers: { authorization } })).status).toBe(200);
     const again = await client.request(url, { method: 'POST', headers: { authorization } });
     expect(again.status).toBe(401);
@@ -222,15 +266,25 @@ describe('authorization and the access token', () => {
 
     const url = `${node1}/oslc/catalog`;
     const sign = () =>
-      oauthHeader({ method: 'GET', url, consumer, token: { key: access.oauth_token ?? '', secret: access.oauth_token_secret ?? '' } });
+      oauthHeader({
+        method: 'GET',
+        url,
+        consumer,
+        token: { key: access.oauth_token ?? '', secret: access.oauth_token_secret ?? '' },
+      });
     const catalog = await client.request(url, { headers: { authorization: sign() } });
     expect(catalog.status).toBe(200);
     expect(catalog.headers.get('content-type')).toContain('application/rdf+xml');
     // The access token keeps working (ClearQuest: until the server restarts).
     expect((await client.request(url, { headers: { authorization: sign() } })).status).toBe(200);
     // Without a token the catalog is protected.
-    const anonymous = await client.request(url, { headers: { authorization: oauthHeader({ method: 'GET', url, consumer }) } });
-    expect(formOf(anonymous.body)).toMatchObject({ oauth_problem: 'parameter_absent', oauth_parameters_absent: 'oauth_token' });
+    const anonymous = await client.request(url, {
+      headers: { authorization: oauthHeader({ method: 'GET', url, consumer }) },
+    });
+    expect(formOf(anonymous.body)).toMatchObject({
+      oauth_problem: 'parameter_absent',
+      oauth_parameters_absent: 'oauth_token',
+    });
   });
 
   it('does not let a verified request token be used twice', async () => {

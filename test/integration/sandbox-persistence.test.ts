@@ -22,7 +22,12 @@ describe('--state-dir persistence', () => {
       return { approved, pendingKey: pending.key };
     });
     const file = await fs.readFile(path.join(stateDir, 'repository.json'), 'utf8');
-    expect(JSON.parse(file)).toMatchObject({ version: 1, repo: 'cqschema', db: 'SAMPL', consumers: [{ key: approved.key }] });
+    expect(JSON.parse(file)).toMatchObject({
+      version: 1,
+      repo: 'cqschema',
+      db: 'SAMPL',
+      consumers: [{ key: approved.key }],
+    });
 
     await withSandbox({ nodes: 3, stateDir }, async (sandbox) => {
       const state = sandbox.state();

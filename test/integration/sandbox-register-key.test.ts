@@ -17,7 +17,11 @@ describe('requestKey with a chosen key', () => {
         expect(again.body).toContain('exists already');
         expect((await approveOn(sandbox, 'node1', 'my-own-key')).status).toBe(204);
         // Approved keys live in the repository: another node refuses the key too.
-        const elsewhere = await client.json(`${sandbox.info.nodes[1]!.url}/oauth/requestKey`, { name: 'RTC', secret: 's', key: 'my-own-key' });
+        const elsewhere = await client.json(`${sandbox.info.nodes[1]!.url}/oauth/requestKey`, {
+          name: 'RTC',
+          secret: 's',
+          key: 'my-own-key',
+        });
         expect(elsewhere.status).toBe(409);
         const blank = await client.json(`${node1}/oauth/requestKey`, { name: 'RTC', secret: 's', key: ' ' });
         expect(blank.status).toBe(400);

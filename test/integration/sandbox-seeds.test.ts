@@ -24,7 +24,9 @@ describe('a friendship through the balancer, approval and refresh (swg21643365, 
   it('leaves the provisional key on exactly the one node that handled the friendship', async () => {
     const { key, node } = await sandbox().friend('Rational Team Concert', 'rtc-secret');
     friend = { key, secret: 'rtc-secret', node };
-    const holders = sandbox().state().nodes.filter((n) => n.provisional.includes(key));
+    const holders = sandbox()
+      .state()
+      .nodes.filter((n) => n.provisional.includes(key));
     expect(holders.map((n) => n.id)).toEqual([node]);
 
     // Each node's own Lyo consumer list says the same.
@@ -34,7 +36,8 @@ describe('a friendship through the balancer, approval and refresh (swg21643365, 
       const list = await admin.request(`${n.url}/oauth/consumers`, { headers: { accept: 'application/json' } });
       await admin.close();
       expect(list.status).toBe(200);
-      const provisional = (JSON.parse(list.body) as { provisional: { key: string; provisional: boolean }[] }).provisional;
+      const provisional = (JSON.parse(list.body) as { provisional: { key: string; provisional: boolean }[] })
+        .provisional;
       expect(provisional.some((c) => c.key === key)).toBe(n.id === node);
       expect(list.body).not.toContain('rtc-secret');
     }
@@ -89,7 +92,8 @@ describe('a friendship through the balancer, approval and refresh (swg21643365, 
     expect((await requestToken(client, stale.url, friend)).status).toBe(200);
     // The node not yet refreshed is still stale.
     const notYet = others()[1];
-    if (notYet) expect(formOf((await requestToken(client, notYet.url, friend)).body).oauth_problem).toBe('consumer_key_unknown');
+    if (notYet)
+      expect(formOf((await requestToken(client, notYet.url, friend)).body).oauth_problem).toBe('consumer_key_unknown');
 
     for (const n of sandbox().info.nodes) expect((await refreshNode(sandbox(), n.id)).status).toBe(200);
     for (const n of sandbox().info.nodes) expect((await requestToken(client, n.url, friend)).status).toBe(200);
@@ -100,10 +104,16 @@ describe('a friendship through the balancer, approval and refresh (swg21643365, 
     const url = nodeUrl(sandbox(), 'node1');
     await c.request(`${url}/rootservices`);
     const cookie = c.jar.get('JSESSIONID');
-    const end = await c.request(`${url}/cqweb/oslc/session`, { method: 'DELETE', headers: { 'OSLC-Core-Version': '2.0' } });
+    const end = await c.request(`${url}/cqweb/oslc/session`, {
+      method: 'DELETE',
+      headers: { 'OSLC-Core-Version': '2.0' },
+    });
     expect(end.status).toBe(204);
     expect(c.jar.has('JSESSIONID')).toBe(false);
-    const next = await c.request(`${url}/rootservices`, { headers: { cookie: `JSESSIONID=${cookie ?? ''}` }, cookies: false });
+    const next = await c.request(`${url}/rootservices`, {
+      headers: { cookie: `JSESSIONID=${cookie ?? ''}` },
+      cookies: false,
+    });
     expect(next.headers.get('set-cookie')).toMatch(/^JSESSIONID=0000[^;]+:node1; Path=\/; HttpOnly$/);
     await c.close();
   });
@@ -116,7 +126,9 @@ describe('a node restart', () => {
     const approved = await approvedConsumer(sandbox(), 'Approved before restart');
     const { key, node } = await sandbox().friend('Pending', 'pending-secret');
     await sandbox().restartNode(node);
-    const after = sandbox().state().nodes.find((n) => n.id === node);
+    const after = sandbox()
+      .state()
+      .nodes.find((n) => n.id === node);
     expect(after?.up).toBe(true);
     expect(after?.provisional).not.toContain(key);
     expect(after?.registry).toContain(approved.key);

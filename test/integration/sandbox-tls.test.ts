@@ -37,7 +37,9 @@ describe('the sandbox with --tls', () => {
         () => 'trusted',
         (e: Error) => (e.cause as NodeJS.ErrnoException | undefined)?.code,
       );
-      expect(code).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/);
+      expect(code).toMatch(
+        /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/,
+      );
     }
   });
 

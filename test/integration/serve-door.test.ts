@@ -52,7 +52,10 @@ beforeAll(async () => {
   const cookie = first.headers.getSetCookie()[0]!.split(';')[0]!;
   // What a browser adds on its own: the cookie and the page's Origin.
   const browserFetch = ((path: string, init: RequestInit) =>
-    fetch(`${origin}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), cookie, origin } })) as typeof fetch;
+    fetch(`${origin}${path}`, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), cookie, origin },
+    })) as typeof fetch;
   api = createApi({ open: () => null }, browserFetch);
 });
 
@@ -75,7 +78,11 @@ describe('the browser-mode door', () => {
   it('throws the coded error, with its node, as an ApiError', async () => {
     const error = await api.approve({ cluster: 'c', key: 'k1' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
-    expect((error as ApiError).info).toEqual({ code: 'PROVISIONAL_KEY_NOT_FOUND', message: 'No node holds k1 provisionally', node: 'node2' });
+    expect((error as ApiError).info).toEqual({
+      code: 'PROVISIONAL_KEY_NOT_FOUND',
+      message: 'No node holds k1 provisionally',
+      node: 'node2',
+    });
   });
 
   it('aborts the running operation when the renderer cancels', async () => {

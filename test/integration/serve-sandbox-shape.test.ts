@@ -17,7 +17,11 @@ describe('serve --sandbox shapes', () => {
       const cookie = await signIn(server);
       const call = async (op: string, arg: unknown) => {
         const headers = { cookie, origin: server.origin, 'content-type': 'application/json' };
-        const reply = await rawRequest(`${server.origin}/api/${op}`, { method: 'POST', headers, body: JSON.stringify(arg) });
+        const reply = await rawRequest(`${server.origin}/api/${op}`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(arg),
+        });
         return JSON.parse(reply.body.trim().split('\n').at(-1)!) as { result?: Record<string, unknown> };
       };
       const state = await call('sandboxState', { cluster: 'sandbox' });

@@ -51,7 +51,11 @@ describe('oslc-admin serve', () => {
     for (const path of ['/', '/index.html', '/assets/anything.js']) {
       expect((await request(path)).status, path).toBe(401);
     }
-    const post = await request('/api/listClusters', { method: 'POST', headers: { 'content-type': 'application/json', origin: server.origin }, body: '{}' });
+    const post = await request('/api/listClusters', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: server.origin },
+      body: '{}',
+    });
     expect(post.status).toBe(401);
     expect(post.body).toMatch(/open the URL that `oslc-admin serve` printed/);
   });
@@ -59,7 +63,15 @@ describe('oslc-admin serve', () => {
   it('refuses a wrong token and a token offered anywhere but the first load of /', async () => {
     expect((await request('/?token=not-the-token')).status).toBe(401);
     expect((await request(`/index.html?token=${server.token}`)).status).toBe(401);
-    expect((await request(`/api/listClusters?token=${server.token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
+    expect(
+      (
+        await request(`/api/listClusters?token=${server.token}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it('exchanges the token for an HttpOnly SameSite=Strict cookie that is not the token, and redirects to /', async () => {
@@ -100,7 +112,11 @@ describe('oslc-admin serve', () => {
   });
 
   it('sends the console CSP and no HSTS on every answer, refusals included', async () => {
-    for (const reply of [await request('/'), await request('/', { headers: { cookie } }), await api('listClusters', {}, { host: 'evil.example' })]) {
+    for (const reply of [
+      await request('/'),
+      await request('/', { headers: { cookie } }),
+      await api('listClusters', {}, { host: 'evil.example' }),
+    ]) {
       expect(reply.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
       expect(reply.headers['x-content-type-options']).toBe('nosniff');
       expect(reply.headers['strict-transport-security']).toBeUndefined();
@@ -112,27 +128,50 @@ describe('oslc-admin serve', () => {
   it('streams status progress node by node as NDJSON, then the result', async () => {
     const reply = await api('status', { cluster: 'sandbox' });
     expect(reply.headers['content-type']).toBe('application/x-ndjson');
-    const lines = reply.body.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = reply.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.slice(0, 3).every((l) => 'progress' in l)).toBe(true);
     expect(lines.at(-1)).toHaveProperty('result.cluster', 'sandbox');
   });
 
   it('answers bad input with a coded error that names the problem, never a stack trace', async () => {
-    const badJson = await request('/api/status', { method: 'POST', headers: { cookie, origin: server.origin, 'content-type': 'application/json' }, body: '{"cluster":' });
-    expect(JSON.parse(badJson.body)).toEqual({ error: { code: 'BAD_INPUT', message: 'status: the request body is not valid JSON' } });
-    const unknownCluster = JSON.parse((await api('status', { cluster: 'nope' })).body) as { error: { code: string; message: string } };
+    const badJson = await request('/api/status', {
+      method: 'POST',
+      headers: { cookie, origin: server.origin, 'content-type': 'application/json' },
+      body: '{"cluster":',
+    });
+    expect(JSON.parse(badJson.body)).toEqual({
+      error: { code: 'BAD_INPUT', message: 'status: the request body is not valid JSON' },
+    });
+    const unknownCluster = JSON.parse((await api('status', { cluster: 'nope' })).body) as {
+      error: { code: string; message: string };
+    };
     expect(unknownCluster.error.code).toBe('CLUSTER_NOT_FOUND');
-    const badArg = JSON.parse((await api('sandboxNode', { cluster: 'sandbox', node: 'node1', action: 'latency' })).body) as { error: { code: string; message: string } };
+    const badArg = JSON.parse(
+      (await api('sandboxNode', { cluster: 'sandbox', node: 'node1', action: 'latency' })).body,
+    ) as { error: { code: string; message: string } };
     expect(badArg.error).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^value:/) });
     expect((await api('noSuchOperation', {})).status).toBe(404);
     expect((await request('/api/status', { headers: { cookie } })).status).toBe(405);
-    const huge = await request('/api/status', { method: 'POST', headers: { cookie, origin: server.origin, 'content-type': 'application/json' }, body: Buffer.alloc(2 * 1024 * 1024, 32) });
+    const huge = await request('/api/status', {
+      method: 'POST',
+      headers: { cookie, origin: server.origin, 'content-type': 'application/json' },
+      body: Buffer.alloc(2 * 1024 * 1024, 32),
+    });
     expect(huge.status).toBe(413);
     for (const b of bodies) expect(b).not.toMatch(/\n\s+at .+:\d+:\d+/);
   });
 
   it('serves nothing outside the built renderer', async () => {
-    for (const path of ['/../package.json', '/..%2f..%2fpackage.json', '/%2e%2e/%2e%2e/etc/passwd', '/assets/..%5c..%5cpackage.json', '/%00']) {
+    for (const path of [
+      '/../package.json',
+      '/..%2f..%2fpackage.json',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/assets/..%5c..%5cpackage.json',
+      '/%00',
+    ]) {
       const reply = await request(path, { headers: { cookie } });
       expect(reply.status, path).toBe(404);
       expect(reply.body).not.toContain('"name"');

@@ -45,7 +45,9 @@ describe('writeFileAtomic', () => {
       ...nodeAtomicFs,
       open: async (path, flags, mode) => {
         const handle = await fsp.open(path, flags, mode);
-        return String(path).endsWith('.atomic-tmp') ? Object.assign(handle, { sync: async () => Promise.reject(errno('EIO')) }) : handle;
+        return String(path).endsWith('.atomic-tmp')
+          ? Object.assign(handle, { sync: async () => Promise.reject(errno('EIO')) })
+          : handle;
       },
     };
     await expect(writeFileAtomic(d.path('a.txt'), 'new', { fs })).rejects.toMatchObject({ code: 'EIO' });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigStore } from '../../electron/core/config/store.ts';
-import { CLUSTER_EXPORT_FORMAT, decodeClusterExport, encodeClusterExport } from '../../electron/core/config/cluster-file.ts';
+import {
+  CLUSTER_EXPORT_FORMAT,
+  decodeClusterExport,
+  encodeClusterExport,
+} from '../../electron/core/config/cluster-file.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 import { clusterFromInput } from '../../shared/schema.ts';
 import type { ClusterDefinition } from '../../shared/model.ts';
@@ -65,7 +69,14 @@ describe('cluster export', () => {
     const doc = JSON.parse(await store.exportCluster('prod'));
     expect(doc.format).toBe('oslc-cluster-admin/cluster');
     expect(doc.version).toBe(1);
-    expect(doc.cluster).toMatchObject({ name: 'prod', kind: 'clearquest', repo: 'cqschema', db: 'SAMPL', caPem, adminUser: 'admin' });
+    expect(doc.cluster).toMatchObject({
+      name: 'prod',
+      kind: 'clearquest',
+      repo: 'cqschema',
+      db: 'SAMPL',
+      caPem,
+      adminUser: 'admin',
+    });
     expect(doc.cluster.nodes.map((n: { id: string }) => n.id)).toEqual(['lbcq_1', 'lbcq_3']);
   });
 
@@ -124,11 +135,16 @@ describe('cluster export', () => {
 
 describe('cluster import of bad input', () => {
   /** A valid cluster whose name is free in {@link storeWithProd}'s store. */
-  const good = () => ({ ...(JSON.parse(encodeClusterExport(prod())).cluster as Record<string, unknown>), name: 'imported' });
+  const good = () => ({
+    ...(JSON.parse(encodeClusterExport(prod())).cluster as Record<string, unknown>),
+    name: 'imported',
+  });
 
   it('refuses a name that exists with CLUSTER_EXISTS, leaving the file byte for byte', async () => {
     const { h, store, before } = await storeWithProd();
-    await expect(store.importCluster(exportDoc({ ...good(), name: 'PROD' }))).rejects.toMatchObject({ code: ErrorCode.CLUSTER_EXISTS });
+    await expect(store.importCluster(exportDoc({ ...good(), name: 'PROD' }))).rejects.toMatchObject({
+      code: ErrorCode.CLUSTER_EXISTS,
+    });
     expect(await h.snapshot()).toEqual(before);
   });
 
@@ -137,18 +153,42 @@ describe('cluster import of bad input', () => {
     ['a JSON array', '[]', 'format'],
     ['another format', JSON.stringify({ format: 'something-else', version: 1, cluster: {} }), 'format'],
     ['a newer version', JSON.stringify({ format: CLUSTER_EXPORT_FORMAT, version: 2, cluster: {} }), 'version'],
-    ['a version that is not a number', JSON.stringify({ format: CLUSTER_EXPORT_FORMAT, version: '1', cluster: {} }), 'version'],
+    [
+      'a version that is not a number',
+      JSON.stringify({ format: CLUSTER_EXPORT_FORMAT, version: '1', cluster: {} }),
+      'version',
+    ],
     ['no cluster', JSON.stringify({ format: CLUSTER_EXPORT_FORMAT, version: 1 }), 'cluster'],
     ['an unknown kind', exportDoc({ ...good(), kind: 'mainframe' }), 'cluster.kind'],
     ['a bad balancer URL', exportDoc({ ...good(), balancerUrl: 'javascript:alert(1)' }), 'cluster.balancerUrl'],
-    ['a node URL with a password in it', exportDoc({ ...good(), nodes: [{ id: 'n1', label: 'n1', url: 'https://u:p@n1' }] }), 'cluster.nodes.0.url'],
+    [
+      'a node URL with a password in it',
+      exportDoc({ ...good(), nodes: [{ id: 'n1', label: 'n1', url: 'https://u:p@n1' }] }),
+      'cluster.nodes.0.url',
+    ],
     ['no nodes', exportDoc({ ...good(), nodes: [] }), 'cluster.nodes'],
     ['a 10 KB name', exportDoc({ ...good(), name: 'n'.repeat(10_240) }), 'cluster.name'],
-    ['a 10 KB node label', exportDoc({ ...good(), nodes: [{ id: 'n1', label: 'l'.repeat(10_240), url: 'https://n1' }] }), 'cluster.nodes.0.label'],
-    ['a 10 KB consumer key', exportDoc({ ...good(), consumers: [{ key: 'k'.repeat(10_240), name: 'x' }] }), 'cluster.consumers.0.key'],
+    [
+      'a 10 KB node label',
+      exportDoc({ ...good(), nodes: [{ id: 'n1', label: 'l'.repeat(10_240), url: 'https://n1' }] }),
+      'cluster.nodes.0.label',
+    ],
+    [
+      'a 10 KB consumer key',
+      exportDoc({ ...good(), consumers: [{ key: 'k'.repeat(10_240), name: 'x' }] }),
+      'cluster.consumers.0.key',
+    ],
     ['an empty consumer key', exportDoc({ ...good(), consumers: [{ key: '', name: 'x' }] }), 'cluster.consumers.0.key'],
-    ['a control character in a label', exportDoc({ ...good(), nodes: [{ id: 'n1', label: 'a\u0000b', url: 'https://n1' }] }), 'cluster.nodes.0.label'],
-    ['text that was not UTF-8 before decoding', exportDoc({ ...good(), nodes: [{ id: 'n1', label: 'caf\ufffd', url: 'https://n1' }] }), 'cluster.nodes.0.label'],
+    [
+      'a control character in a label',
+      exportDoc({ ...good(), nodes: [{ id: 'n1', label: 'a\u0000b', url: 'https://n1' }] }),
+      'cluster.nodes.0.label',
+    ],
+    [
+      'text that was not UTF-8 before decoding',
+      exportDoc({ ...good(), nodes: [{ id: 'n1', label: 'caf\ufffd', url: 'https://n1' }] }),
+      'cluster.nodes.0.label',
+    ],
   ])('rejects %s with BAD_INPUT naming the field, leaving the file byte for byte', async (_what, json, field) => {
     const { h, store, before } = await storeWithProd();
     expect(await badInputField(store.importCluster(json))).toBe(field);
@@ -157,14 +197,20 @@ describe('cluster import of bad input', () => {
 
   it('rejects bytes that are not UTF-8 with BAD_INPUT naming the file, leaving the file byte for byte', async () => {
     const { h, store, before } = await storeWithProd();
-    const bytes = Buffer.concat([Buffer.from('{"format":"oslc-cluster-admin/cluster","version":1,"cluster":{"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}}')]);
+    const bytes = Buffer.concat([
+      Buffer.from('{"format":"oslc-cluster-admin/cluster","version":1,"cluster":{"name":"caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('"}}'),
+    ]);
     expect(await badInputField(store.importCluster(bytes))).toBe('file');
     expect(await h.snapshot()).toEqual(before);
   });
 
   it('rejects a file over 1 MiB with BAD_INPUT naming the file', async () => {
     const { h, store, before } = await storeWithProd();
-    expect(await badInputField(store.importCluster(exportDoc({ ...good(), padding: 'x'.repeat(1024 * 1024) })))).toBe('file');
+    expect(await badInputField(store.importCluster(exportDoc({ ...good(), padding: 'x'.repeat(1024 * 1024) })))).toBe(
+      'file',
+    );
     expect(await h.snapshot()).toEqual(before);
   });
 

@@ -106,7 +106,10 @@ describe('ConfigStore basics', () => {
     const e = await expectCode(store.get('nope'), ErrorCode.CLUSTER_NOT_FOUND);
     expect(e.message).toContain('prod, test');
     await expectCode(store.remove('nope'), ErrorCode.CLUSTER_NOT_FOUND);
-    await expectCode(store.update('nope', (c) => c), ErrorCode.CLUSTER_NOT_FOUND);
+    await expectCode(
+      store.update('nope', (c) => c),
+      ErrorCode.CLUSTER_NOT_FOUND,
+    );
   });
 
   it('refuses a name that exists, in any letter case, with CLUSTER_EXISTS and leaves the file byte for byte', async () => {
@@ -118,7 +121,10 @@ describe('ConfigStore basics', () => {
     await expectCode(store.add(cluster('prod')), ErrorCode.CLUSTER_EXISTS);
     const e = await expectCode(store.add(cluster('PROD')), ErrorCode.CLUSTER_EXISTS);
     expect(e.message).toContain('"prod"');
-    await expectCode(store.update('test', (c) => ({ ...c, name: 'Prod' })), ErrorCode.CLUSTER_EXISTS);
+    await expectCode(
+      store.update('test', (c) => ({ ...c, name: 'Prod' })),
+      ErrorCode.CLUSTER_EXISTS,
+    );
     expect(await h.snapshot()).toEqual(before);
   });
 
@@ -132,12 +138,17 @@ describe('ConfigStore basics', () => {
     const e1 = await expectCode(store.add(bad), ErrorCode.BAD_INPUT);
     expect(e1.details?.field).toBe('balancerUrl');
 
-    const e2 = await expectCode(store.update('prod', (c) => ({ ...c, nodes: [{ id: 'n1', label: 'x'.repeat(10_000), url: 'https://n1' }] })), ErrorCode.BAD_INPUT);
+    const e2 = await expectCode(
+      store.update('prod', (c) => ({ ...c, nodes: [{ id: 'n1', label: 'x'.repeat(10_000), url: 'https://n1' }] })),
+      ErrorCode.BAD_INPUT,
+    );
     expect(e2.details?.field).toBe('nodes.0.label');
 
-    await expect(store.update('prod', () => {
-      throw new Error('changed my mind');
-    })).rejects.toThrow('changed my mind');
+    await expect(
+      store.update('prod', () => {
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
     expect(await h.snapshot()).toEqual(before);
   });
 
@@ -181,7 +192,16 @@ describe('ConfigStore shared between processes', () => {
       for (let i = 0; i < Number(count); i++) {
         await store.add(clusterFromInput({ name: prefix + i, kind: 'lyo', balancerUrl: 'http://lb.test', nodes: [{ url: 'http://n1.test' }] }));
       }`;
-    return promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, home, prefix, String(count)]);
+    return promisify(execFile)(process.execPath, [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      script,
+      home,
+      prefix,
+      String(count),
+    ]);
   }
 
   it('loses no change when two processes and this one add clusters at the same time', async () => {
@@ -209,29 +229,38 @@ describe('ConfigStore with a damaged clusters.json', () => {
   it.each([
     ['not JSON', Buffer.from('{"version":1,"clusters":[', 'utf8'), 'not valid JSON'],
     ['empty', Buffer.alloc(0), 'not valid JSON'],
-    ['failing validation', Buffer.from(JSON.stringify({ version: 1, clusters: [{ name: 'x', kind: 'mainframe' }] })), 'failed validation'],
+    [
+      'failing validation',
+      Buffer.from(JSON.stringify({ version: 1, clusters: [{ name: 'x', kind: 'mainframe' }] })),
+      'failed validation',
+    ],
     ['not UTF-8', Buffer.from([0x7b, 0x22, 0x76, 0xff, 0xfe, 0x22, 0x7d]), 'not valid UTF-8'],
     ['a JSON array', Buffer.from('[]'), 'whole-number "version"'],
-  ])('moves a file that is %s aside with its exact bytes, reports it, and continues with an empty list', async (_what, bytes, reason) => {
-    const { h, store } = await withFile(bytes);
-    const { clusters, notices } = await store.load();
-    expect(clusters).toEqual([]);
-    expect(notices).toHaveLength(1);
-    const aside = h.path(`clusters.json.corrupt-${STAMP}`);
-    expect(notices[0]).toMatchObject({ code: ErrorCode.CONFIG_CORRUPT, details: { movedTo: aside } });
-    expect(notices[0]!.message).toContain(`moved aside to ${aside}`);
-    expect(notices[0]!.message).toContain(reason);
-    expect(await fsp.readFile(aside)).toEqual(bytes);
-    expect(await h.list()).toEqual([`clusters.json.corrupt-${STAMP}`]);
-    // Reported once; the store now works normally.
-    expect(await store.load()).toEqual({ clusters: [], notices: [] });
-    await store.add(cluster('prod'));
-    expect((await store.list()).map((c) => c.name)).toEqual(['prod']);
-  });
+  ])(
+    'moves a file that is %s aside with its exact bytes, reports it, and continues with an empty list',
+    async (_what, bytes, reason) => {
+      const { h, store } = await withFile(bytes);
+      const { clusters, notices } = await store.load();
+      expect(clusters).toEqual([]);
+      expect(notices).toHaveLength(1);
+      const aside = h.path(`clusters.json.corrupt-${STAMP}`);
+      expect(notices[0]).toMatchObject({ code: ErrorCode.CONFIG_CORRUPT, details: { movedTo: aside } });
+      expect(notices[0]!.message).toContain(`moved aside to ${aside}`);
+      expect(notices[0]!.message).toContain(reason);
+      expect(await fsp.readFile(aside)).toEqual(bytes);
+      expect(await h.list()).toEqual([`clusters.json.corrupt-${STAMP}`]);
+      // Reported once; the store now works normally.
+      expect(await store.load()).toEqual({ clusters: [], notices: [] });
+      await store.add(cluster('prod'));
+      expect((await store.list()).map((c) => c.name)).toEqual(['prod']);
+    },
+  );
 
   it('names the invalid field when a file fails validation', async () => {
     const good = cluster('prod');
-    const { store } = await withFile(JSON.stringify({ version: 1, clusters: [{ ...good, nodes: [{ ...good.nodes[0], url: 'not a url' }] }] }));
+    const { store } = await withFile(
+      JSON.stringify({ version: 1, clusters: [{ ...good, nodes: [{ ...good.nodes[0], url: 'not a url' }] }] }),
+    );
     const { notices } = await store.load();
     expect(notices[0]!.message).toContain('clusters.0.nodes.0.url');
   });
@@ -315,7 +344,11 @@ describe('ConfigStore migration', () => {
         ca: caPem,
         adminUser: 'admin',
       },
-      lab: { kind: 'lyo', balancerUrl: 'http://127.0.0.1:8080', nodes: [{ id: 'n1', label: 'n1', url: 'http://127.0.0.2:8080' }] },
+      lab: {
+        kind: 'lyo',
+        balancerUrl: 'http://127.0.0.1:8080',
+        nodes: [{ id: 'n1', label: 'n1', url: 'http://127.0.0.2:8080' }],
+      },
     },
   };
 
@@ -328,9 +361,20 @@ describe('ConfigStore migration', () => {
     const { clusters, notices } = await store.load();
     expect(notices).toEqual([]);
     expect(clusters.map((c) => c.name)).toEqual(['prod', 'lab']);
-    expect(clusters[0]).toMatchObject({ caPem, adminUser: 'admin', repo: 'cqschema', consumers: [], pinnedFingerprints: [] });
+    expect(clusters[0]).toMatchObject({
+      caPem,
+      adminUser: 'admin',
+      repo: 'cqschema',
+      consumers: [],
+      pinnedFingerprints: [],
+    });
     expect(clusters[0]).not.toHaveProperty('ca');
-    expect(clusters[1]).toMatchObject({ kind: 'lyo', repo: null, caPem: null, timeouts: { connectMs: 5000, totalMs: 15000 } });
+    expect(clusters[1]).toMatchObject({
+      kind: 'lyo',
+      repo: null,
+      caPem: null,
+      timeouts: { connectMs: 5000, totalMs: 15000 },
+    });
 
     const migrated = JSON.parse(await fsp.readFile(store.file, 'utf8'));
     expect(migrated.version).toBe(1);
@@ -388,7 +432,10 @@ describe('ConfigStore writes', () => {
       return handle;
     };
     const store = new ConfigStore(h.dir, { fs: { open: failingOpen } });
-    await expectCode(store.update('prod', (c) => ({ ...c, adminUser: 'someone' })), ErrorCode.CONFIG_UNWRITABLE);
+    await expectCode(
+      store.update('prod', (c) => ({ ...c, adminUser: 'someone' })),
+      ErrorCode.CONFIG_UNWRITABLE,
+    );
     expect(await h.snapshot()).toEqual(before);
   });
 
@@ -397,7 +444,10 @@ describe('ConfigStore writes', () => {
     const store = new ConfigStore(h.dir, { lockTimeoutMs: 150 });
     await store.add(cluster('prod'));
     // The parent process (the test runner) is alive on this host.
-    await fsp.writeFile(`${store.file}.lock`, JSON.stringify({ pid: process.ppid, host: os.hostname(), at: new Date().toISOString() }));
+    await fsp.writeFile(
+      `${store.file}.lock`,
+      JSON.stringify({ pid: process.ppid, host: os.hostname(), at: new Date().toISOString() }),
+    );
     const before = await h.snapshot();
     const e = await expectCode(store.add(cluster('test')), ErrorCode.CONFIG_LOCKED);
     expect(e.message).toContain(`process ${process.ppid}`);
@@ -407,7 +457,10 @@ describe('ConfigStore writes', () => {
   it('breaks a lock left behind by a process that no longer exists', async () => {
     const h = await newHome();
     const store = new ConfigStore(h.dir, { lockTimeoutMs: 150 });
-    await fsp.writeFile(`${store.file}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), at: new Date().toISOString() }));
+    await fsp.writeFile(
+      `${store.file}.lock`,
+      JSON.stringify({ pid: 2 ** 22 + 12345, host: os.hostname(), at: new Date().toISOString() }),
+    );
     await store.add(cluster('prod'));
     expect(await h.list()).toEqual(['clusters.json']);
   });

@@ -10,10 +10,27 @@ function node(id: string, state: NodeKeyState, extra: Partial<NodeFacts> = {}): 
   return { id, state, clockSkewSeconds: 0, error: null, fingerprint256: null, subject: null, ...extra };
 }
 
-const stickyBalancer: BalancerFacts = { reachable: true, state: 'ok', error: null, fingerprint256: null, subject: null, sticky: true, stickyEvidence: { cookieOf: 'n1', wentTo: [] } };
+const stickyBalancer: BalancerFacts = {
+  reachable: true,
+  state: 'ok',
+  error: null,
+  fingerprint256: null,
+  subject: null,
+  sticky: true,
+  stickyEvidence: { cookieOf: 'n1', wentTo: [] },
+};
 
 function decide(nodes: NodeFacts[], extra: Partial<CauseInput> = {}) {
-  return decideCauses({ cluster: 'c', key: 'K', nodes, balancer: stickyBalancer, secretChecked: true, friendshipEvidence: [], errorText: null, ...extra });
+  return decideCauses({
+    cluster: 'c',
+    key: 'K',
+    nodes,
+    balancer: stickyBalancer,
+    secretChecked: true,
+    friendshipEvidence: [],
+    errorText: null,
+    ...extra,
+  });
 }
 
 const codes = (r: { causes: { code: string }[] }) => r.causes.map((c) => c.code);
@@ -21,7 +38,9 @@ const codes = (r: { causes: { code: string }[] }) => r.causes.map((c) => c.code)
 describe('deciding causes', () => {
   it('calls every node approved HEALTHY, naming all nodes, with no fix', () => {
     const r = decide([node('n1', 'approved'), node('n2', 'approved')]);
-    expect(r.causes).toEqual([expect.objectContaining({ code: 'HEALTHY', severity: 'ok', nodes: ['n1', 'n2'], fix: null })]);
+    expect(r.causes).toEqual([
+      expect.objectContaining({ code: 'HEALTHY', severity: 'ok', nodes: ['n1', 'n2'], fix: null }),
+    ]);
     expect(r.causes[0]!.message).toContain('keeps a session on one node');
   });
 
@@ -33,7 +52,13 @@ describe('deciding causes', () => {
 
   it('names only the stale nodes in REGISTRY_STALE and offers sync', () => {
     const r = decide([node('n1', 'approved'), node('n2', 'missing'), node('n3', 'missing')]);
-    expect(r.causes).toEqual([expect.objectContaining({ code: 'REGISTRY_STALE', nodes: ['n2', 'n3'], fix: { action: 'sync', args: { cluster: 'c' } } })]);
+    expect(r.causes).toEqual([
+      expect.objectContaining({
+        code: 'REGISTRY_STALE',
+        nodes: ['n2', 'n3'],
+        fix: { action: 'sync', args: { cluster: 'c' } },
+      }),
+    ]);
     expect(r.causes[0]!.message).toBe(
       'Key K is approved and loaded on n1, but not on n2 and n3: requests the balancer sends to n2 and n3 fail with 401 invalid_expired_token. Refresh those nodes (sync: log in to each node) to reload their registry from the repository.',
     );
@@ -41,7 +66,13 @@ describe('deciding causes', () => {
 
   it('names the one node holding a provisional key, offers approval there, and says the others need a sync afterwards', () => {
     const r = decide([node('n1', 'missing'), node('n2', 'provisional'), node('n3', 'missing')]);
-    expect(r.causes).toEqual([expect.objectContaining({ code: 'KEY_PROVISIONAL', nodes: ['n2'], fix: { action: 'approve', args: { cluster: 'c', key: 'K', node: 'n2' } } })]);
+    expect(r.causes).toEqual([
+      expect.objectContaining({
+        code: 'KEY_PROVISIONAL',
+        nodes: ['n2'],
+        fix: { action: 'approve', args: { cluster: 'c', key: 'K', node: 'n2' } },
+      }),
+    ]);
     expect(r.causes[0]!.message).toContain('Afterwards refresh n1 and n3 (sync)');
   });
 
@@ -50,7 +81,10 @@ describe('deciding causes', () => {
     expect(codes(decide(nodes))).toEqual(['KEY_UNKNOWN']);
     const lost = decide(nodes, { friendshipEvidence: ['the key is tracked in cluster c'] });
     expect(codes(lost)).toEqual(['PROVISIONAL_KEY_LOST']);
-    expect(lost.causes[0]).toMatchObject({ nodes: ['n1', 'n2'], fix: { action: 'register', args: { cluster: 'c', key: 'K' } } });
+    expect(lost.causes[0]).toMatchObject({
+      nodes: ['n1', 'n2'],
+      fix: { action: 'register', args: { cluster: 'c', key: 'K' } },
+    });
     expect(lost.causes[0]!.message).toContain('(the key is tracked in cluster c)');
     const fromText = decide(nodes, { errorText: parseErrorText('friendship failed: 401: invalid_expired_token') });
     expect(codes(fromText)).toEqual(['KEY_UNKNOWN']); // the caller turns the text's friendship into evidence
@@ -58,7 +92,12 @@ describe('deciding causes', () => {
   });
 
   it('says which nodes could not be checked when no node knows the key', () => {
-    const r = decide([node('n1', 'missing'), node('n2', 'down', { error: { code: 'NODE_UNREACHABLE', message: 'n2 (http://x) is unreachable: connection refused' } })]);
+    const r = decide([
+      node('n1', 'missing'),
+      node('n2', 'down', {
+        error: { code: 'NODE_UNREACHABLE', message: 'n2 (http://x) is unreachable: connection refused' },
+      }),
+    ]);
     expect(codes(r)).toEqual(['KEY_UNKNOWN', 'NODE_DOWN']);
     expect(r.causes[0]!.message).toContain('(n2 could not be checked.)');
     expect(r.causes[1]).toMatchObject({ nodes: ['n2'], fix: null, severity: 'warning' });
@@ -68,13 +107,28 @@ describe('deciding causes', () => {
   it('reports a wrong secret on the nodes that have the key', () => {
     const r = decide([node('n1', 'wrong-secret'), node('n2', 'wrong-secret'), node('n3', 'missing')]);
     expect(codes(r)).toEqual(['WRONG_SECRET', 'REGISTRY_STALE']);
-    expect(r.causes[0]).toMatchObject({ nodes: ['n1', 'n2'], fix: { action: 'reenter-secret', args: { cluster: 'c', key: 'K' } } });
+    expect(r.causes[0]).toMatchObject({
+      nodes: ['n1', 'n2'],
+      fix: { action: 'reenter-secret', args: { cluster: 'c', key: 'K' } },
+    });
   });
 
   it('reports a clock beyond ±300 s with its offset, warns near the limit, and says nothing below', () => {
-    const r = decide([node('n1', 'approved', { clockSkewSeconds: 900 }), node('n2', 'approved', { clockSkewSeconds: -250 }), node('n3', 'approved', { clockSkewSeconds: 100 })]);
-    expect(r.causes).toEqual([expect.objectContaining({ code: 'CLOCK_SKEW', nodes: ['n1'], fix: { action: 'fix-clock', args: { cluster: 'c', node: 'n1', offsetSeconds: 900 } } })]);
-    expect(r.causes[0]!.message).toBe("n1's clock is 900 s ahead (the limit is ±300 s): it refuses every signed request with timestamp_refused. Fix time synchronisation (NTP) on n1.");
+    const r = decide([
+      node('n1', 'approved', { clockSkewSeconds: 900 }),
+      node('n2', 'approved', { clockSkewSeconds: -250 }),
+      node('n3', 'approved', { clockSkewSeconds: 100 }),
+    ]);
+    expect(r.causes).toEqual([
+      expect.objectContaining({
+        code: 'CLOCK_SKEW',
+        nodes: ['n1'],
+        fix: { action: 'fix-clock', args: { cluster: 'c', node: 'n1', offsetSeconds: 900 } },
+      }),
+    ]);
+    expect(r.causes[0]!.message).toBe(
+      "n1's clock is 900 s ahead (the limit is ±300 s): it refuses every signed request with timestamp_refused. Fix time synchronisation (NTP) on n1.",
+    );
     expect(r.notices).toEqual([expect.stringContaining("n2's clock is 250 s behind: close to the ±300 s limit")]);
   });
 
@@ -86,11 +140,27 @@ describe('deciding causes', () => {
   it('offers to trust a refused certificate by its fingerprint, for nodes and the balancer', () => {
     const fp = 'AB:'.repeat(31) + 'AB';
     const r = decide([node('n1', 'tls-untrusted', { fingerprint256: fp, subject: 'CN=n1' })], {
-      balancer: { reachable: false, state: 'tls-untrusted', error: null, fingerprint256: fp, subject: 'CN=lb', sticky: null, stickyEvidence: null },
+      balancer: {
+        reachable: false,
+        state: 'tls-untrusted',
+        error: null,
+        fingerprint256: fp,
+        subject: 'CN=lb',
+        sticky: null,
+        stickyEvidence: null,
+      },
     });
     expect(r.causes).toEqual([
-      expect.objectContaining({ code: 'TLS_UNTRUSTED', nodes: ['n1'], fix: { action: 'trust-certificate', args: { cluster: 'c', node: 'n1', fingerprint256: fp } } }),
-      expect.objectContaining({ code: 'TLS_UNTRUSTED', nodes: ['balancer'], fix: { action: 'trust-certificate', args: { cluster: 'c', node: 'balancer', fingerprint256: fp } } }),
+      expect.objectContaining({
+        code: 'TLS_UNTRUSTED',
+        nodes: ['n1'],
+        fix: { action: 'trust-certificate', args: { cluster: 'c', node: 'n1', fingerprint256: fp } },
+      }),
+      expect.objectContaining({
+        code: 'TLS_UNTRUSTED',
+        nodes: ['balancer'],
+        fix: { action: 'trust-certificate', args: { cluster: 'c', node: 'balancer', fingerprint256: fp } },
+      }),
     ]);
     expect(r.causes[0]!.message).toContain(`SHA-256 ${fp}, subject CN=n1`);
     expect(r.causes[1]!.message).toMatch(/^The balancer presented a certificate/);
@@ -100,24 +170,46 @@ describe('deciding causes', () => {
     const notSticky = decide([node('n1', 'approved'), node('n2', 'approved')], {
       balancer: { ...stickyBalancer, sticky: false, stickyEvidence: { cookieOf: 'n1', wentTo: ['n2'] } },
     });
-    expect(notSticky.causes).toEqual([expect.objectContaining({ code: 'BALANCER_NOT_STICKY', nodes: ['n1', 'n2'], fix: { action: 'enable-affinity', args: { cluster: 'c' } } })]);
+    expect(notSticky.causes).toEqual([
+      expect.objectContaining({
+        code: 'BALANCER_NOT_STICKY',
+        nodes: ['n1', 'n2'],
+        fix: { action: 'enable-affinity', args: { cluster: 'c' } },
+      }),
+    ]);
     expect(notSticky.causes[0]!.message).toContain('with the session cookie of n1, requests still went to n2');
-    const down = decide([node('n1', 'approved')], { balancer: { reachable: false, state: 'down', error: { code: 'NODE_UNREACHABLE', message: 'balancer (http://lb) is unreachable: connection refused' }, fingerprint256: null, subject: null, sticky: null, stickyEvidence: null } });
+    const down = decide([node('n1', 'approved')], {
+      balancer: {
+        reachable: false,
+        state: 'down',
+        error: { code: 'NODE_UNREACHABLE', message: 'balancer (http://lb) is unreachable: connection refused' },
+        fingerprint256: null,
+        subject: null,
+        sticky: null,
+        stickyEvidence: null,
+      },
+    });
     expect(down.causes).toEqual([expect.objectContaining({ code: 'NODE_DOWN', nodes: ['balancer'] })]);
     expect(down.causes[0]!.message).toMatch(/^The balancer cannot be reached/);
   });
 
   it('adds what only a pasted error can tell, marks the likely causes, and doubts what the nodes contradict', () => {
     const healthy = [node('n1', 'approved'), node('n2', 'approved')];
-    expect(codes(decide(healthy, { errorText: parseErrorText('oauth_problem=token_expired') }))).toEqual(['REQUEST_TOKEN_EXPIRED']);
+    expect(codes(decide(healthy, { errorText: parseErrorText('oauth_problem=token_expired') }))).toEqual([
+      'REQUEST_TOKEN_EXPIRED',
+    ]);
     const ts = decide(healthy, { errorText: parseErrorText('oauth_problem=timestamp_refused') });
     expect(codes(ts)).toEqual(['HEALTHY']);
     expect(ts.notices.join(' ')).toContain("the consumer's own clock is probably wrong");
-    const denied = decide(healthy, { errorText: parseErrorText('?oauth_token=x&oauth_verifier=&oauth_error=oauth_denied') });
+    const denied = decide(healthy, {
+      errorText: parseErrorText('?oauth_token=x&oauth_verifier=&oauth_error=oauth_denied'),
+    });
     expect(denied.notices.join(' ')).toContain('the user chose Deny');
     const sig = decide(healthy, { secretChecked: false, errorText: parseErrorText('signature_invalid') });
     expect(sig.notices.join(' ')).toContain('give the consumer secret');
-    const stale = decide([node('n1', 'approved'), node('n2', 'missing')], { errorText: parseErrorText('401: invalid_expired_token') });
+    const stale = decide([node('n1', 'approved'), node('n2', 'missing')], {
+      errorText: parseErrorText('401: invalid_expired_token'),
+    });
     expect(stale.causes[0]).toMatchObject({ code: 'REGISTRY_STALE', likely: true });
   });
 

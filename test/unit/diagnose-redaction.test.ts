@@ -13,23 +13,39 @@ describe('redaction of the evidence', () => {
         method: 'POST',
         url: 'http://n1/oauth/accessToken?debug=the-consumer-secret',
         headers: {
-          authorization: 'OAuth oauth_consumer_key="K", oauth_token="REQ-TOKEN-1", oauth_verifier="VERIFIER-1", oauth_signature="SIG%3D"',
+          authorization:
+            'OAuth oauth_consumer_key="K", oauth_token="REQ-TOKEN-1", oauth_verifier="VERIFIER-1", oauth_signature="SIG%3D"',
           cookie: 'JSESSIONID=0000abc:node1',
         },
         body: '',
       },
-      response: { status: 200, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'oauth_token=ACCESS-1&oauth_token_secret=ACCESS-SECRET-1' },
+      response: {
+        status: 200,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'oauth_token=ACCESS-1&oauth_token_secret=ACCESS-SECRET-1',
+      },
       latencyMs: 3,
       answeredBy: 'node1',
     };
     const json = JSON.stringify(scrubRecordedExchange(x, ['the-consumer-secret']));
-    for (const s of ['REQ-TOKEN-1', 'VERIFIER-1', 'SIG%3D', '0000abc', 'ACCESS-1', 'ACCESS-SECRET-1', 'the-consumer-secret']) expect(json).not.toContain(s);
+    for (const s of [
+      'REQ-TOKEN-1',
+      'VERIFIER-1',
+      'SIG%3D',
+      '0000abc',
+      'ACCESS-1',
+      'ACCESS-SECRET-1',
+      'the-consumer-secret',
+    ])
+      expect(json).not.toContain(s);
     expect(json).toContain('oauth_consumer_key=\\"K\\"');
     expect(json).toContain('"answeredBy":"node1"');
   });
 
   it('scrubs every string of a nested value and leaves the rest alone', () => {
-    expect(scrubDeep({ a: ['password=hunter2', 3, null, { b: 'known-secret here' }], c: true }, ['known-secret'])).toEqual({ a: ['password=[redacted]', 3, null, { b: '[redacted] here' }], c: true });
+    expect(
+      scrubDeep({ a: ['password=hunter2', 3, null, { b: 'known-secret here' }], c: true }, ['known-secret']),
+    ).toEqual({ a: ['password=[redacted]', 3, null, { b: '[redacted] here' }], c: true });
   });
 });
 

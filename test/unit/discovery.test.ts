@@ -22,25 +22,40 @@ describe('discovery documents', () => {
   });
 
   it('reads a property given as element text with another prefix, and resolves relative URLs', () => {
-    expect(readRdfProperty('<x:oauthAccessTokenUrl>\n  /cqweb/oauth/access &amp; more </x:oauthAccessTokenUrl>', 'oauthAccessTokenUrl')).toBe('/cqweb/oauth/access & more');
+    expect(
+      readRdfProperty(
+        '<x:oauthAccessTokenUrl>\n  /cqweb/oauth/access &amp; more </x:oauthAccessTokenUrl>',
+        'oauthAccessTokenUrl',
+      ),
+    ).toBe('/cqweb/oauth/access & more');
   });
 
   it('fails with DISCOVERY_FAILED naming the node when the OAuth URLs are missing', () => {
-    expect(() => readOAuthEndpoints('<rdf:RDF/>', 'https://h/x', 'lbcq_2')).toThrowError(expect.objectContaining({ code: 'DISCOVERY_FAILED', node: 'lbcq_2' }));
+    expect(() => readOAuthEndpoints('<rdf:RDF/>', 'https://h/x', 'lbcq_2')).toThrowError(
+      expect.objectContaining({ code: 'DISCOVERY_FAILED', node: 'lbcq_2' }),
+    );
   });
 });
 
 describe('mapToNode', () => {
   it('swaps the balancer origin for the node origin and keeps the path', () => {
-    expect(mapToNode('http://127.0.0.1:8000/oauth/requestToken', 'http://127.0.0.1:8000', 'http://127.0.0.1:8001')).toBe('http://127.0.0.1:8001/oauth/requestToken');
+    expect(
+      mapToNode('http://127.0.0.1:8000/oauth/requestToken', 'http://127.0.0.1:8000', 'http://127.0.0.1:8001'),
+    ).toBe('http://127.0.0.1:8001/oauth/requestToken');
   });
 
   it('moves the path from the balancer context root to the node context root, with its own port', () => {
-    expect(mapToNode('https://lbcq/cqweb/oauth/request_token?x=1', 'https://lbcq/cqweb', 'https://lbcq_3:12443/cqweb')).toBe('https://lbcq_3:12443/cqweb/oauth/request_token?x=1');
-    expect(mapToNode('https://lb/jts/oauth-authorize', 'https://lb/jts', 'https://jts2:9443/ccm-node')).toBe('https://jts2:9443/ccm-node/oauth-authorize');
+    expect(
+      mapToNode('https://lbcq/cqweb/oauth/request_token?x=1', 'https://lbcq/cqweb', 'https://lbcq_3:12443/cqweb'),
+    ).toBe('https://lbcq_3:12443/cqweb/oauth/request_token?x=1');
+    expect(mapToNode('https://lb/jts/oauth-authorize', 'https://lb/jts', 'https://jts2:9443/ccm-node')).toBe(
+      'https://jts2:9443/ccm-node/oauth-authorize',
+    );
   });
 
   it('keeps the path as is when it lies outside the balancer context root', () => {
-    expect(mapToNode('https://lb/other/x', 'https://lb/cqweb', 'https://n1:9443/cqweb')).toBe('https://n1:9443/other/x');
+    expect(mapToNode('https://lb/other/x', 'https://lb/cqweb', 'https://n1:9443/cqweb')).toBe(
+      'https://n1:9443/other/x',
+    );
   });
 });

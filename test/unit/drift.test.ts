@@ -30,8 +30,18 @@ describe('computeDrift', () => {
   });
 
   it('reports no drift when every node has the key, or when no node has it approved', () => {
-    expect(computeDrift([node('a', [{ key: 'k', state: 'approved', problem: null }]), node('b', [{ key: 'k', state: 'approved', problem: null }])])).toEqual([]);
-    expect(computeDrift([node('a', [{ key: 'k', state: 'provisional', problem: null }]), node('b', [{ key: 'k', state: 'unknown', problem: null }])])).toEqual([]);
+    expect(
+      computeDrift([
+        node('a', [{ key: 'k', state: 'approved', problem: null }]),
+        node('b', [{ key: 'k', state: 'approved', problem: null }]),
+      ]),
+    ).toEqual([]);
+    expect(
+      computeDrift([
+        node('a', [{ key: 'k', state: 'provisional', problem: null }]),
+        node('b', [{ key: 'k', state: 'unknown', problem: null }]),
+      ]),
+    ).toEqual([]);
   });
 
   it('uses list-API keys for untracked consumers and ignores nodes that are down', () => {

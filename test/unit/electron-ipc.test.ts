@@ -340,7 +340,13 @@ describe('the report without a folder', () => {
   it('writes nothing and says so when the admin cancels the folder picker', async () => {
     chosenDirectory = null;
     const reply = await invoke('report', { cluster: 'prod', outDir: '' }, 'call-r2');
-    expect(reply).toEqual({ ok: false, error: expect.objectContaining({ code: 'BAD_INPUT', message: expect.stringMatching(/^outDir: no folder was chosen/) }) });
+    expect(reply).toEqual({
+      ok: false,
+      error: expect.objectContaining({
+        code: 'BAD_INPUT',
+        message: expect.stringMatching(/^outDir: no folder was chosen/),
+      }),
+    });
     expect(engine.report).not.toHaveBeenCalled();
   });
 

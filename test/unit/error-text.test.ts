@@ -171,7 +171,12 @@ describe('parsing real-world error texts', () => {
   }
 
   it('finds the same thing whatever the case, separator and noise around it', () => {
-    for (const variant of ['invalid_expired_token', 'INVALID-EXPIRED-TOKEN', 'Invalid Expired Token', 'xx401: invalid_expired_token!!']) {
+    for (const variant of [
+      'invalid_expired_token',
+      'INVALID-EXPIRED-TOKEN',
+      'Invalid Expired Token',
+      'xx401: invalid_expired_token!!',
+    ]) {
       expect(parseErrorText(`[ERROR] 2024-05-02 ${variant} (see log)`).productTexts).toEqual(['invalid_expired_token']);
     }
   });
@@ -204,7 +209,16 @@ describe('parsing real-world error texts', () => {
   it('redacts any secret-looking value whatever its form', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[A-Za-z0-9]{10,30}$/), (v) => {
-        for (const text of [`password=${v}`, `password: ${v}`, `oauth_signature="${v}"`, `oauth_token_secret=${v}`, `"secret": "${v}"`, `oauth_verifier=${v}`, `Authorization: Bearer ${v}`, `token secret = ${v}`]) {
+        for (const text of [
+          `password=${v}`,
+          `password: ${v}`,
+          `oauth_signature="${v}"`,
+          `oauth_token_secret=${v}`,
+          `"secret": "${v}"`,
+          `oauth_verifier=${v}`,
+          `Authorization: Bearer ${v}`,
+          `token secret = ${v}`,
+        ]) {
           expect(redactPastedText(text), text).not.toContain(v);
         }
       }),

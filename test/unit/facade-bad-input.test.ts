@@ -20,7 +20,12 @@ describe('facade operations with bad arguments', () => {
     home = await mkdtemp(join(tmpdir(), 'oslc-facade-'));
     // A unit test of the facade alone: secrets in memory, no network (the nodes are never contacted).
     engine = new Engine({ home, secrets: new MemorySecretStore() });
-    await engine.addCluster({ name: 'c', kind: 'sandbox', balancerUrl: 'http://127.0.0.1:9', nodes: [{ url: 'http://127.0.0.1:10' }] });
+    await engine.addCluster({
+      name: 'c',
+      kind: 'sandbox',
+      balancerUrl: 'http://127.0.0.1:9',
+      nodes: [{ url: 'http://127.0.0.1:10' }],
+    });
     before = await cfg();
   });
   afterAll(async () => {
@@ -32,26 +37,86 @@ describe('facade operations with bad arguments', () => {
   const bad: [string, () => Promise<unknown>, string, RegExp][] = [
     ['getCluster with a number', () => engine.getCluster({ cluster: 42 as unknown as string }), 'BAD_INPUT', /cluster/],
     ['getCluster of an unknown cluster', () => engine.getCluster({ cluster: 'nope' }), 'CLUSTER_NOT_FOUND', /nope/],
-    ['addCluster with a bad URL', () => engine.addCluster({ name: 'd', kind: 'sandbox', balancerUrl: 'http//x', nodes: [{ url: 'http://h' }] }), 'BAD_INPUT', /balancerUrl/],
+    [
+      'addCluster with a bad URL',
+      () => engine.addCluster({ name: 'd', kind: 'sandbox', balancerUrl: 'http//x', nodes: [{ url: 'http://h' }] }),
+      'BAD_INPUT',
+      /balancerUrl/,
+    ],
     ['addCluster with nothing', () => engine.addCluster(undefined as never), 'BAD_INPUT', /cluster/],
-    ['addCluster with a 10 KB name', () => engine.addCluster({ name: long, kind: 'sandbox', balancerUrl: 'http://h', nodes: [{ url: 'http://h' }] }), 'BAD_INPUT', /name/],
-    ['removeCluster of an unknown cluster', () => engine.removeCluster({ cluster: 'nope' }), 'CLUSTER_NOT_FOUND', /nope/],
+    [
+      'addCluster with a 10 KB name',
+      () => engine.addCluster({ name: long, kind: 'sandbox', balancerUrl: 'http://h', nodes: [{ url: 'http://h' }] }),
+      'BAD_INPUT',
+      /name/,
+    ],
+    [
+      'removeCluster of an unknown cluster',
+      () => engine.removeCluster({ cluster: 'nope' }),
+      'CLUSTER_NOT_FOUND',
+      /nope/,
+    ],
     ['importCluster with non-JSON', () => engine.importCluster({ json: '{nope' }), 'BAD_INPUT', /JSON/i],
     ['importCluster with no text', () => engine.importCluster({ json: 5 as unknown as string }), 'BAD_INPUT', /json/],
-    ['storeCredentials with an empty user', () => engine.storeCredentials({ cluster: 'c', user: '', password: 'p' }), 'BAD_INPUT', /user/],
-    ['storeCredentials with an empty password', () => engine.storeCredentials({ cluster: 'c', user: 'u', password: '' }), 'BAD_INPUT', /password/],
+    [
+      'storeCredentials with an empty user',
+      () => engine.storeCredentials({ cluster: 'c', user: '', password: 'p' }),
+      'BAD_INPUT',
+      /user/,
+    ],
+    [
+      'storeCredentials with an empty password',
+      () => engine.storeCredentials({ cluster: 'c', user: 'u', password: '' }),
+      'BAD_INPUT',
+      /password/,
+    ],
     ['trackConsumer with an empty key', () => engine.trackConsumer({ cluster: 'c', key: '' }), 'BAD_INPUT', /key/],
     ['trackConsumer with a 10 KB key', () => engine.trackConsumer({ cluster: 'c', key: long }), 'BAD_INPUT', /key/],
-    ['trackConsumer with invalid UTF-8 in the key', () => engine.trackConsumer({ cluster: 'c', key: 'a\uFFFDb' }), 'BAD_INPUT', /key/],
-    ['untrackConsumer of an untracked key', () => engine.untrackConsumer({ cluster: 'c', key: 'k' }), 'CONSUMER_NOT_TRACKED', /k/],
-    ['probeNode of an unknown node', () => engine.probeNode({ cluster: 'c', node: 'node9', key: 'k' }), 'NODE_NOT_FOUND', /node9/],
+    [
+      'trackConsumer with invalid UTF-8 in the key',
+      () => engine.trackConsumer({ cluster: 'c', key: 'a\uFFFDb' }),
+      'BAD_INPUT',
+      /key/,
+    ],
+    [
+      'untrackConsumer of an untracked key',
+      () => engine.untrackConsumer({ cluster: 'c', key: 'k' }),
+      'CONSUMER_NOT_TRACKED',
+      /k/,
+    ],
+    [
+      'probeNode of an unknown node',
+      () => engine.probeNode({ cluster: 'c', node: 'node9', key: 'k' }),
+      'NODE_NOT_FOUND',
+      /node9/,
+    ],
     ['status of an unknown cluster', () => engine.status({ cluster: 'nope' }), 'CLUSTER_NOT_FOUND', /nope/],
     ['approve with an empty key', () => engine.approve({ cluster: 'c', key: '' }), 'BAD_INPUT', /key/],
-    ['approve on an unknown node', () => engine.approve({ cluster: 'c', key: 'k', node: 'node7' }), 'NODE_NOT_FOUND', /node7/],
-    ['register without a secret', () => engine.register({ cluster: 'c', name: 'n', secret: '' }), 'BAD_INPUT', /secret/],
-    ['register with a 10 KB name', () => engine.register({ cluster: 'c', name: long, secret: 's' }), 'BAD_INPUT', /name/],
+    [
+      'approve on an unknown node',
+      () => engine.approve({ cluster: 'c', key: 'k', node: 'node7' }),
+      'NODE_NOT_FOUND',
+      /node7/,
+    ],
+    [
+      'register without a secret',
+      () => engine.register({ cluster: 'c', name: 'n', secret: '' }),
+      'BAD_INPUT',
+      /secret/,
+    ],
+    [
+      'register with a 10 KB name',
+      () => engine.register({ cluster: 'c', name: long, secret: 's' }),
+      'BAD_INPUT',
+      /name/,
+    ],
     ['sync of an unknown cluster', () => engine.sync({ cluster: 'nope' }), 'CLUSTER_NOT_FOUND', /nope/],
-    ['trustCertificate with a bad fingerprint', () => engine.trustCertificate({ cluster: 'c', fingerprint256: 'zz' }), 'BAD_INPUT', /fingerprint256/],
+    [
+      'trustCertificate with a bad fingerprint',
+      () => engine.trustCertificate({ cluster: 'c', fingerprint256: 'zz' }),
+      'BAD_INPUT',
+      /fingerprint256/,
+    ],
     ['audit of an unknown cluster', () => engine.audit({ cluster: 'nope' }), 'CLUSTER_NOT_FOUND', /nope/],
   ];
   for (const [what, call, code, message] of bad) {

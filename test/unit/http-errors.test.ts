@@ -15,7 +15,14 @@ let mock: MockAgent;
 let client: HttpClient;
 
 function makeClient(opts: Partial<HttpClientOptions> = {}): HttpClient {
-  return new HttpClient({ connectTimeoutMs: 1_000, totalTimeoutMs: 2_000, maxResponseBytes: 1024, env: {}, dispatcher: mock, ...opts });
+  return new HttpClient({
+    connectTimeoutMs: 1_000,
+    totalTimeoutMs: 2_000,
+    maxResponseBytes: 1024,
+    env: {},
+    dispatcher: mock,
+    ...opts,
+  });
 }
 
 function withCode(message: string, code: string): Error {
@@ -39,7 +46,10 @@ afterEach(async () => {
 
 describe('network failures', () => {
   it('maps a refused connection to NODE_UNREACHABLE naming the node and its origin', async () => {
-    mock.get(ORIGIN).intercept({ path: '/cqweb/oslc/x' }).replyWithError(withCode('connect ECONNREFUSED 10.0.0.2:9443', 'ECONNREFUSED'));
+    mock
+      .get(ORIGIN)
+      .intercept({ path: '/cqweb/oslc/x' })
+      .replyWithError(withCode('connect ECONNREFUSED 10.0.0.2:9443', 'ECONNREFUSED'));
     const err = await failure(get());
     expect(err.code).toBe('NODE_UNREACHABLE');
     expect(err.node).toBe('node2');
@@ -48,7 +58,13 @@ describe('network failures', () => {
   });
 
   it('maps refusals on every address of a dual-stack host (an AggregateError) to connection refused', async () => {
-    const aggregate = new AggregateError([withCode('connect ECONNREFUSED ::1:9443', 'ECONNREFUSED'), withCode('connect ECONNREFUSED 127.0.0.1:9443', 'ECONNREFUSED')], 'all failed');
+    const aggregate = new AggregateError(
+      [
+        withCode('connect ECONNREFUSED ::1:9443', 'ECONNREFUSED'),
+        withCode('connect ECONNREFUSED 127.0.0.1:9443', 'ECONNREFUSED'),
+      ],
+      'all failed',
+    );
     mock.get(ORIGIN).intercept({ path: '/cqweb/oslc/x' }).replyWithError(aggregate);
     const err = await failure(get());
     expect(err.message).toBe('node2 (https://lbcq_2:9443) is unreachable: connection refused');
@@ -65,17 +81,27 @@ describe('network failures', () => {
     mock.get(ORIGIN).intercept({ path: '/cqweb/oslc/x' }).replyWithError(new errors.SocketError('other side closed'));
     const err = await failure(get());
     expect(err.code).toBe('NODE_UNREACHABLE');
-    expect(err.message).toBe('node2 (https://lbcq_2:9443) is unreachable: the connection closed before the answer was complete');
+    expect(err.message).toBe(
+      'node2 (https://lbcq_2:9443) is unreachable: the connection closed before the answer was complete',
+    );
   });
 
   it('maps an unknown host name to NODE_UNREACHABLE', async () => {
-    mock.get(ORIGIN).intercept({ path: '/cqweb/oslc/x' }).replyWithError(withCode('getaddrinfo ENOTFOUND lbcq_2', 'ENOTFOUND'));
+    mock
+      .get(ORIGIN)
+      .intercept({ path: '/cqweb/oslc/x' })
+      .replyWithError(withCode('getaddrinfo ENOTFOUND lbcq_2', 'ENOTFOUND'));
     const err = await failure(get());
     expect(err.message).toBe('node2 (https://lbcq_2:9443) is unreachable: host name not found');
   });
 
   it('maps a failed TLS handshake to NODE_UNREACHABLE and says so', async () => {
-    mock.get(ORIGIN).intercept({ path: '/cqweb/oslc/x' }).replyWithError(withCode('write EPROTO 40E7:error:0A00010B:SSL routines:ssl3_get_record:wrong version number', 'EPROTO'));
+    mock
+      .get(ORIGIN)
+      .intercept({ path: '/cqweb/oslc/x' })
+      .replyWithError(
+        withCode('write EPROTO 40E7:error:0A00010B:SSL routines:ssl3_get_record:wrong version number', 'EPROTO'),
+      );
     const err = await failure(get());
     expect(err.code).toBe('NODE_UNREACHABLE');
     expect(err.message).toContain('node2 (https://lbcq_2:9443) is unreachable: the TLS handshake failed');
@@ -89,7 +115,12 @@ describe('network failures', () => {
   });
 
   it('maps a malformed HTTP answer to UNEXPECTED_RESPONSE', async () => {
-    mock.get(ORIGIN).intercept({ path: '/cqweb/oslc/x' }).replyWithError(withCode('Response does not match the HTTP/1.1 protocol (Invalid status code)', 'HPE_INVALID_STATUS'));
+    mock
+      .get(ORIGIN)
+      .intercept({ path: '/cqweb/oslc/x' })
+      .replyWithError(
+        withCode('Response does not match the HTTP/1.1 protocol (Invalid status code)', 'HPE_INVALID_STATUS'),
+      );
     const err = await failure(get());
     expect(err.code).toBe('UNEXPECTED_RESPONSE');
     expect(err.node).toBe('node2');
@@ -117,7 +148,10 @@ describe('timeouts', () => {
   });
 
   it('maps a connect timeout to NODE_TIMEOUT with the connect timeout in the message', async () => {
-    mock.get(ORIGIN).intercept({ path: '/cqweb/oslc/x' }).replyWithError(new errors.ConnectTimeoutError('Connect Timeout Error'));
+    mock
+      .get(ORIGIN)
+      .intercept({ path: '/cqweb/oslc/x' })
+      .replyWithError(new errors.ConnectTimeoutError('Connect Timeout Error'));
     const err = await failure(get());
     expect(err.code).toBe('NODE_TIMEOUT');
     expect(err.message).toBe('node2 (https://lbcq_2:9443) did not accept a connection within 1000 ms');
@@ -125,7 +159,10 @@ describe('timeouts', () => {
   });
 
   it("maps undici's own headers timeout to NODE_TIMEOUT", async () => {
-    mock.get(ORIGIN).intercept({ path: '/cqweb/oslc/x' }).replyWithError(new errors.HeadersTimeoutError('Headers Timeout Error'));
+    mock
+      .get(ORIGIN)
+      .intercept({ path: '/cqweb/oslc/x' })
+      .replyWithError(new errors.HeadersTimeoutError('Headers Timeout Error'));
     const err = await failure(get());
     expect(err.code).toBe('NODE_TIMEOUT');
   });
@@ -144,7 +181,15 @@ describe('TLS refusals', () => {
     mock
       .get(ORIGIN)
       .intercept({ path: '/cqweb/oslc/x' })
-      .replyWithError(new TlsTrustError('untrusted-chain', 'SELF_SIGNED_CERT_IN_CHAIN', 'its chain ends in a CA that is not trusted for this cluster', 'lbcq_2', presented));
+      .replyWithError(
+        new TlsTrustError(
+          'untrusted-chain',
+          'SELF_SIGNED_CERT_IN_CHAIN',
+          'its chain ends in a CA that is not trusted for this cluster',
+          'lbcq_2',
+          presented,
+        ),
+      );
     const err = await failure(get());
     expect(err.code).toBe('TLS_UNTRUSTED');
     expect(err.node).toBe('node2');
@@ -166,19 +211,29 @@ describe('TLS refusals', () => {
 
 describe('response size cap', () => {
   it('refuses a body whose content-length is above the cap without reading it', async () => {
-    mock.get(ORIGIN).intercept({ path: '/cqweb/oslc/x' }).reply(200, 'x'.repeat(2048), { headers: { 'content-length': '2048' } });
+    mock
+      .get(ORIGIN)
+      .intercept({ path: '/cqweb/oslc/x' })
+      .reply(200, 'x'.repeat(2048), { headers: { 'content-length': '2048' } });
     const err = await failure(get());
     expect(err.code).toBe('RESPONSE_TOO_LARGE');
     expect(err.node).toBe('node2');
-    expect(err.message).toBe('node2 (https://lbcq_2:9443) announced 2048 bytes in answer to GET /cqweb/oslc/x; the limit is 1 KiB');
+    expect(err.message).toBe(
+      'node2 (https://lbcq_2:9443) announced 2048 bytes in answer to GET /cqweb/oslc/x; the limit is 1 KiB',
+    );
     expect(err.details).toEqual({ limitBytes: 1024, declaredBytes: 2048 });
   });
 
   it('refuses a body without content-length once the bytes read pass the cap', async () => {
-    mock.get(ORIGIN).intercept({ path: '/cqweb/oslc/x' }).reply(200, 'x'.repeat(2048), { headers: { 'content-type': 'text/plain' } });
+    mock
+      .get(ORIGIN)
+      .intercept({ path: '/cqweb/oslc/x' })
+      .reply(200, 'x'.repeat(2048), { headers: { 'content-type': 'text/plain' } });
     const err = await failure(get());
     expect(err.code).toBe('RESPONSE_TOO_LARGE');
-    expect(err.message).toBe('node2 (https://lbcq_2:9443) sent more than 1024 bytes in answer to GET /cqweb/oslc/x; the limit is 1 KiB');
+    expect(err.message).toBe(
+      'node2 (https://lbcq_2:9443) sent more than 1024 bytes in answer to GET /cqweb/oslc/x; the limit is 1 KiB',
+    );
     expect(err.details).toEqual({ limitBytes: 1024, declaredBytes: null });
   });
 
@@ -206,11 +261,26 @@ describe('answers', () => {
   it('lower-cases header names, joins repeated values and keeps every Set-Cookie apart', async () => {
     mock
       .get(ORIGIN)
-      .intercept({ path: '/cqweb/oslc/x', method: 'POST', body: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+      .intercept({
+        path: '/cqweb/oslc/x',
+        method: 'POST',
+        body: 'a=1',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      })
       .reply(200, '{"ok":true}', {
-        headers: { 'Content-Type': 'application/json', 'X-Multi': ['one', 'two'], 'Set-Cookie': ['JSESSIONID=0000abc:node2; Path=/', 'LtpaToken2=xyz; Secure'] },
+        headers: {
+          'Content-Type': 'application/json',
+          'X-Multi': ['one', 'two'],
+          'Set-Cookie': ['JSESSIONID=0000abc:node2; Path=/', 'LtpaToken2=xyz; Secure'],
+        },
       });
-    const res = await client.request({ node: 'node2', method: 'post', url: URL_X, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' });
+    const res = await client.request({
+      node: 'node2',
+      method: 'post',
+      url: URL_X,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=1',
+    });
     expect(res.headers['content-type']).toBe('application/json');
     expect(res.headers['x-multi']).toBe('one, two');
     expect(res.headers['set-cookie']).toBeUndefined();
@@ -237,7 +307,9 @@ describe('bad input', () => {
     // undici validates headers itself (MockAgent does not), before it would open a connection.
     const real = new HttpClient({ connectTimeoutMs: 1_000, totalTimeoutMs: 1_000, maxResponseBytes: 1024, env: {} });
     try {
-      const err = await failure(real.request({ node: 'node2', method: 'GET', url: URL_X, headers: { 'x-bad': 'line\r\nbreak' } }));
+      const err = await failure(
+        real.request({ node: 'node2', method: 'GET', url: URL_X, headers: { 'x-bad': 'line\r\nbreak' } }),
+      );
       expect(err.code).toBe('BAD_INPUT');
       expect(err.node).toBe('node2');
     } finally {
@@ -261,7 +333,12 @@ describe('bad input', () => {
   });
 
   it('refuses a SOCKS proxy, whose own TLS connections would skip the trust check', async () => {
-    const direct = new HttpClient({ connectTimeoutMs: 1_000, totalTimeoutMs: 1_000, maxResponseBytes: 1024, env: { HTTPS_PROXY: 'socks5://127.0.0.1:1080' } });
+    const direct = new HttpClient({
+      connectTimeoutMs: 1_000,
+      totalTimeoutMs: 1_000,
+      maxResponseBytes: 1024,
+      env: { HTTPS_PROXY: 'socks5://127.0.0.1:1080' },
+    });
     try {
       const err = await failure(direct.request({ node: 'node1', method: 'GET', url: 'https://lbcq_1:9443/x' }));
       expect(err.code).toBe('BAD_INPUT');
@@ -273,7 +350,9 @@ describe('bad input', () => {
 
   it('refuses a CA bundle without a certificate', () => {
     expect(() => makeClient({ caPem: 'not a certificate' })).toThrowError(/caPem: holds no PEM certificate/);
-    expect(() => makeClient({ caPem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' })).toThrowError(/cannot be read/);
+    expect(() => makeClient({ caPem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----' })).toThrowError(
+      /cannot be read/,
+    );
   });
 
   it('refuses requests after close', async () => {

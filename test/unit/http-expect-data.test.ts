@@ -70,7 +70,13 @@ const LYO_ADMIN_PAGE = `<!DOCTYPE html><html><head><title>OAuth Administration</
 describe('login pages', () => {
   it('recognises a WebSphere j_security_check form as LOGIN_PAGE even when text was asked for', () => {
     for (const accept of ['xml', 'json', 'text'] as const) {
-      const err = thrown(() => expectData(response({ headers: { 'content-type': 'text/html; charset=ISO-8859-1' }, body: WEBSPHERE_FORM_LOGIN }), 'node2', accept));
+      const err = thrown(() =>
+        expectData(
+          response({ headers: { 'content-type': 'text/html; charset=ISO-8859-1' }, body: WEBSPHERE_FORM_LOGIN }),
+          'node2',
+          accept,
+        ),
+      );
       expect(err.code).toBe('LOGIN_PAGE');
       expect(err.node).toBe('node2');
       expect(err.message).toContain('node2 answered GET /cqweb/oslc/repo/cqschema/discovery with a login page');
@@ -90,7 +96,10 @@ describe('login pages', () => {
   });
 
   it('recognises the Jazz login page served as 200 with the authrequired header as LOGIN_PAGE', () => {
-    const res = response({ headers: { 'content-type': 'text/html;charset=UTF-8', 'x-com-ibm-team-repository-web-auth-msg': 'authrequired' }, body: JAZZ_LOGIN });
+    const res = response({
+      headers: { 'content-type': 'text/html;charset=UTF-8', 'x-com-ibm-team-repository-web-auth-msg': 'authrequired' },
+      body: JAZZ_LOGIN,
+    });
     expect(thrown(() => expectData(res, 'ccm1', 'text')).code).toBe('LOGIN_PAGE');
   });
 
@@ -119,7 +128,9 @@ describe('login pages', () => {
   });
 
   it("accepts a page with its own password field when text was asked for (Lyo's OAuth admin page)", () => {
-    expect(() => expectData(response({ headers: { 'content-type': 'text/html' }, body: LYO_ADMIN_PAGE }), 'node1', 'text')).not.toThrow();
+    expect(() =>
+      expectData(response({ headers: { 'content-type': 'text/html' }, body: LYO_ADMIN_PAGE }), 'node1', 'text'),
+    ).not.toThrow();
   });
 
   it('keeps query strings of the login redirect out of the error', () => {
@@ -131,7 +142,9 @@ describe('login pages', () => {
 
 describe('statuses and content', () => {
   it('names the node, the status and the request in UNEXPECTED_STATUS', () => {
-    const err = thrown(() => expectData(response({ status: 500, url: 'https://lbcq_2:9443/x?oauth_token=secret' }), 'node2', 'json'));
+    const err = thrown(() =>
+      expectData(response({ status: 500, url: 'https://lbcq_2:9443/x?oauth_token=secret' }), 'node2', 'json'),
+    );
     expect(err.code).toBe('UNEXPECTED_STATUS');
     expect(err.node).toBe('node2');
     expect(err.message).toBe('node2 answered 500 Internal Server Error for GET /x');
@@ -139,32 +152,47 @@ describe('statuses and content', () => {
   });
 
   it('prefers the reason phrase the server sent', () => {
-    const err = thrown(() => expectData(response({ status: 503, statusText: 'Node Draining', method: 'POST' }), 'node3', 'text'));
+    const err = thrown(() =>
+      expectData(response({ status: 503, statusText: 'Node Draining', method: 'POST' }), 'node3', 'text'),
+    );
     expect(err.message).toBe('node3 answered 503 Node Draining for POST /cqweb/oslc/repo/cqschema/discovery');
   });
 
   it('treats a redirect that is not a login redirect as UNEXPECTED_STATUS', () => {
-    const err = thrown(() => expectData(response({ status: 301, headers: { location: '/cqweb/oslc/other' } }), 'node1', 'xml'));
+    const err = thrown(() =>
+      expectData(response({ status: 301, headers: { location: '/cqweb/oslc/other' } }), 'node1', 'xml'),
+    );
     expect(err.code).toBe('UNEXPECTED_STATUS');
   });
 
   it('accepts the statuses the caller lists, including an empty 204', () => {
     expect(() => expectData(response({ status: 204 }), 'node1', 'json', [200, 204])).not.toThrow();
-    expect(() => expectData(response({ status: 201, body: '{}' }), 'node1', 'json', [200, 204])).toThrowError(/answered 201 Created/);
+    expect(() => expectData(response({ status: 201, body: '{}' }), 'node1', 'json', [200, 204])).toThrowError(
+      /answered 201 Created/,
+    );
   });
 
   it('accepts JSON and RDF/XML answers as data', () => {
-    expect(() => expectData(response({ headers: { 'content-type': 'application/json' }, body: '{"consumers":[]}' }), 'n', 'json')).not.toThrow();
+    expect(() =>
+      expectData(response({ headers: { 'content-type': 'application/json' }, body: '{"consumers":[]}' }), 'n', 'json'),
+    ).not.toThrow();
     expect(() => expectData(response({ body: ' [1,2]' }), 'n', 'json')).not.toThrow();
-    expect(() => expectData(response({ headers: { 'content-type': 'application/rdf+xml' }, body: '<rdf:RDF/>' }), 'n', 'xml')).not.toThrow();
+    expect(() =>
+      expectData(response({ headers: { 'content-type': 'application/rdf+xml' }, body: '<rdf:RDF/>' }), 'n', 'xml'),
+    ).not.toThrow();
     expect(() => expectData(response({ body: '<?xml version="1.0"?><rdf:RDF/>' }), 'n', 'xml')).not.toThrow();
   });
 
   it('reports an HTML error page served with 200 where JSON was expected as UNEXPECTED_RESPONSE', () => {
-    const res = response({ headers: { 'content-type': 'text/html' }, body: '<html><body><h1>Error 404: SRVE0190E</h1></body></html>' });
+    const res = response({
+      headers: { 'content-type': 'text/html' },
+      body: '<html><body><h1>Error 404: SRVE0190E</h1></body></html>',
+    });
     const err = thrown(() => expectData(res, 'node2', 'json'));
     expect(err.code).toBe('UNEXPECTED_RESPONSE');
-    expect(err.message).toBe('node2 answered GET /cqweb/oslc/repo/cqschema/discovery with text/html where JSON was expected');
+    expect(err.message).toBe(
+      'node2 answered GET /cqweb/oslc/repo/cqschema/discovery with text/html where JSON was expected',
+    );
     expect(() => expectData(res, 'node2', 'xml')).toThrowError(/where XML was expected/);
   });
 });

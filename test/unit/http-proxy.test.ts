@@ -54,7 +54,11 @@ describe('NO_PROXY', () => {
 describe('proxy choice', () => {
   it('uses HTTPS_PROXY for https URLs and HTTP_PROXY for http URLs', () => {
     const env = { HTTPS_PROXY: 'http://secure-proxy:3128', HTTP_PROXY: 'http://plain-proxy:3128' };
-    expect(proxyFor(new URL('https://n1:9443/'), env)).toEqual({ url: 'http://secure-proxy:3128', display: 'http://secure-proxy:3128', variable: 'HTTPS_PROXY' });
+    expect(proxyFor(new URL('https://n1:9443/'), env)).toEqual({
+      url: 'http://secure-proxy:3128',
+      display: 'http://secure-proxy:3128',
+      variable: 'HTTPS_PROXY',
+    });
     expect(proxyFor(new URL('http://n1:9080/'), env)?.variable).toBe('HTTP_PROXY');
   });
 

@@ -15,7 +15,11 @@ beforeAll(async () => {
 });
 
 /** What a TLS socket looks like after a handshake with verification deferred. */
-function connectedSocket(authorized: boolean, authorizationError: string | null, pem: string | null = leaf.certPem): tls.TLSSocket {
+function connectedSocket(
+  authorized: boolean,
+  authorizationError: string | null,
+  pem: string | null = leaf.certPem,
+): tls.TLSSocket {
   const peer = pem ? new X509Certificate(pem).toLegacyObject() : {};
   return { authorized, authorizationError, getPeerCertificate: () => peer } as unknown as tls.TLSSocket;
 }
@@ -35,11 +39,18 @@ const noPins = new Set<string>();
 describe('trust decision', () => {
   it('trusts a certificate whose chain and host name verify, and says so', () => {
     const info = verifyPeer(connectedSocket(true, null), 'lbcq_1.example.com', noPins);
-    expect(info).toMatchObject({ fingerprint256: leaf.fingerprint256, subject: 'CN=localhost', issuer: 'CN=OSLC Admin Test CA', authorized: true });
+    expect(info).toMatchObject({
+      fingerprint256: leaf.fingerprint256,
+      subject: 'CN=localhost',
+      issuer: 'CN=OSLC Admin Test CA',
+      authorized: true,
+    });
   });
 
   it('refuses a certificate whose chain does not verify and keeps what it presented', () => {
-    const err = refusal(() => verifyPeer(connectedSocket(false, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'), 'lbcq_1.example.com', noPins));
+    const err = refusal(() =>
+      verifyPeer(connectedSocket(false, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'), 'lbcq_1.example.com', noPins),
+    );
     expect(err.reason).toBe('untrusted-chain');
     expect(err.verifyError).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     expect(err.explanation).toBe('its issuer is not trusted for this cluster');
@@ -52,13 +63,19 @@ describe('trust decision', () => {
   });
 
   it('trusts a pinned certificate whose chain does not verify, marked as not chain-verified', () => {
-    const info = verifyPeer(connectedSocket(false, 'SELF_SIGNED_CERT_IN_CHAIN'), 'lbcq_1.example.com', new Set([leaf.fingerprint256]));
+    const info = verifyPeer(
+      connectedSocket(false, 'SELF_SIGNED_CERT_IN_CHAIN'),
+      'lbcq_1.example.com',
+      new Set([leaf.fingerprint256]),
+    );
     expect(info.authorized).toBe(false);
     expect(info.fingerprint256).toBe(leaf.fingerprint256);
   });
 
   it('refuses a certificate from a trusted chain that names other hosts', () => {
-    const err = refusal(() => verifyPeer(connectedSocket(false, 'ERR_TLS_CERT_ALTNAME_INVALID'), 'lbcq_3.example.com', noPins));
+    const err = refusal(() =>
+      verifyPeer(connectedSocket(false, 'ERR_TLS_CERT_ALTNAME_INVALID'), 'lbcq_3.example.com', noPins),
+    );
     expect(err.reason).toBe('hostname-mismatch');
     expect(err.hostname).toBe('lbcq_3.example.com');
     expect(err.explanation).toContain('the certificate is not valid for lbcq_3.example.com');
@@ -70,12 +87,18 @@ describe('trust decision', () => {
   });
 
   it('trusts a pinned certificate that names other hosts: the pin is explicit trust in that certificate', () => {
-    const info = verifyPeer(connectedSocket(false, 'ERR_TLS_CERT_ALTNAME_INVALID'), '10.1.1.3', new Set([leaf.fingerprint256]));
+    const info = verifyPeer(
+      connectedSocket(false, 'ERR_TLS_CERT_ALTNAME_INVALID'),
+      '10.1.1.3',
+      new Set([leaf.fingerprint256]),
+    );
     expect(info.authorized).toBe(false);
   });
 
   it('refuses a connection that presented no certificate', () => {
-    expect(refusal(() => verifyPeer(connectedSocket(false, 'UNABLE_TO_GET_ISSUER_CERT', null), 'h', noPins)).reason).toBe('no-certificate');
+    expect(
+      refusal(() => verifyPeer(connectedSocket(false, 'UNABLE_TO_GET_ISSUER_CERT', null), 'h', noPins)).reason,
+    ).toBe('no-certificate');
   });
 });
 
@@ -90,7 +113,9 @@ describe('fingerprints', () => {
   });
 
   it('takes the first certificate of a PEM bundle', () => {
-    expect(certificateFingerprint(`${leaf.certPem}\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`)).toBe(leaf.fingerprint256);
+    expect(
+      certificateFingerprint(`${leaf.certPem}\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`),
+    ).toBe(leaf.fingerprint256);
   });
 
   it('refuses text without a PEM certificate', () => {

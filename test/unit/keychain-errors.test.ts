@@ -22,7 +22,9 @@ vi.mock('@napi-rs/keyring', () => {
     async #fail(secret?: string): Promise<void> {
       switch (native.mode) {
         case 'no-bus':
-          throw failure('Platform failure: DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead');
+          throw failure(
+            'Platform failure: DBus error: Using X11 for dbus-daemon autolaunch was disabled at compile time, set your DBUS_SESSION_BUS_ADDRESS instead',
+          );
         case 'no-service':
           throw failure("Couldn't access platform storage: Secret Service: no result found");
         case 'locked':
@@ -65,7 +67,13 @@ async function keychainError(p: Promise<unknown>): Promise<AppError> {
 
 /** Everything about an error that could end up in a log, a report or the renderer. */
 function everythingIn(e: AppError): string {
-  return [e.message, JSON.stringify(e), JSON.stringify(e.details ?? {}), String(e.stack), String((e as { cause?: unknown }).cause ?? '')].join('\n');
+  return [
+    e.message,
+    JSON.stringify(e),
+    JSON.stringify(e.details ?? {}),
+    String(e.stack),
+    String((e as { cause?: unknown }).cause ?? ''),
+  ].join('\n');
 }
 
 beforeEach(() => {
@@ -75,19 +83,22 @@ beforeEach(() => {
 });
 
 describe('OsKeychain when the native keychain fails', () => {
-  it.each(['no-bus', 'no-service', 'locked'] as const)('turns a Linux %s failure into KEYCHAIN_UNAVAILABLE with what failed and the fix', async (mode) => {
-    native.mode = mode;
-    const keychain = new OsKeychain('oslc-cluster-admin-test', { platform: 'linux' });
-    const e = await keychainError(keychain.set(accounts.admin('prod'), SECRET));
-    expect(e.message).toContain('could not store the secret of "cluster/prod/admin"');
-    expect(e.message).toContain('Secret Service');
-    expect(e.message).toContain('start a Secret Service such as gnome-keyring-daemon and unlock it');
-    expect(e.message).toContain('--password-stdin / --secret-stdin for one call');
-    expect(everythingIn(e)).not.toContain(SECRET);
+  it.each(['no-bus', 'no-service', 'locked'] as const)(
+    'turns a Linux %s failure into KEYCHAIN_UNAVAILABLE with what failed and the fix',
+    async (mode) => {
+      native.mode = mode;
+      const keychain = new OsKeychain('oslc-cluster-admin-test', { platform: 'linux' });
+      const e = await keychainError(keychain.set(accounts.admin('prod'), SECRET));
+      expect(e.message).toContain('could not store the secret of "cluster/prod/admin"');
+      expect(e.message).toContain('Secret Service');
+      expect(e.message).toContain('start a Secret Service such as gnome-keyring-daemon and unlock it');
+      expect(e.message).toContain('--password-stdin / --secret-stdin for one call');
+      expect(everythingIn(e)).not.toContain(SECRET);
 
-    await keychainError(keychain.get(accounts.admin('prod')));
-    await keychainError(keychain.delete(accounts.admin('prod')));
-  });
+      await keychainError(keychain.get(accounts.admin('prod')));
+      await keychainError(keychain.delete(accounts.admin('prod')));
+    },
+  );
 
   it('says what the native layer reported, e.g. the missing session bus', async () => {
     native.mode = 'no-bus';

@@ -14,16 +14,33 @@ async function restrictedImportErrors(filePath: string, code: string): Promise<s
 
 describe('layer rules', () => {
   it('forbids Node, electron/ and renderer/ imports in shared/', async () => {
-    const errors = await restrictedImportErrors('shared/x.ts', "import { readFile } from 'node:fs';\nexport const f = readFile;\n");
+    const errors = await restrictedImportErrors(
+      'shared/x.ts',
+      "import { readFile } from 'node:fs';\nexport const f = readFile;\n",
+    );
     expect(errors.length).toBeGreaterThan(0);
     for (const e of errors) expect(e).toContain('shared/ is pure TypeScript');
-    expect(await restrictedImportErrors('shared/x.ts', "import { Engine } from '../electron/core/facade.ts';\nexport const e = Engine;\n")).toHaveLength(1);
-    expect(await restrictedImportErrors('shared/x.ts', "import { z } from 'zod';\nexport const s = z.string();\n")).toEqual([]);
+    expect(
+      await restrictedImportErrors(
+        'shared/x.ts',
+        "import { Engine } from '../electron/core/facade.ts';\nexport const e = Engine;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restrictedImportErrors('shared/x.ts', "import { z } from 'zod';\nexport const s = z.string();\n"),
+    ).toEqual([]);
   });
 
   it('forbids electron/ and Node imports in renderer/', async () => {
-    expect(await restrictedImportErrors('renderer/x.ts', "import { Engine } from '../electron/core/facade.ts';\nexport const e = Engine;\n")).toEqual([expect.stringContaining('renderer/ talks only to the contract')]);
-    expect(await restrictedImportErrors('renderer/x.ts', "import { readFile } from 'fs';\nexport const f = readFile;\n")).toHaveLength(1);
+    expect(
+      await restrictedImportErrors(
+        'renderer/x.ts',
+        "import { Engine } from '../electron/core/facade.ts';\nexport const e = Engine;\n",
+      ),
+    ).toEqual([expect.stringContaining('renderer/ talks only to the contract')]);
+    expect(
+      await restrictedImportErrors('renderer/x.ts', "import { readFile } from 'fs';\nexport const f = readFile;\n"),
+    ).toHaveLength(1);
   });
 
   it('forbids the electron module in the engine, the sandbox, the CLI and browser mode', async () => {
@@ -36,7 +53,10 @@ describe('layer rules', () => {
       'electron/first-run.ts',
     ];
     for (const path of plainNode) {
-      expect(await restrictedImportErrors(path, "import { app } from 'electron';\nexport const a = app;\n"), path).toEqual([expect.stringContaining('plain Node')]);
+      expect(
+        await restrictedImportErrors(path, "import { app } from 'electron';\nexport const a = app;\n"),
+        path,
+      ).toEqual([expect.stringContaining('plain Node')]);
     }
   });
 

@@ -123,7 +123,9 @@ describe('normalizeParameters (RFC 5849 §3.4.1.3.2)', () => {
   it('gives the same string whatever order the parameters come in', () => {
     fc.assert(
       fc.property(
-        params.chain((list) => fc.tuple(fc.constant(list), fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length }))),
+        params.chain((list) =>
+          fc.tuple(fc.constant(list), fc.shuffledSubarray(list, { minLength: list.length, maxLength: list.length })),
+        ),
         ([list, shuffled]) => normalizeParameters(list) === normalizeParameters(shuffled),
       ),
     );
@@ -148,13 +150,22 @@ describe('normalizeParameters (RFC 5849 §3.4.1.3.2)', () => {
   });
 
   it('orders a name before its longer extensions and repeated names by value', () => {
-    expect(normalizeParameters([['a3', 'a'], ['a2', 'r b'], ['a3', '2 q'], ['a', '']])).toBe('a=&a2=r%20b&a3=2%20q&a3=a');
+    expect(
+      normalizeParameters([
+        ['a3', 'a'],
+        ['a2', 'r b'],
+        ['a3', '2 q'],
+        ['a', ''],
+      ]),
+    ).toBe('a=&a2=r%20b&a3=2%20q&a3=a');
   });
 });
 
 describe('parseAuthorizationHeader (RFC 5849 §3.5.1)', () => {
   it('reads quoted, percent-encoded values and leaves out the realm', () => {
-    const parsed = parseAuthorizationHeader('OAuth realm="Photos", oauth_consumer_key="a%20b", oauth_signature="x%2By%3D"');
+    const parsed = parseAuthorizationHeader(
+      'OAuth realm="Photos", oauth_consumer_key="a%20b", oauth_signature="x%2By%3D"',
+    );
     expect(parsed && Object.fromEntries(parsed)).toEqual({ oauth_consumer_key: 'a b', oauth_signature: 'x+y=' });
   });
 
@@ -190,7 +201,11 @@ describe('parseAuthorizationHeader (RFC 5849 §3.5.1)', () => {
 });
 
 describe('agreement with the independent oauth-1.0a package', () => {
-  const name = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789_'.split('')), minLength: 1, maxLength: 8 });
+  const name = fc.string({
+    unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789_'.split('')),
+    minLength: 1,
+    maxLength: 8,
+  });
 
   it('produces the same HMAC-SHA1 signature for random consumers, tokens, URLs and form parameters', () => {
     fc.assert(
@@ -241,7 +256,11 @@ describe('agreement with the independent oauth-1.0a package', () => {
             verifySignature({
               method: input.method,
               url: new URL(url),
-              params: [...queryParams(new URL(url)), ...Object.entries(ours.oauthParams).filter(([k]) => k !== 'oauth_signature'), ...body],
+              params: [
+                ...queryParams(new URL(url)),
+                ...Object.entries(ours.oauthParams).filter(([k]) => k !== 'oauth_signature'),
+                ...body,
+              ],
               signature: theirSignature,
               signatureMethod: 'HMAC-SHA1',
               consumerSecret: input.consumerSecret,
@@ -257,7 +276,10 @@ describe('agreement with the independent oauth-1.0a package', () => {
     fc.assert(
       fc.property(text(16), text(16), (consumerSecret, tokenSecret) => {
         const theirs = new OAuth({ consumer: { key: 'k', secret: consumerSecret }, signature_method: 'PLAINTEXT' });
-        const theirSignature = theirs.authorize({ method: 'GET', url: 'https://h.example/' }, { key: 't', secret: tokenSecret }).oauth_signature;
+        const theirSignature = theirs.authorize(
+          { method: 'GET', url: 'https://h.example/' },
+          { key: 't', secret: tokenSecret },
+        ).oauth_signature;
         expect(computeSignature('PLAINTEXT', 'ignored', consumerSecret, tokenSecret)).toBe(theirSignature);
       }),
     );

@@ -31,7 +31,14 @@ function sign(overrides: Partial<SignInput> = {}): string {
 
 function check(
   authorization: string | undefined,
-  opts: { m?: NodeMemory; endpoint?: SignedEndpoint; url?: string; secure?: boolean; nowMs?: number; method?: string } = {},
+  opts: {
+    m?: NodeMemory;
+    endpoint?: SignedEndpoint;
+    url?: string;
+    secure?: boolean;
+    nowMs?: number;
+    method?: string;
+  } = {},
 ) {
   return verifySignedRequest(
     {
@@ -121,7 +128,9 @@ describe('the order of the OAuth checks on a node', () => {
 
   it('allows PLAINTEXT over TLS only', () => {
     const header = sign({ signatureMethod: 'PLAINTEXT', url: URL_RT.replace('http:', 'https:') });
-    expect(problemOf(() => check(header, { url: URL_RT.replace('http:', 'https:') })).problem).toBe('signature_method_rejected');
+    expect(problemOf(() => check(header, { url: URL_RT.replace('http:', 'https:') })).problem).toBe(
+      'signature_method_rejected',
+    );
     expect(() => check(header, { url: URL_RT.replace('http:', 'https:'), secure: true })).not.toThrow();
   });
 
@@ -174,23 +183,29 @@ describe('token checks on the access-token endpoint', () => {
   });
 
   it('refuses a used token with token_rejected and an expired one with token_expired', () => {
-    expect(problemOf(() => check(signAt(), { ...withToken('used'), endpoint: 'accessToken', url: URL_AT })).problem).toBe('token_rejected');
+    expect(
+      problemOf(() => check(signAt(), { ...withToken('used'), endpoint: 'accessToken', url: URL_AT })).problem,
+    ).toBe('token_rejected');
     const old = withToken('authorized', NOW_MS - 601_000);
-    expect(problemOf(() => check(signAt(), { m: old.m, endpoint: 'accessToken', url: URL_AT })).problem).toBe('token_expired');
+    expect(problemOf(() => check(signAt(), { m: old.m, endpoint: 'accessToken', url: URL_AT })).problem).toBe(
+      'token_expired',
+    );
   });
 
   it('answers permission_denied for a denied token and permission_unknown for one not yet decided', () => {
-    expect(problemOf(() => check(signAt(), { m: withToken('denied').m, endpoint: 'accessToken', url: URL_AT })).problem).toBe(
-      'permission_denied',
-    );
-    expect(problemOf(() => check(signAt(), { m: withToken('pending').m, endpoint: 'accessToken', url: URL_AT })).problem).toBe(
-      'permission_unknown',
-    );
+    expect(
+      problemOf(() => check(signAt(), { m: withToken('denied').m, endpoint: 'accessToken', url: URL_AT })).problem,
+    ).toBe('permission_denied');
+    expect(
+      problemOf(() => check(signAt(), { m: withToken('pending').m, endpoint: 'accessToken', url: URL_AT })).problem,
+    ).toBe('permission_unknown');
   });
 
   it('refuses a wrong verifier', () => {
     const { m } = withToken('authorized');
-    const r = problemOf(() => check(signAt({ extraOAuth: { oauth_verifier: 'nope' } }), { m, endpoint: 'accessToken', url: URL_AT }));
+    const r = problemOf(() =>
+      check(signAt({ extraOAuth: { oauth_verifier: 'nope' } }), { m, endpoint: 'accessToken', url: URL_AT }),
+    );
     expect(r.problem).toBe('token_rejected');
     expect(r.body).toContain('oauth_verifier');
   });

@@ -29,7 +29,12 @@ describe('the sandbox repository file', () => {
     const repo = await Repository.open(dir, 'cqschema', 'SAMPL');
     await Promise.all([1, 2, 3, 4, 5].map((i) => repo.put({ ...consumer, key: `k${i}` })));
     expect(await fs.readdir(dir)).toEqual([REPOSITORY_FILE]);
-    expect(repo.consumers().map((c) => c.key).sort()).toEqual(['k1', 'k2', 'k3', 'k4', 'k5']);
+    expect(
+      repo
+        .consumers()
+        .map((c) => c.key)
+        .sort(),
+    ).toEqual(['k1', 'k2', 'k3', 'k4', 'k5']);
     if (process.platform !== 'win32') expect((await fs.stat(repo.file)).mode & 0o777).toBe(0o600);
   });
 

@@ -51,15 +51,26 @@ export function decodeClusterExport(input: string | Uint8Array, opts: ImportOpti
     // The parser's message quotes the input; keep whatever the file holds out of error messages.
     throw invalidExport('file', 'is not valid JSON');
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || (doc as { format?: unknown }).format !== CLUSTER_EXPORT_FORMAT) {
-    throw invalidExport('format', `is not an OSLC Cluster Admin cluster export (expected "format": "${CLUSTER_EXPORT_FORMAT}")`);
+  if (
+    typeof doc !== 'object' ||
+    doc === null ||
+    Array.isArray(doc) ||
+    (doc as { format?: unknown }).format !== CLUSTER_EXPORT_FORMAT
+  ) {
+    throw invalidExport(
+      'format',
+      `is not an OSLC Cluster Admin cluster export (expected "format": "${CLUSTER_EXPORT_FORMAT}")`,
+    );
   }
   const { version, cluster } = doc as { version?: unknown; cluster?: unknown };
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
     throw invalidExport('version', 'must be a whole number, 1 or more');
   }
   if (version > CLUSTER_EXPORT_VERSION) {
-    throw invalidExport('version', `is ${version}: the file was exported by a newer OSLC Cluster Admin (this one reads version ${CLUSTER_EXPORT_VERSION}); update the app`);
+    throw invalidExport(
+      'version',
+      `is ${version}: the file was exported by a newer OSLC Cluster Admin (this one reads version ${CLUSTER_EXPORT_VERSION}); update the app`,
+    );
   }
   if (typeof cluster !== 'object' || cluster === null || Array.isArray(cluster)) {
     throw invalidExport('cluster', 'must be an object with the cluster definition');
@@ -68,7 +79,9 @@ export function decodeClusterExport(input: string | Uint8Array, opts: ImportOpti
   const candidate: Record<string, unknown> = { ...cluster };
   if (Array.isArray(candidate.consumers)) {
     candidate.consumers = candidate.consumers.map((c: unknown) =>
-      typeof c === 'object' && c !== null && !Array.isArray(c) ? { key: (c as { key?: unknown }).key, name: (c as { name?: unknown }).name, hasSecret: false } : c,
+      typeof c === 'object' && c !== null && !Array.isArray(c)
+        ? { key: (c as { key?: unknown }).key, name: (c as { name?: unknown }).name, hasSecret: false }
+        : c,
     );
   }
   if (opts.rename !== undefined) {
@@ -81,7 +94,9 @@ export function decodeClusterExport(input: string | Uint8Array, opts: ImportOpti
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const field = ['cluster', ...(first?.path ?? []).map(String)].join('.');
-    throw new AppError(ErrorCode.BAD_INPUT, `Invalid cluster export: ${describeIssues(parsed.error, 'cluster')}`, { details: { field } });
+    throw new AppError(ErrorCode.BAD_INPUT, `Invalid cluster export: ${describeIssues(parsed.error, 'cluster')}`, {
+      details: { field },
+    });
   }
   return parsed.data;
 }
@@ -92,10 +107,12 @@ function invalidExport(field: string, problem: string): AppError {
 
 function decodeText(input: string | Uint8Array): string {
   if (typeof input === 'string') {
-    if (input.length > MAX_CLUSTER_EXPORT_BYTES) throw invalidExport('file', `is larger than ${MAX_CLUSTER_EXPORT_BYTES} bytes`);
+    if (input.length > MAX_CLUSTER_EXPORT_BYTES)
+      throw invalidExport('file', `is larger than ${MAX_CLUSTER_EXPORT_BYTES} bytes`);
     return input;
   }
-  if (input.byteLength > MAX_CLUSTER_EXPORT_BYTES) throw invalidExport('file', `is larger than ${MAX_CLUSTER_EXPORT_BYTES} bytes`);
+  if (input.byteLength > MAX_CLUSTER_EXPORT_BYTES)
+    throw invalidExport('file', `is larger than ${MAX_CLUSTER_EXPORT_BYTES} bytes`);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(input);
   } catch {

@@ -61,10 +61,14 @@ async function acquire(lockPath: string, timeoutMs: number, staleMs: number): Pr
       return;
     } catch (e) {
       if (errnoCode(e) !== 'EEXIST') {
-        throw new AppError(ErrorCode.CONFIG_UNWRITABLE, `Cannot create the lock file ${lockPath}: ${errnoCode(e) ?? String(e)}. Check that the directory is writable by you, or use --home to choose another one.`, {
-          cause: e,
-          details: { path: lockPath },
-        });
+        throw new AppError(
+          ErrorCode.CONFIG_UNWRITABLE,
+          `Cannot create the lock file ${lockPath}: ${errnoCode(e) ?? String(e)}. Check that the directory is writable by you, or use --home to choose another one.`,
+          {
+            cause: e,
+            details: { path: lockPath },
+          },
+        );
       }
     }
     const holder = await readHolder(lockPath);
@@ -75,9 +79,13 @@ async function acquire(lockPath: string, timeoutMs: number, staleMs: number): Pr
     }
     if (Date.now() >= deadline) {
       const who = holder.owner ? `process ${holder.owner.pid} on ${holder.owner.host}` : 'another process';
-      throw new AppError(ErrorCode.CONFIG_LOCKED, `The configuration is being changed by ${who} (lock file ${lockPath}). Try again in a moment; if no other OSLC Cluster Admin is running, delete the lock file.`, {
-        details: { path: lockPath },
-      });
+      throw new AppError(
+        ErrorCode.CONFIG_LOCKED,
+        `The configuration is being changed by ${who} (lock file ${lockPath}). Try again in a moment; if no other OSLC Cluster Admin is running, delete the lock file.`,
+        {
+          details: { path: lockPath },
+        },
+      );
     }
     await new Promise((r) => setTimeout(r, Math.min(20 + attempt * 10, 200)));
   }
@@ -89,7 +97,8 @@ async function readHolder(lockPath: string): Promise<{ owner: LockOwner | null; 
     let owner: LockOwner | null = null;
     try {
       const parsed = JSON.parse(text) as Partial<LockOwner>;
-      if (typeof parsed.pid === 'number' && typeof parsed.host === 'string') owner = { pid: parsed.pid, host: parsed.host, at: String(parsed.at) };
+      if (typeof parsed.pid === 'number' && typeof parsed.host === 'string')
+        owner = { pid: parsed.pid, host: parsed.host, at: String(parsed.at) };
     } catch {
       // Being written right now, or left empty by a crash: only its age can tell.
     }

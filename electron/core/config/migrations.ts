@@ -12,7 +12,8 @@ export const CURRENT_CONFIG_VERSION = 1;
 type Json = unknown;
 type Migration = (doc: Record<string, Json>) => Record<string, Json>;
 
-const isPlainObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, Json> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The version a parsed document claims: `version` when it is a non-negative integer, 0 when the

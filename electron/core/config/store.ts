@@ -143,7 +143,10 @@ export class ConfigStore {
     return this.#mutate((clusters) => {
       const current = findOrThrow(clusters, name);
       const next = parseOrThrow(clusterDefinitionSchema, change(structuredClone(current)), 'cluster');
-      assertNameFree(clusters.filter((c) => c !== current), next.name);
+      assertNameFree(
+        clusters.filter((c) => c !== current),
+        next.name,
+      );
       return { clusters: clusters.map((c) => (c === current ? next : c)), result: next };
     });
   }
@@ -174,7 +177,9 @@ export class ConfigStore {
   }
 
   /** Read-validate-change-write under the lock; `change` throws to leave the file as it is. */
-  async #mutate<T>(change: (clusters: ClusterDefinition[]) => { clusters: ClusterDefinition[]; result: T }): Promise<T> {
+  async #mutate<T>(
+    change: (clusters: ClusterDefinition[]) => { clusters: ClusterDefinition[]; result: T },
+  ): Promise<T> {
     await this.#ensureHome();
     return withFileLock(
       this.#lockFile,
@@ -182,9 +187,13 @@ export class ConfigStore {
         const state = await this.#read(true);
         if (state.notice) {
           // Do not quietly start a new file over a lost list: say so, and let the user decide.
-          throw new AppError(state.notice.code, `${state.notice.message} Nothing was changed; run the command again to start from the empty list.`, {
-            ...(state.notice.details ? { details: state.notice.details } : {}),
-          });
+          throw new AppError(
+            state.notice.code,
+            `${state.notice.message} Nothing was changed; run the command again to start from the empty list.`,
+            {
+              ...(state.notice.details ? { details: state.notice.details } : {}),
+            },
+          );
         }
         const { clusters, result } = change(state.clusters);
         await this.#write(clusters);
@@ -264,7 +273,9 @@ export class ConfigStore {
     const current = version < CURRENT_CONFIG_VERSION ? migrateToCurrent(doc as Record<string, unknown>, version) : doc;
     const parsed = configFileSchema.safeParse(current);
     if (!parsed.success) return { kind: 'corrupt', reason: `it failed validation: ${describeIssues(parsed.error)}` };
-    return version < CURRENT_CONFIG_VERSION ? { kind: 'migrate', clusters: parsed.data.clusters, from: version } : { kind: 'ok', clusters: parsed.data.clusters };
+    return version < CURRENT_CONFIG_VERSION
+      ? { kind: 'migrate', clusters: parsed.data.clusters, from: version }
+      : { kind: 'ok', clusters: parsed.data.clusters };
   }
 
   async #write(clusters: ClusterDefinition[]): Promise<void> {
@@ -290,7 +301,8 @@ export class ConfigStore {
       } catch (e) {
         const code = errnoCode(e);
         if (code === 'EEXIST') continue;
-        if (!['EPERM', 'ENOTSUP', 'EXDEV', 'ENOSYS', 'EMLINK', 'EOPNOTSUPP'].includes(code ?? '')) throw this.#unwritable(e, target);
+        if (!['EPERM', 'ENOTSUP', 'EXDEV', 'ENOSYS', 'EMLINK', 'EOPNOTSUPP'].includes(code ?? ''))
+          throw this.#unwritable(e, target);
       }
       try {
         await this.#fs.copyFile(this.file, target, fsConstants.COPYFILE_EXCL);
@@ -300,7 +312,10 @@ export class ConfigStore {
         throw this.#unwritable(e, target);
       }
     }
-    throw new AppError(ErrorCode.CONFIG_UNWRITABLE, `Cannot find a free name for a copy of ${this.file} next to ${wanted}.`);
+    throw new AppError(
+      ErrorCode.CONFIG_UNWRITABLE,
+      `Cannot find a free name for a copy of ${this.file} next to ${wanted}.`,
+    );
   }
 
   async #ensureHome(): Promise<void> {
@@ -333,14 +348,22 @@ function findOrThrow(clusters: ClusterDefinition[], name: string): ClusterDefini
   const known = clusters.map((c) => c.name);
   throw new AppError(
     ErrorCode.CLUSTER_NOT_FOUND,
-    known.length ? `No cluster named "${name}". Known clusters: ${known.join(', ')}.` : `No cluster named "${name}": no clusters are defined yet.`,
+    known.length
+      ? `No cluster named "${name}". Known clusters: ${known.join(', ')}.`
+      : `No cluster named "${name}": no clusters are defined yet.`,
     { details: { name, known } },
   );
 }
 
-function assertNameFree(clusters: ClusterDefinition[], name: string, hint = 'choose another name, or remove the existing cluster first'): void {
+function assertNameFree(
+  clusters: ClusterDefinition[],
+  name: string,
+  hint = 'choose another name, or remove the existing cluster first',
+): void {
   const taken = clusters.find((c) => sameName(c.name, name));
   if (!taken) return;
   const as = taken.name === name ? '' : ` (as "${taken.name}"; names are compared ignoring case)`;
-  throw new AppError(ErrorCode.CLUSTER_EXISTS, `A cluster named "${name}" already exists${as}; ${hint}.`, { details: { name: taken.name } });
+  throw new AppError(ErrorCode.CLUSTER_EXISTS, `A cluster named "${name}" already exists${as}; ${hint}.`, {
+    details: { name: taken.name },
+  });
 }

@@ -84,7 +84,9 @@ export async function startCallbackListener(): Promise<CallbackListener> {
       res,
       200,
       denied ? 'Access denied' : 'Authorization received',
-      denied ? 'You chose Deny. OSLC Cluster Admin has recorded your choice; you can close this window.' : 'OSLC Cluster Admin received the authorization and continues the test. You can close this window.',
+      denied
+        ? 'You chose Deny. OSLC Cluster Admin has recorded your choice; you can close this window.'
+        : 'OSLC Cluster Admin received the authorization and continues the test. You can close this window.',
     );
     const hit = { params, receivedAt: Date.now() };
     res.on('finish', () => void close());

@@ -83,7 +83,12 @@ export function makeCause(code: CauseCode, nodes: string[], message: string, fix
 export function sortCauses(causes: Cause[]): Cause[] {
   return causes
     .map((c, i) => ({ c, i }))
-    .sort((a, b) => CAUSE_CODES.indexOf(a.c.code) - CAUSE_CODES.indexOf(b.c.code) || Number(b.c.likely) - Number(a.c.likely) || a.i - b.i)
+    .sort(
+      (a, b) =>
+        CAUSE_CODES.indexOf(a.c.code) - CAUSE_CODES.indexOf(b.c.code) ||
+        Number(b.c.likely) - Number(a.c.likely) ||
+        a.i - b.i,
+    )
     .map((x) => x.c);
 }
 
@@ -121,7 +126,9 @@ export function tlsCause(cluster: string, node: string, fingerprint256: string |
 
 export function nodeDownCause(nodes: { id: string; error: ErrorInfo | null }[]): Cause {
   const ids = nodes.map((n) => n.id);
-  const reasons = nodes.map((n) => `${n.id === BALANCER_ID ? 'the balancer' : n.id}: ${n.error?.message ?? 'no answer'}`).join('; ');
+  const reasons = nodes
+    .map((n) => `${n.id === BALANCER_ID ? 'the balancer' : n.id}: ${n.error?.message ?? 'no answer'}`)
+    .join('; ');
   const balancerOnly = ids.length === 1 && ids[0] === BALANCER_ID;
   return makeCause(
     'NODE_DOWN',
@@ -133,10 +140,21 @@ export function nodeDownCause(nodes: { id: string; error: ErrorInfo | null }[]):
   );
 }
 
-export function balancerNotStickyCause(cluster: string, cookieOf: string | null, wentTo: string[], lead?: string): Cause {
+export function balancerNotStickyCause(
+  cluster: string,
+  cookieOf: string | null,
+  wentTo: string[],
+  lead?: string,
+): Cause {
   const fix: Fix = { action: 'enable-affinity', args: { cluster } };
   const nodes = uniq([...(cookieOf ? [cookieOf] : []), ...wentTo]);
-  if (lead) return makeCause('BALANCER_NOT_STICKY', nodes, `${lead}: enable session affinity on the balancer (sticky sessions on the JSESSIONID clone id), so that every leg of a consumer's OAuth dance reaches the node that holds its token.`, fix);
+  if (lead)
+    return makeCause(
+      'BALANCER_NOT_STICKY',
+      nodes,
+      `${lead}: enable session affinity on the balancer (sticky sessions on the JSESSIONID clone id), so that every leg of a consumer's OAuth dance reaches the node that holds its token.`,
+      fix,
+    );
   const how =
     cookieOf && wentTo.length
       ? `with the session cookie of ${cookieOf}, requests still went to ${listNodes(wentTo)}`
@@ -173,14 +191,17 @@ export function decideCauses(input: CauseInput): CauseOutput {
   // Nodes that could not be asked.
   const unreachable = nodes.filter((n) => n.state === 'down' || n.state === 'error');
   if (unreachable.length) causes.push(nodeDownCause(unreachable));
-  for (const n of nodes.filter((x) => x.state === 'tls-untrusted')) causes.push(tlsCause(cluster, n.id, n.fingerprint256, n.subject));
+  for (const n of nodes.filter((x) => x.state === 'tls-untrusted'))
+    causes.push(tlsCause(cluster, n.id, n.fingerprint256, n.subject));
 
   // Clocks: beyond the window every signed request fails there, whatever the key's state.
   for (const n of nodes) {
     const skewed = n.clockSkewSeconds !== null && Math.abs(n.clockSkewSeconds) > TIMESTAMP_WINDOW_SECONDS;
     if (skewed || n.state === 'clock-skew') causes.push(clockSkewCause(cluster, n.id, n.clockSkewSeconds));
     else if (n.clockSkewSeconds !== null && Math.abs(n.clockSkewSeconds) > TIMESTAMP_WINDOW_SECONDS * 0.8) {
-      notices.push(`${n.id}'s clock is ${describeSkew(n.clockSkewSeconds)}: close to the ±${TIMESTAMP_WINDOW_SECONDS} s limit; consumers whose own clocks are off the other way will be refused.`);
+      notices.push(
+        `${n.id}'s clock is ${describeSkew(n.clockSkewSeconds)}: close to the ±${TIMESTAMP_WINDOW_SECONDS} s limit; consumers whose own clocks are off the other way will be refused.`,
+      );
     }
   }
 
@@ -189,7 +210,9 @@ export function decideCauses(input: CauseInput): CauseOutput {
   const provisional = nodes.filter((n) => n.state === 'provisional').map((n) => n.id);
   const missing = nodes.filter((n) => n.state === 'missing').map((n) => n.id);
   const wrongSecret = nodes.filter((n) => n.state === 'wrong-secret').map((n) => n.id);
-  const unchecked = nodes.filter((n) => !LOADED.includes(n.state) && n.state !== 'provisional' && n.state !== 'missing').map((n) => n.id);
+  const unchecked = nodes
+    .filter((n) => !LOADED.includes(n.state) && n.state !== 'provisional' && n.state !== 'missing')
+    .map((n) => n.id);
 
   if (wrongSecret.length) {
     causes.push(
@@ -202,7 +225,9 @@ export function decideCauses(input: CauseInput): CauseOutput {
     );
   }
   for (const node of provisional) {
-    const then = missing.length ? ` Afterwards refresh ${listNodes(missing)} (sync) so the balancer can send the consumer there.` : '';
+    const then = missing.length
+      ? ` Afterwards refresh ${listNodes(missing)} (sync) so the balancer can send the consumer there.`
+      : '';
     causes.push(
       makeCause(
         'KEY_PROVISIONAL',
@@ -247,42 +272,89 @@ export function decideCauses(input: CauseInput): CauseOutput {
 
   // The balancer.
   if (balancer) {
-    if (balancer.state === 'tls-untrusted') causes.push(tlsCause(cluster, BALANCER_ID, balancer.fingerprint256, balancer.subject));
-    else if (balancer.state === 'down' || balancer.state === 'error') causes.push(nodeDownCause([{ id: BALANCER_ID, error: balancer.error }]));
-    if (balancer.sticky === false) causes.push(balancerNotStickyCause(cluster, balancer.stickyEvidence?.cookieOf ?? null, balancer.stickyEvidence?.wentTo ?? []));
+    if (balancer.state === 'tls-untrusted')
+      causes.push(tlsCause(cluster, BALANCER_ID, balancer.fingerprint256, balancer.subject));
+    else if (balancer.state === 'down' || balancer.state === 'error')
+      causes.push(nodeDownCause([{ id: BALANCER_ID, error: balancer.error }]));
+    if (balancer.sticky === false)
+      causes.push(
+        balancerNotStickyCause(
+          cluster,
+          balancer.stickyEvidence?.cookieOf ?? null,
+          balancer.stickyEvidence?.wentTo ?? [],
+        ),
+      );
   }
 
   // What the pasted error adds: causes no probe can see, and doubts about the ones it names.
   if (errorText) {
     const s = errorText.signals;
     if (s.includes('token-expired')) {
-      causes.push(requestTokenExpiredCause(cluster, key, errorText.mentionedNodes, 'The pasted error says the request token expired'));
+      causes.push(
+        requestTokenExpiredCause(
+          cluster,
+          key,
+          errorText.mentionedNodes,
+          'The pasted error says the request token expired',
+        ),
+      );
     }
-    if (s.includes('token-unknown') || s.includes('permission-unknown') || s.includes('not-authorized-through-balancer')) {
+    if (
+      s.includes('token-unknown') ||
+      s.includes('permission-unknown') ||
+      s.includes('not-authorized-through-balancer')
+    ) {
       if (balancer?.sticky === true) {
-        notices.push('The pasted error says a node did not know the token, but the balancer keeps a session on one node now: the node may have restarted between the legs, or the token was used twice.');
+        notices.push(
+          'The pasted error says a node did not know the token, but the balancer keeps a session on one node now: the node may have restarted between the legs, or the token was used twice.',
+        );
       } else if (!balancer || balancer.sticky === null) {
-        notices.push('The pasted error says a node did not know the token (the legs went to different nodes?); whether the balancer keeps a session on one node could not be checked. Run the flow tester through the balancer.');
+        notices.push(
+          'The pasted error says a node did not know the token (the legs went to different nodes?); whether the balancer keeps a session on one node could not be checked. Run the flow tester through the balancer.',
+        );
       }
     }
     if (s.includes('timestamp') && !causes.some((c) => c.code === 'CLOCK_SKEW')) {
-      notices.push(`The pasted error says timestamp_refused, but no node's clock is off by more than ${TIMESTAMP_WINDOW_SECONDS} s now: the consumer's own clock is probably wrong (or a node's clock was corrected since).`);
+      notices.push(
+        `The pasted error says timestamp_refused, but no node's clock is off by more than ${TIMESTAMP_WINDOW_SECONDS} s now: the consumer's own clock is probably wrong (or a node's clock was corrected since).`,
+      );
     }
     if (s.includes('signature') && !input.secretChecked) {
-      notices.push('The pasted error says signature_invalid: give the consumer secret to check whether it matches (WRONG_SECRET cannot be told without it).');
+      notices.push(
+        'The pasted error says signature_invalid: give the consumer secret to check whether it matches (WRONG_SECRET cannot be told without it).',
+      );
     }
-    if (s.includes('signature') && input.secretChecked && !causes.some((c) => c.code === 'WRONG_SECRET') && loaded.length) {
-      notices.push('The pasted error says signature_invalid, but the given secret verifies on every node that has the key: the consumer holds another secret than the one given here.');
+    if (
+      s.includes('signature') &&
+      input.secretChecked &&
+      !causes.some((c) => c.code === 'WRONG_SECRET') &&
+      loaded.length
+    ) {
+      notices.push(
+        'The pasted error says signature_invalid, but the given secret verifies on every node that has the key: the consumer holds another secret than the one given here.',
+      );
     }
-    if (errorText.userDenied) notices.push('The pasted error shows that the user chose Deny on the authorize page: a choice, not a failure of the server.');
+    if (errorText.userDenied)
+      notices.push(
+        'The pasted error shows that the user chose Deny on the authorize page: a choice, not a failure of the server.',
+      );
     for (const c of causes) if (errorText.likelyCauses.includes(c.code)) c.likely = true;
   }
 
   const sorted = sortCauses(causes);
   const healthy = nodes.length > 0 && nodes.every((n) => n.state === 'approved' || n.state === 'loaded');
   if (!sorted.length && healthy) {
-    const unchecked = nodes.some((n) => n.state === 'loaded') ? ' (the secret was not checked: no secret was given)' : '';
-    sorted.push(makeCause('HEALTHY', nodes.map((n) => n.id), `Every node (${listNodes(nodes.map((n) => n.id))}) accepts key ${key}${unchecked}${balancer?.sticky ? ', and the balancer keeps a session on one node' : ''}.`, null));
+    const unchecked = nodes.some((n) => n.state === 'loaded')
+      ? ' (the secret was not checked: no secret was given)'
+      : '';
+    sorted.push(
+      makeCause(
+        'HEALTHY',
+        nodes.map((n) => n.id),
+        `Every node (${listNodes(nodes.map((n) => n.id))}) accepts key ${key}${unchecked}${balancer?.sticky ? ', and the balancer keeps a session on one node' : ''}.`,
+        null,
+      ),
+    );
   } else if (!sorted.length) {
     notices.push(`The diagnosis is inconclusive: ${nodes.map((n) => `${n.id} is ${n.state}`).join(', ')}.`);
   }

@@ -18,7 +18,11 @@ export class CookieJar {
       if (eq <= 0) continue;
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
-      const expired = attributes.some((a) => /^\s*max-age\s*=\s*0\s*$/i.test(a) || (/^\s*expires\s*=/i.test(a) && Date.parse(a.split('=').slice(1).join('=')) < Date.now()));
+      const expired = attributes.some(
+        (a) =>
+          /^\s*max-age\s*=\s*0\s*$/i.test(a) ||
+          (/^\s*expires\s*=/i.test(a) && Date.parse(a.split('=').slice(1).join('=')) < Date.now()),
+      );
       if (expired) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }

@@ -7,7 +7,16 @@
  */
 import { untrustedCertificate as tlsFromError } from '../status.ts';
 import { fromKeychain } from '../keychain.ts';
-import type { BalancerDiagnosis, BalancerProbe, DiagnoseArg, DiagnoseEvent, DiagnosedNode, Diagnosis, NodeKeyState, ParsedErrorText } from '../../../shared/diagnose.ts';
+import type {
+  BalancerDiagnosis,
+  BalancerProbe,
+  DiagnoseArg,
+  DiagnoseEvent,
+  DiagnosedNode,
+  Diagnosis,
+  NodeKeyState,
+  ParsedErrorText,
+} from '../../../shared/diagnose.ts';
 import { BALANCER_ID } from '../../../shared/diagnose.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 import { badInput, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
@@ -52,7 +61,6 @@ export function checkErrorText(text: unknown): string | undefined {
   if (typeof text !== 'string') throw badInput('errorText', 'must be text');
   return text;
 }
-
 
 interface Env {
   def: ClusterDefinition;
@@ -107,14 +115,33 @@ async function diagnoseNode(env: Env, node: NodeDefinition, reuse = true): Promi
   } catch (e) {
     if (found.reused) return diagnoseNode(env, node, false);
     const error = toErrorInfo(e);
-    return { id: node.id, url: node.url, state: unreachableState(e), up: false, latencyMs: null, clockSkewSeconds: null, tls: tlsFromError(error), listed: null, problem: null, error, notes, evidence: [] };
+    return {
+      id: node.id,
+      url: node.url,
+      state: unreachableState(e),
+      up: false,
+      latencyMs: null,
+      clockSkewSeconds: null,
+      tls: tlsFromError(error),
+      listed: null,
+      problem: null,
+      error,
+      notes,
+      evidence: [],
+    };
   }
   const endpoints = discovery.endpoints;
   let skew = clockSkewSeconds(discovery.response, sentAt);
   let tls = discovery.response.tls;
   let latencyMs = discovery.response.latencyMs;
 
-  const probeInput = { http: env.http, who: node.id, requestTokenUrl: endpoints.requestToken, key: env.key, secret: env.secret };
+  const probeInput = {
+    http: env.http,
+    who: node.id,
+    requestTokenUrl: endpoints.requestToken,
+    key: env.key,
+    secret: env.secret,
+  };
   const [first, listed] = await Promise.all([probeKey(probeInput), listedOn(env, node, notes)]);
   if (found.reused) {
     if (!fitsDiscovery(first) || (env.adapter.listKeys && env.admin && listed === null)) {
@@ -135,22 +162,30 @@ async function diagnoseNode(env: Env, node: NodeDefinition, reuse = true): Promi
       const again = await probeKey({ ...probeInput, timestampOffsetSeconds: offset });
       evidence.push(again.exchange);
       if (again.state !== 'clock-skew' && again.state !== 'error' && again.state !== 'down') {
-        notes.push(`Refused our timestamp (timestamp_refused); re-sent with the node's own time (${describeSkew(offset)}): the key is ${again.state} there.`);
+        notes.push(
+          `Refused our timestamp (timestamp_refused); re-sent with the node's own time (${describeSkew(offset)}): the key is ${again.state} there.`,
+        );
         probe = again;
       }
     }
   }
 
   let state = probe.state;
-  if (listed === 'provisional' && (state === 'missing' || state === 'clock-skew' || state === 'error')) state = 'provisional';
+  if (listed === 'provisional' && (state === 'missing' || state === 'clock-skew' || state === 'error'))
+    state = 'provisional';
   else if (listed === 'approved' && (state === 'clock-skew' || state === 'error')) state = 'loaded';
   else if (listed === 'absent' && (state === 'clock-skew' || state === 'error')) state = 'missing';
-  if (listed === 'approved' && state === 'missing') notes.push('The key list says approved, but the probe says the key is not loaded.');
+  if (listed === 'approved' && state === 'missing')
+    notes.push('The key list says approved, but the probe says the key is not loaded.');
   if (listed) notes.push(`The node's key list says: ${listed}.`);
 
   let error = probe.error;
   if (!error && state === 'error') {
-    error = { code: ErrorCode.UNEXPECTED_RESPONSE, message: `${node.id} answered the signed request-token call with ${probe.problem ?? 'an unexpected answer'}`, node: node.id };
+    error = {
+      code: ErrorCode.UNEXPECTED_RESPONSE,
+      message: `${node.id} answered the signed request-token call with ${probe.problem ?? 'an unexpected answer'}`,
+      node: node.id,
+    };
   }
   return {
     id: node.id,
@@ -172,7 +207,11 @@ function describeProbes(probes: BalancerProbe[]): string {
   const groups = new Map<string, { n: number; nodes: Set<string> }>();
   for (const p of probes) {
     const label =
-      p.state === 'approved' || p.state === 'loaded' ? 'accepted the key' : p.status === null ? `got no answer (${p.state})` : `failed with ${p.problem ?? `HTTP ${p.status}`}`;
+      p.state === 'approved' || p.state === 'loaded'
+        ? 'accepted the key'
+        : p.status === null
+          ? `got no answer (${p.state})`
+          : `failed with ${p.problem ?? `HTTP ${p.status}`}`;
     const g = groups.get(label) ?? { n: 0, nodes: new Set<string>() };
     g.n++;
     g.nodes.add(p.answeredBy ?? 'an unnamed node');
@@ -196,8 +235,26 @@ async function diagnoseBalancer(
   const unreachable = (error: ErrorInfo, state: NodeKeyState) => {
     const tls = tlsFromError(error);
     return {
-      diagnosis: { url, reachable: false, probes: [], reached: [], sticky: null, summary: `The balancer could not be reached: ${error.message}`, error, tls, evidence: [] },
-      facts: { reachable: false, state: state === 'down' || state === 'tls-untrusted' ? state : ('error' as const), error, fingerprint256: tls?.fingerprint256 ?? null, subject: tls?.subject ?? null, sticky: null, stickyEvidence: null },
+      diagnosis: {
+        url,
+        reachable: false,
+        probes: [],
+        reached: [],
+        sticky: null,
+        summary: `The balancer could not be reached: ${error.message}`,
+        error,
+        tls,
+        evidence: [],
+      },
+      facts: {
+        reachable: false,
+        state: state === 'down' || state === 'tls-untrusted' ? state : ('error' as const),
+        error,
+        fingerprint256: tls?.fingerprint256 ?? null,
+        subject: tls?.subject ?? null,
+        sticky: null,
+        stickyEvidence: null,
+      },
     };
   };
   const ctx = contextOf(env, { id: BALANCER_ID, label: 'balancer', url });
@@ -212,12 +269,26 @@ async function diagnoseBalancer(
     if (found.reused) return diagnoseBalancer(env, rounds, stickinessProbes, false);
     return unreachable(toErrorInfo(e), unreachableState(e));
   }
-  const probeInput = { http: env.http, who: BALANCER_ID, requestTokenUrl: endpoints.requestToken, key: env.key, secret: env.secret };
+  const probeInput = {
+    http: env.http,
+    who: BALANCER_ID,
+    requestTokenUrl: endpoints.requestToken,
+    key: env.key,
+    secret: env.secret,
+  };
   const probes: BalancerProbe[] = [];
   const evidence: Exchange[] = [];
   let cookieJar: CookieJar | null = null;
   const record = (p: KeyProbe, withCookie: boolean) => {
-    probes.push({ n: probes.length + 1, withCookie, answeredBy: p.answeredBy, status: p.status, state: p.state, problem: p.problem, latencyMs: p.latencyMs });
+    probes.push({
+      n: probes.length + 1,
+      withCookie,
+      answeredBy: p.answeredBy,
+      status: p.status,
+      state: p.state,
+      problem: p.problem,
+      latencyMs: p.latencyMs,
+    });
     const failing = p.state !== 'approved' && p.state !== 'loaded';
     if (probes.length === 1 || (failing && evidence.length < 2)) evidence.push(p.exchange);
   };
@@ -261,15 +332,35 @@ async function diagnoseBalancer(
     else if (wentTo.every((n) => n === cookieOf)) sticky = true;
     stickyEvidence = { cookieOf, wentTo: others };
   }
-  const diagnosis: BalancerDiagnosis = { url, reachable: true, probes, reached, sticky, summary: describeProbes(probes), error: null, tls, evidence };
-  return { diagnosis, facts: { reachable: true, state: 'ok', error: null, fingerprint256: null, subject: null, sticky, stickyEvidence } };
+  const diagnosis: BalancerDiagnosis = {
+    url,
+    reachable: true,
+    probes,
+    reached,
+    sticky,
+    summary: describeProbes(probes),
+    error: null,
+    tls,
+    evidence,
+  };
+  return {
+    diagnosis,
+    facts: { reachable: true, state: 'ok', error: null, fingerprint256: null, subject: null, sticky, stickyEvidence },
+  };
 }
 
 /** Reasons to believe a friendship was made with this key (see ./causes.ts for the rule). */
-async function friendshipEvidence(engine: DiagnoseEngine, def: ClusterDefinition, key: string, parsed: ParsedErrorText | null, notices: string[]): Promise<string[]> {
+async function friendshipEvidence(
+  engine: DiagnoseEngine,
+  def: ClusterDefinition,
+  key: string,
+  parsed: ParsedErrorText | null,
+  notices: string[],
+): Promise<string[]> {
   const out: string[] = [];
   const tracked = def.consumers.find((c) => c.key === key);
-  if (tracked) out.push(`the key is tracked in cluster ${def.name}${tracked.name !== key ? ` as "${tracked.name}"` : ''}`);
+  if (tracked)
+    out.push(`the key is tracked in cluster ${def.name}${tracked.name !== key ? ` as "${tracked.name}"` : ''}`);
   if (parsed?.mentionsFriendship) out.push('the pasted error speaks of a friendship or a provisional key');
   if (typeof engine.audit === 'function') {
     try {
@@ -285,11 +376,22 @@ async function friendshipEvidence(engine: DiagnoseEngine, def: ClusterDefinition
 }
 
 function factsOf(n: DiagnosedNode): NodeFacts {
-  return { id: n.id, state: n.state, clockSkewSeconds: n.clockSkewSeconds, error: n.error, fingerprint256: n.tls && !n.tls.authorized ? n.tls.fingerprint256 : null, subject: n.tls?.subject ?? null };
+  return {
+    id: n.id,
+    state: n.state,
+    clockSkewSeconds: n.clockSkewSeconds,
+    error: n.error,
+    fingerprint256: n.tls && !n.tls.authorized ? n.tls.fingerprint256 : null,
+    subject: n.tls?.subject ?? null,
+  };
 }
 
 /** Diagnoses one consumer key on one cluster. See the module comment. */
-export async function diagnose(engine: DiagnoseEngine, arg: DiagnoseArg, opts: DiagnoseOptions = {}): Promise<Diagnosis> {
+export async function diagnose(
+  engine: DiagnoseEngine,
+  arg: DiagnoseArg,
+  opts: DiagnoseOptions = {},
+): Promise<Diagnosis> {
   const started = Date.now();
   if (typeof arg !== 'object' || arg === null) throw badInput('arg', 'must be an object with cluster and consumerKey');
   const key = parseOrThrow(consumerKeySchema, arg.consumerKey, 'consumerKey');
@@ -303,12 +405,17 @@ export async function diagnose(engine: DiagnoseEngine, arg: DiagnoseArg, opts: D
   }
 
   const tracked = def.consumers.find((c) => c.key === key);
-  const secret = givenSecret ?? (tracked?.hasSecret ? await fromKeychain('the consumer secret', notices, () => engine.consumerSecret(def, key), null) : null);
+  const secret =
+    givenSecret ??
+    (tracked?.hasSecret
+      ? await fromKeychain('the consumer secret', notices, () => engine.consumerSecret(def, key), null)
+      : null);
   const admin = await fromKeychain('the admin login', notices, () => engine.adminCredentials(def), null);
   const adapter = adapterFor(def.kind);
   const env: Env = { def, adapter, http: engine.httpFor(def), cache: engine.nodeCache, key, secret, admin };
 
-  const parsed = errorText !== undefined && errorText.trim() !== '' ? parseErrorText(errorText, secret ? [secret] : []) : null;
+  const parsed =
+    errorText !== undefined && errorText.trim() !== '' ? parseErrorText(errorText, secret ? [secret] : []) : null;
   if (parsed && errorText !== undefined) parsed.mentionedNodes = nodesMentioned(errorText, def.nodes);
 
   const emit = (e: DiagnoseEvent) => opts.onProgress?.(e);
@@ -331,15 +438,22 @@ export async function diagnose(engine: DiagnoseEngine, arg: DiagnoseArg, opts: D
       `No consumer secret was given or stored for ${key}: the probes (signed with a dummy secret) tell on which nodes the key is loaded, provisional or missing, but not whether the consumer's secret is right. Give the secret (--secret-stdin, or track the consumer with its secret) to check for WRONG_SECRET too.`,
     );
   }
-  if (adapter.listKeys && !admin) notices.push(`No admin login is stored for ${def.name}: the nodes' own key lists were not read (probing still tells each node's state).`);
+  if (adapter.listKeys && !admin)
+    notices.push(
+      `No admin login is stored for ${def.name}: the nodes' own key lists were not read (probing still tells each node's state).`,
+    );
   if (!adapter.listKeys) notices.push(`${def.kind} has no API to list a node's keys: each node was probed.`);
   if (balancer.diagnosis.reachable && balancer.diagnosis.sticky === null) {
-    notices.push('Whether the balancer keeps a session on one node could not be told: its answers carry no clone id in a JSESSIONID cookie. Run the flow tester through the balancer to see.');
+    notices.push(
+      'Whether the balancer keeps a session on one node could not be told: its answers carry no clone id in a JSESSIONID cookie. Run the flow tester through the balancer to see.',
+    );
   }
   const up = nodes.filter((n) => n.up).map((n) => n.id);
   const unreached = up.filter((id) => !balancer.diagnosis.reached.includes(id));
   if (balancer.diagnosis.reachable && balancer.diagnosis.reached.length && unreached.length) {
-    notices.push(`The balancer did not send any of ${rounds} requests to ${listNodes(unreached)}: it may route by client address, or ${unreached.length === 1 ? 'that node is' : 'those nodes are'} out of its pool.`);
+    notices.push(
+      `The balancer did not send any of ${rounds} requests to ${listNodes(unreached)}: it may route by client address, or ${unreached.length === 1 ? 'that node is' : 'those nodes are'} out of its pool.`,
+    );
   }
   if (parsed?.mentionedNodes.length) notices.push(`The pasted error names ${listNodes(parsed.mentionedNodes)}.`);
 

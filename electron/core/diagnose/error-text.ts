@@ -55,29 +55,105 @@ const RULES: Rule[] = [
     explain:
       '403 token_not_authorized: ClearQuest before 8.0.1.1 answers this through a load balancer (technote swg21579391): upgrade, or point the consumer at one node. On later versions: the legs of the OAuth dance went to different nodes, or the key is not approved.',
   },
-  problemRule('consumer_key_unknown', 'key-not-loaded', KEY_NOT_LOADED, 'consumer_key_unknown: the node that answered does not know the consumer key.'),
-  problemRule('consumer_key_refused', 'key-provisional', ['KEY_PROVISIONAL'], 'consumer_key_refused: the key is known but not approved (still provisional) on the node that answered.'),
-  problemRule('consumer_key_rejected', 'key-provisional', ['KEY_PROVISIONAL'], 'consumer_key_rejected: the node refuses this consumer key (provisional or disabled).'),
-  problemRule('signature_invalid', 'signature', ['WRONG_SECRET'], 'signature_invalid: the key is known, but the signature does not verify: the consumer and the provider hold different secrets.'),
-  problemRule('timestamp_refused', 'timestamp', ['CLOCK_SKEW'], 'timestamp_refused: the clocks of the consumer and the node differ by more than 300 s.'),
-  problemRule('token_expired', 'token-expired', ['REQUEST_TOKEN_EXPIRED'], 'token_expired: the request token was used more than 10 minutes after it was issued.'),
-  problemRule('token_rejected', 'token-unknown', TOKEN_GONE, 'token_rejected: the node does not hold that token: it was issued by another node (balancer without session affinity), the node restarted, or it was used already.'),
-  problemRule('token_used', 'token-unknown', ['REQUEST_TOKEN_EXPIRED'], 'token_used: the token was already exchanged; the consumer must start the OAuth dance again.'),
-  problemRule('token_revoked', 'token-unknown', ['REQUEST_TOKEN_EXPIRED'], 'token_revoked: the token was revoked; the consumer must start the OAuth dance again.'),
-  problemRule('permission_unknown', 'permission-unknown', ['BALANCER_NOT_STICKY'], 'permission_unknown: the node never saw the user authorize the token: the authorize page was answered by another node, or the user did not finish.'),
-  problemRule('nonce_used', 'nonce', [], 'nonce_used: the consumer sent a nonce again within 300 s (a retried request); not a provider fault.'),
-  problemRule('permission_denied', 'user-denied', [], 'permission_denied: access was refused (the user chose Deny, or the user may not grant access).'),
+  problemRule(
+    'consumer_key_unknown',
+    'key-not-loaded',
+    KEY_NOT_LOADED,
+    'consumer_key_unknown: the node that answered does not know the consumer key.',
+  ),
+  problemRule(
+    'consumer_key_refused',
+    'key-provisional',
+    ['KEY_PROVISIONAL'],
+    'consumer_key_refused: the key is known but not approved (still provisional) on the node that answered.',
+  ),
+  problemRule(
+    'consumer_key_rejected',
+    'key-provisional',
+    ['KEY_PROVISIONAL'],
+    'consumer_key_rejected: the node refuses this consumer key (provisional or disabled).',
+  ),
+  problemRule(
+    'signature_invalid',
+    'signature',
+    ['WRONG_SECRET'],
+    'signature_invalid: the key is known, but the signature does not verify: the consumer and the provider hold different secrets.',
+  ),
+  problemRule(
+    'timestamp_refused',
+    'timestamp',
+    ['CLOCK_SKEW'],
+    'timestamp_refused: the clocks of the consumer and the node differ by more than 300 s.',
+  ),
+  problemRule(
+    'token_expired',
+    'token-expired',
+    ['REQUEST_TOKEN_EXPIRED'],
+    'token_expired: the request token was used more than 10 minutes after it was issued.',
+  ),
+  problemRule(
+    'token_rejected',
+    'token-unknown',
+    TOKEN_GONE,
+    'token_rejected: the node does not hold that token: it was issued by another node (balancer without session affinity), the node restarted, or it was used already.',
+  ),
+  problemRule(
+    'token_used',
+    'token-unknown',
+    ['REQUEST_TOKEN_EXPIRED'],
+    'token_used: the token was already exchanged; the consumer must start the OAuth dance again.',
+  ),
+  problemRule(
+    'token_revoked',
+    'token-unknown',
+    ['REQUEST_TOKEN_EXPIRED'],
+    'token_revoked: the token was revoked; the consumer must start the OAuth dance again.',
+  ),
+  problemRule(
+    'permission_unknown',
+    'permission-unknown',
+    ['BALANCER_NOT_STICKY'],
+    'permission_unknown: the node never saw the user authorize the token: the authorize page was answered by another node, or the user did not finish.',
+  ),
+  problemRule(
+    'nonce_used',
+    'nonce',
+    [],
+    'nonce_used: the consumer sent a nonce again within 300 s (a retried request); not a provider fault.',
+  ),
+  problemRule(
+    'permission_denied',
+    'user-denied',
+    [],
+    'permission_denied: access was refused (the user chose Deny, or the user may not grant access).',
+  ),
   problemRule('user_refused', 'user-denied', [], 'user_refused: the user chose not to grant access.'),
-  problemRule('parameter_absent', 'malformed-request', [], 'parameter_absent: the consumer left out a required OAuth parameter.'),
-  problemRule('parameter_rejected', 'malformed-request', [], 'parameter_rejected: the consumer sent an OAuth parameter the node does not accept.'),
-  problemRule('signature_method_rejected', 'malformed-request', [], 'signature_method_rejected: the consumer uses a signature method the node does not accept (use HMAC-SHA1).'),
+  problemRule(
+    'parameter_absent',
+    'malformed-request',
+    [],
+    'parameter_absent: the consumer left out a required OAuth parameter.',
+  ),
+  problemRule(
+    'parameter_rejected',
+    'malformed-request',
+    [],
+    'parameter_rejected: the consumer sent an OAuth parameter the node does not accept.',
+  ),
+  problemRule(
+    'signature_method_rejected',
+    'malformed-request',
+    [],
+    'signature_method_rejected: the consumer uses a signature method the node does not accept (use HMAC-SHA1).',
+  ),
   problemRule('version_rejected', 'malformed-request', [], 'version_rejected: the consumer does not speak OAuth 1.0.'),
   {
     re: /oauth[\s_-]?error\s*=\s*["']?oauth[\s_-]?denied|(?<![a-z])oauth[\s_-]?denied(?![a-z])/i,
     product: 'oauth_denied',
     signal: 'user-denied',
     causes: [],
-    explain: 'oauth_error=oauth_denied: the user chose Deny on the authorize page. That is a choice, not a failure of the server.',
+    explain:
+      'oauth_error=oauth_denied: the user chose Deny on the authorize page. That is a choice, not a failure of the server.',
   },
   {
     re: /(?<!invalid[\s_-]*)(?:(?:request[\s_-]+)?token\s+(?:has\s+|is\s+)?expired|expired\s+(?:request\s+)?token)/i,
@@ -89,13 +165,15 @@ const RULES: Rule[] = [
     re: /token\s+(?:is\s+)?(?:not\s+known|unknown|not\s+found|was\s+not\s+found)|issued\s+by\s+another\s+node|(?:was\s+)?already\s+(?:been\s+)?(?:verified|exchanged)/i,
     signal: 'token-unknown',
     causes: TOKEN_GONE,
-    explain: 'The token is not known to the node that answered: another node issued it (no session affinity), the node restarted, or it was used already.',
+    explain:
+      'The token is not known to the node that answered: another node issued it (no session affinity), the node restarted, or it was used already.',
   },
   {
     re: /(?:key|consumer)\s+(?:is\s+)?(?:still\s+)?provisional|provisional\s+(?:consumer\s+)?key|not\s+(?:yet\s+)?approved/i,
     signal: 'key-provisional',
     causes: ['KEY_PROVISIONAL', 'PROVISIONAL_KEY_LOST'],
-    explain: 'A provisional key: it lives in the memory of one node until it is approved there, and a restart of that node loses it.',
+    explain:
+      'A provisional key: it lives in the memory of one node until it is approved there, and a restart of that node loses it.',
   },
   {
     re: /consumer\s+key\s+(?:is\s+)?(?:not\s+(?:found|known|registered)|unknown)/i,
@@ -119,7 +197,8 @@ const RULES: Rule[] = [
     re: /PKIX\s+path\s+(?:building|validation)\s+failed|unable\s+to\s+find\s+valid\s+certification\s+path|SSLHandshakeException|certificate\s+verify\s+failed|self[\s_-]?signed\s+certificate|unable\s+to\s+(?:get\s+local\s+issuer|verify\s+the\s+first)\s+certificate|ERR_CERT_[A-Z_]+|UNABLE_TO_VERIFY_LEAF_SIGNATURE|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT(?:_LOCALLY)?|certificate\s+(?:is\s+)?not\s+trusted|untrusted\s+(?:server\s+)?certificate|certificate_unknown/i,
     signal: 'tls',
     causes: ['TLS_UNTRUSTED'],
-    explain: 'A TLS certificate was not trusted: the consumer (or this tool) does not trust the CA that signed the node’s certificate.',
+    explain:
+      'A TLS certificate was not trusted: the consumer (or this tool) does not trust the CA that signed the node’s certificate.',
   },
   {
     re: /connection\s+refused|ECONNREFUSED|ConnectException|no\s+route\s+to\s+host|EHOSTUNREACH|UnknownHostException|ENOTFOUND|connection\s+reset|ECONNRESET/i,
@@ -143,7 +222,8 @@ const RULES: Rule[] = [
     re: /friend(?:ship)?|project\s+relationship|provisional|grant(?:ed)?\s+access|consumer\s+key\s+(?:was\s+)?(?:created|requested|issued)|request[\s_-]?key|oauth[\s_-]request[\s_-]consumer/i,
     signal: 'friendship',
     causes: [],
-    explain: 'The text speaks of a friendship (a consumer key was requested): if no node knows the key now, the provisional key was lost.',
+    explain:
+      'The text speaks of a friendship (a consumer key was requested): if no node knows the key now, the provisional key was lost.',
   },
 ];
 
@@ -166,16 +246,25 @@ function httpStatusOf(text: string): number | null {
 
 const EXTRA_SECRETS: [RegExp, (...m: string[]) => string][] = [
   // Authorization headers: Basic/Bearer entirely; OAuth headers are handled by redactText's params.
-  [/\b(authorization\s*[:=]\s*["']?)(basic|bearer)\s+[A-Za-z0-9+/=._~-]+/gi, (_m, a, scheme) => `${a}${scheme} ${REDACTED}`],
+  [
+    /\b(authorization\s*[:=]\s*["']?)(basic|bearer)\s+[A-Za-z0-9+/=._~-]+/gi,
+    (_m, a, scheme) => `${a}${scheme} ${REDACTED}`,
+  ],
   // `password: x`, `secret = "x"`, `token_secret: x` — the colon and quoted forms redactText leaves alone.
   [
     /\b(password|passwd|pwd|passphrase|secret|(?:oauth[\s_-]?)?token[\s_-]?secret|consumer[\s_-]?secret|client[\s_-]?secret)(\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s&,;<>"']+)/gi,
     (_m, name, sep) => `${name}${sep}${REDACTED}`,
   ],
   // Tokens and verifiers are credentials too.
-  [/\b(oauth_token|oauth_verifier|access_token|request_token)(="|"\s*:\s*"|\s*=\s*|\s*:\s*)([^&"\s,<>;]+)/gi, (_m, name, sep) => `${name}${sep}${REDACTED}`],
+  [
+    /\b(oauth_token|oauth_verifier|access_token|request_token)(="|"\s*:\s*"|\s*=\s*|\s*:\s*)([^&"\s,<>;]+)/gi,
+    (_m, name, sep) => `${name}${sep}${REDACTED}`,
+  ],
   // Session cookies: keep the clone id (it names the node), drop the session.
-  [/\b(JSESSIONID|LtpaToken2?|JazzFormAuth|SMSESSION)=([^;,\s:]*)(:[^;,\s]+)?/gi, (_m, name, _v, clone) => `${name}=${REDACTED}${clone ?? ''}`],
+  [
+    /\b(JSESSIONID|LtpaToken2?|JazzFormAuth|SMSESSION)=([^;,\s:]*)(:[^;,\s]+)?/gi,
+    (_m, name, _v, clone) => `${name}=${REDACTED}${clone ?? ''}`,
+  ],
 ];
 
 /**
@@ -185,7 +274,8 @@ const EXTRA_SECRETS: [RegExp, (...m: string[]) => string][] = [
  */
 export function redactPastedText(text: string, knownSecrets: readonly string[] = []): string {
   let out = redactText(text, knownSecrets);
-  for (const [re, replace] of EXTRA_SECRETS) out = out.replace(re, replace as (substring: string, ...args: string[]) => string);
+  for (const [re, replace] of EXTRA_SECRETS)
+    out = out.replace(re, replace as (substring: string, ...args: string[]) => string);
   return out;
 }
 
@@ -205,7 +295,9 @@ export function parseErrorText(input: string, knownSecrets: readonly string[] = 
   if (httpStatus === 401 && !specific) {
     signals.push('unauthorized');
     likely.push('REGISTRY_STALE', 'KEY_UNKNOWN', 'WRONG_SECRET', 'CLOCK_SKEW');
-    explanation.push('A bare 401 says only that the OAuth check failed on the node that answered; the diagnosis tells which check.');
+    explanation.push(
+      'A bare 401 says only that the OAuth check failed on the node that answered; the diagnosis tells which check.',
+    );
   }
   const userDenied = signals.includes('user-denied');
   const mentionsFriendship = signals.includes('friendship');

@@ -16,7 +16,15 @@
  * keeps its legs on one node. Tokens, token secrets and the verifier never leave this module
  * unredacted; the authorize URL (which carries the request token) goes only to the front door.
  */
-import type { Cause, FlowArg, FlowEvent, FlowOutcome, FlowResult, FlowStep, FlowTarget } from '../../../shared/diagnose.ts';
+import type {
+  Cause,
+  FlowArg,
+  FlowEvent,
+  FlowOutcome,
+  FlowResult,
+  FlowStep,
+  FlowTarget,
+} from '../../../shared/diagnose.ts';
 import { BALANCER_ID, REQUEST_TOKEN_LIFETIME_SECONDS } from '../../../shared/diagnose.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 import { AppError, badInput, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
@@ -30,7 +38,14 @@ import { clockSkewSeconds, stateFromError } from '../probe.ts';
 import { joinUrl, mapToNode, readRdfProperty } from '../providers/discovery.ts';
 import { adapterFor } from '../providers/index.ts';
 import { startCallbackListener } from './callback-listener.ts';
-import { balancerNotStickyCause, clockSkewCause, makeCause, nodeDownCause, requestTokenExpiredCause, tlsCause } from './causes.ts';
+import {
+  balancerNotStickyCause,
+  clockSkewCause,
+  makeCause,
+  nodeDownCause,
+  requestTokenExpiredCause,
+  tlsCause,
+} from './causes.ts';
 import { answeredBy, CookieJar } from './cookies.ts';
 import { checkSecret, fromKeychain, tlsFromError } from './diagnose.ts';
 import type { DiagnoseEngine } from './engine.ts';
@@ -52,7 +67,12 @@ export const MAX_FLOW_TIMEOUT_MS = 60 * 60 * 1000;
 const LIFETIME_MS = REQUEST_TOKEN_LIFETIME_SECONDS * 1000;
 
 /** The service-provider catalog the discovery document advertises, on the target; else the assumed path. */
-export function protectedResourceUrl(discoveryXml: string, discoveryUrl: string, balancerUrl: string, targetUrl: string): { url: string; advertised: boolean } {
+export function protectedResourceUrl(
+  discoveryXml: string,
+  discoveryUrl: string,
+  balancerUrl: string,
+  targetUrl: string,
+): { url: string; advertised: boolean } {
   for (const prop of ['cmServiceProviders', 'qmServiceProviders', 'rmServiceProviders', 'serviceProviders']) {
     const value = readRdfProperty(discoveryXml, prop);
     if (!value) continue;
@@ -69,7 +89,11 @@ function withQuery(url: string, name: string, value: string): string {
   return `${url}${url.includes('?') ? '&' : '?'}${percentEncode(name)}=${percentEncode(value)}`;
 }
 
-const LEG_NAMES: Record<1 | 3 | 4, string> = { 1: 'Leg 1 (request token)', 3: 'Leg 3 (access token)', 4: 'The protected-resource request' };
+const LEG_NAMES: Record<1 | 3 | 4, string> = {
+  1: 'Leg 1 (request token)',
+  3: 'Leg 3 (access token)',
+  4: 'The protected-resource request',
+};
 
 export interface LegFailureInput {
   cluster: string;
@@ -96,11 +120,19 @@ export function legFailure(f: LegFailureInput): { message: string; causes: Cause
     const node = f.error.node ?? f.answeredBy ?? BALANCER_ID;
     if (state === 'tls-untrusted') {
       const tls = tlsFromError(f.error);
-      return { message: `${legName} failed: ${f.error.message}`, causes: [tlsCause(f.cluster, node, tls?.fingerprint256 ?? null, tls?.subject ?? null)] };
+      return {
+        message: `${legName} failed: ${f.error.message}`,
+        causes: [tlsCause(f.cluster, node, tls?.fingerprint256 ?? null, tls?.subject ?? null)],
+      };
     }
-    return { message: `${legName} failed: ${f.error.message}`, causes: state === 'down' ? [nodeDownCause([{ id: node, error: f.error }])] : [] };
+    return {
+      message: `${legName} failed: ${f.error.message}`,
+      causes: state === 'down' ? [nodeDownCause([{ id: node, error: f.error }])] : [],
+    };
   }
-  const what = f.problem ? `${f.problem}${f.productText && f.productText !== f.problem ? ` (${f.productText})` : ''}` : `HTTP ${f.status ?? '?'}`;
+  const what = f.problem
+    ? `${f.problem}${f.productText && f.productText !== f.problem ? ` (${f.productText})` : ''}`
+    : `HTTP ${f.status ?? '?'}`;
   const movedFrom = f.viaBalancer && f.answeredBy && f.tokenFrom && f.answeredBy !== f.tokenFrom ? f.tokenFrom : null;
   switch (f.problem) {
     case 'token_rejected':
@@ -108,21 +140,37 @@ export function legFailure(f: LegFailureInput): { message: string; causes: Cause
     case 'token_revoked': {
       if (movedFrom) {
         const lead = `${f.leg === 4 ? 'The protected-resource request' : `Leg ${f.leg}`} went to ${f.answeredBy}, which does not hold the ${token} issued by ${movedFrom}`;
-        return { message: `${lead} (${what}): enable session affinity on the balancer.`, causes: [balancerNotStickyCause(f.cluster, movedFrom, [f.answeredBy!], lead)] };
+        return {
+          message: `${lead} (${what}): enable session affinity on the balancer.`,
+          causes: [balancerNotStickyCause(f.cluster, movedFrom, [f.answeredBy!], lead)],
+        };
       }
       if (f.viaBalancer && !f.answeredBy) {
         const lead = `${legName} was refused with ${what}: the balancer probably sent it to another node than the one that issued the ${token} (the answer does not name the node)`;
         return { message: `${lead}.`, causes: [balancerNotStickyCause(f.cluster, f.tokenFrom, [], lead)] };
       }
-      return { message: `${legName}: ${who} refused the ${token} (${what}): it no longer holds it (the node restarted, or the token was used already). Start the flow again.`, causes: [] };
+      return {
+        message: `${legName}: ${who} refused the ${token} (${what}): it no longer holds it (the node restarted, or the token was used already). Start the flow again.`,
+        causes: [],
+      };
     }
     case 'token_expired':
       return {
         message: `${legName}: ${who} says the request token expired (${what}): more than 10 minutes passed on its clock since the token was issued.`,
-        causes: [requestTokenExpiredCause(f.cluster, f.key, [f.answeredBy ?? f.tokenFrom].filter((n): n is string => n !== null), `${who} refused the request token as expired`)],
+        causes: [
+          requestTokenExpiredCause(
+            f.cluster,
+            f.key,
+            [f.answeredBy ?? f.tokenFrom].filter((n): n is string => n !== null),
+            `${who} refused the request token as expired`,
+          ),
+        ],
       };
     case 'timestamp_refused':
-      return { message: `${legName}: ${who} refused our timestamp (${what}).`, causes: f.answeredBy ? [clockSkewCause(f.cluster, f.answeredBy, f.clockSkewSeconds)] : [] };
+      return {
+        message: `${legName}: ${who} refused our timestamp (${what}).`,
+        causes: f.answeredBy ? [clockSkewCause(f.cluster, f.answeredBy, f.clockSkewSeconds)] : [],
+      };
     case 'consumer_key_unknown': {
       const causes: Cause[] = [];
       if (f.answeredBy) {
@@ -135,19 +183,43 @@ export function legFailure(f: LegFailureInput): { message: string; causes: Cause
           ),
         );
       }
-      if (movedFrom) causes.push(balancerNotStickyCause(f.cluster, movedFrom, [f.answeredBy!], `Leg ${f.leg} went to ${f.answeredBy}, not to ${movedFrom} which issued the ${token}`));
+      if (movedFrom)
+        causes.push(
+          balancerNotStickyCause(
+            f.cluster,
+            movedFrom,
+            [f.answeredBy!],
+            `Leg ${f.leg} went to ${f.answeredBy}, not to ${movedFrom} which issued the ${token}`,
+          ),
+        );
       return { message: `${legName}: ${who} does not know key ${f.key} (${what}).`, causes };
     }
     case 'consumer_key_refused':
     case 'consumer_key_rejected':
       return {
         message: `${legName}: ${who} holds key ${f.key} as a provisional key (${what}): approve it there.`,
-        causes: f.answeredBy ? [makeCause('KEY_PROVISIONAL', [f.answeredBy], `Key ${f.key} is provisional on ${f.answeredBy}: approve it on ${f.answeredBy} itself.`, { action: 'approve', args: { cluster: f.cluster, key: f.key, node: f.answeredBy } })] : [],
+        causes: f.answeredBy
+          ? [
+              makeCause(
+                'KEY_PROVISIONAL',
+                [f.answeredBy],
+                `Key ${f.key} is provisional on ${f.answeredBy}: approve it on ${f.answeredBy} itself.`,
+                { action: 'approve', args: { cluster: f.cluster, key: f.key, node: f.answeredBy } },
+              ),
+            ]
+          : [],
       };
     case 'signature_invalid':
       return {
         message: `${legName}: ${who} refused the signature (${what}): the secret given here is not the one the provider holds.`,
-        causes: [makeCause('WRONG_SECRET', f.answeredBy ? [f.answeredBy] : [], `Key ${f.key} is known on ${who}, but the signature made with the given secret fails there: re-enter the secret.`, { action: 'reenter-secret', args: { cluster: f.cluster, key: f.key } })],
+        causes: [
+          makeCause(
+            'WRONG_SECRET',
+            f.answeredBy ? [f.answeredBy] : [],
+            `Key ${f.key} is known on ${who}, but the signature made with the given secret fails there: re-enter the secret.`,
+            { action: 'reenter-secret', args: { cluster: f.cluster, key: f.key } },
+          ),
+        ],
       };
     case 'permission_denied':
       return { message: `${legName}: ${who} says access was denied (${what}).`, causes: [] };
@@ -171,15 +243,22 @@ interface LegAnswer {
 /** Runs the flow tester. Bad input throws a coded error; everything that happens on the wire is in the result. */
 export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowOptions = {}): Promise<FlowResult> {
   const flowStarted = Date.now();
-  if (typeof input !== 'object' || input === null) throw badInput('arg', 'must be an object with cluster, consumerKey and target');
+  if (typeof input !== 'object' || input === null)
+    throw badInput('arg', 'must be an object with cluster, consumerKey and target');
   const key = parseOrThrow(consumerKeySchema, input.consumerKey, 'consumerKey');
   const givenSecret = checkSecret(input.secret);
   const target: FlowTarget = input.target;
   const targetIsBalancer = target === 'balancer';
-  if (!targetIsBalancer && (typeof target !== 'object' || target === null || typeof target.node !== 'string' || target.node === '')) {
+  if (
+    !targetIsBalancer &&
+    (typeof target !== 'object' || target === null || typeof target.node !== 'string' || target.node === '')
+  ) {
     throw badInput('target', `must be "balancer" or {node: <node id>}`);
   }
-  if (input.timeoutMs !== undefined && (!Number.isInteger(input.timeoutMs) || input.timeoutMs < 1 || input.timeoutMs > MAX_FLOW_TIMEOUT_MS)) {
+  if (
+    input.timeoutMs !== undefined &&
+    (!Number.isInteger(input.timeoutMs) || input.timeoutMs < 1 || input.timeoutMs > MAX_FLOW_TIMEOUT_MS)
+  ) {
     throw badInput('timeoutMs', `must be a whole number of milliseconds from 1 to ${MAX_FLOW_TIMEOUT_MS}`);
   }
   const def: ClusterDefinition = await engine.getCluster({ cluster: input.cluster });
@@ -187,14 +266,27 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
   if (targetIsBalancer) targetNode = { id: BALANCER_ID, label: 'balancer', url: def.balancerUrl };
   else {
     const found = def.nodes.find((n) => n.id === target.node);
-    if (!found) throw new AppError(ErrorCode.NODE_NOT_FOUND, `Cluster ${def.name} has no node "${target.node}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`, { details: { field: 'target' } });
+    if (!found)
+      throw new AppError(
+        ErrorCode.NODE_NOT_FOUND,
+        `Cluster ${def.name} has no node "${target.node}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`,
+        { details: { field: 'target' } },
+      );
     targetNode = found;
   }
   const notices: string[] = [];
   const tracked = def.consumers.find((c) => c.key === key);
-  const secret = givenSecret ?? (tracked?.hasSecret ? await fromKeychain('the consumer secret', notices, () => engine.consumerSecret(def, key), null) : null);
+  const secret =
+    givenSecret ??
+    (tracked?.hasSecret
+      ? await fromKeychain('the consumer secret', notices, () => engine.consumerSecret(def, key), null)
+      : null);
   if (!secret) {
-    throw new AppError(ErrorCode.SECRET_MISSING, `No secret for consumer key ${key}: give it (--secret-stdin), or track the consumer with its secret. The dance needs it to sign.`, { details: { field: 'secret' } });
+    throw new AppError(
+      ErrorCode.SECRET_MISSING,
+      `No secret for consumer key ${key}: give it (--secret-stdin), or track the consumer with its secret. The dance needs it to sign.`,
+      { details: { field: 'secret' } },
+    );
   }
 
   const http: HttpClient = engine.httpFor(def);
@@ -229,22 +321,60 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
     notices,
   });
 
-  const send = async (method: string, url: string, extraHeaders: Record<string, string>, body?: string): Promise<LegAnswer> => {
+  const send = async (
+    method: string,
+    url: string,
+    extraHeaders: Record<string, string>,
+    body?: string,
+  ): Promise<LegAnswer> => {
     const cookie = jar.header();
     const sentSession = jar.sessionNode();
     const headers = { ...extraHeaders, ...(cookie ? { cookie } : {}) };
     const startedAt = new Date().toISOString();
     const t0 = Date.now();
     try {
-      const res = await http.request({ node: targetNode.id, method, url, headers, ...(body !== undefined ? { body } : {}) });
+      const res = await http.request({
+        node: targetNode.id,
+        method,
+        url,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+      });
       jar.take(res.setCookies);
-      return { res, error: null, answeredBy: answeredBy(res.setCookies, sentSession) ?? fallbackNode, latencyMs: res.latencyMs, startedAt, skew: clockSkewSeconds(res, t0), headers };
+      return {
+        res,
+        error: null,
+        answeredBy: answeredBy(res.setCookies, sentSession) ?? fallbackNode,
+        latencyMs: res.latencyMs,
+        startedAt,
+        skew: clockSkewSeconds(res, t0),
+        headers,
+      };
     } catch (e) {
-      return { res: null, error: toErrorInfo(e), answeredBy: null, latencyMs: Date.now() - t0, startedAt, skew: null, headers };
+      return {
+        res: null,
+        error: toErrorInfo(e),
+        answeredBy: null,
+        latencyMs: Date.now() - t0,
+        startedAt,
+        skew: null,
+        headers,
+      };
     }
   };
-  const signed = (s: Omit<SignInput, 'consumerKey' | 'consumerSecret'>) => signRequest({ consumerKey: key, consumerSecret: secret, signatureMethod: 'HMAC-SHA1', ...s });
-  const legStep = (leg: 1 | 3 | 4, name: FlowStep['name'], method: string, url: string, a: LegAnswer, ok: boolean, problem: string | null, message: string, body?: string): FlowStep => ({
+  const signed = (s: Omit<SignInput, 'consumerKey' | 'consumerSecret'>) =>
+    signRequest({ consumerKey: key, consumerSecret: secret, signatureMethod: 'HMAC-SHA1', ...s });
+  const legStep = (
+    leg: 1 | 3 | 4,
+    name: FlowStep['name'],
+    method: string,
+    url: string,
+    a: LegAnswer,
+    ok: boolean,
+    problem: string | null,
+    message: string,
+    body?: string,
+  ): FlowStep => ({
     leg,
     name,
     url: scrubText(url, known),
@@ -259,7 +389,14 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
     error: a.error,
   });
   /** Records a failed leg and returns the result. */
-  const failLeg = (leg: 1 | 3 | 4, name: FlowStep['name'], method: string, url: string, a: LegAnswer, tokenFrom: string | null): FlowResult => {
+  const failLeg = (
+    leg: 1 | 3 | 4,
+    name: FlowStep['name'],
+    method: string,
+    url: string,
+    a: LegAnswer,
+    tokenFrom: string | null,
+  ): FlowResult => {
     const report = a.res ? readProblem(a.res) : null;
     const failure = legFailure({
       cluster: def.name,
@@ -274,7 +411,18 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
       error: a.error,
       clockSkewSeconds: a.skew,
     });
-    addStep(legStep(leg, name, method, url, a, false, report?.problem ?? report?.productText ?? (a.error ? a.error.code : `HTTP ${a.res?.status}`), failure.message));
+    addStep(
+      legStep(
+        leg,
+        name,
+        method,
+        url,
+        a,
+        false,
+        report?.problem ?? report?.productText ?? (a.error ? a.error.code : `HTTP ${a.res?.status}`),
+        failure.message,
+      ),
+    );
     causes.push(...failure.causes);
     return finish('failed', failure.message, leg);
   };
@@ -287,8 +435,16 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
     const discovery = await adapterFor(def.kind).discover({ cluster: def, node: targetNode, http });
     jar.take(discovery.response.setCookies);
     endpoints = discovery.endpoints;
-    resourceUrl = protectedResourceUrl(discovery.response.body, discovery.response.url, def.balancerUrl, targetNode.url);
-    if (!resourceUrl.advertised) notices.push(`The discovery document advertises no service-provider catalog; the protected resource is assumed at ${resourceUrl.url}.`);
+    resourceUrl = protectedResourceUrl(
+      discovery.response.body,
+      discovery.response.url,
+      def.balancerUrl,
+      targetNode.url,
+    );
+    if (!resourceUrl.advertised)
+      notices.push(
+        `The discovery document advertises no service-provider catalog; the protected resource is assumed at ${resourceUrl.url}.`,
+      );
     addStep({
       leg: 0,
       name: 'discovery',
@@ -300,14 +456,46 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
       startedAt: discoveryStarted,
       problem: null,
       message: `Read the OAuth URLs from ${discovery.response.url}.`,
-      exchange: scrubExchange('GET', discovery.response.url, {}, discovery.response, discovery.response.latencyMs, known),
+      exchange: scrubExchange(
+        'GET',
+        discovery.response.url,
+        {},
+        discovery.response,
+        discovery.response.latencyMs,
+        known,
+      ),
       error: null,
     });
   } catch (e) {
     const error = toErrorInfo(e);
-    const failure = legFailure({ cluster: def.name, key, leg: 1, viaBalancer: targetIsBalancer, answeredBy: null, tokenFrom: null, status: null, problem: null, productText: null, error: { ...error, node: error.node ?? targetNode.id }, clockSkewSeconds: null });
+    const failure = legFailure({
+      cluster: def.name,
+      key,
+      leg: 1,
+      viaBalancer: targetIsBalancer,
+      answeredBy: null,
+      tokenFrom: null,
+      status: null,
+      problem: null,
+      productText: null,
+      error: { ...error, node: error.node ?? targetNode.id },
+      clockSkewSeconds: null,
+    });
     const message = `Discovery failed: ${error.message}`;
-    addStep({ leg: 0, name: 'discovery', url: targetNode.url, answeredBy: null, status: null, ok: false, latencyMs: null, startedAt: discoveryStarted, problem: error.code, message, exchange: null, error });
+    addStep({
+      leg: 0,
+      name: 'discovery',
+      url: targetNode.url,
+      answeredBy: null,
+      status: null,
+      ok: false,
+      latencyMs: null,
+      startedAt: discoveryStarted,
+      problem: error.code,
+      message,
+      exchange: null,
+      error,
+    });
     causes.push(...failure.causes);
     return finish('failed', message, 0);
   }
@@ -316,33 +504,66 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
   try {
     // Leg 1: request token. @see RFC 5849 §2.1
     const rt = signed({ method: 'POST', url: endpoints.requestToken, extraOAuth: { oauth_callback: listener.url } });
-    const a1 = await send('POST', endpoints.requestToken, { authorization: rt.authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/x-www-form-urlencoded, */*' }, '');
+    const a1 = await send(
+      'POST',
+      endpoints.requestToken,
+      {
+        authorization: rt.authorization,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/x-www-form-urlencoded, */*',
+      },
+      '',
+    );
     const form1 = a1.res && a1.res.status >= 200 && a1.res.status < 300 ? new Map(safeForm(a1.res.body)) : null;
     const requestToken = form1?.get('oauth_token');
     const requestSecret = form1?.get('oauth_token_secret');
-    if (!a1.res || !form1 || !requestToken || !requestSecret) return failLeg(1, 'request-token', 'POST', endpoints.requestToken, a1, null);
+    if (!a1.res || !form1 || !requestToken || !requestSecret)
+      return failLeg(1, 'request-token', 'POST', endpoints.requestToken, a1, null);
     known.push(requestToken, requestSecret);
     issuedBy = a1.answeredBy;
     expiresAtMs = Date.now() - Math.round(a1.latencyMs / 2) + LIFETIME_MS;
-    if (form1.get('oauth_callback_confirmed') !== 'true') notices.push(`${issuedBy ?? 'The node'} did not confirm the callback (oauth_callback_confirmed=true is required by RFC 5849 §2.1).`);
+    if (form1.get('oauth_callback_confirmed') !== 'true')
+      notices.push(
+        `${issuedBy ?? 'The node'} did not confirm the callback (oauth_callback_confirmed=true is required by RFC 5849 §2.1).`,
+      );
     const expiresAt = new Date(expiresAtMs).toISOString();
-    addStep(legStep(1, 'request-token', 'POST', endpoints.requestToken, a1, true, null, `${issuedBy ?? 'The node'} issued a request token; it expires at ${expiresAt} (10 minutes).`));
+    addStep(
+      legStep(
+        1,
+        'request-token',
+        'POST',
+        endpoints.requestToken,
+        a1,
+        true,
+        null,
+        `${issuedBy ?? 'The node'} issued a request token; it expires at ${expiresAt} (10 minutes).`,
+      ),
+    );
 
     // Leg 2: the user authorizes in a browser. @see RFC 5849 §2.2
     const authorizeUrl = withQuery(endpoints.authorize, 'oauth_token', requestToken);
     const issuer = def.nodes.find((n) => n.id === issuedBy);
-    const pinnedUrl = !targetIsBalancer ? authorizeUrl : issuer ? mapToNode(authorizeUrl, def.balancerUrl, issuer.url) : null;
+    const pinnedUrl = !targetIsBalancer
+      ? authorizeUrl
+      : issuer
+        ? mapToNode(authorizeUrl, def.balancerUrl, issuer.url)
+        : null;
     emit({ type: 'authorize', url: authorizeUrl, pinnedUrl, expiresAt, issuedBy });
     try {
       await input.openUrl?.(authorizeUrl);
     } catch (e) {
-      notices.push(`The authorize page could not be opened automatically (${toErrorInfo(e).message}); open it by hand.`);
+      notices.push(
+        `The authorize page could not be opened automatically (${toErrorInfo(e).message}); open it by hand.`,
+      );
     }
     const waitStarted = Date.now();
     const deadline = input.timeoutMs !== undefined ? Math.min(expiresAtMs, waitStarted + input.timeoutMs) : expiresAtMs;
-    const tick = setInterval(() => {
-      emit({ type: 'waiting', secondsLeft: Math.max(0, Math.ceil((expiresAtMs! - Date.now()) / 1000)), expiresAt });
-    }, Math.max(1000, opts.tickMs ?? 30_000));
+    const tick = setInterval(
+      () => {
+        emit({ type: 'waiting', secondsLeft: Math.max(0, Math.ceil((expiresAtMs! - Date.now()) / 1000)), expiresAt });
+      },
+      Math.max(1000, opts.tickMs ?? 30_000),
+    );
     tick.unref();
     const outcome = await listener.wait(deadline, opts.signal).finally(() => clearInterval(tick));
     const authorizeStep = (ok: boolean, problem: string | null, message: string): FlowStep => ({
@@ -368,7 +589,14 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
       if (Date.now() >= expiresAtMs - 1000) {
         const message = `No authorization arrived within the request token's 10 minutes: the token issued by ${issuedBy ?? 'the node'} has expired.`;
         addStep(authorizeStep(false, 'token_expired', message));
-        causes.push(requestTokenExpiredCause(def.name, key, issuedBy ? [issuedBy] : [], 'Nobody authorized the request token in time'));
+        causes.push(
+          requestTokenExpiredCause(
+            def.name,
+            key,
+            issuedBy ? [issuedBy] : [],
+            'Nobody authorized the request token in time',
+          ),
+        );
         return finish('expired', message, 2);
       }
       const hint =
@@ -395,25 +623,79 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
     const verifier = params.oauth_verifier;
     // Synchronous, before leg 3 leaves: a UI (or a test) sees the callback first.
     emit({ type: 'callback', decision: 'allowed' });
-    addStep(authorizeStep(true, null, `The user allowed access; the callback arrived on 127.0.0.1 with the request token and a verifier (not shown).`));
+    addStep(
+      authorizeStep(
+        true,
+        null,
+        `The user allowed access; the callback arrived on 127.0.0.1 with the request token and a verifier (not shown).`,
+      ),
+    );
 
     // Leg 3: access token. @see RFC 5849 §2.3
-    const at = signed({ method: 'POST', url: endpoints.accessToken, token: requestToken, tokenSecret: requestSecret, extraOAuth: { oauth_verifier: verifier } });
-    const a3 = await send('POST', endpoints.accessToken, { authorization: at.authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/x-www-form-urlencoded, */*' }, '');
+    const at = signed({
+      method: 'POST',
+      url: endpoints.accessToken,
+      token: requestToken,
+      tokenSecret: requestSecret,
+      extraOAuth: { oauth_verifier: verifier },
+    });
+    const a3 = await send(
+      'POST',
+      endpoints.accessToken,
+      {
+        authorization: at.authorization,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/x-www-form-urlencoded, */*',
+      },
+      '',
+    );
     const form3 = a3.res && a3.res.status >= 200 && a3.res.status < 300 ? new Map(safeForm(a3.res.body)) : null;
     const accessToken = form3?.get('oauth_token');
     const accessSecret = form3?.get('oauth_token_secret');
-    if (!a3.res || !accessToken || !accessSecret) return failLeg(3, 'access-token', 'POST', endpoints.accessToken, a3, issuedBy);
+    if (!a3.res || !accessToken || !accessSecret)
+      return failLeg(3, 'access-token', 'POST', endpoints.accessToken, a3, issuedBy);
     known.push(accessToken, accessSecret);
     const accessFrom = a3.answeredBy;
-    addStep(legStep(3, 'access-token', 'POST', endpoints.accessToken, a3, true, null, `${accessFrom ?? 'The node'} exchanged the request token for an access token.`));
+    addStep(
+      legStep(
+        3,
+        'access-token',
+        'POST',
+        endpoints.accessToken,
+        a3,
+        true,
+        null,
+        `${accessFrom ?? 'The node'} exchanged the request token for an access token.`,
+      ),
+    );
 
     // Leg 4: the protected resource. @see RFC 5849 §3
     const get = signed({ method: 'GET', url: resourceUrl.url, token: accessToken, tokenSecret: accessSecret });
-    const a4 = await send('GET', resourceUrl.url, { authorization: get.authorization, accept: 'application/rdf+xml, application/xml;q=0.9, */*;q=0.1', 'oslc-core-version': '2.0' });
-    if (!a4.res || a4.res.status < 200 || a4.res.status >= 300) return failLeg(4, 'resource', 'GET', resourceUrl.url, a4, accessFrom);
-    resource = { url: resourceUrl.url, status: a4.res.status, answeredBy: a4.answeredBy, contentType: a4.res.headers['content-type'] ?? null };
-    addStep(legStep(4, 'resource', 'GET', resourceUrl.url, a4, true, null, `${a4.answeredBy ?? 'The node'} served ${new URL(resourceUrl.url).pathname} (HTTP ${a4.res.status}).`));
+    const a4 = await send('GET', resourceUrl.url, {
+      authorization: get.authorization,
+      accept: 'application/rdf+xml, application/xml;q=0.9, */*;q=0.1',
+      'oslc-core-version': '2.0',
+    });
+    if (!a4.res || a4.res.status < 200 || a4.res.status >= 300)
+      return failLeg(4, 'resource', 'GET', resourceUrl.url, a4, accessFrom);
+    resource = {
+      url: resourceUrl.url,
+      status: a4.res.status,
+      answeredBy: a4.answeredBy,
+      contentType: a4.res.headers['content-type'] ?? null,
+    };
+    addStep(
+      legStep(
+        4,
+        'resource',
+        'GET',
+        resourceUrl.url,
+        a4,
+        true,
+        null,
+        `${a4.answeredBy ?? 'The node'} served ${new URL(resourceUrl.url).pathname} (HTTP ${a4.res.status}).`,
+      ),
+    );
     const where = targetIsBalancer ? 'through the balancer' : `on ${targetNode.id}`;
     const seconds = ((Date.now() - flowStarted) / 1000).toFixed(1);
     return finish(

@@ -46,12 +46,20 @@ export interface KeyProbe {
 function keyStateOf(res: HttpResponse, secretKnown: boolean): { state: NodeKeyState; problem: string | null } {
   const report = readProblem(res);
   const answer = stateFromAnswer(res.status, report, res.body);
-  const problem = report.problem && report.productText ? `${report.problem} (${report.productText})` : (report.problem ?? report.productText ?? (answer === 'approved' ? null : `HTTP ${res.status}`));
+  const problem =
+    report.problem && report.productText
+      ? `${report.problem} (${report.productText})`
+      : (report.problem ?? report.productText ?? (answer === 'approved' ? null : `HTTP ${res.status}`));
   switch (answer) {
     case 'approved':
       return { state: 'approved', problem };
     case 'bad-secret':
-      return { state: secretKnown ? 'wrong-secret' : 'loaded', problem: secretKnown ? problem : 'signature_invalid with a dummy secret: the key is loaded (the secret was not checked)' };
+      return {
+        state: secretKnown ? 'wrong-secret' : 'loaded',
+        problem: secretKnown
+          ? problem
+          : 'signature_invalid with a dummy secret: the key is loaded (the secret was not checked)',
+      };
     case 'provisional':
       return { state: 'provisional', problem };
     case 'unknown':
@@ -85,7 +93,13 @@ export async function probeKey(input: KeyProbeInput): Promise<KeyProbe> {
   const secrets = input.secret ? [input.secret] : [];
   const sentAt = Date.now();
   try {
-    const res = await input.http.request({ node: input.who, method: 'POST', url: input.requestTokenUrl, headers, body: '' });
+    const res = await input.http.request({
+      node: input.who,
+      method: 'POST',
+      url: input.requestTokenUrl,
+      headers,
+      body: '',
+    });
     input.jar?.take(res.setCookies);
     const { state, problem } = keyStateOf(res, input.secret !== null);
     return {

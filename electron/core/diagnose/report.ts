@@ -65,7 +65,10 @@ export function describeCaBundle(pem: string | null): CaCertificate[] {
 export async function appVersion(): Promise<string> {
   for (const rel of ['../../../package.json', '../../package.json', '../package.json']) {
     try {
-      const pkg = JSON.parse(await readFile(new URL(rel, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
+      const pkg = JSON.parse(await readFile(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
       if (pkg.name === 'oslc-cluster-admin' && typeof pkg.version === 'string') return pkg.version;
     } catch {
       continue;
@@ -94,7 +97,11 @@ function finalText(text: string, secrets: readonly string[], file: string, kind:
   const forms = secrets.filter((s) => s.length > 0).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
   for (const f of forms) if (f.length >= 3) out = out.split(f).join(REDACTED);
   for (const f of forms) {
-    if (out.includes(f)) throw new AppError(ErrorCode.INTERNAL, `The report ${file} still contained a secret after redaction; nothing was written`);
+    if (out.includes(f))
+      throw new AppError(
+        ErrorCode.INTERNAL,
+        `The report ${file} still contained a secret after redaction; nothing was written`,
+      );
   }
   return out;
 }
@@ -102,7 +109,11 @@ function finalText(text: string, secrets: readonly string[], file: string, kind:
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
 function mdTable(headers: string[], rows: string[][]): string {
-  return [`| ${headers.join(' | ')} |`, `| ${headers.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+  return [
+    `| ${headers.join(' | ')} |`,
+    `| ${headers.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ].join('\n');
 }
 
 function tlsLine(t: TlsInfo | null): string {
@@ -128,18 +139,38 @@ function markdown(d: ReportData): string {
   const c = d.cluster;
   const out: string[] = [];
   out.push(`# Support report: cluster ${c.name}`, '');
-  out.push(`Generated ${d.generatedAt} by OSLC Cluster Admin ${d.app.version} on Node ${d.runtime.node} (${d.runtime.platform} ${d.runtime.arch}, ${d.runtime.osRelease}).`, '');
+  out.push(
+    `Generated ${d.generatedAt} by OSLC Cluster Admin ${d.app.version} on Node ${d.runtime.node} (${d.runtime.platform} ${d.runtime.arch}, ${d.runtime.osRelease}).`,
+    '',
+  );
   out.push('Secrets, signatures, tokens, token secrets and passwords are redacted in this report.', '');
 
   out.push('## Cluster definition', '');
   out.push(`- Kind: ${c.kind}`, `- Balancer: ${c.balancerUrl}`);
   if (c.repo || c.db) out.push(`- Repository / database: ${c.repo ?? '-'} / ${c.db ?? '-'}`);
   out.push(`- Admin user: ${c.adminUser ?? '(no login stored)'}`);
-  out.push(`- Timeouts: connect ${c.timeouts.connectMs} ms, total ${c.timeouts.totalMs} ms; response cap ${c.maxResponseBytes} bytes`);
-  out.push(`- CA bundle: ${c.caBundle.length ? `${c.caBundle.length} certificate(s), listed below` : 'none (system roots)'}`);
+  out.push(
+    `- Timeouts: connect ${c.timeouts.connectMs} ms, total ${c.timeouts.totalMs} ms; response cap ${c.maxResponseBytes} bytes`,
+  );
+  out.push(
+    `- CA bundle: ${c.caBundle.length ? `${c.caBundle.length} certificate(s), listed below` : 'none (system roots)'}`,
+  );
   out.push(`- Pinned certificates: ${c.pinnedFingerprints.length ? c.pinnedFingerprints.join(', ') : 'none'}`, '');
-  out.push(mdTable(['Node', 'URL', 'Label'], c.nodes.map((n) => [n.id, n.url, n.label])), '');
-  if (c.consumers.length) out.push(mdTable(['Tracked consumer key', 'Name', 'Secret in keychain'], c.consumers.map((k) => [k.key, k.name, k.hasSecret ? 'yes' : 'no'])), '');
+  out.push(
+    mdTable(
+      ['Node', 'URL', 'Label'],
+      c.nodes.map((n) => [n.id, n.url, n.label]),
+    ),
+    '',
+  );
+  if (c.consumers.length)
+    out.push(
+      mdTable(
+        ['Tracked consumer key', 'Name', 'Secret in keychain'],
+        c.consumers.map((k) => [k.key, k.name, k.hasSecret ? 'yes' : 'no']),
+      ),
+      '',
+    );
   else out.push('No consumers are tracked.', '');
 
   out.push('## Nodes', '');
@@ -167,11 +198,15 @@ function markdown(d: ReportData): string {
 
   out.push('## Certificates', '');
   if (d.status) for (const n of d.status.nodes) out.push(`- ${n.id}: ${tlsLine(n.tls)}`);
-  for (const ca of c.caBundle) out.push(`- CA bundle: subject ${ca.subject}; issuer ${ca.issuer}; valid ${ca.validFrom} – ${ca.validTo}; SHA-256 ${ca.fingerprint256}`);
+  for (const ca of c.caBundle)
+    out.push(
+      `- CA bundle: subject ${ca.subject}; issuer ${ca.issuer}; valid ${ca.validFrom} – ${ca.validTo}; SHA-256 ${ca.fingerprint256}`,
+    );
   out.push('');
 
   out.push('## Diagnosis per tracked consumer', '');
-  if (!d.diagnoses.length) out.push('No consumers are tracked, so none was diagnosed. Track one with `oslc-admin consumer track`.', '');
+  if (!d.diagnoses.length)
+    out.push('No consumers are tracked, so none was diagnosed. Track one with `oslc-admin consumer track`.', '');
   for (const x of d.diagnoses) {
     out.push(`### ${x.key}${x.name !== x.key ? ` (${x.name})` : ''}`, '');
     if (!x.diagnosis) {
@@ -179,26 +214,56 @@ function markdown(d: ReportData): string {
       continue;
     }
     const g = x.diagnosis;
-    out.push(`Checked ${g.checkedAt} in ${g.durationMs} ms; consumer secret ${g.secretChecked ? 'checked' : 'not checked (none stored)'}.`, '');
+    out.push(
+      `Checked ${g.checkedAt} in ${g.durationMs} ms; consumer secret ${g.secretChecked ? 'checked' : 'not checked (none stored)'}.`,
+      '',
+    );
     for (const cause of g.causes) {
-      out.push(`- **${cause.code}**${cause.nodes.length ? ` (${cause.nodes.join(', ')})` : ''}: ${cause.message}${cause.fix ? ` Fix: \`${cause.fix.action}\` ${JSON.stringify(cause.fix.args)}.` : ''}`);
+      out.push(
+        `- **${cause.code}**${cause.nodes.length ? ` (${cause.nodes.join(', ')})` : ''}: ${cause.message}${cause.fix ? ` Fix: \`${cause.fix.action}\` ${JSON.stringify(cause.fix.args)}.` : ''}`,
+      );
     }
-    out.push('', mdTable(['Node', 'Key state', 'Clock skew', 'Listed', 'Problem'], g.nodes.map((n) => [n.id, n.state, n.clockSkewSeconds === null ? '-' : `${n.clockSkewSeconds} s`, n.listed ?? 'n/a', n.problem ?? n.error?.message ?? ''])), '');
-    if (g.balancer) out.push(`Balancer: ${g.balancer.summary}${g.balancer.sticky === null ? '' : g.balancer.sticky ? ' It keeps a session on one node.' : ' It does NOT keep a session on one node.'}`, '');
+    out.push(
+      '',
+      mdTable(
+        ['Node', 'Key state', 'Clock skew', 'Listed', 'Problem'],
+        g.nodes.map((n) => [
+          n.id,
+          n.state,
+          n.clockSkewSeconds === null ? '-' : `${n.clockSkewSeconds} s`,
+          n.listed ?? 'n/a',
+          n.problem ?? n.error?.message ?? '',
+        ]),
+      ),
+      '',
+    );
+    if (g.balancer)
+      out.push(
+        `Balancer: ${g.balancer.summary}${g.balancer.sticky === null ? '' : g.balancer.sticky ? ' It keeps a session on one node.' : ' It does NOT keep a session on one node.'}`,
+        '',
+      );
     if (g.notices.length) out.push(...g.notices.map((n) => `- ${n}`), '');
   }
 
   if (d.errorText) {
     out.push('## Pasted error text', '', '```', d.errorText.excerpt.replace(/```/g, "'''"), '```', '');
     out.push(`- HTTP status: ${d.errorText.httpStatus ?? '-'}`);
-    out.push(`- OAuth problems: ${d.errorText.oauthProblems.join(', ') || '-'}; product texts: ${d.errorText.productTexts.join(', ') || '-'}`);
+    out.push(
+      `- OAuth problems: ${d.errorText.oauthProblems.join(', ') || '-'}; product texts: ${d.errorText.productTexts.join(', ') || '-'}`,
+    );
     out.push(`- Likely causes: ${d.errorText.likelyCauses.join(', ') || '-'}`);
     out.push(...d.errorText.explanation.map((e) => `- ${e}`), '');
   }
 
   out.push('## Last sync', '');
-  if (!d.audit.available) out.push(d.audit.error ? `The audit log could not be read: ${d.audit.error}` : 'No audit log is kept by this engine.');
-  else if (d.lastSync) out.push(`${d.lastSync.time} by ${d.lastSync.user}: ${d.lastSync.outcome}${d.lastSync.node ? ` on ${d.lastSync.node}` : ''}${d.lastSync.detail ? ` (${d.lastSync.detail})` : ''}.`);
+  if (!d.audit.available)
+    out.push(
+      d.audit.error ? `The audit log could not be read: ${d.audit.error}` : 'No audit log is kept by this engine.',
+    );
+  else if (d.lastSync)
+    out.push(
+      `${d.lastSync.time} by ${d.lastSync.user}: ${d.lastSync.outcome}${d.lastSync.node ? ` on ${d.lastSync.node}` : ''}${d.lastSync.detail ? ` (${d.lastSync.detail})` : ''}.`,
+    );
   else out.push(`No sync is recorded in the audit log (${d.audit.entries} entries for this cluster).`);
   out.push('');
 
@@ -253,7 +318,16 @@ export async function buildReport(
   for (const c of def.consumers) {
     emit({ type: 'diagnosing', key: c.key });
     try {
-      diagnoses.push({ key: c.key, name: c.name, diagnosis: await diagnose(engine, { cluster: def.name, consumerKey: c.key, ...(errorText ? { errorText } : {}) }), error: null });
+      diagnoses.push({
+        key: c.key,
+        name: c.name,
+        diagnosis: await diagnose(engine, {
+          cluster: def.name,
+          consumerKey: c.key,
+          ...(errorText ? { errorText } : {}),
+        }),
+        error: null,
+      });
     } catch (e) {
       diagnoses.push({ key: c.key, name: c.name, diagnosis: null, error: toErrorInfo(e) });
     }
@@ -292,7 +366,12 @@ export async function buildReport(
   );
 
   const md = finalText(markdown(data), secrets, label.md, 'md');
-  const json = finalText(`${JSON.stringify({ redactionMarker: REDACTED, ...data }, null, 2)}\n`, secrets, label.json, 'json');
+  const json = finalText(
+    `${JSON.stringify({ redactionMarker: REDACTED, ...data }, null, 2)}\n`,
+    secrets,
+    label.json,
+    'json',
+  );
   return { cluster: def.name, generatedAt, consumers: diagnoses.length, md, json };
 }
 
@@ -306,11 +385,20 @@ export async function report(engine: DiagnoseEngine, arg: ReportArg, opts: Repor
   const files = REPORT_FILES.map((f) => path.join(dir, f));
   for (const f of files) {
     if (await exists(f)) {
-      throw new AppError(ErrorCode.BAD_INPUT, `outDir: ${f} exists already; a report never overwrites a file. Choose another directory or move the old report away.`, { details: { field: 'outDir', path: f } });
+      throw new AppError(
+        ErrorCode.BAD_INPUT,
+        `outDir: ${f} exists already; a report never overwrites a file. Choose another directory or move the old report away.`,
+        { details: { field: 'outDir', path: f } },
+      );
     }
   }
   const emit = (e: ReportEvent) => opts.onProgress?.(e);
-  const built = await buildReport(engine, { cluster: arg.cluster, ...(arg.errorText !== undefined ? { errorText: arg.errorText } : {}) }, opts, { md: files[0]!, json: files[1]! });
+  const built = await buildReport(
+    engine,
+    { cluster: arg.cluster, ...(arg.errorText !== undefined ? { errorText: arg.errorText } : {}) },
+    opts,
+    { md: files[0]!, json: files[1]! },
+  );
   const { md, json, generatedAt } = built;
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const written: string[] = [];
@@ -322,8 +410,15 @@ export async function report(engine: DiagnoseEngine, arg: ReportArg, opts: Repor
       await writeFile(file, text, { flag: 'wx', mode: 0o600 });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw new AppError(ErrorCode.BAD_INPUT, `outDir: ${file} exists already; a report never overwrites a file.`, { details: { field: 'outDir', path: file } });
-      throw new AppError(ErrorCode.CONFIG_UNWRITABLE, `The report could not be written to ${file}: ${code ?? (e as Error).message}`, { details: { path: file, written } });
+      if (code === 'EEXIST')
+        throw new AppError(ErrorCode.BAD_INPUT, `outDir: ${file} exists already; a report never overwrites a file.`, {
+          details: { field: 'outDir', path: file },
+        });
+      throw new AppError(
+        ErrorCode.CONFIG_UNWRITABLE,
+        `The report could not be written to ${file}: ${code ?? (e as Error).message}`,
+        { details: { path: file, written } },
+      );
     }
     written.push(file);
     emit({ type: 'written', path: file });

@@ -17,7 +17,8 @@ export function scrubText(text: string, knownSecrets: readonly string[] = []): s
 /** Applies {@link scrubText} to every string of an exchange (after the engine's own redaction). */
 export function scrubRecordedExchange(x: Exchange, knownSecrets: readonly string[] = []): Exchange {
   const r = redactExchange(x, knownSecrets);
-  const headers = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, scrubText(v, knownSecrets)]));
+  const headers = (h: Record<string, string>) =>
+    Object.fromEntries(Object.entries(h).map(([k, v]) => [k, scrubText(v, knownSecrets)]));
   return {
     ...r,
     request: {
@@ -26,12 +27,24 @@ export function scrubRecordedExchange(x: Exchange, knownSecrets: readonly string
       headers: headers(r.request.headers),
       ...(r.request.body !== undefined ? { body: scrubText(r.request.body, knownSecrets) } : {}),
     },
-    response: r.response && { ...r.response, headers: headers(r.response.headers), body: scrubText(r.response.body, knownSecrets) },
+    response: r.response && {
+      ...r.response,
+      headers: headers(r.response.headers),
+      body: scrubText(r.response.body, knownSecrets),
+    },
   };
 }
 
 /** {@link exchangeOf} (redacted, with the answering node), scrubbed of tokens and verifiers too. */
-export function scrubExchange(method: string, url: string, headers: Record<string, string>, res: HttpResponse | null, latencyMs: number, knownSecrets: readonly string[], body?: string): Exchange {
+export function scrubExchange(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  res: HttpResponse | null,
+  latencyMs: number,
+  knownSecrets: readonly string[],
+  body?: string,
+): Exchange {
   return scrubRecordedExchange(exchangeOf(method, url, headers, res, latencyMs, [...knownSecrets], body), knownSecrets);
 }
 
@@ -40,7 +53,9 @@ export function scrubDeep<T>(value: T, knownSecrets: readonly string[]): T {
   if (typeof value === 'string') return scrubText(value, knownSecrets) as T;
   if (Array.isArray(value)) return value.map((v: unknown) => scrubDeep(v, knownSecrets)) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, scrubDeep(v, knownSecrets)])) as T;
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, scrubDeep(v, knownSecrets)]),
+    ) as T;
   }
   return value;
 }

@@ -99,7 +99,11 @@ export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 1024;
 export const DEFAULT_MAX_CONNECTIONS_PER_ORIGIN = 64;
 
 function positiveNumber(value: number, field: string): number {
-  if (!Number.isFinite(value) || value <= 0) throw badInput(field, `must be a positive number of ${field.endsWith('Bytes') ? 'bytes' : 'milliseconds'}, got ${value}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw badInput(
+      field,
+      `must be a positive number of ${field.endsWith('Bytes') ? 'bytes' : 'milliseconds'}, got ${value}`,
+    );
   return value;
 }
 
@@ -130,13 +134,24 @@ function parseRequestUrl(req: HttpRequest): URL {
   try {
     url = new URL(req.url);
   } catch {
-    throw new AppError(ErrorCode.BAD_INPUT, `${req.node}: "${req.url.slice(0, 200)}" is not a valid URL`, { node: req.node, details: { field: 'url' } });
+    throw new AppError(ErrorCode.BAD_INPUT, `${req.node}: "${req.url.slice(0, 200)}" is not a valid URL`, {
+      node: req.node,
+      details: { field: 'url' },
+    });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new AppError(ErrorCode.BAD_INPUT, `${req.node}: only http:// and https:// URLs can be requested, not ${url.protocol}`, { node: req.node, details: { field: 'url' } });
+    throw new AppError(
+      ErrorCode.BAD_INPUT,
+      `${req.node}: only http:// and https:// URLs can be requested, not ${url.protocol}`,
+      { node: req.node, details: { field: 'url' } },
+    );
   }
   if (url.username || url.password) {
-    throw new AppError(ErrorCode.BAD_INPUT, `${req.node}: credentials in the URL are not accepted; the keychain holds them`, { node: req.node, details: { field: 'url' } });
+    throw new AppError(
+      ErrorCode.BAD_INPUT,
+      `${req.node}: credentials in the URL are not accepted; the keychain holds them`,
+      { node: req.node, details: { field: 'url' } },
+    );
   }
   return url;
 }
@@ -204,7 +219,10 @@ export class HttpClient {
       opts.dispatcher ??
       new Agent({
         connections: this.#perOriginLimit,
-        connect: verifyingConnector(buildConnector(deferredVerificationTlsOptions(this.#policy, this.#connectTimeoutMs)), this.#policy),
+        connect: verifyingConnector(
+          buildConnector(deferredVerificationTlsOptions(this.#policy, this.#connectTimeoutMs)),
+          this.#policy,
+        ),
       });
   }
 
@@ -226,12 +244,18 @@ export class HttpClient {
         proxyTunnel: false,
         factory: (origin: string | URL, options: object) => {
           const { connect } = options as { connect?: unknown };
-          const wrapped = typeof connect === 'function' ? { connect: verifyingConnector(connect as buildConnector.connector, this.#policy) } : {};
+          const wrapped =
+            typeof connect === 'function'
+              ? { connect: verifyingConnector(connect as buildConnector.connector, this.#policy) }
+              : {};
           return new Pool(origin, { ...options, ...wrapped });
         },
       });
     } catch (e) {
-      throw badInput(proxy.variable, `${proxy.display} is not a usable proxy URL (${e instanceof Error ? e.message : String(e)})`);
+      throw badInput(
+        proxy.variable,
+        `${proxy.display} is not a usable proxy URL (${e instanceof Error ? e.message : String(e)})`,
+      );
     }
     this.#proxies.set(proxy.url, agent);
     return agent;
@@ -267,10 +291,19 @@ export class HttpClient {
 
   async #send(req: HttpRequest, url: URL): Promise<HttpResponse> {
     const method = req.method.toUpperCase();
-    if (!/^[A-Z]{1,20}$/.test(method)) throw new AppError(ErrorCode.BAD_INPUT, `${req.node}: "${req.method.slice(0, 40)}" is not an HTTP method`, { node: req.node, details: { field: 'method' } });
+    if (!/^[A-Z]{1,20}$/.test(method))
+      throw new AppError(ErrorCode.BAD_INPUT, `${req.node}: "${req.method.slice(0, 40)}" is not an HTTP method`, {
+        node: req.node,
+        details: { field: 'method' },
+      });
     const timeoutMs = positiveNumber(req.timeoutMs ?? this.#totalTimeoutMs, 'timeoutMs');
     const maxBytes = positiveNumber(req.maxResponseBytes ?? this.#maxResponseBytes, 'maxResponseBytes');
-    if (this.#closed) throw new AppError(ErrorCode.INTERNAL, `The HTTP client is closed; ${method} ${url.pathname} to ${req.node} was not sent`, { node: req.node });
+    if (this.#closed)
+      throw new AppError(
+        ErrorCode.INTERNAL,
+        `The HTTP client is closed; ${method} ${url.pathname} to ${req.node} was not sent`,
+        { node: req.node },
+      );
     const proxy = this.#injected ? null : proxyFor(url, this.#env);
     const dispatcher = proxy ? this.#viaProxy(proxy) : this.#direct;
     const servedBy: ServedBy = { tls: null };

@@ -25,7 +25,8 @@ export type ExpectedData = 'json' | 'xml' | 'text';
  * `/authenticated/identity`), Jazz Authorization Server and Liberty OIDC
  * (`/oidc/endpoint/…/authorize`), and the generic `/login` and `/signin`.
  */
-const LOGIN_URL = /(?:j_security_check|\/auth\/(?:authrequired|authfailed)|\/authenticated\/identity|\/(?:log[io]n|signin|sign-in)(?:\.jsp|\.html?|\.do|\.faces)?(?:[/?#;]|$)|\/oidc\/endpoint\/[^/]+\/authorize|[?&]auth_?required)/i;
+const LOGIN_URL =
+  /(?:j_security_check|\/auth\/(?:authrequired|authfailed)|\/authenticated\/identity|\/(?:log[io]n|signin|sign-in)(?:\.jsp|\.html?|\.do|\.faces)?(?:[/?#;]|$)|\/oidc\/endpoint\/[^/]+\/authorize|[?&]auth_?required)/i;
 
 /** Jazz answers unauthenticated requests with this header (and its login page as a 200). */
 const JAZZ_AUTH_HEADER = 'x-com-ibm-team-repository-web-auth-msg';
@@ -35,7 +36,9 @@ function header(res: ResponseLike, name: string): string {
 }
 
 function looksLikeHtml(res: ResponseLike): boolean {
-  return /html/i.test(header(res, 'content-type')) || /^\s*(?:<!doctype\s+html|<html[\s>])/i.test(res.body.slice(0, 2048));
+  return (
+    /html/i.test(header(res, 'content-type')) || /^\s*(?:<!doctype\s+html|<html[\s>])/i.test(res.body.slice(0, 2048))
+  );
 }
 
 function hasPasswordInput(body: string): boolean {
@@ -48,7 +51,8 @@ function hasPasswordInput(body: string): boolean {
  * signals count there: a container login form action, a login redirect, the Jazz header.
  */
 export function loginPageSignal(res: ResponseLike, accept: ExpectedData): string | null {
-  if (/authrequired|authfailed/i.test(header(res, JAZZ_AUTH_HEADER))) return `header ${JAZZ_AUTH_HEADER}: ${header(res, JAZZ_AUTH_HEADER)}`;
+  if (/authrequired|authfailed/i.test(header(res, JAZZ_AUTH_HEADER)))
+    return `header ${JAZZ_AUTH_HEADER}: ${header(res, JAZZ_AUTH_HEADER)}`;
   if (res.status >= 300 && res.status < 400) {
     const location = header(res, 'location');
     if (location && LOGIN_URL.test(location)) return `redirect to ${location.split('?')[0]}`;
@@ -80,7 +84,8 @@ function looksLike(res: ResponseLike, accept: ExpectedData): boolean {
   const start = res.body.trimStart().slice(0, 64);
   if (start === '' && (res.status === 204 || res.status === 205)) return true;
   if (accept === 'json') return type.includes('json') || /^[[{]/.test(start);
-  if (accept === 'xml') return (type.includes('xml') && !type.includes('html')) || (/^</.test(start) && !looksLikeHtml(res));
+  if (accept === 'xml')
+    return (type.includes('xml') && !type.includes('html')) || (/^</.test(start) && !looksLikeHtml(res));
   return true;
 }
 
@@ -91,14 +96,27 @@ const NAMES: Record<ExpectedData, string> = { json: 'JSON', xml: 'XML', text: 't
  * came back, UNEXPECTED_STATUS for a status outside `okStatuses` (default 200), UNEXPECTED_RESPONSE
  * when an OK answer is not JSON/XML as asked (HTML error pages served with 200, for one).
  */
-export function expectData(res: ResponseLike, node: string, accept: ExpectedData, okStatuses: readonly number[] = [200]): void {
+export function expectData(
+  res: ResponseLike,
+  node: string,
+  accept: ExpectedData,
+  okStatuses: readonly number[] = [200],
+): void {
   const what = describe(res);
   const signal = loginPageSignal(res, accept);
   if (signal) {
-    throw new AppError(ErrorCode.LOGIN_PAGE, `${node} answered ${what} with a login page where ${NAMES[accept]} was expected: the session is not logged in on that node (check the admin credentials)`, {
-      node,
-      details: { status: res.status, signal, ...(header(res, 'location') ? { location: header(res, 'location').split('?')[0] } : {}) },
-    });
+    throw new AppError(
+      ErrorCode.LOGIN_PAGE,
+      `${node} answered ${what} with a login page where ${NAMES[accept]} was expected: the session is not logged in on that node (check the admin credentials)`,
+      {
+        node,
+        details: {
+          status: res.status,
+          signal,
+          ...(header(res, 'location') ? { location: header(res, 'location').split('?')[0] } : {}),
+        },
+      },
+    );
   }
   if (!okStatuses.includes(res.status)) {
     throw new AppError(ErrorCode.UNEXPECTED_STATUS, `${node} answered ${statusText(res)} for ${what}`, {
@@ -108,9 +126,13 @@ export function expectData(res: ResponseLike, node: string, accept: ExpectedData
   }
   if (!looksLike(res, accept)) {
     const type = header(res, 'content-type') || 'no content type';
-    throw new AppError(ErrorCode.UNEXPECTED_RESPONSE, `${node} answered ${what} with ${type} where ${NAMES[accept]} was expected`, {
-      node,
-      details: { status: res.status, contentType: header(res, 'content-type') || null },
-    });
+    throw new AppError(
+      ErrorCode.UNEXPECTED_RESPONSE,
+      `${node} answered ${what} with ${type} where ${NAMES[accept]} was expected`,
+      {
+        node,
+        details: { status: res.status, contentType: header(res, 'content-type') || null },
+      },
+    );
   }
 }

@@ -82,7 +82,10 @@ function messageOf(e: unknown): string {
 }
 
 function isTlsHandshakeFailure(code: string | null, message: string): boolean {
-  return (code !== null && (code === 'EPROTO' || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) || /SSL routines|handshake/i.test(message);
+  return (
+    (code !== null && (code === 'EPROTO' || code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_'))) ||
+    /SSL routines|handshake/i.test(message)
+  );
 }
 
 /** The coded error for a failed request. Already-coded errors pass through unchanged. */
@@ -98,66 +101,101 @@ export function networkFailure(e: unknown, ctx: FailureContext): AppError {
   if (trust) {
     const cert = trust.certificate;
     const fingerprint = cert ? ` (SHA-256 ${cert.fingerprint256})` : '';
-    return new AppError(ErrorCode.TLS_UNTRUSTED, `${who} presented a certificate that is not trusted: ${trust.explanation}${fingerprint}`, {
-      ...base,
-      details: {
-        fingerprint256: cert?.fingerprint256 ?? null,
-        subject: cert?.subject ?? null,
-        issuer: cert?.issuer ?? null,
-        validFrom: cert?.validFrom ?? null,
-        validTo: cert?.validTo ?? null,
-        reason: trust.reason,
-        verifyError: trust.verifyError,
-        hostname: trust.hostname,
+    return new AppError(
+      ErrorCode.TLS_UNTRUSTED,
+      `${who} presented a certificate that is not trusted: ${trust.explanation}${fingerprint}`,
+      {
+        ...base,
+        details: {
+          fingerprint256: cert?.fingerprint256 ?? null,
+          subject: cert?.subject ?? null,
+          issuer: cert?.issuer ?? null,
+          validFrom: cert?.validFrom ?? null,
+          validTo: cert?.validTo ?? null,
+          reason: trust.reason,
+          verifyError: trust.verifyError,
+          hostname: trust.hostname,
+        },
       },
-    });
+    );
   }
 
   const codes = errors.map(codeOf);
   if (codes.includes('UND_ERR_INVALID_ARG')) {
-    return new AppError(ErrorCode.BAD_INPUT, `${ctx.node}: the request ${line} cannot be sent: ${messageOf(e)}`, { ...base, details: { field: 'request' } });
+    return new AppError(ErrorCode.BAD_INPUT, `${ctx.node}: the request ${line} cannot be sent: ${messageOf(e)}`, {
+      ...base,
+      details: { field: 'request' },
+    });
   }
   if (ctx.timedOut || codes.some((c) => c !== null && TIMEOUT_CODES.has(c))) {
-    return new AppError(ErrorCode.NODE_TIMEOUT, `${who} did not answer within ${ctx.totalTimeoutMs} ms (${line})${via}`, {
-      ...base,
-      details: { timeoutMs: ctx.totalTimeoutMs, phase: 'total' },
-    });
+    return new AppError(
+      ErrorCode.NODE_TIMEOUT,
+      `${who} did not answer within ${ctx.totalTimeoutMs} ms (${line})${via}`,
+      {
+        ...base,
+        details: { timeoutMs: ctx.totalTimeoutMs, phase: 'total' },
+      },
+    );
   }
   if (codes.includes('UND_ERR_CONNECT_TIMEOUT')) {
-    return new AppError(ErrorCode.NODE_TIMEOUT, `${who} did not accept a connection within ${ctx.connectTimeoutMs} ms${via}`, {
-      ...base,
-      details: { timeoutMs: ctx.connectTimeoutMs, phase: 'connect' },
-    });
+    return new AppError(
+      ErrorCode.NODE_TIMEOUT,
+      `${who} did not accept a connection within ${ctx.connectTimeoutMs} ms${via}`,
+      {
+        ...base,
+        details: { timeoutMs: ctx.connectTimeoutMs, phase: 'connect' },
+      },
+    );
   }
   if (codes.includes('UND_ERR_DESTROYED') || codes.includes('UND_ERR_CLOSED')) {
     return new AppError(ErrorCode.INTERNAL, `The HTTP client was closed while ${line} to ${who} was under way`, base);
   }
 
-  const proxyStatus = errors.map((x) => /Proxy response \((\d+)\)|\((407)\)/.exec(messageOf(x))).find((m) => m !== null);
+  const proxyStatus = errors
+    .map((x) => /Proxy response \((\d+)\)|\((407)\)/.exec(messageOf(x)))
+    .find((m) => m !== null);
   if (ctx.proxy && proxyStatus) {
     const status = proxyStatus[1] ?? proxyStatus[2];
-    return new AppError(ErrorCode.NODE_UNREACHABLE, `${who} is unreachable: the proxy ${ctx.proxy.display} (${ctx.proxy.variable}) answered ${status} to the tunnel request`, {
-      ...base,
-      details: { proxy: ctx.proxy.display, proxyStatus: Number(status) },
-    });
+    return new AppError(
+      ErrorCode.NODE_UNREACHABLE,
+      `${who} is unreachable: the proxy ${ctx.proxy.display} (${ctx.proxy.variable}) answered ${status} to the tunnel request`,
+      {
+        ...base,
+        details: { proxy: ctx.proxy.display, proxyStatus: Number(status) },
+      },
+    );
   }
 
   const known = codes.find((c): c is string => c !== null && c in WORDS);
   if (known) {
-    return new AppError(ErrorCode.NODE_UNREACHABLE, `${who} is unreachable${via}: ${WORDS[known]}`, { ...base, details: { cause: known } });
+    return new AppError(ErrorCode.NODE_UNREACHABLE, `${who} is unreachable${via}: ${WORDS[known]}`, {
+      ...base,
+      details: { cause: known },
+    });
   }
   if (codes.some((c) => c !== null && MALFORMED_CODES.has(c))) {
-    return new AppError(ErrorCode.UNEXPECTED_RESPONSE, `${who} sent a malformed HTTP answer to ${line}: ${messageOf(e)}`, base);
+    return new AppError(
+      ErrorCode.UNEXPECTED_RESPONSE,
+      `${who} sent a malformed HTTP answer to ${line}: ${messageOf(e)}`,
+      base,
+    );
   }
   const handshake = errors.find((x) => isTlsHandshakeFailure(codeOf(x), messageOf(x)));
   if (handshake !== undefined) {
-    return new AppError(ErrorCode.NODE_UNREACHABLE, `${who} is unreachable${via}: the TLS handshake failed (${messageOf(handshake)})`, {
-      ...base,
-      details: { cause: codeOf(handshake) ?? 'TLS_HANDSHAKE' },
-    });
+    return new AppError(
+      ErrorCode.NODE_UNREACHABLE,
+      `${who} is unreachable${via}: the TLS handshake failed (${messageOf(handshake)})`,
+      {
+        ...base,
+        details: { cause: codeOf(handshake) ?? 'TLS_HANDSHAKE' },
+      },
+    );
   }
   const code = codes.find((c) => c !== null) ?? null;
-  return new AppError(ErrorCode.NODE_UNREACHABLE, `${who} is unreachable${via}: ${messageOf(e)}`, { ...base, details: { cause: code } });
+  return new AppError(ErrorCode.NODE_UNREACHABLE, `${who} is unreachable${via}: ${messageOf(e)}`, {
+    ...base,
+    details: { cause: code },
+  });
 }
 
 /** `1048576` → `1 MiB`, `1500` → `1500 bytes`. */
@@ -168,10 +206,20 @@ export function formatBytes(n: number): string {
 }
 
 /** RESPONSE_TOO_LARGE for a body (declared or streamed) above the cap. */
-export function responseTooLarge(node: string, method: string, url: URL, limitBytes: number, declaredBytes: number | null): AppError {
+export function responseTooLarge(
+  node: string,
+  method: string,
+  url: URL,
+  limitBytes: number,
+  declaredBytes: number | null,
+): AppError {
   const what = declaredBytes !== null ? `announced ${declaredBytes} bytes` : `sent more than ${limitBytes} bytes`;
-  return new AppError(ErrorCode.RESPONSE_TOO_LARGE, `${whoAndWhere(node, url)} ${what} in answer to ${requestLine(method, url)}; the limit is ${formatBytes(limitBytes)}`, {
-    node,
-    details: { limitBytes, declaredBytes },
-  });
+  return new AppError(
+    ErrorCode.RESPONSE_TOO_LARGE,
+    `${whoAndWhere(node, url)} ${what} in answer to ${requestLine(method, url)}; the limit is ${formatBytes(limitBytes)}`,
+    {
+      node,
+      details: { limitBytes, declaredBytes },
+    },
+  );
 }

@@ -39,7 +39,10 @@ function withScheme(proxyUrl: string): string {
 
 /** Host in a URL's `hostname` form → bare, lower-case (IPv6 without brackets, no trailing dot). */
 function bareHost(hostname: string): string {
-  return hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  return hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
 }
 
 function defaultPort(protocol: string): string {
@@ -73,7 +76,7 @@ function inCidr(host: string, cidr: string): boolean {
   if (family === 4) {
     if (bits < 0 || bits > 32) return false;
     const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    return ((ipv4ToInt(host) & mask) >>> 0) === ((ipv4ToInt(net0) & mask) >>> 0);
+    return (ipv4ToInt(host) & mask) >>> 0 === (ipv4ToInt(net0) & mask) >>> 0;
   }
   if (bits < 0 || bits > 128) return false;
   const shift = BigInt(128 - bits);

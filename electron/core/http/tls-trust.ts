@@ -152,7 +152,10 @@ export function verifyPeer(socket: tls.TLSSocket, hostname: string, pins: Readon
  * No TLS session resumption: a resumed session shows no peer certificate in Node, and every
  * connection must present its certificate to be checked against the pins and recorded.
  */
-export function deferredVerificationTlsOptions(policy: TrustPolicy, connectTimeoutMs: number): buildConnector.BuildOptions {
+export function deferredVerificationTlsOptions(
+  policy: TrustPolicy,
+  connectTimeoutMs: number,
+): buildConnector.BuildOptions {
   return {
     ...(policy.caPem ? { ca: policy.caPem } : {}),
     rejectUnauthorized: false, // deferred to verifyingConnector, not disabled: see above
@@ -194,7 +197,10 @@ export function verifyingConnector(inner: buildConnector.connector, policy: Trus
       }
       if (!(socket instanceof tls.TLSSocket)) {
         destroyQuietly(socket);
-        callback(new TlsTrustError('no-certificate', null, 'the connection is not a TLS connection', options.hostname, null), null);
+        callback(
+          new TlsTrustError('no-certificate', null, 'the connection is not a TLS connection', options.hostname, null),
+          null,
+        );
         return;
       }
       try {

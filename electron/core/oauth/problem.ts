@@ -107,10 +107,22 @@ export interface ProblemReport {
 const PRODUCT_TEXTS: { re: RegExp; text: string; problem: OAuthProblem }[] = [
   { re: /invalid[_ ]expired[_ ]token/i, text: 'invalid_expired_token', problem: 'consumer_key_unknown' },
   { re: /token[_ ]not[_ ]authori[sz]ed/i, text: 'token_not_authorized', problem: 'permission_denied' },
-  { re: /consumer key (?:is )?(?:not )?(?:found|unknown|not registered)/i, text: 'consumer key unknown', problem: 'consumer_key_unknown' }, // [G] Jazz wording
-  { re: /(?:consumer|key) (?:is )?(?:still )?provisional|not (?:yet )?approved/i, text: 'consumer key provisional', problem: 'consumer_key_refused' }, // [G] Jazz wording
+  {
+    re: /consumer key (?:is )?(?:not )?(?:found|unknown|not registered)/i,
+    text: 'consumer key unknown',
+    problem: 'consumer_key_unknown',
+  }, // [G] Jazz wording
+  {
+    re: /(?:consumer|key) (?:is )?(?:still )?provisional|not (?:yet )?approved/i,
+    text: 'consumer key provisional',
+    problem: 'consumer_key_refused',
+  }, // [G] Jazz wording
   { re: /invalid signature|signature (?:is )?invalid/i, text: 'invalid signature', problem: 'signature_invalid' },
-  { re: /timestamp (?:is )?(?:out of range|refused|too old|expired)/i, text: 'timestamp refused', problem: 'timestamp_refused' },
+  {
+    re: /timestamp (?:is )?(?:out of range|refused|too old|expired)/i,
+    text: 'timestamp refused',
+    problem: 'timestamp_refused',
+  },
 ];
 
 function asProblem(value: string | undefined | null): OAuthProblem | null {

@@ -30,12 +30,15 @@ export function baseStringUri(url: URL): string {
 /** Decodes an `application/x-www-form-urlencoded` string into ordered pairs (§3.4.1.3.1 sources). */
 export function parseForm(body: string): Param[] {
   if (!body) return [];
-  return body.split('&').filter(Boolean).map((pair) => {
-    const eq = pair.indexOf('=');
-    const name = eq < 0 ? pair : pair.slice(0, eq);
-    const value = eq < 0 ? '' : pair.slice(eq + 1);
-    return [percentDecode(name.replace(/\+/g, ' ')), percentDecode(value.replace(/\+/g, ' '))] as const;
-  });
+  return body
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const name = eq < 0 ? pair : pair.slice(0, eq);
+      const value = eq < 0 ? '' : pair.slice(eq + 1);
+      return [percentDecode(name.replace(/\+/g, ' ')), percentDecode(value.replace(/\+/g, ' '))] as const;
+    });
 }
 
 /** Encodes pairs as a form body with RFC 5849 §3.6 encoding (a strict subset of form encoding). */
@@ -57,7 +60,9 @@ export function normalizeParameters(params: Iterable<Param>): string {
 
 /** @see RFC 5849 §3.4.1.1 — METHOD & encoded base URI & encoded normalized parameters. */
 export function signatureBaseString(method: string, url: URL, params: Iterable<Param>): string {
-  return [method.toUpperCase(), percentEncode(baseStringUri(url)), percentEncode(normalizeParameters(params))].join('&');
+  return [method.toUpperCase(), percentEncode(baseStringUri(url)), percentEncode(normalizeParameters(params))].join(
+    '&',
+  );
 }
 
 /** @see RFC 5849 §3.4.2 (HMAC-SHA1) and §3.4.4 (PLAINTEXT): the key is `consumerSecret&tokenSecret`. */

@@ -25,7 +25,12 @@ export function readRdfProperty(xml: string, prop: string): string | null {
 }
 
 function decodeXml(s: string): string {
-  return s.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return s
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 /** Reads the four OAuth URLs; DISCOVERY_FAILED naming the node when the three required ones are absent. */

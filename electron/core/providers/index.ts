@@ -7,12 +7,24 @@ import type { ClusterKind } from '../../../shared/model.ts';
 import { expectData } from '../http/client.ts';
 import { joinUrl, mapEndpoints, readOAuthEndpoints } from './discovery.ts';
 import { LyoAdminSession } from './lyo-admin.ts';
-import type { AdminCredentials, Discovery, NewConsumer, NodeContext, OAuthEndpoints, ProviderAdapter } from './types.ts';
+import type {
+  AdminCredentials,
+  Discovery,
+  NewConsumer,
+  NodeContext,
+  OAuthEndpoints,
+  ProviderAdapter,
+} from './types.ts';
 
 /** Discovery through a rootservices-style document at `path` below the node's URL. */
 async function discoverFrom(ctx: NodeContext, path: string): Promise<Discovery> {
   const url = joinUrl(ctx.node.url, path);
-  const response = await ctx.http.request({ node: ctx.node.id, method: 'GET', url, headers: { accept: 'application/rdf+xml, application/xml;q=0.9, */*;q=0.1', 'oslc-core-version': '2.0' } });
+  const response = await ctx.http.request({
+    node: ctx.node.id,
+    method: 'GET',
+    url,
+    headers: { accept: 'application/rdf+xml, application/xml;q=0.9, */*;q=0.1', 'oslc-core-version': '2.0' },
+  });
   expectData(response, ctx.node.id, 'xml');
   const advertised = readOAuthEndpoints(response.body, url, ctx.node.id);
   return { endpoints: mapEndpoints(advertised, ctx.cluster.balancerUrl, ctx.node.url), response };
@@ -81,9 +93,19 @@ async function requestConsumerKey(ctx: NodeContext, url: string, input: NewConsu
     method: 'POST',
     url,
     headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ name: input.name, secret: input.secret, trusted: input.trusted, secretType: 'string', ...(input.key ? { key: input.key } : {}) }),
+    body: JSON.stringify({
+      name: input.name,
+      secret: input.secret,
+      trusted: input.trusted,
+      secretType: 'string',
+      ...(input.key ? { key: input.key } : {}),
+    }),
   });
-  if (res.status === 409) throw new AppError(ErrorCode.KEY_NOT_UNIQUE, `${ctx.node.id}: consumer key "${input.key}" exists already`, { node: ctx.node.id, details: { field: 'key' } });
+  if (res.status === 409)
+    throw new AppError(ErrorCode.KEY_NOT_UNIQUE, `${ctx.node.id}: consumer key "${input.key}" exists already`, {
+      node: ctx.node.id,
+      details: { field: 'key' },
+    });
   expectData(res, ctx.node.id, 'json', [200, 201]);
   let key: unknown;
   try {
@@ -91,9 +113,16 @@ async function requestConsumerKey(ctx: NodeContext, url: string, input: NewConsu
   } catch {
     key = undefined;
   }
-  if (typeof key !== 'string' || !key) throw new AppError(ErrorCode.UNEXPECTED_RESPONSE, `${ctx.node.id}: the request-key answer carries no key`, { node: ctx.node.id });
+  if (typeof key !== 'string' || !key)
+    throw new AppError(ErrorCode.UNEXPECTED_RESPONSE, `${ctx.node.id}: the request-key answer carries no key`, {
+      node: ctx.node.id,
+    });
   if (input.key && key !== input.key) {
-    throw new AppError(ErrorCode.NOT_SUPPORTED, `${ctx.node.id} chose its own key (${key}) instead of "${input.key}": this provider cannot register a given key by API; register it by hand`, { node: ctx.node.id });
+    throw new AppError(
+      ErrorCode.NOT_SUPPORTED,
+      `${ctx.node.id} chose its own key (${key}) instead of "${input.key}": this provider cannot register a given key by API; register it by hand`,
+      { node: ctx.node.id },
+    );
   }
   return key;
 }
@@ -109,7 +138,12 @@ async function refreshRepoConfig(
   onReloaded?: () => void,
 ): Promise<void> {
   const { repo, db } = ctx.cluster;
-  if (!repo || !db) throw new AppError(ErrorCode.BAD_INPUT, `Cluster ${ctx.cluster.name} has no repository/database names; set --repo and --db`, { details: { field: 'repo' } });
+  if (!repo || !db)
+    throw new AppError(
+      ErrorCode.BAD_INPUT,
+      `Cluster ${ctx.cluster.name} has no repository/database names; set --repo and --db`,
+      { details: { field: 'repo' } },
+    );
   const basic = `Basic ${Buffer.from(`${admin.user}:${admin.password}`, 'utf8').toString('base64')}`;
   const res = await ctx.http.request({
     node: ctx.node.id,
@@ -118,7 +152,11 @@ async function refreshRepoConfig(
     headers: { authorization: basic, 'oslc-core-version': '2.0', accept: '*/*' },
   });
   if (res.status === 401 || res.status === 403) {
-    throw new AppError(ErrorCode.AUTH_FAILED, `${ctx.node.id}: the admin login "${admin.user}" was refused (HTTP ${res.status}) when refreshing the registry`, { node: ctx.node.id, details: { status: res.status } });
+    throw new AppError(
+      ErrorCode.AUTH_FAILED,
+      `${ctx.node.id}: the admin login "${admin.user}" was refused (HTTP ${res.status}) when refreshing the registry`,
+      { node: ctx.node.id, details: { status: res.status } },
+    );
   }
   expectData(res, ctx.node.id, 'text', [200, 204]);
   onReloaded?.();
@@ -133,7 +171,10 @@ async function refreshRepoConfig(
   void end;
 }
 
-const lyoApproveSteps = (key: string) => [`Open the node's OAuth administration page and log in as an administrator.`, `Approve the provisional consumer ${key}.`];
+const lyoApproveSteps = (key: string) => [
+  `Open the node's OAuth administration page and log in as an administrator.`,
+  `Approve the provisional consumer ${key}.`,
+];
 
 /** The ClearQuest Site Administration dialog ([D] swg21643365); it has no URL of its own [G]. */
 const cqApproveHandoff = (ctx: NodeContext, key: string) => ({
@@ -170,7 +211,13 @@ const sandbox: ProviderAdapter = {
   listKeys: listWithLyoApi,
   prepareListing: prepareLyoListing,
   approve: approveWithLyoApi,
-  approveHandoff: (ctx, key) => ({ action: 'approve', node: ctx.node.id, adminUrl: joinUrl(ctx.node.url, 'oauth/admin'), steps: lyoApproveSteps(key), source: 'sandbox (Eclipse Lyo admin page)' }),
+  approveHandoff: (ctx, key) => ({
+    action: 'approve',
+    node: ctx.node.id,
+    adminUrl: joinUrl(ctx.node.url, 'oauth/admin'),
+    steps: lyoApproveSteps(key),
+    source: 'sandbox (Eclipse Lyo admin page)',
+  }),
   register: (ctx, input) => requestConsumerKey(ctx, joinUrl(ctx.node.url, 'oauth/requestKey'), input),
   registerHandoff: (ctx, input) => cqRegisterHandoff(ctx, input),
   remove: removeWithLyoApi,
@@ -191,19 +238,38 @@ const lyo: ProviderAdapter = {
     expectData(response, ctx.node.id, 'text');
     const at = (p: string) => joinUrl(ctx.node.url, p);
     return {
-      endpoints: { requestToken: at('oauth/requestToken'), authorize: at('oauth/authorize'), accessToken: at('oauth/accessToken'), requestConsumerKey: at('oauth/requestKey') },
+      endpoints: {
+        requestToken: at('oauth/requestToken'),
+        authorize: at('oauth/authorize'),
+        accessToken: at('oauth/accessToken'),
+        requestConsumerKey: at('oauth/requestKey'),
+      },
       response,
     };
   },
   listKeys: listWithLyoApi,
   prepareListing: prepareLyoListing,
   approve: approveWithLyoApi,
-  approveHandoff: (ctx, key) => ({ action: 'approve', node: ctx.node.id, adminUrl: joinUrl(ctx.node.url, 'oauth/admin'), steps: lyoApproveSteps(key), source: 'Eclipse Lyo oauth-webapp' }),
+  approveHandoff: (ctx, key) => ({
+    action: 'approve',
+    node: ctx.node.id,
+    adminUrl: joinUrl(ctx.node.url, 'oauth/admin'),
+    steps: lyoApproveSteps(key),
+    source: 'Eclipse Lyo oauth-webapp',
+  }),
   register: (ctx, input) => requestConsumerKey(ctx, joinUrl(ctx.node.url, 'oauth/requestKey'), input),
-  registerHandoff: (ctx, input) => ({ action: 'register', node: ctx.node.id, adminUrl: joinUrl(ctx.node.url, 'oauth/admin'), steps: [`Register consumer "${input.name}" on the OAuth administration page.`], fields: { name: input.name, key: input.key, trusted: input.trusted }, source: 'Eclipse Lyo oauth-webapp' }),
+  registerHandoff: (ctx, input) => ({
+    action: 'register',
+    node: ctx.node.id,
+    adminUrl: joinUrl(ctx.node.url, 'oauth/admin'),
+    steps: [`Register consumer "${input.name}" on the OAuth administration page.`],
+    fields: { name: input.name, key: input.key, trusted: input.trusted },
+    source: 'Eclipse Lyo oauth-webapp',
+  }),
   remove: removeWithLyoApi,
   refresh: null,
-  refreshUnsupported: "Eclipse Lyo's consumer store is loaded once when the server starts ([D] oauth-consumer-store): a node picks up a change only when it is restarted. Restart the nodes that lack the key.",
+  refreshUnsupported:
+    "Eclipse Lyo's consumer store is loaded once when the server starts ([D] oauth-consumer-store): a node picks up a change only when it is restarted. Restart the nodes that lack the key.",
 };
 
 /**
@@ -243,11 +309,20 @@ const jazz: ProviderAdapter = {
     action: 'approve',
     node: ctx.node.id,
     adminUrl: joinUrl(ctx.node.url, JAZZ_OAUTH_ADMIN),
-    steps: [`Open ${joinUrl(ctx.node.url, JAZZ_OAUTH_ADMIN)} on this node and log in as a JazzAdmin.`, `Under Consumers (Inbound), find ${key} and approve it.`, 'Come back here and re-probe.'],
+    steps: [
+      `Open ${joinUrl(ctx.node.url, JAZZ_OAUTH_ADMIN)} on this node and log in as a JazzAdmin.`,
+      `Under Consumers (Inbound), find ${key} and approve it.`,
+      'Come back here and re-probe.',
+    ],
     source: 'Jazz Team Server admin, Consumers (Inbound)',
   }),
   register: (ctx, input, endpoints: OAuthEndpoints) => {
-    if (!endpoints.requestConsumerKey) throw new AppError(ErrorCode.NOT_SUPPORTED, `${ctx.node.id}: rootservices advertises no oauthRequestConsumerKeyUrl`, { node: ctx.node.id });
+    if (!endpoints.requestConsumerKey)
+      throw new AppError(
+        ErrorCode.NOT_SUPPORTED,
+        `${ctx.node.id}: rootservices advertises no oauthRequestConsumerKeyUrl`,
+        { node: ctx.node.id },
+      );
     return requestConsumerKey(ctx, endpoints.requestConsumerKey, input);
   },
   registerHandoff: (ctx, input) => ({
@@ -269,8 +344,13 @@ const jazz: ProviderAdapter = {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: `j_username=${encodeURIComponent(admin.user)}&j_password=${encodeURIComponent(admin.password)}`,
     });
-    const failed = /authfailed/i.test(res.headers.location ?? '') || /authfailed/i.test(res.headers['x-com-ibm-team-repository-web-auth-msg'] ?? '');
-    if (failed || res.status === 401 || res.status === 403) throw new AppError(ErrorCode.AUTH_FAILED, `${ctx.node.id}: the form login as "${admin.user}" failed`, { node: ctx.node.id });
+    const failed =
+      /authfailed/i.test(res.headers.location ?? '') ||
+      /authfailed/i.test(res.headers['x-com-ibm-team-repository-web-auth-msg'] ?? '');
+    if (failed || res.status === 401 || res.status === 403)
+      throw new AppError(ErrorCode.AUTH_FAILED, `${ctx.node.id}: the form login as "${admin.user}" failed`, {
+        node: ctx.node.id,
+      });
     if (res.status >= 400) expectData(res, ctx.node.id, 'text', [200, 302]);
   },
   refreshUnsupported: null,

@@ -40,19 +40,29 @@ export class LyoAdminSession {
     expectData(page, node, 'text');
     const csrf = /csrfPrevent\s*[:=]\s*["']([^"']+)["']/.exec(page.body)?.[1];
     if (!csrf) {
-      throw new AppError(ErrorCode.UNEXPECTED_RESPONSE, `${node}: the OAuth admin page does not carry a CSRF value (lyoOAuthConfig.csrfPrevent)`, { node });
+      throw new AppError(
+        ErrorCode.UNEXPECTED_RESPONSE,
+        `${node}: the OAuth admin page does not carry a CSRF value (lyoOAuthConfig.csrfPrevent)`,
+        { node },
+      );
     }
     const login = await http.request({
       node,
       method: 'POST',
       url: joinUrl(base, 'oauth/adminLogin'),
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header(), 'x-csrf-prevent': csrf },
-      body: formEncode([['id', admin.user], ['password', admin.password]]),
+      body: formEncode([
+        ['id', admin.user],
+        ['password', admin.password],
+      ]),
     });
     jar.take(login);
     if (login.status === 401 || login.status === 409 || login.status === 403) {
       const why = login.status === 409 ? 'is not an administrator' : 'was refused (wrong user or password)';
-      throw new AppError(ErrorCode.AUTH_FAILED, `${node}: admin login as "${admin.user}" ${why}`, { node, details: { status: login.status } });
+      throw new AppError(ErrorCode.AUTH_FAILED, `${node}: admin login as "${admin.user}" ${why}`, {
+        node,
+        details: { status: login.status },
+      });
     }
     expectData(login, node, 'text', [200, 204]);
     return new LyoAdminSession(http, node, base, jar, csrf);
@@ -75,13 +85,23 @@ export class LyoAdminSession {
     try {
       doc = JSON.parse(res.body);
     } catch {
-      throw new AppError(ErrorCode.UNEXPECTED_RESPONSE, `${this.node}: the consumer list is not JSON`, { node: this.node });
+      throw new AppError(ErrorCode.UNEXPECTED_RESPONSE, `${this.node}: the consumer list is not JSON`, {
+        node: this.node,
+      });
     }
     const pick = (list: unknown, provisional: boolean): ListedConsumer[] =>
       Array.isArray(list)
         ? list
-            .filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null && typeof (c as { key?: unknown }).key === 'string')
-            .map((c) => ({ key: String(c.key), name: String(c.name ?? ''), provisional, trusted: c.trusted === true || c.trusted === 'true' }))
+            .filter(
+              (c): c is Record<string, unknown> =>
+                typeof c === 'object' && c !== null && typeof (c as { key?: unknown }).key === 'string',
+            )
+            .map((c) => ({
+              key: String(c.key),
+              name: String(c.name ?? ''),
+              provisional,
+              trusted: c.trusted === true || c.trusted === 'true',
+            }))
         : [];
     const d = doc as { provisional?: unknown; approved?: unknown };
     return [...pick(d.provisional, true), ...pick(d.approved, false)];

@@ -17,7 +17,11 @@ const registerSchema = z.object({
 });
 
 /** The chosen node, or the first that answers discovery. */
-async function pickNode(deps: RepairDeps, def: ClusterDefinition, nodeId: string | undefined): Promise<{ node: NodeDefinition; endpoints: OAuthEndpoints }> {
+async function pickNode(
+  deps: RepairDeps,
+  def: ClusterDefinition,
+  nodeId: string | undefined,
+): Promise<{ node: NodeDefinition; endpoints: OAuthEndpoints }> {
   const adapter = adapterFor(def.kind);
   const candidates = nodeId !== undefined ? [findNode(def, nodeId)] : def.nodes;
   const failures: string[] = [];
@@ -35,10 +39,19 @@ async function pickNode(deps: RepairDeps, def: ClusterDefinition, nodeId: string
 
 export async function register(deps: RepairDeps, input: RegisterInput): Promise<RegisterResult> {
   const def = await deps.getCluster(input?.cluster);
-  const fields = parseOrThrow(registerSchema, { name: input.name, key: input.key, secret: input.secret, trusted: input.trusted }, 'consumer');
+  const fields = parseOrThrow(
+    registerSchema,
+    { name: input.name, key: input.key, secret: input.secret, trusted: input.trusted },
+    'consumer',
+  );
   const adapter = adapterFor(def.kind);
   const admin = adapter.approve ? await requireAdmin(deps, def, 'Registering') : await deps.adminCredentials(def);
-  const consumer: NewConsumer = { name: fields.name, key: fields.key ?? null, secret: fields.secret, trusted: fields.trusted ?? false };
+  const consumer: NewConsumer = {
+    name: fields.name,
+    key: fields.key ?? null,
+    secret: fields.secret,
+    trusted: fields.trusted ?? false,
+  };
 
   if (consumer.key) {
     // The key must be unique in the cluster: tracked here, or known to any node.
@@ -46,18 +59,37 @@ export async function register(deps: RepairDeps, input: RegisterInput): Promise<
     const where = clash ? null : await locateKey(deps, def, consumer.key, null, admin);
     if (clash || (where && (where.approvedOn.length || where.provisionalOn.length))) {
       const on = where ? [...where.approvedOn, ...where.provisionalOn].join(', ') : 'this cluster (tracked)';
-      throw new AppError(ErrorCode.KEY_NOT_UNIQUE, `Consumer key "${consumer.key}" exists already in ${def.name} (${on}); choose another key, or approve/sync the existing one`, { details: { field: 'key' } });
+      throw new AppError(
+        ErrorCode.KEY_NOT_UNIQUE,
+        `Consumer key "${consumer.key}" exists already in ${def.name} (${on}); choose another key, or approve/sync the existing one`,
+        { details: { field: 'key' } },
+      );
     }
   }
   const { node, endpoints } = await pickNode(deps, def, input.node);
   const ctx = { cluster: def, node, http: deps.httpFor(def) };
   const audit = (key: string | null, outcome: 'ok' | 'failed' | 'handoff', detail?: string) =>
-    deps.auditLog.append({ cluster: def.name, node: node.id, action: 'register', key, outcome, ...(detail ? { detail } : {}) });
+    deps.auditLog.append({
+      cluster: def.name,
+      node: node.id,
+      action: 'register',
+      key,
+      outcome,
+      ...(detail ? { detail } : {}),
+    });
 
   if (!adapter.register) {
     await audit(consumer.key, 'handoff');
-    if (consumer.key) await deps.trackConsumer({ cluster: def.name, key: consumer.key, name: consumer.name, secret: consumer.secret });
-    return { key: consumer.key ?? '', node: node.id, approved: false, verified: false, handoff: adapter.registerHandoff(ctx, consumer), missingOn: [] };
+    if (consumer.key)
+      await deps.trackConsumer({ cluster: def.name, key: consumer.key, name: consumer.name, secret: consumer.secret });
+    return {
+      key: consumer.key ?? '',
+      node: node.id,
+      approved: false,
+      verified: false,
+      handoff: adapter.registerHandoff(ctx, consumer),
+      missingOn: [],
+    };
   }
   let key: string;
   try {
@@ -70,12 +102,23 @@ export async function register(deps: RepairDeps, input: RegisterInput): Promise<
   await deps.trackConsumer({ cluster: def.name, key, name: consumer.name, secret: consumer.secret });
   if (!adapter.approve) {
     await audit(key, 'handoff', 'registered; approval is a hand-off');
-    return { key, node: node.id, approved: false, verified: false, handoff: adapter.approveHandoff(ctx, key), missingOn: [] };
+    return {
+      key,
+      node: node.id,
+      approved: false,
+      verified: false,
+      handoff: adapter.approveHandoff(ctx, key),
+      missingOn: [],
+    };
   }
   const outcome = await adapter.approve(ctx, admin!, key);
   if (outcome === 'not-here') {
     await audit(key, 'failed', 'the new key was not provisional on the node that created it');
-    throw new AppError(ErrorCode.UNEXPECTED_RESPONSE, `${node.id} created ${key} but then did not hold it as provisional`, { node: node.id });
+    throw new AppError(
+      ErrorCode.UNEXPECTED_RESPONSE,
+      `${node.id} created ${key} but then did not hold it as provisional`,
+      { node: node.id },
+    );
   }
   const probe = await verifyOnNode(deps, def, node, key, consumer.secret);
   const missingOn = await nodesMissing(deps, def, key, consumer.secret, node.id);
@@ -83,15 +126,33 @@ export async function register(deps: RepairDeps, input: RegisterInput): Promise<
   return { key, node: node.id, approved: true, verified: probe.state === 'approved', handoff: null, missingOn };
 }
 
-export async function deleteConsumer(deps: RepairDeps, arg: { cluster: string; key: string; node?: string }): Promise<{ key: string; node: string }> {
+export async function deleteConsumer(
+  deps: RepairDeps,
+  arg: { cluster: string; key: string; node?: string },
+): Promise<{ key: string; node: string }> {
   const def = await deps.getCluster(arg?.cluster);
   const key = parseOrThrow(consumerKeySchema, arg.key, 'key');
   const adapter = adapterFor(def.kind);
-  if (!adapter.remove) throw new AppError(ErrorCode.NOT_SUPPORTED, `${def.kind} has no API to delete a consumer: use the product's OAuth consumer administration page`);
+  if (!adapter.remove)
+    throw new AppError(
+      ErrorCode.NOT_SUPPORTED,
+      `${def.kind} has no API to delete a consumer: use the product's OAuth consumer administration page`,
+    );
   const admin = await requireAdmin(deps, def, 'Deleting a consumer');
   const { node } = await pickNode(deps, def, arg.node);
   const outcome = await adapter.remove({ cluster: def, node, http: deps.httpFor(def) }, admin, key);
-  await deps.auditLog.append({ cluster: def.name, node: node.id, action: 'delete', key, outcome: outcome === 'removed' ? 'ok' : 'failed', ...(outcome === 'removed' ? {} : { detail: 'not found' }) });
-  if (outcome === 'not-found') throw new AppError(ErrorCode.BAD_INPUT, `${node.id} does not know consumer ${key}`, { node: node.id, details: { field: 'key' } });
+  await deps.auditLog.append({
+    cluster: def.name,
+    node: node.id,
+    action: 'delete',
+    key,
+    outcome: outcome === 'removed' ? 'ok' : 'failed',
+    ...(outcome === 'removed' ? {} : { detail: 'not found' }),
+  });
+  if (outcome === 'not-found')
+    throw new AppError(ErrorCode.BAD_INPUT, `${node.id} does not know consumer ${key}`, {
+      node: node.id,
+      details: { field: 'key' },
+    });
   return { key, node: node.id };
 }

@@ -21,7 +21,14 @@ const LOADED_OR_MISSING = new Set<string>(['approved', 'bad-secret', 'unknown'])
 export const SYNC_MAX_ATTEMPTS = 3;
 export const SYNC_BACKOFF_MS = 250;
 /** Retrying cannot fix these: the answer would be the same. */
-const NOT_RETRIED = new Set<string>([ErrorCode.AUTH_FAILED, ErrorCode.LOGIN_PAGE, ErrorCode.BAD_INPUT, ErrorCode.TLS_UNTRUSTED, ErrorCode.TLS_PIN_MISMATCH, ErrorCode.NOT_SUPPORTED]);
+const NOT_RETRIED = new Set<string>([
+  ErrorCode.AUTH_FAILED,
+  ErrorCode.LOGIN_PAGE,
+  ErrorCode.BAD_INPUT,
+  ErrorCode.TLS_UNTRUSTED,
+  ErrorCode.TLS_PIN_MISMATCH,
+  ErrorCode.NOT_SUPPORTED,
+]);
 
 async function refreshNode(
   deps: RepairDeps,
@@ -77,7 +84,11 @@ async function refreshAndCheck(
   return { refreshed, check: run.node(node) };
 }
 
-export async function sync(deps: RepairDeps, arg: { cluster: string }, onProgress?: (e: SyncEvent) => void): Promise<SyncResult> {
+export async function sync(
+  deps: RepairDeps,
+  arg: { cluster: string },
+  onProgress?: (e: SyncEvent) => void,
+): Promise<SyncResult> {
   const def = await deps.getCluster(arg?.cluster);
   const adapter = adapterFor(def.kind);
   const emit = (e: SyncEvent) => onProgress?.(e);
@@ -85,7 +96,10 @@ export async function sync(deps: RepairDeps, arg: { cluster: string }, onProgres
   let nodes: SyncNodeResult[];
   let status: ClusterStatus;
   if (!adapter.refresh) {
-    const error = new AppError(ErrorCode.NOT_SUPPORTED, adapter.refreshUnsupported ?? `${def.kind} cannot refresh a node's registry`).toJSON();
+    const error = new AppError(
+      ErrorCode.NOT_SUPPORTED,
+      adapter.refreshUnsupported ?? `${def.kind} cannot refresh a node's registry`,
+    ).toJSON();
     nodes = def.nodes.map((n) => ({ id: n.id, refreshed: false, attempts: 0, error }));
     notices.push(error.message);
     emit({ type: 'verifying' });
@@ -109,11 +123,16 @@ export async function sync(deps: RepairDeps, arg: { cluster: string }, onProgres
   // A probe that could not tell whether the key is loaded (clock skew, an error…) leaves that node unverified.
   const unverified = status.nodes
     .filter((n) => n.up)
-    .flatMap((n) => n.consumers.filter((c) => !LOADED_OR_MISSING.has(c.state)).map((c) => `${c.key} on ${n.id} (${c.state}${c.problem ? `: ${c.problem}` : ''})`));
+    .flatMap((n) =>
+      n.consumers
+        .filter((c) => !LOADED_OR_MISSING.has(c.state))
+        .map((c) => `${c.key} on ${n.id} (${c.state}${c.problem ? `: ${c.problem}` : ''})`),
+    );
   if (unverified.length) notices.push(`Could not verify ${unverified.join(', ')}; run diagnose for the cause.`);
   for (const key of new Set(status.nodes.flatMap((n) => n.consumers.map((c) => c.key)))) {
     const up = status.nodes.filter((n) => n.up);
-    if (up.length && up.every((n) => n.consumers.find((c) => c.key === key)?.state === 'unknown')) notices.push(`${key} is not loaded on any node: register it (it may have been a provisional key that was lost).`);
+    if (up.length && up.every((n) => n.consumers.find((c) => c.key === key)?.state === 'unknown'))
+      notices.push(`${key} is not loaded on any node: register it (it may have been a provisional key that was lost).`);
   }
   notices.push(...status.notices);
   const consistent = status.drift.length === 0 && down.length === 0 && unverified.length === 0;
@@ -125,9 +144,16 @@ export async function sync(deps: RepairDeps, arg: { cluster: string }, onProgres
     key: null,
     outcome: failed.length === 0 && consistent ? 'ok' : 'failed',
     detail: [
-      `refreshed: ${nodes.filter((n) => n.refreshed).map((n) => n.id).join(',') || 'none'}`,
+      `refreshed: ${
+        nodes
+          .filter((n) => n.refreshed)
+          .map((n) => n.id)
+          .join(',') || 'none'
+      }`,
       ...(failed.length ? [`failed: ${failed.map((n) => `${n.id} (${n.error?.code})`).join(',')}`] : []),
-      consistent ? 'all nodes consistent' : `drift: ${status.drift.map((d) => `${d.key} missing on ${d.missingOn.join(',')}`).join('; ') || 'unverified nodes'}`,
+      consistent
+        ? 'all nodes consistent'
+        : `drift: ${status.drift.map((d) => `${d.key} missing on ${d.missingOn.join(',')}`).join('; ') || 'unverified nodes'}`,
     ].join('; '),
   });
   return { cluster: def.name, nodes, verified: { consistent, drift: status.drift }, notices };
