@@ -308,6 +308,8 @@ export class KeyCell {
     this.message = `Trusted the certificate of ${this.node} (SHA-256 ${fingerprint256}).`;
     await this.view.reloadDefinition();
     await this.view.refresh();
+    // The evidence shown was taken before the pin: take it again.
+    if (this.probe) await this.runProbe();
     return true;
   }
 }
