@@ -7,14 +7,26 @@
  */
 import { createHmac } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
+import AxeBuilder from '@axe-core/playwright';
 import type { Page, TestInfo } from '@playwright/test';
 import { ConsolePage } from './_console-page.ts';
 import { expect, test } from './_serve.ts';
 
 const STALE = 'requests the balancer sends here will fail with invalid_expired_token';
 
+/** A screenshot in light and in dark, and no serious or critical axe violation in either. */
 async function shot(page: Page, info: TestInfo, name: string): Promise<void> {
-  await page.screenshot({ path: info.outputPath(`${name}.png`), fullPage: true });
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    await page.screenshot({ path: info.outputPath(`${name}-${colorScheme}.png`), fullPage: true });
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(
+      bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
+      `${name} (${colorScheme})`,
+    ).toEqual([]);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 /** A request-token call signed by the third-party `oauth-1.0a` package, straight to one node. */
@@ -73,8 +85,6 @@ test('the seed story: friendship, approve on the right node, sync all nodes, eve
     await expect(console.node(id)).not.toContainText(STALE);
   }
   await shot(page, info, 'map-after-sync');
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await shot(page, info, 'map-after-sync-dark');
 
   for (const n of served.sandbox!.nodes) expect(await requestTokenStatus(n.url, key, secret), n.id).toBe(200);
   expect(served.output()).not.toContain(secret);
