@@ -12,6 +12,6 @@ export default defineConfig({
     // Everything is bundled: the page fetches nothing but its own origin.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
-    target: 'chrome120',
+    target: 'chrome130', // Electron 45 is Chromium 140; Debian's Chromium is newer: light-dark() is native
   },
 });

@@ -8,31 +8,10 @@
  * axe (no serious or critical violation) and is shot in light and dark.
  */
 import { readFile } from 'node:fs/promises';
-import AxeBuilder from '@axe-core/playwright';
-import type { Page, TestInfo } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { ConsolePage } from './_console-page.ts';
 import { expect, test } from './_serve.ts';
-
-async function shots(page: Page, info: TestInfo, name: string): Promise<void> {
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.screenshot({ path: info.outputPath(`${name}.png`), fullPage: true });
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await page.screenshot({ path: info.outputPath(`${name}-dark.png`), fullPage: true });
-  await page.emulateMedia({ colorScheme: 'light' });
-}
-
-/** No serious or critical axe violation, in light and in dark (contrast differs); `only`: a CSS selector to check. */
-async function accessible(page: Page, name: string, only?: string): Promise<void> {
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    const axe = new AxeBuilder({ page });
-    const { violations } = await (only ? axe.include(only) : axe).analyze();
-    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    const summary = bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    expect(summary, `${name} (${colorScheme})`).toEqual([]);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
+import { accessible, shots } from './_look.ts';
 
 /** The message an input is described by (its field error). */
 async function describedBy(page: Page, label: string): Promise<string> {

@@ -9,12 +9,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
-import type { Download, Locator, Page, TestInfo } from '@playwright/test';
+import type { Download, Locator, Page } from '@playwright/test';
 import { ConsolePage } from './_console-page.ts';
 import { startServe } from '../_serve.ts';
 import type { ServeProcess } from '../_serve.ts';
 import { expect, test as base } from './_serve.ts';
+import { accessible, shots } from './_look.ts';
 
 /**
  * `serve --sandbox` with a sticky balancer unless a test asks for round-robin: with round-robin the
@@ -35,28 +35,6 @@ const test = base.extend<{ sticky: boolean; served: ServeProcess }>({
 });
 
 const SECRET = 'rtc-diagnose-secret-4711';
-
-async function shots(page: Page, info: TestInfo, name: string): Promise<void> {
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.screenshot({ path: info.outputPath(`${name}.png`), fullPage: true });
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await page.screenshot({ path: info.outputPath(`${name}-dark.png`), fullPage: true });
-  await page.emulateMedia({ colorScheme: 'light' });
-}
-
-/**
- * No serious or critical axe violation, in light and in dark (contrast differs), the whole page.
- */
-async function accessible(page: Page, name: string): Promise<void> {
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    const summary = bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    expect(summary, `${name} (${colorScheme})`).toEqual([]);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 async function tab(page: Page, name: string): Promise<void> {
   await page.getByRole('tab', { name }).click();

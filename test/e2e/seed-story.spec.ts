@@ -7,27 +7,11 @@
  */
 import { createHmac } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
-import AxeBuilder from '@axe-core/playwright';
-import type { Page, TestInfo } from '@playwright/test';
 import { ConsolePage } from './_console-page.ts';
 import { expect, test } from './_serve.ts';
+import { accessible, shots } from './_look.ts';
 
 const STALE = 'requests the balancer sends here will fail with invalid_expired_token';
-
-/** A screenshot in light and in dark, and no serious or critical axe violation in either. */
-async function shot(page: Page, info: TestInfo, name: string): Promise<void> {
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    await page.screenshot({ path: info.outputPath(`${name}-${colorScheme}.png`), fullPage: true });
-    const { violations } = await new AxeBuilder({ page }).analyze();
-    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect(
-      bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-      `${name} (${colorScheme})`,
-    ).toEqual([]);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
 
 /** A request-token call signed by the third-party `oauth-1.0a` package, straight to one node. */
 async function requestTokenStatus(nodeUrl: string, key: string, secret: string): Promise<number> {
@@ -60,11 +44,13 @@ test('the seed story: friendship, approve on the right node, sync all nodes, eve
   expect(nodes).toContain(holder);
   expect(await console.chipState(holder, key)).toBe('provisional');
   for (const id of nodes.filter((n) => n !== holder)) expect(await console.chipState(id, key)).toBe('missing');
-  await shot(page, info, 'map-after-friendship');
+  await shots(page, info, 'map-after-friendship');
+  await accessible(page, 'map-after-friendship');
 
   const panel = await console.openNode(holder);
   await expect(panel.getByRole('region', { name: 'Provisional keys' })).toContainText(key);
-  await shot(page, info, 'node-panel');
+  await shots(page, info, 'node-panel');
+  await accessible(page, 'node-panel');
   await console.approve(holder);
   await expect(panel.getByRole('region', { name: 'Approval' })).toContainText(`Approved ${key} on ${holder}`);
   expect(await console.chipState(holder, key)).toBe('approved');
@@ -74,17 +60,20 @@ test('the seed story: friendship, approve on the right node, sync all nodes, eve
   }
   await expect(console.node(holder)).not.toContainText(STALE);
   await page.keyboard.press('Escape');
-  await shot(page, info, 'map-before-sync');
+  await shots(page, info, 'map-before-sync');
+  await accessible(page, 'map-before-sync');
 
   await console.syncAll();
   for (const id of nodes) await expect(console.syncRow(id)).toContainText('refreshed');
   await expect(console.syncPanel).toContainText('every node refreshed and every key verified on every node');
-  await shot(page, info, 'sync-panel');
+  await shots(page, info, 'sync-panel');
+  await accessible(page, 'sync-panel');
   for (const id of nodes) {
     expect(await console.chipState(id, key)).toBe('approved');
     await expect(console.node(id)).not.toContainText(STALE);
   }
-  await shot(page, info, 'map-after-sync');
+  await shots(page, info, 'map-after-sync');
+  await accessible(page, 'map-after-sync');
 
   for (const n of served.sandbox!.nodes) expect(await requestTokenStatus(n.url, key, secret), n.id).toBe(200);
   expect(served.output()).not.toContain(secret);
@@ -99,7 +88,8 @@ test('a killed node is shown down while the others keep working', async ({ page,
   await expect(console.node('node2')).toContainText('NODE_UNREACHABLE');
   for (const id of ['node1', 'node3']) await expect(console.node(id)).toContainText('up');
   await expect(page.getByRole('navigation', { name: 'Clusters' })).toContainText('a node is down');
-  await shot(page, info, 'map-node-down');
+  await shots(page, info, 'map-node-down');
+  await accessible(page, 'map-node-down');
   await console.restartNode('node2');
   await expect(console.node('node2')).toContainText('up');
 });
@@ -117,5 +107,6 @@ test('sync with one node killed: that node failed with its coded error, the othe
   await expect(console.syncRow('node3')).toContainText('NODE_UNREACHABLE');
   for (const id of ['node1', 'node2']) await expect(console.syncRow(id)).toContainText('refreshed');
   await expect(console.syncPanel.getByRole('button', { name: 'Retry failed nodes' })).toBeVisible();
-  await shot(page, info, 'sync-one-failed');
+  await shots(page, info, 'sync-one-failed');
+  await accessible(page, 'sync-one-failed');
 });
