@@ -1,4 +1,5 @@
 /** The CLI's streams, injectable so tests run commands in-process. */
+import { FileTooLarge, IsADirectory, readFileBounded as readFileBoundedCore } from '../core/config/bounded-read.ts';
 import type { Readable, Writable } from 'node:stream';
 
 export interface CliIo {
@@ -18,15 +19,109 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * The most the CLI reads from any one input. Every reader stops WHILE reading, one byte past its
+ * limit, so `--password-stdin < /dev/zero` or `cluster import /dev/zero` costs at most this much
+ * memory; the README's "Limits" section lists the same figures.
+ */
+export const INPUT_LIMITS = {
+  /** A secret on stdin (`--password-stdin`, `--secret-stdin`): the engine takes at most 4096 characters, 4 bytes each at worst. */
+  secretBytes: 16 * 1024,
+  /** `cluster import FILE`: an exported cluster (the engine's own export cap). */
+  importBytes: 1024 * 1024,
+  /** `cluster add --ca FILE`: a PEM bundle (the cluster schema's CA cap). */
+  caBytes: 512 * 1024,
+  /** `diagnose|report --error-text FILE`: the pasted error a consumer saw. */
+  errorTextBytes: 1024 * 1024,
+} as const;
+
+/** "16 KiB", "1 MiB": how a limit is named in messages and help. */
+export function formatLimit(bytes: number): string {
+  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+/** An input that was longer than its limit; reading stopped there. */
+export class InputTooLarge extends UsageError {
+  constructor(
+    readonly what: string,
+    readonly limit: number,
+  ) {
+    super(`${what} is larger than the limit of ${formatLimit(limit)} (${limit} bytes); reading stopped there`);
+    this.name = 'InputTooLarge';
+  }
+}
+
+/**
+ * Reads a stream to its end, but never more than `limit` bytes: at the first byte past it, the
+ * stream is released and InputTooLarge names the limit. Hand-written because no library bounds an
+ * async iterator this way without buffering the stream first.
+ */
+export async function readStreamBounded(stream: Readable, limit: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buf.length;
+    if (size > limit) {
+      // Stop reading now; the iterator's return() (run by `break`/`throw`) releases the stream.
+      stream.pause();
+      throw new InputTooLarge(what, limit);
+    }
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * Reads a file (or a device, FIFO, /dev/stdin…) by blocks, never more than `limit` bytes (see
+ * core/config/bounded-read.ts). Every failure becomes a UsageError naming the option and the path.
+ */
+export async function readFileBounded(path: string, limit: number, what: string): Promise<Buffer> {
+  try {
+    return await readFileBoundedCore(path, limit);
+  } catch (e) {
+    if (e instanceof FileTooLarge) throw new InputTooLarge(`${what}: ${path}`, limit);
+    if (e instanceof IsADirectory) throw new UsageError(`${what}: ${path} is a directory, not a file`);
+    throw new UsageError(`${what}: cannot read ${path}: ${describeFsError(e)}`);
+  }
+}
+
+/** A file's text, which must be UTF-8 (a UsageError otherwise), read within `limit` bytes. */
+export async function readTextFileBounded(path: string, limit: number, what: string): Promise<string> {
+  const buf = await readFileBounded(path, limit, what);
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
+  if (text.includes('\uFFFD')) throw new UsageError(`${what}: ${path} is not valid UTF-8`);
+  return text;
+}
+
+/** An fs error as a short reason: "no such file", "permission denied"… with the errno code. */
+export function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EISDIR: 'it is a directory',
+    ENOTDIR: 'a part of the path is not a directory',
+    EEXIST: 'it already exists',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on the device',
+    ELOOP: 'too many symbolic links',
+    ENAMETOOLONG: 'the name is too long',
+  };
+  if (code) return words[code] ? `${words[code]} (${code})` : code;
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** Reads a secret from stdin (one call, not stored anywhere): all of it, minus one trailing newline. */
 export async function readSecretFromStdin(io: CliIo, flag: string): Promise<string> {
   if (io.stdin.isTTY)
     throw new UsageError(
       `${flag}: stdin is a terminal; pipe the secret in, e.g. \`printf %s "$PW" | oslc-admin … ${flag}\``,
     );
-  const chunks: Buffer[] = [];
-  for await (const chunk of io.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  const buf = Buffer.concat(chunks);
+  const buf = await readStreamBounded(io.stdin, INPUT_LIMITS.secretBytes, `${flag}: the secret on stdin`);
   const text = new TextDecoder('utf-8', { fatal: false }).decode(buf).replace(/\r?\n$/, '');
   if (!text) throw new UsageError(`${flag}: nothing was read from stdin`);
   if (text.includes('\uFFFD')) throw new UsageError(`${flag}: stdin is not valid UTF-8`);

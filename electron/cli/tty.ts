@@ -1,5 +1,5 @@
 /** Asking for a password on a terminal without echoing it. */
-import { UsageError } from './io.ts';
+import { INPUT_LIMITS, InputTooLarge, UsageError } from './io.ts';
 import type { CliIo } from './io.ts';
 
 export async function readPasswordFromTty(io: CliIo, prompt: string): Promise<string> {
@@ -29,6 +29,12 @@ export async function readPasswordFromTty(io: CliIo, prompt: string): Promise<st
           }
           if (ch === '\u007f') value = value.slice(0, -1);
           else value += ch;
+          if (Buffer.byteLength(value) > INPUT_LIMITS.secretBytes) {
+            stdin.off('data', onData);
+            io.stderr.write('\n');
+            reject(new InputTooLarge('the password typed', INPUT_LIMITS.secretBytes));
+            return;
+          }
         }
       };
       stdin.on('data', onData);
