@@ -1,23 +1,11 @@
 /** `cluster …`, `login`, `logout`, `consumer …`: managing definitions and the secrets that go with them. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { CLUSTER_KINDS } from '../../shared/model.ts';
 import type { ClusterDefinition } from '../../shared/model.ts';
 import { flag, list, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
-import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts';
+import { EXIT, INPUT_LIMITS, UsageError, readSecretFromStdin, readTextFileBounded, table, writeJson } from './io.ts';
 import { readPasswordFromTty } from './tty.ts';
-
-async function readTextFile(path: string, what: string): Promise<string> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(path);
-  } catch (e) {
-    throw new UsageError(`${what}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
-  if (text.includes('\uFFFD')) throw new UsageError(`${what}: ${path} is not valid UTF-8`);
-  return text;
-}
 
 function showCluster(c: ClusterDefinition): string {
   const lines = [
@@ -86,7 +74,7 @@ export async function clusterCommand(ctx: CommandContext, argv: string[]): Promi
         nodes: list(p, 'node').map((url) => ({ url })),
         repo: str(p, 'repo') ?? null,
         db: str(p, 'db') ?? null,
-        caPem: ca ? await readTextFile(ca, '--ca') : null,
+        caPem: ca ? await readTextFileBounded(ca, INPUT_LIMITS.caBytes, '--ca') : null,
       });
       if (flag(p, 'json')) writeJson(io, def);
       else
@@ -160,7 +148,7 @@ export async function clusterCommand(ctx: CommandContext, argv: string[]): Promi
         max: 1,
         names: ['file'],
       });
-      const json = await readTextFile(p.positionals[0]!, '<file>');
+      const json = await readTextFileBounded(p.positionals[0]!, INPUT_LIMITS.importBytes, '<file>');
       const rename = str(p, 'rename');
       const def = await ctx.engine.importCluster({ json, ...(rename !== undefined ? { rename } : {}) });
       io.stdout.write(

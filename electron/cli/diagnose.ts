@@ -1,5 +1,4 @@
 /** `diagnose`, `flow` and `report`: what a support engineer runs when a consumer gets `401: invalid_expired_token`. */
-import { readFile } from 'node:fs/promises';
 import type { Diagnosis, FlowEvent, FlowResult, FlowStep, FlowTarget } from '../../shared/diagnose.ts';
 import { isAppError } from '../../shared/errors.ts';
 import { consumerKeySchema, parseOrThrow } from '../../shared/schema.ts';
@@ -7,7 +6,7 @@ import { isHealthy } from '../core/diagnose/diagnose.ts';
 import { flag, parse, str, HOME_OPTION } from './args.ts';
 import type { Parsed } from './args.ts';
 import type { CommandContext } from './context.ts';
-import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts';
+import { EXIT, INPUT_LIMITS, UsageError, readSecretFromStdin, readTextFileBounded, table, writeJson } from './io.ts';
 
 export const DIAGNOSE_USAGE = 'oslc-admin diagnose <cluster> --key K [--secret-stdin] [--error-text FILE] [--json]';
 export const FLOW_USAGE =
@@ -16,22 +15,8 @@ export const REPORT_USAGE = 'oslc-admin report <cluster> --out DIR [--error-text
 
 export { DIAGNOSE_HELP } from './diagnose-help.ts';
 
-const MAX_ERROR_FILE_BYTES = 1024 * 1024;
-
-async function readErrorTextFile(file: string): Promise<string> {
-  let buf: Buffer;
-  try {
-    buf = await readFile(file);
-  } catch (e) {
-    throw new UsageError(
-      `--error-text: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-    );
-  }
-  if (buf.length > MAX_ERROR_FILE_BYTES)
-    throw new UsageError(`--error-text: ${file} is larger than 1 MiB; paste only the error`);
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(buf);
-  if (text.includes('\uFFFD')) throw new UsageError(`--error-text: ${file} is not valid UTF-8`);
-  return text;
+function readErrorTextFile(file: string): Promise<string> {
+  return readTextFileBounded(file, INPUT_LIMITS.errorTextBytes, '--error-text');
 }
 
 function requiredKey(p: Parsed, usage: string): string {
