@@ -13,6 +13,7 @@ import { OverlaySecretStore } from './core/secret-overlay.ts';
 import { ensureFirstRunSandbox } from './first-run.ts';
 import { installIpc } from './ipc.ts';
 import { installAppMenu } from './menu.ts';
+import { watchNotifier } from './notify.ts';
 import { pinnedTargetForUrl } from './pinned-target.ts';
 import { registerAppScheme, serveConsole } from './protocol.ts';
 import { ShellWindows, consoleStartUrl } from './windows.ts';
@@ -68,6 +69,8 @@ async function start(): Promise<void> {
   serveConsole(join(distDir, 'renderer'));
   windows.install();
   disposeIpc = installIpc(engine, windows);
+  // "Watch this cluster": the loop runs here, in the main process; a change worth knowing is an OS notification.
+  engine.consoleWatch.notify = watchNotifier(windows);
   try {
     sandbox = await ensureFirstRunSandbox(engine, home);
   } catch (e) {

@@ -13,6 +13,8 @@ import type { DiagnoseContract } from './contract-diagnose.ts';
 import { DIAGNOSE_OPERATIONS } from './contract-diagnose.ts';
 import type { ConsoleContract } from './contract-console.ts';
 import { CONSOLE_OPERATIONS } from './contract-console.ts';
+import type { WatchContract } from './contract-watch.ts';
+import { WATCH_OPERATIONS } from './contract-watch.ts';
 
 /** Clusters, credentials, consumers and status (issue "The engine"). */
 export interface CoreContract {
@@ -62,7 +64,7 @@ export interface CoreContract {
 }
 
 /** Every operation: core, repair (approve/register/sync/audit), diagnosis (diagnose/flow/report), console (sandbox, admin page). */
-export interface ApiContract extends CoreContract, RepairContract, DiagnoseContract, ConsoleContract {}
+export interface ApiContract extends CoreContract, RepairContract, DiagnoseContract, ConsoleContract, WatchContract {}
 
 export type OperationName = keyof ApiContract;
 export type ArgOf<K extends OperationName> = ApiContract[K]['arg'];
@@ -83,6 +85,7 @@ export const OPERATIONS = [
   ...REPAIR_OPERATIONS,
   ...DIAGNOSE_OPERATIONS,
   ...CONSOLE_OPERATIONS,
+  ...WATCH_OPERATIONS,
   'listClusters',
   'getCluster',
   'addCluster',

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../electron/core/facade.ts';
 import { OsKeychain } from '../electron/core/keychain.ts';
+import type { ConsoleWatchOptions } from '../electron/core/console-watch.ts';
 import type { SandboxHandle } from '../electron/sandbox/index.ts';
 import type { ClusterDefinition } from '../shared/model.ts';
 
@@ -26,11 +27,17 @@ export function testKeychainService(): string {
 
 export async function engineFor(
   sandbox: SandboxHandle,
-  opts: { name?: string; admin?: boolean; trustCa?: boolean; timeouts?: { connectMs?: number; totalMs?: number } } = {},
+  opts: {
+    name?: string;
+    admin?: boolean;
+    trustCa?: boolean;
+    timeouts?: { connectMs?: number; totalMs?: number };
+    watch?: ConsoleWatchOptions;
+  } = {},
 ): Promise<TestEngine> {
   const home = await mkdtemp(join(tmpdir(), 'oslc-home-'));
   const service = testKeychainService();
-  const engine = new Engine({ home, secrets: new OsKeychain(service) });
+  const engine = new Engine({ home, secrets: new OsKeychain(service), ...(opts.watch ? { watch: opts.watch } : {}) });
   const name = opts.name ?? 'sb';
   const caPem = sandbox.info.caFile && opts.trustCa !== false ? await readFile(sandbox.info.caFile, 'utf8') : null;
   await engine.addCluster({

@@ -393,6 +393,21 @@ export class FakeDialog {
   }
 }
 
+/** OS notifications: every one shown is recorded; `supported` plays a platform without them. */
+export class FakeNotification extends FakeEmitter {
+  static supported = true;
+  static readonly shown: FakeNotification[] = [];
+  static isSupported(): boolean {
+    return FakeNotification.supported;
+  }
+  constructor(readonly options: { title: string; body: string; urgency?: string }) {
+    super();
+  }
+  show(): void {
+    FakeNotification.shown.push(this);
+  }
+}
+
 export const app = new FakeApp();
 export const dialog = new FakeDialog();
 export const session = new FakeSessionModule();
@@ -413,6 +428,7 @@ export const electronModule = {
   Menu: menu,
   dialog,
   BrowserWindow: FakeBrowserWindow,
+  Notification: FakeNotification,
 };
 
 export function resetFakeElectron(): void {
@@ -436,6 +452,8 @@ export function resetFakeElectron(): void {
   dialog.next = null;
   dialog.asked.length = 0;
   FakeBrowserWindow.all.length = 0;
+  FakeNotification.shown.length = 0;
+  FakeNotification.supported = true;
 }
 
 /** An IPC event as Electron builds it, from a web contents and the frame that sent it. */

@@ -29,6 +29,8 @@ import { fingerprintSchema } from '../../shared/schema.ts';
 import { proxyDisplay } from './http/proxy.ts';
 import type { EmbeddedSandbox } from './console.ts';
 import { adminPage, applyNodeAction, notEmbedded, sandboxView } from './console.ts';
+import { ConsoleWatch } from './console-watch.ts';
+import type { ConsoleWatchOptions } from './console-watch.ts';
 
 export interface EngineOptions {
   /** The config directory (already resolved). */
@@ -42,9 +44,12 @@ export interface EngineOptions {
   limits?: { maxRequestsInFlight?: number; maxConnectionsPerOrigin?: number };
   /** How long a node's discovery and admin session are reused; 0: never. Default 30 s. */
   nodeCacheTtlMs?: number;
+  /** The console's watch loop (interval, jitter); tests shorten it. */
+  watch?: ConsoleWatchOptions;
 }
 
 const clusterArg = z.object({ cluster: z.string() });
+const watchArg = z.object({ cluster: z.string(), on: z.boolean(), heal: z.boolean().optional() });
 const userSchema = z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
 const secretSchema = z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters');
 
@@ -59,8 +64,11 @@ export class Engine implements Api {
   private readonly limits: NonNullable<EngineOptions['limits']>;
   /** Discoveries and admin sessions reused for a short while between operations (see node-cache.ts). */
   readonly nodeCache: NodeCache | undefined;
+  private watchLoop: ConsoleWatch | null = null;
+  private readonly watchOptions: ConsoleWatchOptions;
 
   constructor(opts: EngineOptions) {
+    this.watchOptions = opts.watch ?? {};
     this.home = opts.home;
     this.store = new ConfigStore(opts.home);
     this.auditLog = new AuditLog(opts.home);
@@ -127,7 +135,14 @@ export class Engine implements Api {
     return sandbox;
   }
 
+  /** The console's watch loop, made on first use; the door sets its `notify`. */
+  get consoleWatch(): ConsoleWatch {
+    this.watchLoop ??= new ConsoleWatch(this, this.watchOptions);
+    return this.watchLoop;
+  }
+
   async close(): Promise<void> {
+    await this.watchLoop?.close();
     const all = [...this.clients.values()];
     this.clients.clear();
     for (const c of all) this.nodeCache?.clear(c.client);
@@ -183,6 +198,7 @@ export class Engine implements Api {
       if (c.hasSecret && (await this.secrets.delete(accounts.consumer(def.name, c.key)))) forgotten++;
     }
     await this.store.remove(def.name);
+    this.watchLoop?.forget(def.name);
     void this.clients.get(def.name)?.client.close();
     this.clients.delete(def.name);
     return { removed: def.name, secretsForgotten: forgotten };
@@ -503,5 +519,20 @@ export class Engine implements Api {
       version: await (await import('./diagnose/index.ts')).appVersion(),
       platform: `${process.platform} ${process.arch}, Node ${process.versions.node}${process.versions.electron ? `, Electron ${process.versions.electron}` : ''}`,
     };
+  }
+  async watchState(arg: ArgOf<'watchState'>): Promise<ResultOf<'watchState'>> {
+    const def = await this.cluster(arg?.cluster);
+    return this.consoleWatch.state(def.name);
+  }
+
+  async setWatch(arg: ArgOf<'setWatch'>): Promise<ResultOf<'setWatch'>> {
+    const { cluster, on, heal } = parseOrThrow(watchArg, arg, 'watch switch');
+    const def = await this.cluster(cluster);
+    return this.consoleWatch.set(def.name, on, heal ?? true);
+  }
+
+  async watchFeed(arg: ArgOf<'watchFeed'>, opts: CallOptions<'watchFeed'> = {}): Promise<ResultOf<'watchFeed'>> {
+    const def = await this.cluster(arg?.cluster);
+    return this.consoleWatch.feed(def.name, (event) => opts.onProgress?.(event), opts.signal);
   }
 }

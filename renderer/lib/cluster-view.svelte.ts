@@ -116,6 +116,18 @@ export class ClusterView {
     });
   }
 
+  /**
+   * A status taken elsewhere (the watch loop's check): shown on the map as a run of our own would be,
+   * unless a run of our own is in progress (its answer is newer).
+   */
+  applyStatus(status: ClusterStatus): void {
+    if (this.statusTask.running || status.cluster !== this.name) return;
+    this.status = status;
+    for (const n of status.nodes) this.nodes[n.id] = n;
+    this.runs++;
+    this.onStatus(status);
+  }
+
   /** Cancels a status run that waits on slow nodes; what arrived so far stays on the map. */
   cancelStatus(): void {
     this.statusTask.cancel();

@@ -11,6 +11,7 @@ import { ClusterView } from './cluster-view.svelte.ts';
 import { LoginForm } from './login-form.svelte.ts';
 import { SandboxControls } from './sandbox-controls.svelte.ts';
 import { SyncRun } from './sync-run.svelte.ts';
+import { WatchSwitch } from './watch-switch.svelte.ts';
 
 /** The views of an open cluster (../shared/UI.md "Tabs"). */
 export const TABS = [
@@ -38,6 +39,7 @@ export class ClusterSession {
   readonly approve: ApproveFlow;
   readonly login: LoginForm;
   readonly sandbox: SandboxControls | null;
+  readonly watch: WatchSwitch;
 
   constructor(
     readonly api: Api,
@@ -61,10 +63,16 @@ export class ClusterSession {
       summary.adminUser,
     );
     this.sandbox = summary.embeddedSandbox ? new SandboxControls(api, this.view) : null;
+    this.watch = new WatchSwitch(api, this.view);
   }
 
   async open(): Promise<void> {
-    await Promise.all([this.view.open(), this.sandbox?.load()]);
+    await Promise.all([this.view.open(), this.sandbox?.load(), this.watch.load()]);
+  }
+
+  /** Another cluster is opened: stop listening to this one's watch (the watch itself goes on). */
+  close(): void {
+    this.watch.close();
   }
 
   /** Switches to a tab, optionally with a key and node for it to show (a fix one button away). */
@@ -98,6 +106,7 @@ export class ConsoleState {
     this.list.select(name);
     const summary = this.list.selected;
     if (!summary) return;
+    this.session?.close();
     this.session = new ClusterSession(this.api, summary, this.list);
     await this.session.open();
   }

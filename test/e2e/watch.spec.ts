@@ -1,0 +1,41 @@
+/**
+ * "Watch this cluster" in Debian Chromium against the real `oslc-admin serve --sandbox`: off by
+ * default; switched on, the server's watch loop checks at once and the console shows the change it
+ * saw (a provisional key, naming its node) and keeps the map in step; a killed node is reported down
+ * by the next check without anyone pressing a button; switched off, it says nothing more.
+ */
+import { ConsolePage } from './_console-page.ts';
+import { expect, test } from './_serve.ts';
+import { accessible, shots } from './_look.ts';
+
+test('the watch switch: off by default, live changes and map when on', async ({ page, served }, info) => {
+  test.setTimeout(90_000);
+  const console = new ConsolePage(page);
+  await console.open(served.url);
+  await console.waitForStatus();
+  const watch = page.getByRole('switch', { name: 'Watch this cluster' });
+  await expect(watch).toHaveAttribute('aria-checked', 'false');
+
+  const { key, node } = await console.simulateFriendship('RTC', 'rtc-watch-secret-4711');
+  const runs = await console.statusRuns();
+  await watch.click();
+  await expect(watch).toHaveAttribute('aria-checked', 'true');
+  await expect(page.getByText(/every 15 s, refreshing nodes that drift/)).toBeVisible();
+  const latest = page.locator('.watch-latest');
+  await expect(latest).toContainText(`a provisional key ${key} appeared on ${node}`, { timeout: 15_000 });
+  // The check came from the watch, not from a button: the map's run counter moved on its own.
+  await expect.poll(() => console.statusRuns(), { timeout: 15_000 }).toBeGreaterThan(runs);
+  await accessible(page, 'watch on');
+  await shots(page, info, 'watch-provisional');
+
+  const victim = served.sandbox!.nodes.map((n) => n.id).find((id) => id !== node)!;
+  await console.killNode(victim);
+  await expect(latest).toContainText(`${victim} is down`, { timeout: 30_000 });
+  await expect(page.getByRole('group', { name: victim })).toContainText(/down/i);
+  await page.getByText(/changes seen by the watch/).click();
+  await shots(page, info, 'watch-node-down');
+
+  await watch.click();
+  await expect(watch).toHaveAttribute('aria-checked', 'false');
+  await expect(page.getByText(/every 15 s/)).toHaveCount(0);
+});
