@@ -6,7 +6,8 @@
  */
 import type { WatchChangeView, WatchEvent, WatchView } from '../../shared/contract-watch.ts';
 import { CONSOLE_WATCH_INTERVAL_SECONDS, WATCH_RECENT_CHANGES } from '../../shared/contract-watch.ts';
-import { describeChange, severityOf } from './watch/describe.ts';
+import type { WatchSeverity } from '../../shared/contract-watch.ts';
+import { describeChange } from './watch/format.ts';
 import type { WatchChange } from './watch/changes.ts';
 import { Watcher } from './watch/watcher.ts';
 import type { WatchCheck, WatchEngine } from './watch/watcher.ts';
@@ -23,6 +24,25 @@ export interface ConsoleWatchOptions {
   /** Default {@link CONSOLE_WATCH_INTERVAL_SECONDS}; tests use a short one. */
   intervalMs?: number;
   jitter?: number;
+}
+
+/** How much a change matters to the admin now (the console colours it; warnings and worse notify). */
+export function severityOf(c: WatchChange): WatchSeverity {
+  switch (c.type) {
+    case 'node-down':
+    case 'key-stale':
+    case 'check-failed':
+      return 'critical';
+    case 'provisional-key':
+    case 'certificate-changed':
+    case 'certificate-expiring':
+    case 'clock-skew':
+      return 'warning';
+    case 'heal':
+      return c.outcome === 'consistent' ? 'info' : 'warning';
+    default:
+      return 'info';
+  }
 }
 
 export function changeView(change: WatchChange): WatchChangeView {

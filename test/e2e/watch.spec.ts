@@ -22,7 +22,7 @@ test('the watch switch: off by default, live changes and map when on', async ({ 
   await expect(watch).toHaveAttribute('aria-checked', 'true');
   await expect(page.getByText(/every 15 s, refreshing nodes that drift/)).toBeVisible();
   const latest = page.locator('.watch-latest');
-  await expect(latest).toContainText(`a provisional key ${key} appeared on ${node}`, { timeout: 15_000 });
+  await expect(latest).toContainText(`provisional key ${key} on ${node}: approve it on that node`, { timeout: 15_000 });
   // The check came from the watch, not from a button: the map's run counter moved on its own.
   await expect.poll(() => console.statusRuns(), { timeout: 15_000 }).toBeGreaterThan(runs);
   await accessible(page, 'watch on');

@@ -74,7 +74,7 @@ describe('console watch', () => {
     // Switched on again with heal: the first check heals, the next one is consistent.
     await engine.setWatch({ cluster: 'sb', on: true, heal: true });
     const healed = await until('heal', () => changes().find((c) => c.type === 'heal'));
-    expect(healed.text).toMatch(/^healed: refreshed node1, node2, node3/);
+    expect(healed.text).toMatch(/^heal \(automatic sync\): consistent; refreshed node1, node2, node3/);
     await until('reloaded', () => changes().some((c) => c.type === 'key-reloaded') || null);
     const heals = (await engine.audit({ cluster: 'sb' })).entries.filter((e) => e.action === 'heal');
     expect(heals).toHaveLength(1);
