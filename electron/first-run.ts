@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAppError } from '../shared/errors.ts';
+import { badInput, isAppError } from '../shared/errors.ts';
 import { clusterFromInput } from '../shared/schema.ts';
 import type { Engine } from './core/facade.ts';
 import { startSandbox } from './sandbox/index.ts';
@@ -32,7 +32,7 @@ export async function registerSandbox(engine: Engine, name: string, info: Sandbo
   const { clusters } = await engine.store.load();
   const existing = clusters.find((c) => c.name === name);
   if (existing && existing.kind !== 'sandbox') {
-    throw new Error(`--register: cluster "${name}" exists and is a ${existing.kind} cluster; choose another name`);
+    throw badInput('--register', `cluster "${name}" exists and is a ${existing.kind} cluster; choose another name`);
   }
   if (existing) {
     await engine.store.update(name, (c) => ({

@@ -74,6 +74,8 @@ export interface SyncResult {
   nodes: SyncNodeResult[];
   verified: { consistent: boolean; drift: Drift[] };
   notices: string[];
+  /** Set when the work was done but its audit line could not be written (also in notices); exit 1. */
+  auditError?: ErrorInfo;
 }
 
 export const AUDIT_ACTIONS = [

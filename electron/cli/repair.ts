@@ -218,9 +218,15 @@ export async function syncCommand(ctx: CommandContext, argv: string[]): Promise<
       },
     },
   );
-  if (json) writeJson(ctx.io, { nodes: r.nodes, verified: r.verified, notices: r.notices });
+  if (json)
+    writeJson(ctx.io, {
+      nodes: r.nodes,
+      verified: r.verified,
+      notices: r.notices,
+      ...(r.auditError ? { auditError: r.auditError } : {}),
+    });
   else ctx.io.stdout.write(formatSync(r));
-  return r.nodes.every((n) => n.refreshed) && r.verified.consistent ? EXIT.OK : EXIT.PROBLEM;
+  return r.nodes.every((n) => n.refreshed) && r.verified.consistent && !r.auditError ? EXIT.OK : EXIT.PROBLEM;
 }
 
 const TRUST_USAGE = 'oslc-admin trust <cluster> --fingerprint SHA256 [--node ID]';

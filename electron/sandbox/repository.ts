@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { badInput, isAppError } from '../../shared/errors.ts';
 
 export interface StoredConsumer {
   key: string;
@@ -44,9 +45,22 @@ export class Repository {
 
   /** Opens (or creates) the repository in `stateDir`. */
   static async open(stateDir: string, repo: string, db: string): Promise<Repository> {
-    await fs.mkdir(stateDir, { recursive: true });
+    // A state dir that is a file, or below one, is bad input (exit 2), never an internal error.
+    await fs.mkdir(stateDir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+      const why =
+        e.code === 'EEXIST'
+          ? 'it is a file, not a directory'
+          : e.code === 'ENOTDIR'
+            ? 'a part of the path is a file, not a directory'
+            : `it cannot be created (${e.code ?? e.message})`;
+      throw badInput('state dir', `${stateDir}: ${why}`);
+    });
     const repository = new Repository(stateDir, repo, db);
-    await repository.reload();
+    await repository.reload().catch((e: unknown) => {
+      if (isAppError(e)) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      throw badInput('state dir', `${path.join(stateDir, REPOSITORY_FILE)} cannot be read (${code ?? String(e)})`);
+    });
     return repository;
   }
 

@@ -10,6 +10,10 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { AppError, ErrorCode } from '../../../shared/errors.ts';
 import { errnoCode } from '../atomic-file.ts';
+import { readFileBounded } from './bounded-read.ts';
+
+/** A lock file holds one small JSON object; anything longer is not ours. */
+const MAX_LOCK_FILE_BYTES = 4096;
 
 export interface FileLockOptions {
   /** How long to wait for another holder before giving up with CONFIG_LOCKED. */
@@ -93,7 +97,8 @@ async function acquire(lockPath: string, timeoutMs: number, staleMs: number): Pr
 
 async function readHolder(lockPath: string): Promise<{ owner: LockOwner | null; mtimeMs: number } | 'gone'> {
   try {
-    const [text, stat] = await Promise.all([fsp.readFile(lockPath, 'utf8'), fsp.stat(lockPath)]);
+    const [bytes, stat] = await Promise.all([readFileBounded(lockPath, MAX_LOCK_FILE_BYTES), fsp.stat(lockPath)]);
+    const text = bytes.toString('utf8');
     let owner: LockOwner | null = null;
     try {
       const parsed = JSON.parse(text) as Partial<LockOwner>;
@@ -105,7 +110,14 @@ async function readHolder(lockPath: string): Promise<{ owner: LockOwner | null; 
     return { owner, mtimeMs: stat.mtimeMs };
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return 'gone';
-    throw e;
+    // Something that is not a lock file stands where the lock file goes (a directory, a socket, a
+    // file we may not read): a coded error naming it, never an internal one.
+    const what = errnoCode(e) === 'EISDIR' ? 'is a directory' : `cannot be read (${errnoCode(e) ?? String(e)})`;
+    throw new AppError(
+      ErrorCode.CONFIG_UNWRITABLE,
+      `The lock file ${lockPath} ${what}, so the configuration cannot be changed safely. Remove it if no other oslc-admin is running, or use --home to choose another directory.`,
+      { details: { path: lockPath, ...(errnoCode(e) ? { errno: errnoCode(e) } : {}) } },
+    );
   }
 }
 

@@ -21,10 +21,14 @@ import type { AtomicFs } from '../atomic-file.ts';
 import { decodeClusterExport, encodeClusterExport } from './cluster-file.ts';
 import type { ImportOptions } from './cluster-file.ts';
 import { withFileLock } from './file-lock.ts';
+import { FileTooLarge, readFileBounded } from './bounded-read.ts';
 import { CURRENT_CONFIG_VERSION, documentVersion, migrateToCurrent } from './migrations.ts';
 
 export const CLUSTERS_FILE = 'clusters.json';
-const MAX_CLUSTERS = 1000;
+/** The most clusters one config directory holds (README "Limits"). */
+export const MAX_CLUSTERS = 1000;
+/** clusters.json is read only up to this size: a file (or a device) larger than that is left untouched and reported. */
+export const MAX_CONFIG_FILE_BYTES = 256 * 1024 * 1024;
 
 /** The file-system steps the store uses; tests replace one to simulate a failure. */
 export interface ConfigFs extends AtomicFs {
@@ -36,7 +40,7 @@ export interface ConfigFs extends AtomicFs {
 
 const nodeConfigFs: ConfigFs = {
   ...nodeAtomicFs,
-  readFile: (path) => fsp.readFile(path),
+  readFile: (path) => readFileBounded(path, MAX_CONFIG_FILE_BYTES),
   link: (existing, newPath) => fsp.link(existing, newPath),
   copyFile: (from, to, mode) => fsp.copyFile(from, to, mode),
   mkdir: (path, opts) => fsp.mkdir(path, opts),
@@ -54,6 +58,16 @@ export interface LoadResult {
   clusters: ClusterDefinition[];
   /** Problems found and handled while reading, e.g. a corrupt file that was moved aside. */
   notices: ErrorInfo[];
+}
+
+/** BAD_INPUT (exit 2) when the list is full: the schema's own error would name no option and read like a bug. */
+function assertRoomForOneMore(clusters: ClusterDefinition[]): void {
+  if (clusters.length >= MAX_CLUSTERS)
+    throw new AppError(
+      ErrorCode.BAD_INPUT,
+      `This config directory holds ${clusters.length} clusters, the most it may hold (${MAX_CLUSTERS}); remove one first, or use --home to keep the new one in another directory.`,
+      { details: { field: 'name', limit: MAX_CLUSTERS } },
+    );
 }
 
 const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -131,6 +145,7 @@ export class ConfigStore {
     const valid = parseOrThrow(clusterDefinitionSchema, def, 'cluster');
     return this.#mutate((clusters) => {
       assertNameFree(clusters, valid.name);
+      assertRoomForOneMore(clusters);
       return { clusters: [...clusters, valid], result: valid };
     });
   }
@@ -172,6 +187,7 @@ export class ConfigStore {
     const def = decodeClusterExport(json, opts);
     return this.#mutate((clusters) => {
       assertNameFree(clusters, def.name, 'import it under another name (rename)');
+      assertRoomForOneMore(clusters);
       return { clusters: [...clusters, def], result: def };
     });
   }
@@ -240,6 +256,12 @@ export class ConfigStore {
     } catch (e) {
       const code = errnoCode(e);
       if (code === 'ENOENT') return null;
+      if (e instanceof FileTooLarge)
+        throw new AppError(
+          ErrorCode.CONFIG_UNREADABLE,
+          `${this.file} is larger than ${MAX_CONFIG_FILE_BYTES} bytes, the most a config file may hold. It was left untouched; use --home to choose another directory.`,
+          { details: { path: this.file, limit: MAX_CONFIG_FILE_BYTES } },
+        );
       throw new AppError(
         ErrorCode.CONFIG_UNREADABLE,
         `Cannot read ${this.file} (${code ?? String(e)}). It was left untouched; make it a file readable by you, or use --home to choose another directory.`,

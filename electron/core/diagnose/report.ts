@@ -10,7 +10,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { arch, platform, release } from 'node:os';
 import path from 'node:path';
 import type { AuditEntry } from '../../../shared/contract-repair.ts';
@@ -75,6 +75,43 @@ export async function appVersion(): Promise<string> {
     }
   }
   return 'unknown';
+}
+
+/**
+ * Checks, BEFORE the diagnosis runs (it can take minutes), that `dir` can become the report
+ * directory: it is a directory already, or the nearest part of it that exists is a directory we may
+ * write in. Throws BAD_INPUT naming outDir and the part of the path that is in the way.
+ */
+async function checkDestination(dir: string): Promise<void> {
+  const bad = (why: string, at: string) =>
+    new AppError(ErrorCode.BAD_INPUT, `outDir: ${dir} cannot be the report directory: ${why}`, {
+      details: { field: 'outDir', path: at },
+    });
+  let at = dir;
+  for (;;) {
+    let st;
+    try {
+      st = await stat(at);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        const up = path.dirname(at);
+        if (up === at) throw bad('no part of the path exists', at);
+        at = up;
+        continue;
+      }
+      if (code === 'ENOTDIR') throw bad(`a part of the path is a file, not a directory`, at);
+      throw bad(`${at} cannot be examined (${code ?? String(e)})`, at);
+    }
+    if (!st.isDirectory())
+      throw bad(at === dir ? 'it is a file, not a directory' : `${at} is a file, not a directory`, at);
+    try {
+      await access(at, fsConstants.W_OK | fsConstants.X_OK);
+    } catch {
+      throw bad(`${at} is not writable by you`, at);
+    }
+    return;
+  }
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -382,6 +419,7 @@ export async function report(engine: DiagnoseEngine, arg: ReportArg, opts: Repor
   // eslint-disable-next-line no-control-regex -- a control character in a path is a mistake, not a name
   if (/[\u0000-\u001f]/.test(arg.outDir)) throw badInput('outDir', 'must not contain control characters');
   const dir = path.resolve(arg.outDir);
+  await checkDestination(dir);
   const files = REPORT_FILES.map((f) => path.join(dir, f));
   for (const f of files) {
     if (await exists(f)) {
@@ -400,7 +438,13 @@ export async function report(engine: DiagnoseEngine, arg: ReportArg, opts: Repor
     { md: files[0]!, json: files[1]! },
   );
   const { md, json, generatedAt } = built;
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(dir, { recursive: true, mode: 0o700 }).catch((e: unknown) => {
+    throw new AppError(
+      ErrorCode.CONFIG_UNWRITABLE,
+      `The report directory ${dir} could not be created: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      { details: { path: dir } },
+    );
+  });
   const written: string[] = [];
   for (const [file, text] of [
     [files[0]!, md],

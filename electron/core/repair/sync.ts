@@ -7,6 +7,7 @@
  */
 import type { SyncEvent, SyncNodeResult, SyncResult } from '../../../shared/contract-repair.ts';
 import { AppError, ErrorCode, isAppError, toErrorInfo } from '../../../shared/errors.ts';
+import type { ErrorInfo } from '../../../shared/errors.ts';
 import type { ClusterDefinition, ClusterStatus, NodeDefinition, NodeStatus } from '../../../shared/model.ts';
 import { mapPool } from '../pool.ts';
 import { adapterFor } from '../providers/index.ts';
@@ -84,6 +85,16 @@ async function refreshAndCheck(
   return { refreshed, check: run.node(node) };
 }
 
+/** AUDIT_UNWRITABLE-style info for an audit line that could not be appended (the cause's errno named). */
+export function auditFailure(file: string, e: unknown): ErrorInfo {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return {
+    code: ErrorCode.CONFIG_UNWRITABLE,
+    message: `The audit line could not be written to ${file} (${code ?? (e instanceof Error ? e.message : String(e))}); the work above was done on the nodes all the same. Make the config directory writable to keep the audit trail.`,
+    details: { path: file, ...(code ? { errno: code } : {}) },
+  };
+}
+
 export async function sync(
   deps: RepairDeps,
   arg: { cluster: string },
@@ -137,24 +148,38 @@ export async function sync(
   notices.push(...status.notices);
   const consistent = status.drift.length === 0 && down.length === 0 && unverified.length === 0;
   const failed = nodes.filter((n) => !n.refreshed);
-  await deps.auditLog.append({
+  // The nodes were refreshed whatever happens to the audit line: a failure to write it is reported
+  // beside the result (auditError and a notice), never thrown over the work already done.
+  let auditError: ErrorInfo | undefined;
+  await deps.auditLog
+    .append({
+      cluster: def.name,
+      node: null,
+      action: 'sync',
+      key: null,
+      outcome: failed.length === 0 && consistent ? 'ok' : 'failed',
+      detail: [
+        `refreshed: ${
+          nodes
+            .filter((n) => n.refreshed)
+            .map((n) => n.id)
+            .join(',') || 'none'
+        }`,
+        ...(failed.length ? [`failed: ${failed.map((n) => `${n.id} (${n.error?.code})`).join(',')}`] : []),
+        consistent
+          ? 'all nodes consistent'
+          : `drift: ${status.drift.map((d) => `${d.key} missing on ${d.missingOn.join(',')}`).join('; ') || 'unverified nodes'}`,
+      ].join('; '),
+    })
+    .catch((e: unknown) => {
+      auditError = auditFailure(deps.auditLog.file, e);
+      notices.push(auditError.message);
+    });
+  return {
     cluster: def.name,
-    node: null,
-    action: 'sync',
-    key: null,
-    outcome: failed.length === 0 && consistent ? 'ok' : 'failed',
-    detail: [
-      `refreshed: ${
-        nodes
-          .filter((n) => n.refreshed)
-          .map((n) => n.id)
-          .join(',') || 'none'
-      }`,
-      ...(failed.length ? [`failed: ${failed.map((n) => `${n.id} (${n.error?.code})`).join(',')}`] : []),
-      consistent
-        ? 'all nodes consistent'
-        : `drift: ${status.drift.map((d) => `${d.key} missing on ${d.missingOn.join(',')}`).join('; ') || 'unverified nodes'}`,
-    ].join('; '),
-  });
-  return { cluster: def.name, nodes, verified: { consistent, drift: status.drift }, notices };
+    nodes,
+    verified: { consistent, drift: status.drift },
+    notices,
+    ...(auditError ? { auditError } : {}),
+  };
 }

@@ -1,0 +1,189 @@
+/**
+ * Issue 12, class 3: no input reaches exit 3 (internal error, stack trace). Each case runs the real
+ * `oslc-admin` process. A read-only config directory is made with `chattr +i` (root ignores mode
+ * bits, so chmod would prove nothing here); where chattr is refused (not root, a file system without
+ * the attribute) the audit file is replaced by a directory instead, which no user can append to.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox } from '../../electron/sandbox/index.ts';
+import type { SandboxHandle } from '../../electron/sandbox/index.ts';
+import { OsKeychain } from '../../electron/core/keychain.ts';
+import { runBin } from '../_cli.ts';
+import type { CliRun } from '../_cli.ts';
+import { useTempHomes } from '../_home.ts';
+
+const home = useTempHomes('oslc-harden-a-exit-');
+const service = `oslc-cluster-admin-test-${randomUUID()}`;
+const env = { OSLC_ADMIN_KEYCHAIN_SERVICE: service };
+const cli = (args: string[], stdin?: string): Promise<CliRun> =>
+  runBin(args, { env, ...(stdin !== undefined ? { stdin } : {}), timeoutMs: 60_000 });
+
+function noInternalError(r: CliRun): void {
+  expect(r.code, `${r.stdout}\n${r.stderr}`).not.toBe(3);
+  expect(r.stderr).not.toMatch(/internal error|\n\s+at \S+ \(/);
+}
+
+async function homeWithJazz(): Promise<string> {
+  const h = await home();
+  const r = await cli([
+    ...['cluster', 'add', 'prod', '--kind', 'jazz', '--balancer', 'http://127.0.0.1:9/'],
+    ...['--node', 'http://127.0.0.1:10/', '--home', h.dir],
+  ]);
+  expect(r.code, r.stderr).toBe(0);
+  return h.dir;
+}
+
+describe('report --out is checked before the diagnosis runs', () => {
+  it.each([
+    ['a regular file', (dir: string) => `${dir}/clusters.json`, /it is a file, not a directory/],
+    ['a path below a regular file', (dir: string) => `${dir}/clusters.json/sub`, /is a file, not a directory/],
+  ])('--out naming %s: exit 2 naming outDir, and no consumer was diagnosed', async (_l, out, message) => {
+    const dir = await homeWithJazz();
+    expect((await cli(['consumer', 'track', 'prod', '--key', 'k1', '--home', dir])).code).toBe(0);
+    const r = await cli(['report', 'prod', '--out', out(dir), '--home', dir]);
+    noInternalError(r);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/outDir: /);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/diagnosing/);
+  });
+});
+
+describe('sandbox options that name impossible things', () => {
+  it('--state-dir naming a file: exit 2 naming it', async () => {
+    const h = await home();
+    const file = h.path('a-file');
+    await writeFile(file, 'x');
+    const r = await cli(['sandbox', '--state-dir', file, '--home', h.dir]);
+    noInternalError(r);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/state dir: .*a-file: it is a file, not a directory/);
+  });
+
+  it('--register NAME where NAME is a cluster of another kind: exit 2, the cluster untouched', async () => {
+    const dir = await homeWithJazz();
+    const before = await readFile(`${dir}/clusters.json`);
+    const r = await cli(['sandbox', '--register', 'prod', '--home', dir]);
+    noInternalError(r);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--register: cluster "prod" exists and is a jazz cluster/);
+    expect(await readFile(`${dir}/clusters.json`)).toEqual(before);
+  });
+});
+
+describe('the config directory in odd states', () => {
+  it('a directory where the lock file goes: a coded error naming it, exit 1, not 3', async () => {
+    const dir = await homeWithJazz();
+    await mkdir(`${dir}/clusters.json.lock`);
+    const r = await cli([
+      ...['cluster', 'add', 'two', '--kind', 'jazz', '--balancer', 'http://127.0.0.1:9/'],
+      ...['--node', 'http://127.0.0.1:10/', '--home', dir],
+    ]);
+    noInternalError(r);
+    expect(r.stderr).toMatch(/\[CONFIG_UNWRITABLE\].*clusters\.json\.lock is a directory/);
+    expect(r.code).toBe(1);
+  });
+
+  it('adding a cluster past the maximum (1000): exit 2 naming the limit, the file unchanged', async () => {
+    const dir = await homeWithJazz();
+    const doc = JSON.parse(await readFile(`${dir}/clusters.json`, 'utf8')) as { clusters: { name: string }[] };
+    const one = doc.clusters[0]!;
+    doc.clusters = Array.from({ length: 1000 }, (_, i) => ({ ...one, name: `c${i}` }));
+    await writeFile(`${dir}/clusters.json`, JSON.stringify(doc));
+    const before = await readFile(`${dir}/clusters.json`);
+    const r = await cli([
+      ...['cluster', 'add', 'one-more', '--kind', 'jazz', '--balancer', 'http://127.0.0.1:9/'],
+      ...['--node', 'http://127.0.0.1:10/', '--home', dir],
+    ]);
+    noInternalError(r);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the most it may hold \(1000\)/);
+    expect(await readFile(`${dir}/clusters.json`)).toEqual(before);
+  });
+});
+
+/** Makes `dir` unwritable even for root: chattr +i, or (where that is refused) the audit file becomes a directory. */
+async function makeUnwritable(dir: string): Promise<{ how: string; undo: () => Promise<void> }> {
+  // The directory and every file in it: appending to a file is allowed in an immutable directory.
+  const targets = [dir, ...(await readdir(dir)).map((f) => `${dir}/${f}`)];
+  try {
+    execFileSync('chattr', ['+i', ...targets], { stdio: 'ignore' });
+    return {
+      how: 'chattr +i',
+      undo: async () => {
+        execFileSync('chattr', ['-i', ...targets], { stdio: 'ignore' });
+      },
+    };
+  } catch {
+    try {
+      execFileSync('chattr', ['-i', ...targets], { stdio: 'ignore' });
+    } catch {
+      // chattr is missing or refused outright: nothing was set
+    }
+    await rm(`${dir}/audit.jsonl`, { force: true });
+    await mkdir(`${dir}/audit.jsonl`);
+    return { how: 'audit.jsonl is a directory', undo: async () => rm(`${dir}/audit.jsonl`, { recursive: true }) };
+  }
+}
+
+describe('sync with a config directory that cannot be written', () => {
+  let sandbox: SandboxHandle;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ nodes: 3 });
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    const kc = new OsKeychain(service);
+    for (const a of ['cluster/sb/admin']) await kc.delete(a).catch(() => false);
+  });
+
+  it('refreshes every node, prints the result with the audit failure beside it, exit 1', async () => {
+    const h = await home();
+    const add = await cli([
+      ...['cluster', 'add', 'sb', '--kind', 'sandbox', '--balancer', sandbox.info.balancer],
+      ...sandbox.info.nodes.flatMap((n) => ['--node', n.url]),
+      ...['--repo', sandbox.info.repo, '--db', sandbox.info.db, '--home', h.dir],
+    ]);
+    expect(add.code, add.stderr).toBe(0);
+    const login = await cli(
+      ['login', 'sb', '--user', sandbox.info.admin.user, '--password-stdin', '--home', h.dir],
+      sandbox.info.admin.password,
+    );
+    expect(login.code, login.stderr).toBe(0);
+    const auditBefore = await readFile(h.path('audit.jsonl'), 'utf8');
+    const ro = await makeUnwritable(h.dir);
+    let r: CliRun;
+    try {
+      r = await cli(['sync', 'sb', '--json', '--home', h.dir]);
+    } finally {
+      await ro.undo();
+    }
+    noInternalError(r);
+    const out = JSON.parse(r.stdout) as {
+      nodes: { id: string; refreshed: boolean }[];
+      auditError?: { code: string; message: string };
+      notices: string[];
+    };
+    expect(out.nodes.map((n) => [n.id, n.refreshed])).toEqual(sandbox.info.nodes.map((n) => [n.id, true]));
+    expect(out.auditError?.code).toBe('CONFIG_UNWRITABLE');
+    expect(out.notices.join('\n')).toMatch(/The audit line could not be written to .*audit\.jsonl/);
+    expect(r.code).toBe(1);
+    // Nothing was appended (it could not be), and the text output says the same.
+    if ((await stat(h.path('audit.jsonl'))).isFile())
+      expect(await readFile(h.path('audit.jsonl'), 'utf8')).toBe(auditBefore);
+    const ro2 = await makeUnwritable(h.dir);
+    let text: CliRun;
+    try {
+      text = await cli(['sync', 'sb', '--home', h.dir]);
+    } finally {
+      await ro2.undo();
+    }
+    noInternalError(text);
+    expect(text.stdout).toMatch(/The audit line could not be written/);
+    for (const n of sandbox.info.nodes) expect(text.stdout).toContain(n.id);
+    expect(text.code).toBe(1);
+  }, 120_000);
+});
