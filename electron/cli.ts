@@ -34,6 +34,12 @@ Consumers
 
 Checking
   status <cluster> [--json] [--password-stdin]    every node: reachable, TLS, clock, each key's state, drift
+  status <cluster> --check [--cert-warn-days 14] [--skew-warn 60] [--skew-crit 300]
+                                   one monitoring-plugin line (Nagios, cron), exit 0 OK · 1 WARNING · 2 CRITICAL · 3 UNKNOWN
+  watch <cluster>…|--all [--interval 60s] [--heal] [--metrics 127.0.0.1:9464 [--metrics-allow-remote]] [--json]
+        [--password-file [CLUSTER=]FILE] [--cert-warn-days 14] [--skew-threshold 60s]
+                                   check every interval, one line per change, until Ctrl+C; --heal syncs stale
+                                   nodes (audited); --metrics serves Prometheus text format (docs/monitoring.md)
   probe <cluster> --node ID --key K [--secret-stdin] [--json]
 
 Repairing
@@ -45,6 +51,7 @@ Repairing
 
 ${DIAGNOSE_HELP}
 Exit codes: 0 fine · 1 the command ran and found a problem · 2 bad input · 3 internal error
+  (status --check instead: 0 OK · 1 WARNING · 2 CRITICAL · 3 UNKNOWN, the monitoring-plugin convention)
 Secrets are read from stdin or a terminal prompt, kept in the OS keychain, and never printed.
 `;
 
@@ -65,6 +72,7 @@ const COMMANDS: Record<string, Command> = {
       : (await import('./cli/cluster.ts')).consumerCommand(ctx, argv),
   status: async (ctx, argv) => (await import('./cli/status.ts')).statusCommand(ctx, argv),
   probe: async (ctx, argv) => (await import('./cli/status.ts')).probeCommand(ctx, argv),
+  watch: async (ctx, argv) => (await import('./cli/watch.ts')).watchCommand(ctx, argv),
   approve: async (ctx, argv) => (await import('./cli/repair.ts')).approveCommand(ctx, argv),
   register: async (ctx, argv) => (await import('./cli/repair.ts')).registerCommand(ctx, argv),
   sync: async (ctx, argv) => (await import('./cli/repair.ts')).syncCommand(ctx, argv),

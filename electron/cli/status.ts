@@ -59,6 +59,8 @@ export function statusExitCode(s: ClusterStatus): number {
 }
 
 export async function statusCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  // `--check`: one monitoring-plugin line and exit code (0 OK … 3 UNKNOWN), see check.ts.
+  if (argv.includes('--check')) return (await import('./check.ts')).checkCommand(ctx, argv);
   const p = parse(
     argv,
     { ...HOME_OPTION, json: { type: 'boolean' }, 'password-stdin': { type: 'boolean' } },

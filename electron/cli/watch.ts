@@ -1,0 +1,202 @@
+/**
+ * `oslc-admin watch <cluster>… [--all] [--interval 60s] [--heal] [--metrics HOST:PORT] [--json]
+ * [--password-file FILE]`: the watch loop (electron/core/watch) as a service. One line per change on
+ * stdout (text or JSON lines); what it is doing on stderr; runs until SIGINT/SIGTERM.
+ */
+import { open } from 'node:fs/promises';
+import { accounts } from '../core/keychain.ts';
+import { Watcher, MAX_INTERVAL_MS, MIN_INTERVAL_MS, formatChange } from '../core/watch/index.ts';
+import type { WatchChange } from '../core/watch/index.ts';
+import { flag, int, list, parse, str, HOME_OPTION } from './args.ts';
+import type { CommandContext } from './context.ts';
+import { EXIT, UsageError, untilStopSignal } from './io.ts';
+
+const USAGE =
+  'oslc-admin watch <cluster>… | --all [--interval 60s] [--heal] [--metrics 127.0.0.1:9464 [--metrics-allow-remote]] [--json] [--password-file [CLUSTER=]FILE]… [--cert-warn-days 14] [--skew-threshold 60s]';
+
+/** The largest password file read: a password, not a document. */
+export const PASSWORD_FILE_MAX_BYTES = 4096;
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `10s`, `1m`, `1h`, `1500ms`, or a bare number of seconds; bounded. Throws a UsageError naming `option`. */
+export function parseDuration(option: string, value: string, minMs: number, maxMs: number): number {
+  const m = /^(\d{1,9})(ms|s|m|h)?$/.exec(value.trim());
+  if (!m) throw new UsageError(`${option}: "${value}" is not a duration (e.g. 30s, 5m, 1h)`);
+  const ms = Number(m[1]) * UNITS[m[2] ?? 's']!;
+  if (ms < minMs || ms > maxMs)
+    throw new UsageError(`${option}: ${value} is out of range (${showMs(minMs)} to ${showMs(maxMs)})`);
+  return ms;
+}
+
+function showMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/**
+ * The admin password from a file only its owner can read (e.g. root's, for a systemd service): read
+ * once, bounded, one line. Refused when group or others have any access, when it is not the running
+ * user's, or not a regular file. Never from an environment variable.
+ */
+export async function readPasswordFile(file: string): Promise<string> {
+  const what = `--password-file ${file}`;
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `${what}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot be opened (${code ?? 'error'})`}`,
+    );
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new UsageError(`${what}: not a regular file`);
+    const uid = process.getuid?.();
+    if (uid !== undefined && st.uid !== uid)
+      throw new UsageError(`${what}: owned by uid ${st.uid}, not by the user running watch (uid ${uid})`);
+    if ((st.mode & 0o077) !== 0)
+      throw new UsageError(
+        `${what}: group or others may access it (mode ${(st.mode & 0o777).toString(8).padStart(3, '0')}); make it readable by its owner only: chmod 600 ${file}`,
+      );
+    const buf = Buffer.alloc(PASSWORD_FILE_MAX_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, length, buf.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > PASSWORD_FILE_MAX_BYTES)
+        throw new UsageError(`${what}: larger than ${PASSWORD_FILE_MAX_BYTES} bytes; it must hold the password only`);
+    }
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, length));
+    } catch {
+      throw new UsageError(`${what}: not valid UTF-8`);
+    }
+    text = text.replace(/\r?\n$/, '');
+    if (!text) throw new UsageError(`${what}: empty`);
+    if (/[\r\n]/.test(text)) throw new UsageError(`${what}: more than one line; it must hold the password only`);
+    return text;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Control characters from a node (keys, error texts) never reach the terminal as such. */
+function printable(line: string): string {
+  return line.replace(
+    // eslint-disable-next-line no-control-regex -- escaping control characters is the point
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+export async function watchCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const p = parse(
+    argv,
+    {
+      ...HOME_OPTION,
+      all: { type: 'boolean' },
+      interval: { type: 'string' },
+      heal: { type: 'boolean' },
+      metrics: { type: 'string' },
+      'metrics-allow-remote': { type: 'boolean' },
+      json: { type: 'boolean' },
+      'password-file': { type: 'string', multiple: true },
+      'cert-warn-days': { type: 'string' },
+      'skew-threshold': { type: 'string' },
+    },
+    USAGE,
+    { min: 0, max: 1000, names: ['cluster'] },
+  );
+  const intervalMs = parseDuration('--interval', str(p, 'interval') ?? '60s', MIN_INTERVAL_MS, MAX_INTERVAL_MS);
+  const certificateWarnDays = int(p, 'cert-warn-days', 0, 3650) ?? 14;
+  const clockSkewSeconds = parseDuration('--skew-threshold', str(p, 'skew-threshold') ?? '60s', 1000, 300_000) / 1000;
+  if (flag(p, 'metrics-allow-remote') && str(p, 'metrics') === undefined)
+    throw new UsageError('--metrics-allow-remote: only with --metrics HOST:PORT');
+
+  // The metrics module (and prom-client) loads only when asked for.
+  const metricsModule = str(p, 'metrics') !== undefined ? await import('../core/watch/metrics.ts') : null;
+  let address: { host: string; port: number } | null = null;
+  if (metricsModule) {
+    try {
+      address = metricsModule.parseListenAddress(str(p, 'metrics')!);
+    } catch (e) {
+      throw new UsageError(`--metrics: ${(e as Error).message}`);
+    }
+    if (!metricsModule.isLoopback(address.host) && !flag(p, 'metrics-allow-remote'))
+      throw new UsageError(
+        `--metrics: ${address.host} is not a loopback address, and the metrics name your clusters, nodes and consumer keys; bind 127.0.0.1 (scrape through a tunnel or proxy) or add --metrics-allow-remote to listen on ${address.host} on purpose`,
+      );
+  }
+
+  // Which clusters: named ones (each must exist), or every one with --all.
+  let clusters: string[];
+  if (flag(p, 'all')) {
+    if (p.positionals.length) throw new UsageError('--all: give either cluster names or --all, not both');
+    clusters = (await ctx.engine.listClusters()).clusters.map((c) => c.name);
+    if (!clusters.length) throw new UsageError('--all: no cluster is defined yet (oslc-admin cluster add …)');
+  } else {
+    if (!p.positionals.length) throw new UsageError(`missing argument <cluster> (or --all)\nusage: ${USAGE}`);
+    clusters = [];
+    for (const name of p.positionals) clusters.push((await ctx.engine.getCluster({ cluster: name })).name);
+    clusters = [...new Set(clusters)];
+  }
+
+  // --password-file FILE (every watched cluster) or CLUSTER=FILE (that one), read once now.
+  for (const spec of list(p, 'password-file')) {
+    const eq = spec.indexOf('=');
+    const named = eq > 0 ? spec.slice(0, eq) : null;
+    const targets = named !== null && clusters.includes(named) ? [named] : clusters;
+    const file = named !== null && clusters.includes(named) ? spec.slice(eq + 1) : spec;
+    const password = await readPasswordFile(file);
+    for (const name of targets) {
+      const def = await ctx.engine.getCluster({ cluster: name });
+      if (!def.adminUser)
+        throw new UsageError(
+          `--password-file: cluster ${name} has no admin user; run \`oslc-admin login ${name} --user U\` once (or name the cluster: --password-file OTHER=FILE)`,
+        );
+      ctx.secrets.hold(accounts.admin(def.name), password);
+    }
+  }
+
+  const json = flag(p, 'json');
+  const metrics = metricsModule ? new metricsModule.WatchMetrics({ processMetrics: true }) : null;
+  let server: { url: string; close(): Promise<void> } | null = null;
+  if (metricsModule && metrics && address) {
+    try {
+      server = await metricsModule.serveMetrics(metrics, address, { allowRemote: flag(p, 'metrics-allow-remote') });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new UsageError(`--metrics: ${str(p, 'metrics')} is already in use`);
+      if (code === 'EADDRNOTAVAIL') throw new UsageError(`--metrics: ${address.host} is not an address of this host`);
+      if (code === 'EACCES') throw new UsageError(`--metrics: not allowed to listen on port ${address.port}`);
+      throw e;
+    }
+  }
+
+  const print = (c: WatchChange) => ctx.io.stdout.write(`${json ? JSON.stringify(c) : printable(formatChange(c))}\n`);
+  const watcher = new Watcher(ctx.engine, {
+    clusters,
+    intervalMs,
+    heal: flag(p, 'heal'),
+    thresholds: { certificateWarnDays, clockSkewSeconds },
+    onChange: print,
+    onCheck: (check) => metrics?.observe(check),
+    onListenerError: (e) => ctx.io.stderr.write(`watch: ${e instanceof Error ? e.message : String(e)}\n`),
+  });
+  const stopped = untilStopSignal();
+  watcher.start();
+  ctx.io.stderr.write(
+    `watching ${clusters.join(', ')} every ${showMs(intervalMs)} ±10% (heal ${flag(p, 'heal') ? 'on' : 'off'})${server ? `; metrics at ${server.url}` : ''}; Ctrl+C stops\n`,
+  );
+  await stopped;
+  await watcher.stop();
+  await server?.close();
+  ctx.io.stderr.write('watch stopped\n');
+  return EXIT.OK;
+}
