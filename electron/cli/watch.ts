@@ -4,7 +4,9 @@
  * stdout (text or JSON lines); what it is doing on stderr; runs until SIGINT/SIGTERM.
  */
 import { open } from 'node:fs/promises';
+import { Engine } from '../core/facade.ts';
 import { accounts } from '../core/keychain.ts';
+import { NODE_CACHE_TTL_MS } from '../core/node-cache.ts';
 import { Watcher, MAX_INTERVAL_MS, MIN_INTERVAL_MS, formatChange } from '../core/watch/index.ts';
 import type { WatchChange } from '../core/watch/index.ts';
 import { flag, int, list, parse, str, HOME_OPTION } from './args.ts';
@@ -165,6 +167,13 @@ export async function watchCommand(ctx: CommandContext, argv: string[]): Promise
   }
 
   const json = flag(p, 'json');
+  // An engine of its own whose node cache outlives one interval, so each check reuses the last one's
+  // discoveries and admin sessions (anything reused that no longer fits is dropped and asked again).
+  const engine = new Engine({
+    home: ctx.home,
+    secrets: ctx.secrets,
+    nodeCacheTtlMs: Math.min(Math.max(NODE_CACHE_TTL_MS, intervalMs * 1.5), 10 * 60_000),
+  });
   const metrics = metricsModule ? new metricsModule.WatchMetrics({ processMetrics: true }) : null;
   let server: { url: string; close(): Promise<void> } | null = null;
   if (metricsModule && metrics && address) {
@@ -180,7 +189,7 @@ export async function watchCommand(ctx: CommandContext, argv: string[]): Promise
   }
 
   const print = (c: WatchChange) => ctx.io.stdout.write(`${json ? JSON.stringify(c) : printable(formatChange(c))}\n`);
-  const watcher = new Watcher(ctx.engine, {
+  const watcher = new Watcher(engine, {
     clusters,
     intervalMs,
     heal: flag(p, 'heal'),
@@ -194,9 +203,13 @@ export async function watchCommand(ctx: CommandContext, argv: string[]): Promise
   ctx.io.stderr.write(
     `watching ${clusters.join(', ')} every ${showMs(intervalMs)} ±10% (heal ${flag(p, 'heal') ? 'on' : 'off'})${server ? `; metrics at ${server.url}` : ''}; Ctrl+C stops\n`,
   );
-  await stopped;
-  await watcher.stop();
-  await server?.close();
+  try {
+    await stopped;
+  } finally {
+    await watcher.stop();
+    await server?.close();
+    await engine.close();
+  }
   ctx.io.stderr.write('watch stopped\n');
   return EXIT.OK;
 }

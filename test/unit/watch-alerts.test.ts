@@ -1,0 +1,86 @@
+// docs/oslc-admin-alerts.yml parses as a Prometheus rule file and names only metrics the watch
+// exports; the metric names and the listen-address rules of electron/core/watch/metrics.ts.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { WatchMetrics, isLoopback, parseListenAddress, serveMetrics } from '../../electron/core/watch/metrics.ts';
+
+// js-yaml is in node_modules through electron-builder (not a dependency of ours): the test only reads.
+const yaml = createRequire(import.meta.url)('js-yaml') as { load(text: string): unknown };
+
+interface Rule {
+  alert?: string;
+  record?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+describe('docs/oslc-admin-alerts.yml', () => {
+  it('is a rule file whose every rule is well formed and names only exported metrics', async () => {
+    const text = await readFile(new URL('../../docs/oslc-admin-alerts.yml', import.meta.url), 'utf8');
+    const doc = yaml.load(text) as { groups: { name: string; rules: Rule[] }[] };
+    expect(Object.keys(doc)).toEqual(['groups']);
+    expect(doc.groups.length).toBeGreaterThan(0);
+    const exported = new Set(new WatchMetrics().registry.getMetricsAsArray().map((m) => m.name));
+    const names = new Set<string>();
+    for (const g of doc.groups) {
+      expect(typeof g.name).toBe('string');
+      for (const r of g.rules) {
+        expect(Object.keys(r).every((k) => ['alert', 'expr', 'for', 'labels', 'annotations'].includes(k))).toBe(true);
+        expect(r.alert).toMatch(/^Oslc[A-Za-z]+$/);
+        expect(names.has(r.alert!)).toBe(false);
+        names.add(r.alert!);
+        expect(typeof r.expr).toBe('string');
+        if (r.for !== undefined) expect(r.for).toMatch(/^\d+[smhd]$/);
+        expect(['critical', 'warning']).toContain(r.labels?.severity);
+        expect(r.annotations?.summary).toBeTruthy();
+        // Balanced brackets and quotes, and every oslc_admin_* name exported.
+        let depth = 0;
+        for (const c of r.expr.replace(/"[^"]*"/g, '""')) {
+          if ('([{'.includes(c)) depth++;
+          if (')]}'.includes(c)) depth--;
+          expect(depth).toBeGreaterThanOrEqual(0);
+        }
+        expect(depth).toBe(0);
+        expect((r.expr.match(/"/g) ?? []).length % 2).toBe(0);
+        for (const m of r.expr.match(/\boslc_admin_[a-z_]+/g) ?? []) expect(exported, `${r.alert}: ${m}`).toContain(m);
+        // Template variables that exist on the series the rule selects.
+        for (const v of JSON.stringify(r.annotations).matchAll(/\$labels\.(\w+)/g))
+          expect(['cluster', 'node', 'key', 'outcome', 'instance']).toContain(v[1]);
+      }
+    }
+    for (const wanted of ['OslcNodeDown', 'OslcStaleConsumerKey', 'OslcProvisionalKeyWaiting', 'OslcHealNotHelping'])
+      expect(names).toContain(wanted);
+  });
+});
+
+describe('metrics names and listen address', () => {
+  it('exports every metric the docs list', async () => {
+    const doc = await readFile(new URL('../../docs/monitoring.md', import.meta.url), 'utf8');
+    const exported = new WatchMetrics().registry.getMetricsAsArray().map((m) => m.name);
+    for (const name of exported) expect(doc).toContain(`\`${name}\``);
+    expect(exported.length).toBeGreaterThanOrEqual(13);
+  });
+
+  it('parses HOST:PORT, [v6]:PORT and a bare port; refuses names and bad ports', () => {
+    expect(parseListenAddress('127.0.0.1:9464')).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(parseListenAddress('[::1]:9')).toEqual({ host: '::1', port: 9 });
+    expect(parseListenAddress('9464')).toEqual({ host: '127.0.0.1', port: 9464 });
+    expect(() => parseListenAddress('example.org:80')).toThrow(/IP address or localhost/);
+    expect(() => parseListenAddress('::1:80')).toThrow(/brackets/);
+    expect(() => parseListenAddress('127.0.0.1:65536')).toThrow(/0 to 65535/);
+    expect(() => parseListenAddress('127.0.0.1:')).toThrow(/0 to 65535/);
+    expect(isLoopback('127.3.4.5')).toBe(true);
+    expect(isLoopback('::1')).toBe(true);
+    expect(isLoopback('0.0.0.0')).toBe(false);
+    expect(isLoopback('10.0.0.1')).toBe(false);
+  });
+
+  it('serveMetrics refuses a non-loopback address before listening', async () => {
+    await expect(serveMetrics(new WatchMetrics(), { host: '0.0.0.0', port: 0 })).rejects.toThrow(
+      /not a loopback address.*--metrics-allow-remote/,
+    );
+  });
+});
