@@ -76,6 +76,8 @@ export interface SyncResult {
   notices: string[];
   /** Set when the work was done but its audit line could not be written (also in notices); exit 1. */
   auditError?: ErrorInfo;
+  /** Set when the sync was interrupted (Ctrl+C, a cancelled call): `nodes` says what was done; exit 130. */
+  interrupted?: boolean;
 }
 
 export const AUDIT_ACTIONS = [

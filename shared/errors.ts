@@ -34,6 +34,8 @@ export const ErrorCode = {
   DISCOVERY_FAILED: 'DISCOVERY_FAILED',
   NOT_SUPPORTED: 'NOT_SUPPORTED',
   PROVISIONAL_KEY_NOT_FOUND: 'PROVISIONAL_KEY_NOT_FOUND',
+  // The user stopped the operation (Ctrl+C, a cancelled request); what was done is reported
+  INTERRUPTED: 'INTERRUPTED',
   // Anything we did not foresee
   INTERNAL: 'INTERNAL',
 } as const;

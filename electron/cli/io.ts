@@ -9,7 +9,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-export const EXIT = { OK: 0, PROBLEM: 1, BAD_INPUT: 2, INTERNAL: 3 } as const;
+/** INTERRUPTED: stopped by Ctrl+C (128 + SIGINT), after printing and recording what was done. */
+export const EXIT = { OK: 0, PROBLEM: 1, BAD_INPUT: 2, INTERNAL: 3, INTERRUPTED: 130 } as const;
 
 /** Bad command-line input: exit 2, the message names the argument. */
 export class UsageError extends Error {

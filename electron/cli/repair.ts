@@ -207,25 +207,34 @@ export async function syncCommand(ctx: CommandContext, argv: string[]): Promise<
   if (flag(p, 'password-stdin')) await ctx.holdAdminPasswordFromStdin(cluster);
   else await ctx.engine.getCluster({ cluster });
   const json = flag(p, 'json');
-  const r = await ctx.engine.sync(
-    { cluster },
-    {
-      onProgress: (e) => {
-        // One line per node as it finishes; with --json they go to stderr so stdout stays one document.
-        const line = syncEventLine(e);
-        if (line && (e.type !== 'failed' || !e.willRetry || !json))
-          (json ? ctx.io.stderr : ctx.io.stdout).write(`${line}\n`);
+  // Ctrl+C stops the sync where it is: the engine records what was done (audit line), it is printed, exit 130.
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  const r = await ctx.engine
+    .sync(
+      { cluster },
+      {
+        signal: abort.signal,
+        onProgress: (e) => {
+          // One line per node as it finishes; with --json they go to stderr so stdout stays one document.
+          const line = syncEventLine(e);
+          if (line && (e.type !== 'failed' || !e.willRetry || !json))
+            (json ? ctx.io.stderr : ctx.io.stdout).write(`${line}\n`);
+        },
       },
-    },
-  );
+    )
+    .finally(() => process.off('SIGINT', onSigint));
   if (json)
     writeJson(ctx.io, {
       nodes: r.nodes,
       verified: r.verified,
       notices: r.notices,
       ...(r.auditError ? { auditError: r.auditError } : {}),
+      ...(r.interrupted ? { interrupted: true } : {}),
     });
   else ctx.io.stdout.write(formatSync(r));
+  if (r.interrupted) return EXIT.INTERRUPTED;
   return r.nodes.every((n) => n.refreshed) && r.verified.consistent && !r.auditError ? EXIT.OK : EXIT.PROBLEM;
 }
 

@@ -395,7 +395,7 @@ export class Engine implements Api {
   }
 
   async sync(arg: ArgOf<'sync'>, opts: CallOptions<'sync'> = {}): Promise<ResultOf<'sync'>> {
-    return sync(this.repairDeps, arg, opts.onProgress);
+    return sync(this.repairDeps, arg, opts.onProgress, opts.signal);
   }
 
   async trustCertificate(arg: ArgOf<'trustCertificate'>): Promise<ResultOf<'trustCertificate'>> {

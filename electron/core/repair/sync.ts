@@ -85,7 +85,92 @@ async function refreshAndCheck(
   return { refreshed, check: run.node(node) };
 }
 
-/** AUDIT_UNWRITABLE-style info for an audit line that could not be appended (the cause's errno named). */
+const INTERRUPTED = Symbol('interrupted');
+
+/** A promise that settles with INTERRUPTED when `signal` aborts (never, without one); dispose() drops the listener. */
+function untilAborted(signal: AbortSignal | undefined): {
+  promise: Promise<typeof INTERRUPTED>;
+  dispose: () => void;
+} {
+  if (!signal) return { promise: new Promise(() => undefined), dispose: () => undefined };
+  let onAbort = () => undefined as void;
+  const promise = new Promise<typeof INTERRUPTED>((resolve) => {
+    onAbort = () => resolve(INTERRUPTED);
+    if (signal.aborted) resolve(INTERRUPTED);
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
+}
+
+function interruptedNode(node: NodeDefinition, when: string, attempts = 1): SyncNodeResult {
+  return {
+    id: node.id,
+    refreshed: false,
+    attempts,
+    error: {
+      code: ErrorCode.INTERRUPTED,
+      message: `${node.id}: the sync was interrupted ${when}; whether its registry reloaded is not known`,
+      node: node.id,
+    },
+  };
+}
+
+function notStarted(node: NodeDefinition): SyncNodeResult {
+  return {
+    id: node.id,
+    refreshed: false,
+    attempts: 0,
+    error: {
+      code: ErrorCode.INTERRUPTED,
+      message: `${node.id}: not refreshed, the sync was interrupted first`,
+      node: node.id,
+    },
+  };
+}
+
+/**
+ * The result of an interrupted sync, and its audit line: which nodes were refreshed, which were
+ * being refreshed, which were never started. Written before returning, so Ctrl+C leaves a trace.
+ */
+async function interruptedResult(
+  deps: RepairDeps,
+  def: ClusterDefinition,
+  nodes: SyncNodeResult[],
+  duringVerification: boolean,
+): Promise<SyncResult> {
+  const ids = (f: (n: SyncNodeResult) => boolean) => nodes.filter(f).map((n) => n.id);
+  const refreshed = ids((n) => n.refreshed);
+  const inFlight = ids((n) => !n.refreshed && n.error?.code === ErrorCode.INTERRUPTED && n.attempts > 0);
+  const notStartedIds = ids((n) => !n.refreshed && n.attempts === 0);
+  const failed = nodes.filter((n) => !n.refreshed && n.error?.code !== ErrorCode.INTERRUPTED);
+  const detail = [
+    `interrupted${duringVerification ? ' during the verification' : ''}`,
+    `refreshed: ${refreshed.join(',') || 'none'}`,
+    ...(failed.length ? [`failed: ${failed.map((n) => `${n.id} (${n.error?.code})`).join(',')}`] : []),
+    ...(inFlight.length ? [`interrupted: ${inFlight.join(',')}`] : []),
+    ...(notStartedIds.length ? [`not started: ${notStartedIds.join(',')}`] : []),
+  ].join('; ');
+  const notices = [
+    `Interrupted: refreshed on ${refreshed.join(', ') || 'no node'}${inFlight.length ? `; interrupted on ${inFlight.join(', ')}` : ''}${notStartedIds.length ? `; not started on ${notStartedIds.join(', ')}` : ''}${duringVerification ? '; the verification did not finish' : ''}. Run sync again to finish.`,
+  ];
+  let auditError: ErrorInfo | undefined;
+  await deps.auditLog
+    .append({ cluster: def.name, node: null, action: 'sync', key: null, outcome: 'failed', detail })
+    .catch((e: unknown) => {
+      auditError = auditFailure(deps.auditLog.file, e);
+      notices.push(auditError.message);
+    });
+  return {
+    cluster: def.name,
+    nodes,
+    verified: { consistent: false, drift: [] },
+    notices,
+    interrupted: true,
+    ...(auditError ? { auditError } : {}),
+  };
+}
+
+/** CONFIG_UNWRITABLE info for an audit line that could not be appended (the cause's errno named). */
 export function auditFailure(file: string, e: unknown): ErrorInfo {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   return {
@@ -99,6 +184,7 @@ export async function sync(
   deps: RepairDeps,
   arg: { cluster: string },
   onProgress?: (e: SyncEvent) => void,
+  signal?: AbortSignal,
 ): Promise<SyncResult> {
   const def = await deps.getCluster(arg?.cluster);
   const adapter = adapterFor(def.kind);
@@ -119,13 +205,33 @@ export async function sync(
     const [admin, run] = await Promise.all([requireAdmin(deps, def, 'Logging in to every node'), deps.statusRun(def)]);
     const checks: Promise<NodeStatus>[] = [];
     const superseded: Promise<unknown>[] = [];
-    nodes = await mapPool(def.nodes, NODE_CONCURRENCY, async (node, i) => {
+    const started: boolean[] = [];
+    const finished: (SyncNodeResult | undefined)[] = [];
+    const stop = untilAborted(signal);
+    const pool = mapPool(def.nodes, NODE_CONCURRENCY, async (node, i) => {
+      if (signal?.aborted) return notStarted(node);
+      started[i] = true;
       const result = await refreshAndCheck(deps, def, node, admin, emit, run, superseded);
       checks[i] = result.check;
+      finished[i] = result.refreshed;
       return result.refreshed;
     });
-    emit({ type: 'verifying' });
-    status = run.finish(await Promise.all(checks));
+    const refreshed = await Promise.race([pool, stop.promise]);
+    const verified =
+      refreshed === INTERRUPTED
+        ? INTERRUPTED
+        : (emit({ type: 'verifying' }), await Promise.race([Promise.all(checks), stop.promise]));
+    stop.dispose();
+    if (refreshed === INTERRUPTED || verified === INTERRUPTED) {
+      // What is still in flight ends when the caller closes the engine's HTTP client (or at its timeout).
+      for (const p of [pool, ...checks, ...superseded]) void Promise.resolve(p).catch(() => undefined);
+      const results = def.nodes.map(
+        (n, i) => finished[i] ?? (started[i] ? interruptedNode(n, 'while it was being refreshed') : notStarted(n)),
+      );
+      return interruptedResult(deps, def, results, verified === INTERRUPTED && refreshed !== INTERRUPTED);
+    }
+    nodes = refreshed;
+    status = run.finish(verified);
     // Nothing of this sync may still be talking to a node when it returns.
     await Promise.allSettled(superseded);
   }
