@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { badInput, isAppError } from '../shared/errors.ts';
 import { clusterFromInput } from '../shared/schema.ts';
+import type { ClusterKind } from '../shared/model.ts';
 import type { Engine } from './core/facade.ts';
 import { startSandbox } from './sandbox/index.ts';
 import type { SandboxHandle, SandboxInfo, SandboxOptions } from './sandbox/index.ts';
@@ -15,23 +16,41 @@ import type { SandboxHandle, SandboxInfo, SandboxOptions } from './sandbox/index
 export const FIRST_RUN_CLUSTER = 'sandbox';
 
 /**
+ * How a sandbox speaking `dialect` is registered: the provider kind whose adapter speaks it, and the
+ * context root its node URLs carry (ClearQuest's `/cqweb`, Jazz's `/jts`), as a real cluster's would.
+ */
+export function clusterShapeOf(dialect: SandboxInfo['dialect'] | undefined): { kind: ClusterKind; root: string } {
+  switch (dialect) {
+    case 'clearquest':
+      return { kind: 'clearquest', root: '/cqweb' };
+    case 'jazz':
+      return { kind: 'jazz', root: '/jts' };
+    case 'lyo':
+      return { kind: 'lyo', root: '' };
+    default:
+      return { kind: 'sandbox', root: '' };
+  }
+}
+
+/**
  * Adds the running sandbox as cluster `name` (or points an existing sandbox cluster at its new ports)
  * and stores its admin login. Returns what happened, in words; the login failing is not fatal.
  */
 export async function registerSandbox(engine: Engine, name: string, info: SandboxInfo): Promise<string[]> {
   const caPem = info.caFile ? await readFile(info.caFile, 'utf8') : null;
+  const { kind, root } = clusterShapeOf(info.dialect);
   const def = clusterFromInput({
     name,
-    kind: 'sandbox',
-    balancerUrl: info.balancer,
-    nodes: info.nodes.map((n) => ({ id: n.id, url: n.url })),
+    kind,
+    balancerUrl: `${info.balancer}${root}`,
+    nodes: info.nodes.map((n) => ({ id: n.id, url: `${n.url}${root}` })),
     repo: info.repo,
     db: info.db,
     caPem,
   });
   const { clusters } = await engine.store.load();
   const existing = clusters.find((c) => c.name === name);
-  if (existing && existing.kind !== 'sandbox') {
+  if (existing && existing.kind !== kind) {
     throw badInput('--register', `cluster "${name}" exists and is a ${existing.kind} cluster; choose another name`);
   }
   if (existing) {
@@ -111,8 +130,9 @@ export async function ensureFirstRunSandbox(
 ): Promise<EmbeddedSandboxRun | null> {
   const { clusters } = await engine.store.load();
   const earlier = clusters.find((c) => c.name === FIRST_RUN_CLUSTER);
-  const onlyEarlierSandbox = clusters.length === 1 && earlier?.kind === 'sandbox';
+  const { kind } = clusterShapeOf(opts.sandbox?.dialect);
+  const onlyEarlierSandbox = clusters.length === 1 && earlier?.kind === kind;
   if (!opts.force && clusters.length > 0 && !onlyEarlierSandbox) return null;
-  if (earlier && earlier.kind !== 'sandbox') return null;
+  if (earlier && earlier.kind !== kind) return null;
   return startEmbeddedSandbox(engine, home, opts.sandbox ?? {});
 }

@@ -148,6 +148,8 @@ export const ERROR_SIGNALS = [
   'gateway',
   'friendship',
   'unauthorized',
+  /** The user must log in / authorize (Jazz CRJZS0360I): not a consumer-key problem. */
+  'user-login-required',
 ] as const;
 export type ErrorSignal = (typeof ERROR_SIGNALS)[number];
 

@@ -96,6 +96,13 @@ export interface ProbeResult {
   clockSkewSeconds: number | null;
   evidence: Exchange | null;
   error: ErrorInfo | null;
+  /**
+   * What decided the state, where the request-token answer alone cannot: on a provider whose
+   * request-token call accepts provisional keys (Eclipse Lyo), a 200 shows only that the key exists;
+   * the node's consumer list then decides (`consumer-list`), or nothing could (`request-token-only`,
+   * the problem says so). Absent where the request-token answer is conclusive.
+   */
+  decidedBy?: 'consumer-list' | 'request-token-only';
 }
 
 export interface NodeStatus {

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../electron/core/facade.ts';
+import { clusterShapeOf } from '../electron/first-run.ts';
 import { OsKeychain } from '../electron/core/keychain.ts';
 import type { ConsoleWatchOptions } from '../electron/core/console-watch.ts';
 import type { SandboxHandle } from '../electron/sandbox/index.ts';
@@ -40,11 +41,13 @@ export async function engineFor(
   const engine = new Engine({ home, secrets: new OsKeychain(service), ...(opts.watch ? { watch: opts.watch } : {}) });
   const name = opts.name ?? 'sb';
   const caPem = sandbox.info.caFile && opts.trustCa !== false ? await readFile(sandbox.info.caFile, 'utf8') : null;
+  // A dialect sandbox is registered as the kind whose adapter speaks it, with its context root.
+  const { kind, root } = clusterShapeOf(sandbox.info.dialect);
   await engine.addCluster({
     name,
-    kind: 'sandbox',
-    balancerUrl: sandbox.info.balancer,
-    nodes: sandbox.info.nodes.map((n) => ({ id: n.id, url: n.url })),
+    kind,
+    balancerUrl: `${sandbox.info.balancer}${root}`,
+    nodes: sandbox.info.nodes.map((n) => ({ id: n.id, url: `${n.url}${root}` })),
     repo: sandbox.info.repo,
     db: sandbox.info.db,
     caPem,

@@ -2,12 +2,31 @@
 import { join } from 'node:path';
 import { MAX_NODES, startSandbox } from '../sandbox/index.ts';
 import { registerSandbox } from '../first-run.ts';
-import { flag, int, parse, str, HOME_OPTION } from './args.ts';
+import { DIALECT_NAMES, isDialectName, type DialectName } from '../sandbox/dialects/types.ts';
+import { flag, int, parse, str, HOME_OPTION, type Parsed } from './args.ts';
 import type { CommandContext } from './context.ts';
-import { EXIT, untilStopSignal } from './io.ts';
+import { EXIT, UsageError, untilStopSignal } from './io.ts';
 
 const USAGE =
-  'oslc-admin sandbox [--nodes N] [--latency-ms MS] [--tls] [--sticky] [--state-dir DIR] [--json] [--register NAME] [--home DIR]';
+  'oslc-admin sandbox [--nodes N] [--latency-ms MS] [--tls] [--no-sticky] [--dialect sandbox|clearquest|jazz|lyo] [--state-dir DIR] [--json] [--register NAME] [--home DIR]';
+
+/** `--dialect`: one of the dialect names, or a UsageError (exit 2) naming the option. */
+export function dialectOption(p: Parsed, usage: string): DialectName | undefined {
+  const value = str(p, 'dialect');
+  if (value === undefined) return undefined;
+  if (!isDialectName(value)) {
+    throw new UsageError(`--dialect: "${value}" is not one of ${DIALECT_NAMES.join(', ')}\nusage: ${usage}`);
+  }
+  return value;
+}
+
+/** `--sticky` (the default, kept for old scripts) and `--no-sticky`; both at once is a UsageError. */
+export function stickyOption(p: Parsed, usage: string): boolean {
+  if (flag(p, 'sticky') && flag(p, 'no-sticky')) {
+    throw new UsageError(`--sticky and --no-sticky contradict each other: give one\nusage: ${usage}`);
+  }
+  return !flag(p, 'no-sticky');
+}
 
 export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parse(
@@ -18,6 +37,8 @@ export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promi
       'latency-ms': { type: 'string' },
       tls: { type: 'boolean' },
       sticky: { type: 'boolean' },
+      'no-sticky': { type: 'boolean' },
+      dialect: { type: 'string' },
       'state-dir': { type: 'string' },
       json: { type: 'boolean' },
       register: { type: 'string' },
@@ -28,6 +49,8 @@ export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promi
   const nodes = int(p, 'nodes', 1, MAX_NODES) ?? 3;
   const latencyMs = int(p, 'latency-ms', 0, 120_000) ?? 0;
   const name = str(p, 'register');
+  const dialect = dialectOption(p, USAGE);
+  const sticky = stickyOption(p, USAGE);
   // A registered sandbox keeps its repository beside the config, so its approved keys (and the
   // consumers tracked for it) survive the next start; an unregistered one is throwaway.
   const stateDir = str(p, 'state-dir') ?? (name !== undefined ? join(ctx.home, 'sandbox', name) : undefined);
@@ -35,7 +58,8 @@ export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promi
     nodes,
     latencyMs,
     tls: flag(p, 'tls'),
-    sticky: flag(p, 'sticky'),
+    sticky,
+    ...(dialect !== undefined ? { dialect } : {}),
     ...(stateDir !== undefined ? { stateDir } : {}),
   });
   const { info } = sandbox;
@@ -52,10 +76,10 @@ export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promi
   else {
     ctx.io.stdout.write(
       [
-        `Sandbox cluster running (${info.nodes.length} nodes${flag(p, 'tls') ? ', TLS' : ''}${flag(p, 'sticky') ? ', sticky balancer' : ''}).`,
+        `Sandbox cluster running (${info.nodes.length} nodes${flag(p, 'tls') ? ', TLS' : ''}, ${sticky ? 'sticky balancer' : 'balancer WITHOUT session affinity'}, dialect ${info.dialect}).`,
         `  balancer  ${info.balancer}`,
         ...info.nodes.map((n) => `  ${n.id.padEnd(8)}  ${n.url}`),
-        `  control   ${info.control}   (GET /state, POST /nodes/{id}/kill|restart|latency|clock, POST /consumer/friend)`,
+        `  control   ${info.control}   (GET /state, POST /nodes/{id}/kill|restart|latency|clock, POST /balancer, POST /consumer/friend)`,
         `  admin     ${info.admin.user} / ${info.admin.password}   repository ${info.repo}, database ${info.db}`,
         ...(info.caFile ? [`  CA file   ${info.caFile}`] : []),
         `  state     ${info.stateDir}`,

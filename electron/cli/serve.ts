@@ -7,9 +7,11 @@ import type { EmbeddedSandboxRun } from '../first-run.ts';
 import { startConsoleServer } from '../serve.ts';
 import { flag, int, parse, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
+import { dialectOption, stickyOption } from './sandbox.ts';
 import { EXIT, UsageError, untilStopSignal } from './io.ts';
 
-const USAGE = 'oslc-admin serve [--port P] [--open] [--sandbox [--nodes N] [--tls] [--sticky]] [--json] [--home DIR]';
+const USAGE =
+  'oslc-admin serve [--port P] [--open] [--sandbox [--nodes N] [--tls] [--no-sticky] [--dialect sandbox|clearquest|jazz|lyo]] [--json] [--home DIR]';
 
 /** dist/renderer beside the sources (development) or beside the bundle (packaged CLI). */
 export const RENDERER_DIR = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
@@ -48,15 +50,27 @@ export async function serveCommand(ctx: CommandContext, argv: string[]): Promise
       nodes: { type: 'string' },
       tls: { type: 'boolean' },
       sticky: { type: 'boolean' },
+      'no-sticky': { type: 'boolean' },
+      dialect: { type: 'string' },
     },
     USAGE,
     { min: 0, max: 0, names: [] },
   );
   const port = int(p, 'port', 0, 65_535) ?? 0;
   const nodes = int(p, 'nodes', 1, MAX_NODES);
-  const shape = { ...(nodes !== undefined ? { nodes } : {}), tls: flag(p, 'tls'), sticky: flag(p, 'sticky') };
-  if (!flag(p, 'sandbox') && (nodes !== undefined || shape.tls || shape.sticky)) {
-    throw new UsageError(`--nodes, --tls and --sticky shape the embedded sandbox: add --sandbox\nusage: ${USAGE}`);
+  const dialect = dialectOption(p, USAGE);
+  const shape = {
+    ...(nodes !== undefined ? { nodes } : {}),
+    tls: flag(p, 'tls'),
+    sticky: stickyOption(p, USAGE),
+    ...(dialect !== undefined ? { dialect } : {}),
+  };
+  const shaping =
+    nodes !== undefined || shape.tls || flag(p, 'sticky') || flag(p, 'no-sticky') || dialect !== undefined;
+  if (!flag(p, 'sandbox') && shaping) {
+    throw new UsageError(
+      `--nodes, --tls, --no-sticky and --dialect shape the embedded sandbox: add --sandbox\nusage: ${USAGE}`,
+    );
   }
   let sandbox: EmbeddedSandboxRun | null = null;
   if (flag(p, 'sandbox')) sandbox = await ensureFirstRunSandbox(ctx.engine, ctx.home, { force: true, sandbox: shape });

@@ -12,7 +12,7 @@ import { ConfigStore } from './config/store.ts';
 import { HttpClient } from './http/client.ts';
 import { accounts, checkKeychain, fromKeychain, storeName } from './keychain.ts';
 import type { SecretStore } from './keychain.ts';
-import { probeNode } from './probe.ts';
+import { decideWithListApi, probeNode } from './probe.ts';
 import type { ProbeConsumer } from './probe.ts';
 import { adapterFor } from './providers/index.ts';
 import type { AdminCredentials } from './providers/types.ts';
@@ -308,11 +308,17 @@ export class Engine implements Api {
         () => null,
       );
       // Only an OAuth answer shows the earlier discovery still holds; else ask the node again.
-      if (result && result.error === null && result.state !== 'error' && result.state !== 'no-secret') return result;
+      if (result && result.error === null && result.state !== 'error' && result.state !== 'no-secret')
+        return decideWithListApi(ctx, result, await this.adminCredentials(def));
       this.nodeCache?.forget(ctx);
     }
     const discovery = await (earlier.reused ? discoveryFor(ctx, discover, false).discovery : earlier.discovery);
-    return probeNode(ctx, discovery.endpoints, { key, secret });
+    // Where a 200 cannot tell approved from provisional (Lyo), the node's consumer list decides.
+    return decideWithListApi(
+      ctx,
+      await probeNode(ctx, discovery.endpoints, { key, secret }),
+      await this.adminCredentials(def),
+    );
   }
 
   /**

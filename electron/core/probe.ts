@@ -7,7 +7,8 @@ import type { ConsumerState, Exchange, ProbeResult } from '../../shared/model.ts
 import type { HttpResponse } from './http/client.ts';
 import { readProblem, stateFromAnswer } from './oauth/problem.ts';
 import { signRequest } from './oauth/rfc5849.ts';
-import type { NodeContext, OAuthEndpoints } from './providers/types.ts';
+import { adapterFor } from './providers/index.ts';
+import type { AdminCredentials, ListedConsumer, NodeContext, OAuthEndpoints } from './providers/types.ts';
 import { cloneIdFromCookies, redactExchange } from './redact.ts';
 
 export interface ProbeConsumer {
@@ -106,11 +107,17 @@ export async function probeNodeAnswer(
         problem = 'no secret stored: the key is loaded on this node; the secret was not checked';
       } else if (state === 'error') state = 'no-secret';
     }
+    const undecided = state === 'approved' && !adapterFor(ctx.cluster.kind).requestTokenRefusesProvisional;
     const result: ProbeResult = {
       node,
       key: consumer.key,
       state,
-      problem: report.productText && report.problem ? `${report.problem} (${report.productText})` : problem,
+      problem: undecided
+        ? UNDECIDED
+        : report.productText && report.problem
+          ? `${report.problem} (${report.productText})`
+          : problem,
+      ...(undecided ? { decidedBy: 'request-token-only' as const } : {}),
       latencyMs: res.latencyMs,
       clockSkewSeconds: clockSkewSeconds(res, sentAt),
       evidence: keepEvidence ? exchangeOf('POST', endpoints.requestToken, headers, res, res.latencyMs, secrets) : null,
@@ -131,6 +138,43 @@ export async function probeNodeAnswer(
       error: toErrorInfo(e),
     };
     return { result, response: null };
+  }
+}
+
+/** What a 200 from a request-token call that does not refuse provisional keys (Lyo [I]) leaves open. */
+export const UNDECIDED =
+  'the request-token call accepts provisional keys on this provider: it shows only that the key exists here; the consumer list decides whether it is approved';
+
+/**
+ * Settles a probe the request-token answer could not ({@link UNDECIDED}) with the node's own consumer
+ * list: provisional there → `provisional`; approved there → `approved`. Any other probe is returned as is.
+ */
+export function decideWithList(result: ProbeResult, list: ListedConsumer[] | null): ProbeResult {
+  if (result.decidedBy !== 'request-token-only' || !list) return result;
+  const listed = list.find((c) => c.key === result.key);
+  if (!listed) return result;
+  return listed.provisional
+    ? {
+        ...result,
+        state: 'provisional',
+        problem: 'provisional on this node, as its consumer list says (the request-token call accepted it)',
+        decidedBy: 'consumer-list',
+      }
+    : { ...result, problem: null, decidedBy: 'consumer-list' };
+}
+
+/** {@link decideWithList}, asking the node's list API when the probe needs it and a login is known. */
+export async function decideWithListApi(
+  ctx: NodeContext,
+  result: ProbeResult,
+  admin: AdminCredentials | null,
+): Promise<ProbeResult> {
+  const listKeys = adapterFor(ctx.cluster.kind).listKeys;
+  if (result.decidedBy !== 'request-token-only' || !listKeys || !admin) return result;
+  try {
+    return decideWithList(result, await listKeys(ctx, admin));
+  } catch {
+    return result; // the list failed: the probe still says what it could not tell
   }
 }
 

@@ -17,7 +17,7 @@ import type { HttpClient } from './http/client.ts';
 import { mapPool } from './pool.ts';
 import { discoveryFor } from './node-cache.ts';
 import type { NodeCache } from './node-cache.ts';
-import { clockSkewSeconds, probeNodeAnswer, stateFromError } from './probe.ts';
+import { clockSkewSeconds, decideWithList, probeNodeAnswer, stateFromError } from './probe.ts';
 import type { ProbeConsumer } from './probe.ts';
 import { adapterFor } from './providers/index.ts';
 import type { AdminCredentials, Discovery, ListedConsumer, NodeContext } from './providers/types.ts';
@@ -119,7 +119,9 @@ async function nodeStatusOnEarlierDiscovery(
     latencyMs: first.result.latencyMs,
     clockSkewSeconds: first.result.clockSkewSeconds,
     tls: first.response!.tls,
-    consumers: answers.map(({ result: p }) => ({ key: p.key, state: p.state, problem: p.problem })),
+    consumers: answers
+      .map(({ result }) => decideWithList(result, Array.isArray(listed) ? listed : null))
+      .map((p) => ({ key: p.key, state: p.state, problem: p.problem })),
     ...listedFields(listed),
   };
 }
@@ -170,7 +172,9 @@ export async function nodeStatus(input: StatusInput, node: NodeDefinition): Prom
     latencyMs: discovery.response.latencyMs,
     clockSkewSeconds: clockSkewSeconds(discovery.response, sentAt),
     tls: discovery.response.tls,
-    consumers: probes.map((p) => ({ key: p.key, state: p.state, problem: p.problem })),
+    consumers: probes
+      .map((p) => decideWithList(p, Array.isArray(listed) ? listed : null))
+      .map((p) => ({ key: p.key, state: p.state, problem: p.problem })),
     ...listedFields(listed),
   };
 }

@@ -9,13 +9,17 @@ import type { Consumer } from './node-memory.ts';
 import { decodeSegment, isAdmin, type NodeRequest, type Route } from './node-context.ts';
 
 /** GET /oauth/admin: the page embeds `lyoOAuthConfig.csrfPrevent`, the session id. */
-function adminPageRoute(ctx: NodeRequest): void {
+export function adminPageRoute(ctx: NodeRequest): void {
   sendHtml(ctx.res, 200, adminPage(ctx.node.id, ctx.session.id, ctx.session.admin));
 }
 
 /** Lyo's CSRF defence: the `X-CSRF-Prevent` header must equal this node's session id. */
 function requireCsrf(ctx: NodeRequest): void {
   const header = ctx.req.headers['x-csrf-prevent'];
+  // [D] Lyo's own words (oauth-webapp CSRF check).
+  if (ctx.node.dialect.name === 'lyo' && header !== ctx.session.id) {
+    throw new HttpError(403, 'Request denied due to possible CSRF attack.');
+  }
   if (header === undefined) {
     throw new HttpError(
       403,
@@ -31,6 +35,8 @@ function requireCsrf(ctx: NodeRequest): void {
 }
 
 function requireAdminSession(ctx: NodeRequest): void {
+  // [D] Lyo's ConsumersService answers a non-admin with this text.
+  if (!ctx.session.admin && ctx.node.dialect.name === 'lyo') throw new HttpError(403, 'You must be an administrator.');
   if (!ctx.session.admin) {
     throw new HttpError(
       403,
@@ -40,7 +46,7 @@ function requireAdminSession(ctx: NodeRequest): void {
 }
 
 /** POST /oauth/adminLogin, form `id`, `password`, header `X-CSRF-Prevent` → 204. */
-async function adminLogin(ctx: NodeRequest): Promise<void> {
+export async function adminLogin(ctx: NodeRequest): Promise<void> {
   requireCsrf(ctx);
   const id = await ctx.formField('id');
   const password = await ctx.formField('password');
@@ -48,7 +54,11 @@ async function adminLogin(ctx: NodeRequest): Promise<void> {
     throw new HttpError(400, 'form fields "id" and "password" are required (application/x-www-form-urlencoded)');
   }
   // Only the one admin account exists here, so Lyo's 409 "not an administrator" never arises.
-  if (!isAdmin(ctx.node.admin, id, password)) throw new HttpError(401, 'wrong user ID or password');
+  if (!isAdmin(ctx.node.admin, id, password)) {
+    // [D] Lyo's LoginService: 409 "Incorrect username or password."
+    if (ctx.node.dialect.name === 'lyo') throw new HttpError(409, 'Incorrect username or password.');
+    throw new HttpError(401, 'wrong user ID or password');
+  }
   ctx.session.admin = true;
   ctx.noContent();
 }
@@ -61,7 +71,7 @@ const publicView = (c: Consumer, provisional: boolean) => ({
 });
 
 /** GET /oauth/consumers: what this node holds, never a secret. */
-function listConsumers(ctx: NodeRequest): void {
+export function listConsumers(ctx: NodeRequest): void {
   requireAdminSession(ctx);
   sendJson(ctx.res, 200, {
     provisional: [...ctx.memory.provisional.values()].map((c) => publicView(c, true)),
@@ -80,7 +90,7 @@ function parseBooleanField(value: string | undefined, field: string): boolean | 
  * POST /oauth/consumers/{key}, form `provisional=false` (approve), `name?`, `trusted?`.
  * Approving a key this node does not hold provisionally is a 404 that names the node.
  */
-async function updateConsumer(ctx: NodeRequest, params: string[]): Promise<void> {
+export async function updateConsumer(ctx: NodeRequest, params: string[]): Promise<void> {
   requireCsrf(ctx);
   requireAdminSession(ctx);
   const key = decodeSegment(params[0] ?? '', 'the consumer key');
@@ -129,7 +139,7 @@ async function updateConsumer(ctx: NodeRequest, params: string[]): Promise<void>
 }
 
 /** DELETE /oauth/consumers/{key}: from the repository and this node's registry (and its provisional keys). */
-async function deleteConsumer(ctx: NodeRequest, params: string[]): Promise<void> {
+export async function deleteConsumer(ctx: NodeRequest, params: string[]): Promise<void> {
   requireCsrf(ctx);
   requireAdminSession(ctx);
   const key = decodeSegment(params[0] ?? '', 'the consumer key');

@@ -22,6 +22,7 @@ export interface BalancerOptions {
   tls: TlsMaterial | null;
   /** CA the balancer trusts for its TLS hops to the nodes. */
   caPem: string | null;
+  /** Changed at run time by the control server's `POST /balancer`. */
   sticky: boolean;
   hopSecret: string;
   /** The nodes as they are now (asked per request, so a kill or restart is seen at once). */
@@ -51,6 +52,13 @@ export class Balancer {
     const balancer = new Balancer(opts, null);
     balancer.listener = await Listener.listen(opts.host, 0, opts.tls, (req, res) => balancer.route(req, res));
     return balancer;
+  }
+
+  get sticky(): boolean {
+    return this.opts.sticky;
+  }
+  set sticky(value: boolean) {
+    this.opts.sticky = value;
   }
 
   get url(): string {

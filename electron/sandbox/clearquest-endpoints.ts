@@ -13,7 +13,7 @@ function rootservices(ctx: NodeRequest): void {
   send(ctx.res, 200, rootservicesDocument(ctx.node.publicOrigin(), REALM), 'application/rdf+xml; charset=utf-8');
 }
 
-function requireKnownRepo(ctx: NodeRequest, repo: string, db?: string): void {
+export function requireKnownRepo(ctx: NodeRequest, repo: string, db?: string): void {
   if (repo !== ctx.node.repo) {
     throw new HttpError(404, `unknown schema repository "${repo}": this sandbox serves "${ctx.node.repo}"`);
   }
@@ -34,7 +34,7 @@ function discovery(ctx: NodeRequest, params: string[]): void {
  * registry from the repository file. The seed swg21643365 says logging in refreshes the consumer
  * registry; whether refreshRepoConfig does on a real CQ is not stated [G]; here it does.
  */
-async function refreshRepoConfig(ctx: NodeRequest, params: string[]): Promise<void> {
+export async function refreshRepoConfig(ctx: NodeRequest, params: string[]): Promise<void> {
   const credentials = parseBasicAuth(ctx.req.headers.authorization);
   if (!credentials || !isAdmin(ctx.node.admin, credentials.user, credentials.password)) {
     throw new HttpError(
@@ -58,7 +58,7 @@ async function refreshRepoConfig(ctx: NodeRequest, params: string[]): Promise<vo
 }
 
 /** DELETE /cqweb/oslc/session: ends this node's session and expires the cookie. */
-function endSession(ctx: NodeRequest): void {
+export function endSession(ctx: NodeRequest): void {
   ctx.memory.sessions.delete(ctx.session.id);
   ctx.res.setHeader('Set-Cookie', `JSESSIONID=${ctx.session.id}; Path=/; Max-Age=0; HttpOnly`);
   ctx.noContent();

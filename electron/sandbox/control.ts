@@ -7,6 +7,7 @@
  *   POST /nodes/{id}/latency  {"ms"}
  *   POST /nodes/{id}/clock    {"offsetSeconds"}
  *   POST /consumer/friend     {"name", "secret"}  → {"key", "node"}
+ *   POST /balancer            {"sticky": true|false}  → {"sticky"}
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, parseJsonObject, readBody, sendJson } from './http-util.ts';
@@ -95,6 +96,15 @@ async function route(ops: ControlOperations, req: IncomingMessage, res: ServerRe
         break;
     }
     sendJson(res, 200, nodeOf(ops, id));
+    return;
+  }
+
+  if (path === '/balancer') {
+    if (method !== 'POST') throw methodError(method, path, ['POST']);
+    const body = parseJsonObject(await readBody(req));
+    if (typeof body.sticky !== 'boolean') throw new HttpError(400, 'field "sticky" is required: true or false');
+    ops.setSticky(body.sticky);
+    sendJson(res, 200, { sticky: ops.state().sticky });
     return;
   }
 

@@ -91,7 +91,7 @@ export function catalogDocument(publicOrigin: string, repo: string, db: string):
 `;
 }
 
-function page(title: string, nodeId: string, body: string, testId: string): string {
+export function page(title: string, nodeId: string, body: string, testId: string): string {
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>
@@ -104,21 +104,40 @@ ${body}
 `;
 }
 
-/** Login + Allow/Deny, posting back to `/oauth/authorize` (relative, so it goes where the page came from). */
-export function authorizePage(opts: { nodeId: string; token: string; consumerName: string; message?: string }): string {
+/**
+ * Login + Allow/Deny, posting back to `action` (relative, so it goes where the page came from).
+ * The ClearQuest style takes `id`, `password`, `oauth_callback` and `Authorize=Continue`
+ * ([D] lyo.testsuite cq-setupv2.properties); its Cancel button is [G].
+ */
+export function authorizePage(opts: {
+  nodeId: string;
+  token: string;
+  consumerName: string;
+  message?: string;
+  action?: string;
+  style?: 'sandbox' | 'clearquest';
+  callback?: string;
+}): string {
   const notice = opts.message
     ? `<p role="alert" data-testid="authorize-message">${escapeHtml(opts.message)}</p>\n`
     : '';
+  const action = escapeHtml(opts.action ?? '/oauth/authorize');
+  const buttons =
+    opts.style === 'clearquest'
+      ? `  <input type="hidden" name="oauth_callback" value="${escapeHtml(opts.callback ?? '')}">
+  <button type="submit" name="Authorize" value="Continue" data-testid="allow">Continue</button>
+  <button type="submit" name="Authorize" value="Cancel" data-testid="deny">Cancel</button>`
+      : `  <button type="submit" name="decision" value="allow" data-testid="allow">Allow</button>
+  <button type="submit" name="decision" value="deny" data-testid="deny">Deny</button>`;
   return page(
     'Authorize access',
     opts.nodeId,
     `${notice}<p data-testid="consumer-name">The application <strong>${escapeHtml(opts.consumerName)}</strong> asks for access to your data.</p>
-<form name="authorize" data-testid="authorize-form" method="post" action="/oauth/authorize">
+<form name="authorize" data-testid="authorize-form" method="post" action="${action}">
   <input type="hidden" name="oauth_token" data-testid="oauth-token" value="${escapeHtml(opts.token)}">
   <label>User ID <input name="id" data-testid="login-id" autocomplete="username"></label>
   <label>Password <input type="password" name="password" data-testid="login-password" autocomplete="current-password"></label>
-  <button type="submit" name="decision" value="allow" data-testid="allow">Allow</button>
-  <button type="submit" name="decision" value="deny" data-testid="deny">Deny</button>
+${buttons}
 </form>`,
     'authorize-page',
   );

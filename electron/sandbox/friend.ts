@@ -15,8 +15,10 @@ export async function requestKeyThroughBalancer(
   caPem: string | null,
   name: string,
   secret: string,
+  /** The dialect's request-key path (Lyo `/oauth/requestKey`, Jazz `/jts/oauth-request-consumer`, …). */
+  path = '/oauth/requestKey',
 ): Promise<{ key: string; node: string }> {
-  const url = new URL('/oauth/requestKey', balancerUrl);
+  const url = new URL(path, balancerUrl);
   const body = JSON.stringify({ name, secret, trusted: true });
   const { status, text, setCookies } = await new Promise<{ status: number; text: string; setCookies: string[] }>(
     (resolve, reject) => {

@@ -205,3 +205,15 @@ export function methodNotAllowed(method: string, path: string, allowed: readonly
     headers: { Allow: allowed.join(', ') },
   });
 }
+
+/** Adds one `Set-Cookie` header beside those already set (a new session cookie, say). */
+export function addCookie(res: ServerResponse, cookie: string): void {
+  const existing = res.getHeader('Set-Cookie');
+  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+  res.setHeader('Set-Cookie', [...list, cookie]);
+}
+
+/** 303 See Other to `location` (after a form POST, so a reload does not post again). */
+export function seeOther(res: ServerResponse, location: string): void {
+  send(res, 303, `See ${location}\n`, 'text/plain; charset=utf-8', { Location: location });
+}

@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Balancer } from './balancer.ts';
+import { DIALECTS, isDialectName } from './dialects/index.ts';
 import { MAX_CLOCK_OFFSET_SECONDS, MAX_LATENCY_MS, startControlServer } from './control.ts';
 import { requestKeyThroughBalancer } from './friend.ts';
 import type { Listener, TlsMaterial } from './listener.ts';
@@ -36,6 +37,11 @@ function checkOptions(opts: SandboxOptions): void {
   if (!Number.isFinite(latency) || latency < 0 || latency > MAX_LATENCY_MS) {
     throw new RangeError(`latencyMs: must be between 0 and ${MAX_LATENCY_MS}, got ${String(opts.latencyMs)}`);
   }
+  if (opts.dialect !== undefined && !isDialectName(opts.dialect)) {
+    throw new RangeError(
+      `dialect: must be one of ${Object.keys(DIALECTS).join(', ')}, got ${JSON.stringify(opts.dialect)}`,
+    );
+  }
   if (opts.adminPassword !== undefined && opts.adminPassword === '') {
     throw new RangeError('adminPassword: must not be empty');
   }
@@ -52,6 +58,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const repository = await Repository.open(stateDir, SANDBOX_REPO, SANDBOX_DB);
   const admin = { user: SANDBOX_ADMIN_USER, password: opts.adminPassword ?? randomBytes(12).toString('base64url') };
   const hopSecret = randomBytes(16).toString('hex');
+  const dialect = DIALECTS[opts.dialect ?? 'sandbox'];
 
   let caPem: string | null = null;
   let caFile: string | null = null;
@@ -83,6 +90,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
         hopSecret,
         publicOrigin: () => balancerUrl,
         latencyMs: opts.latencyMs ?? 0,
+        dialect,
       }),
   );
 
@@ -104,7 +112,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       host,
       tls: await issue('balancer'),
       caPem,
-      sticky: opts.sticky ?? false,
+      sticky: opts.sticky ?? true,
       hopSecret,
       targets: () => nodes.map((n) => ({ id: n.id, url: n.url, up: n.up })),
     });
@@ -113,7 +121,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     const state = (): SandboxState => ({
       balancer: balancerUrl,
       control: control?.url ?? '',
-      sticky: opts.sticky ?? false,
+      sticky: balancer?.sticky ?? opts.sticky ?? true,
+      dialect: dialect.name,
       tls: opts.tls ?? false,
       repo: SANDBOX_REPO,
       db: SANDBOX_DB,
@@ -135,8 +144,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
         }
         nodeById(id).clockOffsetSeconds = offsetSeconds;
       },
+      setSticky(sticky: boolean) {
+        if (balancer) balancer.sticky = sticky;
+      },
       state,
-      friend: (name: string, secret: string) => requestKeyThroughBalancer(balancerUrl, caPem, name, secret),
+      friend: (name: string, secret: string) =>
+        requestKeyThroughBalancer(balancerUrl, caPem, name, secret, dialect.requestKeyPath(SANDBOX_REPO)),
     };
     // The control surface kills nodes and plays consumers: never expose it beyond loopback.
     control = await startControlServer(isLoopback(host) ? host : '127.0.0.1', await issue('control'), operations);
@@ -150,6 +163,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       db: SANDBOX_DB,
       caFile,
       stateDir,
+      dialect: dialect.name,
     };
 
     let closing: Promise<void> | null = null;

@@ -10,6 +10,7 @@ import type { NodeMemory, Session } from './node-memory.ts';
 import { verifySignedRequest } from './oauth-checks.ts';
 import type { OAuthRejection, SignedEndpoint, VerifiedRequest } from './oauth-checks.ts';
 import type { Repository } from './repository.ts';
+import type { Dialect } from './dialects/types.ts';
 
 export interface AdminAccount {
   user: string;
@@ -27,6 +28,9 @@ export interface NodeView {
   readonly db: string;
   readonly admin: AdminAccount;
   readonly repository: Repository;
+  readonly dialect: Dialect;
+  /** Replaces this node's registry with the repository's consumers ("log in to the node"). */
+  reloadRegistry(memory: NodeMemory): Promise<number>;
 }
 
 export class NodeRequest {
@@ -98,6 +102,7 @@ export class NodeRequest {
       endpoint,
       this.memory,
       this.nowMs,
+      { acceptProvisional: this.node.dialect.acceptsProvisionalAtRequestToken },
     );
   }
 

@@ -5,13 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { adminRoutes } from './admin-endpoints.ts';
-import { clearquestRoutes } from './clearquest-endpoints.ts';
+import type { Dialect } from './dialects/types.ts';
 import { delay, HttpError, methodNotAllowed, parseCookies, sendError } from './http-util.ts';
 import { Listener, type TlsMaterial } from './listener.ts';
 import { NodeRequest, type AdminAccount, type NodeView, type Route } from './node-context.ts';
 import { NodeMemory, type Session } from './node-memory.ts';
-import { oauthRoutes } from './oauth-endpoints.ts';
 import { OAuthRejection } from './oauth-checks.ts';
 import type { Repository } from './repository.ts';
 import type { SandboxNodeState } from './types.ts';
@@ -33,6 +31,8 @@ export interface NodeOptions {
   hopSecret: string;
   publicOrigin: () => string;
   latencyMs: number;
+  /** The product surface this node shows (paths, texts, admin pages). */
+  dialect: Dialect;
 }
 
 /** Everything that exists only while the node is up. */
@@ -42,8 +42,6 @@ interface NodeLife {
   /** Aborted on kill: pending latency delays end at once instead of holding the shutdown. */
   abort: AbortController;
 }
-
-const routes: Route[] = [...clearquestRoutes, ...oauthRoutes, ...adminRoutes];
 
 export class SandboxNode implements NodeView {
   latencyMs: number;
@@ -75,6 +73,14 @@ export class SandboxNode implements NodeView {
   }
   publicOrigin(): string {
     return this.opts.publicOrigin();
+  }
+  get dialect(): Dialect {
+    return this.opts.dialect;
+  }
+  async reloadRegistry(memory: NodeMemory): Promise<number> {
+    const consumers = await this.opts.repository.reload();
+    memory.loadRegistry(consumers);
+    return consumers.length;
   }
 
   /** The node's own origin; stable across kill and restart. */
@@ -172,7 +178,7 @@ export class SandboxNode implements NodeView {
       await this.dispatch(ctx);
     } catch (err) {
       try {
-        if (err instanceof OAuthRejection && ctx) ctx.sendOAuthProblem(err);
+        if (err instanceof OAuthRejection && ctx) this.opts.dialect.sendProblem(ctx, err);
         else sendError(res, err);
       } catch {
         res.destroy(); // even the error answer failed: drop this connection, keep the node serving
@@ -183,7 +189,7 @@ export class SandboxNode implements NodeView {
   private async dispatch(ctx: NodeRequest): Promise<void> {
     const path = ctx.path;
     const method = ctx.method === 'HEAD' ? 'GET' : ctx.method;
-    for (const route of routes) {
+    for (const route of this.opts.dialect.routes) {
       const match = route.pattern.exec(path);
       if (!match) continue;
       const handler = route.methods[method as keyof Route['methods']];

@@ -30,6 +30,7 @@ export type OAuthProblem =
   | 'timestamp_refused'
   | 'consumer_key_unknown'
   | 'consumer_key_refused'
+  | 'consumer_key_rejected'
   | 'signature_invalid'
   | 'nonce_used'
   | 'token_rejected'
@@ -107,6 +108,8 @@ export function verifySignedRequest(
   endpoint: SignedEndpoint,
   memory: NodeMemory,
   nowMs: number,
+  /** Lyo issues request tokens to provisional consumers too ([I] PROVIDERS.md, "Dialects"). */
+  policy: { acceptProvisional?: boolean } = {},
 ): VerifiedRequest {
   const { oauth, signatureParams } = collectParameters(input);
 
@@ -144,7 +147,9 @@ export function verifySignedRequest(
 
   const consumerKey = oauth.get('oauth_consumer_key') ?? '';
   const provisional = memory.provisional.get(consumerKey);
-  const consumer = memory.registry.get(consumerKey);
+  const consumer =
+    memory.registry.get(consumerKey) ??
+    (policy.acceptProvisional && endpoint === 'requestToken' ? provisional : undefined);
   if (!consumer) {
     if (provisional) {
       throw new OAuthRejection('consumer_key_refused', [

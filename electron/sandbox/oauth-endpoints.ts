@@ -22,9 +22,13 @@ function randomToken(bytes = 24): string {
  * `key` is optional, as ClearQuest's Register Consumer form lets the admin type the consumer's own key
  * (the remedy when a provisional key was lost); a key the repository or this node knows is a 409.
  */
-async function requestKey(ctx: NodeRequest): Promise<void> {
+export async function requestKey(ctx: NodeRequest): Promise<void> {
   const json = parseJsonObject(await ctx.body());
-  const { name, secret, trusted, key: chosen } = json;
+  const { name, secret, trusted } = json;
+  // [G] Only ClearQuest's Register Consumer form (and the mixed sandbox) take a chosen key; Lyo's
+  // requestKey and Jazz's oauth-request-consumer choose their own and ignore one sent.
+  const dialect = ctx.node.dialect.name;
+  const chosen = dialect === 'sandbox' || dialect === 'clearquest' ? json.key : undefined;
   if (typeof name !== 'string' || name.trim() === '') {
     throw new HttpError(400, 'field "name" is required: a non-empty string naming the consumer');
   }
@@ -73,7 +77,7 @@ function isAcceptableCallback(callback: string): boolean {
 }
 
 /** `POST /oauth/requestToken` (GET too, as Lyo). @see RFC 5849 §2.1 */
-async function requestToken(ctx: NodeRequest): Promise<void> {
+export async function requestToken(ctx: NodeRequest): Promise<void> {
   const verified = await ctx.verifySigned('requestToken');
   const callback = verified.oauth.get('oauth_callback') ?? '';
   if (!isAcceptableCallback(callback)) {
@@ -131,13 +135,33 @@ function consumerName(ctx: NodeRequest, token: RequestToken): string {
 }
 
 /** `GET /oauth/authorize?oauth_token=…`: login and Allow/Deny. @see RFC 5849 §2.2 */
-function authorizeForm(ctx: NodeRequest): void {
+export function authorizeForm(ctx: NodeRequest): void {
   const token = authorizableToken(ctx, ctx.query.get('oauth_token'));
   sendHtml(
     ctx.res,
     200,
-    authorizePage({ nodeId: ctx.node.id, token: token.token, consumerName: consumerName(ctx, token) }),
+    authorizePage({
+      nodeId: ctx.node.id,
+      token: token.token,
+      consumerName: consumerName(ctx, token),
+      action: ctx.path,
+      style: ctx.node.dialect.name === 'clearquest' ? 'clearquest' : 'sandbox',
+      callback: token.callback,
+    }),
   );
+}
+
+/**
+ * The user's choice: `decision=allow|deny` (sandbox, Lyo, Jazz [G]), or ClearQuest's `Authorize=Continue`
+ * ([D] lyo.testsuite cq-setupv2.properties); `Authorize=Cancel` as its Deny is [G].
+ */
+async function decisionOf(ctx: NodeRequest): Promise<string | undefined> {
+  const decision = await ctx.formField('decision');
+  if (decision !== undefined) return decision;
+  const authorize = await ctx.formField('Authorize');
+  if (authorize === 'Continue') return 'allow';
+  if (authorize === 'Cancel') return 'deny';
+  return undefined;
 }
 
 /** The callback with our parameters appended to whatever query it already has. */
@@ -151,9 +175,9 @@ function callbackWith(callback: string, params: [string, string][]): string {
  * `POST /oauth/authorize` with `oauth_token`, `decision`, and for Allow the login `id`/`password`.
  * Deny needs no login: refusing access is always allowed. A bad login leaves the token usable.
  */
-async function authorizeDecision(ctx: NodeRequest): Promise<void> {
+export async function authorizeDecision(ctx: NodeRequest): Promise<void> {
   const token = authorizableToken(ctx, await ctx.formField('oauth_token'));
-  const decision = await ctx.formField('decision');
+  const decision = await decisionOf(ctx);
   if (decision === 'deny') {
     token.state = 'denied';
     // IBM Connections Cloud: an empty verifier and oauth_error=oauth_denied.
@@ -171,7 +195,12 @@ async function authorizeDecision(ctx: NodeRequest): Promise<void> {
     return;
   }
   if (decision !== 'allow') {
-    throw new HttpError(400, 'form field "decision" must be "allow" or "deny"');
+    throw new HttpError(
+      400,
+      ctx.node.dialect.name === 'clearquest'
+        ? 'form field "Authorize" must be "Continue" or "Cancel"'
+        : 'form field "decision" must be "allow" or "deny"',
+    );
   }
   if (!isAdmin(ctx.node.admin, await ctx.formField('id'), await ctx.formField('password'))) {
     sendHtml(
@@ -182,6 +211,9 @@ async function authorizeDecision(ctx: NodeRequest): Promise<void> {
         token: token.token,
         consumerName: consumerName(ctx, token),
         message: 'Wrong user ID or password. Try again.',
+        action: ctx.path,
+        style: ctx.node.dialect.name === 'clearquest' ? 'clearquest' : 'sandbox',
+        callback: token.callback,
       }),
     );
     return;
@@ -201,7 +233,7 @@ async function authorizeDecision(ctx: NodeRequest): Promise<void> {
 }
 
 /** `POST /oauth/accessToken`: exchanges an authorized request token once. @see RFC 5849 §2.3 */
-async function accessToken(ctx: NodeRequest): Promise<void> {
+export async function accessToken(ctx: NodeRequest): Promise<void> {
   const verified = await ctx.verifySigned('accessToken');
   const request = verified.requestToken;
   if (!request) throw new Error('verifySigned returned no request token for accessToken');
@@ -220,7 +252,7 @@ async function accessToken(ctx: NodeRequest): Promise<void> {
 }
 
 /** `GET /oslc/catalog`, signed with an access token. @see RFC 5849 §3 */
-async function catalog(ctx: NodeRequest): Promise<void> {
+export async function catalog(ctx: NodeRequest): Promise<void> {
   await ctx.verifySigned('protectedResource');
   send(
     ctx.res,

@@ -1,5 +1,6 @@
 /** The sandbox's public shapes: options, the `--json` line, and what `GET /state` answers. */
 import type { SandboxNodeView } from '../../shared/contract-console.ts';
+import type { DialectName } from './dialects/types.ts';
 
 export interface SandboxOptions {
   /** Number of provider nodes; default 3. */
@@ -8,8 +9,14 @@ export interface SandboxOptions {
   latencyMs?: number;
   /** Private CA + a certificate per listener (SANs 127.0.0.1, localhost); HTTPS everywhere; CA in `<stateDir>/ca.pem`. */
   tls?: boolean;
-  /** The balancer routes by the clone id of the JSESSIONID cookie. */
+  /**
+   * The balancer routes by the clone id of the JSESSIONID cookie; default true, as IBM requires for a
+   * load-balanced ClearQuest, so the sandbox looks like a correctly configured cluster until a fault
+   * is injected (`false`, `--no-sticky`, or `POST /balancer {"sticky": false}`).
+   */
   sticky?: boolean;
+  /** The product surface the nodes show; default `sandbox` (the mixed dialect). */
+  dialect?: DialectName;
   /** Where the repository is persisted; default a new temp dir, removed again on close. */
   stateDir?: string;
   /** Default: random. */
@@ -28,6 +35,7 @@ export interface SandboxInfo {
   db: string;
   caFile: string | null;
   stateDir: string;
+  dialect: DialectName;
 }
 
 /** One node as the control server shows it (the console shows the same shape). Keys only, never secrets. */
@@ -38,6 +46,7 @@ export interface SandboxState {
   balancer: string;
   control: string;
   sticky: boolean;
+  dialect: DialectName;
   tls: boolean;
   repo: string;
   db: string;
@@ -54,6 +63,8 @@ export interface SandboxHandle {
   restartNode(id: string): Promise<void>;
   setLatency(id: string, ms: number): void;
   setClockOffset(id: string, offsetSeconds: number): void;
+  /** Turns the balancer's session affinity on or off. */
+  setSticky(sticky: boolean): void;
   /** The same JSON as `GET /state`. */
   state(): SandboxState;
   /** Plays a consumer making a friendship: `requestKey` through the balancer, over HTTP(S). */

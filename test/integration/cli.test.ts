@@ -88,6 +88,7 @@ describe('oslc-admin, the installed binary', () => {
       db: 'SAMPL',
       caFile: null,
       stateDir: state,
+      dialect: 'sandbox',
     });
     expect(await portRefuses(info.balancer)).toBe(false);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

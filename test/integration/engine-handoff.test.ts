@@ -108,7 +108,8 @@ describe('hand-offs for clearquest and jazz clusters', () => {
       expect.objectContaining({
         action: 'approve',
         node: 'node2',
-        adminUrl: `${sandbox.info.nodes[1]!.url}/admin#action=com.ibm.team.repository.admin.configureOAuth`,
+        // [D] the approval link {oauthApprovalModuleUrl}?key=<key> (Eclipse Lyo RootServicesHelper.java).
+        adminUrl: `${sandbox.info.nodes[1]!.url}/_ajax-modules/com.ibm.team.repository.AuthorizeOAuth?key=${encodeURIComponent(r.key)}`,
       }),
     );
     expect(sandbox.state().nodes[1]!.provisional).toContain(r.key);

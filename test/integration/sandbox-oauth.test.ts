@@ -15,7 +15,7 @@ import {
   type Credentials,
 } from '../_sandbox.ts';
 
-const sandbox = useSandbox({ nodes: 3 });
+const sandbox = useSandbox({ nodes: 3, sticky: false }); // round-robin: the signature must verify on every node;
 const client = new Client();
 let consumer: Credentials;
 let node1: string;

@@ -148,7 +148,7 @@ describe('a three-legged OAuth dance through the balancer', () => {
   }
 
   describe('without sticky sessions', () => {
-    const sandbox = useSandbox({ nodes: 3 });
+    const sandbox = useSandbox({ nodes: 3, sticky: false });
 
     it('fails on the node that does not hold the request token', async () => {
       const consumer = await approvedConsumer(sandbox(), 'Round robin');

@@ -38,9 +38,17 @@ describe('serve --sandbox shapes', () => {
     }
   });
 
-  it('refuses --tls, --sticky or --nodes without --sandbox, naming them (exit 2)', async () => {
-    const run = await runBin(['serve', '--tls', '--home', tmpdir()]);
+  it('refuses --tls, --no-sticky, --dialect or --nodes without --sandbox, naming them (exit 2)', async () => {
+    for (const args of [['--tls'], ['--no-sticky'], ['--dialect', 'jazz']]) {
+      const run = await runBin(['serve', ...args, '--home', tmpdir()]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/--nodes, --tls, --no-sticky and --dialect shape the embedded sandbox: add --sandbox/);
+    }
+  });
+
+  it('refuses an unknown --dialect, naming the option and the choices (exit 2)', async () => {
+    const run = await runBin(['serve', '--sandbox', '--dialect', 'websphere', '--home', tmpdir()]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/--nodes, --tls and --sticky shape the embedded sandbox: add --sandbox/);
+    expect(run.stderr).toMatch(/--dialect: "websphere" is not one of sandbox, clearquest, jazz, lyo/);
   });
 });

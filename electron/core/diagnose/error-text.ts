@@ -39,6 +39,46 @@ const TOKEN_GONE: CauseCode[] = ['BALANCER_NOT_STICKY', 'REQUEST_TOKEN_EXPIRED']
 
 /** In order of how telling they are; the first matches decide the order of the likely causes. */
 const RULES: Rule[] = [
+  // [D] Jazz: "CRJZS0033E The consumer key is not valid and the consumer may not be registered."
+  // (jazz.net library article 1242): the node that answered does not have the key.
+  {
+    product: 'CRJZS0033E',
+    re: /CRJZS0033E/i,
+    signal: 'key-not-loaded',
+    causes: ['KEY_UNKNOWN', 'REGISTRY_STALE', 'PROVISIONAL_KEY_LOST'],
+    explain:
+      'CRJZS0033E: the Jazz server that answered does not know this consumer key: it was never registered there, is not approved yet, or that server has not reloaded its consumers since it was approved (log in to it).',
+  },
+  // [D] DOORS: invalid_consumer_key (IBM technote swg21580704).
+  {
+    product: 'invalid_consumer_key',
+    re: /invalid[\s_-]*consumer[\s_-]*key/i,
+    signal: 'key-not-loaded',
+    causes: KEY_NOT_LOADED,
+    explain:
+      'invalid_consumer_key: the server (DOORS, technote swg21580704) does not accept this consumer key: it is not registered there, or that node has not loaded it.',
+  },
+  // [D] Jazz: CRJZS0360I with 401 means the user must authorize (log in), not that the key is bad.
+  {
+    product: 'CRJZS0360I',
+    re: /CRJZS0360I/i,
+    signal: 'user-login-required',
+    causes: [],
+    explain:
+      'CRJZS0360I: the Jazz server asks for user authorization (a login). That is not a consumer-key problem: the key may well be fine.',
+  },
+  // [D] ClearQuest/RTC: clock skew is HTTP 400 with oauth_problem="timestamp_refused" and
+  // oauth_acceptable_timestamps (IBM Rational Team Concert 7.0.1 docs, ClearQuest bridge limitations).
+  {
+    problem: 'timestamp_refused',
+    re: /oauth[\s_-]?acceptable[\s_-]?timestamps/i,
+    signal: 'timestamp',
+    causes: ['CLOCK_SKEW'],
+    explain:
+      'oauth_acceptable_timestamps: the node (ClearQuest answers this with HTTP 400) says which timestamps it would accept: the clocks differ by more than 300 s.',
+  },
+  // [D] ClearQuest: "401: invalid_expired_token" (technote swg21643365); also what Lyo's adapter
+  // credentials filter turns token_rejected into (AbstractAdapterCredentialsFilter.java).
   {
     product: 'invalid_expired_token',
     re: /invalid[\s_-]*expired[\s_-]*token/i,
@@ -47,6 +87,7 @@ const RULES: Rule[] = [
     explain:
       'invalid_expired_token: the node that answered does not have the consumer key loaded (ClearQuest, technote swg21643365). Usually its registry is stale (approved on another node, not yet refreshed here); or the key was lost or never registered.',
   },
+  // [D] ClearQuest before 8.0.1.1 behind a balancer: "403 token_not_authorized" (technote swg21579391).
   {
     product: 'token_not_authorized',
     re: /token[\s_-]*not[\s_-]*authori[sz]ed/i,
@@ -67,11 +108,13 @@ const RULES: Rule[] = [
     ['KEY_PROVISIONAL'],
     'consumer_key_refused: the key is known but not approved (still provisional) on the node that answered.',
   ),
+  // [D] Eclipse Lyo rejects an unknown key with consumer_key_rejected (OAuthRequest.java), not
+  // consumer_key_unknown; it does not refuse a provisional key at requestToken [I].
   problemRule(
     'consumer_key_rejected',
-    'key-provisional',
-    ['KEY_PROVISIONAL'],
-    'consumer_key_rejected: the node refuses this consumer key (provisional or disabled).',
+    'key-not-loaded',
+    KEY_NOT_LOADED,
+    'consumer_key_rejected: Eclipse Lyo’s word for a consumer key the node that answered does not know: not loaded there (Lyo reloads only on restart), lost, or never registered.',
   ),
   problemRule(
     'signature_invalid',
@@ -79,6 +122,7 @@ const RULES: Rule[] = [
     ['WRONG_SECRET'],
     'signature_invalid: the key is known, but the signature does not verify: the consumer and the provider hold different secrets.',
   ),
+  // [D] OAuth Problem Reporting; ClearQuest answers it with HTTP 400 (RTC 7.0.1 docs).
   problemRule(
     'timestamp_refused',
     'timestamp',
@@ -291,7 +335,9 @@ export function parseErrorText(input: string, knownSecrets: readonly string[] = 
   const signals = uniq(hits.map((h) => h.signal));
   const likely = hits.flatMap((h) => h.causes);
   const explanation = hits.map((h) => h.explain);
-  const specific = hits.some((h) => h.causes.length > 0 || h.signal === 'user-denied');
+  const specific = hits.some(
+    (h) => h.causes.length > 0 || h.signal === 'user-denied' || h.signal === 'user-login-required',
+  );
   if (httpStatus === 401 && !specific) {
     signals.push('unauthorized');
     likely.push('REGISTRY_STALE', 'KEY_UNKNOWN', 'WRONG_SECRET', 'CLOCK_SKEW');

@@ -106,6 +106,11 @@ export interface ProblemReport {
  */
 const PRODUCT_TEXTS: { re: RegExp; text: string; problem: OAuthProblem }[] = [
   { re: /invalid[_ ]expired[_ ]token/i, text: 'invalid_expired_token', problem: 'consumer_key_unknown' },
+  // [D] Jazz: "CRJZS0033E The consumer key is not valid and the consumer may not be registered."
+  // (jazz.net library article 1242).
+  { re: /CRJZS0033E/, text: 'CRJZS0033E', problem: 'consumer_key_unknown' },
+  // [D] DOORS: invalid_consumer_key (IBM technote swg21580704).
+  { re: /invalid[_ ]consumer[_ ]key/i, text: 'invalid_consumer_key', problem: 'consumer_key_unknown' },
   { re: /token[_ ]not[_ ]authori[sz]ed/i, text: 'token_not_authorized', problem: 'permission_denied' },
   {
     re: /consumer key (?:is )?(?:not )?(?:found|unknown|not registered)/i,
@@ -170,10 +175,12 @@ export function readProblem(res: { headers: Record<string, string>; body: string
 export function stateFromAnswer(status: number, report: ProblemReport, body: string): ConsumerState {
   if (status >= 200 && status < 300 && /oauth_token=/.test(body)) return 'approved';
   switch (report.problem) {
+    // [D] Eclipse Lyo answers an unknown key with consumer_key_rejected (OAuthRequest.java), and it
+    // never refuses a provisional key at requestToken [I]: so "rejected" means "not known here".
+    case 'consumer_key_rejected':
     case 'consumer_key_unknown':
       return 'unknown';
     case 'consumer_key_refused':
-    case 'consumer_key_rejected':
       return 'provisional';
     case 'signature_invalid':
       return 'bad-secret';

@@ -75,10 +75,43 @@ export function mapEndpoints(e: OAuthEndpoints, balancerUrl: string, nodeUrl: st
     authorize: m(e.authorize),
     accessToken: m(e.accessToken),
     requestConsumerKey: e.requestConsumerKey ? m(e.requestConsumerKey) : null,
+    ...(e.source ? { source: e.source } : {}),
   };
 }
 
 /** Joins a base URL (which may carry a context root) and a path. */
 export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
+
+/**
+ * Reads `oslc:oauthConfiguration` from an OSLC 2.0 catalog ([D] lyo.testsuite
+ * ServiceProviderCatalogXmlTests: `oauthRequestTokenURI`, `authorizationURI`, `oauthAccessTokenURI`);
+ * null when the document carries none.
+ */
+export function readOAuthConfiguration(xml: string, docUrl: string): OAuthEndpoints | null {
+  const get = (p: string) => {
+    const v = readRdfProperty(xml, p);
+    return v ? new URL(v, docUrl).href : null;
+  };
+  const requestToken = get('oauthRequestTokenURI');
+  const authorize = get('authorizationURI');
+  const accessToken = get('oauthAccessTokenURI');
+  if (!requestToken || !authorize || !accessToken) return null;
+  return {
+    requestToken,
+    authorize,
+    accessToken,
+    requestConsumerKey: get('oauthRequestConsumerKeyUrl'),
+    source: 'catalog-oauthConfiguration',
+  };
+}
+
+/** Like {@link readOAuthEndpoints}, but null instead of an error when the `jfs:oauth*Url` are absent. */
+export function tryReadOAuthEndpoints(xml: string, docUrl: string, node: string): OAuthEndpoints | null {
+  try {
+    return { ...readOAuthEndpoints(xml, docUrl, node), source: 'discovery' };
+  } catch {
+    return null;
+  }
 }

@@ -5,7 +5,14 @@
 import { AppError, ErrorCode } from '../../../shared/errors.ts';
 import type { ClusterKind } from '../../../shared/model.ts';
 import { expectData } from '../http/client.ts';
-import { joinUrl, mapEndpoints, readOAuthEndpoints } from './discovery.ts';
+import {
+  joinUrl,
+  mapEndpoints,
+  readOAuthConfiguration,
+  readOAuthEndpoints,
+  readRdfProperty,
+  tryReadOAuthEndpoints,
+} from './discovery.ts';
 import { LyoAdminSession } from './lyo-admin.ts';
 import type {
   AdminCredentials,
@@ -26,7 +33,7 @@ async function discoverFrom(ctx: NodeContext, path: string): Promise<Discovery> 
     headers: { accept: 'application/rdf+xml, application/xml;q=0.9, */*;q=0.1', 'oslc-core-version': '2.0' },
   });
   expectData(response, ctx.node.id, 'xml');
-  const advertised = readOAuthEndpoints(response.body, url, ctx.node.id);
+  const advertised = { ...readOAuthEndpoints(response.body, url, ctx.node.id), source: 'discovery' as const };
   return { endpoints: mapEndpoints(advertised, ctx.cluster.balancerUrl, ctx.node.url), response };
 }
 
@@ -223,6 +230,7 @@ const sandbox: ProviderAdapter = {
   remove: removeWithLyoApi,
   refresh: (ctx, admin, onReloaded) => refreshRepoConfig(ctx, admin, joinUrl(ctx.node.url, 'cqweb'), onReloaded),
   refreshUnsupported: null,
+  requestTokenRefusesProvisional: true,
 };
 
 /**
@@ -243,6 +251,7 @@ const lyo: ProviderAdapter = {
         authorize: at('oauth/authorize'),
         accessToken: at('oauth/accessToken'),
         requestConsumerKey: at('oauth/requestKey'),
+        source: 'fixed-paths',
       },
       response,
     };
@@ -270,7 +279,58 @@ const lyo: ProviderAdapter = {
   refresh: null,
   refreshUnsupported:
     "Eclipse Lyo's consumer store is loaded once when the server starts ([D] oauth-consumer-store): a node picks up a change only when it is restarted. Restart the nodes that lack the key.",
+  // [I] Lyo's requestToken checks only that the key exists: a 200 does not mean approved.
+  requestTokenRefusesProvisional: false,
 };
+
+/**
+ * ClearQuest discovery, in the order PROVIDERS.md ("Dialects") asks: the discovery document's
+ * `jfs:oauth*Url` [G that CQ puts them there]; then `oslc:oauthConfiguration` in the discovery document
+ * or in the catalog it points to ([D] the OSLC 2.0 shape; [G] that CQ publishes it); then the paths the
+ * Lyo assessment suite configures for CQ, `{node}/oauth-request-token/{repo}` … ([D] cq-setupv2.properties).
+ * `source` says which one was used.
+ */
+async function discoverClearQuest(ctx: NodeContext): Promise<Discovery> {
+  const repo = ctx.cluster.repo ?? '';
+  const url = joinUrl(ctx.node.url, `oslc/repo/${encodeURIComponent(repo)}/discovery`);
+  const accept = { accept: 'application/rdf+xml, application/xml;q=0.9, */*;q=0.1', 'oslc-core-version': '2.0' };
+  const response = await ctx.http.request({ node: ctx.node.id, method: 'GET', url, headers: accept });
+  expectData(response, ctx.node.id, 'xml');
+  const map = (e: OAuthEndpoints): Discovery => ({
+    endpoints: mapEndpoints(e, ctx.cluster.balancerUrl, ctx.node.url),
+    response,
+  });
+  const advertised =
+    tryReadOAuthEndpoints(response.body, url, ctx.node.id) ?? readOAuthConfiguration(response.body, url);
+  if (advertised) return map(advertised);
+  const catalogUrl =
+    readRdfProperty(response.body, 'serviceProviderCatalog') ?? readRdfProperty(response.body, 'cmServiceProviders');
+  if (catalogUrl) {
+    try {
+      const target = mapEndpoints(
+        { requestToken: new URL(catalogUrl, url).href, authorize: url, accessToken: url, requestConsumerKey: null },
+        ctx.cluster.balancerUrl,
+        ctx.node.url,
+      ).requestToken;
+      const catalog = await ctx.http.request({ node: ctx.node.id, method: 'GET', url: target, headers: accept });
+      const fromCatalog = catalog.status === 200 ? readOAuthConfiguration(catalog.body, target) : null;
+      if (fromCatalog) return map(fromCatalog);
+    } catch {
+      // A catalog that cannot be read (401, down) leaves the documented paths.
+    }
+  }
+  const r = encodeURIComponent(repo);
+  return {
+    endpoints: {
+      requestToken: joinUrl(ctx.node.url, `oauth-request-token/${r}`),
+      authorize: joinUrl(ctx.node.url, `oauth-authorization/${r}`),
+      accessToken: joinUrl(ctx.node.url, `oauth-access-token/${r}`),
+      requestConsumerKey: null,
+      source: 'fixed-paths',
+    },
+    response,
+  };
+}
 
 /**
  * ClearQuest Web: `GET {node}/oslc/repo/{repo}/discovery` ([D] swg21579391; node URL ends in /cqweb).
@@ -279,7 +339,7 @@ const lyo: ProviderAdapter = {
  */
 const clearquest: ProviderAdapter = {
   kind: 'clearquest',
-  discover: (ctx) => discoverFrom(ctx, `oslc/repo/${encodeURIComponent(ctx.cluster.repo ?? '')}/discovery`),
+  discover: discoverClearQuest,
   listKeys: null,
   prepareListing: null,
   approve: null,
@@ -291,9 +351,65 @@ const clearquest: ProviderAdapter = {
   // seed swg21643365 says logging in to each node does).
   refresh: (ctx, admin, onReloaded) => refreshRepoConfig(ctx, admin, ctx.node.url, onReloaded),
   refreshUnsupported: null,
+  // [G] what CQ answers a provisional key is not public; the sandbox dialect refuses it.
+  requestTokenRefusesProvisional: true,
 };
 
 const JAZZ_OAUTH_ADMIN = 'admin#action=com.ibm.team.repository.admin.configureOAuth';
+const JAZZ_APPROVAL_MODULE = '_ajax-modules/com.ibm.team.repository.AuthorizeOAuth';
+const JAZZ_AUTH_MSG = 'x-com-ibm-team-repository-web-auth-msg';
+
+/** Cookies of one short exchange, as a `Cookie` header. */
+function cookieHeader(jar: Map<string, string>, res: { setCookies: string[] }): string {
+  for (const c of res.setCookies) {
+    const m = /^\s*([^=;\s]+)=([^;]*)/.exec(c);
+    if (m) jar.set(m[1]!, m[2]!);
+  }
+  return [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+}
+
+/**
+ * Jazz form login on one node ([D] dixudx/rtcclient client.py, IBM/ELM-Python-Client httpops.py):
+ * `GET {ctx}/authenticated/identity` → `authrequired` + `JazzFormAuth=Form`; `POST {ctx}/j_security_check`
+ * → `LtpaToken2`/`JAZZ_AUTH_TOKEN`, or `authfailed` in the header or a redirect to `/auth/authfailed`.
+ * A server behind the Jazz Authorization Server answers `X-JSA-AUTHORIZATION-REDIRECT` instead: said, not followed.
+ */
+async function jazzFormLogin(ctx: NodeContext, admin: AdminCredentials, onReloaded?: () => void): Promise<void> {
+  const jar = new Map<string, string>();
+  const identityUrl = joinUrl(ctx.node.url, 'authenticated/identity');
+  let res = await ctx.http.request({ node: ctx.node.id, method: 'GET', url: identityUrl });
+  let cookie = cookieHeader(jar, res);
+  if (res.headers['x-jsa-authorization-redirect']) {
+    throw new AppError(
+      ErrorCode.NOT_SUPPORTED,
+      `${ctx.node.id} sits behind the Jazz Authorization Server (X-JSA-AUTHORIZATION-REDIRECT): log in to this node in a browser instead`,
+      { node: ctx.node.id },
+    );
+  }
+  // Follow the redirects to the login challenge (a few hops at most, on this node only).
+  for (let hops = 0; hops < 3 && res.status >= 300 && res.status < 400 && res.headers.location; hops++) {
+    const next = new URL(res.headers.location, identityUrl);
+    if (next.origin !== new URL(ctx.node.url).origin) break;
+    res = await ctx.http.request({ node: ctx.node.id, method: 'GET', url: next.href, headers: { cookie } });
+    cookie = cookieHeader(jar, res);
+  }
+  const login = await ctx.http.request({
+    node: ctx.node.id,
+    method: 'POST',
+    url: joinUrl(ctx.node.url, 'j_security_check'),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
+    body: `j_username=${encodeURIComponent(admin.user)}&j_password=${encodeURIComponent(admin.password)}`,
+  });
+  const failed =
+    /authfailed/i.test(login.headers.location ?? '') || /authfailed/i.test(login.headers[JAZZ_AUTH_MSG] ?? '');
+  if (failed || login.status === 401 || login.status === 403)
+    throw new AppError(ErrorCode.AUTH_FAILED, `${ctx.node.id}: the form login as "${admin.user}" failed (authfailed)`, {
+      node: ctx.node.id,
+      details: { status: login.status },
+    });
+  if (login.status >= 400) expectData(login, ctx.node.id, 'text', [200, 302]);
+  onReloaded?.();
+}
 
 /**
  * Jazz Team Server: `GET {node}/rootservices` needs no login ([D]); no list API: keys are probed;
@@ -305,17 +421,23 @@ const jazz: ProviderAdapter = {
   listKeys: null,
   prepareListing: null,
   approve: null,
-  approveHandoff: (ctx, key) => ({
-    action: 'approve',
-    node: ctx.node.id,
-    adminUrl: joinUrl(ctx.node.url, JAZZ_OAUTH_ADMIN),
-    steps: [
-      `Open ${joinUrl(ctx.node.url, JAZZ_OAUTH_ADMIN)} on this node and log in as a JazzAdmin.`,
-      `Under Consumers (Inbound), find ${key} and approve it.`,
-      'Come back here and re-probe.',
-    ],
-    source: 'Jazz Team Server admin, Consumers (Inbound)',
-  }),
+  // [D] the approval link is `{oauthApprovalModuleUrl}?key=<key>` (Lyo RootServicesHelper.java); the
+  // module's path is the typical rootservices value (IBM ELM-Python-Client capture).
+  approveHandoff: (ctx, key) => {
+    const module = joinUrl(ctx.node.url, JAZZ_APPROVAL_MODULE);
+    const link = key ? `${module}?key=${encodeURIComponent(key)}` : module;
+    return {
+      action: 'approve',
+      node: ctx.node.id,
+      adminUrl: link,
+      steps: [
+        `Open ${link} on this node itself (not the balancer) and log in as a JazzAdmin.`,
+        `Approve the provisional key ${key} (Consumers (Inbound) → Provisional Keys).`,
+        'Come back here and re-probe; then run sync so every node loads it.',
+      ],
+      source: 'Jazz Team Server: oauthApprovalModuleUrl?key= (Eclipse Lyo RootServicesHelper); Consumers (Inbound)',
+    };
+  },
   register: (ctx, input, endpoints: OAuthEndpoints) => {
     if (!endpoints.requestConsumerKey)
       throw new AppError(
@@ -334,26 +456,12 @@ const jazz: ProviderAdapter = {
     source: 'Jazz Team Server admin, Consumers (Inbound)',
   }),
   remove: null,
-  // [G] Jazz has no documented per-node registry refresh; a form login to each node (j_security_check)
-  // is what admins do by hand. We log in the same way.
-  refresh: async (ctx, admin) => {
-    const res = await ctx.http.request({
-      node: ctx.node.id,
-      method: 'POST',
-      url: joinUrl(ctx.node.url, 'j_security_check'),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: `j_username=${encodeURIComponent(admin.user)}&j_password=${encodeURIComponent(admin.password)}`,
-    });
-    const failed =
-      /authfailed/i.test(res.headers.location ?? '') ||
-      /authfailed/i.test(res.headers['x-com-ibm-team-repository-web-auth-msg'] ?? '');
-    if (failed || res.status === 401 || res.status === 403)
-      throw new AppError(ErrorCode.AUTH_FAILED, `${ctx.node.id}: the form login as "${admin.user}" failed`, {
-        node: ctx.node.id,
-      });
-    if (res.status >= 400) expectData(res, ctx.node.id, 'text', [200, 302]);
-  },
+  // [G] Jazz has no documented per-node registry refresh; a form login to each node is what admins do
+  // by hand ("log in to each node"), so we log in the documented way ([D] rtcclient, ELM-Python-Client):
+  // GET authenticated/identity (JazzFormAuth cookie, `authrequired`), then POST j_security_check.
+  refresh: (ctx, admin, onReloaded) => jazzFormLogin(ctx, admin, onReloaded),
   refreshUnsupported: null,
+  requestTokenRefusesProvisional: true, // [G]
 };
 
 export const ADAPTERS: Record<ClusterKind, ProviderAdapter> = { sandbox, lyo, clearquest, jazz };

@@ -58,7 +58,12 @@ export class LyoAdminSession {
     });
     jar.take(login);
     if (login.status === 401 || login.status === 409 || login.status === 403) {
-      const why = login.status === 409 ? 'is not an administrator' : 'was refused (wrong user or password)';
+      // [D] Lyo answers 409 "Incorrect username or password." (LoginService) or "not an administrator".
+      const said = login.body.trim().slice(0, 120);
+      const why =
+        login.status === 409
+          ? `was refused (HTTP 409${said ? `: ${said}` : ''})`
+          : 'was refused (wrong user or password)';
       throw new AppError(ErrorCode.AUTH_FAILED, `${node}: admin login as "${admin.user}" ${why}`, {
         node,
         details: { status: login.status },

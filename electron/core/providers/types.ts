@@ -10,7 +10,14 @@ export interface OAuthEndpoints {
   accessToken: string;
   /** Where a consumer asks for a provisional key (Jazz/Lyo `requestKey`); null when not advertised. */
   requestConsumerKey: string | null;
+  /**
+   * Where these URLs came from, when the product offers more than one way: the discovery document's
+   * `jfs:oauth*Url`, a catalog's `oslc:oauthConfiguration`, or the documented fixed paths.
+   */
+  source?: EndpointSource;
 }
+
+export type EndpointSource = 'discovery' | 'catalog-oauthConfiguration' | 'fixed-paths';
 
 export interface AdminCredentials {
   user: string;
@@ -69,6 +76,11 @@ export interface ProviderAdapter {
    */
   refresh: ((ctx: NodeContext, admin: AdminCredentials, onReloaded?: () => void) => Promise<void>) | null;
   refreshUnsupported: string | null;
+  /**
+   * Whether a request-token call refuses a provisional key. Where it does not (Lyo [I]), a 200 tells
+   * only that the key exists on the node; the consumer list decides approved vs provisional.
+   */
+  requestTokenRefusesProvisional: boolean;
 }
 
 export interface NewConsumer {
