@@ -89,10 +89,21 @@ export async function readPasswordFile(file: string): Promise<string> {
 }
 
 /** Control characters from a node (keys, error texts) never reach the terminal as such. */
-function printable(line: string): string {
+export function printable(line: string): string {
   return line.replace(
     // eslint-disable-next-line no-control-regex -- escaping control characters is the point
     /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * JSON.stringify escapes C0 controls but leaves DEL, C1 controls (0x9b is a terminal's CSI) and the
+ * line separators raw: escaped here too (they can only stand inside strings, so the JSON is the same).
+ */
+export function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
@@ -188,7 +199,7 @@ export async function watchCommand(ctx: CommandContext, argv: string[]): Promise
     }
   }
 
-  const print = (c: WatchChange) => ctx.io.stdout.write(`${json ? JSON.stringify(c) : printable(formatChange(c))}\n`);
+  const print = (c: WatchChange) => ctx.io.stdout.write(`${json ? jsonLine(c) : printable(formatChange(c))}\n`);
   const watcher = new Watcher(engine, {
     clusters,
     intervalMs,

@@ -173,6 +173,36 @@ describe('watch over the sandbox', () => {
     expect(types(ok)).toEqual(['clock-ok:node1']);
   });
 
+  it('a TLS node whose certificate nears the threshold is reported once, and its expiry is a metric', async () => {
+    const sandbox = await startSandbox({ nodes: 2, tls: true });
+    cleanups.push(() => sandbox.close());
+    const t = await engineFor(sandbox);
+    cleanups.push(() => t.close());
+    const checks = new Checks();
+    const metrics = new WatchMetrics();
+    // Any real certificate expires within 100 years: every node is "near expiry" by this threshold.
+    const watcher = new Watcher(t.engine, {
+      clusters: ['sb'],
+      intervalMs: 1000,
+      thresholds: { certificateWarnDays: 36_500 },
+      onCheck: (c) => {
+        metrics.observe(c);
+        checks.push(c);
+      },
+    });
+    cleanups.push(() => watcher.stop());
+    watcher.start();
+    const first = await checks.next();
+    expect(first.changes.map((c) => c.type)).toEqual(['certificate-expiring', 'certificate-expiring']);
+    const tls = first.status!.nodes[0]!.tls!;
+    expect(first.changes[0]).toMatchObject({ node: 'node1', fingerprint256: tls.fingerprint256, validTo: tls.validTo });
+    expect((await checks.next()).changes).toEqual([]);
+    const m = parsePromText(await metrics.text());
+    expect(
+      sampleValue(m, 'oslc_admin_node_certificate_expiry_timestamp_seconds', { cluster: 'sb', node: 'node1' }),
+    ).toBe(Date.parse(tls.validTo) / 1000);
+  });
+
   it('a heal that keeps failing (the refresh is refused: wrong admin password) backs off 1, 3… checks', async () => {
     const sandbox = await startSandbox({ nodes: 3 });
     cleanups.push(() => sandbox.close());

@@ -3,6 +3,7 @@ import { computeChanges, lastKnown } from '../../electron/core/watch/changes.ts'
 import type { WatchChange } from '../../electron/core/watch/changes.ts';
 import { formatChange } from '../../electron/core/watch/format.ts';
 import { HealPolicy } from '../../electron/core/watch/heal-policy.ts';
+import { jsonLine, parseDuration, printable } from '../../electron/cli/watch.ts';
 import type { ClusterStatus, NodeStatus, TlsInfo } from '../../shared/model.ts';
 
 const T0 = Date.parse('2026-12-01T00:00:00Z');
@@ -175,5 +176,27 @@ describe('HealPolicy', () => {
     expect(p.onCheck(true)).toBe(false);
     expect(p.failures).toBe(1);
     expect(p.onCheck(true)).toBe(true);
+  });
+});
+
+describe('watch output and durations', () => {
+  it('no control character from a node reaches the terminal raw, in text or JSON lines', () => {
+    const key = 'k\u001b[2J\u009b31m\u2028\u007f';
+    expect(printable(`key ${key}`)).toBe('key k\\u001b[2J\\u009b31m\\u2028\\u007f');
+    const line = jsonLine({ key });
+    // eslint-disable-next-line no-control-regex -- the point
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+    expect((JSON.parse(line) as { key: string }).key).toBe(key);
+  });
+
+  it('parses 10s, 1m, 1h, 1500ms and bare seconds, within bounds', () => {
+    expect(parseDuration('--interval', '10s', 1000, 86_400_000)).toBe(10_000);
+    expect(parseDuration('--interval', '1m', 1000, 86_400_000)).toBe(60_000);
+    expect(parseDuration('--interval', '1h', 1000, 86_400_000)).toBe(3_600_000);
+    expect(parseDuration('--interval', '1500ms', 1000, 86_400_000)).toBe(1500);
+    expect(parseDuration('--interval', '30', 1000, 86_400_000)).toBe(30_000);
+    expect(() => parseDuration('--interval', '999ms', 1000, 86_400_000)).toThrow(/--interval: 999ms is out of range/);
+    expect(() => parseDuration('--interval', '-1s', 1000, 86_400_000)).toThrow(/not a duration/);
+    expect(() => parseDuration('--interval', '1.5s', 1000, 86_400_000)).toThrow(/not a duration/);
   });
 });
