@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ConfigStore } from './config/store.ts';
 import { HttpClient } from './http/client.ts';
 import { accounts, checkKeychain, fromKeychain, storeName } from './keychain.ts';
+import { HomeSecretStore } from './secret-overlay.ts';
 import type { SecretStore } from './keychain.ts';
 import { decideWithListApi, probeNode } from './probe.ts';
 import type { ProbeConsumer } from './probe.ts';
@@ -72,7 +73,9 @@ export class Engine implements Api {
     this.home = opts.home;
     this.store = new ConfigStore(opts.home);
     this.auditLog = new AuditLog(opts.home);
-    this.secrets = opts.secrets;
+    // Every entry is named after this config directory (two homes never share a secret): secret-overlay.ts.
+    this.secrets =
+      opts.secrets instanceof HomeSecretStore ? opts.secrets : new HomeSecretStore(opts.secrets, opts.home);
     this.limits = opts.limits ?? {};
     const ttl = opts.nodeCacheTtlMs ?? NODE_CACHE_TTL_MS;
     this.nodeCache = ttl > 0 ? new NodeCache(ttl) : undefined;

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../electron/core/facade.ts';
 import { OsKeychain } from '../../electron/core/keychain.ts';
-import { OverlaySecretStore } from '../../electron/core/secret-overlay.ts';
+import { OverlaySecretStore, homeAccount } from '../../electron/core/secret-overlay.ts';
+import { readHomeId } from '../../electron/core/config/home-id.ts';
 import { ensureFirstRunSandbox } from '../../electron/first-run.ts';
 import type { EmbeddedSandboxRun } from '../../electron/first-run.ts';
 import { testKeychainService } from '../_engine.ts';
@@ -32,10 +33,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await run?.close();
   await engine?.close();
+  // Entries are named after the home (secret-overlay.ts HomeSecretStore).
+  const id = (await readHomeId(home)) ?? '';
   for (const c of (await engine.getCluster({ cluster: 'sandbox' }).catch(() => null))?.consumers ?? []) {
-    await keychain.delete(`cluster/sandbox/consumer/${c.key}`).catch(() => false);
+    await keychain.delete(homeAccount(id, `cluster/sandbox/consumer/${c.key}`)).catch(() => false);
   }
-  await keychain.delete('cluster/sandbox/admin').catch(() => false);
+  await keychain.delete(homeAccount(id, 'cluster/sandbox/admin')).catch(() => false);
   await rm(home, { recursive: true, force: true });
 });
 
@@ -52,7 +55,10 @@ describe('the embedded sandbox through the engine', () => {
       expect.objectContaining({ name: 'sandbox', kind: 'sandbox', embeddedSandbox: true, adminUser: 'admin' }),
     ]);
     expect(run.notes).toContain('admin login stored in the OS keychain');
-    expect(await keychain.get('cluster/sandbox/admin')).toBe(run.info.admin.password);
+    expect(await keychain.get(homeAccount((await readHomeId(home))!, 'cluster/sandbox/admin'))).toBe(
+      run.info.admin.password,
+    );
+    expect(await keychain.get('cluster/sandbox/admin')).toBeNull();
   });
 
   it('does not start a second sandbox when other clusters are configured', async () => {
