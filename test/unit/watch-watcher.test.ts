@@ -48,6 +48,8 @@ function st(cluster: string, drifted: boolean): ClusterStatus {
 class FakeEngine implements WatchEngine {
   drifted = new Map<string, boolean>();
   syncFixes = false;
+  /** A node the sync cannot refresh (down), not one of the stale ones. */
+  syncDown: string | null = null;
   syncs: string[] = [];
   statusCalls = 0;
   hang = false;
@@ -79,6 +81,16 @@ class FakeEngine implements WatchEngine {
       nodes: [
         { id: 'n1', refreshed: true, attempts: 1, error: null },
         { id: 'n2', refreshed: true, attempts: 1, error: null },
+        ...(this.syncDown
+          ? [
+              {
+                id: this.syncDown,
+                refreshed: false,
+                attempts: 3,
+                error: { code: 'NODE_UNREACHABLE' as const, message: 'refused' },
+              },
+            ]
+          : []),
       ],
       verified: { consistent, drift: consistent ? [] : st(cluster, true).drift },
       notices: [],
@@ -149,6 +161,20 @@ describe('Watcher', () => {
     expect(changes[1]).toMatchObject({ type: 'heal', outcome: 'consistent', refreshed: ['n1', 'n2'] });
     expect(e.audit).toMatchObject([{ action: 'heal', cluster: 'a', outcome: 'ok' }]);
     expect(e.audit[0]!.detail).toContain('watch --heal');
+  });
+
+  it('a node down during the heal is not a failed heal when the stale nodes were refreshed', async () => {
+    const e = new FakeEngine();
+    e.syncFixes = true;
+    e.syncDown = 'n3';
+    e.drifted.set('a', true);
+    const { w, checks } = collect(e, { heal: true });
+    w.start();
+    await vi.advanceTimersByTimeAsync(1010);
+    await w.stop();
+    expect(checks[0]!.heal).toMatchObject({ outcome: 'consistent', failures: 0, refreshed: ['n1', 'n2'] });
+    expect(checks[0]!.heal!.detail).toBe('drift fixed; not refreshed (not stale): n3 (NODE_UNREACHABLE)');
+    expect(checks[1]!.changes.map((c) => c.type)).toEqual(['key-reloaded']);
   });
 
   it('a heal that does not help backs off: syncs at checks 0, 2, 6, … and says so', async () => {

@@ -324,17 +324,23 @@ export class Watcher {
       const refreshedAt = Date.now();
       const refreshed = result ? result.nodes.filter((n) => n.refreshed).map((n) => n.id) : [];
       const notRefreshed = result ? result.nodes.filter((n) => !n.refreshed) : [];
+      // Judged by the nodes that were stale: a node down at the same time fails its refresh, but
+      // that is the node-down change's business, not a failed heal.
+      const staleNodes = new Set(status.drift.flatMap((d) => d.missingOn));
+      const failedStale = notRefreshed.filter((n) => staleNodes.has(n.id));
+      const others = notRefreshed.filter((n) => !staleNodes.has(n.id));
+      const list = (ns: typeof notRefreshed) => ns.map((n) => `${n.id} (${n.error?.code ?? 'unknown'})`).join(', ');
       let outcome: HealReport['outcome'];
       let detail: string;
       if (failure !== null || !result) {
         outcome = 'failed';
         detail = failure ?? 'sync failed';
-      } else if (notRefreshed.length > 0) {
+      } else if (failedStale.length > 0) {
         outcome = 'failed';
-        detail = `not refreshed: ${notRefreshed.map((n) => `${n.id} (${n.error?.code ?? 'unknown'})`).join(', ')}`;
-      } else if (result.verified.consistent) {
+        detail = `not refreshed: ${list(failedStale)}`;
+      } else if (result.verified.drift.length === 0) {
         outcome = 'consistent';
-        detail = 'all nodes consistent';
+        detail = others.length ? `drift fixed; not refreshed (not stale): ${list(others)}` : 'all nodes consistent';
       } else {
         outcome = 'still-drifted';
         detail = result.verified.drift.map((d) => `${d.key} missing on ${d.missingOn.join(',')}`).join('; ');
