@@ -22,6 +22,8 @@ export interface EmbeddedSandbox {
     balancer: string;
     sticky: boolean;
     tls: boolean;
+    /** The surface it speaks (`sandbox`, `clearquest`, `jazz`, `lyo`): the cluster kind it is registered as. */
+    dialect?: string;
     nodes: SandboxView['nodes'];
     repository: SandboxView['repository'];
   };

@@ -132,8 +132,14 @@ export class Engine implements Api {
     }
   }
 
+  /** The sandbox attached as this cluster, when it speaks this cluster's kind (a dialect sandbox is its product's kind). */
+  private attachedTo(def: Pick<ClusterDefinition, 'name' | 'kind'>): EmbeddedSandbox | undefined {
+    const sandbox = this.sandboxes.get(def.name);
+    return sandbox && (sandbox.state().dialect ?? 'sandbox') === def.kind ? sandbox : undefined;
+  }
+
   private embedded(def: ClusterDefinition): EmbeddedSandbox {
-    const sandbox = def.kind === 'sandbox' ? this.sandboxes.get(def.name) : undefined;
+    const sandbox = this.attachedTo(def);
     if (!sandbox) throw notEmbedded(def.name);
     return sandbox;
   }
@@ -177,7 +183,7 @@ export class Engine implements Api {
       nodeCount: c.nodes.length,
       consumerCount: c.consumers.length,
       adminUser: c.adminUser,
-      embeddedSandbox: c.kind === 'sandbox' && this.sandboxes.has(c.name),
+      embeddedSandbox: this.attachedTo(c) !== undefined,
     }));
     return { clusters: summaries, notices: notices.map((n) => n.message) };
   }

@@ -24,7 +24,7 @@ const test = base.extend<{ sticky: boolean; served: ServeProcess }>({
   sticky: [true, { option: true }],
   served: async ({ sticky }, use) => {
     const home = await mkdtemp(join(tmpdir(), 'oslc-e2e-'));
-    const server = await startServe(['--sandbox', ...(sticky ? ['--sticky'] : []), '--home', home]);
+    const server = await startServe(['--sandbox', ...(sticky ? ['--sticky'] : ['--no-sticky']), '--home', home]);
     try {
       await use(server);
     } finally {
