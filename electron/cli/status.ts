@@ -1,5 +1,6 @@
 /** `status` and `probe`: what each node really holds. */
 import type { ClusterStatus, ProbeResult } from '../../shared/model.ts';
+import { ErrorCode, isAppError } from '../../shared/errors.ts';
 import { flag, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts';
@@ -76,6 +77,14 @@ export async function statusCommand(ctx: CommandContext, argv: string[]): Promis
   return statusExitCode(s);
 }
 
+/** Errors about the command line, not the node: these keep their exit 2 and stderr message. */
+const PROBE_INPUT_ERRORS = new Set<string>([
+  ErrorCode.BAD_INPUT,
+  ErrorCode.CLUSTER_NOT_FOUND,
+  ErrorCode.NODE_NOT_FOUND,
+  ErrorCode.CONSUMER_NOT_TRACKED,
+]);
+
 const PROBE_USAGE = 'oslc-admin probe <cluster> --node ID --key K [--secret-stdin] [--json]';
 
 function formatProbe(r: ProbeResult): string {
@@ -112,7 +121,16 @@ export async function probeCommand(ctx: CommandContext, argv: string[]): Promise
   const cluster = p.positionals[0]!;
   await ctx.engine.getCluster({ cluster });
   const secret = flag(p, 'secret-stdin') ? await readSecretFromStdin(ctx.io, '--secret-stdin') : undefined;
-  const r = await ctx.engine.probeNode({ cluster, node, key, ...(secret !== undefined ? { secret } : {}) });
+  let r: ProbeResult;
+  try {
+    r = await ctx.engine.probeNode({ cluster, node, key, ...(secret !== undefined ? { secret } : {}) });
+  } catch (e) {
+    // With --json, a node that fails (unreachable, a login page, a bad TLS certificate…) still gives
+    // one JSON document on stdout: {"error":{code,message,node}}; bad input stays an exit-2 message.
+    if (!flag(p, 'json') || !isAppError(e) || PROBE_INPUT_ERRORS.has(e.code)) throw e;
+    writeJson(ctx.io, { cluster, node, key, error: e.toJSON() });
+    return EXIT.PROBLEM;
+  }
   if (flag(p, 'json')) writeJson(ctx.io, r);
   else ctx.io.stdout.write(formatProbe(r));
   return r.state === 'approved' ? EXIT.OK : EXIT.PROBLEM;

@@ -21,8 +21,25 @@ const LOADED_OR_MISSING = new Set<string>(['approved', 'bad-secret', 'unknown'])
 
 export const SYNC_MAX_ATTEMPTS = 3;
 export const SYNC_BACKOFF_MS = 250;
+/** Why a node that is not up could not be verified, by its coded error ("unreachable" only when it is that). */
+function whyNotVerified(n: NodeStatus): string {
+  if (!n.error) return `${n.id} (not answering)`;
+  const words: Record<string, string> = {
+    [ErrorCode.NODE_UNREACHABLE]: 'unreachable',
+    [ErrorCode.NODE_TIMEOUT]: 'no answer in time',
+    [ErrorCode.LOGIN_PAGE]: 'it answered with a login page where data was expected',
+    [ErrorCode.TLS_UNTRUSTED]: 'its certificate is not trusted',
+    [ErrorCode.TLS_PIN_MISMATCH]: 'its certificate does not match the pinned one',
+    [ErrorCode.RESPONSE_TOO_LARGE]: 'its answer was larger than the limit',
+    [ErrorCode.AUTH_FAILED]: 'the admin login was refused',
+  };
+  return `${n.id} (${n.error.code}: ${words[n.error.code] ?? 'see status'})`;
+}
+
 /** Retrying cannot fix these: the answer would be the same. */
 const NOT_RETRIED = new Set<string>([
+  // The same node sends the same oversized answer again; the cap is the cluster's maxResponseBytes.
+  ErrorCode.RESPONSE_TOO_LARGE,
   ErrorCode.AUTH_FAILED,
   ErrorCode.LOGIN_PAGE,
   ErrorCode.BAD_INPUT,
@@ -236,7 +253,14 @@ export async function sync(
     await Promise.allSettled(superseded);
   }
   const down = status.nodes.filter((n) => !n.up).map((n) => n.id);
-  if (down.length) notices.push(`Not verified on ${down.join(', ')}: unreachable.`);
+  // Say why each node could not be verified: a login page or a refused certificate is not "unreachable".
+  if (down.length)
+    notices.push(
+      `Not verified on ${status.nodes
+        .filter((n) => !n.up)
+        .map(whyNotVerified)
+        .join(', ')}.`,
+    );
   // A probe that could not tell whether the key is loaded (clock skew, an error…) leaves that node unverified.
   const unverified = status.nodes
     .filter((n) => n.up)
