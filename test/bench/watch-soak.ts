@@ -46,9 +46,14 @@ const CONFIG = {
   sampleSeconds: num('WATCH_SOAK_SAMPLE_SECONDS', 5),
 };
 
-/** --serve-sandboxes N NODES LATENCY PASSWORD: the sandboxes, one JSON line of their infos, until SIGTERM. */
+/**
+ * --serve-sandboxes N NODES LATENCY, the admin password on stdin (never on a command line): the
+ * sandboxes, one JSON line of their infos, until SIGTERM.
+ */
 async function serveSandboxes(argv: string[]): Promise<void> {
-  const [count, nodes, latency, password] = argv;
+  const [count, nodes, latency] = argv;
+  let password = '';
+  for await (const chunk of process.stdin) password += String(chunk);
   const { startSandbox } = await import('../../electron/sandbox/index.ts');
   const handles: SandboxHandle[] = [];
   for (let i = 0; i < Number(count); i++)
@@ -77,7 +82,7 @@ function spawnGroup(args: string[], env: Record<string, string> = {}): ChildProc
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
   children.add(child);
@@ -154,8 +159,8 @@ async function main(): Promise<void> {
     String(CONFIG.clusters),
     String(CONFIG.nodes),
     String(CONFIG.latencyMs),
-    password,
   ]);
+  sandboxes.stdin!.end(password);
   const home = await mkdtemp(join(tmpdir(), 'oslc-watch-soak-'));
   const service = `oslc-cluster-admin-bench-${randomBytes(6).toString('hex')}`;
   const keychain = new OsKeychain(service);
@@ -163,35 +168,47 @@ async function main(): Promise<void> {
   let watch: ChildProcess | null = null;
   try {
     const infos = JSON.parse(await waitFor(sandboxes, 'stdout', /^(.*)\n/, 300_000)) as SandboxInfo[];
-    // Each cluster: defined, its admin login, and consumers approved and loaded on every node.
+    // Each cluster: defined, its admin login, and consumers approved and loaded on every node. The
+    // config writes one at a time (they take the config file's lock), the network work in parallel.
     const t0 = Date.now();
+    process.stderr.write(`sandboxes listening; setting up ${infos.length} clusters\n`);
+    const names = infos.map((_, i) => `c${String(i + 1).padStart(2, '0')}`);
+    for (const [i, info] of infos.entries()) {
+      await engine.addCluster({
+        name: names[i]!,
+        kind: 'sandbox',
+        balancerUrl: info.balancer,
+        nodes: info.nodes.map((n) => ({ id: n.id, url: n.url })),
+        repo: info.repo,
+        db: info.db,
+      });
+      await engine.storeCredentials({ cluster: names[i]!, user: info.admin.user, password });
+    }
+    const friends = await Promise.all(
+      infos.map((info, i) =>
+        Promise.all(
+          Array.from({ length: CONFIG.consumers }, async (_, k) => {
+            const secret = `secret-${names[i]}-${k}`;
+            const res = await fetch(`${info.control}/consumer/friend`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ name: `consumer-${k}`, secret }),
+            });
+            return { key: ((await res.json()) as { key: string }).key, secret };
+          }),
+        ),
+      ),
+    );
+    for (const [i, keys] of friends.entries())
+      for (const { key, secret } of keys) await engine.trackConsumer({ cluster: names[i]!, key, secret });
     await Promise.all(
-      infos.map(async (info, i) => {
-        const name = `c${String(i + 1).padStart(2, '0')}`;
-        await engine.addCluster({
-          name,
-          kind: 'sandbox',
-          balancerUrl: info.balancer,
-          nodes: info.nodes.map((n) => ({ id: n.id, url: n.url })),
-          repo: info.repo,
-          db: info.db,
-        });
-        await engine.storeCredentials({ cluster: name, user: info.admin.user, password });
-        for (let k = 0; k < CONFIG.consumers; k++) {
-          const secret = `secret-${name}-${k}`;
-          const res = await fetch(`${info.control}/consumer/friend`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ name: `consumer-${k}`, secret }),
-          });
-          const { key } = (await res.json()) as { key: string };
-          await engine.trackConsumer({ cluster: name, key, secret });
-          await engine.approve({ cluster: name, key });
-        }
+      names.map(async (name, i) => {
+        for (const { key } of friends[i]!) await engine.approve({ cluster: name, key });
         const synced = await engine.sync({ cluster: name });
         if (!synced.verified.consistent) throw new Error(`${name}: not consistent after setup`);
       }),
     );
+    process.stderr.write(`set up in ${Date.now() - t0} ms; starting the watch\n`);
     const setupMs = Date.now() - t0;
     // The admin password as on a server: an owner-only file, not the keychain.
     for (const info of await engine.listClusters().then((r) => r.clusters))
@@ -209,6 +226,7 @@ async function main(): Promise<void> {
       ]),
       { OSLC_ADMIN_KEYCHAIN_SERVICE: service },
     );
+    watch.stdin!.end();
     let changeLines = 0;
     const changeTypes: Record<string, number> = {};
     let partial = '';
