@@ -7,6 +7,8 @@ import type { CommandContext } from './cli/context.ts';
 import { DIAGNOSE_HELP } from './cli/diagnose-help.ts';
 import { EXIT, UsageError } from './cli/io.ts';
 import type { CliIo } from './cli/io.ts';
+import { escapedIo } from './cli/safe-output.ts';
+import { terminalText } from '../shared/network-text.ts';
 
 export const HELP = `oslc-admin — administer load-balanced OSLC providers (ClearQuest Web, Jazz, Eclipse Lyo)
 
@@ -24,7 +26,8 @@ Console
 Clusters
   cluster add <name> --kind sandbox|clearquest|jazz|lyo --balancer URL --node URL [--node URL…] [--repo R --db D] [--ca FILE]
   cluster list | show <name> | remove <name> | export <name> [--out FILE] | import <file> [--rename NAME]
-  login <cluster> --user U [--password-stdin]     store the admin login (password in the OS keychain)
+  login <cluster> --user U [--password-stdin] [--no-verify]
+                                   store the admin login (password in the OS keychain) once one node accepts it
   logout <cluster>                                 forget the stored admin password
 
 Consumers
@@ -52,6 +55,10 @@ Repairing
 ${DIAGNOSE_HELP}
 Exit codes: 0 fine · 1 the command ran and found a problem · 2 bad input · 3 internal error
   (status --check instead: 0 OK · 1 WARNING · 2 CRITICAL · 3 UNKNOWN, the monitoring-plugin convention)
+  approve / register: 0 when the key is approved and verified on its node, even if other nodes could not
+  be asked (they are listed, with their error codes); so \`approve … && sync …\` goes on to sync, and
+  sync exits 1 for every node (or balancer) it cannot reach. status and sync exit 1 when the balancer
+  itself does not answer. A refused admin login is AUTH_FAILED (exit 1), never "the key is gone".
 Secrets are read from stdin or a terminal prompt, kept in the OS keychain, and never printed.
 `;
 
@@ -83,6 +90,33 @@ const COMMANDS: Record<string, Command> = {
   report: async (ctx, argv) => (await import('./cli/diagnose.ts')).reportCommand(ctx, argv),
 };
 
+/** A usage message keeps its own line breaks (the usage line); each line is escaped on its own. */
+function terminalLinesOf(message: string): string {
+  return message.split('\n').map(terminalText).join('\n');
+}
+
+/**
+ * The config home must be a directory, or not exist yet (it is created on first write): a file
+ * there (or on its path) is bad input, named with where it came from.
+ */
+async function checkHomeIsDirectory(ctx: CommandContext, fromFlag: boolean): Promise<void> {
+  const { stat } = await import('node:fs/promises');
+  const home = ctx.home;
+  const where = fromFlag ? '--home' : 'the config directory (OSLC_ADMIN_HOME or the default)';
+  try {
+    if (!(await stat(home)).isDirectory()) throw new UsageError(`${where}: ${home} is a file, not a directory`);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    throw new UsageError(
+      code === 'ENOTDIR'
+        ? `${where}: ${home} cannot be a directory: a part of its path is a file`
+        : `${where}: cannot use ${home} (${code ?? String(e)})`,
+    );
+  }
+}
+
 /** `--home DIR` may stand anywhere; it is read here so every command gets it the same way. */
 function homeFlag(argv: string[]): string | undefined {
   const i = argv.findIndex((a) => a === '--home' || a.startsWith('--home='));
@@ -93,8 +127,10 @@ function homeFlag(argv: string[]): string | undefined {
 
 export async function main(
   argv: string[],
-  io: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env },
+  rawIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env },
 ): Promise<number> {
+  // Nothing a node sent reaches the terminal as a control sequence (see cli/safe-output.ts).
+  const io = escapedIo(rawIo);
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(HELP);
@@ -106,7 +142,7 @@ export async function main(
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr.write(`error: unknown command "${name}"\nRun \`oslc-admin --help\` for the list.\n`);
+    io.stderr.write(`error: unknown command "${terminalText(name)}"\nRun \`oslc-admin --help\` for the list.\n`);
     return EXIT.BAD_INPUT;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -116,14 +152,15 @@ export async function main(
   const { CommandContext } = await import('./cli/context.ts');
   const ctx = new CommandContext(io, homeFlag(rest));
   try {
+    await checkHomeIsDirectory(ctx, homeFlag(rest) !== undefined);
     return await command(ctx, rest);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr.write(`error: ${e.message}\n`);
+      io.stderr.write(`error: ${terminalLinesOf(e.message)}\n`);
       return EXIT.BAD_INPUT;
     }
     if (isAppError(e)) {
-      io.stderr.write(`error [${e.code}]${e.node ? ` ${e.node}` : ''}: ${e.message}\n`);
+      io.stderr.write(`error [${e.code}]${e.node ? ` ${terminalText(e.node)}` : ''}: ${terminalText(e.message)}\n`);
       const input = [
         ErrorCode.BAD_INPUT,
         ErrorCode.CLUSTER_NOT_FOUND,

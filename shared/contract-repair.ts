@@ -3,7 +3,7 @@
  * register a consumer, log in to every node (sync), and read the audit log.
  */
 import type { ErrorInfo } from './errors.ts';
-import type { Drift, ProbeResult } from './model.ts';
+import type { BalancerStatus, Drift, ProbeResult } from './model.ts';
 
 /**
  * What the admin must do by hand where the product has no API (ClearQuest, Jazz): which node, the
@@ -33,6 +33,15 @@ export interface ApproveResult {
   missingOn: string[];
   /** True when no node held the key provisionally because it is approved already (nothing changed). */
   alreadyApproved: boolean;
+  /** Nodes that could not be asked (down, hanging, refused, answering nonsense), each with its coded error. */
+  unreachable: NodeFailure[];
+}
+
+/** A node an operation could not check, by the cluster's own node id, with the coded error. */
+export interface NodeFailure {
+  node: string;
+  code: ErrorInfo['code'];
+  message: string;
 }
 
 export interface RegisterInput {
@@ -54,6 +63,8 @@ export interface RegisterResult {
   handoff: Handoff | null;
   /** The other nodes that need a registry refresh (offer sync). */
   missingOn: string[];
+  /** Nodes that could not be asked, each with its coded error. */
+  unreachable: NodeFailure[];
 }
 
 export type SyncEvent =
@@ -78,6 +89,8 @@ export interface SyncResult {
   auditError?: ErrorInfo;
   /** Set when the sync was interrupted (Ctrl+C, a cancelled call): `nodes` says what was done; exit 130. */
   interrupted?: boolean;
+  /** The balancer, asked beside the nodes (absent where it was not asked). */
+  balancer?: BalancerStatus;
 }
 
 export const AUDIT_ACTIONS = [

@@ -39,8 +39,10 @@ export interface CoreContract {
    * sandbox's throwaway login is held in memory where no keychain is available: `storedIn`).
    */
   storeCredentials: {
-    arg: { cluster: string; user: string; password: string };
-    result: { cluster: string; user: string; storedIn: 'keychain' | 'memory' };
+    /** `verify`: log in on one node first and store nothing when the login is refused (default false). */
+    arg: { cluster: string; user: string; password: string; verify?: boolean };
+    /** `verifiedOn`: the node that accepted the login; null when not verified (not asked, or the kind has no way). */
+    result: { cluster: string; user: string; storedIn: 'keychain' | 'memory'; verifiedOn?: string | null };
     progress: never;
   };
   /** Removes the stored admin password. */

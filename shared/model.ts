@@ -134,6 +134,20 @@ export interface ClusterStatus {
   drift: Drift[];
   /** What could not be looked at and why (e.g. no admin login stored, so no list API). */
   notices: string[];
+  /** The balancer itself, asked once beside the nodes (absent where it was not asked). */
+  balancer?: BalancerStatus;
+}
+
+/** Whether the balancer answered the provider's discovery, and which of the cluster's nodes served it. */
+export interface BalancerStatus {
+  url: string;
+  up: boolean;
+  latencyMs: number | null;
+  /** The cluster's node id that served the answer (its clone id, mapped to a node of this cluster); null when unknown. */
+  answeredBy: string | null;
+  /** The clone id the answer carried, as sent, when it names no node of this cluster. */
+  unknownCloneId: string | null;
+  error: ErrorInfo | null;
 }
 
 export interface ClusterSummary {

@@ -5,6 +5,16 @@ import { CLUSTER_KINDS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUTS } from './m
 import type { ClusterDefinition } from './model.ts';
 
 const MAX_TEXT = 256;
+/**
+ * C0, DEL and C1 controls, the bidirectional marks, embeddings, overrides and isolates, line and
+ * paragraph separators, and U+FFFD (what invalid UTF-8 decodes to): none belongs in a name, key or label.
+ */
+export const CONTROL_OR_BIDI =
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffd]/;
+
+/** A name or user as typed: trimmed, 1–256 characters, no control or bidi character. */
+export const plainTextSchema = (max = MAX_TEXT) => text(max);
 /** Printable text without control characters. */
 const text = (max = MAX_TEXT) =>
   z
@@ -12,8 +22,10 @@ const text = (max = MAX_TEXT) =>
     .trim()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
-    // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-    .refine((s) => !/[\u0000-\u001f\u007f\ufffd]/.test(s), 'must not contain control characters or invalid UTF-8');
+    .refine(
+      (s) => !CONTROL_OR_BIDI.test(s),
+      'must not contain control characters, bidirectional controls or invalid UTF-8',
+    );
 
 /** The largest cluster the engine works in one wave (and the sandbox can run). */
 export const MAX_CLUSTER_NODES = 128;
@@ -28,33 +40,72 @@ export const nodeIdSchema = text(64).refine(
   'use letters, digits, ".", "_" and "-"',
 );
 
+function parsedUrl(s: string): URL | null {
+  try {
+    return new URL(s);
+  } catch {
+    return null;
+  }
+}
+
 export const httpUrlSchema = z
   .string()
   .trim()
   .max(2048, 'must be at most 2048 characters')
+  .refine(
+    // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+    (s) => !/[\u0000-\u0020\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(s),
+    'must not contain spaces, control or bidirectional characters',
+  )
   .refine((s) => {
-    try {
-      const u = new URL(s);
-      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '' && !u.username && !u.password;
-    } catch {
-      return false;
-    }
+    const u = parsedUrl(s);
+    return (
+      u !== null &&
+      (u.protocol === 'http:' || u.protocol === 'https:') &&
+      u.hostname !== '' &&
+      !u.username &&
+      !u.password
+    );
   }, 'must be an http:// or https:// URL with a host and no user or password in it')
+  .refine((s) => parsedUrl(s)?.port !== '0', 'port 0 is not a port anything listens on (use 1–65535)')
+  .refine((s) => {
+    const u = parsedUrl(s);
+    return u === null || (u.search === '' && u.hash === '');
+  }, 'must not carry a query (?…) or a fragment (#…)')
   .transform((s) => s.replace(/\/+$/, ''));
+
+/**
+ * The form two URLs are compared in: scheme and host lower-case, default port dropped, no trailing
+ * slash (`HTTP://Node1:80/ccm/` and `http://node1/ccm` are one node).
+ */
+export function urlIdentity(s: string): string {
+  const u = parsedUrl(s);
+  return (u ? u.href : s).replace(/\/+$/, '');
+}
 
 export const consumerKeySchema = text(256);
 
+/**
+ * A SHA-256 fingerprint as browsers and `openssl x509 -fingerprint -sha256` show it: 64 hex digits,
+ * in pairs separated by ':' (or by nothing). Anything else is refused, never stripped: a fingerprint
+ * with junk in it may be a different certificate's.
+ */
 export const fingerprintSchema = z
   .string()
   .trim()
-  .transform((s) => s.toUpperCase().replace(/[^0-9A-F]/g, ''))
-  .refine((s) => s.length === 64, 'must be a SHA-256 fingerprint (64 hex digits)')
-  .transform((s) => s.match(/../g)!.join(':'));
+  .refine(
+    (s) => /^[0-9A-Fa-f]{64}$/.test(s) || /^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){31}$/.test(s),
+    'must be a SHA-256 fingerprint: 64 hex digits, optionally in pairs separated by ":" (nothing else)',
+  )
+  .transform((s) => s.toUpperCase().replace(/:/g, '').match(/../g)!.join(':'));
 
 const pemSchema = z
   .string()
   .max(512 * 1024, 'CA bundle must be at most 512 KiB')
-  .refine((s) => s.includes('-----BEGIN CERTIFICATE-----'), 'must be a PEM certificate bundle');
+  .refine(
+    (s) => s.includes('-----BEGIN CERTIFICATE-----'),
+    'must be a PEM certificate bundle (-----BEGIN CERTIFICATE-----)',
+  );
 
 export const nodeSchema = z.object({ id: nodeIdSchema, label: text(128), url: httpUrlSchema });
 
@@ -93,46 +144,74 @@ export const clusterDefinitionSchema = z
         ctx.addIssue({ code: 'custom', path: ['nodes', i, 'id'], message: `duplicate node id "${n.id}"` });
       ids.add(n.id);
     });
+    duplicateUrls(c.nodes, ctx);
     const keys = new Set<string>();
     c.consumers.forEach((k, i) => {
       if (keys.has(k.key))
         ctx.addIssue({ code: 'custom', path: ['consumers', i, 'key'], message: 'duplicate consumer key' });
       keys.add(k.key);
     });
-    if (c.kind === 'clearquest' && (!c.repo || !c.db)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [c.repo ? 'db' : 'repo'],
-        message: 'a clearquest cluster needs --repo and --db',
-      });
-    }
+    needsRepoAndDb(c, ctx);
   }) satisfies z.ZodType<ClusterDefinition, unknown>;
 
+/** Two nodes at one URL (compared in {@link urlIdentity} form) would be one node counted twice. */
+function duplicateUrls(nodes: readonly { url: string }[], ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  nodes.forEach((n, i) => {
+    const id = urlIdentity(n.url);
+    const first = seen.get(id);
+    if (first !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['nodes', i, 'url'],
+        message: `duplicate node URL: ${n.url} is node ${first + 1}'s URL too`,
+      });
+    else seen.set(id, i);
+  });
+}
+
+/** The kinds whose every URL names a repository and database (ClearQuest's, and the sandbox that plays it). */
+const KINDS_WITH_REPO = new Set(['clearquest', 'sandbox']);
+
+function needsRepoAndDb(c: { kind: string; repo?: string | null; db?: string | null }, ctx: z.RefinementCtx): void {
+  if (!KINDS_WITH_REPO.has(c.kind) || (c.repo && c.db)) return;
+  ctx.addIssue({
+    code: 'custom',
+    path: [c.repo ? 'db' : 'repo'],
+    message: `a ${c.kind} cluster needs --repo and --db (the repository and database in its URLs)`,
+  });
+}
+
 /** What a user supplies to add a cluster; the rest gets defaults. */
-export const clusterInputSchema = z.object({
-  name: clusterNameSchema,
-  kind: z.enum(CLUSTER_KINDS),
-  balancerUrl: httpUrlSchema,
-  nodes: z
-    .array(z.object({ id: nodeIdSchema.optional(), label: text(128).optional(), url: httpUrlSchema }))
-    .min(1, 'a cluster needs at least one node (--node URL)')
-    .max(MAX_CLUSTER_NODES),
-  repo: text(128).nullable().optional(),
-  db: text(128).nullable().optional(),
-  caPem: pemSchema.nullable().optional(),
-  pinnedFingerprints: z.array(fingerprintSchema).max(64).optional(),
-  timeouts: z
-    .object({ connectMs: z.number().int().min(100).max(120_000), totalMs: z.number().int().min(100).max(600_000) })
-    .partial()
-    .optional(),
-  maxResponseBytes: z
-    .number()
-    .int()
-    .min(1024)
-    .max(64 * 1024 * 1024)
-    .optional(),
-  adminUser: text(256).nullable().optional(),
-});
+export const clusterInputSchema = z
+  .object({
+    name: clusterNameSchema,
+    kind: z.enum(CLUSTER_KINDS),
+    balancerUrl: httpUrlSchema,
+    nodes: z
+      .array(z.object({ id: nodeIdSchema.optional(), label: text(128).optional(), url: httpUrlSchema }))
+      .min(1, 'a cluster needs at least one node (--node URL)')
+      .max(MAX_CLUSTER_NODES),
+    repo: text(128).nullable().optional(),
+    db: text(128).nullable().optional(),
+    caPem: pemSchema.nullable().optional(),
+    pinnedFingerprints: z.array(fingerprintSchema).max(64).optional(),
+    timeouts: z
+      .object({ connectMs: z.number().int().min(100).max(120_000), totalMs: z.number().int().min(100).max(600_000) })
+      .partial()
+      .optional(),
+    maxResponseBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .optional(),
+    adminUser: text(256).nullable().optional(),
+  })
+  .superRefine((c, ctx) => {
+    duplicateUrls(c.nodes, ctx);
+    needsRepoAndDb(c, ctx);
+  });
 export type ClusterInput = z.input<typeof clusterInputSchema>;
 
 /** Formats the first problems of a zod error as `field.path: message; …`. */

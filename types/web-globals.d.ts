@@ -1,5 +1,5 @@
 // shared/ is typechecked without Node or DOM types (tsconfig.shared.json) to keep it portable.
-// WHATWG URL and AbortSignal exist in every runtime we target (Node, Chromium, Electron); only they are declared.
+// WHATWG URL, atob and AbortSignal exist in every runtime we target (Node, Chromium, Electron); only they are declared.
 declare class URL {
   constructor(url: string, base?: string);
   readonly protocol: string;
@@ -8,6 +8,7 @@ declare class URL {
   readonly port: string;
   readonly pathname: string;
   readonly search: string;
+  readonly hash: string;
   readonly origin: string;
   readonly username: string;
   readonly password: string;
@@ -18,3 +19,4 @@ interface AbortSignal {
   readonly aborted: boolean;
   readonly reason: unknown;
 }
+declare function atob(data: string): string;

@@ -4,6 +4,7 @@ import { CLUSTER_KINDS } from '../../shared/model.ts';
 import type { ClusterDefinition } from '../../shared/model.ts';
 import { flag, list, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
+import { ErrorCode, isAppError } from '../../shared/errors.ts';
 import { EXIT, INPUT_LIMITS, UsageError, readSecretFromStdin, readTextFileBounded, table, writeJson } from './io.ts';
 import { readPasswordFromTty } from './tty.ts';
 
@@ -31,6 +32,31 @@ function showCluster(c: ClusterDefinition): string {
     );
   }
   return lines.join('\n');
+}
+
+/** The definition's field names as `cluster add` spells them: its options. */
+const OPTION_OF_FIELD: [RegExp, (m: RegExpMatchArray) => string][] = [
+  [/\bnodes\.(\d+)\.url\b/g, (m) => `--node #${Number(m[1]) + 1}`],
+  [/\bnodes\b/g, () => '--node'],
+  [/\bbalancerUrl\b/g, () => '--balancer'],
+  [/\bcaPem\b/g, () => '--ca'],
+  [/\brepo\b(?= *:)/g, () => '--repo'],
+  [/\bdb\b(?= *:)/g, () => '--db'],
+  [/\bkind\b(?= *:)/g, () => '--kind'],
+  [/\bname\b(?= *:)/g, () => '<name>'],
+];
+
+/**
+ * A BAD_INPUT from the engine about a definition field, reworded to name the option it came from
+ * (`--ca FILE: certificate 1 … cannot be parsed`, not `caPem: …`): exit 2.
+ */
+function asOptionError(e: unknown, ca: string | undefined): unknown {
+  if (!isAppError(e) || e.code !== ErrorCode.BAD_INPUT) return e;
+  let message = e.message.replace(/^Invalid cluster: /, '');
+  for (const [re, name] of OPTION_OF_FIELD)
+    message = message.replace(re, (...m: unknown[]) => name(m as unknown as RegExpMatchArray));
+  if (ca !== undefined) message = message.replace(/--ca\b/g, `--ca ${ca}`);
+  return new UsageError(message);
 }
 
 const CLUSTER_USAGE = {
@@ -67,15 +93,20 @@ export async function clusterCommand(ctx: CommandContext, argv: string[]): Promi
         throw new UsageError(`--kind is required (one of ${CLUSTER_KINDS.join(', ')})\nusage: ${CLUSTER_USAGE.add}`);
       if (!str(p, 'balancer')) throw new UsageError(`--balancer is required\nusage: ${CLUSTER_USAGE.add}`);
       const ca = str(p, 'ca');
-      const def = await ctx.engine.addCluster({
-        name: p.positionals[0]!,
-        kind: kind as ClusterDefinition['kind'],
-        balancerUrl: str(p, 'balancer')!,
-        nodes: list(p, 'node').map((url) => ({ url })),
-        repo: str(p, 'repo') ?? null,
-        db: str(p, 'db') ?? null,
-        caPem: ca ? await readTextFileBounded(ca, INPUT_LIMITS.caBytes, '--ca') : null,
-      });
+      const caPem = ca ? await readTextFileBounded(ca, INPUT_LIMITS.caBytes, '--ca') : null;
+      const def = await ctx.engine
+        .addCluster({
+          name: p.positionals[0]!,
+          kind: kind as ClusterDefinition['kind'],
+          balancerUrl: str(p, 'balancer')!,
+          nodes: list(p, 'node').map((url) => ({ url })),
+          repo: str(p, 'repo') ?? null,
+          db: str(p, 'db') ?? null,
+          caPem,
+        })
+        .catch((e: unknown) => {
+          throw asOptionError(e, ca);
+        });
       if (flag(p, 'json')) writeJson(io, def);
       else
         io.stdout.write(
@@ -163,11 +194,16 @@ export async function clusterCommand(ctx: CommandContext, argv: string[]): Promi
   }
 }
 
-const LOGIN_USAGE = 'oslc-admin login <cluster> --user U [--password-stdin]';
+const LOGIN_USAGE = 'oslc-admin login <cluster> --user U [--password-stdin] [--no-verify]';
 export async function loginCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parse(
     argv,
-    { ...HOME_OPTION, user: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
+    {
+      ...HOME_OPTION,
+      user: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      'no-verify': { type: 'boolean' },
+    },
     LOGIN_USAGE,
     { min: 1, max: 1, names: ['cluster'] },
   );
@@ -178,8 +214,15 @@ export async function loginCommand(ctx: CommandContext, argv: string[]): Promise
   const password = flag(p, 'password-stdin')
     ? await readSecretFromStdin(ctx.io, '--password-stdin')
     : await readPasswordFromTty(ctx.io, `Password for ${user} on ${cluster}: `);
-  await ctx.engine.storeCredentials({ cluster, user, password });
-  ctx.io.stdout.write(`Stored the admin login for ${cluster} (user ${user}) in the OS keychain.\n`);
+  // The login is tried on one node first (the first that answers); a refused one is not stored.
+  const verify = !flag(p, 'no-verify');
+  const r = await ctx.engine.storeCredentials({ cluster, user, password, verify });
+  const how = !verify
+    ? ' (not verified: --no-verify)'
+    : r.verifiedOn
+      ? ` (verified: ${r.verifiedOn} accepted it)`
+      : ' (not verified: this kind has no admin login to try)';
+  ctx.io.stdout.write(`Stored the admin login for ${cluster} (user ${user}) in the OS keychain${how}.\n`);
   return EXIT.OK;
 }
 

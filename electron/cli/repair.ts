@@ -1,5 +1,13 @@
 /** `approve`, `register`, `consumer delete`, `sync`, `trust`, `audit`: repairing a cluster. */
-import type { ApproveResult, Handoff, RegisterResult, SyncEvent, SyncResult } from '../../shared/contract-repair.ts';
+import type {
+  ApproveResult,
+  Handoff,
+  NodeFailure,
+  RegisterResult,
+  SyncEvent,
+  SyncResult,
+} from '../../shared/contract-repair.ts';
+import { terminalText as t } from '../../shared/network-text.ts';
 import { flag, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts';
@@ -43,6 +51,14 @@ const missingLine = (cluster: string, missingOn: string[]) =>
     ? `Still not loaded on ${missingOn.join(', ')}: requests the balancer sends there fail with invalid_expired_token. Run: oslc-admin sync ${cluster}\n`
     : '';
 
+/** The nodes that could not be asked, one line each with its coded error. */
+const unreachableLines = (cluster: string, unreachable: NodeFailure[]) =>
+  unreachable.length
+    ? `Not checked — ${unreachable.length} node(s) could not be asked:\n${unreachable
+        .map((f) => `  ${f.node}: ${f.code}: ${t(f.message)}\n`)
+        .join('')}When they answer again, run: oslc-admin sync ${cluster}\n`
+    : '';
+
 const APPROVE_USAGE = 'oslc-admin approve <cluster> --key K [--node ID] [--json]';
 export async function approveCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parse(
@@ -60,33 +76,39 @@ export async function approveCommand(ctx: CommandContext, argv: string[]): Promi
     writeJson(
       ctx.io,
       r.handoff
-        ? { key: r.key, node: r.node, verified: r.verified, handoff: r.handoff }
+        ? { key: r.key, node: r.node, verified: r.verified, handoff: r.handoff, unreachable: r.unreachable }
         : {
             key: r.key,
             node: r.node,
             verified: r.verified,
             missingOn: r.missingOn,
             alreadyApproved: r.alreadyApproved,
+            unreachable: r.unreachable,
           },
     );
   else if (r.handoff) {
     ctx.io.stdout.write(formatHandoff(r.handoff));
+    ctx.io.stdout.write(unreachableLines(cluster, r.unreachable));
     if (await waitForEnter(ctx, `When you have approved it on ${r.node}, press Enter to re-probe (Ctrl+C to stop) `)) {
       const probe = await ctx.engine.probeNode({ cluster, node: r.node, key });
-      ctx.io.stdout.write(`${key} on ${r.node}: ${probe.state}${probe.problem ? ` (${probe.problem})` : ''}\n`);
+      ctx.io.stdout.write(`${t(key)} on ${r.node}: ${probe.state}${probe.problem ? ` (${t(probe.problem)})` : ''}\n`);
       if (probe.state === 'approved') {
         ctx.io.stdout.write(`Next: oslc-admin sync ${cluster}\n`);
         return EXIT.OK;
       }
-    } else ctx.io.stdout.write(`Then re-probe: oslc-admin probe ${cluster} --node ${r.node} --key ${key}\n`);
+    } else ctx.io.stdout.write(`Then re-probe: oslc-admin probe ${cluster} --node ${r.node} --key ${t(key)}\n`);
   } else {
     ctx.io.stdout.write(
       r.alreadyApproved
-        ? `${r.key} is already approved (seen on ${r.node}); no node holds it provisionally.\n`
-        : `Approved ${r.key} on ${r.node}${r.verified ? ', verified by a probe straight to the node' : ` but the probe says ${r.probe?.state ?? 'nothing'}`}.\n`,
+        ? `${t(r.key)} is already approved (seen on ${r.node}); no node holds it provisionally.\n`
+        : `Approved ${t(r.key)} on ${r.node}${r.verified ? ', verified by a probe straight to the node' : ` but the probe says ${r.probe?.state ?? 'nothing'}`}.\n`,
     );
     ctx.io.stdout.write(missingLine(cluster, r.missingOn));
+    ctx.io.stdout.write(unreachableLines(cluster, r.unreachable));
   }
+  // Exit 0 when the key is approved and verified on its node, even where other nodes could not be
+  // asked (they are named above): loading it everywhere else is sync's job, so `approve … && sync …`
+  // goes on to sync, and sync exits 1 for the nodes it cannot refresh.
   return r.handoff ? EXIT.PROBLEM : r.verified ? EXIT.OK : EXIT.PROBLEM;
 }
 
@@ -127,11 +149,12 @@ export async function registerCommand(ctx: CommandContext, argv: string[]): Prom
     ...(node !== undefined ? { node } : {}),
   });
   if (flag(p, 'json')) writeJson(ctx.io, r);
-  else if (r.handoff) ctx.io.stdout.write(formatHandoff(r.handoff));
+  else if (r.handoff) ctx.io.stdout.write(formatHandoff(r.handoff) + unreachableLines(cluster, r.unreachable));
   else
     ctx.io.stdout.write(
-      `Registered and approved ${r.key} on ${r.node}${r.verified ? ' (verified)' : ''}; tracking it, secret in the OS keychain.\n${missingLine(cluster, r.missingOn)}`,
+      `Registered and approved ${t(r.key)} on ${r.node}${r.verified ? ' (verified)' : ''}; tracking it, secret in the OS keychain.\n${missingLine(cluster, r.missingOn)}${unreachableLines(cluster, r.unreachable)}`,
     );
+  // The same rule as approve: 0 when registered, approved and verified on its node.
   return r.verified ? EXIT.OK : EXIT.PROBLEM;
 }
 
@@ -151,7 +174,7 @@ export async function deleteConsumerCommand(ctx: CommandContext, argv: string[])
     ...(node !== undefined ? { node } : {}),
   });
   ctx.io.stdout.write(
-    `Deleted ${r.key} from the repository through ${r.node}. Other nodes keep it in memory until they are refreshed (sync).\n`,
+    `Deleted ${t(r.key)} from the repository through ${r.node}. Other nodes keep it in memory until they are refreshed (sync).\n`,
   );
   return EXIT.OK;
 }
@@ -161,7 +184,7 @@ function syncEventLine(e: SyncEvent): string | null {
     case 'refreshed':
       return `${e.node}: refreshed (${e.latencyMs} ms${e.attempts > 1 ? `, attempt ${e.attempts}` : ''})`;
     case 'failed':
-      return `${e.node}: attempt ${e.attempt} failed — ${e.error.code}: ${e.error.message}${e.willRetry ? ' (retrying)' : ''}`;
+      return `${e.node}: attempt ${e.attempt} failed — ${e.error.code}: ${t(e.error.message)}${e.willRetry ? ' (retrying)' : ''}`;
     case 'verifying':
       return 'Verifying every tracked key on every node…';
     default:
@@ -178,7 +201,7 @@ export function formatSync(r: SyncResult): string {
         n.id,
         n.refreshed ? 'yes' : 'NO',
         String(n.attempts),
-        n.error ? `${n.error.code}: ${n.error.message}` : '',
+        n.error ? `${n.error.code}: ${t(n.error.message)}` : '',
       ]),
     ),
     '',
@@ -189,9 +212,9 @@ export function formatSync(r: SyncResult): string {
       `No drift found, but ${failed.join(', ')} ${failed.length > 1 ? 'were' : 'was'} not refreshed (see above).`,
     );
   else if (r.verified.consistent) out.push('All nodes consistent: every reachable node holds the same approved keys.');
-  else if (r.verified.drift.length) out.push('Remaining drift:', ...r.verified.drift.map((d) => `  - ${d.message}`));
+  else if (r.verified.drift.length) out.push('Remaining drift:', ...r.verified.drift.map((d) => `  - ${t(d.message)}`));
   else out.push('Not verified on every node: see the notes below.');
-  if (r.notices.length) out.push('', 'Notes:', ...r.notices.map((n) => `  - ${n}`));
+  if (r.notices.length) out.push('', 'Notes:', ...r.notices.map((n) => `  - ${t(n)}`));
   return `${out.join('\n')}\n`;
 }
 
@@ -230,12 +253,16 @@ export async function syncCommand(ctx: CommandContext, argv: string[]): Promise<
       nodes: r.nodes,
       verified: r.verified,
       notices: r.notices,
+      balancer: r.balancer,
       ...(r.auditError ? { auditError: r.auditError } : {}),
       ...(r.interrupted ? { interrupted: true } : {}),
     });
   else ctx.io.stdout.write(formatSync(r));
+  const balancerDown = r.balancer !== undefined && !r.balancer.up;
   if (r.interrupted) return EXIT.INTERRUPTED;
-  return r.nodes.every((n) => n.refreshed) && r.verified.consistent && !r.auditError ? EXIT.OK : EXIT.PROBLEM;
+  return r.nodes.every((n) => n.refreshed) && r.verified.consistent && !balancerDown && !r.auditError
+    ? EXIT.OK
+    : EXIT.PROBLEM;
 }
 
 const TRUST_USAGE = 'oslc-admin trust <cluster> --fingerprint SHA256 [--node ID]';
@@ -275,7 +302,15 @@ export async function auditCommand(ctx: CommandContext, argv: string[]): Promise
     ctx.io.stdout.write(
       `${table(
         ['TIME', 'USER', 'ACTION', 'NODE', 'KEY', 'OUTCOME', 'DETAIL'],
-        r.entries.map((e) => [e.time, e.user, e.action, e.node ?? '-', e.key ?? '-', e.outcome, e.detail ?? '']),
+        r.entries.map((e) => [
+          e.time,
+          t(e.user),
+          e.action,
+          e.node ?? '-',
+          t(e.key ?? '-'),
+          e.outcome,
+          t(e.detail ?? ''),
+        ]),
       )}\n`,
     );
     if (r.skipped)

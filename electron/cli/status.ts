@@ -1,14 +1,17 @@
 /** `status` and `probe`: what each node really holds. */
-import type { ClusterStatus, ProbeResult } from '../../shared/model.ts';
+import type { BalancerStatus, ClusterStatus, ProbeResult } from '../../shared/model.ts';
 import { ErrorCode, isAppError } from '../../shared/errors.ts';
 import { flag, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
+import { terminalText as t } from '../../shared/network-text.ts';
 import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts';
 
 const STATUS_USAGE = 'oslc-admin status <cluster> [--json] [--password-stdin]';
 
 export function formatStatus(s: ClusterStatus): string {
-  const out: string[] = [`Cluster ${s.cluster} (${s.kind}), checked ${s.checkedAt}`, ''];
+  const out: string[] = [`Cluster ${s.cluster} (${s.kind}), checked ${s.checkedAt}`];
+  if (s.balancer) out.push(balancerLine(s.balancer));
+  out.push('');
   out.push(
     table(
       ['NODE', 'URL', 'UP', 'LATENCY', 'CLOCK', 'TLS', 'PROVISIONAL', 'APPROVED', 'PROBLEM'],
@@ -18,10 +21,10 @@ export function formatStatus(s: ClusterStatus): string {
         n.up ? 'yes' : 'NO',
         n.latencyMs === null ? '-' : `${n.latencyMs} ms`,
         n.clockSkewSeconds === null ? '-' : `${n.clockSkewSeconds >= 0 ? '+' : ''}${n.clockSkewSeconds} s`,
-        n.tls ? `${n.tls.authorized ? 'trusted' : 'pinned'} until ${n.tls.validTo}` : '-',
-        n.provisional === null ? 'n/a' : n.provisional.join(' ') || '-',
+        tlsCell(n),
+        n.provisional === null ? 'n/a' : t(n.provisional.join(' ')) || '-',
         n.approved === null ? 'n/a' : String(n.approved.length),
-        n.error ? `${n.error.code}: ${n.error.message}` : '',
+        n.error ? `${n.error.code}: ${t(n.error.message)}` : '',
       ]),
     ),
   );
@@ -31,7 +34,7 @@ export function formatStatus(s: ClusterStatus): string {
       '',
       table(
         ['CONSUMER', ...s.nodes.map((n) => n.id)],
-        keys.map((k) => [k, ...s.nodes.map((n) => n.consumers.find((c) => c.key === k)?.state ?? '-')]),
+        keys.map((k) => [t(k), ...s.nodes.map((n) => n.consumers.find((c) => c.key === k)?.state ?? '-')]),
       ),
     );
   }
@@ -43,19 +46,45 @@ export function formatStatus(s: ClusterStatus): string {
   );
   for (const { k, node } of provisional)
     out.push(
-      `Provisional: ${k} lives only in ${node}'s memory; approve it there: oslc-admin approve ${s.cluster} --key ${k}`,
+      `Provisional: ${t(k)} lives only in ${node}'s memory; approve it there: oslc-admin approve ${s.cluster} --key ${t(k)}`,
     );
   if (s.drift.length)
-    out.push('Drift:', ...s.drift.map((d) => `  - ${d.message}`), `  Fix: oslc-admin sync ${s.cluster}`);
+    out.push('Drift:', ...s.drift.map((d) => `  - ${t(d.message)}`), `  Fix: oslc-admin sync ${s.cluster}`);
   else if (s.nodes.every((n) => n.up)) out.push('No drift: every reachable node holds the same approved keys.');
-  if (s.notices.length) out.push('', 'Notes:', ...s.notices.map((n) => `  - ${n}`));
+  if (s.notices.length) out.push('', 'Notes:', ...s.notices.map((n) => `  - ${t(n)}`));
   return `${out.join('\n')}\n`;
 }
 
-/** Exit 1 when a node is down or failed, a key is missing somewhere, or a tracked key is not approved everywhere. */
+export function balancerLine(b: BalancerStatus): string {
+  if (!b.up)
+    return `Balancer ${t(b.url)}: NOT ANSWERING — ${b.error ? `${b.error.code}: ${t(b.error.message)}` : 'no answer'}`;
+  const by = b.answeredBy
+    ? `, answered by ${b.answeredBy}`
+    : b.unknownCloneId
+      ? `, answered with clone id "${t(b.unknownCloneId)}", which names no node of this cluster`
+      : '';
+  return `Balancer ${t(b.url)}: up (${b.latencyMs ?? '-'} ms${by})`;
+}
+
+/**
+ * A node's certificate as status shows it: "trusted" when its chain verified, "pinned" only when its
+ * fingerprint is pinned (that is what let it through), "untrusted" when the node was refused for it.
+ */
+function tlsCell(n: ClusterStatus['nodes'][number]): string {
+  const tls = n.tls;
+  if (!tls) return '-';
+  // A certificate whose chain did not verify got through only by its pin; one that was refused is untrusted.
+  const refused = n.error?.code === 'TLS_UNTRUSTED' || n.error?.code === 'TLS_PIN_MISMATCH';
+  const how = tls.authorized ? 'trusted' : refused ? 'UNTRUSTED' : 'pinned';
+  return `${how} until ${t(tls.validTo)}`;
+}
+
+/** Exit 1 when the balancer or a node is down or failed, a key is missing somewhere, or a tracked key is not approved everywhere. */
 export function statusExitCode(s: ClusterStatus): number {
   const problem =
-    s.drift.length > 0 || s.nodes.some((n) => !n.up || n.error || n.consumers.some((c) => c.state !== 'approved'));
+    (s.balancer !== undefined && !s.balancer.up) ||
+    s.drift.length > 0 ||
+    s.nodes.some((n) => !n.up || n.error || n.consumers.some((c) => c.state !== 'approved'));
   return problem ? EXIT.PROBLEM : EXIT.OK;
 }
 
@@ -88,15 +117,15 @@ const PROBE_INPUT_ERRORS = new Set<string>([
 const PROBE_USAGE = 'oslc-admin probe <cluster> --node ID --key K [--secret-stdin] [--json]';
 
 function formatProbe(r: ProbeResult): string {
-  const lines = [`${r.key} on ${r.node}: ${r.state}${r.problem ? ` (${r.problem})` : ''}`];
+  const lines = [`${t(r.key)} on ${r.node}: ${r.state}${r.problem ? ` (${t(r.problem)})` : ''}`];
   if (r.latencyMs !== null)
     lines.push(
       `  latency ${r.latencyMs} ms${r.clockSkewSeconds !== null ? `, node clock ${r.clockSkewSeconds >= 0 ? '+' : ''}${r.clockSkewSeconds} s` : ''}`,
     );
-  if (r.error) lines.push(`  ${r.error.code}: ${r.error.message}`);
+  if (r.error) lines.push(`  ${r.error.code}: ${t(r.error.message)}`);
   if (r.evidence?.response)
     lines.push(
-      `  ${r.evidence.request.method} ${r.evidence.request.url} → ${r.evidence.response.status}${r.evidence.answeredBy ? ` (answered by ${r.evidence.answeredBy})` : ''}`,
+      `  ${r.evidence.request.method} ${t(r.evidence.request.url)} → ${r.evidence.response.status}${r.evidence.answeredBy ? ` (answered by ${t(r.evidence.answeredBy)})` : ''}`,
     );
   return `${lines.join('\n')}\n`;
 }

@@ -6,10 +6,18 @@
 import { AppError, ErrorCode, badInput, isAppError } from '../../shared/errors.ts';
 import type { Api, ArgOf, CallOptions, ResultOf } from '../../shared/contract.ts';
 import type { ClusterDefinition, ClusterSummary } from '../../shared/model.ts';
-import { clusterFromInput, consumerKeySchema, nodeIdSchema, parseOrThrow } from '../../shared/schema.ts';
+import {
+  clusterFromInput,
+  clusterInputSchema,
+  consumerKeySchema,
+  nodeIdSchema,
+  parseOrThrow,
+  plainTextSchema,
+} from '../../shared/schema.ts';
+import { decodeClusterExport } from './config/cluster-file.ts';
 import { z } from 'zod';
 import { ConfigStore } from './config/store.ts';
-import { HttpClient } from './http/client.ts';
+import { checkedCaBundle, HttpClient } from './http/client.ts';
 import { accounts, checkKeychain, fromKeychain, storeName } from './keychain.ts';
 import { HomeSecretStore } from './secret-overlay.ts';
 import type { SecretStore } from './keychain.ts';
@@ -17,12 +25,20 @@ import { decideWithListApi, probeNode } from './probe.ts';
 import type { ProbeConsumer } from './probe.ts';
 import { adapterFor } from './providers/index.ts';
 import type { AdminCredentials } from './providers/types.ts';
-import { NODE_CONCURRENCY, nodeStatus, prepareNodeStatus, statusNotices, statusOf } from './status.ts';
+import {
+  balancerStatus,
+  NODE_CONCURRENCY,
+  nodeStatus,
+  prepareNodeStatus,
+  statusNotices,
+  statusOf,
+  withBalancer,
+} from './status.ts';
 import type { StatusInput } from './status.ts';
 import { mapPool } from './pool.ts';
 import { discoveryFor, NodeCache, NODE_CACHE_TTL_MS } from './node-cache.ts';
 import { AuditLog } from './audit.ts';
-import { approve } from './repair/approve.ts';
+import { approve, findNode, verifyAdminLogin } from './repair/approve.ts';
 import type { RepairDeps, StatusRun } from './repair/deps.ts';
 import { deleteConsumer, register } from './repair/register.ts';
 import { sync } from './repair/sync.ts';
@@ -51,7 +67,8 @@ export interface EngineOptions {
 
 const clusterArg = z.object({ cluster: z.string() });
 const watchArg = z.object({ cluster: z.string(), on: z.boolean(), heal: z.boolean().optional() });
-const userSchema = z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
+/** A user or consumer name: no control or bidi character (it is shown in tables and the audit log). */
+const userSchema = plainTextSchema(256);
 const secretSchema = z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters');
 
 export class Engine implements Api {
@@ -194,6 +211,8 @@ export class Engine implements Api {
 
   async addCluster(arg: ArgOf<'addCluster'>): Promise<ClusterDefinition> {
     const def = clusterFromInput(arg);
+    // The schema checks each certificate's shape; here each is parsed, before anything is stored.
+    checkedCaBundle(def.caPem);
     await this.store.add(def);
     return def;
   }
@@ -220,13 +239,20 @@ export class Engine implements Api {
 
   async importCluster(arg: ArgOf<'importCluster'>): Promise<ClusterDefinition> {
     if (typeof arg?.json !== 'string') throw badInput('json', 'must be the text of an exported cluster');
-    return this.store.importCluster(arg.json, arg.rename !== undefined ? { rename: arg.rename } : {});
+    const opts = arg.rename !== undefined ? { rename: arg.rename } : {};
+    // The door's checks, as for a cluster added by hand: duplicate node URLs, repository and
+    // database where the kind needs them, a CA bundle whose every certificate parses.
+    const def = decodeClusterExport(arg.json, opts);
+    parseOrThrow(clusterInputSchema, def, 'cluster');
+    checkedCaBundle(def.caPem);
+    return this.store.importCluster(arg.json, opts);
   }
 
   async storeCredentials(arg: ArgOf<'storeCredentials'>): Promise<ResultOf<'storeCredentials'>> {
     const def = await this.cluster(arg?.cluster);
     const user = parseOrThrow(userSchema, arg.user, 'user');
     const password = parseOrThrow(secretSchema, arg.password, 'password');
+    const verifiedOn = arg.verify === true ? await verifyAdminLogin(this.repairDeps, def, { user, password }) : null;
     const storedIn = await this.storeSecret(def, accounts.admin(def.name), password);
     await this.store.update(def.name, (c) => ({ ...c, adminUser: user }));
     await this.auditLog.append({
@@ -235,9 +261,9 @@ export class Engine implements Api {
       action: 'credentials-stored',
       key: null,
       outcome: 'ok',
-      detail: `user ${user}`,
+      detail: `user ${user}${verifiedOn ? `; login verified on ${verifiedOn}` : arg.verify === true ? '; not verifiable for this kind' : ''}`,
     });
-    return { cluster: def.name, user, storedIn };
+    return { cluster: def.name, user, storedIn, verifiedOn };
   }
 
   async forgetCredentials(arg: ArgOf<'forgetCredentials'>): Promise<ResultOf<'forgetCredentials'>> {
@@ -380,7 +406,12 @@ export class Engine implements Api {
     const def = await this.cluster(arg?.cluster);
     const onProgress = opts.onProgress;
     const run = await this.statusRun(def, onProgress ? (node) => onProgress({ type: 'node', node }) : undefined);
-    return run.finish(await mapPool(def.nodes, NODE_CONCURRENCY, (node) => run.node(node)));
+    // The balancer is asked beside the nodes: a dead or hanging one costs no more than one node.
+    const [nodes, balancer] = await Promise.all([
+      mapPool(def.nodes, NODE_CONCURRENCY, (node) => run.node(node)),
+      balancerStatus(def, this.httpFor(def)),
+    ]);
+    return withBalancer(run.finish(nodes), balancer);
   }
 
   /** The engine as the repair operations see it. */
@@ -410,13 +441,23 @@ export class Engine implements Api {
   }
 
   async sync(arg: ArgOf<'sync'>, opts: CallOptions<'sync'> = {}): Promise<ResultOf<'sync'>> {
-    return sync(this.repairDeps, arg, opts.onProgress, opts.signal);
+    const def = await this.cluster(arg?.cluster);
+    // Asked beside the refresh; it never rejects, and nothing of it is left running when sync returns.
+    const balancer = balancerStatus(def, this.httpFor(def));
+    let result;
+    try {
+      result = await sync(this.repairDeps, arg, opts.onProgress, opts.signal);
+    } catch (e) {
+      await balancer;
+      throw e;
+    }
+    return withBalancer(result, await balancer);
   }
 
   async trustCertificate(arg: ArgOf<'trustCertificate'>): Promise<ResultOf<'trustCertificate'>> {
     const def = await this.cluster(arg?.cluster);
     const fp = parseOrThrow(fingerprintSchema, arg.fingerprint256, 'fingerprint256');
-    const node = arg.node === undefined ? null : parseOrThrow(nodeIdSchema, arg.node, 'node');
+    const node = arg.node === undefined ? null : findNode(def, arg.node).id;
     const next = await this.store.update(def.name, (c) => ({
       ...c,
       pinnedFingerprints: c.pinnedFingerprints.includes(fp) ? c.pinnedFingerprints : [...c.pinnedFingerprints, fp],
@@ -487,6 +528,7 @@ export class Engine implements Api {
 
   async updateCluster(arg: ArgOf<'updateCluster'>): Promise<ResultOf<'updateCluster'>> {
     const next = clusterFromInput(arg);
+    checkedCaBundle(next.caPem);
     return this.store.update(next.name, (current) => ({
       ...next,
       // What the form does not edit: the tracked consumers, the stored login's user, the pins (unless given).

@@ -5,6 +5,7 @@
 import { toErrorInfo } from '../../shared/errors.ts';
 import type { ErrorInfo } from '../../shared/errors.ts';
 import type {
+  BalancerStatus,
   ClusterDefinition,
   ClusterStatus,
   ConsumerState,
@@ -21,6 +22,7 @@ import { clockSkewSeconds, decideWithList, probeNodeAnswer, stateFromError } fro
 import type { ProbeConsumer } from './probe.ts';
 import { adapterFor } from './providers/index.ts';
 import type { AdminCredentials, Discovery, ListedConsumer, NodeContext } from './providers/types.ts';
+import { cloneIdFromCookies } from './redact.ts';
 
 /**
  * Nodes worked at once: a whole 128-node cluster in one wave. What protects the client (and each
@@ -266,4 +268,73 @@ export async function clusterStatus(input: StatusInput): Promise<ClusterStatus> 
     return s;
   });
   return statusOf(input, nodes, notices);
+}
+
+/**
+ * The cluster node that a clone id names: the node whose id is that clone id. Never a guess: a
+ * clone id that names no node of this cluster is kept as it came, apart ({@link BalancerStatus}).
+ */
+export function nodeForCloneId(cluster: ClusterDefinition, cloneId: string | null): string | null {
+  if (cloneId === null) return null;
+  return cluster.nodes.find((n) => n.id === cloneId)?.id ?? null;
+}
+
+/** The node whose URL a response came from (same origin), or null. */
+export function nodeForUrl(cluster: ClusterDefinition, url: string): string | null {
+  let origin: string;
+  try {
+    origin = new URL(url).origin;
+  } catch {
+    return null;
+  }
+  return cluster.nodes.find((n) => new URL(n.url).origin === origin)?.id ?? null;
+}
+
+/**
+ * Asks the balancer for the provider's discovery document, as a client would: a dead or hanging
+ * balancer fails every client whatever the nodes say, so status and sync say so.
+ */
+export async function balancerStatus(cluster: ClusterDefinition, http: HttpClient): Promise<BalancerStatus> {
+  const ctx: NodeContext = {
+    cluster,
+    node: { id: 'balancer', label: 'balancer', url: cluster.balancerUrl },
+    http,
+  };
+  try {
+    const { response } = await adapterFor(cluster.kind).discover(ctx);
+    const cloneId = cloneIdFromCookies(response.setCookies);
+    const answeredBy = nodeForCloneId(cluster, cloneId);
+    return {
+      url: cluster.balancerUrl,
+      up: true,
+      latencyMs: response.latencyMs,
+      answeredBy,
+      unknownCloneId: answeredBy === null ? cloneId : null,
+      error: null,
+    };
+  } catch (e) {
+    return {
+      url: cluster.balancerUrl,
+      up: false,
+      latencyMs: null,
+      answeredBy: null,
+      unknownCloneId: null,
+      error: toErrorInfo(e),
+    };
+  }
+}
+
+/** The notice status and sync give when the balancer did not answer. */
+export function balancerNotice(b: BalancerStatus): string | null {
+  if (b.up || !b.error) return null;
+  return `The balancer ${b.url} did not answer: ${b.error.code}: ${b.error.message}. Clients that go through it fail, whatever the nodes say.`;
+}
+
+/** Adds the balancer's status (and its notice, first) to a cluster status. */
+export function withBalancer<T extends { notices: string[]; balancer?: BalancerStatus }>(
+  result: T,
+  balancer: BalancerStatus,
+): T {
+  const notice = balancerNotice(balancer);
+  return { ...result, balancer, notices: notice ? [notice, ...result.notices] : result.notices };
 }

@@ -259,6 +259,10 @@ describe('bad input on every command', () => {
         'http://127.0.0.1:9',
         '--node',
         'http://127.0.0.1:10',
+        '--repo',
+        'cqschema',
+        '--db',
+        'SAMPL',
       ],
       { env },
     );
@@ -274,12 +278,12 @@ describe('bad input on every command', () => {
     [
       'a bad balancer URL',
       ['cluster', 'add', 'c1', '--kind', 'sandbox', '--balancer', 'not a url', '--node', 'http://h:1'],
-      /balancerUrl/,
+      /--balancer: must be an http/,
     ],
     [
       'an ftp node URL',
       ['cluster', 'add', 'c1', '--kind', 'sandbox', '--balancer', 'http://h', '--node', 'ftp://h/x'],
-      /nodes\.0\.url/,
+      /--node #1: must be an http/,
     ],
     [
       'an unknown kind',
@@ -291,7 +295,7 @@ describe('bad input on every command', () => {
     [
       'a 10 KB name',
       ['cluster', 'add', long, '--kind', 'sandbox', '--balancer', 'http://h', '--node', 'http://h:1'],
-      /name: must be at most 64/,
+      /<name>: must be at most 64/,
     ],
     [
       'a name with invalid UTF-8',
@@ -300,7 +304,21 @@ describe('bad input on every command', () => {
     ],
     [
       'a name that exists',
-      ['cluster', 'add', 'good', '--kind', 'sandbox', '--balancer', 'http://h', '--node', 'http://h:1'],
+      [
+        'cluster',
+        'add',
+        'good',
+        '--kind',
+        'sandbox',
+        '--balancer',
+        'http://h',
+        '--node',
+        'http://h:1',
+        '--repo',
+        'r',
+        '--db',
+        'd',
+      ],
       /exists|taken/i,
     ],
     [

@@ -25,6 +25,8 @@ describe('facade operations with bad arguments', () => {
       kind: 'sandbox',
       balancerUrl: 'http://127.0.0.1:9',
       nodes: [{ url: 'http://127.0.0.1:10' }],
+      repo: 'cqschema',
+      db: 'SAMPL',
     });
     before = await cfg();
   });

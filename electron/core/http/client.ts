@@ -115,7 +115,7 @@ function slotCount(value: number, field: string): number {
 }
 
 /** The cluster's CA bundle must hold at least one certificate, and only parsable ones. */
-function checkedCaBundle(caPem: string | null | undefined): string | null {
+export function checkedCaBundle(caPem: string | null | undefined): string | null {
   if (caPem === null || caPem === undefined) return null;
   const blocks = caPem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
   if (blocks.length === 0) throw badInput('caPem', 'holds no PEM certificate (-----BEGIN CERTIFICATE-----)');

@@ -120,6 +120,24 @@ export function networkFailure(e: unknown, ctx: FailureContext): AppError {
     );
   }
 
+  // llhttp's verdict on the bytes the node sent comes first: a control byte in a header is a malformed
+  // answer (not a timeout, a reset or a body-length mismatch, which undici may report beside it).
+  const parser = errors.find(
+    (x) => x instanceof Error && (x.name === 'HTTPParserError' || (codeOf(x) ?? '').startsWith('HPE_')),
+  );
+  if (parser) {
+    const what = messageOf(parser).replace(/^Response does not match the HTTP\/1\.1 protocol \((.*)\)$/s, '$1');
+    const where = /header/i.test(what) ? 'a header of the answer is malformed' : 'the answer is not valid HTTP/1.1';
+    return new AppError(
+      ErrorCode.UNEXPECTED_RESPONSE,
+      `${who} sent a malformed HTTP answer to ${line}: ${where} (${what})`,
+      {
+        ...base,
+        details: { parser: what, ...(codeOf(parser) ? { cause: codeOf(parser) } : {}) },
+      },
+    );
+  }
+
   const codes = errors.map(codeOf);
   if (codes.includes('UND_ERR_INVALID_ARG')) {
     return new AppError(ErrorCode.BAD_INPUT, `${ctx.node}: the request ${line} cannot be sent: ${messageOf(e)}`, {

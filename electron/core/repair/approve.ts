@@ -2,8 +2,9 @@
  * Approving a provisional key where it lives: the one node whose memory holds it (../shared/seeds,
  * "OSLC provisional key can only be authorized from a single server").
  */
-import type { ApproveResult } from '../../../shared/contract-repair.ts';
+import type { ApproveResult, NodeFailure } from '../../../shared/contract-repair.ts';
 import { AppError, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
+import type { ErrorInfo } from '../../../shared/errors.ts';
 import type { ClusterDefinition, NodeDefinition, ProbeResult } from '../../../shared/model.ts';
 import { consumerKeySchema, nodeIdSchema, parseOrThrow } from '../../../shared/schema.ts';
 import { probeAllNodes, probeNode } from '../probe.ts';
@@ -35,6 +36,66 @@ export async function requireAdmin(deps: RepairDeps, def: ClusterDefinition, wha
   return admin;
 }
 
+/** A failed node as the results carry it: the cluster's node id, the code, the message. */
+export function nodeFailure(node: string, error: ErrorInfo): NodeFailure {
+  return { node, code: error.code, message: error.message };
+}
+
+/** Probe states that say the node could not be asked (as opposed to an answer about the key). */
+const NOT_ASKED = new Set(['down', 'tls-untrusted', 'error']);
+
+function failuresOf(probes: ProbeResult[]): NodeFailure[] {
+  return probes.filter((p) => NOT_ASKED.has(p.state) && p.error !== null).map((p) => nodeFailure(p.node, p.error!));
+}
+
+/** Failures by node, later lists overriding earlier ones (the most recent word on a node counts), in the cluster's order. */
+export function mergeFailures(def: ClusterDefinition, ...lists: NodeFailure[][]): NodeFailure[] {
+  const byNode = new Map<string, NodeFailure>();
+  for (const list of lists) for (const f of list) byNode.set(f.node, f);
+  return def.nodes.map((n) => byNode.get(n.id)).filter((f): f is NodeFailure => f !== undefined);
+}
+
+/**
+ * Logs in with `admin` on the first node that answers (by its key list where the kind has one, else
+ * by the registry refresh, which is a login to the node): the node id that accepted it, or null when
+ * the kind has no admin login to try. AUTH_FAILED as soon as a node refuses the login; when no node
+ * answers, NODE_UNREACHABLE naming each.
+ */
+export async function verifyAdminLogin(
+  deps: Pick<RepairDeps, 'httpFor'>,
+  def: ClusterDefinition,
+  admin: AdminCredentials,
+): Promise<string | null> {
+  const adapter = adapterFor(def.kind);
+  const attempt = adapter.listKeys
+    ? (ctx: NodeContext) => adapter.listKeys!(ctx, admin).then(() => undefined)
+    : adapter.refresh
+      ? (ctx: NodeContext) => adapter.refresh!(ctx, admin, () => undefined)
+      : null;
+  if (!attempt) return null;
+  const failures: NodeFailure[] = [];
+  for (const node of def.nodes) {
+    try {
+      await attempt({ cluster: def, node, http: deps.httpFor(def) });
+      return node.id;
+    } catch (e) {
+      const error = toErrorInfo(e);
+      if (error.code === ErrorCode.AUTH_FAILED || error.code === ErrorCode.LOGIN_PAGE)
+        throw new AppError(
+          ErrorCode.AUTH_FAILED,
+          `${node.id} refused the login as "${admin.user}" (${error.code}): nothing was stored. Check the user and password.`,
+          { node: node.id, details: { field: 'password' } },
+        );
+      failures.push(nodeFailure(node.id, error));
+    }
+  }
+  throw new AppError(
+    ErrorCode.NODE_UNREACHABLE,
+    `The login could not be checked: no node of ${def.name} answered (${failures.map((f) => `${f.node}: ${f.code}`).join(', ')}); nothing was stored. Store it unchecked with --no-verify.`,
+    { details: { unreachable: failures } },
+  );
+}
+
 /** Where each node stands for `key`: by list API where the kind has one, else by probing. */
 export async function locateKey(
   deps: RepairDeps,
@@ -42,7 +103,7 @@ export async function locateKey(
   key: string,
   secret: string | null,
   admin: AdminCredentials | null,
-) {
+): Promise<{ provisionalOn: string[]; approvedOn: string[]; unreachable: NodeFailure[] }> {
   const adapter = adapterFor(def.kind);
   const ctxFor = (node: NodeDefinition): NodeContext => ({ cluster: def, node, http: deps.httpFor(def) });
   if (adapter.listKeys && admin) {
@@ -59,27 +120,25 @@ export async function locateKey(
     return {
       provisionalOn: lists.filter((l) => l.list?.some((c) => c.key === key && c.provisional)).map((l) => l.node),
       approvedOn: lists.filter((l) => l.list?.some((c) => c.key === key && !c.provisional)).map((l) => l.node),
-      unreachable: lists.filter((l) => l.error).map((l) => `${l.node} (${l.error!.code})`),
+      unreachable: lists.filter((l) => l.error).map((l) => nodeFailure(l.node, l.error!)),
     };
   }
   const probes = await probeAllNodes(ctxFor, def.nodes, (ctx) => adapter.discover(ctx), { key, secret });
   return {
     provisionalOn: probes.filter((p) => p.state === 'provisional').map((p) => p.node),
     approvedOn: probes.filter((p) => p.state === 'approved' || p.state === 'bad-secret').map((p) => p.node),
-    unreachable: probes
-      .filter((p) => p.state === 'down' || p.state === 'tls-untrusted')
-      .map((p) => `${p.node} (${p.error?.code ?? p.state})`),
+    unreachable: failuresOf(probes),
   };
 }
 
-/** The nodes (other than `except`) where a probe says the key is not loaded. */
+/** The nodes (other than `except`) where a probe says the key is not loaded, and those that could not be asked. */
 export async function nodesMissing(
   deps: RepairDeps,
   def: ClusterDefinition,
   key: string,
   secret: string | null,
   except: string,
-): Promise<string[]> {
+): Promise<{ missingOn: string[]; unreachable: NodeFailure[] }> {
   const adapter = adapterFor(def.kind);
   const others = def.nodes.filter((n) => n.id !== except);
   const probes = await probeAllNodes(
@@ -88,7 +147,31 @@ export async function nodesMissing(
     (ctx) => adapter.discover(ctx),
     { key, secret },
   );
-  return probes.filter((p) => p.state === 'unknown').map((p) => p.node);
+  return { missingOn: probes.filter((p) => p.state === 'unknown').map((p) => p.node), unreachable: failuresOf(probes) };
+}
+
+/**
+ * When no node holds the key and nodes could not be asked, the key is not known to be gone: a
+ * refused admin login (AUTH_FAILED on every node that answered) or no node answering at all is the
+ * error, named as such, not "the node restarted".
+ */
+export function notAskedError(def: ClusterDefinition, unreachable: NodeFailure[]): AppError | null {
+  if (unreachable.length === 0) return null;
+  const list = unreachable.map((f) => `${f.node} (${f.code})`).join(', ');
+  const auth = unreachable.filter((f) => f.code === ErrorCode.AUTH_FAILED);
+  if (auth.length > 0)
+    return new AppError(
+      ErrorCode.AUTH_FAILED,
+      `The admin login stored for ${def.name} was refused by ${auth.map((f) => f.node).join(', ')}: the key lists could not be read, so nothing is known about the key there. Store the right password: oslc-admin login ${def.name} --user <admin>`,
+      { node: auth[0]!.node, details: { field: 'credentials', unreachable } },
+    );
+  if (unreachable.length === def.nodes.length)
+    return new AppError(
+      ErrorCode.NODE_UNREACHABLE,
+      `No node of ${def.name} could be asked: ${list}. Nothing is known about the key until a node answers.`,
+      { details: { unreachable } },
+    );
+  return null;
 }
 
 export async function verifyOnNode(
@@ -117,26 +200,34 @@ export async function approve(
     deps.auditLog.append({ cluster: def.name, node, action: 'approve', key, outcome, ...(detail ? { detail } : {}) });
 
   let holder = pinned;
+  let located: NodeFailure[] = [];
   if (!holder) {
     const where = await locateKey(deps, def, key, secret, admin);
+    located = where.unreachable;
     const first = where.provisionalOn[0];
     if (!first) {
       if (where.approvedOn.length) {
         const approvedNode = def.nodes.find((n) => n.id === where.approvedOn[0])!;
         const probe = await verifyOnNode(deps, def, approvedNode, key, secret);
-        const missingOn = await nodesMissing(deps, def, key, secret, approvedNode.id);
+        const after = await nodesMissing(deps, def, key, secret, approvedNode.id);
         return {
           key,
           node: approvedNode.id,
           verified: probe.state === 'approved',
           probe,
           handoff: null,
-          missingOn,
+          missingOn: after.missingOn,
           alreadyApproved: true,
+          unreachable: mergeFailures(def, where.unreachable, after.unreachable),
         };
       }
+      const notAsked = notAskedError(def, where.unreachable);
+      if (notAsked) {
+        await audit(null, 'failed', `${notAsked.code}: ${where.unreachable.map((f) => f.node).join(',')}`);
+        throw notAsked;
+      }
       const down = where.unreachable.length
-        ? ` Not reachable: ${where.unreachable.join(', ')} — if the key was created there, approve it when that node is back.`
+        ? ` Not reachable: ${where.unreachable.map((f) => `${f.node} (${f.code})`).join(', ')} — if the key was created there, approve it when that node is back.`
         : '';
       await audit(null, 'failed', 'no node holds the key provisionally');
       throw new AppError(
@@ -158,6 +249,7 @@ export async function approve(
       handoff: adapter.approveHandoff(ctx, key),
       missingOn: [],
       alreadyApproved: false,
+      unreachable: located,
     };
   }
   const outcome = await adapter.approve(ctx, admin!, key);
@@ -170,15 +262,24 @@ export async function approve(
     );
   }
   const probe = await verifyOnNode(deps, def, holder, key, secret);
-  const missingOn = await nodesMissing(deps, def, key, secret, holder.id);
-  await audit(holder.id, 'ok', probe.state === 'approved' ? 'verified by probe' : `probe says ${probe.state}`);
+  const after = await nodesMissing(deps, def, key, secret, holder.id);
+  const unreachable = mergeFailures(def, located, after.unreachable);
+  await audit(
+    holder.id,
+    'ok',
+    [
+      probe.state === 'approved' ? 'verified by probe' : `probe says ${probe.state}`,
+      ...(unreachable.length ? [`not checked: ${unreachable.map((f) => `${f.node} (${f.code})`).join(',')}`] : []),
+    ].join('; '),
+  );
   return {
     key,
     node: holder.id,
     verified: probe.state === 'approved',
     probe,
     handoff: null,
-    missingOn,
+    missingOn: after.missingOn,
     alreadyApproved: false,
+    unreachable,
   };
 }

@@ -2,15 +2,24 @@
 import type { RegisterInput, RegisterResult } from '../../../shared/contract-repair.ts';
 import { AppError, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
 import type { ClusterDefinition, NodeDefinition } from '../../../shared/model.ts';
-import { consumerKeySchema, parseOrThrow } from '../../../shared/schema.ts';
+import { consumerKeySchema, parseOrThrow, plainTextSchema } from '../../../shared/schema.ts';
 import { z } from 'zod';
 import { adapterFor } from '../providers/index.ts';
 import type { NewConsumer, OAuthEndpoints } from '../providers/types.ts';
-import { findNode, locateKey, nodesMissing, requireAdmin, verifyOnNode } from './approve.ts';
+import {
+  findNode,
+  locateKey,
+  mergeFailures,
+  nodeFailure,
+  nodesMissing,
+  requireAdmin,
+  verifyOnNode,
+} from './approve.ts';
+import type { NodeFailure } from '../../../shared/contract-repair.ts';
 import type { RepairDeps } from './deps.ts';
 
 const registerSchema = z.object({
-  name: z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters'),
+  name: plainTextSchema(256),
   key: consumerKeySchema.optional(),
   secret: z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters'),
   trusted: z.boolean().optional(),
@@ -21,20 +30,24 @@ async function pickNode(
   deps: RepairDeps,
   def: ClusterDefinition,
   nodeId: string | undefined,
-): Promise<{ node: NodeDefinition; endpoints: OAuthEndpoints }> {
+): Promise<{ node: NodeDefinition; endpoints: OAuthEndpoints; skipped: NodeFailure[] }> {
   const adapter = adapterFor(def.kind);
   const candidates = nodeId !== undefined ? [findNode(def, nodeId)] : def.nodes;
-  const failures: string[] = [];
+  const failures: NodeFailure[] = [];
   for (const node of candidates) {
     try {
       const { endpoints } = await adapter.discover({ cluster: def, node, http: deps.httpFor(def) });
-      return { node, endpoints };
+      return { node, endpoints, skipped: failures };
     } catch (e) {
       if (nodeId !== undefined) throw e;
-      failures.push(`${node.id}: ${toErrorInfo(e).code}`);
+      failures.push(nodeFailure(node.id, toErrorInfo(e)));
     }
   }
-  throw new AppError(ErrorCode.NODE_UNREACHABLE, `No node of ${def.name} is reachable (${failures.join(', ')})`);
+  throw new AppError(
+    ErrorCode.NODE_UNREACHABLE,
+    `No node of ${def.name} is reachable (${failures.map((f) => `${f.node}: ${f.code}`).join(', ')})`,
+    { details: { unreachable: failures } },
+  );
 }
 
 export async function register(deps: RepairDeps, input: RegisterInput): Promise<RegisterResult> {
@@ -53,10 +66,12 @@ export async function register(deps: RepairDeps, input: RegisterInput): Promise<
     trusted: fields.trusted ?? false,
   };
 
+  let located: NodeFailure[] = [];
   if (consumer.key) {
     // The key must be unique in the cluster: tracked here, or known to any node.
     const clash = def.consumers.some((c) => c.key === consumer.key);
     const where = clash ? null : await locateKey(deps, def, consumer.key, null, admin);
+    located = where?.unreachable ?? [];
     if (clash || (where && (where.approvedOn.length || where.provisionalOn.length))) {
       const on = where ? [...where.approvedOn, ...where.provisionalOn].join(', ') : 'this cluster (tracked)';
       throw new AppError(
@@ -66,7 +81,8 @@ export async function register(deps: RepairDeps, input: RegisterInput): Promise<
       );
     }
   }
-  const { node, endpoints } = await pickNode(deps, def, input.node);
+  const { node, endpoints, skipped } = await pickNode(deps, def, input.node);
+  const before = mergeFailures(def, located, skipped);
   const ctx = { cluster: def, node, http: deps.httpFor(def) };
   const audit = (key: string | null, outcome: 'ok' | 'failed' | 'handoff', detail?: string) =>
     deps.auditLog.append({
@@ -89,6 +105,7 @@ export async function register(deps: RepairDeps, input: RegisterInput): Promise<
       verified: false,
       handoff: adapter.registerHandoff(ctx, consumer),
       missingOn: [],
+      unreachable: before,
     };
   }
   let key: string;
@@ -109,6 +126,7 @@ export async function register(deps: RepairDeps, input: RegisterInput): Promise<
       verified: false,
       handoff: adapter.approveHandoff(ctx, key),
       missingOn: [],
+      unreachable: before,
     };
   }
   const outcome = await adapter.approve(ctx, admin!, key);
@@ -121,9 +139,25 @@ export async function register(deps: RepairDeps, input: RegisterInput): Promise<
     );
   }
   const probe = await verifyOnNode(deps, def, node, key, consumer.secret);
-  const missingOn = await nodesMissing(deps, def, key, consumer.secret, node.id);
-  await audit(key, 'ok', probe.state === 'approved' ? 'approved and verified' : `approved; probe says ${probe.state}`);
-  return { key, node: node.id, approved: true, verified: probe.state === 'approved', handoff: null, missingOn };
+  const after = await nodesMissing(deps, def, key, consumer.secret, node.id);
+  const unreachable = mergeFailures(def, before, after.unreachable);
+  await audit(
+    key,
+    'ok',
+    [
+      probe.state === 'approved' ? 'approved and verified' : `approved; probe says ${probe.state}`,
+      ...(unreachable.length ? [`not checked: ${unreachable.map((f) => `${f.node} (${f.code})`).join(',')}`] : []),
+    ].join('; '),
+  );
+  return {
+    key,
+    node: node.id,
+    approved: true,
+    verified: probe.state === 'approved',
+    handoff: null,
+    missingOn: after.missingOn,
+    unreachable,
+  };
 }
 
 export async function deleteConsumer(
