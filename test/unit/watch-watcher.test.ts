@@ -238,6 +238,22 @@ describe('Watcher', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('firstCheckSpreadMs: 0 starts every first check at once; else within the spread', async () => {
+    const e = new FakeEngine();
+    const { w, checks } = collect(e, { clusters: ['a', 'b'], firstCheckSpreadMs: 0, random: () => 0.99 });
+    w.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(checks).toHaveLength(2);
+    await w.stop();
+    const late = collect(new FakeEngine(), { firstCheckSpreadMs: 500, random: () => 0.99 });
+    late.w.start();
+    await vi.advanceTimersByTimeAsync(490);
+    expect(late.checks).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(late.checks).toHaveLength(1);
+    await late.w.stop();
+  });
+
   it('refuses an interval or jitter out of range', () => {
     const e = new FakeEngine();
     expect(() => new Watcher(e, { clusters: [], intervalMs: 10 })).toThrow(/intervalMs/);

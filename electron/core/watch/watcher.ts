@@ -65,6 +65,11 @@ export interface WatcherOptions {
   onCheck?: (check: WatchCheck) => void;
   /** Where a listener's exception goes (default: ignored); a listener never stops the loop. */
   onListenerError?: (error: unknown) => void;
+  /**
+   * The first check of each cluster starts at a random moment within this many ms (default: 10 % of
+   * the interval, at most 2 s), so clusters started together do not check in lock-step. 0: at once.
+   */
+  firstCheckSpreadMs?: number;
   /** For tests: the random source of the jitter. */
   random?: () => number;
 }
@@ -94,7 +99,8 @@ interface ClusterLoop {
  * await watcher.stop();                  // no timer left; in-flight checks abandoned, heals finished
  * ```
  *
- * Each cluster's first check starts at once (staggered by up to 10 % of the interval, at most 2 s);
+ * Each cluster's first check starts at once (staggered by up to 10 % of the interval, at most 2 s,
+ * unless `firstCheckSpreadMs` says otherwise);
  * the next starts an interval (± jitter) after the previous one ended, so checks of one cluster
  * never overlap and one slow cluster never delays another. `stop()` aborts checks in flight: their
  * results are dropped and no event is emitted after it (the HTTP requests themselves end with the
@@ -189,7 +195,8 @@ export class Watcher {
       retired: false,
     };
     this.loops.set(name, loop);
-    this.schedule(loop, this.random() * Math.min(this.intervalMs * 0.1, 2_000));
+    const spread = this.opts.firstCheckSpreadMs ?? Math.min(this.intervalMs * 0.1, 2_000);
+    this.schedule(loop, spread > 0 ? this.random() * spread : 0);
   }
 
   private nextDelay(): number {
