@@ -112,9 +112,10 @@ async function securityCheck(ctx: NodeRequest): Promise<void> {
 /** `X-Jazz-CSRF-Prevent` must carry this node's JSESSIONID value [D]. */
 function requireCsrf(ctx: NodeRequest): void {
   if (ctx.req.headers['x-jazz-csrf-prevent'] !== ctx.session.id) {
+    // [G] the status and words of Jazz's refusal are not public; the header itself is [D].
     throw new HttpError(
       403,
-      `CRJZS0391E The request is missing the X-Jazz-CSRF-Prevent header or it does not match the session on ${ctx.node.id}.`,
+      `The request is missing the X-Jazz-CSRF-Prevent header, or it does not match the JSESSIONID of this session on ${ctx.node.id}.`,
     );
   }
 }
