@@ -8,6 +8,7 @@
  * password, consumer secrets) is replaced wherever it stands, and the final texts are checked for
  * them once more before anything is written. Existing report files are never overwritten.
  */
+import { markdownText, terminalLines } from '../../../shared/network-text.ts';
 import { X509Certificate } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -143,7 +144,9 @@ function finalText(text: string, secrets: readonly string[], file: string, kind:
   return out;
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/** Node text in a table cell or an inline line: controls escaped visibly, Markdown metacharacters too (shared/network-text.ts). */
+const cell = (s: string) => markdownText(s);
+const md = markdownText;
 
 function mdTable(headers: string[], rows: string[][]): string {
   return [
@@ -155,7 +158,7 @@ function mdTable(headers: string[], rows: string[][]): string {
 
 function tlsLine(t: TlsInfo | null): string {
   if (!t) return 'plain HTTP (or not reached)';
-  return `${t.authorized ? 'trusted' : 'not verified by chain (pinned or refused)'}; subject ${t.subject}; issuer ${t.issuer}; valid ${t.validFrom} – ${t.validTo}; SHA-256 ${t.fingerprint256}`;
+  return `${t.authorized ? 'trusted' : 'not verified by chain (pinned or refused)'}; subject ${md(t.subject)}; issuer ${md(t.issuer)}; valid ${md(t.validFrom)} – ${md(t.validTo)}; SHA-256 ${md(t.fingerprint256)}`;
 }
 
 interface ReportData {
@@ -229,15 +232,15 @@ function markdown(d: ReportData): string {
       ),
       '',
     );
-    if (d.status.drift.length) out.push('Drift:', '', ...d.status.drift.map((x) => `- ${x.message}`), '');
-    if (d.status.notices.length) out.push('Notes:', '', ...d.status.notices.map((x) => `- ${x}`), '');
-  } else out.push(`The status could not be read: ${d.statusError?.message ?? 'unknown error'}`, '');
+    if (d.status.drift.length) out.push('Drift:', '', ...d.status.drift.map((x) => `- ${md(x.message)}`), '');
+    if (d.status.notices.length) out.push('Notes:', '', ...d.status.notices.map((x) => `- ${md(x)}`), '');
+  } else out.push(`The status could not be read: ${md(d.statusError?.message ?? 'unknown error')}`, '');
 
   out.push('## Certificates', '');
   if (d.status) for (const n of d.status.nodes) out.push(`- ${n.id}: ${tlsLine(n.tls)}`);
   for (const ca of c.caBundle)
     out.push(
-      `- CA bundle: subject ${ca.subject}; issuer ${ca.issuer}; valid ${ca.validFrom} – ${ca.validTo}; SHA-256 ${ca.fingerprint256}`,
+      `- CA bundle: subject ${md(ca.subject)}; issuer ${md(ca.issuer)}; valid ${ca.validFrom} – ${ca.validTo}; SHA-256 ${ca.fingerprint256}`,
     );
   out.push('');
 
@@ -245,9 +248,9 @@ function markdown(d: ReportData): string {
   if (!d.diagnoses.length)
     out.push('No consumers are tracked, so none was diagnosed. Track one with `oslc-admin consumer track`.', '');
   for (const x of d.diagnoses) {
-    out.push(`### ${x.key}${x.name !== x.key ? ` (${x.name})` : ''}`, '');
+    out.push(`### ${md(x.key)}${x.name !== x.key ? ` (${md(x.name)})` : ''}`, '');
     if (!x.diagnosis) {
-      out.push(`The diagnosis failed: ${x.error?.message ?? 'unknown error'}`, '');
+      out.push(`The diagnosis failed: ${md(x.error?.message ?? 'unknown error')}`, '');
       continue;
     }
     const g = x.diagnosis;
@@ -257,7 +260,7 @@ function markdown(d: ReportData): string {
     );
     for (const cause of g.causes) {
       out.push(
-        `- **${cause.code}**${cause.nodes.length ? ` (${cause.nodes.join(', ')})` : ''}: ${cause.message}${cause.fix ? ` Fix: \`${cause.fix.action}\` ${JSON.stringify(cause.fix.args)}.` : ''}`,
+        `- **${cause.code}**${cause.nodes.length ? ` (${cause.nodes.join(', ')})` : ''}: ${md(cause.message)}${cause.fix ? ` Fix: \`${cause.fix.action}\` ${JSON.stringify(cause.fix.args)}.` : ''}`,
       );
     }
     out.push(
@@ -276,14 +279,14 @@ function markdown(d: ReportData): string {
     );
     if (g.balancer)
       out.push(
-        `Balancer: ${g.balancer.summary}${g.balancer.sticky === null ? '' : g.balancer.sticky ? ' It keeps a session on one node.' : ' It does NOT keep a session on one node.'}`,
+        `Balancer: ${md(g.balancer.summary)}${g.balancer.sticky === null ? '' : g.balancer.sticky ? ' It keeps a session on one node.' : ' It does NOT keep a session on one node.'}`,
         '',
       );
-    if (g.notices.length) out.push(...g.notices.map((n) => `- ${n}`), '');
+    if (g.notices.length) out.push(...g.notices.map((n) => `- ${md(n)}`), '');
   }
 
   if (d.errorText) {
-    out.push('## Pasted error text', '', '```', d.errorText.excerpt.replace(/```/g, "'''"), '```', '');
+    out.push('## Pasted error text', '', '```', terminalLines(d.errorText.excerpt).replace(/```/g, "'''"), '```', '');
     out.push(`- HTTP status: ${d.errorText.httpStatus ?? '-'}`);
     out.push(
       `- OAuth problems: ${d.errorText.oauthProblems.join(', ') || '-'}; product texts: ${d.errorText.productTexts.join(', ') || '-'}`,
@@ -299,12 +302,12 @@ function markdown(d: ReportData): string {
     );
   else if (d.lastSync)
     out.push(
-      `${d.lastSync.time} by ${d.lastSync.user}: ${d.lastSync.outcome}${d.lastSync.node ? ` on ${d.lastSync.node}` : ''}${d.lastSync.detail ? ` (${d.lastSync.detail})` : ''}.`,
+      `${d.lastSync.time} by ${md(d.lastSync.user)}: ${d.lastSync.outcome}${d.lastSync.node ? ` on ${md(d.lastSync.node)}` : ''}${d.lastSync.detail ? ` (${md(d.lastSync.detail)})` : ''}.`,
     );
   else out.push(`No sync is recorded in the audit log (${d.audit.entries} entries for this cluster).`);
   out.push('');
 
-  if (d.notices.length) out.push('## Notes', '', ...d.notices.map((n) => `- ${n}`), '');
+  if (d.notices.length) out.push('## Notes', '', ...d.notices.map((n) => `- ${md(n)}`), '');
   return `${out.join('\n')}\n`;
 }
 
