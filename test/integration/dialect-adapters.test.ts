@@ -169,8 +169,10 @@ describe.each(CASES)('the $dialect adapter against the $dialect dialect', (d) =>
       const raw = await signedRequestToken(client, d.requestTokenUrl(origin(holder)), { key, secret });
       expect(raw.status).toBe(200);
     } else expect(before.decidedBy).toBeUndefined();
-    const beforeAll = await states(key);
-    for (const n of sandbox().info.nodes) if (n.id !== holder) expect(beforeAll[n.id]).toBe('unknown');
+    // The same through status (for Lyo: decided by the holder's consumer list there too).
+    const beforeApproval = await states(key);
+    expect(beforeApproval[holder]).toBe('provisional');
+    for (const n of sandbox().info.nodes) if (n.id !== holder) expect(beforeApproval[n.id]).toBe('unknown');
 
     // Approve: by API where there is one, else the hand-off names the holder and is acted out there.
     const approved = await te.engine.approve({ cluster: te.cluster.name, key });
