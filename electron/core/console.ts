@@ -8,7 +8,7 @@ import type { AdminPageResult, SandboxNodeArg, SandboxView } from '../../shared/
 import { SANDBOX_NODE_ACTIONS } from '../../shared/contract-console.ts';
 import { AppError, ErrorCode, badInput } from '../../shared/errors.ts';
 import type { ClusterDefinition } from '../../shared/model.ts';
-import { httpUrlSchema, nodeIdSchema, parseOrThrow } from '../../shared/schema.ts';
+import { nodeIdSchema, parseOrThrow } from '../../shared/schema.ts';
 import { findNode } from './repair/approve.ts';
 import { adapterFor } from './providers/index.ts';
 
@@ -77,6 +77,22 @@ export async function applyNodeAction(
   }
 }
 
+/**
+ * An admin page's URL. Unlike a node's URL it may carry a query or a fragment: Jazz's approval link is
+ * `{oauthApprovalModuleUrl}?key=<key>` [D], its Consumers page `admin#action=…configureOAuth` [D].
+ */
+const adminPageUrlSchema = z
+  .string()
+  .max(4096, 'must be at most 4096 characters')
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '' && !u.username && !u.password;
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// URL with a host and no user or password in it');
+
 /** The node's own admin page, or `url` once it is checked to be on that node's origin. */
 export function adminPage(def: ClusterDefinition, nodeId: unknown, url: unknown): AdminPageResult {
   const node = findNode(def, parseOrThrow(nodeIdSchema, nodeId, 'node'));
@@ -86,7 +102,7 @@ export function adminPage(def: ClusterDefinition, nodeId: unknown, url: unknown)
     const ctx = { cluster: def, node, http: null as never };
     target = adapterFor(def.kind).approveHandoff(ctx, '').adminUrl;
   } else {
-    target = parseOrThrow(httpUrlSchema, url, 'url');
+    target = parseOrThrow(adminPageUrlSchema, url, 'url');
     if (new URL(target).origin !== origin) {
       throw badInput(
         'url',

@@ -180,6 +180,13 @@ describe.each(CASES)('the $dialect adapter against the $dialect dialect', (d) =>
     if (d.approveByHand) {
       expect(approved.handoff).not.toBeNull();
       expect(new URL(approved.handoff!.adminUrl).origin).toBe(origin(holder));
+      // The console can open that page pinned to the node (Jazz's link carries ?key=).
+      const opened = await te.engine.openAdminPage({
+        cluster: te.cluster.name,
+        node: holder,
+        url: approved.handoff!.adminUrl,
+      });
+      expect(opened.url).toBe(approved.handoff!.adminUrl);
       // Acting it out on another node fails: the provisional key lives in the holder's memory only.
       const other = sandbox().info.nodes.find((n) => n.id !== holder)!;
       expect((await d.approveByHand(sandbox(), other.url, key)).status).toBe(404);

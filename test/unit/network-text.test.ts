@@ -66,3 +66,18 @@ describe('the CLI streams', () => {
     expect(seen).toBe('node2: 500 \\u001b[2J\\u202eevil\n\\u009b31m\n');
   });
 });
+
+describe('the renderer', () => {
+  it('never renders text as HTML ({@html} appears in no component)', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const root = new URL('../../renderer', import.meta.url).pathname;
+    const hits: string[] = [];
+    for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile() || !/\.(svelte|ts|js)$/.test(entry.name)) continue;
+      const file = join(entry.parentPath, entry.name);
+      if ((await readFile(file, 'utf8')).includes('{@html')) hits.push(file);
+    }
+    expect(hits).toEqual([]);
+  });
+});
