@@ -24,11 +24,16 @@ function randomToken(bytes = 24): string {
  */
 export async function requestKey(ctx: NodeRequest): Promise<void> {
   const json = parseJsonObject(await ctx.body());
-  const { name, secret, trusted } = json;
-  // [G] Only ClearQuest's Register Consumer form (and the mixed sandbox) take a chosen key; Lyo's
-  // requestKey and Jazz's oauth-request-consumer choose their own and ignore one sent.
+  const { secret, trusted } = json;
+  // Only ClearQuest's Register Consumer form (and the mixed sandbox) take a chosen key. Lyo's requestKey
+  // always makes a UUID ([D] OAuthService.provisionalKey); Jazz's oauth-request-consumer is [G] alike.
   const dialect = ctx.node.dialect.name;
   const chosen = dialect === 'sandbox' || dialect === 'clearquest' ? json.key : undefined;
+  // [D] Lyo names a consumer that sent no name after the remote host.
+  const name =
+    dialect === 'lyo' && (json.name === undefined || json.name === null || json.name === '')
+      ? (ctx.req.socket.remoteAddress ?? 'unknown host')
+      : json.name;
   if (typeof name !== 'string' || name.trim() === '') {
     throw new HttpError(400, 'field "name" is required: a non-empty string naming the consumer');
   }

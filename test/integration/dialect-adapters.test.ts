@@ -416,6 +416,11 @@ describe('dialect-specific surfaces', () => {
       expect(noCsrf.status).toBe(403);
       expect(noCsrf.body.trim()).toBe('Request denied due to possible CSRF attack.');
       expect((await c.request(`${origin}/oauth/approveKey?key=nope`)).status).toBe(400);
+      // requestKey: the name is optional and a chosen key is ignored (OAuthService.provisionalKey).
+      const made = await c.json(`${origin}/oauth/requestKey`, { secret: 's', key: 'my-own-key' });
+      expect(made.status).toBe(200);
+      expect((JSON.parse(made.body) as { key: string }).key).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await c.request(`${origin}/oauth/requestKey`, { method: 'POST', body: '{' })).status).toBe(400);
       // No refresh endpoint.
       expect((await c.request(`${origin}/cqweb/oslc/repo/cqschema/db/SAMPL/refreshRepoConfig`)).status).toBe(404);
       await c.close();

@@ -92,7 +92,8 @@ const removeWithLyoApi: ProviderAdapter['remove'] = async (ctx, admin, key) => {
 /**
  * Asks a node for a new consumer key ([D] Lyo `POST /oauth/requestKey`, Jazz
  * `oauthRequestConsumerKeyUrl`, JSON `{name, secret, trusted}` → `{key}`). A chosen key is sent as
- * `key`; the sandbox honours it, like ClearQuest's Register Consumer form. [G] Lyo and Jazz ignore it.
+ * `key`; the sandbox honours it, like ClearQuest's Register Consumer form. Lyo ignores it ([D]
+ * OAuthService.provisionalKey always makes a UUID); [G] Jazz does too.
  */
 async function requestConsumerKey(ctx: NodeContext, url: string, input: NewConsumer): Promise<string> {
   const res = await ctx.http.request({
@@ -279,7 +280,7 @@ const lyo: ProviderAdapter = {
   refresh: null,
   refreshUnsupported:
     "Eclipse Lyo's consumer store is loaded once when the server starts ([D] oauth-consumer-store): a node picks up a change only when it is restarted. Restart the nodes that lack the key.",
-  // [I] Lyo's requestToken checks only that the key exists: a 200 does not mean approved.
+  // [D] Lyo's requestToken checks only that the key exists (OAuthRequest.java): a 200 does not mean approved.
   requestTokenRefusesProvisional: false,
 };
 

@@ -3,8 +3,11 @@
  * `/oauth/requestToken|authorize|accessToken`, `POST /oauth/requestKey`, `GET /oauth/approveKey?key=`,
  * `POST /oauth/login` and `/oauth/adminLogin` (CSRF), `GET /oauth/consumers`, `POST|DELETE
  * /oauth/consumers/{key}` (admin + CSRF). Its error names: `consumer_key_rejected` for an unknown key
- * [D OAuthRequest.java]; `requestToken` does not refuse a provisional consumer [I]. No refresh: the
- * consumer store is loaded once at start, so only a restart reloads it [D].
+ * [D OAuthRequest.java]; `requestToken` does not refuse a provisional consumer (OAuthRequest checks only
+ * that the key exists; read in eclipse-lyo/lyo server/oauth-core and oauth-webapp OAuthService). No
+ * refresh: the consumer store is loaded once at start, so only a restart reloads it [D].
+ * `POST /oauth/login` (the authorize page's XHR) and `/oauth/adminLogin` answer 204, or 409 with
+ * "Incorrect username or password." [D OAuthService.java]; both check CSRF [D].
  */
 import { adminLogin, adminPageRoute, deleteConsumer, listConsumers, updateConsumer } from '../admin-endpoints.ts';
 import { HttpError, send } from '../http-util.ts';
