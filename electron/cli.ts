@@ -15,11 +15,11 @@ export const HELP = `oslc-admin — administer load-balanced OSLC providers (Cle
 Usage: oslc-admin <command> [options]        (every command takes --home DIR; default $OSLC_ADMIN_HOME or the app's config dir)
 
 Sandbox
-  sandbox [--nodes N] [--latency-ms MS] [--tls] [--sticky] [--state-dir DIR] [--json] [--register NAME]
+  sandbox [--nodes N] [--latency-ms MS] [--tls] [--no-sticky] [--dialect sandbox|clearquest|jazz|lyo] [--state-dir DIR] [--json] [--register NAME]
                                    run the embedded load-balanced provider on 127.0.0.1 until Ctrl+C
 
 Console
-  serve [--port P] [--open] [--sandbox [--nodes N] [--tls] [--sticky]] [--json]
+  serve [--port P] [--open] [--sandbox [--nodes N] [--tls] [--no-sticky] [--dialect D]] [--json]
                                    the console in your browser, on 127.0.0.1 with a one-time token;
                                    --sandbox also runs the embedded sandbox as the cluster "sandbox"
 
