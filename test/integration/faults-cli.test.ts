@@ -48,11 +48,12 @@ beforeAll(async () => {
   holder = friend.node;
   const others = sandbox.info.nodes.filter((n) => n.id !== holder);
   const nodes: { id: string; url: string }[] = [
-    { id: 'node1', url: sandbox.info.nodes.find((n) => n.id === holder)!.url },
+    { id: 'n1', url: sandbox.info.nodes.find((n) => n.id === holder)!.url },
   ];
   for (const [i, fault] of FAULTS.entries()) {
     const target = others[i]!;
-    const id = `node${i + 2}`;
+    // Ids of the cluster's own, unlike the sandbox's clone ids: results must name these.
+    const id = `n${i + 2}`;
     faultOf.set(id, fault);
     let url = target.url;
     if (fault.server) {
@@ -101,7 +102,7 @@ describe('faults from the CLI, all at once', () => {
     expectNoStack(r);
     expectNoRawControls(r);
     expect(r.ms).toBeLessThan(TIMEOUTS.totalMs * 4);
-    expect(faultRow(r.stdout, 'node1')).toMatch(/ yes /);
+    expect(faultRow(r.stdout, 'n1')).toMatch(/ yes /);
     for (const [id, fault] of faultOf) {
       if (!fault.status) continue;
       expect(faultRow(r.stdout, id), `${id} (${fault.name})`).toMatch(fault.status);
@@ -109,7 +110,7 @@ describe('faults from the CLI, all at once', () => {
     expect(await home.snapshot()).toEqual(before);
     const json = await cli(['status', 'f', '--json']);
     const s = JSON.parse(json.stdout) as { nodes: { id: string; up: boolean; error: { code: string } | null }[] };
-    expect(s.nodes.map((n) => n.id)).toEqual(['node1', ...faultOf.keys()]);
+    expect(s.nodes.map((n) => n.id)).toEqual(['n1', ...faultOf.keys()]);
   });
 
   it('sync: refreshes node1, names each node that failed, exit 1, one audit line', async () => {
@@ -119,7 +120,7 @@ describe('faults from the CLI, all at once', () => {
     expectNoRawControls(r);
     // Three attempts with backoff on a hanging node: 3 × total + 0.75 s, plus the verification.
     expect(r.ms).toBeLessThan(TIMEOUTS.totalMs * 6 + 2000);
-    expect(faultRow(r.stdout, 'node1')).toMatch(/node1\s+yes/);
+    expect(faultRow(r.stdout, 'n1')).toMatch(/n1\s+yes/);
     for (const [id, fault] of faultOf) {
       if (!fault.sync) continue;
       expect(faultRow(r.stdout, id), `${id} (${fault.name})`).toMatch(fault.sync);
@@ -133,7 +134,7 @@ describe('faults from the CLI, all at once', () => {
     const r = await cli(['approve', 'f', '--key', key]);
     expectNoStack(r);
     expectNoRawControls(r);
-    expect(r.stdout).toMatch(/Approved .* on node1/);
+    expect(r.stdout).toMatch(/Approved .* on n1/);
     for (const [id, fault] of faultOf) {
       if (!fault.unreachable) continue;
       expect(r.stdout + r.stderr, `${id} (${fault.name})`).toContain(id);
@@ -158,8 +159,23 @@ describe('faults from the CLI, all at once', () => {
     expectNoStack(r);
     expectNoRawControls(r);
     expect([0, 1]).toContain(r.code);
-    expect(r.stdout + r.stderr).toContain('node2');
+    expect(r.stdout + r.stderr).toContain('n2');
     expect(await home.snapshot()).toEqual(before);
+    // The balancer's answers are attributed to the cluster's own nodes (by the clone id each node's
+    // own answer carried), never by the clone id's name: no sandbox id such as "node5" may appear.
+    const json = await cli(['diagnose', 'f', '--key', key, '--json']);
+    const d = JSON.parse(json.stdout) as {
+      balancer: { reached: string[]; probes: { answeredBy: string | null }[] };
+      causes: { nodes: string[] }[];
+    };
+    const ours = new Set(['n1', ...faultOf.keys()]);
+    const named = [
+      ...d.balancer.reached,
+      ...d.balancer.probes.map((p) => p.answeredBy).filter((n): n is string => n !== null),
+      ...d.causes.flatMap((c) => c.nodes),
+    ];
+    expect(named.length).toBeGreaterThan(0);
+    for (const n of named) expect(ours.has(n) || n.startsWith('clone id "'), n).toBe(true);
   }, 30_000);
 
   it('a dead balancer and a hanging balancer are named by status and sync', async () => {

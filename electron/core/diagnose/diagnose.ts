@@ -70,6 +70,30 @@ interface Env {
   key: string;
   secret: string | null;
   admin: AdminCredentials | null;
+  /** Clone id → the cluster's node id, learned from each node's own answers (its JSESSIONID cookie). */
+  cloneIds?: Map<string, string>;
+}
+
+/**
+ * The balancer's answers attributed to the cluster's own nodes: a clone id is the node whose own
+ * answer carried it, never a node guessed by name; one no node answered with stays named as a clone id.
+ */
+function attributeBalancer(
+  b: { diagnosis: BalancerDiagnosis; facts: BalancerFacts },
+  cloneIds: Map<string, string>,
+): { diagnosis: BalancerDiagnosis; facts: BalancerFacts } {
+  const as = (c: string): string => cloneIds.get(c) ?? `clone id "${c}" (no node of this cluster answered with it)`;
+  const probes = b.diagnosis.probes.map((p) => ({ ...p, answeredBy: p.answeredBy === null ? null : as(p.answeredBy) }));
+  const ev = b.facts.stickyEvidence;
+  return {
+    diagnosis: {
+      ...b.diagnosis,
+      probes,
+      reached: b.diagnosis.reached.map(as),
+      summary: b.diagnosis.reachable ? describeProbes(probes) : b.diagnosis.summary,
+    },
+    facts: { ...b.facts, stickyEvidence: ev ? { cookieOf: as(ev.cookieOf), wentTo: ev.wentTo.map(as) } : null },
+  };
 }
 
 function unreachableState(e: unknown): NodeKeyState {
@@ -143,6 +167,7 @@ async function diagnoseNode(env: Env, node: NodeDefinition, reuse = true): Promi
     secret: env.secret,
   };
   const [first, listed] = await Promise.all([probeKey(probeInput), listedOn(env, node, notes)]);
+  if (first.answeredBy !== null) env.cloneIds?.set(first.answeredBy, node.id);
   if (found.reused) {
     if (!fitsDiscovery(first) || (env.adapter.listKeys && env.admin && listed === null)) {
       env.cache?.forget(ctx);
@@ -412,7 +437,16 @@ export async function diagnose(
       : null);
   const admin = await fromKeychain('the admin login', notices, () => engine.adminCredentials(def), null);
   const adapter = adapterFor(def.kind);
-  const env: Env = { def, adapter, http: engine.httpFor(def), cache: engine.nodeCache, key, secret, admin };
+  const env: Env = {
+    def,
+    adapter,
+    http: engine.httpFor(def),
+    cache: engine.nodeCache,
+    key,
+    secret,
+    admin,
+    cloneIds: new Map(),
+  };
 
   const parsed =
     errorText !== undefined && errorText.trim() !== '' ? parseErrorText(errorText, secret ? [secret] : []) : null;
@@ -420,7 +454,7 @@ export async function diagnose(
 
   const emit = (e: DiagnoseEvent) => opts.onProgress?.(e);
   const rounds = Math.min(64, Math.max(2, opts.balancerRounds ?? 2 * def.nodes.length));
-  const [nodes, balancer, evidence] = await Promise.all([
+  const [nodes, balancerAsAnswered, evidence] = await Promise.all([
     mapPool(def.nodes, NODE_CONCURRENCY, async (node) => {
       const n = await diagnoseNode(env, node);
       emit({ type: 'node', node: n });
@@ -432,6 +466,7 @@ export async function diagnose(
     }),
     friendshipEvidence(engine, def, key, parsed, notices),
   ]);
+  const balancer = attributeBalancer(balancerAsAnswered, env.cloneIds!);
 
   if (!secret) {
     notices.push(
