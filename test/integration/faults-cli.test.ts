@@ -1,6 +1,6 @@
 /**
  * The fault suite from the CLI (in-process `main`, real sockets, real keychain): a 14-node sandbox
- * where node1 is healthy and holds the provisional key, and every other node is one fault (a fault
+ * where n1 is healthy and holds the provisional key, and every other node is one fault (a fault
  * server of test/_faults.ts in front of a real node, a killed node, a node whose clock is an hour
  * off). status, sync, approve and diagnose each run once over all the faults at once: each must
  * finish within the configured timeouts, name every faulty node by its id with a coded error, exit as
@@ -29,6 +29,8 @@ let key = '';
 let holder = '';
 /** cluster node id → fault. */
 const faultOf = new Map<string, (typeof FAULTS)[number]>();
+/** cluster node id → the sandbox node behind it. */
+const sandboxIdOf = new Map<string, string>();
 
 const TIMEOUTS = { connectMs: 400, totalMs: 1500 };
 
@@ -55,6 +57,7 @@ beforeAll(async () => {
     // Ids of the cluster's own, unlike the sandbox's clone ids: results must name these.
     const id = `n${i + 2}`;
     faultOf.set(id, fault);
+    sandboxIdOf.set(id, target.id);
     let url = target.url;
     if (fault.server) {
       const s = await startFaultServer(fault.server as FaultMode, {
@@ -95,7 +98,7 @@ afterAll(async () => {
 });
 
 describe('faults from the CLI, all at once', () => {
-  it('status: healthy node1 reported, every faulty node named with its code, exit 1, nothing on disk changed', async () => {
+  it('status: healthy n1 reported, every faulty node named with its code, exit 1, nothing on disk changed', async () => {
     const before = await home.snapshot();
     const r = await cli(['status', 'f']);
     expect(r.code).toBe(1);
@@ -113,7 +116,7 @@ describe('faults from the CLI, all at once', () => {
     expect(s.nodes.map((n) => n.id)).toEqual(['n1', ...faultOf.keys()]);
   });
 
-  it('sync: refreshes node1, names each node that failed, exit 1, one audit line', async () => {
+  it('sync: refreshes n1, names each node that failed, exit 1, one audit line', async () => {
     const r = await cli(['sync', 'f']);
     expect(r.code).toBe(1);
     expectNoStack(r);
@@ -130,7 +133,7 @@ describe('faults from the CLI, all at once', () => {
     expect(entries.filter((e) => e.action === 'sync')).toHaveLength(1);
   }, 30_000);
 
-  it('approve with all but one node faulty: approves on node1 and names every node it could not reach', async () => {
+  it('approve with all but one node faulty: approves on n1 and names every node it could not reach', async () => {
     const r = await cli(['approve', 'f', '--key', key]);
     expectNoStack(r);
     expectNoRawControls(r);
@@ -176,6 +179,22 @@ describe('faults from the CLI, all at once', () => {
     ];
     expect(named.length).toBeGreaterThan(0);
     for (const n of named) expect(ours.has(n) || n.startsWith('clone id "'), n).toBe(true);
+  }, 30_000);
+
+  it('a node killed in the middle of sync: the others finish, the killed node is named, exit 1', async () => {
+    // The node whose clock is an hour off answers straight (no fault server): slow it, then kill it mid-sync.
+    const id = [...faultOf].find(([, f]) => f.clockOffsetSeconds)![0];
+    const real = sandboxIdOf.get(id)!;
+    sandbox.setLatency(real, 400);
+    const running = cli(['sync', 'f']);
+    await new Promise((r) => setTimeout(r, 150));
+    await sandbox.killNode(real);
+    const r = await running;
+    expectNoStack(r);
+    expect(r.code).toBe(1);
+    expect(faultRow(r.stdout, 'n1')).toMatch(/n1\s+yes/);
+    expect(faultRow(r.stdout, id)).toMatch(/NO .*(NODE_UNREACHABLE|NODE_TIMEOUT)/);
+    await sandbox.restartNode(real);
   }, 30_000);
 
   it('a dead balancer and a hanging balancer are named by status and sync', async () => {
