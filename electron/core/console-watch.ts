@@ -71,6 +71,8 @@ export class ConsoleWatch {
     const common = {
       clusters: [],
       intervalMs: this.intervalMs,
+      // Switched on by a person who waits for it: the first check runs at once.
+      firstCheckSpreadMs: 0,
       ...(opts.jitter !== undefined ? { jitter: opts.jitter } : {}),
       onChange: (c: WatchChange) => this.onChange(c),
       onCheck: (c: WatchCheck) => this.onCheck(c),
