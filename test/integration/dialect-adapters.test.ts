@@ -215,6 +215,9 @@ describe.each(CASES)('the $dialect adapter against the $dialect dialect', (d) =>
       for (const n of sandbox().info.nodes) if (n.id !== holder) await sandbox().restartNode(n.id);
     }
     expect(Object.values(await states(key))).toEqual(['approved', 'approved', 'approved']);
+    // The default (sticky) balancer and every node approved: diagnose says HEALTHY in every dialect.
+    const diagnosis = await te.engine.diagnose({ cluster: te.cluster.name, consumerKey: key });
+    expect(diagnosis.causes.map((c) => c.code)).toEqual(['HEALTHY']);
     for (const n of sandbox().info.nodes) {
       const res = await signedRequestToken(client, d.requestTokenUrl(n.url), { key, secret });
       expect(res.status, `${n.id}: ${res.body}`).toBe(200);
