@@ -59,6 +59,15 @@ describe('the error-text parser knows each product’s texts', () => {
   });
 });
 
+describe('a pasted Jazz exchange', () => {
+  it('loses its form-login session cookies', () => {
+    const text = 'Set-Cookie: LtpaToken2=abcLTPAsecret; Path=/\nSet-Cookie: JAZZ_AUTH_TOKEN=jazzTokenSecret; Path=/jts';
+    const r = parseErrorText(text);
+    expect(r.excerpt).not.toContain('abcLTPAsecret');
+    expect(r.excerpt).not.toContain('jazzTokenSecret');
+  });
+});
+
 describe('the probe reads the same texts from a request-token answer', () => {
   const state = (status: number, body: string, wwwAuthenticate?: string) => {
     const headers: Record<string, string> = wwwAuthenticate ? { 'www-authenticate': wwwAuthenticate } : {};

@@ -304,9 +304,10 @@ const EXTRA_SECRETS: [RegExp, (...m: string[]) => string][] = [
     /\b(oauth_token|oauth_verifier|access_token|request_token)(="|"\s*:\s*"|\s*=\s*|\s*:\s*)([^&"\s,<>;]+)/gi,
     (_m, name, sep) => `${name}${sep}${REDACTED}`,
   ],
-  // Session cookies: keep the clone id (it names the node), drop the session.
+  // Session cookies (WebSphere, Jazz form login: LtpaToken2, JAZZ_AUTH_TOKEN): keep the clone id
+  // (it names the node), drop the session.
   [
-    /\b(JSESSIONID|LtpaToken2?|JazzFormAuth|SMSESSION)=([^;,\s:]*)(:[^;,\s]+)?/gi,
+    /\b(JSESSIONID|LtpaToken2?|JAZZ_AUTH_TOKEN|JazzFormAuth|SMSESSION)=([^;,\s:]*)(:[^;,\s]+)?/gi,
     (_m, name, _v, clone) => `${name}=${REDACTED}${clone ?? ''}`,
   ],
 ];
