@@ -84,3 +84,30 @@ describe('metrics names and listen address', () => {
     );
   });
 });
+
+describe("the tests' Prometheus text parser (test/integration/_watch-prom.ts) is strict", () => {
+  it('reads what prom-client writes, and refuses what the format does not allow', async () => {
+    const { parsePromText, sampleValue } = await import('../integration/_watch-prom.ts');
+    const m = new WatchMetrics();
+    const fams = parsePromText(await m.text());
+    expect(fams.get('oslc_admin_node_up')?.type).toBe('gauge');
+    const ok = '# HELP a_b x\n# TYPE a_b gauge\na_b{c="d\\"e\\\\f\\ng"} 1.5e3\na_b 2 1700000000000\n';
+    expect(sampleValue(parsePromText(ok), 'a_b', { c: 'd"e\\f\ng' })).toBe(1500);
+    for (const bad of [
+      'a_b 1', // no final newline
+      '1ab 1\n', // bad name
+      'a{1x="v"} 1\n', // bad label name
+      'a{x=v} 1\n', // unquoted value
+      'a{x="\\q"} 1\n', // bad escape
+      'a{x="v",x="w"} 1\n', // label twice
+      'a one\n', // not a float
+      'a 1 2 3\n', // too many fields
+      '# TYPE a gauge\n# TYPE a gauge\na 1\n', // TYPE twice
+      '# TYPE a nonsense\na 1\n', // bad type
+      'a 1\n# TYPE a gauge\n', // TYPE after samples
+      'a 1\nb 1\na 2\n', // samples not together
+      'a{x="1"} 1\na{x="1"} 2\n', // duplicate series
+    ])
+      expect(() => parsePromText(bad), JSON.stringify(bad)).toThrow();
+  });
+});
