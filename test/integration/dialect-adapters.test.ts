@@ -32,6 +32,13 @@ interface DialectCase {
 
 const admin = (s: SandboxHandle) => ({ id: s.info.admin.user, password: s.info.admin.password });
 
+/** The session-bound hidden field of the ClearQuest dialect's forms ([G] in the dialect). */
+function csrfOfCq(html: string): string {
+  const m = /name="csrf" value="([^"]+)"/.exec(html);
+  if (!m?.[1]) throw new Error('no csrf field on the OAuth Consumer Management page');
+  return m[1];
+}
+
 /** ClearQuest: the node's form login, then OAuth Consumer Management → Provisional Keys → Approved. */
 async function clearquestApprove(sandbox: SandboxHandle, origin: string, key: string): Promise<Reply> {
   const c = Client.for(sandbox);
@@ -42,7 +49,14 @@ async function clearquestApprove(sandbox: SandboxHandle, origin: string, key: st
     expect(login.status).toBe(303);
     const page = await c.request(`${origin}/cqweb/admin/oauth-consumers`);
     expect(page.body).toContain('Provisional Keys');
-    return await c.form(`${origin}/cqweb/admin/oauth-consumers`, { action: 'approve', key, status: 'Approved' });
+    const csrf = csrfOfCq(page.body);
+    const forged = await c.form(`${origin}/cqweb/admin/oauth-consumers`, {
+      action: 'approve',
+      key,
+      status: 'Approved',
+    });
+    expect(forged.status).toBe(403);
+    return await c.form(`${origin}/cqweb/admin/oauth-consumers`, { action: 'approve', key, status: 'Approved', csrf });
   } finally {
     await c.close();
   }
@@ -302,12 +316,14 @@ describe.each(CASES)('the $dialect adapter against the $dialect dialect', (d) =>
       expect(result.handoff?.fields).toMatchObject({ trusted: true });
       const c = Client.for(sandbox());
       await c.form(`${node.url}/cqweb/admin/login`, admin(sandbox()));
+      const csrf = csrfOfCq((await c.request(`${node.url}/cqweb/admin/oauth-consumers`)).body);
       const mismatch = await c.form(`${node.url}/cqweb/admin/oauth-consumers`, {
         action: 'register',
         name: 'x',
         key: result.key,
         secret: 'reg-secret',
         secret2: 'other',
+        csrf,
       });
       expect(mismatch.status).toBe(400);
       expect(mismatch.body).toContain('The two secrets do not match.');
@@ -318,6 +334,7 @@ describe.each(CASES)('the $dialect adapter against the $dialect dialect', (d) =>
         secret: 'reg-secret',
         secret2: 'reg-secret',
         trusted: 'true',
+        csrf,
       });
       await c.close();
       expect(done.status).toBe(200);

@@ -147,10 +147,12 @@ function loginPage(ctx: NodeRequest, message?: string): string {
 function managementPage(ctx: NodeRequest, message?: { text: string; error: boolean }): string {
   const provisional = [...ctx.memory.provisional.values()];
   const authorized = [...ctx.memory.registry.values()];
+  // [G] How CQ Web guards its forms is not public: the sandbox ties each form to the session.
+  const csrf = `<input type="hidden" name="csrf" value="${escapeHtml(ctx.session.id)}">`;
   const row = (c: Consumer) =>
     `<tr data-testid="provisional-row" data-key="${escapeHtml(c.key)}"><td>${escapeHtml(c.name)}</td><td><code>${escapeHtml(c.key)}</code></td><td>${c.trusted ? 'yes' : 'no'}</td>
   <td><form method="post" action="${ADMIN_PAGE}" data-testid="approve-form">
-    <input type="hidden" name="action" value="approve"><input type="hidden" name="key" value="${escapeHtml(c.key)}">
+    <input type="hidden" name="action" value="approve"><input type="hidden" name="key" value="${escapeHtml(c.key)}">${csrf}
     <label>Status <select name="status" data-testid="status-select"><option value="Provisional" selected>Provisional</option><option value="Approved">Approved</option></select></label>
     <button type="submit" data-testid="approve-submit">Submit</button>
   </form></td></tr>`;
@@ -164,7 +166,7 @@ function managementPage(ctx: NodeRequest, message?: { text: string; error: boole
 ${provisional.length === 0 ? '<p data-testid="no-provisional">No provisional keys on this server.</p>' : `<table data-testid="provisional-keys"><thead><tr><th>Consumer Name</th><th>Consumer Key</th><th>Trusted</th><th>Status</th></tr></thead><tbody>\n${provisional.map(row).join('\n')}\n</tbody></table>`}
 <h2>Register Consumer</h2>
 <form method="post" action="${ADMIN_PAGE}" data-testid="register-form">
-  <input type="hidden" name="action" value="register">
+  <input type="hidden" name="action" value="register">${csrf}
   <label>Consumer Name <input name="name" data-testid="register-name"></label>
   <label>Consumer Key <input name="key" data-testid="register-key"></label>
   <label>Consumer Secret <input type="password" name="secret" data-testid="register-secret" autocomplete="new-password"></label>
@@ -205,6 +207,10 @@ async function adminAction(ctx: NodeRequest): Promise<void> {
   const action = await ctx.formField('action');
   const answer = (status: number, text: string, error: boolean) =>
     sendHtml(ctx.res, status, managementPage(ctx, { text, error }));
+  if ((await ctx.formField('csrf')) !== ctx.session.id) {
+    answer(403, 'The form does not belong to this session: reload the page and try again.', true);
+    return;
+  }
   if (action === 'approve') {
     const key = (await ctx.formField('key')) ?? '';
     const status = await ctx.formField('status');
