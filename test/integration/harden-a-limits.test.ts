@@ -74,7 +74,9 @@ describe('bounded reads at the CLI door (real process)', () => {
     async (_label, args) => {
       const dir = await homeWithCluster();
       // status/sync --password-stdin need a stored admin user first.
-      await runBin(['login', 'prod', '--user', 'admin', '--password-stdin', '--home', dir], { stdin: 'pw' });
+      await runBin(['login', 'prod', '--user', 'admin', '--password-stdin', '--no-verify', '--home', dir], {
+        stdin: 'pw',
+      });
       const r = await runWithZeroStdin([...args, '--home', dir]);
       expect(r.stderr).toMatch(/larger than the limit of 16 KiB/);
       expect(r.code).toBe(2);
