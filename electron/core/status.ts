@@ -2,7 +2,7 @@
  * Cluster status: every node in parallel with a bounded pool; a dead or slow node never holds up the
  * others, because each node's work is its own promise and failures become values.
  */
-import { toErrorInfo } from '../../shared/errors.ts';
+import { ErrorCode, toErrorInfo } from '../../shared/errors.ts';
 import type { ErrorInfo } from '../../shared/errors.ts';
 import type {
   BalancerStatus,
@@ -12,6 +12,7 @@ import type {
   Drift,
   NodeDefinition,
   NodeStatus,
+  ProbeResult,
   TlsInfo,
 } from '../../shared/model.ts';
 import type { HttpClient } from './http/client.ts';
@@ -93,6 +94,21 @@ function listedFields(listed: ListedConsumer[] | Error | null): Pick<NodeStatus,
 }
 
 /**
+ * A probe the node answered with something that is not an OAuth answer this tool can read (a 401
+ * whose WWW-Authenticate is malformed, say): the node is named with a coded error, not only a state.
+ */
+function unreadableAnswer(node: NodeDefinition, probes: ProbeResult[]): ErrorInfo | null {
+  const p = probes.find((x) => x.state === 'error');
+  if (!p) return null;
+  if (p.error) return p.error;
+  return {
+    code: ErrorCode.UNEXPECTED_RESPONSE,
+    message: `${node.id} answered the signed request-token call for ${p.key} with ${p.problem ?? 'an unexpected answer'}, which is not an OAuth answer (its WWW-Authenticate or body names no oauth_problem)`,
+    node: node.id,
+  };
+}
+
+/**
  * One node's status on a discovery made earlier (cached, or started beside a refresh): the probes
  * themselves show the node up and carry its `Date`, TLS and latency. Null when anything does not fit
  * (a failed request, an answer that is not OAuth's, a failed list): then nothing reused is trusted.
@@ -167,6 +183,8 @@ export async function nodeStatus(input: StatusInput, node: NodeDefinition): Prom
   });
   const [probes, listed] = await Promise.all([probing, listing]);
   if (probes.some((p) => p.error !== null)) input.cache?.forget(ctx);
+  const decided = probes.map((p) => decideWithList(p, Array.isArray(listed) ? listed : null));
+  const fields = listedFields(listed);
   return {
     id: node.id,
     url: node.url,
@@ -174,10 +192,9 @@ export async function nodeStatus(input: StatusInput, node: NodeDefinition): Prom
     latencyMs: discovery.response.latencyMs,
     clockSkewSeconds: clockSkewSeconds(discovery.response, sentAt),
     tls: discovery.response.tls,
-    consumers: probes
-      .map((p) => decideWithList(p, Array.isArray(listed) ? listed : null))
-      .map((p) => ({ key: p.key, state: p.state, problem: p.problem })),
-    ...listedFields(listed),
+    consumers: decided.map((p) => ({ key: p.key, state: p.state, problem: p.problem })),
+    ...fields,
+    error: fields.error ?? unreadableAnswer(node, decided),
   };
 }
 
