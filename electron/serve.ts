@@ -18,8 +18,9 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { Hono } from 'hono';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { bodyLimit } from 'hono/body-limit';
 import { serve } from '@hono/node-server';
 import type { ServerType } from '@hono/node-server';
 import type { Api, OperationName } from '../shared/contract.ts';
@@ -108,7 +109,17 @@ export async function startConsoleServer(opts: ServeOptions): Promise<ConsoleSer
     return plain(c, 401, 'Not signed in: open the URL that `oslc-admin serve` printed (it carries a one-time token).');
   });
 
-  app.post(`${API_PREFIX}:op`, async (c) => {
+  // A body without Content-Length (chunked) is counted while it streams in, and refused at the
+  // limit; one with it is checked against the declared length below, before anything is read.
+  const countChunked = bodyLimit({
+    maxSize: MAX_REQUEST_BYTES,
+    onError: (c) => plain(c, 413, `The request is larger than ${MAX_REQUEST_BYTES} bytes.`),
+  });
+  const limitBody: MiddlewareHandler = (c, next) =>
+    c.req.header('content-length') !== undefined && c.req.header('transfer-encoding') === undefined
+      ? next()
+      : countChunked(c, next);
+  app.post(`${API_PREFIX}:op`, limitBody, async (c) => {
     const op = c.req.param('op');
     if (!isOperation(op)) return plain(c, 404, `No such operation: ${op.slice(0, 64)}`);
     // Only a JSON body: a form post (the one kind a foreign page can send without CORS) never gets here.

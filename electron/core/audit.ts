@@ -2,14 +2,18 @@
  * The audit log: one JSON line per change, appended durably to `audit.jsonl` in the config
  * directory. Never a secret: entries carry keys, node ids and outcomes only.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEntry } from '../../shared/contract-repair.ts';
 import { AUDIT_ACTIONS } from '../../shared/contract-repair.ts';
+import { AppError, ErrorCode } from '../../shared/errors.ts';
 import { appendLineDurable, errnoCode } from './atomic-file.ts';
+import { FileTooLarge, readFileBounded } from './config/bounded-read.ts';
 
 export const AUDIT_FILE = 'audit.jsonl';
+/** `audit` reads the log only up to this size (about a million entries); README "Limits". */
+export const MAX_AUDIT_FILE_BYTES = 256 * 1024 * 1024;
 
 function osUser(): string {
   try {
@@ -40,10 +44,20 @@ export class AuditLog {
   async read(cluster: string): Promise<{ entries: AuditEntry[]; skipped: number }> {
     let text: string;
     try {
-      text = await readFile(this.file, 'utf8');
+      text = (await readFileBounded(this.file, MAX_AUDIT_FILE_BYTES)).toString('utf8');
     } catch (e) {
       if (errnoCode(e) === 'ENOENT') return { entries: [], skipped: 0 };
-      throw e;
+      const why =
+        e instanceof FileTooLarge
+          ? `it is larger than ${MAX_AUDIT_FILE_BYTES} bytes, the most that is read; move it aside (it is plain JSON lines) to start a new one`
+          : `${errnoCode(e) ?? String(e)}`;
+      throw new AppError(
+        ErrorCode.CONFIG_UNREADABLE,
+        `Cannot read the audit log ${this.file}: ${why}. It was left untouched.`,
+        {
+          details: { path: this.file },
+        },
+      );
     }
     const entries: AuditEntry[] = [];
     let skipped = 0;

@@ -11,6 +11,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { badInput, isAppError } from '../../shared/errors.ts';
+import { readFileBounded } from '../core/config/bounded-read.ts';
 
 export interface StoredConsumer {
   key: string;
@@ -21,6 +22,7 @@ export interface StoredConsumer {
 }
 
 export const REPOSITORY_FILE = 'repository.json';
+const MAX_REPOSITORY_BYTES = 64 * 1024 * 1024;
 
 const fileSchema = z.object({
   version: z.literal(1),
@@ -74,7 +76,8 @@ export class Repository {
     return this.serialise(async () => {
       let text: string;
       try {
-        text = await fs.readFile(this.file, 'utf8');
+        // Bounded: a state dir pointed at something endless must not fill the memory (issue 12).
+        text = (await readFileBounded(this.file, MAX_REPOSITORY_BYTES)).toString('utf8');
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
         this.cache = [];

@@ -15,6 +15,8 @@ import { useTempHomes } from '../_home.ts';
 import { HttpClient } from '../../electron/core/http/client.ts';
 import { INPUT_LIMITS, InputTooLarge, readStreamBounded } from '../../electron/cli/io.ts';
 import { FileTooLarge, readFileBounded } from '../../electron/core/config/bounded-read.ts';
+import { signIn, startServe } from '../_serve.ts';
+import http from 'node:http';
 
 const home = useTempHomes('oslc-harden-a-limits-');
 
@@ -212,4 +214,46 @@ describe('bounded reads from the network (verification of the HTTP client)', () 
       await srv.close();
     }
   });
+});
+
+describe('bounded reads at the browser-mode door (real serve process)', () => {
+  it('an endless chunked request body is refused with 413 while it streams in, not after', async () => {
+    const h = await home();
+    const server = await startServe(['--home', h.dir]);
+    try {
+      const cookie = await signIn(server);
+      let written = 0;
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request(`${server.origin}/api/listClusters`, {
+          method: 'POST',
+          headers: {
+            cookie,
+            'content-type': 'application/json',
+            origin: server.origin,
+            'transfer-encoding': 'chunked',
+          },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        });
+        req.on('error', (e) => (written > 0 ? undefined : reject(e)));
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        const pump = () => {
+          // Stop at 64 MiB: a server that buffers everything answers only once the body has ended.
+          while (written < 64 * 1024 * 1024 && !req.destroyed) {
+            written += chunk.length;
+            if (!req.write(chunk)) return void req.once('drain', pump);
+          }
+          if (!req.destroyed) req.end();
+        };
+        pump();
+      });
+      expect(status).toBe(413);
+      expect(written).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 });
