@@ -143,10 +143,13 @@ export interface BalancerStatus {
   url: string;
   up: boolean;
   latencyMs: number | null;
-  /** The cluster's node id that served the answer (its clone id, mapped to a node of this cluster); null when unknown. */
+  /**
+   * The cluster's node that served the answer: the node whose own answer carried the same clone id
+   * (JSESSIONID …:cloneId). Null when no node's own answer did: never guessed from the clone id's name.
+   */
   answeredBy: string | null;
-  /** The clone id the answer carried, as sent, when it names no node of this cluster. */
-  unknownCloneId: string | null;
+  /** The clone id the balancer's answer carried, as sent (null: none). */
+  cloneId: string | null;
   error: ErrorInfo | null;
 }
 

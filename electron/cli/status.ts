@@ -60,8 +60,8 @@ export function balancerLine(b: BalancerStatus): string {
     return `Balancer ${t(b.url)}: NOT ANSWERING — ${b.error ? `${b.error.code}: ${t(b.error.message)}` : 'no answer'}`;
   const by = b.answeredBy
     ? `, answered by ${b.answeredBy}`
-    : b.unknownCloneId
-      ? `, answered with clone id "${t(b.unknownCloneId)}", which names no node of this cluster`
+    : b.cloneId
+      ? `, answered with clone id "${t(b.cloneId)}", which no node of this cluster answered with`
       : '';
   return `Balancer ${t(b.url)}: up (${b.latencyMs ?? '-'} ms${by})`;
 }

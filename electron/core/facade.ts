@@ -79,6 +79,8 @@ export class Engine implements Api {
   private readonly clients = new Map<string, { signature: string; client: HttpClient }>();
   private readonly sandboxes = new Map<string, EmbeddedSandbox>();
   private readonly heldInMemory = new Set<string>();
+  /** Per cluster: clone id → node id, learned from the nodes' own answers (attributes the balancer's). */
+  private readonly cloneIds = new Map<string, Map<string, string>>();
   private readonly limits: NonNullable<EngineOptions['limits']>;
   /** Discoveries and admin sessions reused for a short while between operations (see node-cache.ts). */
   readonly nodeCache: NodeCache | undefined;
@@ -375,6 +377,7 @@ export class Engine implements Api {
     const extra = [...adminNotes, ...secretNotes];
     const input: StatusInput = {
       cluster: def,
+      cloneIds: this.cloneIdsOf(def),
       http: this.httpFor(def),
       consumers,
       admin,
@@ -411,7 +414,13 @@ export class Engine implements Api {
       mapPool(def.nodes, NODE_CONCURRENCY, (node) => run.node(node)),
       balancerStatus(def, this.httpFor(def)),
     ]);
-    return withBalancer(run.finish(nodes), balancer);
+    return withBalancer(run.finish(nodes), balancer, def, this.cloneIdsOf(def));
+  }
+
+  private cloneIdsOf(def: ClusterDefinition): Map<string, string> {
+    let ids = this.cloneIds.get(def.name);
+    if (!ids) this.cloneIds.set(def.name, (ids = new Map()));
+    return ids;
   }
 
   /** The engine as the repair operations see it. */
@@ -451,7 +460,7 @@ export class Engine implements Api {
       await balancer;
       throw e;
     }
-    return withBalancer(result, await balancer);
+    return withBalancer(result, await balancer, def, this.cloneIdsOf(def));
   }
 
   async trustCertificate(arg: ArgOf<'trustCertificate'>): Promise<ResultOf<'trustCertificate'>> {

@@ -41,6 +41,14 @@ export interface StatusInput {
   onNode?: (node: NodeStatus) => void;
   /** Recent discoveries and admin sessions to reuse; absent: every node is asked afresh. */
   cache?: NodeCache;
+  /** Filled with clone id → node id from each node's own answers, to attribute the balancer's answers. */
+  cloneIds?: Map<string, string>;
+}
+
+/** Learns a node's clone id from its own answer's session cookie. */
+function learnCloneId(input: StatusInput, node: NodeDefinition, setCookies: readonly string[]): void {
+  const c = cloneIdFromCookies(setCookies);
+  if (c !== null) input.cloneIds?.set(c, node.id);
 }
 
 /** The certificate a node presented when it was refused as untrusted, so the UI can offer to trust it. */
@@ -120,7 +128,9 @@ async function nodeStatusOnEarlierDiscovery(
 ): Promise<NodeStatus | null> {
   let endpoints;
   try {
-    endpoints = (await earlier).endpoints;
+    const d = await earlier;
+    endpoints = d.endpoints;
+    learnCloneId(input, ctx.node, d.response.setCookies);
   } catch {
     return null;
   }
@@ -178,6 +188,7 @@ export async function nodeStatus(input: StatusInput, node: NodeDefinition): Prom
     };
   }
   const endpoints = discovery.endpoints;
+  learnCloneId(input, node, discovery.response.setCookies);
   const probing = mapPool(consumers, PROBES_PER_NODE, async (c) => {
     return (await probeNodeAnswer(ctx, endpoints, c, NO_EVIDENCE)).result;
   });
@@ -288,26 +299,6 @@ export async function clusterStatus(input: StatusInput): Promise<ClusterStatus> 
 }
 
 /**
- * The cluster node that a clone id names: the node whose id is that clone id. Never a guess: a
- * clone id that names no node of this cluster is kept as it came, apart ({@link BalancerStatus}).
- */
-export function nodeForCloneId(cluster: ClusterDefinition, cloneId: string | null): string | null {
-  if (cloneId === null) return null;
-  return cluster.nodes.find((n) => n.id === cloneId)?.id ?? null;
-}
-
-/** The node whose URL a response came from (same origin), or null. */
-export function nodeForUrl(cluster: ClusterDefinition, url: string): string | null {
-  let origin: string;
-  try {
-    origin = new URL(url).origin;
-  } catch {
-    return null;
-  }
-  return cluster.nodes.find((n) => new URL(n.url).origin === origin)?.id ?? null;
-}
-
-/**
  * Asks the balancer for the provider's discovery document, as a client would: a dead or hanging
  * balancer fails every client whatever the nodes say, so status and sync say so.
  */
@@ -319,14 +310,12 @@ export async function balancerStatus(cluster: ClusterDefinition, http: HttpClien
   };
   try {
     const { response } = await adapterFor(cluster.kind).discover(ctx);
-    const cloneId = cloneIdFromCookies(response.setCookies);
-    const answeredBy = nodeForCloneId(cluster, cloneId);
     return {
       url: cluster.balancerUrl,
       up: true,
       latencyMs: response.latencyMs,
-      answeredBy,
-      unknownCloneId: answeredBy === null ? cloneId : null,
+      answeredBy: null,
+      cloneId: cloneIdFromCookies(response.setCookies),
       error: null,
     };
   } catch (e) {
@@ -335,7 +324,7 @@ export async function balancerStatus(cluster: ClusterDefinition, http: HttpClien
       up: false,
       latencyMs: null,
       answeredBy: null,
-      unknownCloneId: null,
+      cloneId: null,
       error: toErrorInfo(e),
     };
   }
@@ -347,11 +336,19 @@ export function balancerNotice(b: BalancerStatus): string | null {
   return `The balancer ${b.url} did not answer: ${b.error.code}: ${b.error.message}. Clients that go through it fail, whatever the nodes say.`;
 }
 
-/** Adds the balancer's status (and its notice, first) to a cluster status. */
+/**
+ * Adds the balancer's status (and its notice, first) to a cluster status, its answer attributed to
+ * the node whose own answer carried the same clone id (`cloneIds`, learned by status), if any.
+ */
 export function withBalancer<T extends { notices: string[]; balancer?: BalancerStatus }>(
   result: T,
   balancer: BalancerStatus,
+  cluster: ClusterDefinition,
+  cloneIds: ReadonlyMap<string, string>,
 ): T {
-  const notice = balancerNotice(balancer);
-  return { ...result, balancer, notices: notice ? [notice, ...result.notices] : result.notices };
+  const learned = balancer.cloneId === null ? undefined : cloneIds.get(balancer.cloneId);
+  const answeredBy = learned !== undefined && cluster.nodes.some((n) => n.id === learned) ? learned : null;
+  const b = { ...balancer, answeredBy };
+  const notice = balancerNotice(b);
+  return { ...result, balancer: b, notices: notice ? [notice, ...result.notices] : result.notices };
 }

@@ -115,6 +115,35 @@ describe('a wrong admin password', () => {
   });
 });
 
+describe("the balancer's answer attributed to the cluster's own node", () => {
+  it('by the clone id each node answered with, never by a node id that merely equals it', async () => {
+    // Ids that collide with the sandbox's clone ids but name other nodes: node1 is sandbox node2, …
+    const engine = new Engine({ home: home.dir, secrets: new OsKeychain(service) });
+    const real = sandbox.info.nodes;
+    await engine.addCluster({
+      name: 'rotated',
+      kind: 'sandbox',
+      balancerUrl: sandbox.info.balancer,
+      nodes: real.map((_, i) => ({ id: `node${i + 1}`, url: real[(i + 1) % real.length]!.url })),
+      repo: sandbox.info.repo,
+      db: sandbox.info.db,
+    });
+    await engine.close();
+    try {
+      const r = await cli(['status', 'rotated', '--json']);
+      const s = JSON.parse(r.stdout) as { balancer: { cloneId: string | null; answeredBy: string | null } };
+      expect(s.balancer.cloneId).toMatch(/^node\d+$/);
+      // The cluster node whose URL is the sandbox node that the clone id names.
+      const i = real.findIndex((n) => n.id === s.balancer.cloneId);
+      const expected = `node${((i - 1 + real.length) % real.length) + 1}`;
+      expect(s.balancer.answeredBy).toBe(expected);
+      expect(s.balancer.answeredBy).not.toBe(s.balancer.cloneId);
+    } finally {
+      await cli(['cluster', 'remove', 'rotated']);
+    }
+  });
+});
+
 describe('seven of eight nodes faulty', () => {
   it('register names every node it could not ask, by id with its code', async () => {
     const login = await cli(['login', 'seven', '--user', 'admin', '--password-stdin'], sandbox.info.admin.password);
