@@ -112,7 +112,7 @@ export function describeFsError(e: unknown): string {
     ELOOP: 'too many symbolic links',
     ENAMETOOLONG: 'the name is too long',
   };
-  if (code) return words[code] ? `${words[code]} (${code})` : code;
+  if (code) return words[code] ? `${code} (${words[code]})` : code;
   return e instanceof Error ? e.message : String(e);
 }
 
