@@ -47,6 +47,22 @@ export function exchangeOf(
   );
 }
 
+/**
+ * A request sent to the node's own URL was answered by that node: attributed by URL to the cluster's
+ * node id, not to the clone id its cookie carries (which may name it differently).
+ */
+function answeredByUrl(ctx: NodeContext, exchange: Exchange): Exchange {
+  const origin = (u: string) => {
+    try {
+      return new URL(u).origin;
+    } catch {
+      return null;
+    }
+  };
+  const same = origin(exchange.request.url) !== null && origin(exchange.request.url) === origin(ctx.node.url);
+  return same && exchange.response ? { ...exchange, answeredBy: ctx.node.id } : exchange;
+}
+
 /** The consumer state that a network failure means. */
 export function stateFromError(e: unknown): ConsumerState {
   if (isAppError(e)) {
@@ -120,7 +136,9 @@ export async function probeNodeAnswer(
       ...(undecided ? { decidedBy: 'request-token-only' as const } : {}),
       latencyMs: res.latencyMs,
       clockSkewSeconds: clockSkewSeconds(res, sentAt),
-      evidence: keepEvidence ? exchangeOf('POST', endpoints.requestToken, headers, res, res.latencyMs, secrets) : null,
+      evidence: keepEvidence
+        ? answeredByUrl(ctx, exchangeOf('POST', endpoints.requestToken, headers, res, res.latencyMs, secrets))
+        : null,
       error: null,
     };
     return { result, response: res };

@@ -138,6 +138,10 @@ describe("the balancer's answer attributed to the cluster's own node", () => {
       const expected = `node${((i - 1 + real.length) % real.length) + 1}`;
       expect(s.balancer.answeredBy).toBe(expected);
       expect(s.balancer.answeredBy).not.toBe(s.balancer.cloneId);
+      // A probe straight to node1 (sandbox node2) is attributed by its URL to node1, not to "node2".
+      const p = await cli(['probe', 'rotated', '--node', 'node1', '--key', 'some-key', '--json']);
+      const probe = JSON.parse(p.stdout) as { evidence: { answeredBy: string | null } | null };
+      expect(probe.evidence?.answeredBy).toBe('node1');
     } finally {
       await cli(['cluster', 'remove', 'rotated']);
     }
