@@ -10,7 +10,8 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../electron/sandbox/index.ts';
 import type { SandboxHandle } from '../../electron/sandbox/index.ts';
-import { OsKeychain } from '../../electron/core/keychain.ts';
+import { MemorySecretStore, OsKeychain } from '../../electron/core/keychain.ts';
+import { Engine } from '../../electron/core/facade.ts';
 import { runBin } from '../_cli.ts';
 import type { CliRun } from '../_cli.ts';
 import { useTempHomes } from '../_home.ts';
@@ -138,6 +139,35 @@ describe('sync with a config directory that cannot be written', () => {
     await sandbox?.close();
     const kc = new OsKeychain(service);
     for (const a of ['cluster/sb/admin']) await kc.delete(a).catch(() => false);
+  });
+
+  it('in the engine: an audit append failing with EROFS (injected at the file layer) leaves the result whole', async () => {
+    const h = await home();
+    const engine = new Engine({ home: h.dir, secrets: new MemorySecretStore() });
+    try {
+      await engine.addCluster({
+        name: 'sb',
+        kind: 'sandbox',
+        balancerUrl: sandbox.info.balancer,
+        nodes: sandbox.info.nodes.map((n) => ({ id: n.id, url: n.url })),
+        repo: sandbox.info.repo,
+        db: sandbox.info.db,
+      });
+      await engine.storeCredentials({
+        cluster: 'sb',
+        user: sandbox.info.admin.user,
+        password: sandbox.info.admin.password,
+      });
+      // The one injected failure: what a read-only file system answers to the append.
+      engine.auditLog.append = () =>
+        Promise.reject(Object.assign(new Error('EROFS: read-only file system, open'), { code: 'EROFS' }));
+      const r = await engine.sync({ cluster: 'sb' });
+      expect(r.nodes.every((n) => n.refreshed)).toBe(true);
+      expect(r.auditError).toMatchObject({ code: 'CONFIG_UNWRITABLE', details: { errno: 'EROFS' } });
+      expect(r.notices.join('\n')).toMatch(/audit line could not be written .*\(EROFS\)/);
+    } finally {
+      await engine.close();
+    }
   });
 
   it('refreshes every node, prints the result with the audit failure beside it, exit 1', async () => {
