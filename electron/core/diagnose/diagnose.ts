@@ -460,13 +460,12 @@ export async function diagnose(
       emit({ type: 'node', node: n });
       return n;
     }),
-    diagnoseBalancer(env, rounds, Math.max(1, opts.stickinessProbes ?? 3)).then((b) => {
-      emit({ type: 'balancer', balancer: b.diagnosis });
-      return b;
-    }),
+    diagnoseBalancer(env, rounds, Math.max(1, opts.stickinessProbes ?? 3)),
     friendshipEvidence(engine, def, key, parsed, notices),
   ]);
+  // Told once the nodes are in: only then is each clone id attributed to the node that answered with it.
   const balancer = attributeBalancer(balancerAsAnswered, env.cloneIds!);
+  emit({ type: 'balancer', balancer: balancer.diagnosis });
 
   if (!secret) {
     notices.push(
