@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { badInput, isAppError } from '../shared/errors.ts';
 import { clusterFromInput } from '../shared/schema.ts';
-import type { ClusterKind } from '../shared/model.ts';
+import type { ClusterDefinition, ClusterKind } from '../shared/model.ts';
 import type { Engine } from './core/facade.ts';
 import { startSandbox } from './sandbox/index.ts';
 import type { SandboxHandle, SandboxInfo, SandboxOptions } from './sandbox/index.ts';
@@ -33,6 +33,24 @@ export function clusterShapeOf(dialect: SandboxInfo['dialect'] | undefined): { k
 }
 
 /**
+ * The existing cluster `name` a sandbox registering as `kind` would update (or undefined); BAD_INPUT
+ * when it is a cluster of another kind. `sandbox --register` asks this before the sandbox starts,
+ * so a refused name leaves nothing behind (no state directory, no sockets opened).
+ */
+export async function assertRegistrable(
+  engine: Engine,
+  name: string,
+  kind: ClusterKind,
+): Promise<ClusterDefinition | undefined> {
+  const { clusters } = await engine.store.load();
+  const existing = clusters.find((c) => c.name === name);
+  if (existing && existing.kind !== kind) {
+    throw badInput('--register', `cluster "${name}" exists and is a ${existing.kind} cluster; choose another name`);
+  }
+  return existing;
+}
+
+/**
  * Adds the running sandbox as cluster `name` (or points an existing sandbox cluster at its new ports)
  * and stores its admin login. Returns what happened, in words; the login failing is not fatal.
  */
@@ -48,11 +66,7 @@ export async function registerSandbox(engine: Engine, name: string, info: Sandbo
     db: info.db,
     caPem,
   });
-  const { clusters } = await engine.store.load();
-  const existing = clusters.find((c) => c.name === name);
-  if (existing && existing.kind !== kind) {
-    throw badInput('--register', `cluster "${name}" exists and is a ${existing.kind} cluster; choose another name`);
-  }
+  const existing = await assertRegistrable(engine, name, kind);
   if (existing) {
     await engine.store.update(name, (c) => ({
       ...c,

@@ -1,7 +1,7 @@
 /** `sandbox`: runs the embedded reference cluster until SIGINT/SIGTERM, optionally registered as a cluster. */
 import { join } from 'node:path';
 import { MAX_NODES, startSandbox } from '../sandbox/index.ts';
-import { registerSandbox } from '../first-run.ts';
+import { assertRegistrable, clusterShapeOf, registerSandbox } from '../first-run.ts';
 import { DIALECT_NAMES, isDialectName, type DialectName } from '../sandbox/dialects/types.ts';
 import { flag, int, parse, str, HOME_OPTION, type Parsed } from './args.ts';
 import type { CommandContext } from './context.ts';
@@ -54,6 +54,8 @@ export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promi
   // A registered sandbox keeps its repository beside the config, so its approved keys (and the
   // consumers tracked for it) survive the next start; an unregistered one is throwaway.
   const stateDir = str(p, 'state-dir') ?? (name !== undefined ? join(ctx.home, 'sandbox', name) : undefined);
+  // A name that is taken by a cluster of another kind is refused before anything starts.
+  if (name !== undefined) await assertRegistrable(ctx.engine, name, clusterShapeOf(dialect).kind);
   const sandbox = await startSandbox({
     nodes,
     latencyMs,

@@ -72,6 +72,8 @@ describe('sandbox options that name impossible things', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--register: cluster "prod" exists and is a jazz cluster/);
     expect(await readFile(`${dir}/clusters.json`)).toEqual(before);
+    // Checked before the sandbox starts: no state directory was made for it either.
+    expect(await stat(`${dir}/sandbox`).catch(() => null)).toBeNull();
   });
 });
 
