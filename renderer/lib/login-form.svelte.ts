@@ -9,6 +9,10 @@ export class LoginForm {
   open = $state(false);
   user = $state('');
   password = $state('');
+  /** Try the password on one node before storing it (off: store it unchecked, e.g. while every node is down). */
+  verify = $state(true);
+  /** The node that accepted the last stored login, when it was verified. */
+  verifiedOn = $state<string | null>(null);
   readonly task = new Task();
   readonly canSubmit = $derived(this.user.trim() !== '' && this.password !== '' && !this.task.running);
   private readonly api: Api;
@@ -34,9 +38,10 @@ export class LoginForm {
     const password = this.password;
     this.password = '';
     const stored = await this.task.run(() =>
-      this.api.storeCredentials({ cluster: this.cluster, user: this.user.trim(), password }),
+      this.api.storeCredentials({ cluster: this.cluster, user: this.user.trim(), password, verify: this.verify }),
     );
     if (!stored) return false;
+    this.verifiedOn = stored.verifiedOn ?? null;
     this.open = false;
     await this.changed();
     return true;
