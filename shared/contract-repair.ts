@@ -35,6 +35,8 @@ export interface ApproveResult {
   alreadyApproved: boolean;
   /** Nodes that could not be asked (down, hanging, refused, answering nonsense), each with its coded error. */
   unreachable: NodeFailure[];
+  /** Set when the approval was done but its audit line could not be written; exit 1. */
+  auditError?: ErrorInfo;
 }
 
 /** A node an operation could not check, by the cluster's own node id, with the coded error. */
@@ -65,6 +67,8 @@ export interface RegisterResult {
   missingOn: string[];
   /** Nodes that could not be asked, each with its coded error. */
   unreachable: NodeFailure[];
+  /** Set when the registration was done but its audit line could not be written; exit 1. */
+  auditError?: ErrorInfo;
 }
 
 export type SyncEvent =
@@ -127,7 +131,8 @@ export interface RepairContract {
   /** Removes a consumer from the repository through one node. */
   deleteConsumer: {
     arg: { cluster: string; key: string; node?: string };
-    result: { key: string; node: string };
+    /** `auditError`: the consumer was deleted but its audit line could not be written (exit 1). */
+    result: { key: string; node: string; auditError?: ErrorInfo };
     progress: never;
   };
   /** Logs in to every node (refreshes each registry), retries failures, then verifies every key on every node. */

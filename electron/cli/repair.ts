@@ -59,6 +59,16 @@ const unreachableLines = (cluster: string, unreachable: NodeFailure[]) =>
         .join('')}When they answer again, run: oslc-admin sync ${cluster}\n`
     : '';
 
+/** The work was done on the nodes but its audit line could not be written: said beside the result. */
+const auditNote = (r: { auditError?: { message: string } }) =>
+  r.auditError ? `Warning: ${t(r.auditError.message)}\n` : '';
+/** In --json, the same failure as `auditError` in the document. */
+const withAuditError = <T extends object>(value: T, r: { auditError?: unknown }) =>
+  r.auditError ? { ...value, auditError: r.auditError } : value;
+/** Exit 1 instead of 0 when the audit line was lost (the result itself stands). */
+const auditExit = (code: number, r: { auditError?: unknown }) =>
+  code === EXIT.OK && r.auditError ? EXIT.PROBLEM : code;
+
 const APPROVE_USAGE = 'oslc-admin approve <cluster> --key K [--node ID] [--json]';
 export async function approveCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parse(
@@ -75,26 +85,30 @@ export async function approveCommand(ctx: CommandContext, argv: string[]): Promi
   if (flag(p, 'json'))
     writeJson(
       ctx.io,
-      r.handoff
-        ? { key: r.key, node: r.node, verified: r.verified, handoff: r.handoff, unreachable: r.unreachable }
-        : {
-            key: r.key,
-            node: r.node,
-            verified: r.verified,
-            missingOn: r.missingOn,
-            alreadyApproved: r.alreadyApproved,
-            unreachable: r.unreachable,
-          },
+      withAuditError(
+        r.handoff
+          ? { key: r.key, node: r.node, verified: r.verified, handoff: r.handoff, unreachable: r.unreachable }
+          : {
+              key: r.key,
+              node: r.node,
+              verified: r.verified,
+              missingOn: r.missingOn,
+              alreadyApproved: r.alreadyApproved,
+              unreachable: r.unreachable,
+            },
+        r,
+      ),
     );
   else if (r.handoff) {
     ctx.io.stdout.write(formatHandoff(r.handoff));
     ctx.io.stdout.write(unreachableLines(cluster, r.unreachable));
+    ctx.io.stdout.write(auditNote(r));
     if (await waitForEnter(ctx, `When you have approved it on ${r.node}, press Enter to re-probe (Ctrl+C to stop) `)) {
       const probe = await ctx.engine.probeNode({ cluster, node: r.node, key });
       ctx.io.stdout.write(`${t(key)} on ${r.node}: ${probe.state}${probe.problem ? ` (${t(probe.problem)})` : ''}\n`);
       if (probe.state === 'approved') {
         ctx.io.stdout.write(`Next: oslc-admin sync ${cluster}\n`);
-        return EXIT.OK;
+        return auditExit(EXIT.OK, r);
       }
     } else ctx.io.stdout.write(`Then re-probe: oslc-admin probe ${cluster} --node ${r.node} --key ${t(key)}\n`);
   } else {
@@ -105,11 +119,12 @@ export async function approveCommand(ctx: CommandContext, argv: string[]): Promi
     );
     ctx.io.stdout.write(missingLine(cluster, r.missingOn));
     ctx.io.stdout.write(unreachableLines(cluster, r.unreachable));
+    ctx.io.stdout.write(auditNote(r));
   }
   // Exit 0 when the key is approved and verified on its node, even where other nodes could not be
   // asked (they are named above): loading it everywhere else is sync's job, so `approve … && sync …`
   // goes on to sync, and sync exits 1 for the nodes it cannot refresh.
-  return r.handoff ? EXIT.PROBLEM : r.verified ? EXIT.OK : EXIT.PROBLEM;
+  return auditExit(r.handoff ? EXIT.PROBLEM : r.verified ? EXIT.OK : EXIT.PROBLEM, r);
 }
 
 const REGISTER_USAGE =
@@ -149,13 +164,14 @@ export async function registerCommand(ctx: CommandContext, argv: string[]): Prom
     ...(node !== undefined ? { node } : {}),
   });
   if (flag(p, 'json')) writeJson(ctx.io, r);
-  else if (r.handoff) ctx.io.stdout.write(formatHandoff(r.handoff) + unreachableLines(cluster, r.unreachable));
+  else if (r.handoff)
+    ctx.io.stdout.write(formatHandoff(r.handoff) + unreachableLines(cluster, r.unreachable) + auditNote(r));
   else
     ctx.io.stdout.write(
-      `Registered and approved ${t(r.key)} on ${r.node}${r.verified ? ' (verified)' : ''}; tracking it, secret in the OS keychain.\n${missingLine(cluster, r.missingOn)}${unreachableLines(cluster, r.unreachable)}`,
+      `Registered and approved ${t(r.key)} on ${r.node}${r.verified ? ' (verified)' : ''}; tracking it, secret in the OS keychain.\n${missingLine(cluster, r.missingOn)}${unreachableLines(cluster, r.unreachable)}${auditNote(r)}`,
     );
   // The same rule as approve: 0 when registered, approved and verified on its node.
-  return r.verified ? EXIT.OK : EXIT.PROBLEM;
+  return auditExit(r.verified ? EXIT.OK : EXIT.PROBLEM, r);
 }
 
 const DELETE_USAGE = 'oslc-admin consumer delete <cluster> --key K [--node ID]';
@@ -174,9 +190,9 @@ export async function deleteConsumerCommand(ctx: CommandContext, argv: string[])
     ...(node !== undefined ? { node } : {}),
   });
   ctx.io.stdout.write(
-    `Deleted ${t(r.key)} from the repository through ${r.node}. Other nodes keep it in memory until they are refreshed (sync).\n`,
+    `Deleted ${t(r.key)} from the repository through ${r.node}. Other nodes keep it in memory until they are refreshed (sync).\n${auditNote(r)}`,
   );
-  return EXIT.OK;
+  return auditExit(EXIT.OK, r);
 }
 
 function syncEventLine(e: SyncEvent): string | null {

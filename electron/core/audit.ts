@@ -4,10 +4,11 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AuditEntry } from '../../shared/contract-repair.ts';
 import { AUDIT_ACTIONS } from '../../shared/contract-repair.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
+import type { ErrorInfo } from '../../shared/errors.ts';
 import { appendLineDurable, errnoCode } from './atomic-file.ts';
 import { FileTooLarge, readFileBounded } from './config/bounded-read.ts';
 
@@ -80,4 +81,50 @@ export class AuditLog {
     }
     return { entries, skipped };
   }
+}
+
+/** CONFIG_UNWRITABLE info for an audit line that could not be appended, naming the file and the errno. */
+export function auditFailure(file: string, e: unknown): ErrorInfo {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return {
+    code: ErrorCode.CONFIG_UNWRITABLE,
+    message: `The audit line could not be written to ${file} (${code ?? (e instanceof Error ? e.message : String(e))}); the work above was done on the nodes all the same. Make the config directory writable to keep the audit trail.`,
+    details: { path: file, ...(code ? { errno: code } : {}) },
+  };
+}
+
+/**
+ * An audit log for one operation that changes nodes (approve, register, delete): an append that
+ * fails does not throw over the work already done on the nodes; the first failure is kept for the
+ * result (`auditError`) instead.
+ */
+export class ReportingAuditLog extends AuditLog {
+  failure: ErrorInfo | undefined;
+
+  constructor(private readonly inner: AuditLog) {
+    super(dirname(inner.file));
+  }
+
+  override async append(entry: Omit<AuditEntry, 'time' | 'user'>): Promise<AuditEntry> {
+    try {
+      return await this.inner.append(entry);
+    } catch (e) {
+      this.failure ??= auditFailure(this.inner.file, e);
+      return { time: new Date().toISOString(), user: osUser(), ...entry };
+    }
+  }
+
+  override read(cluster: string): Promise<{ entries: AuditEntry[]; skipped: number }> {
+    return this.inner.read(cluster);
+  }
+}
+
+/** Runs `op` with a reporting audit log; its result gets `auditError` when an audit line was lost. */
+export async function withAuditReport<D extends { auditLog: AuditLog }, R extends object>(
+  deps: D,
+  op: (deps: D) => Promise<R>,
+): Promise<R & { auditError?: ErrorInfo }> {
+  const log = new ReportingAuditLog(deps.auditLog);
+  const result = await op({ ...deps, auditLog: log });
+  return log.failure ? { ...result, auditError: log.failure } : result;
 }

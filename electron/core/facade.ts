@@ -37,7 +37,7 @@ import {
 import type { StatusInput } from './status.ts';
 import { mapPool } from './pool.ts';
 import { discoveryFor, NodeCache, NODE_CACHE_TTL_MS } from './node-cache.ts';
-import { AuditLog } from './audit.ts';
+import { AuditLog, withAuditReport } from './audit.ts';
 import { approve, findNode, verifyAdminLogin } from './repair/approve.ts';
 import type { RepairDeps, StatusRun } from './repair/deps.ts';
 import { deleteConsumer, register } from './repair/register.ts';
@@ -438,15 +438,15 @@ export class Engine implements Api {
   }
 
   async approve(arg: ArgOf<'approve'>): Promise<ResultOf<'approve'>> {
-    return approve(this.repairDeps, arg);
+    return withAuditReport(this.repairDeps, (deps) => approve(deps, arg));
   }
 
   async register(arg: ArgOf<'register'>): Promise<ResultOf<'register'>> {
-    return register(this.repairDeps, arg);
+    return withAuditReport(this.repairDeps, (deps) => register(deps, arg));
   }
 
   async deleteConsumer(arg: ArgOf<'deleteConsumer'>): Promise<ResultOf<'deleteConsumer'>> {
-    return deleteConsumer(this.repairDeps, arg);
+    return withAuditReport(this.repairDeps, (deps) => deleteConsumer(deps, arg));
   }
 
   async sync(arg: ArgOf<'sync'>, opts: CallOptions<'sync'> = {}): Promise<ResultOf<'sync'>> {

@@ -143,6 +143,40 @@ describe('sync with a config directory that cannot be written', () => {
     for (const a of ['cluster/sb/admin']) await kc.delete(a).catch(() => false);
   });
 
+  it('approve with a config directory that cannot be written: the approval is printed with the audit failure, exit 1', async () => {
+    const h = await home();
+    const add = await cli([
+      ...['cluster', 'add', 'sb', '--kind', 'sandbox', '--balancer', sandbox.info.balancer],
+      ...sandbox.info.nodes.flatMap((n) => ['--node', n.url]),
+      ...['--repo', sandbox.info.repo, '--db', sandbox.info.db, '--home', h.dir],
+    ]);
+    expect(add.code, add.stderr).toBe(0);
+    const login = await cli(
+      ['login', 'sb', '--user', sandbox.info.admin.user, '--password-stdin', '--home', h.dir],
+      sandbox.info.admin.password,
+    );
+    expect(login.code, login.stderr).toBe(0);
+    for (const json of [false, true]) {
+      const { key, node } = await sandbox.friend(`RO-${json}`, 'ro-secret');
+      const ro = await makeUnwritable(h.dir);
+      let r: CliRun;
+      try {
+        r = await cli(['approve', 'sb', '--key', key, ...(json ? ['--json'] : []), '--home', h.dir]);
+      } finally {
+        await ro.undo();
+      }
+      noInternalError(r);
+      if (json) {
+        const out = JSON.parse(r.stdout) as { node: string; verified: boolean; auditError?: { code: string } };
+        expect(out).toMatchObject({ node, verified: true, auditError: { code: 'CONFIG_UNWRITABLE' } });
+      } else {
+        expect(r.stdout).toContain(`Approved ${key} on ${node}`);
+        expect(r.stdout).toMatch(/Warning: The audit line could not be written to .*audit\.jsonl/);
+      }
+      expect(r.code).toBe(1);
+    }
+  }, 120_000);
+
   it('in the engine: an audit append failing with EROFS (injected at the file layer) leaves the result whole', async () => {
     const h = await home();
     const engine = new Engine({ home: h.dir, secrets: new MemorySecretStore() });

@@ -15,6 +15,7 @@ import type { AdminCredentials } from '../providers/types.ts';
 import { NODE_CONCURRENCY } from '../status.ts';
 import { requireAdmin } from './approve.ts';
 import type { RepairDeps, StatusRun } from './deps.ts';
+import { auditFailure } from '../audit.ts';
 
 /** Probe answers that tell whether a key is loaded on a node (bad-secret: loaded, the secret is wrong). */
 const LOADED_OR_MISSING = new Set<string>(['approved', 'bad-secret', 'unknown']);
@@ -184,16 +185,6 @@ async function interruptedResult(
     notices,
     interrupted: true,
     ...(auditError ? { auditError } : {}),
-  };
-}
-
-/** CONFIG_UNWRITABLE info for an audit line that could not be appended (the cause's errno named). */
-export function auditFailure(file: string, e: unknown): ErrorInfo {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  return {
-    code: ErrorCode.CONFIG_UNWRITABLE,
-    message: `The audit line could not be written to ${file} (${code ?? (e instanceof Error ? e.message : String(e))}); the work above was done on the nodes all the same. Make the config directory writable to keep the audit trail.`,
-    details: { path: file, ...(code ? { errno: code } : {}) },
   };
 }
 
