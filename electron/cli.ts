@@ -60,8 +60,9 @@ Exit codes: 0 fine · 1 the command ran and found a problem · 2 bad input · 3 
   be asked (they are listed, with their error codes); so \`approve … && sync …\` goes on to sync, and
   sync exits 1 for every node (or balancer) it cannot reach. status and sync exit 1 when the balancer
   itself does not answer. A refused admin login is AUTH_FAILED (exit 1), never "the key is gone".
-  sync: 1 also when its audit line could not be written (the result is printed all the same);
-  130 when Ctrl+C stopped it (what was done is printed and written to the audit log).
+  approve, register, consumer delete and sync: 1 also when their audit line could not be written
+  (the result is printed all the same). sync: 130 when Ctrl+C stopped it (what was done is printed
+  and written to the audit log).
 Secrets are read from stdin or a terminal prompt, kept in the OS keychain, and never printed.
 Limits (exit 2 at the limit, read no further): a secret on stdin 16 KiB · cluster import 1 MiB ·
   --ca 512 KiB · --error-text 1 MiB · 1000 clusters per config directory (README "Limits").
