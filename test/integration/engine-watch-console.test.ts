@@ -48,7 +48,9 @@ describe('console watch', () => {
     const on = await engine.setWatch({ cluster: 'sb', on: true, heal: false });
     expect(on).toMatchObject({ on: true, heal: false, intervalSeconds: 1 });
 
-    await until('a check', () => checks() > 0).catch(() => { throw new Error(JSON.stringify(events)); });
+    await until('a check', () => checks() > 0).catch(() => {
+      throw new Error(JSON.stringify(events));
+    });
     const appeared = await until('the provisional key', () => changes().find((c) => c.type === 'provisional-key'));
     expect(appeared.node).toBe(friend.node);
     expect(appeared.text).toContain(friend.key);
