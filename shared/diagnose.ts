@@ -223,7 +223,11 @@ export interface FlowStep {
   name: FlowStepName;
   /** Redacted (no token in it). */
   url: string;
-  /** Which node answered (clone id of the session cookie); null when the answer does not tell. */
+  /**
+   * The cluster's node that answered: straight to a node, that node; through the balancer, the node
+   * whose own answer carried the clone id of this answer's session cookie, or `clone id "X" (no node of
+   * this cluster answered with it)`. Null when the answer does not tell.
+   */
   answeredBy: string | null;
   status: number | null;
   ok: boolean;

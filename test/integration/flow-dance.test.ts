@@ -32,6 +32,7 @@ async function runFlow(
     beforeAuthorize?: () => Promise<void>;
     onEvent?: (e: FlowEvent) => void;
     timeoutMs?: number;
+    cluster?: string;
   },
 ): Promise<Run> {
   const events: FlowEvent[] = [];
@@ -39,7 +40,7 @@ async function runFlow(
   const result = await flow(
     t.engine,
     {
-      cluster: CLUSTER,
+      cluster: opts.cluster ?? CLUSTER,
       consumerKey: opts.key,
       secret: opts.secret,
       target: opts.target,
@@ -72,6 +73,37 @@ function expectRedacted(run: Run, secret: string): void {
   if (verifier) expect(json).not.toContain(verifier);
   if (token) expect(json).not.toContain(token);
   expect(json).not.toMatch(/oauth_signature="[^[]/);
+}
+
+/**
+ * Registers `name` over the sandbox with node ids that collide with the sandbox's clone ids but name
+ * other nodes: cluster node i+1 is sandbox node i+2 (mod n). Returns sandbox node id → cluster node id.
+ */
+async function addRotated(sb: SandboxHandle, t: TestEngine, name: string): Promise<Map<string, string>> {
+  const real = sb.info.nodes;
+  const nodes = real.map((_, i) => ({ id: `node${i + 1}`, url: real[(i + 1) % real.length]!.url }));
+  await t.engine.addCluster({
+    name,
+    kind: 'sandbox',
+    balancerUrl: sb.info.balancer,
+    nodes,
+    repo: sb.info.repo,
+    db: sb.info.db,
+  });
+  return new Map(nodes.map((n) => [real.find((r) => r.url === n.url)!.id, n.id]));
+}
+
+/** Every node id a flow result names: the steps, the issuer, the resource, the causes and their fixes. */
+function namedNodes(r: FlowResult): string[] {
+  const ids = [
+    ...r.steps.map((s) => s.answeredBy),
+    ...r.steps.map((s) => s.exchange?.answeredBy ?? null),
+    r.issuedBy,
+    r.resource?.answeredBy ?? null,
+    ...r.causes.flatMap((c) => c.nodes),
+    ...r.causes.map((c) => (c.fix?.args as { node?: string } | undefined)?.node ?? null),
+  ];
+  return ids.filter((id): id is string => id !== null);
 }
 
 describe('the OAuth flow tester', () => {
@@ -261,6 +293,118 @@ describe('the OAuth flow tester', () => {
         code: 'SECRET_MISSING',
         details: { field: 'secret' },
       });
+    });
+  });
+});
+
+describe("the flow tester names the cluster's own nodes", () => {
+  // A cluster whose ids are the sandbox's rotated: the clone id an answer carries names another node.
+  it('through a sticky balancer: every leg, the issuer and the pinned authorize page are the cluster node that answered', async () => {
+    await withEngine({ nodes: 3, sticky: true }, {}, async (sb, t) => {
+      const ids = await addRotated(sb, t, 'rotated');
+      const c = await approvedConsumer(sb);
+      const run = await runFlow(sb, t, {
+        key: c.key,
+        secret: c.secret,
+        target: 'balancer',
+        pinned: true,
+        cluster: 'rotated',
+        timeoutMs: 5000,
+      });
+      const r = run.result;
+      // The pinned page went to the cluster node named as the issuer; it served it: it holds the token.
+      expect(run.browser?.pageStatus).toBe(200);
+      expect(r.outcome, r.message).toBe('completed');
+      const issuer = ids.get(run.browser!.pageNode!)!;
+      expect(issuer).not.toBe(run.browser!.pageNode);
+      expect(r.issuedBy).toBe(issuer);
+      for (const s of r.steps.filter((x) => x.leg !== 2)) expect([s.leg, s.answeredBy]).toEqual([s.leg, issuer]);
+      expect(r.resource?.answeredBy).toBe(issuer);
+      expect(run.events.find((e) => e.type === 'authorize')).toMatchObject({ issuedBy: issuer });
+      expect(new Set(namedNodes(r))).toEqual(new Set([issuer]));
+      expect(r.message).toContain(`request token from ${issuer}`);
+    });
+  });
+
+  it('straight to a node: every leg is that node, attributed by its URL', async () => {
+    await withEngine({ nodes: 3 }, {}, async (sb, t) => {
+      const ids = await addRotated(sb, t, 'rotated');
+      const c = await approvedConsumer(sb);
+      const run = await runFlow(sb, t, { key: c.key, secret: c.secret, target: { node: 'node1' }, cluster: 'rotated' });
+      const r = run.result;
+      expect(r.outcome, r.message).toBe('completed');
+      // Cluster node1 is sandbox node2, whose cookies say node2.
+      expect(run.browser?.pageNode).toBe('node2');
+      expect(ids.get('node2')).toBe('node1');
+      expect(r.issuedBy).toBe('node1');
+      expect(new Set(namedNodes(r))).toEqual(new Set(['node1']));
+      expect(r.steps.filter((s) => s.leg !== 2).every((s) => s.answeredBy === 'node1')).toBe(true);
+    });
+  });
+
+  it('through a non-sticky balancer: the affinity cause names the cluster nodes that issued and refused the token', async () => {
+    await withEngine({ nodes: 3, sticky: false }, {}, async (sb, t) => {
+      const ids = await addRotated(sb, t, 'rotated');
+      const c = await approvedConsumer(sb);
+      const run = await runFlow(sb, t, {
+        key: c.key,
+        secret: c.secret,
+        target: 'balancer',
+        pinned: true,
+        cluster: 'rotated',
+        timeoutMs: 5000,
+      });
+      const r = run.result;
+      expect(run.browser?.pageStatus).toBe(200);
+      expect(r.outcome, r.message).toBe('failed');
+      expect(r.failedLeg).toBe(3);
+      const issuer = ids.get(run.browser!.pageNode!)!;
+      expect(r.issuedBy).toBe(issuer);
+      const leg3 = r.steps.find((s) => s.leg === 3)!;
+      expect([...ids.values()]).toContain(leg3.answeredBy);
+      expect(leg3.answeredBy).not.toBe(issuer);
+      expect(codes(r)).toEqual(['BALANCER_NOT_STICKY']);
+      expect(r.causes[0]!.nodes).toEqual([issuer, leg3.answeredBy]);
+      for (const id of namedNodes(r)) expect([...ids.values()]).toContain(id);
+    });
+  });
+
+  it('an answer from a node the cluster does not list is named by its clone id, never made a node of a cause', async () => {
+    await withEngine({ nodes: 2, sticky: true }, {}, async (sb, t) => {
+      // A key on one node only (the cluster lists that one); the other node does not know it.
+      const { key, node: holder } = await sb.friend('RTC', 'flow-unlisted');
+      const listed = sb.info.nodes.find((n) => n.id === holder)!;
+      const other = sb.info.nodes.find((n) => n.id !== holder)!;
+      await t.engine.addCluster({
+        name: 'partial',
+        kind: 'sandbox',
+        balancerUrl: sb.info.balancer,
+        nodes: [{ id: 'listed', url: listed.url }],
+        repo: sb.info.repo,
+        db: sb.info.db,
+      });
+      // The balancer goes round-robin: once it answered from the holder, a new client gets the other node.
+      for (let i = 0; i < 2; i++) {
+        const probe = new Client();
+        const answer = await probe.request(`${sb.info.balancer}/rootservices`);
+        await probe.close();
+        if (answer.node === holder) break;
+      }
+      const run = await runFlow(sb, t, {
+        key,
+        secret: 'flow-unlisted',
+        target: 'balancer',
+        decision: 'none',
+        cluster: 'partial',
+      });
+      const r = run.result;
+      const label = `clone id "${other.id}" (no node of this cluster answered with it)`;
+      expect(r.steps[0]).toMatchObject({ leg: 0, answeredBy: label });
+      expect(r.failedLeg, r.message).toBe(1);
+      expect(r.steps[1]).toMatchObject({ leg: 1, answeredBy: label, problem: 'consumer_key_unknown' });
+      expect(r.message).toContain(`Leg 1 (request token): ${label} does not know key ${key}`);
+      for (const id of namedNodes(r)) expect([label, 'listed']).toContain(id);
+      expect(r.causes.flatMap((c) => c.nodes)).not.toContain(label);
     });
   });
 });

@@ -1,6 +1,6 @@
 /** What a failed leg of the OAuth dance means, and where the protected resource is. */
 import { describe, expect, it } from 'vitest';
-import { legFailure, protectedResourceUrl } from '../../electron/core/diagnose/flow.ts';
+import { legFailure, protectedResourceUrl, unknownCloneId } from '../../electron/core/diagnose/flow.ts';
 import type { LegFailureInput } from '../../electron/core/diagnose/flow.ts';
 import { discoveryDocument, rootservicesDocument } from '../../electron/sandbox/documents.ts';
 
@@ -10,6 +10,7 @@ function fail(f: Partial<LegFailureInput>) {
     key: 'K',
     leg: 3,
     viaBalancer: true,
+    nodes: ['node1', 'node2', 'node3'],
     answeredBy: null,
     tokenFrom: null,
     status: 401,
@@ -80,6 +81,37 @@ describe('a failed leg of the dance', () => {
       }),
     ]);
     expect(fail({ leg: 1, answeredBy: 'node2', problem: 'signature_invalid' }).causes[0]!.code).toBe('WRONG_SECRET');
+  });
+
+  it('a clone id no node of the cluster answered with is named in words, never a cause’s node or a fix’s argument', () => {
+    const stranger = unknownCloneId('node9');
+    expect(stranger).toBe('clone id "node9" (no node of this cluster answered with it)');
+    const provisional = fail({ leg: 1, answeredBy: stranger, problem: 'consumer_key_refused' });
+    expect(provisional.causes).toEqual([]);
+    expect(provisional.message).toBe(
+      `Leg 1 (request token): ${stranger} holds key K as a provisional key (consumer_key_refused): approve it there (it is not one of this cluster’s nodes).`,
+    );
+    expect(fail({ answeredBy: stranger, problem: 'timestamp_refused', clockSkewSeconds: -700 }).causes).toEqual([]);
+    expect(fail({ leg: 1, answeredBy: stranger, problem: 'consumer_key_unknown' }).causes).toEqual([]);
+    expect(fail({ leg: 1, answeredBy: stranger, problem: 'signature_invalid' }).causes[0]).toMatchObject({
+      code: 'WRONG_SECRET',
+      nodes: [],
+    });
+    // Moved from a known node to the stranger: affinity is still the fix, on the known node only.
+    const moved = fail({ answeredBy: stranger, tokenFrom: 'node1', problem: 'token_rejected' });
+    expect(moved.message).toBe(
+      `Leg 3 went to ${stranger}, which does not hold the request token issued by node1 (token_rejected): enable session affinity on the balancer.`,
+    );
+    expect(moved.causes).toEqual([
+      expect.objectContaining({
+        code: 'BALANCER_NOT_STICKY',
+        nodes: ['node1'],
+        fix: { action: 'enable-affinity', args: { cluster: 'c' } },
+      }),
+    ]);
+    expect(fail({ answeredBy: 'node1', tokenFrom: stranger, problem: 'token_expired' }).causes[0]!.nodes).toEqual([
+      'node1',
+    ]);
   });
 
   it('a network failure: an untrusted certificate with its fingerprint, or a node that is down', () => {

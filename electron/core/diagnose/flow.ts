@@ -13,7 +13,10 @@
  * `{target}/oslc/catalog`, the sandbox's path.
  *
  * Like a consumer it keeps the cookies the provider sets and sends them back, so a sticky balancer
- * keeps its legs on one node. Tokens, token secrets and the verifier never leave this module
+ * keeps its legs on one node. Every answer is named by the cluster's own node id: a leg straight to a
+ * node by that node's URL; a leg through the balancer by the clone id its session cookie carries,
+ * mapped to the node whose own answer (a discovery of each node first) carried the same clone id. A
+ * clone id no node answered with stays named as such, and is never made a cause's node or a fix's. Tokens, token secrets and the verifier never leave this module
  * unredacted; the authorize URL (which carries the request token) goes only to the front door.
  */
 import type {
@@ -28,15 +31,21 @@ import type {
 import { BALANCER_ID, REQUEST_TOKEN_LIFETIME_SECONDS } from '../../../shared/diagnose.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 import { AppError, badInput, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
-import type { ClusterDefinition, NodeDefinition } from '../../../shared/model.ts';
+import type { ClusterDefinition, Exchange, NodeDefinition } from '../../../shared/model.ts';
 import { consumerKeySchema, parseOrThrow } from '../../../shared/schema.ts';
 import type { HttpClient, HttpResponse } from '../http/client.ts';
+import { discoveryFor } from '../node-cache.ts';
+import type { NodeCache } from '../node-cache.ts';
+import { mapPool } from '../pool.ts';
 import { readProblem } from '../oauth/problem.ts';
 import { parseForm, percentEncode, signRequest } from '../oauth/rfc5849.ts';
 import type { SignInput } from '../oauth/rfc5849.ts';
 import { clockSkewSeconds, stateFromError } from '../probe.ts';
 import { joinUrl, mapToNode, readRdfProperty } from '../providers/discovery.ts';
 import { adapterFor } from '../providers/index.ts';
+import type { ProviderAdapter } from '../providers/types.ts';
+import { cloneIdFromCookies } from '../redact.ts';
+import { NODE_CONCURRENCY } from '../status.ts';
 import { startCallbackListener } from './callback-listener.ts';
 import {
   balancerNotStickyCause,
@@ -95,11 +104,48 @@ const LEG_NAMES: Record<1 | 3 | 4, string> = {
   4: 'The protected-resource request',
 };
 
+/** How an answer carrying a clone id that no node of the cluster answered with is named. */
+export function unknownCloneId(cloneId: string): string {
+  return `clone id "${cloneId}" (no node of this cluster answered with it)`;
+}
+
+/**
+ * Clone id → the cluster's node id, learned from each node's own discovery answer (its session
+ * cookie); a recent discovery in the engine's cache is reused. A node that cannot be asked is left
+ * out (a notice says so): an answer carrying its clone id is then named by the clone id.
+ */
+export async function learnCloneIds(
+  def: ClusterDefinition,
+  http: HttpClient,
+  discover: ProviderAdapter['discover'],
+  cache: NodeCache | undefined,
+  notices: string[],
+): Promise<Map<string, string>> {
+  const ids = new Map<string, string>();
+  const unasked: string[] = [];
+  await mapPool(def.nodes, NODE_CONCURRENCY, async (node) => {
+    try {
+      const d = await discoveryFor({ cluster: def, node, http, ...(cache ? { cache } : {}) }, discover).discovery;
+      const c = cloneIdFromCookies(d.response.setCookies);
+      if (c !== null) ids.set(c, node.id);
+    } catch (e) {
+      unasked.push(`${node.id} (${toErrorInfo(e).code})`);
+    }
+  });
+  if (unasked.length)
+    notices.push(
+      `Not every node could be asked for the clone id it answers with: ${unasked.sort().join(', ')}. A leg the balancer sends there is named by its clone id.`,
+    );
+  return ids;
+}
+
 export interface LegFailureInput {
   cluster: string;
   key: string;
   leg: 1 | 3 | 4;
   viaBalancer: boolean;
+  /** The cluster's node ids: an `answeredBy`/`tokenFrom` not among them is an unknown clone id, named only in words. */
+  nodes: readonly string[];
   answeredBy: string | null;
   /** The node that issued the token this leg uses (the request token for leg 3, the access token for 4). */
   tokenFrom: string | null;
@@ -114,10 +160,15 @@ export interface LegFailureInput {
 export function legFailure(f: LegFailureInput): { message: string; causes: Cause[] } {
   const legName = LEG_NAMES[f.leg];
   const who = f.answeredBy ?? (f.viaBalancer ? 'the node the balancer chose' : 'the node');
+  // Only the cluster's own nodes become a cause's nodes or a fix's argument.
+  const known = (id: string | null): id is string => id !== null && f.nodes.includes(id);
+  const answeredNode = known(f.answeredBy) ? f.answeredBy : null;
+  const knownOnly = (ids: (string | null)[]) => ids.filter(known);
+  const unlisted = f.answeredBy !== null && !answeredNode ? ' (it is not one of this cluster’s nodes)' : '';
   const token = f.leg === 4 ? 'access token' : 'request token';
   if (f.error) {
     const state = stateFromError(new AppError(f.error.code, f.error.message));
-    const node = f.error.node ?? f.answeredBy ?? BALANCER_ID;
+    const node = f.error.node ?? answeredNode ?? BALANCER_ID;
     if (state === 'tls-untrusted') {
       const tls = tlsFromError(f.error);
       return {
@@ -142,12 +193,17 @@ export function legFailure(f: LegFailureInput): { message: string; causes: Cause
         const lead = `${f.leg === 4 ? 'The protected-resource request' : `Leg ${f.leg}`} went to ${f.answeredBy}, which does not hold the ${token} issued by ${movedFrom}`;
         return {
           message: `${lead} (${what}): enable session affinity on the balancer.`,
-          causes: [balancerNotStickyCause(f.cluster, movedFrom, [f.answeredBy!], lead)],
+          causes: [
+            balancerNotStickyCause(f.cluster, known(movedFrom) ? movedFrom : null, knownOnly([f.answeredBy]), lead),
+          ],
         };
       }
       if (f.viaBalancer && !f.answeredBy) {
         const lead = `${legName} was refused with ${what}: the balancer probably sent it to another node than the one that issued the ${token} (the answer does not name the node)`;
-        return { message: `${lead}.`, causes: [balancerNotStickyCause(f.cluster, f.tokenFrom, [], lead)] };
+        return {
+          message: `${lead}.`,
+          causes: [balancerNotStickyCause(f.cluster, known(f.tokenFrom) ? f.tokenFrom : null, [], lead)],
+        };
       }
       return {
         message: `${legName}: ${who} refused the ${token} (${what}): it no longer holds it (the node restarted, or the token was used already). Start the flow again.`,
@@ -161,24 +217,24 @@ export function legFailure(f: LegFailureInput): { message: string; causes: Cause
           requestTokenExpiredCause(
             f.cluster,
             f.key,
-            [f.answeredBy ?? f.tokenFrom].filter((n): n is string => n !== null),
+            knownOnly([f.answeredBy ?? f.tokenFrom]),
             `${who} refused the request token as expired`,
           ),
         ],
       };
     case 'timestamp_refused':
       return {
-        message: `${legName}: ${who} refused our timestamp (${what}).`,
-        causes: f.answeredBy ? [clockSkewCause(f.cluster, f.answeredBy, f.clockSkewSeconds)] : [],
+        message: `${legName}: ${who} refused our timestamp (${what})${unlisted}.`,
+        causes: answeredNode ? [clockSkewCause(f.cluster, answeredNode, f.clockSkewSeconds)] : [],
       };
     case 'consumer_key_unknown': {
       const causes: Cause[] = [];
-      if (f.answeredBy) {
+      if (answeredNode) {
         causes.push(
           makeCause(
             'REGISTRY_STALE',
-            [f.answeredBy],
-            `${f.answeredBy} does not have key ${f.key} loaded (401 invalid_expired_token). If other nodes have it, refresh ${f.answeredBy} (sync); diagnose the key to see every node.`,
+            [answeredNode],
+            `${answeredNode} does not have key ${f.key} loaded (401 invalid_expired_token). If other nodes have it, refresh ${answeredNode} (sync); diagnose the key to see every node.`,
             { action: 'sync', args: { cluster: f.cluster } },
           ),
         );
@@ -187,24 +243,24 @@ export function legFailure(f: LegFailureInput): { message: string; causes: Cause
         causes.push(
           balancerNotStickyCause(
             f.cluster,
-            movedFrom,
-            [f.answeredBy!],
+            known(movedFrom) ? movedFrom : null,
+            knownOnly([f.answeredBy]),
             `Leg ${f.leg} went to ${f.answeredBy}, not to ${movedFrom} which issued the ${token}`,
           ),
         );
-      return { message: `${legName}: ${who} does not know key ${f.key} (${what}).`, causes };
+      return { message: `${legName}: ${who} does not know key ${f.key} (${what})${unlisted}.`, causes };
     }
     case 'consumer_key_refused':
     case 'consumer_key_rejected':
       return {
-        message: `${legName}: ${who} holds key ${f.key} as a provisional key (${what}): approve it there.`,
-        causes: f.answeredBy
+        message: `${legName}: ${who} holds key ${f.key} as a provisional key (${what}): approve it there${unlisted}.`,
+        causes: answeredNode
           ? [
               makeCause(
                 'KEY_PROVISIONAL',
-                [f.answeredBy],
-                `Key ${f.key} is provisional on ${f.answeredBy}: approve it on ${f.answeredBy} itself.`,
-                { action: 'approve', args: { cluster: f.cluster, key: f.key, node: f.answeredBy } },
+                [answeredNode],
+                `Key ${f.key} is provisional on ${answeredNode}: approve it on ${answeredNode} itself.`,
+                { action: 'approve', args: { cluster: f.cluster, key: f.key, node: answeredNode } },
               ),
             ]
           : [],
@@ -215,7 +271,7 @@ export function legFailure(f: LegFailureInput): { message: string; causes: Cause
         causes: [
           makeCause(
             'WRONG_SECRET',
-            f.answeredBy ? [f.answeredBy] : [],
+            knownOnly([f.answeredBy]),
             `Key ${f.key} is known on ${who}, but the signature made with the given secret fails there: re-enter the secret.`,
             { action: 'reenter-secret', args: { cluster: f.cluster, key: f.key } },
           ),
@@ -295,7 +351,23 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
   const steps: FlowStep[] = [];
   const causes: Cause[] = [];
   const emit = (e: FlowEvent) => opts.onProgress?.(e);
-  const fallbackNode = targetIsBalancer ? null : targetNode.id;
+  const adapter = adapterFor(def.kind);
+  // Through the balancer: clone id → node id, from each node's own answer, asked beside leg 0.
+  const learning = targetIsBalancer
+    ? learnCloneIds(def, http, adapter.discover, engine.nodeCache, notices)
+    : Promise.resolve(new Map<string, string>());
+  let cloneIds = new Map<string, string>();
+  /**
+   * Which of the cluster's nodes answered: straight to a node, that node (by its URL); through the
+   * balancer, the node whose own answer carried the clone id of this answer's session (else the clone id, named so).
+   */
+  const attribute = (res: HttpResponse, sentSession: string | null): string | null => {
+    if (!targetIsBalancer) return targetNode.id;
+    const clone = answeredBy(res.setCookies, sentSession);
+    return clone === null ? null : (cloneIds.get(clone) ?? unknownCloneId(clone));
+  };
+  /** The exchange of an answer, naming the same node as its step. */
+  const exchangeFor = (x: Exchange, who: string | null): Exchange => ({ ...x, answeredBy: who });
   let issuedBy: string | null = null;
   let expiresAtMs: number | null = null;
   let resource: FlowResult['resource'] = null;
@@ -344,7 +416,7 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
       return {
         res,
         error: null,
-        answeredBy: answeredBy(res.setCookies, sentSession) ?? fallbackNode,
+        answeredBy: attribute(res, sentSession),
         latencyMs: res.latencyMs,
         startedAt,
         skew: clockSkewSeconds(res, t0),
@@ -385,7 +457,7 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
     startedAt: a.startedAt,
     problem,
     message,
-    exchange: scrubExchange(method, url, a.headers, a.res, a.latencyMs, known, body),
+    exchange: exchangeFor(scrubExchange(method, url, a.headers, a.res, a.latencyMs, known, body), a.answeredBy),
     error: a.error,
   });
   /** Records a failed leg and returns the result. */
@@ -403,6 +475,7 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
       key,
       leg,
       viaBalancer: targetIsBalancer,
+      nodes: def.nodes.map((n) => n.id),
       answeredBy: a.answeredBy,
       tokenFrom,
       status: a.res?.status ?? null,
@@ -432,8 +505,11 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
   let endpoints;
   let resourceUrl: { url: string; advertised: boolean };
   try {
-    const discovery = await adapterFor(def.kind).discover({ cluster: def, node: targetNode, http });
+    const discovery = await adapter.discover({ cluster: def, node: targetNode, http }).finally(async () => {
+      cloneIds = await learning;
+    });
     jar.take(discovery.response.setCookies);
+    const discoveredBy = attribute(discovery.response, null);
     endpoints = discovery.endpoints;
     resourceUrl = protectedResourceUrl(
       discovery.response.body,
@@ -449,20 +525,16 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
       leg: 0,
       name: 'discovery',
       url: discovery.response.url,
-      answeredBy: answeredBy(discovery.response.setCookies, null) ?? fallbackNode,
+      answeredBy: discoveredBy,
       status: discovery.response.status,
       ok: true,
       latencyMs: discovery.response.latencyMs,
       startedAt: discoveryStarted,
       problem: null,
       message: `Read the OAuth URLs from ${discovery.response.url}.`,
-      exchange: scrubExchange(
-        'GET',
-        discovery.response.url,
-        {},
-        discovery.response,
-        discovery.response.latencyMs,
-        known,
+      exchange: exchangeFor(
+        scrubExchange('GET', discovery.response.url, {}, discovery.response, discovery.response.latencyMs, known),
+        discoveredBy,
       ),
       error: null,
     });
@@ -473,6 +545,7 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
       key,
       leg: 1,
       viaBalancer: targetIsBalancer,
+      nodes: def.nodes.map((n) => n.id),
       answeredBy: null,
       tokenFrom: null,
       status: null,
