@@ -118,6 +118,32 @@ export interface NodeStatus {
   provisional: string[] | null;
   approved: string[] | null;
   error: ErrorInfo | null;
+  /**
+   * Where this node's OAuth URLs were read (see {@link DISCOVERY_SOURCES}), where the kind says so;
+   * absent when the node could not be discovered or its kind has one way only.
+   */
+  discoverySource?: DiscoverySource;
+}
+
+/**
+ * Where a node's OAuth URLs came from, in the order ClearQuest discovery tries them (issue 11):
+ * `discovery`: the discovery document's `jfs:oauth*Url`; `catalog-oauthConfiguration`: an
+ * `oslc:oauthConfiguration` in the discovery document (an OSLC catalog) or the catalog it points to;
+ * `fixed-paths`: the product's documented paths, advertised by nothing the node served.
+ */
+export const DISCOVERY_SOURCES = ['discovery', 'catalog-oauthConfiguration', 'fixed-paths'] as const;
+export type DiscoverySource = (typeof DISCOVERY_SOURCES)[number];
+
+/** A discovery source in words, for the CLI and the console (one source for both). */
+export function discoverySourceWords(source: DiscoverySource): string {
+  switch (source) {
+    case 'discovery':
+      return "read from the discovery document's jfs:oauth*Url";
+    case 'catalog-oauthConfiguration':
+      return "read from the catalog's oslc:oauthConfiguration (the discovery document has no jfs:oauth*Url)";
+    case 'fixed-paths':
+      return "the product's documented fixed paths (nothing the node served advertised them)";
+  }
 }
 
 export interface Drift {

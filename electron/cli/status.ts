@@ -1,5 +1,6 @@
 /** `status` and `probe`: what each node really holds. */
 import type { BalancerStatus, ClusterStatus, ProbeResult } from '../../shared/model.ts';
+import { discoverySourceWords } from '../../shared/model.ts';
 import { ErrorCode, isAppError } from '../../shared/errors.ts';
 import { flag, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
@@ -28,6 +29,10 @@ export function formatStatus(s: ClusterStatus): string {
       ]),
     ),
   );
+  // Where each node's OAuth URLs came from, when not the plain discovery document (issue 11).
+  const sourced = s.nodes.filter((n) => n.discoverySource !== undefined && n.discoverySource !== 'discovery');
+  if (sourced.length)
+    out.push('', ...sourced.map((n) => `OAuth URLs of ${n.id}: ${discoverySourceWords(n.discoverySource!)}`));
   const keys = [...new Set(s.nodes.flatMap((n) => n.consumers.map((c) => c.key)))];
   if (keys.length) {
     out.push(

@@ -22,7 +22,7 @@ import type { NodeCache } from './node-cache.ts';
 import { clockSkewSeconds, decideWithList, probeNodeAnswer, stateFromError } from './probe.ts';
 import type { ProbeConsumer } from './probe.ts';
 import { adapterFor } from './providers/index.ts';
-import type { AdminCredentials, Discovery, ListedConsumer, NodeContext } from './providers/types.ts';
+import type { AdminCredentials, Discovery, ListedConsumer, NodeContext, OAuthEndpoints } from './providers/types.ts';
 import { cloneIdFromCookies } from './redact.ts';
 
 /**
@@ -49,6 +49,11 @@ export interface StatusInput {
 function learnCloneId(input: StatusInput, node: NodeDefinition, setCookies: readonly string[]): void {
   const c = cloneIdFromCookies(setCookies);
   if (c !== null) input.cloneIds?.set(c, node.id);
+}
+
+/** Where the node's OAuth URLs were read, when its adapter says (issue 11: "say which one was used"). */
+function sourceField(endpoints: OAuthEndpoints): Pick<NodeStatus, 'discoverySource'> {
+  return endpoints.source ? { discoverySource: endpoints.source } : {};
 }
 
 /** The certificate a node presented when it was refused as untrusted, so the UI can offer to trust it. */
@@ -151,6 +156,7 @@ async function nodeStatusOnEarlierDiscovery(
       .map(({ result }) => decideWithList(result, Array.isArray(listed) ? listed : null))
       .map((p) => ({ key: p.key, state: p.state, problem: p.problem })),
     ...listedFields(listed),
+    ...sourceField(endpoints),
   };
 }
 
@@ -206,6 +212,7 @@ export async function nodeStatus(input: StatusInput, node: NodeDefinition): Prom
     consumers: decided.map((p) => ({ key: p.key, state: p.state, problem: p.problem })),
     ...fields,
     error: fields.error ?? unreadableAnswer(node, decided),
+    ...sourceField(endpoints),
   };
 }
 

@@ -10,7 +10,9 @@ import { parseErrorText } from '../../electron/core/diagnose/error-text.ts';
 import { adapterFor } from '../../electron/core/providers/index.ts';
 import type { DialectName } from '../../electron/sandbox/dialects/types.ts';
 import type { SandboxHandle } from '../../electron/sandbox/index.ts';
-import type { ConsumerState } from '../../shared/model.ts';
+import { discoverySourceWords } from '../../shared/model.ts';
+import type { ClusterStatus, ConsumerState, DiscoverySource } from '../../shared/model.ts';
+import { runMain } from '../_cli.ts';
 import { engineFor, type TestEngine } from '../_engine.ts';
 import { Client, oauthHeader, useSandbox, type Credentials, type Reply } from '../_sandbox.ts';
 
@@ -167,6 +169,31 @@ describe.each(CASES)('the $dialect adapter against the $dialect dialect', (d) =>
       expect(new URL(endpoints.authorize).origin).toBe(raw);
       expect(endpoints.source).toBe(d.endpointSource);
     }
+  });
+
+  it('status says where each node’s OAuth URLs were read, in its result and in the CLI’s words', async () => {
+    const status = await te.engine.status({ cluster: te.cluster.name });
+    expect(status.nodes.map((n) => [n.id, n.discoverySource])).toEqual(
+      te.cluster.nodes.map((n) => [n.id, d.endpointSource]),
+    );
+    const env = { OSLC_ADMIN_HOME: te.home, OSLC_ADMIN_KEYCHAIN_SERVICE: te.service };
+    const json = await runMain(['status', te.cluster.name, '--json'], { env });
+    const printed = JSON.parse(json.stdout) as ClusterStatus;
+    expect(printed.nodes.map((n) => n.discoverySource)).toEqual(te.cluster.nodes.map(() => d.endpointSource));
+    const human = await runMain(['status', te.cluster.name], { env });
+    const lines = human.stdout.split('\n').filter((l) => l.startsWith('OAuth URLs of '));
+    // The plain discovery document goes without saying; any other source is named per node.
+    expect(lines).toEqual(
+      d.endpointSource === 'discovery'
+        ? []
+        : te.cluster.nodes.map(
+            (n) => `OAuth URLs of ${n.id}: ${discoverySourceWords(d.endpointSource as DiscoverySource)}`,
+          ),
+    );
+    if (d.dialect === 'clearquest')
+      expect(lines[0]).toBe(
+        "OAuth URLs of node1: read from the catalog's oslc:oauthConfiguration (the discovery document has no jfs:oauth*Url)",
+      );
   });
 
   it('plays the seed story: friend, probe, approve on the holding node, sync, every node answers a signer', async () => {

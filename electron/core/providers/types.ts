@@ -1,6 +1,6 @@
 /** What a provider kind can do, as small capability adapters (../shared/DESIGN.md, "Capabilities"). */
 import type { Handoff } from '../../../shared/contract-repair.ts';
-import type { ClusterDefinition, ClusterKind, NodeDefinition } from '../../../shared/model.ts';
+import type { ClusterDefinition, ClusterKind, DiscoverySource, NodeDefinition } from '../../../shared/model.ts';
 import type { HttpClient, HttpResponse } from '../http/client.ts';
 import type { NodeCache } from '../node-cache.ts';
 
@@ -17,7 +17,8 @@ export interface OAuthEndpoints {
   source?: EndpointSource;
 }
 
-export type EndpointSource = 'discovery' | 'catalog-oauthConfiguration' | 'fixed-paths';
+/** The same list the status result carries (shared/model.ts `DISCOVERY_SOURCES`). */
+export type EndpointSource = DiscoverySource;
 
 export interface AdminCredentials {
   user: string;
