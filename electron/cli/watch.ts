@@ -6,6 +6,8 @@
 import { open } from 'node:fs/promises';
 import { Engine } from '../core/facade.ts';
 import { accounts } from '../core/keychain.ts';
+import type { SecretStore } from '../core/keychain.ts';
+import { mapPool } from '../core/pool.ts';
 import { NODE_CACHE_TTL_MS } from '../core/node-cache.ts';
 import { Watcher, MAX_INTERVAL_MS, MIN_INTERVAL_MS, formatChange } from '../core/watch/index.ts';
 import type { WatchChange } from '../core/watch/index.ts';
@@ -86,6 +88,74 @@ export async function readPasswordFile(file: string): Promise<string> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Every secret the watch will use (each cluster's admin login, its tracked consumers' secrets),
+ * read once now — before any socket is open — and only from memory afterwards. Not a cache for
+ * speed: the OS keychain client (`@napi-rs/keyring` on Linux, over D-Bus) blocks the process for
+ * good once it holds more than 1024 file descriptors (it waits in select(), whose sets end at
+ * FD_SETSIZE = 1024), and a watch over many clusters keeps that many connections open. Reproduced
+ * here: 1,100 open files, then one keychain read, hangs. A consumer tracked after the watch
+ * started is probed after a restart (until then status notes that no secret is known for it).
+ */
+async function readSecretsOnce(ctx: CommandContext, clusters: string[]): Promise<SecretStore> {
+  // Read through an engine of the same home, so its own naming of entries (per config home, see
+  // secret-overlay.ts) is honoured; what it reads at the store underneath is recorded.
+  const known = new Map<string, string>();
+  const oneShot = new Map<string, string>();
+  const base = ctx.secrets;
+  const recorder: SecretStore & { held(account: string): string | undefined } = {
+    held: (account) => {
+      const v = base.held(account);
+      if (v !== undefined) oneShot.set(account, v);
+      return v;
+    },
+    get: async (account) => {
+      const v = await base.get(account);
+      if (v !== null) known.set(account, v);
+      return v;
+    },
+    set: async (account, secret) => {
+      await base.set(account, secret);
+      known.set(account, secret);
+    },
+    delete: async (account) => {
+      known.delete(account);
+      return base.delete(account);
+    },
+  };
+  const reader = new Engine({ home: ctx.home, secrets: recorder });
+  let unreadable: string | null = null;
+  const note = (e: unknown) => {
+    unreadable ??= e instanceof Error ? e.message : String(e);
+  };
+  try {
+    for (const name of clusters) {
+      const def = await reader.getCluster({ cluster: name });
+      await reader.adminCredentials(def).catch(note);
+      await mapPool(
+        def.consumers.filter((c) => c.hasSecret),
+        8,
+        (c) => reader.consumerSecret(def, c.key).catch(note),
+      );
+    }
+  } finally {
+    await reader.close();
+  }
+  if (unreadable !== null)
+    ctx.io.stderr.write(
+      `watch: some secrets could not be read from the keychain (${unreadable}); the checks go on without them\n`,
+    );
+  // From now on memory only: the keychain is never called again by this process.
+  return Object.assign(
+    {
+      get: async (account: string) => known.get(account) ?? null,
+      set: async (account: string, secret: string) => void known.set(account, secret),
+      delete: async (account: string) => known.delete(account),
+    },
+    { held: (account: string) => oneShot.get(account) },
+  );
 }
 
 /** Control characters from a node (keys, error texts) never reach the terminal as such. */
@@ -180,9 +250,10 @@ export async function watchCommand(ctx: CommandContext, argv: string[]): Promise
   const json = flag(p, 'json');
   // An engine of its own whose node cache outlives one interval, so each check reuses the last one's
   // discoveries and admin sessions (anything reused that no longer fits is dropped and asked again).
+  const secrets = await readSecretsOnce(ctx, clusters);
   const engine = new Engine({
     home: ctx.home,
-    secrets: ctx.secrets,
+    secrets,
     nodeCacheTtlMs: Math.min(Math.max(NODE_CACHE_TTL_MS, intervalMs * 1.5), 10 * 60_000),
   });
   const metrics = metricsModule ? new metricsModule.WatchMetrics({ processMetrics: true }) : null;

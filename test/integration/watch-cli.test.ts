@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../electron/sandbox/index.ts';
 import type { SandboxHandle } from '../../electron/sandbox/index.ts';
 import { BIN, runMain } from '../_cli.ts';
+import { OsKeychain } from '../../electron/core/keychain.ts';
+import { HomeSecretStore } from '../../electron/core/secret-overlay.ts';
 import { engineFor } from '../_engine.ts';
 import type { TestEngine } from '../_engine.ts';
 import { approveOn } from '../_sandbox.ts';
@@ -162,6 +164,30 @@ describe('oslc-admin watch (the process)', () => {
       expect(w.stdout.join('\n')).not.toMatch(/AUTH_FAILED|check-failed/);
     } finally {
       w.child.kill('SIGINT');
+    }
+    expect(await w.exit).toBe(0);
+  });
+});
+
+describe('oslc-admin watch reads its secrets once, before it opens any socket', () => {
+  it('heals with the admin password read at start, after it is gone from the keychain', async () => {
+    const w = spawnWatch(['sb', '--interval', '1s', '--heal', '--json']);
+    // The engine's own view of the keychain (entries named per config home).
+    const keychain = new HomeSecretStore(new OsKeychain(t.service), t.home);
+    try {
+      await w.err(/watching sb/);
+      expect(await keychain.delete(`cluster/sb/admin`)).toBe(true);
+      const { key, node } = await sandbox.friend('RTC-once', 'once-secret');
+      expect((await approveOn(sandbox, node, key)).status).toBe(204);
+      const heal = JSON.parse(await w.line((l) => l.includes('"type":"heal"'))) as { outcome: string };
+      expect(heal.outcome).toBe('consistent');
+    } finally {
+      w.child.kill('SIGTERM');
+      await t.engine.storeCredentials({
+        cluster: 'sb',
+        user: sandbox.info.admin.user,
+        password: sandbox.info.admin.password,
+      });
     }
     expect(await w.exit).toBe(0);
   });
