@@ -2,8 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { render, screen, within } from '@testing-library/svelte';
 import NodeCard from '../../renderer/components/node-card.svelte';
+import NodePanel from '../../renderer/components/node-panel.svelte';
 import SyncPanel from '../../renderer/components/sync-panel.svelte';
 import { ClusterView } from '../../renderer/lib/cluster-view.svelte.ts';
+import { ClusterSession } from '../../renderer/lib/console.svelte.ts';
+import { ClusterList } from '../../renderer/lib/clusters.svelte.ts';
 import { SyncRun } from '../../renderer/lib/sync-run.svelte.ts';
 import { DEFINITION, SUMMARY, fakeApi, nodeStatus } from './_fake-api.ts';
 
@@ -40,6 +43,28 @@ describe('NodeCard', () => {
     expect(card.textContent).toContain('down');
     expect(card.textContent).toContain('NODE_UNREACHABLE');
     expect(card.textContent).not.toContain('invalid_expired_token');
+  });
+});
+
+describe('NodePanel', () => {
+  it('says in words where the node’s OAuth URLs were read, and nothing when status does not say', async () => {
+    const api = fakeApi({ getCluster: async () => DEFINITION });
+    const session = new ClusterSession(api, { ...SUMMARY, embeddedSandbox: false }, new ClusterList(api));
+    await session.view.reloadDefinition();
+    const slot = (discoverySource?: 'catalog-oauthConfiguration') => ({
+      id: 'node1',
+      url: 'http://127.0.0.1:9001',
+      status: { ...nodeStatus('node1', 'approved'), ...(discoverySource ? { discoverySource } : {}) },
+      checking: false,
+      missing: [],
+    });
+    const first = render(NodePanel, { session, slot: slot('catalog-oauthConfiguration') });
+    expect(screen.getByRole('complementary', { name: 'Node node1' }).textContent).toContain(
+      "OAuth URLs: read from the catalog's oslc:oauthConfiguration (the discovery document has no jfs:oauth*Url)",
+    );
+    first.unmount();
+    render(NodePanel, { session, slot: slot() });
+    expect(screen.getByRole('complementary', { name: 'Node node1' }).textContent).not.toContain('OAuth URLs');
   });
 });
 
