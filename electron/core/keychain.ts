@@ -11,6 +11,7 @@
  * unnoticed. So entries are created here with `AsyncEntry` directly, pinned to the Secret Service.
  */
 import { randomUUID } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import type { AsyncEntry as NativeAsyncEntry, EntryOptions } from '@napi-rs/keyring';
 import { AppError, ErrorCode, badInput, isAppError } from '../../shared/errors.ts';
 
@@ -85,6 +86,7 @@ export class OsKeychain implements SecretStore {
   ): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     try {
+      if (this.#platform === 'linux') refuseTooManyOpenFiles();
       const Entry = await this.#loadEntryClass();
       const entry = new Entry(this.service, account, this.#entryOptions());
       const controller = new AbortController();
@@ -135,6 +137,29 @@ export class OsKeychain implements SecretStore {
 }
 
 class KeychainTimeout extends Error {}
+
+/**
+ * The Secret Service client inside `@napi-rs/keyring` waits on its D-Bus socket with `select()`,
+ * which cannot watch a descriptor numbered 1024 or more: with more than ~1024 files open (a busy
+ * engine with many sockets) a keychain call never returns, and it blocks the main thread, so no
+ * timeout can fire. A new descriptor takes the lowest free number, which is at most the number of
+ * open ones; so below {@link MAX_OPEN_FILES_FOR_KEYCHAIN} the call is safe, above it we refuse
+ * with a clear error instead of hanging.
+ */
+export const MAX_OPEN_FILES_FOR_KEYCHAIN = 1000;
+
+function refuseTooManyOpenFiles(): void {
+  let open: number;
+  try {
+    open = readdirSync('/proc/self/fd').length;
+  } catch {
+    return; // no /proc: nothing to tell
+  }
+  if (open > MAX_OPEN_FILES_FOR_KEYCHAIN)
+    throw new Error(
+      `this process has ${open} files open; the Secret Service client cannot wait on a descriptor past 1024 and would hang, so the call was not made. Close connections (fewer clusters per process, lower limits) and try again`,
+    );
+}
 
 /** The native error's text, with the secret removed should a platform ever echo it. */
 function nativeMessage(e: unknown, secret: string | undefined): string {

@@ -2,6 +2,7 @@
 // started by scripts/with-keychain.sh (a throwaway gnome-keyring). Entries go under a unique test
 // service name and are deleted afterwards, so a developer's own keyring is never disturbed.
 import { randomUUID } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OsKeychain, accounts, checkKeychain } from '../../electron/core/keychain.ts';
 
@@ -91,4 +92,25 @@ describe('OsKeychain against the real OS keychain', () => {
     const other = new OsKeychain(`${service}-other`, { timeoutMs: 20_000 });
     expect(await other.get(account)).toBeNull();
   });
+
+  // The native Secret Service client waits with select(), which never returns past descriptor 1024:
+  // without the guard in keychain.ts this call would block the whole process (no timeout can fire).
+  it.skipIf(skipReason !== null || process.platform !== 'linux')(
+    'refuses, instead of hanging, when the process has more files open than the client can wait on',
+    async () => {
+      const account = accounts.admin('many-files');
+      await put(account, 'kept');
+      const fds: number[] = [];
+      try {
+        for (let i = 0; i < 1100; i++) fds.push(openSync('/dev/null', 'r'));
+        await expect(keychain.get(account)).rejects.toMatchObject({
+          code: 'KEYCHAIN_UNAVAILABLE',
+          message: expect.stringMatching(/this process has \d+ files open; the Secret Service client cannot wait/),
+        });
+      } finally {
+        for (const fd of fds) closeSync(fd);
+      }
+      expect(await keychain.get(account)).toBe('kept');
+    },
+  );
 });
