@@ -5,33 +5,13 @@
  * Management, comes back, re-probes, syncs, and every node shows the key approved. Then an independent
  * OAuth 1.0a signer (`oauth-1.0a`) gets a request token from every node at ClearQuest's own path.
  */
-import { test as base } from '@playwright/test';
 import { createHmac } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import OAuth from 'oauth-1.0a';
-import { startServe, type ServeProcess } from '../_serve.ts';
 import { ConsolePage } from './_console-page.ts';
 import { accessible, shots } from './_look.ts';
-import { expect } from './_serve.ts';
+import { expect, servedWith } from './_serve.ts';
 
-const test = base.extend<{ served: ServeProcess }>({
-  served: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const home = await mkdtemp(join(tmpdir(), 'oslc-e2e-cq-'));
-      const server = await startServe(['--sandbox', '--dialect', 'clearquest', '--home', home]);
-      try {
-        await use(server);
-      } finally {
-        await server.stop();
-        await rm(home, { recursive: true, force: true });
-      }
-    },
-    { scope: 'test' },
-  ],
-});
+const test = servedWith(['--dialect', 'clearquest']);
 
 /** ClearQuest's request-token path ([D] lyo.testsuite cq-setupv2.properties), signed by `oauth-1.0a`. */
 async function requestTokenStatus(origin: string, key: string, secret: string): Promise<number> {

@@ -6,14 +6,9 @@
  * what the node presented and pins it only once confirmed. axe finds no serious or critical
  * violation; light and dark screenshots are kept.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { ConsolePage } from './_console-page.ts';
-import { startServe } from '../_serve.ts';
-import type { ServeProcess } from '../_serve.ts';
-import { expect, test } from './_serve.ts';
+import { expect, servedWith, test } from './_serve.ts';
 import { accessible, shots } from './_look.ts';
 
 const SECRET = 'rtc-keys-secret-0815';
@@ -120,19 +115,7 @@ test('Delete consumer names the key and the node, and deletes only once confirme
 });
 
 /** `serve --sandbox --tls`, then the cluster's CA bundle removed so that every node's certificate is untrusted. */
-const tlsTest = test.extend<{ served: ServeProcess }>({
-  // eslint-disable-next-line no-empty-pattern
-  served: async ({}, use) => {
-    const home = await mkdtemp(join(tmpdir(), 'oslc-e2e-'));
-    const server = await startServe(['--sandbox', '--tls', '--home', home]);
-    try {
-      await use(server);
-    } finally {
-      await server.stop();
-      await rm(home, { recursive: true, force: true });
-    }
-  },
-});
+const tlsTest = servedWith(['--tls']);
 
 tlsTest(
   'Trust certificate on a --tls sandbox: what the node presented, pinned only once confirmed',
