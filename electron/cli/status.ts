@@ -5,6 +5,7 @@ import { ErrorCode, isAppError } from '../../shared/errors.ts';
 import { flag, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { terminalText as t } from '../../shared/network-text.ts';
+import { balancerFailureWords } from '../../shared/failure-words.ts';
 import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts';
 
 const STATUS_USAGE = 'oslc-admin status <cluster> [--json] [--password-stdin]';
@@ -62,7 +63,7 @@ export function formatStatus(s: ClusterStatus): string {
 
 export function balancerLine(b: BalancerStatus): string {
   if (!b.up)
-    return `Balancer ${t(b.url)}: NOT ANSWERING — ${b.error ? `${b.error.code}: ${t(b.error.message)}` : 'no answer'}`;
+    return `Balancer ${t(b.url)}: ${balancerFailureWords(b.error).headline} — ${b.error ? `${b.error.code}: ${t(b.error.message)}` : 'no answer'}`;
   const by = b.answeredBy
     ? `, answered by ${b.answeredBy}`
     : b.cloneId

@@ -24,6 +24,7 @@ import type { ProbeConsumer } from './probe.ts';
 import { adapterFor } from './providers/index.ts';
 import type { AdminCredentials, Discovery, ListedConsumer, NodeContext, OAuthEndpoints } from './providers/types.ts';
 import { cloneIdFromCookies } from './redact.ts';
+import { balancerFailureWords } from '../../shared/failure-words.ts';
 
 /**
  * Nodes worked at once: a whole 128-node cluster in one wave. What protects the client (and each
@@ -326,21 +327,27 @@ export async function balancerStatus(cluster: ClusterDefinition, http: HttpClien
       error: null,
     };
   } catch (e) {
+    const error = toErrorInfo(e);
+    // Discovery needs no login: "check the admin credentials" would mislead; say what the page means.
+    if (error.code === ErrorCode.LOGIN_PAGE) {
+      const signal = typeof error.details?.signal === 'string' ? ` (${error.details.signal})` : '';
+      error.message = `the balancer answered with a login page${signal} where the provider's discovery document was expected`;
+    }
     return {
       url: cluster.balancerUrl,
       up: false,
       latencyMs: null,
       answeredBy: null,
       cloneId: null,
-      error: toErrorInfo(e),
+      error,
     };
   }
 }
 
-/** The notice status and sync give when the balancer did not answer. */
+/** The notice status and sync give when the balancer failed. */
 export function balancerNotice(b: BalancerStatus): string | null {
   if (b.up || !b.error) return null;
-  return `The balancer ${b.url} did not answer: ${b.error.code}: ${b.error.message}. Clients that go through it fail, whatever the nodes say.`;
+  return `The balancer ${b.url} ${balancerFailureWords(b.error).words}: ${b.error.code}: ${b.error.message}. Clients that go through it fail, whatever the nodes say.`;
 }
 
 /**

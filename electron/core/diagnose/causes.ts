@@ -13,6 +13,7 @@
  */
 import type { Cause, CauseCode, Fix, NodeKeyState, ParsedErrorText } from '../../../shared/diagnose.ts';
 import { BALANCER_ID, CAUSE_CODES, TIMESTAMP_WINDOW_SECONDS } from '../../../shared/diagnose.ts';
+import { ErrorCode } from '../../../shared/errors.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 
 /** What the diagnosis learnt about one node, as the rules need it. */
@@ -130,14 +131,18 @@ export function nodeDownCause(nodes: { id: string; error: ErrorInfo | null }[]):
     .map((n) => `${n.id === BALANCER_ID ? 'the balancer' : n.id}: ${n.error?.message ?? 'no answer'}`)
     .join('; ');
   const balancerOnly = ids.length === 1 && ids[0] === BALANCER_ID;
-  return makeCause(
-    'NODE_DOWN',
-    ids,
-    balancerOnly
-      ? `The balancer cannot be reached (${reasons}): consumers cannot reach the provider at all.`
-      : `${listNodes(ids.filter((i) => i !== BALANCER_ID))} cannot be reached or does not answer as a provider (${reasons}). Requests the balancer sends there fail until ${these(ids, 'it is', 'they are')} back; the key's state there is unknown.`,
-    null,
-  );
+  // A login page is an answer: a proxy or single sign-on in front of the provider, or the wrong URL.
+  const login = nodes.filter((n) => n.error?.code === ErrorCode.LOGIN_PAGE).map((n) => n.id);
+  const onlyLogin = login.length === ids.length;
+  const nodeIds = ids.filter((i) => i !== BALANCER_ID);
+  const message = balancerOnly
+    ? onlyLogin
+      ? `The balancer answered with a login page instead of the provider (${reasons}): a proxy or single sign-on sits in front of it, or the balancer URL is wrong; consumers that go through it cannot reach the provider.`
+      : `The balancer cannot be reached (${reasons}): consumers cannot reach the provider at all.`
+    : onlyLogin
+      ? `${listNodes(nodeIds)} answered with a login page instead of the provider (${reasons}): a proxy or single sign-on sits in front of ${these(nodeIds, 'it', 'them')}, or ${these(nodeIds, 'its', 'their')} URL is wrong. Requests the balancer sends there fail; the key's state there is unknown.`
+      : `${listNodes(nodeIds)} cannot be reached or does not answer as a provider (${reasons}).${login.length ? ` ${listNodes(login)} answered with a login page (a proxy or single sign-on in front, or the wrong URL).` : ''} Requests the balancer sends there fail until ${these(ids, 'it is', 'they are')} back; the key's state there is unknown.`;
+  return makeCause('NODE_DOWN', ids, message, null);
 }
 
 export function balancerNotStickyCause(

@@ -29,7 +29,7 @@ import type { ServedBy } from './served-by.ts';
 import { deferredVerificationTlsOptions, verifyingConnector } from './tls-trust.ts';
 import type { TrustPolicy } from './tls-trust.ts';
 
-export { expectData } from './expect-data.ts';
+export { expectActionDone, expectData } from './expect-data.ts';
 export type { ExpectedData } from './expect-data.ts';
 export { certificateFingerprint } from './tls-trust.ts';
 

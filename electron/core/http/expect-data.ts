@@ -136,3 +136,20 @@ export function expectData(
     );
   }
 }
+
+/**
+ * For the answer to an action (a login POST, a registry refresh, an approval): on top of
+ * {@link expectData} with `text`, an HTML page with a password field is a login page, never the
+ * answer (only a page asked for, such as Lyo's admin page with its own login dialog, may carry one).
+ * A 200 login page is not a success.
+ */
+export function expectActionDone(res: ResponseLike, node: string, okStatuses: readonly number[] = [200]): void {
+  expectData(res, node, 'text', okStatuses);
+  if (looksLikeHtml(res) && hasPasswordInput(res.body)) {
+    throw new AppError(
+      ErrorCode.LOGIN_PAGE,
+      `${node} answered ${describe(res)} with a login page (an HTML form with a password field): the action was not done (a proxy or single sign-on in front of the node, or the wrong URL)`,
+      { node, details: { status: res.status, signal: 'an HTML form with a password field' } },
+    );
+  }
+}

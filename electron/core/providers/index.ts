@@ -4,7 +4,7 @@
  */
 import { AppError, ErrorCode } from '../../../shared/errors.ts';
 import type { ClusterKind } from '../../../shared/model.ts';
-import { expectData } from '../http/client.ts';
+import { expectActionDone, expectData } from '../http/client.ts';
 import {
   joinUrl,
   mapEndpoints,
@@ -77,7 +77,7 @@ const approveWithLyoApi: ProviderAdapter['approve'] = async (ctx, admin, key) =>
   const session = await LyoAdminSession.open(ctx.http, ctx.node.id, ctx.node.url, admin);
   const res = await session.approve(key);
   if (res.status === 404) return 'not-here';
-  expectData(res, ctx.node.id, 'text', [200, 204]);
+  expectActionDone(res, ctx.node.id, [200, 204]);
   return 'approved';
 };
 
@@ -85,7 +85,7 @@ const removeWithLyoApi: ProviderAdapter['remove'] = async (ctx, admin, key) => {
   const session = await LyoAdminSession.open(ctx.http, ctx.node.id, ctx.node.url, admin);
   const res = await session.remove(key);
   if (res.status === 404) return 'not-found';
-  expectData(res, ctx.node.id, 'text', [200, 204]);
+  expectActionDone(res, ctx.node.id, [200, 204]);
   return 'removed';
 };
 
@@ -166,7 +166,7 @@ async function refreshRepoConfig(
       { node: ctx.node.id, details: { status: res.status } },
     );
   }
-  expectData(res, ctx.node.id, 'text', [200, 204]);
+  expectActionDone(res, ctx.node.id, [200, 204]);
   onReloaded?.();
   const cookie = res.setCookies.map((c) => c.split(';')[0]).join('; ');
   const end = await ctx.http.request({
@@ -409,6 +409,23 @@ async function jazzFormLogin(ctx: NodeContext, admin: AdminCredentials, onReload
       details: { status: login.status },
     });
   if (login.status >= 400) expectData(login, ctx.node.id, 'text', [200, 302]);
+  // Success sets the session token ([D] rtcclient, ELM-Python-Client); a 200 login page, or the
+  // challenge (`authrequired`) again after the POST, means the login did not take: not a refresh.
+  const token = login.setCookies.some((c) => /^\s*(?:LtpaToken2|JAZZ_AUTH_TOKEN)=[^;\s]/.test(c));
+  if (!token) {
+    const said = login.headers[JAZZ_AUTH_MSG] ?? '';
+    const why = /authrequired/i.test(said)
+      ? `the challenge again (${JAZZ_AUTH_MSG}: authrequired)`
+      : `${login.status} without a session token (LtpaToken2 / JAZZ_AUTH_TOKEN)`;
+    throw new AppError(
+      ErrorCode.LOGIN_PAGE,
+      `${ctx.node.id} answered the form login as "${admin.user}" with ${why}: it answered with a login page, so the node was not refreshed (a proxy or single sign-on in front of the node, or the wrong URL)`,
+      {
+        node: ctx.node.id,
+        details: { status: login.status, signal: said ? `header ${JAZZ_AUTH_MSG}: ${said}` : 'no session token' },
+      },
+    );
+  }
   onReloaded?.();
 }
 

@@ -4,7 +4,7 @@
  */
 import { AppError, ErrorCode } from '../../../shared/errors.ts';
 import type { HttpClient, HttpResponse } from '../http/client.ts';
-import { expectData } from '../http/client.ts';
+import { expectActionDone, expectData } from '../http/client.ts';
 import { formEncode } from '../oauth/rfc5849.ts';
 import { joinUrl } from './discovery.ts';
 import type { AdminCredentials, ListedConsumer } from './types.ts';
@@ -69,7 +69,7 @@ export class LyoAdminSession {
         details: { status: login.status },
       });
     }
-    expectData(login, node, 'text', [200, 204]);
+    expectActionDone(login, node, [200, 204]);
     return new LyoAdminSession(http, node, base, jar, csrf);
   }
 
