@@ -153,12 +153,18 @@ describe('what the console says of nodes it could not ask', () => {
     await view.open();
     render(ClusterMap, { view });
     const box = screen.getByRole('group', { name: 'balancer' });
-    expect(box.textContent).toMatch(/not answering — NODE_TIMEOUT: the balancer did not answer within 5 s/);
+    expect(box.textContent).toMatch(/did not answer — NODE_TIMEOUT: the balancer did not answer within 5 s/);
     next = status({
       balancer: { ...dead.balancer!, up: true, latencyMs: 4, answeredBy: 'node3', cloneId: 'c3', error: null },
     });
     await view.refresh();
     await waitFor(() => expect(box.textContent).toContain('answers (served by node3), 4 ms'));
+    next = status({
+      balancer: { ...dead.balancer!, error: { code: 'LOGIN_PAGE', message: 'an HTML sign-on page with HTTP 200' } },
+    });
+    await view.refresh();
+    await waitFor(() => expect(box.textContent).toContain('answered with a login page instead of the provider'));
+    expect(box.textContent).not.toContain('did not answer');
   });
 });
 

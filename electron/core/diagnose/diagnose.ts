@@ -5,6 +5,7 @@
  * the nodes' own key lists read where the kind has a list API and an admin login is stored, and a
  * pasted error text parsed. The rules that turn these facts into causes are in ./causes.ts.
  */
+import { balancerFailureWords } from '../../../shared/failure-words.ts';
 import { untrustedCertificate as tlsFromError } from '../status.ts';
 import { fromKeychain } from '../keychain.ts';
 import type {
@@ -266,7 +267,7 @@ async function diagnoseBalancer(
         probes: [],
         reached: [],
         sticky: null,
-        summary: `The balancer could not be reached: ${error.message}`,
+        summary: `The balancer ${balancerFailureWords(error).words}: ${error.message}`,
         error,
         tls,
         evidence: [],
