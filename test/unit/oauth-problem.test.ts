@@ -8,6 +8,14 @@ describe('parseWwwAuthenticate', () => {
     );
   });
 
+  // Found by the property test (fast-check seed 1599826914): an assigned `__proto__` vanished.
+  it('keeps a parameter a node names __proto__ as data, not as the prototype', () => {
+    const [c] = parseWwwAuthenticate('~ __proto__="", a');
+    expect(Object.getPrototypeOf(c!.params)).toBe(Object.prototype);
+    expect(Object.keys(c!.params)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(c!.params, '__proto__')?.value).toBe('');
+  });
+
   it('accepts a lower-case scheme, unquoted values and no spaces after commas', () => {
     expect(parseWwwAuthenticate('oauth realm=x,oauth_problem=nonce_used')).toEqual([
       { scheme: 'oauth', params: { realm: 'x', oauth_problem: 'nonce_used' } },

@@ -77,7 +77,13 @@ export function parseWwwAuthenticate(header: string | undefined | null): Challen
         current = { scheme: 'OAuth', params: {} };
         out.push(current);
       }
-      current.params[token.toLowerCase()] = value;
+      // Defined, not assigned: a parameter a node names `__proto__` is kept as data, never a prototype.
+      Object.defineProperty(current.params, token.toLowerCase(), {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     } else {
       current = { scheme: token, params: {} };
       out.push(current);
