@@ -8,7 +8,7 @@ import { expect, it } from 'vitest';
 import { runSoak } from '../bench/soak.ts';
 
 it('60 cycles of status + sync with restarts: no handle growth, heap flat', async () => {
-  const r = await runSoak({ cycles: 60, restartEvery: 20, nodes: 16, warmup: 10 });
+  const r = await runSoak({ cycles: 60, restartEvery: 20, nodes: 16, warmup: 10, secrets: 'memory' });
   console.log(
     `soak-short: ${r.cycles} cycles, ${r.restarts} restarts, ${r.msPerCycle} ms/cycle; fds ${r.start.fds} → ${r.end.fds}, sockets ${r.start.sockets} → ${r.end.sockets}, RSS ${r.start.rssMB} → ${r.end.rssMB} MB, heap ${r.start.heapUsedMB} → ${r.end.heapUsedMB} MB`,
   );
