@@ -2,7 +2,7 @@
  * The audit log: one JSON line per change, appended durably to `audit.jsonl` in the config
  * directory. Never a secret: entries carry keys, node ids and outcomes only.
  */
-import { mkdir } from 'node:fs/promises';
+import { access, constants as fsConstants, mkdir, open } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { AuditEntry } from '../../shared/contract-repair.ts';
@@ -36,6 +36,36 @@ export class AuditLog {
     await mkdir(this.home, { recursive: true, mode: 0o700 });
     await appendLineDurable(this.file, JSON.stringify(full));
     return full;
+  }
+
+  /**
+   * Throws CONFIG_UNWRITABLE, naming the file, unless a line could be appended now. A change made
+   * only on this machine (login, logout, trust) checks this before it changes anything, so that it
+   * is either done and audited or not done at all. Creates nothing: a missing log is judged by its
+   * directory.
+   */
+  async ensureWritable(): Promise<void> {
+    try {
+      const handle = await open(this.file, fsConstants.O_WRONLY | fsConstants.O_APPEND);
+      await handle.close();
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw auditUnwritable(this.file, e);
+      try {
+        await access(this.home, fsConstants.W_OK);
+      } catch (d) {
+        if (errnoCode(d) !== 'ENOENT') throw auditUnwritable(this.file, d);
+        // No config directory yet: append makes it.
+      }
+    }
+  }
+
+  /** `append` for a change made only on this machine: a failure is CONFIG_UNWRITABLE naming the file. */
+  async appendOrThrow(entry: Omit<AuditEntry, 'time' | 'user'>): Promise<AuditEntry> {
+    try {
+      return await this.append(entry);
+    } catch (e) {
+      throw auditUnwritable(this.file, e);
+    }
   }
 
   /**
@@ -81,6 +111,17 @@ export class AuditLog {
     }
     return { entries, skipped };
   }
+}
+
+/** The audit log cannot be appended to: nothing was changed (see AuditLog.ensureWritable). */
+function auditUnwritable(file: string, e: unknown): AppError {
+  if (e instanceof AppError) return e;
+  const code = errnoCode(e);
+  return new AppError(
+    ErrorCode.CONFIG_UNWRITABLE,
+    `The audit log ${file} cannot be written (${code ?? (e instanceof Error ? e.message : String(e))}), so nothing was changed. Make the config directory writable and try again.`,
+    { details: { path: file, ...(code ? { errno: code } : {}) } },
+  );
 }
 
 /** CONFIG_UNWRITABLE info for an audit line that could not be appended, naming the file and the errno. */

@@ -255,9 +255,18 @@ export class Engine implements Api {
     const user = parseOrThrow(userSchema, arg.user, 'user');
     const password = parseOrThrow(secretSchema, arg.password, 'password');
     const verifiedOn = arg.verify === true ? await verifyAdminLogin(this.repairDeps, def, { user, password }) : null;
-    const storedIn = await this.storeSecret(def, accounts.admin(def.name), password);
+    // Nothing is half done: the audit log and clusters.json are written to before the keychain is
+    // (a read-only config directory refuses before the stored password is replaced).
+    await this.auditLog.ensureWritable();
     await this.store.update(def.name, (c) => ({ ...c, adminUser: user }));
-    await this.auditLog.append({
+    let storedIn: 'keychain' | 'memory';
+    try {
+      storedIn = await this.storeSecret(def, accounts.admin(def.name), password);
+    } catch (e) {
+      await this.store.update(def.name, (c) => ({ ...c, adminUser: def.adminUser ?? null })).catch(() => undefined);
+      throw e;
+    }
+    await this.auditLog.appendOrThrow({
       cluster: def.name,
       node: null,
       action: 'credentials-stored',
@@ -270,9 +279,11 @@ export class Engine implements Api {
 
   async forgetCredentials(arg: ArgOf<'forgetCredentials'>): Promise<ResultOf<'forgetCredentials'>> {
     const def = await this.cluster(arg?.cluster);
-    const forgotten = await this.secrets.delete(accounts.admin(def.name));
+    // As in storeCredentials: the config directory refuses before the keychain is touched.
+    await this.auditLog.ensureWritable();
     await this.store.update(def.name, (c) => ({ ...c, adminUser: null }));
-    await this.auditLog.append({
+    const forgotten = await this.secrets.delete(accounts.admin(def.name));
+    await this.auditLog.appendOrThrow({
       cluster: def.name,
       node: null,
       action: 'credentials-forgotten',
@@ -467,11 +478,12 @@ export class Engine implements Api {
     const def = await this.cluster(arg?.cluster);
     const fp = parseOrThrow(fingerprintSchema, arg.fingerprint256, 'fingerprint256');
     const node = arg.node === undefined ? null : findNode(def, arg.node).id;
+    await this.auditLog.ensureWritable();
     const next = await this.store.update(def.name, (c) => ({
       ...c,
       pinnedFingerprints: c.pinnedFingerprints.includes(fp) ? c.pinnedFingerprints : [...c.pinnedFingerprints, fp],
     }));
-    await this.auditLog.append({
+    await this.auditLog.appendOrThrow({
       cluster: def.name,
       node,
       action: 'trust-certificate',

@@ -253,3 +253,72 @@ describe('sync with a config directory that cannot be written', () => {
     expect(text.code).toBe(1);
   }, 120_000);
 });
+
+describe('login, logout and trust with a config directory that cannot be written', () => {
+  // These change only this machine (the keychain and clusters.json), so nothing may be half done:
+  // the audit log and the config are checked first, and the keychain is touched only after both.
+  async function secretsOf(store: MemorySecretStore): Promise<Record<string, string | null>> {
+    const out: Record<string, string | null> = {};
+    for (const a of store.accounts()) out[a] = await store.get(a);
+    return out;
+  }
+
+  it.each([
+    ['the whole config directory', 'dir'],
+    ['the audit log alone', 'audit'],
+  ] as const)('%s unwritable: each answers CONFIG_UNWRITABLE and changes nothing', async (_label, what) => {
+    const dir = await homeWithJazz();
+    const secrets = new MemorySecretStore();
+    const engine = new Engine({ home: dir, secrets });
+    try {
+      await engine.storeCredentials({ cluster: 'prod', user: 'first-admin', password: 'first-password' });
+      const keychainBefore = await secretsOf(secrets);
+      const configBefore = await readFile(`${dir}/clusters.json`);
+      const auditBefore = await readFile(`${dir}/audit.jsonl`);
+      const ro =
+        what === 'dir'
+          ? await makeUnwritable(dir)
+          : await (async () => {
+              execFileSync('chattr', ['+i', `${dir}/audit.jsonl`], { stdio: 'ignore' });
+              return { undo: async () => execFileSync('chattr', ['-i', `${dir}/audit.jsonl`], { stdio: 'ignore' }) };
+            })();
+      try {
+        const fp = 'AB:'.repeat(31) + 'AB';
+        for (const call of [
+          () => engine.storeCredentials({ cluster: 'prod', user: 'second-admin', password: 'second-password' }),
+          () => engine.forgetCredentials({ cluster: 'prod' }),
+          () => engine.trustCertificate({ cluster: 'prod', fingerprint256: fp }),
+        ])
+          await expect(call()).rejects.toMatchObject({ code: 'CONFIG_UNWRITABLE' });
+      } finally {
+        await ro.undo();
+      }
+      expect(await secretsOf(secrets)).toEqual(keychainBefore);
+      expect(await readFile(`${dir}/clusters.json`)).toEqual(configBefore);
+      expect(await readFile(`${dir}/audit.jsonl`)).toEqual(auditBefore);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('login from the CLI: exit 1 naming the file, no stack, nothing stored', async () => {
+    const dir = await homeWithJazz();
+    const ro = await makeUnwritable(dir);
+    let r: CliRun;
+    try {
+      r = await cli(['login', 'prod', '--user', 'admin', '--password-stdin', '--no-verify', '--home', dir], 'pw-ro');
+    } finally {
+      await ro.undo();
+    }
+    noInternalError(r);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/CONFIG_UNWRITABLE|cannot be written|could not be written/i);
+    expect(r.stdout).not.toMatch(/Stored the admin login/);
+    const engine = new Engine({ home: dir, secrets: new OsKeychain(service) });
+    try {
+      expect((await engine.getCluster({ cluster: 'prod' })).adminUser ?? null).toBeNull();
+    } finally {
+      await engine.close();
+    }
+  });
+});
