@@ -157,9 +157,11 @@ export async function main(
   }
   const { CommandContext } = await import('./cli/context.ts');
   const ctx = new CommandContext(io, homeFlag(rest));
+  let code: number | undefined;
   try {
     await checkHomeIsDirectory(ctx, homeFlag(rest) !== undefined);
-    return await command(ctx, rest);
+    code = await command(ctx, rest);
+    return code;
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr.write(`error: ${terminalLinesOf(e.message)}\n`);
@@ -180,6 +182,6 @@ export async function main(
     io.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.INTERNAL;
   } finally {
-    await ctx.close();
+    await ctx.close({ abandon: code === EXIT.INTERRUPTED });
   }
 }

@@ -39,7 +39,8 @@ export class CommandContext {
     this.secrets.hold(accounts.admin(def.name), await readSecretFromStdin(this.io, '--password-stdin'));
   }
 
-  async close(): Promise<void> {
-    await this.engineInstance?.close();
+  /** `abandon` after Ctrl+C: what was done is printed and recorded; requests still under way are dropped. */
+  async close(opts: { abandon?: boolean } = {}): Promise<void> {
+    await this.engineInstance?.close(opts);
   }
 }

@@ -169,12 +169,13 @@ export class Engine implements Api {
     return this.watchLoop;
   }
 
-  async close(): Promise<void> {
+  /** `abandon`: drop requests still under way rather than wait for them (an interrupted CLI run). */
+  async close(opts: { abandon?: boolean } = {}): Promise<void> {
     await this.watchLoop?.close();
     const all = [...this.clients.values()];
     this.clients.clear();
     for (const c of all) this.nodeCache?.clear(c.client);
-    await Promise.all(all.map((c) => c.client.close()));
+    await Promise.all(all.map((c) => (opts.abandon ? c.client.destroy() : c.client.close())));
   }
 
   private async cluster(name: unknown): Promise<ClusterDefinition> {
@@ -470,6 +471,11 @@ export class Engine implements Api {
     } catch (e) {
       await balancer;
       throw e;
+    }
+    if (result.interrupted) {
+      // Ctrl+C: what was done is returned now; the balancer's answer is not waited for.
+      void balancer.catch(() => undefined);
+      return result;
     }
     return withBalancer(result, await balancer, def, this.cloneIdsOf(def));
   }

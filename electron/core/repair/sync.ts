@@ -56,6 +56,7 @@ async function refreshNode(
   admin: AdminCredentials,
   emit: (e: SyncEvent) => void,
   onReloaded: (attempt: number) => void,
+  signal: AbortSignal | undefined,
 ): Promise<SyncNodeResult> {
   const refresh = adapterFor(def.kind).refresh!;
   for (let attempt = 1; ; attempt++) {
@@ -66,6 +67,8 @@ async function refreshNode(
       emit({ type: 'refreshed', node: node.id, attempts: attempt, latencyMs: Date.now() - t0 });
       return { id: node.id, refreshed: true, attempts: attempt, error: null };
     } catch (e) {
+      // Interrupted: the failure is the closing client's, and nothing is tried again.
+      if (signal?.aborted) return interruptedNode(node, 'while it was being refreshed', attempt);
       const error = toErrorInfo(e);
       const willRetry = attempt < SYNC_MAX_ATTEMPTS && !(isAppError(e) && NOT_RETRIED.has(e.code));
       emit({ type: 'failed', node: node.id, attempt, error, willRetry });
@@ -88,18 +91,29 @@ async function refreshAndCheck(
   emit: (e: SyncEvent) => void,
   run: StatusRun,
   superseded: Promise<unknown>[],
+  signal: AbortSignal | undefined,
 ): Promise<{ refreshed: SyncNodeResult; check: Promise<NodeStatus> }> {
   run.prepare(node);
   let early: { attempt: number; check: Promise<NodeStatus> } | null = null;
-  const refreshed = await refreshNode(deps, def, node, admin, emit, (attempt) => {
-    if (early) superseded.push(early.check);
-    early = { attempt, check: run.node(node) };
-  });
+  const refreshed = await refreshNode(
+    deps,
+    def,
+    node,
+    admin,
+    emit,
+    (attempt) => {
+      if (early) superseded.push(early.check);
+      early = { attempt, check: run.node(node) };
+    },
+    signal,
+  );
   const started = early as { attempt: number; check: Promise<NodeStatus> } | null;
   if (started && refreshed.refreshed && started.attempt === refreshed.attempts) {
     return { refreshed, check: started.check };
   }
   if (started) superseded.push(started.check);
+  // Interrupted: no new check is started (the sync returns without waiting for one).
+  if (signal?.aborted) return { refreshed, check: new Promise<NodeStatus>(() => undefined) };
   return { refreshed, check: run.node(node) };
 }
 
@@ -196,7 +210,10 @@ export async function sync(
 ): Promise<SyncResult> {
   const def = await deps.getCluster(arg?.cluster);
   const adapter = adapterFor(def.kind);
-  const emit = (e: SyncEvent) => onProgress?.(e);
+  // After Ctrl+C the result says what happened to each node: no more progress lines.
+  const emit = (e: SyncEvent) => {
+    if (!signal?.aborted) onProgress?.(e);
+  };
   const notices: string[] = [];
   let nodes: SyncNodeResult[];
   let status: ClusterStatus;
@@ -219,7 +236,7 @@ export async function sync(
     const pool = mapPool(def.nodes, NODE_CONCURRENCY, async (node, i) => {
       if (signal?.aborted) return notStarted(node);
       started[i] = true;
-      const result = await refreshAndCheck(deps, def, node, admin, emit, run, superseded);
+      const result = await refreshAndCheck(deps, def, node, admin, emit, run, superseded, signal);
       checks[i] = result.check;
       finished[i] = result.refreshed;
       return result.refreshed;
