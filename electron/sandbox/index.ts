@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Balancer } from './balancer.ts';
 import { DIALECTS, isDialectName } from './dialects/index.ts';
+import { CLEARQUEST_DISCOVERY_VARIANTS, clearquestDialectWith } from './dialects/clearquest.ts';
 import { MAX_CLOCK_OFFSET_SECONDS, MAX_LATENCY_MS, startControlServer } from './control.ts';
 import { requestKeyThroughBalancer } from './friend.ts';
 import type { Listener, TlsMaterial } from './listener.ts';
@@ -42,6 +43,14 @@ function checkOptions(opts: SandboxOptions): void {
       `dialect: must be one of ${Object.keys(DIALECTS).join(', ')}, got ${JSON.stringify(opts.dialect)}`,
     );
   }
+  if (opts.clearquestDiscovery !== undefined) {
+    if (!(CLEARQUEST_DISCOVERY_VARIANTS as readonly unknown[]).includes(opts.clearquestDiscovery)) {
+      throw new RangeError(
+        `clearquestDiscovery: must be one of ${CLEARQUEST_DISCOVERY_VARIANTS.join(', ')}, got ${JSON.stringify(opts.clearquestDiscovery)}`,
+      );
+    }
+    if (opts.dialect !== 'clearquest') throw new RangeError('clearquestDiscovery: only with dialect "clearquest"');
+  }
   if (opts.adminPassword !== undefined && opts.adminPassword === '') {
     throw new RangeError('adminPassword: must not be empty');
   }
@@ -58,7 +67,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const repository = await Repository.open(stateDir, SANDBOX_REPO, SANDBOX_DB);
   const admin = { user: SANDBOX_ADMIN_USER, password: opts.adminPassword ?? randomBytes(12).toString('base64url') };
   const hopSecret = randomBytes(16).toString('hex');
-  const dialect = DIALECTS[opts.dialect ?? 'sandbox'];
+  // A clearquestDiscovery test variant swaps only the discovery document (dialects/clearquest.ts).
+  const dialect =
+    opts.clearquestDiscovery !== undefined
+      ? clearquestDialectWith(opts.clearquestDiscovery)
+      : DIALECTS[opts.dialect ?? 'sandbox'];
 
   let caPem: string | null = null;
   let caFile: string | null = null;

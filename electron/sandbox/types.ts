@@ -1,5 +1,6 @@
 /** The sandbox's public shapes: options, the `--json` line, and what `GET /state` answers. */
 import type { SandboxNodeView } from '../../shared/contract-console.ts';
+import type { ClearQuestDiscoveryVariant } from './dialects/clearquest.ts';
 import type { DialectName } from './dialects/types.ts';
 
 export interface SandboxOptions {
@@ -17,6 +18,12 @@ export interface SandboxOptions {
   sticky?: boolean;
   /** The product surface the nodes show; default `sandbox` (the mixed dialect). */
   dialect?: DialectName;
+  /**
+   * TEST VARIANT, `dialect: 'clearquest'` only: the shape of the discovery document, to walk the
+   * adapter's discovery fallback chain. Default `inline` (unchanged). Each shape is [G], not a claim
+   * about the real product: see CLEARQUEST_DISCOVERY_VARIANTS in dialects/clearquest.ts.
+   */
+  clearquestDiscovery?: ClearQuestDiscoveryVariant;
   /** Where the repository is persisted; default a new temp dir, removed again on close. */
   stateDir?: string;
   /** Default: random. */

@@ -3,6 +3,7 @@
  *
  *   GET    /cqweb/oslc/                                 unprotected root: the repository list [D]
  *   GET    /cqweb/oslc/repo/{repo}/discovery            the friend URL [D]; carries oslc:oauthConfiguration [G]
+ *                                                       (other shapes as test variants: CLEARQUEST_DISCOVERY_VARIANTS)
  *   GET    /cqweb/oslc/repo/{repo}/db/{db}              a protected OSLC resource (401 challenge unsigned) [D]
  *   POST   /cqweb/oauth-request-token/{repo}            [D] lyo.testsuite cq-setupv2.properties
  *   GET|POST /cqweb/oauth-authorization/{repo}          id, password, oauth_callback, Authorize=Continue [D]
@@ -72,35 +73,92 @@ ${repos.map((r) => `  <oslc:ServiceProviderCatalog rdf:about="${escapeXml(r.disc
 }
 
 /**
- * The discovery document: an OSLC 2.0 catalog with `oslc:oauthConfiguration` ([D] the shape, lyo.testsuite
- * ServiceProviderCatalogXmlTests; [G] that ClearQuest publishes it) and the consumer-key URL as
- * `jfs:oauthRequestConsumerKeyUrl` [G]. It advertises the balancer's origin, as a node behind one does.
+ * TEST VARIANTS of the discovery document, for walking the adapter's fallback chain (discovery
+ * `jfs:oauth*Url` → `oslc:oauthConfiguration` here or in a linked catalog → the fixed paths). Every one
+ * is [G]: not a claim about what the real ClearQuest Web serves, only shapes a client must cope with.
+ *
+ *   inline            (the default, what the dialect serves unless told otherwise) the catalog carries
+ *                     `oslc:oauthConfiguration` and `jfs:oauthRequestConsumerKeyUrl`
+ *   jfs               the three `jfs:oauth*Url` (and the consumer-key URL) instead, rootservices-style
+ *   linked-catalog    no OAuth URLs; `oslc:serviceProviderCatalog` points at `…/repo/{repo}/catalog`,
+ *                     which carries `oslc:oauthConfiguration` (that route exists in this variant only)
+ *   linked-protected  no OAuth URLs; `oslc:serviceProviderCatalog` points at the protected database
+ *                     resource, which answers 401 unsigned: nothing readable advertises the URLs
+ *   bare              no OAuth URLs and no link at all: only the documented fixed paths are left
  */
-function discovery(ctx: NodeRequest, params: string[]): void {
-  const repo = repoParam(ctx, params);
-  const origin = ctx.node.publicOrigin();
-  const paths = clearquestOAuthPaths(repo);
-  const about = `${origin}/cqweb/oslc/repo/${encodeURIComponent(repo)}/discovery`;
-  const res = (p: string) => escapeXml(`${origin}${p}`);
-  send(
-    ctx.res,
-    200,
-    `<?xml version="1.0" encoding="UTF-8"?>
-<rdf:RDF xmlns:rdf="${RDF}" xmlns:dc="${DC}" xmlns:oslc="${OSLC}" xmlns:jfs="${JFS}">
-  <oslc:ServiceProviderCatalog rdf:about="${escapeXml(about)}">
-    <dc:title>${escapeXml(repo)}</dc:title>
-    <oslc:serviceProvider rdf:resource="${res(`/cqweb/oslc/repo/${encodeURIComponent(repo)}/db/${encodeURIComponent(ctx.node.db)}`)}"/>
-    <oslc:oauthConfiguration>
+export const CLEARQUEST_DISCOVERY_VARIANTS = ['inline', 'jfs', 'linked-catalog', 'linked-protected', 'bare'] as const;
+export type ClearQuestDiscoveryVariant = (typeof CLEARQUEST_DISCOVERY_VARIANTS)[number];
+
+function oauthConfiguration(res: (p: string) => string, paths: ReturnType<typeof clearquestOAuthPaths>): string {
+  return `    <oslc:oauthConfiguration>
       <oslc:OAuthConfiguration>
         <oslc:oauthRequestTokenURI rdf:resource="${res(paths.requestToken)}"/>
         <oslc:authorizationURI rdf:resource="${res(paths.authorize)}"/>
         <oslc:oauthAccessTokenURI rdf:resource="${res(paths.accessToken)}"/>
       </oslc:OAuthConfiguration>
     </oslc:oauthConfiguration>
-    <jfs:oauthRequestConsumerKeyUrl rdf:resource="${res(paths.requestConsumerKey)}"/>
-  </oslc:ServiceProviderCatalog>
+`;
+}
+
+function catalogXml(about: string, title: string, body: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<rdf:RDF xmlns:rdf="${RDF}" xmlns:dc="${DC}" xmlns:oslc="${OSLC}" xmlns:jfs="${JFS}">
+  <oslc:ServiceProviderCatalog rdf:about="${escapeXml(about)}">
+    <dc:title>${escapeXml(title)}</dc:title>
+${body}  </oslc:ServiceProviderCatalog>
 </rdf:RDF>
-`,
+`;
+}
+
+/**
+ * The discovery document: an OSLC 2.0 catalog with `oslc:oauthConfiguration` ([D] the shape, lyo.testsuite
+ * ServiceProviderCatalogXmlTests; [G] that ClearQuest publishes it) and the consumer-key URL as
+ * `jfs:oauthRequestConsumerKeyUrl` [G]. It advertises the balancer's origin, as a node behind one does.
+ * Other `variant`s are test variants (see {@link CLEARQUEST_DISCOVERY_VARIANTS}).
+ */
+function discoveryFor(variant: ClearQuestDiscoveryVariant) {
+  return (ctx: NodeRequest, params: string[]): void => {
+    const repo = repoParam(ctx, params);
+    const origin = ctx.node.publicOrigin();
+    const paths = clearquestOAuthPaths(repo);
+    const repoPath = `/cqweb/oslc/repo/${encodeURIComponent(repo)}`;
+    const dbPath = `${repoPath}/db/${encodeURIComponent(ctx.node.db)}`;
+    const res = (p: string) => escapeXml(`${origin}${p}`);
+    let body = `    <oslc:serviceProvider rdf:resource="${res(dbPath)}"/>\n`;
+    const consumerKeyUrl = `    <jfs:oauthRequestConsumerKeyUrl rdf:resource="${res(paths.requestConsumerKey)}"/>\n`;
+    switch (variant) {
+      case 'inline':
+        body += oauthConfiguration(res, paths) + consumerKeyUrl;
+        break;
+      case 'jfs':
+        body += `    <jfs:oauthRequestTokenUrl rdf:resource="${res(paths.requestToken)}"/>
+    <jfs:oauthUserAuthorizationUrl rdf:resource="${res(paths.authorize)}"/>
+    <jfs:oauthAccessTokenUrl rdf:resource="${res(paths.accessToken)}"/>
+${consumerKeyUrl}`;
+        break;
+      case 'linked-catalog':
+        body += `    <oslc:serviceProviderCatalog rdf:resource="${res(`${repoPath}/catalog`)}"/>\n`;
+        break;
+      case 'linked-protected':
+        body += `    <oslc:serviceProviderCatalog rdf:resource="${res(dbPath)}"/>\n`;
+        break;
+      case 'bare':
+        break;
+    }
+    send(ctx.res, 200, catalogXml(`${origin}${repoPath}/discovery`, repo, body), 'application/rdf+xml; charset=utf-8');
+  };
+}
+
+/** `GET /cqweb/oslc/repo/{repo}/catalog` — the `linked-catalog` test variant only [G]: the OAuth configuration. */
+function linkedCatalog(ctx: NodeRequest, params: string[]): void {
+  const repo = repoParam(ctx, params);
+  const origin = ctx.node.publicOrigin();
+  const res = (p: string) => escapeXml(`${origin}${p}`);
+  const about = `${origin}/cqweb/oslc/repo/${encodeURIComponent(repo)}/catalog`;
+  send(
+    ctx.res,
+    200,
+    catalogXml(about, repo, oauthConfiguration(res, clearquestOAuthPaths(repo))),
     'application/rdf+xml; charset=utf-8',
   );
 }
@@ -296,33 +354,41 @@ function index(ctx: NodeRequest): void {
 }
 
 const R = '([^/]+)';
-export const clearquestDialect: Dialect = {
-  name: 'clearquest',
-  acceptsProvisionalAtRequestToken: false, // [G] a provisional key is refused with consumer_key_refused
-  sendProblem,
-  requestKeyPath: (repo) => clearquestOAuthPaths(repo).requestConsumerKey,
-  routes: [
-    { pattern: /^\/$/, methods: { GET: index } },
-    { pattern: /^\/cqweb\/?$/, methods: { GET: adminPageRoute } },
-    { pattern: /^\/cqweb\/oslc\/?$/, methods: { GET: root } },
-    { pattern: new RegExp(`^/cqweb/oslc/repo/${R}/discovery$`), methods: { GET: discovery } },
-    { pattern: new RegExp(`^/cqweb/oslc/repo/${R}/db/${R}$`), methods: { GET: database } },
-    { pattern: new RegExp(`^/cqweb/oslc/repo/${R}/db/${R}/refreshRepoConfig$`), methods: { GET: refreshRepoConfig } },
-    { pattern: /^\/cqweb\/oslc\/session$/, methods: { DELETE: endSession } },
-    {
-      pattern: new RegExp(`^/cqweb/oauth-request-token/${R}$`),
-      methods: { GET: withRepo(requestToken), POST: withRepo(requestToken) },
-    },
-    {
-      pattern: new RegExp(`^/cqweb/oauth-authorization/${R}$`),
-      methods: { GET: withRepo(authorizeForm), POST: withRepo(authorizeDecision) },
-    },
-    {
-      pattern: new RegExp(`^/cqweb/oauth-access-token/${R}$`),
-      methods: { GET: withRepo(accessToken), POST: withRepo(accessToken) },
-    },
-    { pattern: new RegExp(`^/cqweb/oauth-request-consumer/${R}$`), methods: { POST: withRepo(requestKey) } },
-    { pattern: /^\/cqweb\/admin\/login$/, methods: { GET: adminPageRoute, POST: login } },
-    { pattern: /^\/cqweb\/admin\/oauth-consumers$/, methods: { GET: adminPageRoute, POST: adminAction } },
-  ],
-};
+/** The ClearQuest dialect with one discovery-document variant; `inline` is {@link clearquestDialect}. */
+export function clearquestDialectWith(variant: ClearQuestDiscoveryVariant): Dialect {
+  return {
+    name: 'clearquest',
+    acceptsProvisionalAtRequestToken: false, // [G] a provisional key is refused with consumer_key_refused
+    sendProblem,
+    requestKeyPath: (repo) => clearquestOAuthPaths(repo).requestConsumerKey,
+    routes: [
+      { pattern: /^\/$/, methods: { GET: index } },
+      { pattern: /^\/cqweb\/?$/, methods: { GET: adminPageRoute } },
+      { pattern: /^\/cqweb\/oslc\/?$/, methods: { GET: root } },
+      { pattern: new RegExp(`^/cqweb/oslc/repo/${R}/discovery$`), methods: { GET: discoveryFor(variant) } },
+      ...(variant === 'linked-catalog'
+        ? [{ pattern: new RegExp(`^/cqweb/oslc/repo/${R}/catalog$`), methods: { GET: linkedCatalog } }]
+        : []),
+      { pattern: new RegExp(`^/cqweb/oslc/repo/${R}/db/${R}$`), methods: { GET: database } },
+      { pattern: new RegExp(`^/cqweb/oslc/repo/${R}/db/${R}/refreshRepoConfig$`), methods: { GET: refreshRepoConfig } },
+      { pattern: /^\/cqweb\/oslc\/session$/, methods: { DELETE: endSession } },
+      {
+        pattern: new RegExp(`^/cqweb/oauth-request-token/${R}$`),
+        methods: { GET: withRepo(requestToken), POST: withRepo(requestToken) },
+      },
+      {
+        pattern: new RegExp(`^/cqweb/oauth-authorization/${R}$`),
+        methods: { GET: withRepo(authorizeForm), POST: withRepo(authorizeDecision) },
+      },
+      {
+        pattern: new RegExp(`^/cqweb/oauth-access-token/${R}$`),
+        methods: { GET: withRepo(accessToken), POST: withRepo(accessToken) },
+      },
+      { pattern: new RegExp(`^/cqweb/oauth-request-consumer/${R}$`), methods: { POST: withRepo(requestKey) } },
+      { pattern: /^\/cqweb\/admin\/login$/, methods: { GET: adminPageRoute, POST: login } },
+      { pattern: /^\/cqweb\/admin\/oauth-consumers$/, methods: { GET: adminPageRoute, POST: adminAction } },
+    ],
+  };
+}
+
+export const clearquestDialect: Dialect = clearquestDialectWith('inline');
