@@ -43,7 +43,8 @@ Checking
   watch <cluster>…|--all [--interval 60s] [--heal] [--metrics 127.0.0.1:9464 [--metrics-allow-remote]] [--json]
         [--password-file [CLUSTER=]FILE] [--cert-warn-days 14] [--skew-threshold 60s]
                                    check every interval, one line per change, until Ctrl+C; --heal syncs stale
-                                   nodes (audited); --metrics serves Prometheus text format (docs/monitoring.md)
+                                   nodes (audited); --metrics serves Prometheus text format; SIGHUP reads the
+                                   clusters, logins and password files again (docs/monitoring.md)
   probe <cluster> --node ID --key K [--secret-stdin] [--json]
 
 Repairing

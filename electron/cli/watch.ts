@@ -14,6 +14,8 @@ import type { WatchChange } from '../core/watch/index.ts';
 import { flag, int, list, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, untilStopSignal } from './io.ts';
+import { ErrorCode, isAppError } from '../../shared/errors.ts';
+import type { ClusterStatus } from '../../shared/model.ts';
 
 const USAGE =
   'oslc-admin watch <cluster>… | --all [--interval 60s] [--heal] [--metrics 127.0.0.1:9464 [--metrics-allow-remote]] [--json] [--password-file [CLUSTER=]FILE]… [--cert-warn-days 14] [--skew-threshold 60s]';
@@ -97,9 +99,9 @@ export async function readPasswordFile(file: string): Promise<string> {
  * good once it holds more than 1024 file descriptors (it waits in select(), whose sets end at
  * FD_SETSIZE = 1024), and a watch over many clusters keeps that many connections open. Reproduced
  * here: 1,100 open files, then one keychain read, hangs. A consumer tracked after the watch
- * started is probed after a restart (until then status notes that no secret is known for it).
+ * started is probed after a reload (SIGHUP) or a restart (until then status notes that no secret is known for it).
  */
-async function readSecretsOnce(ctx: CommandContext, clusters: string[]): Promise<SecretStore> {
+async function readSecretsOnce(ctx: CommandContext, clusters: string[], fallback?: SecretStore): Promise<SecretStore> {
   // Read through an engine of the same home, so its own naming of entries (per config home, see
   // secret-overlay.ts) is honoured; what it reads at the store underneath is recorded.
   const known = new Map<string, string>();
@@ -112,7 +114,15 @@ async function readSecretsOnce(ctx: CommandContext, clusters: string[]): Promise
       return v;
     },
     get: async (account) => {
-      const v = await base.get(account);
+      let v: string | null;
+      try {
+        v = await base.get(account);
+      } catch (e) {
+        // At a reload, a keychain that cannot be read now keeps what was read before.
+        const before = fallback ? await fallback.get(account) : null;
+        if (before === null) throw e;
+        v = before;
+      }
       if (v !== null) known.set(account, v);
       return v;
     },
@@ -178,6 +188,52 @@ export function jsonLine(value: unknown): string {
   );
 }
 
+/**
+ * The clusters to watch: every defined one with `--all`, else the named ones. At start a name that
+ * does not exist is an error; at a reload it is dropped (it was removed meanwhile), and so may all be.
+ */
+async function watchedClusters(
+  ctx: CommandContext,
+  names: string[],
+  all: boolean,
+  when: 'start' | 'reload',
+): Promise<string[]> {
+  if (all) {
+    const defined = (await ctx.engine.listClusters()).clusters.map((c) => c.name);
+    if (!defined.length && when === 'start')
+      throw new UsageError('--all: no cluster is defined yet (oslc-admin cluster add …)');
+    return defined;
+  }
+  const found: string[] = [];
+  for (const name of names) {
+    try {
+      found.push((await ctx.engine.getCluster({ cluster: name })).name);
+    } catch (e) {
+      if (when === 'start' || !isAppError(e) || e.code !== ErrorCode.CLUSTER_NOT_FOUND) throw e;
+    }
+  }
+  return [...new Set(found)];
+}
+
+/** `--password-file FILE` (every watched cluster) or `CLUSTER=FILE` (that one): read now, held in memory. */
+async function holdPasswordFiles(ctx: CommandContext, specs: string[], clusters: string[]): Promise<void> {
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const named = eq > 0 ? spec.slice(0, eq) : null;
+    const targets = named !== null && clusters.includes(named) ? [named] : clusters;
+    const file = named !== null && clusters.includes(named) ? spec.slice(eq + 1) : spec;
+    const password = await readPasswordFile(file);
+    for (const name of targets) {
+      const def = await ctx.engine.getCluster({ cluster: name });
+      if (!def.adminUser)
+        throw new UsageError(
+          `--password-file: cluster ${name} has no admin user; run \`oslc-admin login ${name} --user U\` once (or name the cluster: --password-file OTHER=FILE)`,
+        );
+      ctx.secrets.hold(accounts.admin(def.name), password);
+    }
+  }
+}
+
 export async function watchCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parse(
     argv,
@@ -218,44 +274,24 @@ export async function watchCommand(ctx: CommandContext, argv: string[]): Promise
   }
 
   // Which clusters: named ones (each must exist), or every one with --all.
-  let clusters: string[];
-  if (flag(p, 'all')) {
-    if (p.positionals.length) throw new UsageError('--all: give either cluster names or --all, not both');
-    clusters = (await ctx.engine.listClusters()).clusters.map((c) => c.name);
-    if (!clusters.length) throw new UsageError('--all: no cluster is defined yet (oslc-admin cluster add …)');
-  } else {
-    if (!p.positionals.length) throw new UsageError(`missing argument <cluster> (or --all)\nusage: ${USAGE}`);
-    clusters = [];
-    for (const name of p.positionals) clusters.push((await ctx.engine.getCluster({ cluster: name })).name);
-    clusters = [...new Set(clusters)];
-  }
-
-  // --password-file FILE (every watched cluster) or CLUSTER=FILE (that one), read once now.
-  for (const spec of list(p, 'password-file')) {
-    const eq = spec.indexOf('=');
-    const named = eq > 0 ? spec.slice(0, eq) : null;
-    const targets = named !== null && clusters.includes(named) ? [named] : clusters;
-    const file = named !== null && clusters.includes(named) ? spec.slice(eq + 1) : spec;
-    const password = await readPasswordFile(file);
-    for (const name of targets) {
-      const def = await ctx.engine.getCluster({ cluster: name });
-      if (!def.adminUser)
-        throw new UsageError(
-          `--password-file: cluster ${name} has no admin user; run \`oslc-admin login ${name} --user U\` once (or name the cluster: --password-file OTHER=FILE)`,
-        );
-      ctx.secrets.hold(accounts.admin(def.name), password);
-    }
-  }
+  if (flag(p, 'all') && p.positionals.length)
+    throw new UsageError('--all: give either cluster names or --all, not both');
+  if (!flag(p, 'all') && !p.positionals.length)
+    throw new UsageError(`missing argument <cluster> (or --all)\nusage: ${USAGE}`);
+  let clusters = await watchedClusters(ctx, p.positionals, flag(p, 'all'), 'start');
+  await holdPasswordFiles(ctx, list(p, 'password-file'), clusters);
 
   const json = flag(p, 'json');
   // An engine of its own whose node cache outlives one interval, so each check reuses the last one's
   // discoveries and admin sessions (anything reused that no longer fits is dropped and asked again).
-  const secrets = await readSecretsOnce(ctx, clusters);
-  const engine = new Engine({
-    home: ctx.home,
-    secrets,
-    nodeCacheTtlMs: Math.min(Math.max(NODE_CACHE_TTL_MS, intervalMs * 1.5), 10 * 60_000),
-  });
+  const engineOver = (secrets: SecretStore) =>
+    new Engine({
+      home: ctx.home,
+      secrets,
+      nodeCacheTtlMs: Math.min(Math.max(NODE_CACHE_TTL_MS, intervalMs * 1.5), 10 * 60_000),
+    });
+  let secrets = await readSecretsOnce(ctx, clusters);
+  let engine = engineOver(secrets);
   const metrics = metricsModule ? new metricsModule.WatchMetrics({ processMetrics: true }) : null;
   let server: { url: string; close(): Promise<void> } | null = null;
   if (metricsModule && metrics && address) {
@@ -271,23 +307,59 @@ export async function watchCommand(ctx: CommandContext, argv: string[]): Promise
   }
 
   const print = (c: WatchChange) => ctx.io.stdout.write(`${json ? jsonLine(c) : printable(formatChange(c))}\n`);
-  const watcher = new Watcher(engine, {
-    clusters,
-    intervalMs,
-    heal: flag(p, 'heal'),
-    thresholds: { certificateWarnDays, clockSkewSeconds },
-    onChange: print,
-    onCheck: (check) => metrics?.observe(check),
-    onListenerError: (e) => ctx.io.stderr.write(`watch: ${e instanceof Error ? e.message : String(e)}\n`),
-  });
+  const watcherOver = (e: Engine, names: string[], previous?: ReadonlyMap<string, ClusterStatus>) =>
+    new Watcher(e, {
+      clusters: names,
+      intervalMs,
+      heal: flag(p, 'heal'),
+      thresholds: { certificateWarnDays, clockSkewSeconds },
+      onChange: print,
+      onCheck: (check) => metrics?.observe(check),
+      onListenerError: (err) => ctx.io.stderr.write(`watch: ${err instanceof Error ? err.message : String(err)}\n`),
+      ...(previous ? { previous } : {}),
+    });
+  let watcher = watcherOver(engine, clusters);
+
+  // SIGHUP (systemctl reload): clusters, logins, consumers and password files are read again, and
+  // the watch goes on from what it last saw. Everything is read before anything is swapped, so a
+  // reload that fails (a password file made unreadable) leaves the running watch as it was.
+  let reloading: Promise<void> = Promise.resolve();
+  const reload = async () => {
+    try {
+      const next = await watchedClusters(ctx, p.positionals, flag(p, 'all'), 'reload');
+      await holdPasswordFiles(ctx, list(p, 'password-file'), next);
+      const nextSecrets = await readSecretsOnce(ctx, next, secrets);
+      const previous = watcher.records;
+      await watcher.stop();
+      await engine.close();
+      for (const name of clusters) if (!next.includes(name)) metrics?.forget(name);
+      const added = next.filter((n) => !clusters.includes(n));
+      const removed = clusters.filter((n) => !next.includes(n));
+      [clusters, secrets, engine] = [next, nextSecrets, engineOver(nextSecrets)];
+      watcher = watcherOver(engine, clusters, previous);
+      watcher.start();
+      ctx.io.stderr.write(
+        `watch: reloaded: watching ${clusters.join(', ') || 'no cluster'}${added.length ? `; added ${added.join(', ')}` : ''}${removed.length ? `; no longer watching ${removed.join(', ')}` : ''}\n`,
+      );
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      ctx.io.stderr.write(`watch: reload failed, still watching ${clusters.join(', ')} as before: ${printable(why)}\n`);
+    }
+  };
+  const onHup = () => {
+    reloading = reloading.then(reload);
+  };
   const stopped = untilStopSignal();
+  process.on('SIGHUP', onHup);
   watcher.start();
   ctx.io.stderr.write(
-    `watching ${clusters.join(', ')} every ${showMs(intervalMs)} ±10% (heal ${flag(p, 'heal') ? 'on' : 'off'})${server ? `; metrics at ${server.url}` : ''}; Ctrl+C stops\n`,
+    `watching ${clusters.join(', ')} every ${showMs(intervalMs)} ±10% (heal ${flag(p, 'heal') ? 'on' : 'off'})${server ? `; metrics at ${server.url}` : ''}; Ctrl+C stops, SIGHUP reloads\n`,
   );
   try {
     await stopped;
   } finally {
+    process.off('SIGHUP', onHup);
+    await reloading;
     await watcher.stop();
     await server?.close();
     await engine.close();

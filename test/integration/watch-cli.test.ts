@@ -47,8 +47,8 @@ interface Running {
   exit: Promise<number | null>;
 }
 
-function spawnWatch(args: string[], extraEnv: Record<string, string> = {}): Running {
-  const child = spawn(BIN, ['watch', '--home', t.home, ...args], {
+function spawnWatch(args: string[], extraEnv: Record<string, string> = {}, home = t.home): Running {
+  const child = spawn(BIN, ['watch', '--home', home, ...args], {
     env: { ...process.env, ...env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -167,6 +167,75 @@ describe('oslc-admin watch (the process)', () => {
     }
     expect(await w.exit).toBe(0);
   });
+});
+
+describe('oslc-admin watch reloads on SIGHUP', () => {
+  it('picks up clusters added and removed, goes on from what it saw, and keeps running when a reload fails', async () => {
+    const t2 = await engineFor(sandbox);
+    const file = join(dir, 'pw-reload');
+    await writeFile(file, `${sandbox.info.admin.password}\n`, { mode: 0o600 });
+    // A cluster with a node that cannot be reached (the discard port): one node-down line each.
+    const withDeadNode = (name: string) =>
+      t2.engine.addCluster({
+        name,
+        kind: t2.cluster.kind,
+        balancerUrl: t2.cluster.balancerUrl,
+        nodes: [...t2.cluster.nodes.map((n) => ({ id: n.id, url: n.url })), { id: 'gone', url: 'http://127.0.0.1:9/' }],
+        repo: t2.cluster.repo,
+        db: t2.cluster.db,
+      });
+    await withDeadNode('first');
+    const w = spawnWatch(
+      ['--all', '--interval', '1s', '--json', '--metrics', '127.0.0.1:0', '--password-file', `sb=${file}`],
+      { OSLC_ADMIN_KEYCHAIN_SERVICE: t2.service },
+      t2.home,
+    );
+    const downOn = (cluster: string) => (l: string) =>
+      l.includes('"node-down"') && l.includes(`"cluster":"${cluster}"`);
+    try {
+      const url = (await w.err(/watching sb, first every 1s .*metrics at (http:\/\/127\.0\.0\.1:\d+\/metrics)/))[1]!;
+      await w.line(downOn('first'));
+
+      await withDeadNode('second');
+      w.child.kill('SIGHUP');
+      await w.err(/watch: reloaded: watching sb, first, second; added second\n/);
+      expect(JSON.parse(await w.line(downOn('second')))).toMatchObject({ node: 'gone' });
+      // Two more checks of `first` after the reload: its dead node was known, so it is not announced again.
+      const lastCheck = async (cluster: string) =>
+        sampleValue(parsePromText(await (await fetch(url)).text()), 'oslc_admin_last_check_timestamp_seconds', {
+          cluster,
+        });
+      /** Resolves once `n` more checks of `cluster` have ended (the last-check time moved on n times). */
+      const checksEnded = async (cluster: string, n: number) => {
+        const times = new Set([await lastCheck(cluster)]);
+        for (let i = 0; i < 150 && times.size < n + 1; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          times.add(await lastCheck(cluster));
+        }
+        expect(times.size, `${n} checks of ${cluster}`).toBeGreaterThanOrEqual(n + 1);
+      };
+      await checksEnded('first', 2);
+      expect(w.stdout.filter(downOn('first'))).toHaveLength(1);
+
+      await t2.engine.removeCluster({ cluster: 'second' });
+      w.child.kill('SIGHUP');
+      await w.err(/watch: reloaded: watching sb, first; no longer watching second\n/);
+      expect(await fetch(url).then((r) => r.text())).not.toContain('cluster="second"');
+
+      // A password file others may read is refused at a reload too, and the watch goes on as it was.
+      await chmod(file, 0o644);
+      w.child.kill('SIGHUP');
+      await w.err(
+        /watch: reload failed, still watching sb, first as before: --password-file .*group or others may access it/,
+      );
+      await checksEnded('sb', 1);
+    } finally {
+      w.child.kill('SIGTERM');
+      await t2.close();
+    }
+    expect(await w.exit).toBe(0);
+    expect(w.stderr()).not.toContain(sandbox.info.admin.password);
+  }, 90_000);
 });
 
 describe('oslc-admin watch reads its secrets once, before it opens any socket', () => {

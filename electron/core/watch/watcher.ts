@@ -72,6 +72,11 @@ export interface WatcherOptions {
   firstCheckSpreadMs?: number;
   /** For tests: the random source of the jitter. */
   random?: () => number;
+  /**
+   * What a previous watcher last saw of each cluster (its `records`): after a reload the changes
+   * are counted from there, so a node that was already down is not announced again.
+   */
+  previous?: ReadonlyMap<string, ClusterStatus>;
 }
 
 interface ClusterLoop {
@@ -149,6 +154,13 @@ export class Watcher {
     return [...this.loops.keys()];
   }
 
+  /** The last status seen of each watched cluster (for `previous` of the watcher that replaces this one). */
+  get records(): Map<string, ClusterStatus> {
+    const out = new Map<string, ClusterStatus>();
+    for (const [name, loop] of this.loops) if (loop.record) out.set(name, loop.record);
+    return out;
+  }
+
   start(): void {
     if (this.started) return;
     this.started = true;
@@ -188,7 +200,7 @@ export class Watcher {
     const loop: ClusterLoop = {
       name,
       timer: null,
-      record: null,
+      record: this.opts.previous?.get(name) ?? null,
       failing: false,
       policy: new HealPolicy(),
       running: null,
