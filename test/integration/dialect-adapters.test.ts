@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseErrorText } from '../../electron/core/diagnose/error-text.ts';
 import { adapterFor } from '../../electron/core/providers/index.ts';
+import { PROVIDER_FACTS } from '../../electron/core/providers/facts.ts';
 import type { DialectName } from '../../electron/sandbox/dialects/types.ts';
 import type { SandboxHandle } from '../../electron/sandbox/index.ts';
 import { discoverySourceWords } from '../../shared/model.ts';
@@ -91,6 +92,12 @@ async function jazzApprove(sandbox: SandboxHandle, origin: string, key: string):
   }
 }
 
+/** What the README's provider table claims (electron/core/providers/facts.ts): this suite proves it. */
+function claimsOf(kind: DialectCase['dialect']): Pick<DialectCase, 'hasList' | 'canRefresh'> {
+  const facts = PROVIDER_FACTS[kind];
+  return { hasList: facts.list.api, canRefresh: facts.refresh.can };
+}
+
 const CASES: DialectCase[] = [
   {
     dialect: 'clearquest',
@@ -99,8 +106,7 @@ const CASES: DialectCase[] = [
     unknownText: /^401: invalid_expired_token/,
     unknownCause: 'REGISTRY_STALE',
     approveByHand: clearquestApprove,
-    hasList: false,
-    canRefresh: true,
+    ...claimsOf('clearquest'),
   },
   {
     dialect: 'jazz',
@@ -109,8 +115,7 @@ const CASES: DialectCase[] = [
     unknownText: /^CRJZS0033E The consumer key is not valid/,
     unknownCause: 'KEY_UNKNOWN',
     approveByHand: jazzApprove,
-    hasList: false,
-    canRefresh: true,
+    ...claimsOf('jazz'),
   },
   {
     dialect: 'lyo',
@@ -119,8 +124,7 @@ const CASES: DialectCase[] = [
     unknownText: /oauth_problem=consumer_key_rejected/,
     unknownCause: 'REGISTRY_STALE',
     approveByHand: null,
-    hasList: true,
-    canRefresh: false,
+    ...claimsOf('lyo'),
   },
 ];
 
@@ -168,7 +172,16 @@ describe.each(CASES)('the $dialect adapter against the $dialect dialect', (d) =>
       expect(endpoints.requestToken).toBe(d.requestTokenUrl(raw));
       expect(new URL(endpoints.authorize).origin).toBe(raw);
       expect(endpoints.source).toBe(d.endpointSource);
+      // …and the README's table names that source among this kind's.
+      expect(PROVIDER_FACTS[d.dialect].discovery.sources).toContain(endpoints.source);
     }
+    // The table's approve and register columns say API or hand-off: so does the adapter, and the
+    // suite acts the hand-off out where there is one.
+    const facts = PROVIDER_FACTS[d.dialect];
+    expect(adapter.approve === null ? 'handoff' : 'api').toBe(facts.approve.by);
+    expect(d.approveByHand === null ? 'api' : 'handoff').toBe(facts.approve.by);
+    expect(adapter.register === null ? 'handoff' : 'api').toBe(facts.register.by);
+    expect(!adapter.requestTokenRefusesProvisional).toBe(facts.probe.decidedByList);
   });
 
   it('status says where each node’s OAuth URLs were read, in its result and in the CLI’s words', async () => {
