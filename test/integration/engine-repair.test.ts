@@ -160,8 +160,9 @@ describe('repairing a cluster', () => {
         },
       },
     );
-    expect(refreshedAt.node1).toBeLessThan(1000);
-    expect(refreshedAt.node3).toBeLessThan(1000);
+    // Well before the slow node could answer (20 s), with room for a loaded CI machine.
+    expect(refreshedAt.node1).toBeLessThan(5000);
+    expect(refreshedAt.node3).toBeLessThan(5000);
     const slow = result.nodes.find((n) => n.id === 'node2')!;
     expect(slow.refreshed).toBe(false);
     expect(slow.error).toEqual(expect.objectContaining({ code: 'NODE_TIMEOUT', node: 'node2' }));
