@@ -217,8 +217,11 @@ export async function nodeStatus(input: StatusInput, node: NodeDefinition): Prom
   };
 }
 
-/** A key approved on some reachable nodes and not loaded on others: the balancer's gamble. */
-export function computeDrift(nodes: NodeStatus[]): Drift[] {
+/**
+ * A key approved on some reachable nodes and not loaded on others: the balancer's gamble.
+ * `canRefresh` false (Eclipse Lyo: its store loads at start only): the fix is a restart, not sync.
+ */
+export function computeDrift(nodes: NodeStatus[], canRefresh = true): Drift[] {
   const up = nodes.filter((n) => n.up);
   const keys = new Set<string>();
   for (const n of up) {
@@ -247,7 +250,11 @@ export function computeDrift(nodes: NodeStatus[]): Drift[] {
     drift.push({
       key,
       missingOn,
-      message: `Key ${key} is approved on ${approvedOn.join(', ')} but not loaded on ${list}: requests the balancer sends to ${list} will fail with 401 invalid_expired_token. Log in to ${missingOn.length > 1 ? 'those nodes' : 'that node'} (sync) to reload its registry.`,
+      message: `Key ${key} is approved on ${approvedOn.join(', ')} but not loaded on ${list}: requests the balancer sends to ${list} will fail with 401 invalid_expired_token. ${
+        canRefresh
+          ? `Log in to ${missingOn.length > 1 ? 'those nodes' : 'that node'} (sync) to reload its registry.`
+          : `Restart ${missingOn.length > 1 ? 'those nodes' : 'that node'} to load it: this kind cannot refresh a running node.`
+      }`,
     });
   }
   return drift;
@@ -291,7 +298,7 @@ export function statusOf(input: StatusInput, nodes: NodeStatus[], notices: strin
     kind: input.cluster.kind,
     checkedAt: new Date().toISOString(),
     nodes,
-    drift: computeDrift(nodes),
+    drift: computeDrift(nodes, adapterFor(input.cluster.kind).refresh !== null),
     notices,
   };
 }

@@ -1,0 +1,132 @@
+/**
+ * A Jazz admin's day through the console, on a Jazz-dialect sandbox (`serve --sandbox --dialect jazz`),
+ * in Debian Chromium: every node up; RTC asks for a consumer key at `oauth-request-consumer` through the
+ * balancer and one node's memory holds it provisional; the console shows it provisional on that node
+ * only. Jazz has no approval API, so Approve is a hand-off to that node's approval module link
+ * (rootservices `oauthApprovalModuleUrl?key=<key>`, [D] Lyo RootServicesHelper): browser mode opens it
+ * in a new tab on that node itself; there the admin logs in (Jazz form login, `j_security_check`) and
+ * approves the key. Back in the console: re-probe (approved there, missing elsewhere), sync ("log in
+ * to every node"), every node approved; then an independent OAuth 1.0a signer gets a request token
+ * from every node at Jazz's own path.
+ */
+import { createHmac } from 'node:crypto';
+import OAuth from 'oauth-1.0a';
+import { ConsolePage } from './_console-page.ts';
+import { accessible, shots } from './_look.ts';
+import { expect, servedWith } from './_serve.ts';
+
+const test = servedWith(['--dialect', 'jazz']);
+
+const APPROVAL_MODULE = '/jts/_ajax-modules/com.ibm.team.repository.AuthorizeOAuth';
+
+/** Jazz's request-token path (rootservices `oauthRequestTokenUrl`), signed by `oauth-1.0a`. */
+async function requestTokenStatus(origin: string, key: string, secret: string): Promise<number> {
+  const url = `${origin}/jts/oauth-request-token`;
+  const oauth = new OAuth({
+    consumer: { key, secret },
+    signature_method: 'HMAC-SHA1',
+    hash_function: (base, k) => createHmac('sha1', k).update(base).digest('base64'),
+  });
+  const data = { oauth_callback: 'oob' };
+  const header = oauth.toHeader(oauth.authorize({ url, method: 'POST', data })).Authorization;
+  return (await fetch(url, { method: 'POST', headers: { authorization: header } })).status;
+}
+
+test('Jazz: approve is a hand-off to the holding node’s approval module link (form login, Approve), then sync logs in to every node', async ({
+  page,
+  context,
+  served,
+}, info) => {
+  const console = new ConsolePage(page);
+  await console.open(served.url);
+  await console.waitForStatus();
+  const sandbox = served.sandbox!;
+  expect(sandbox.dialect).toBe('jazz');
+  const nodes = sandbox.nodes.map((n) => n.id);
+  expect(nodes.length).toBeGreaterThan(1);
+  for (const id of nodes) await expect(console.node(id)).toContainText('up');
+  await shots(page, info, 'jazz-map-up');
+
+  // RTC makes a friendship: POST /jts/oauth-request-consumer through the balancer; one node holds the key.
+  const secret = 'rtc-jazz-secret';
+  const { key, node: holder } = await console.simulateFriendship('RTC', secret);
+  expect(nodes).toContain(holder);
+  expect(await console.chipState(holder, key)).toBe('provisional');
+  for (const id of nodes.filter((n) => n !== holder)) expect(await console.chipState(id, key)).toBe('missing');
+  await shots(page, info, 'jazz-map-provisional');
+  await accessible(page, 'jazz-map-provisional');
+
+  // Approve: Jazz has no approval API, so the console hands off to the holder's approval module link.
+  const holderUrl = sandbox.nodes.find((n) => n.id === holder)!.url;
+  const link = `${holderUrl}${APPROVAL_MODULE}?key=${encodeURIComponent(key)}`;
+  const panel = await console.openNode(holder);
+  await expect(panel.getByRole('region', { name: 'Provisional keys' })).toContainText(key);
+  await panel.getByRole('button', { name: 'Approve', exact: true }).click();
+  const approval = panel.getByRole('region', { name: 'Approval' });
+  await expect(approval).toContainText(`Approve on ${holder} by hand`);
+  await expect(approval).toContainText(link);
+  await expect(approval).toContainText(`Approve the provisional key ${key}`);
+  await expect(approval).toContainText('oauthApprovalModuleUrl?key=');
+  // The long link wraps inside the panel instead of running out of it.
+  const overflow = await approval.evaluate((el) => el.scrollWidth - el.clientWidth);
+  expect(overflow, 'the hand-off runs out of its box').toBeLessThanOrEqual(0);
+  await shots(page, info, 'jazz-handoff');
+  await accessible(page, 'jazz-handoff');
+
+  // Browser mode opens the approval link in a new tab, on the holding node itself (not the balancer).
+  const [admin] = await Promise.all([
+    context.waitForEvent('page'),
+    approval.getByRole('button', { name: `Open ${holder}'s admin page` }).click(),
+  ]);
+  await admin.waitForLoadState();
+  expect(admin.url()).toBe(link);
+  // Not logged in: the node serves its form-login challenge.
+  await expect(admin.getByRole('heading', { name: 'Jazz Team Server login' })).toBeVisible();
+  await expect(admin.getByTestId('node-id')).toHaveText(`Served by ${holder}`);
+  await shots(admin, info, 'jazz-login');
+  await accessible(admin, 'jazz-login');
+  await admin.getByLabel('User ID').fill(sandbox.admin.user);
+  await admin.getByLabel('Password').fill(sandbox.admin.password);
+  await admin.getByRole('button', { name: 'Log in' }).click();
+  // j_security_check takes the login, then the sandbox lands on authenticated/identity (the JazzAdmin
+  // it now knows) rather than back on the link: the admin follows the link again.
+  await admin.waitForURL(`${holderUrl}/jts/authenticated/identity`);
+  await expect(admin.locator('body')).toContainText(`"userId":"${sandbox.admin.user}"`);
+  await admin.goto(link);
+
+  await expect(admin.getByRole('heading', { name: 'Consumers (Inbound)' })).toBeVisible();
+  await expect(admin.getByTestId('node-id')).toHaveText(`Served by ${holder}`);
+  const row = admin.locator(`[data-testid="provisional-row"][data-key="${key}"]`);
+  await expect(row).toBeVisible();
+  await expect(row).toContainText('RTC');
+  await shots(admin, info, 'jazz-approval-module');
+  await accessible(admin, 'jazz-approval-module');
+  await row.getByRole('button', { name: 'Approve' }).click();
+  await expect(admin.getByTestId('jazz-result')).toContainText(`HTTP 200: {"key":"${key}","approved":true}`);
+  await admin.reload();
+  await expect(admin.locator(`[data-testid="authorized-row"][data-key="${key}"]`)).toBeVisible();
+  await expect(admin.locator(`[data-testid="provisional-row"][data-key="${key}"]`)).toHaveCount(0);
+  await shots(admin, info, 'jazz-approved-on-node');
+  await admin.close();
+
+  // Back in the console: re-probe shows it approved on the holder, still missing on the others.
+  const runs = await console.statusRuns();
+  await approval.getByRole('button', { name: 'Done — re-probe' }).click();
+  await console.waitForStatus(runs);
+  await expect(approval).toContainText(`Now on ${holder}: `);
+  expect(await console.chipState(holder, key)).toBe('approved');
+  for (const id of nodes.filter((n) => n !== holder)) expect(await console.chipState(id, key)).toBe('missing');
+  await shots(page, info, 'jazz-reprobed');
+  await page.keyboard.press('Escape');
+
+  // Sync: Jazz has no registry refresh; the console logs in to every node (form login), as admins do.
+  await console.syncAll();
+  for (const id of nodes) await expect(console.syncRow(id)).toContainText('refreshed');
+  await expect(console.syncPanel).toContainText('every node refreshed and every key verified on every node');
+  for (const id of nodes) expect(await console.chipState(id, key)).toBe('approved');
+  await shots(page, info, 'jazz-after-sync');
+  await accessible(page, 'jazz-after-sync');
+
+  for (const n of sandbox.nodes) expect(await requestTokenStatus(n.url, key, secret), n.id).toBe(200);
+  expect(served.output()).not.toContain(secret);
+});

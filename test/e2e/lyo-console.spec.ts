@@ -1,0 +1,151 @@
+/**
+ * A Lyo admin's day through the console, on a Lyo-dialect sandbox (`serve --sandbox --dialect lyo`), in
+ * Debian Chromium. Eclipse Lyo's OAuth webapp has an admin API (list and approve consumers) and no
+ * refresh: its consumer store is loaded once at start, so only a restart reloads a node. And its
+ * request-token call accepts a provisional key ([I] OAuthRequest.java), so a 200 only shows that the
+ * key exists: the node's consumer list decides (`decidedBy: 'consumer-list'`), and the console says so.
+ *
+ * RTC asks for a key at `/oauth/requestKey` through the balancer; the console shows it provisional on
+ * that node only, the evidence says the consumer list decided it although the request-token call
+ * answered 200; Approve goes through the API on that node (no hand-off); the evidence is taken again
+ * and is approved, again decided by the consumer list; Sync says honestly that Lyo cannot refresh a
+ * node (restart), with no retry offered; restarting the other nodes loads the key there; then an
+ * independent OAuth 1.0a signer gets a request token from every node.
+ */
+import { createHmac } from 'node:crypto';
+import type { Locator, Page } from '@playwright/test';
+import OAuth from 'oauth-1.0a';
+import { ConsolePage } from './_console-page.ts';
+import { accessible, shots } from './_look.ts';
+import { expect, servedWith } from './_serve.ts';
+
+const test = servedWith(['--dialect', 'lyo']);
+
+const CANNOT_REFRESH =
+  "Eclipse Lyo's consumer store is loaded once when the server starts ([D] oauth-consumer-store): a node picks up a change only when it is restarted. Restart the nodes that lack the key.";
+const PROVISIONAL_BY_LIST = 'provisional on this node, as its consumer list says (the request-token call accepted it)';
+
+/** Lyo's request-token path, signed by `oauth-1.0a`. */
+async function requestTokenStatus(origin: string, key: string, secret: string): Promise<number> {
+  const url = `${origin}/oauth/requestToken`;
+  const oauth = new OAuth({
+    consumer: { key, secret },
+    signature_method: 'HMAC-SHA1',
+    hash_function: (base, k) => createHmac('sha1', k).update(base).digest('base64'),
+  });
+  const data = { oauth_callback: 'oob' };
+  const header = oauth.toHeader(oauth.authorize({ url, method: 'POST', data })).Authorization;
+  return (await fetch(url, { method: 'POST', headers: { authorization: header } })).status;
+}
+
+async function keysTab(page: Page): Promise<Locator> {
+  await page.getByRole('tab', { name: 'Keys' }).click();
+  const matrix = page.getByRole('table', { name: 'Keys matrix' });
+  await expect(matrix).toBeVisible();
+  return matrix;
+}
+
+const cell = (matrix: Locator, key: string, node: string, state: string) =>
+  matrix.getByRole('button', { name: `${key} on ${node}: ${state}`, exact: true });
+
+test('Lyo: the consumer list decides the probe, approve goes through the API, and sync says Lyo cannot refresh a node (restart)', async ({
+  page,
+  served,
+}, info) => {
+  const console = new ConsolePage(page);
+  await console.open(served.url);
+  await console.waitForStatus();
+  const sandbox = served.sandbox!;
+  expect(sandbox.dialect).toBe('lyo');
+  const nodes = sandbox.nodes.map((n) => n.id);
+  expect(nodes.length).toBeGreaterThan(1);
+  for (const id of nodes) await expect(console.node(id)).toContainText('up');
+
+  // RTC makes a friendship: POST /oauth/requestKey through the balancer; one node holds the key.
+  const secret = 'rtc-lyo-secret';
+  const { key, node: holder } = await console.simulateFriendship('RTC', secret);
+  const others = nodes.filter((n) => n !== holder);
+  expect(await console.chipState(holder, key)).toBe('provisional');
+  for (const id of others) expect(await console.chipState(id, key)).toBe('missing');
+  await shots(page, info, 'lyo-map-provisional');
+  await accessible(page, 'lyo-map-provisional');
+
+  // The node panel lists it from the admin API: provisional, in the holder's memory only.
+  const nodePanel = await console.openNode(holder);
+  await expect(nodePanel.getByRole('region', { name: 'Provisional keys' })).toContainText(key);
+  await expect(nodePanel.getByRole('region', { name: 'Approved keys' })).not.toContainText(key);
+  await page.keyboard.press('Escape');
+
+  // The key's cell: the request-token call answered 200, yet the state is provisional, decided by the list.
+  const matrix = await keysTab(page);
+  await expect(cell(matrix, key, holder, 'provisional')).toBeVisible();
+  for (const id of others) await expect(cell(matrix, key, id, 'missing')).toBeVisible();
+  await cell(matrix, key, holder, 'provisional').click();
+  const keyPanel = page.getByRole('complementary', { name: `${key} on ${holder}` });
+  const evidence = keyPanel.getByRole('region', { name: 'Evidence' });
+  await expect(evidence).toContainText(`The probe says provisional (${PROVISIONAL_BY_LIST})`);
+  await expect(evidence.getByTestId('decided-by')).toHaveText(
+    `Decided by ${holder}'s consumer list: this provider's request-token call accepts provisional keys, so its answer alone shows only that the key exists here.`,
+  );
+  await expect(keyPanel.getByRole('region', { name: 'Evidence' }).locator('pre')).toContainText('→ 200');
+  await shots(page, info, 'lyo-cell-provisional');
+  await accessible(page, 'lyo-cell-provisional');
+
+  // Approve through Lyo's admin API on the holder: no hand-off, verified by a probe straight to it.
+  await keyPanel.getByRole('button', { name: `Approve on ${holder}` }).click();
+  const approval = keyPanel.getByRole('region', { name: 'Approval' });
+  await expect(approval).toContainText(`Approved ${key} on ${holder} — verified by a probe straight to that node.`);
+  await expect(approval).not.toContainText('by hand');
+  await expect(approval.getByRole('button', { name: `Open ${holder}'s admin page` })).toHaveCount(0);
+  await expect(approval).toContainText(`Still missing on ${others.join(', ')}`);
+  await expect(cell(matrix, key, holder, 'approved')).toBeVisible({ timeout: 30_000 });
+  for (const id of others) await expect(cell(matrix, key, id, 'missing')).toBeVisible();
+  // The evidence is taken again for the new state: approved, and again the consumer list said so.
+  await expect(evidence).toContainText('The probe says approved');
+  await expect(evidence).not.toContainText(PROVISIONAL_BY_LIST);
+  await expect(evidence.getByTestId('decided-by')).toContainText(`Decided by ${holder}'s consumer list`);
+  await shots(page, info, 'lyo-cell-approved');
+  await accessible(page, 'lyo-cell-approved');
+  await page.keyboard.press('Escape');
+  await expect(keyPanel).toBeHidden();
+
+  await page.getByRole('tab', { name: 'Map' }).click();
+  expect(await console.chipState(holder, key)).toBe('approved');
+  for (const id of others) expect(await console.chipState(id, key)).toBe('missing');
+
+  // Sync: Lyo cannot refresh a node. The console says so for every node and offers no retry.
+  await console.syncAll();
+  await expect(console.syncPanel).toHaveAttribute('data-phase', 'done');
+  await expect(console.syncPanel).not.toContainText('every node refreshed');
+  for (const id of nodes) {
+    await expect(console.syncRow(id)).toContainText('NOT_SUPPORTED');
+    await expect(console.syncRow(id)).toContainText(CANNOT_REFRESH);
+    await expect(console.syncRow(id)).not.toContainText('refreshed');
+  }
+  await expect(console.syncPanel.locator('.notice')).toHaveText(CANNOT_REFRESH);
+  // The drift line names the fix that works here: a restart, not "log in (sync)".
+  const drift = console.syncPanel.locator('.drift');
+  await expect(drift).toContainText(`Key ${key} is approved on ${holder} but not loaded on ${others.join(', ')}`);
+  await expect(drift).toContainText(
+    `Restart ${others.length > 1 ? 'those nodes' : 'that node'} to load it: this kind cannot refresh a running node.`,
+  );
+  await expect(drift).not.toContainText('(sync)');
+  await expect(console.syncPanel.getByRole('button', { name: 'Retry failed nodes' })).toHaveCount(0);
+  expect(await console.chipState(holder, key)).toBe('approved');
+  for (const id of others) expect(await console.chipState(id, key)).toBe('missing');
+  await shots(page, info, 'lyo-sync-cannot-refresh');
+  await accessible(page, 'lyo-sync-cannot-refresh');
+  await console.syncPanel.getByRole('button', { name: 'Close' }).click();
+
+  // What the console told the admin to do: restart the nodes that lack the key. Then every node has it.
+  for (const id of others) await console.restartNode(id);
+  for (const id of nodes) {
+    await expect(console.node(id)).toContainText('up');
+    expect(await console.chipState(id, key), id).toBe('approved');
+  }
+  await shots(page, info, 'lyo-after-restart');
+  await accessible(page, 'lyo-after-restart');
+
+  for (const n of sandbox.nodes) expect(await requestTokenStatus(n.url, key, secret), n.id).toBe(200);
+  expect(served.output()).not.toContain(secret);
+});
