@@ -8,6 +8,8 @@ import type {
   SyncResult,
 } from '../../shared/contract-repair.ts';
 import { terminalText as t } from '../../shared/network-text.ts';
+import { refreshesRegistry, staleFailure } from '../../shared/provider-words.ts';
+import type { ClusterKind } from '../../shared/model.ts';
 import { flag, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts';
@@ -46,9 +48,14 @@ async function waitForEnter(ctx: CommandContext, prompt: string): Promise<boolea
   });
 }
 
-const missingLine = (cluster: string, missingOn: string[]) =>
+/** The nodes that still lack the key, in the product's words: what requests fail with there, and the fix. */
+const missingLine = (cluster: string, kind: ClusterKind, missingOn: string[]) =>
   missingOn.length
-    ? `Still not loaded on ${missingOn.join(', ')}: requests the balancer sends there fail with invalid_expired_token. Run: oslc-admin sync ${cluster}\n`
+    ? `Still not loaded on ${missingOn.join(', ')}: requests the balancer sends there fail with ${staleFailure(kind)}. ${
+        refreshesRegistry(kind)
+          ? `Run: oslc-admin sync ${cluster}`
+          : `Restart ${missingOn.length === 1 ? 'that node' : 'those nodes'}: this kind loads its consumers only when a node starts`
+      }\n`
     : '';
 
 /** The nodes that could not be asked, one line each with its coded error. */
@@ -81,6 +88,7 @@ export async function approveCommand(ctx: CommandContext, argv: string[]): Promi
   if (key === undefined) throw new UsageError(`--key is required\nusage: ${APPROVE_USAGE}`);
   const node = str(p, 'node');
   const cluster = p.positionals[0]!;
+  const { kind } = await ctx.engine.getCluster({ cluster });
   const r: ApproveResult = await ctx.engine.approve({ cluster, key, ...(node !== undefined ? { node } : {}) });
   if (flag(p, 'json'))
     writeJson(
@@ -107,7 +115,11 @@ export async function approveCommand(ctx: CommandContext, argv: string[]): Promi
       const probe = await ctx.engine.probeNode({ cluster, node: r.node, key });
       ctx.io.stdout.write(`${t(key)} on ${r.node}: ${probe.state}${probe.problem ? ` (${t(probe.problem)})` : ''}\n`);
       if (probe.state === 'approved') {
-        ctx.io.stdout.write(`Next: oslc-admin sync ${cluster}\n`);
+        ctx.io.stdout.write(
+          refreshesRegistry(kind)
+            ? `Next: oslc-admin sync ${cluster}\n`
+            : 'Next: restart the other nodes (this kind loads its consumers only when a node starts)\n',
+        );
         return auditExit(EXIT.OK, r);
       }
     } else ctx.io.stdout.write(`Then re-probe: oslc-admin probe ${cluster} --node ${r.node} --key ${t(key)}\n`);
@@ -117,7 +129,7 @@ export async function approveCommand(ctx: CommandContext, argv: string[]): Promi
         ? `${t(r.key)} is already approved (seen on ${r.node}); no node holds it provisionally.\n`
         : `Approved ${t(r.key)} on ${r.node}${r.verified ? ', verified by a probe straight to the node' : ` but the probe says ${r.probe?.state ?? 'nothing'}`}.\n`,
     );
-    ctx.io.stdout.write(missingLine(cluster, r.missingOn));
+    ctx.io.stdout.write(missingLine(cluster, kind, r.missingOn));
     ctx.io.stdout.write(unreachableLines(cluster, r.unreachable));
     ctx.io.stdout.write(auditNote(r));
   }
@@ -151,7 +163,7 @@ export async function registerCommand(ctx: CommandContext, argv: string[]): Prom
       `--secret-stdin is required: the consumer secret is read from stdin, never from the command line\nusage: ${REGISTER_USAGE}`,
     );
   const cluster = p.positionals[0]!;
-  await ctx.engine.getCluster({ cluster });
+  const { kind } = await ctx.engine.getCluster({ cluster });
   const secret = await readSecretFromStdin(ctx.io, '--secret-stdin');
   const key = str(p, 'key');
   const node = str(p, 'node');
@@ -168,7 +180,7 @@ export async function registerCommand(ctx: CommandContext, argv: string[]): Prom
     ctx.io.stdout.write(formatHandoff(r.handoff) + unreachableLines(cluster, r.unreachable) + auditNote(r));
   else
     ctx.io.stdout.write(
-      `Registered and approved ${t(r.key)} on ${r.node}${r.verified ? ' (verified)' : ''}; tracking it, secret in the OS keychain.\n${missingLine(cluster, r.missingOn)}${unreachableLines(cluster, r.unreachable)}${auditNote(r)}`,
+      `Registered and approved ${t(r.key)} on ${r.node}${r.verified ? ' (verified)' : ''}; tracking it, secret in the OS keychain.\n${missingLine(cluster, kind, r.missingOn)}${unreachableLines(cluster, r.unreachable)}${auditNote(r)}`,
     );
   // The same rule as approve: 0 when registered, approved and verified on its node.
   return auditExit(r.verified ? EXIT.OK : EXIT.PROBLEM, r);

@@ -7,6 +7,7 @@ import type { ErrorInfo } from '../../shared/errors.ts';
 import type {
   BalancerStatus,
   ClusterDefinition,
+  ClusterKind,
   ClusterStatus,
   ConsumerState,
   Drift,
@@ -25,6 +26,9 @@ import { adapterFor } from './providers/index.ts';
 import type { AdminCredentials, Discovery, ListedConsumer, NodeContext, OAuthEndpoints } from './providers/types.ts';
 import { cloneIdFromCookies } from './redact.ts';
 import { balancerFailureWords } from '../../shared/failure-words.ts';
+import { staleFailure, staleFix } from '../../shared/provider-words.ts';
+
+const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
  * Nodes worked at once: a whole 128-node cluster in one wave. What protects the client (and each
@@ -218,10 +222,10 @@ export async function nodeStatus(input: StatusInput, node: NodeDefinition): Prom
 }
 
 /**
- * A key approved on some reachable nodes and not loaded on others: the balancer's gamble.
- * `canRefresh` false (Eclipse Lyo: its store loads at start only): the fix is a restart, not sync.
+ * A key approved on some reachable nodes and not loaded on others: the balancer's gamble, in the
+ * words of `kind` (what the requests fail with; sync, or for Eclipse Lyo a restart: shared/provider-words.ts).
  */
-export function computeDrift(nodes: NodeStatus[], canRefresh = true): Drift[] {
+export function computeDrift(nodes: NodeStatus[], kind: ClusterKind = 'sandbox'): Drift[] {
   const up = nodes.filter((n) => n.up);
   const keys = new Set<string>();
   for (const n of up) {
@@ -250,11 +254,7 @@ export function computeDrift(nodes: NodeStatus[], canRefresh = true): Drift[] {
     drift.push({
       key,
       missingOn,
-      message: `Key ${key} is approved on ${approvedOn.join(', ')} but not loaded on ${list}: requests the balancer sends to ${list} will fail with 401 invalid_expired_token. ${
-        canRefresh
-          ? `Log in to ${missingOn.length > 1 ? 'those nodes' : 'that node'} (sync) to reload its registry.`
-          : `Restart ${missingOn.length > 1 ? 'those nodes' : 'that node'} to load it: this kind cannot refresh a running node.`
-      }`,
+      message: `Key ${key} is approved on ${approvedOn.join(', ')} but not loaded on ${list}: requests the balancer sends to ${list} will fail with ${staleFailure(kind)}. ${capitalized(staleFix(kind, missingOn.length))}.`,
     });
   }
   return drift;
@@ -298,7 +298,7 @@ export function statusOf(input: StatusInput, nodes: NodeStatus[], notices: strin
     kind: input.cluster.kind,
     checkedAt: new Date().toISOString(),
     nodes,
-    drift: computeDrift(nodes, adapterFor(input.cluster.kind).refresh !== null),
+    drift: computeDrift(nodes, input.cluster.kind),
     notices,
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { Api } from '../../shared/contract.ts';
 import type { ApproveResult } from '../../shared/contract-repair.ts';
-import type { ConsumerState } from '../../shared/model.ts';
+import type { ClusterKind, ConsumerState } from '../../shared/model.ts';
 import type { ClusterView } from './cluster-view.svelte.ts';
 import { Task } from './task.svelte.ts';
 
@@ -31,6 +31,11 @@ export class ApproveFlow {
   constructor(api: Api, view: ClusterView) {
     this.api = api;
     this.view = view;
+  }
+
+  /** The cluster's product: what the nodes still missing the key need (sync, or a restart). */
+  get kind(): ClusterKind {
+    return this.view.summary.kind;
   }
 
   /** Approves `key` on `node`, the node that holds it; status re-runs afterwards. */

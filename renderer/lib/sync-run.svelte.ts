@@ -6,6 +6,7 @@
 import type { Api } from '../../shared/contract.ts';
 import type { SyncEvent, SyncResult } from '../../shared/contract-repair.ts';
 import type { ErrorInfo } from '../../shared/errors.ts';
+import type { ClusterKind } from '../../shared/model.ts';
 import type { ClusterView } from './cluster-view.svelte.ts';
 import { Task } from './task.svelte.ts';
 
@@ -44,6 +45,11 @@ export class SyncRun {
   );
   private readonly api: Api;
   private readonly view: ClusterView;
+
+  /** The cluster's product: Lyo cannot refresh a node, so its "sync" only verifies. */
+  get kind(): ClusterKind {
+    return this.view.summary.kind;
+  }
 
   constructor(api: Api, view: ClusterView) {
     this.api = api;

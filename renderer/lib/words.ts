@@ -2,7 +2,8 @@
  * The console's one vocabulary (../shared/UI.md "States and words"): every consumer state has a word
  * and a sentence, shown with an icon, never colour alone. Map chips and, later, the keys matrix use it.
  */
-import type { ConsumerState, TlsInfo } from '../../shared/model.ts';
+import type { ClusterKind, ConsumerState, TlsInfo } from '../../shared/model.ts';
+import { staleFailure } from '../../shared/provider-words.ts';
 
 export interface StateWord {
   /** The word on the chip. */
@@ -29,8 +30,10 @@ export const STATE_WORDS: Record<ConsumerState, StateWord> = {
   error: { word: 'error', meaning: 'the probe failed; see the node panel', tone: 'bad' },
 };
 
-/** The sentence a stale node always carries (a node missing an approved key). */
-export const STALE_SENTENCE = 'requests the balancer sends here will fail with invalid_expired_token';
+/** The sentence a stale node always carries (a node missing an approved key), in its product's words. */
+export function staleSentence(kind: ClusterKind): string {
+  return `requests the balancer sends here will fail with ${staleFailure(kind)}`;
+}
 
 /** `+3 s`, `-120 s`, `0 s`; null when the node did not say. */
 export function formatSkew(seconds: number | null): string {

@@ -24,7 +24,7 @@ describe('NodeCard', () => {
     render(NodeCard, { slot, view });
     const card = screen.getByRole('group', { name: 'node2' });
     expect(within(card).getByLabelText('k1 on node2: missing')).toBeTruthy();
-    expect(card.textContent).toContain('requests the balancer sends here will fail with invalid_expired_token');
+    expect(card.textContent).toContain('requests the balancer sends here will fail with 401 invalid_expired_token');
     expect(card.textContent).toContain('up');
   });
 

@@ -79,10 +79,13 @@ export class ConsolePage {
     return this.page.getByRole('region', { name: 'Sync' });
   }
 
-  /** Clicks the one primary button and waits until the sync and the status after it are done. */
-  async syncAll(): Promise<void> {
+  /**
+   * Clicks the one primary button and waits until the sync and the status after it are done
+   * (`Verify all nodes` where the product cannot refresh a node: Lyo).
+   */
+  async syncAll(label: 'Sync all nodes' | 'Verify all nodes' = 'Sync all nodes'): Promise<void> {
     const runs = await this.statusRuns();
-    await this.page.getByRole('button', { name: 'Sync all nodes', exact: true }).first().click();
+    await this.page.getByRole('button', { name: label, exact: true }).first().click();
     await expect(this.syncPanel).toHaveAttribute('data-phase', /done|failed|cancelled/, { timeout: 60_000 });
     await this.waitForStatus(runs);
   }

@@ -98,6 +98,9 @@ test('Lyo: the consumer list decides the probe, approve goes through the API, an
   await expect(approval).not.toContainText('by hand');
   await expect(approval.getByRole('button', { name: `Open ${holder}'s admin page` })).toHaveCount(0);
   await expect(approval).toContainText(`Still missing on ${others.join(', ')}`);
+  // In Lyo's words, and the fix that works there: a restart, so no sync button is offered.
+  await expect(approval).toContainText('fail with 401 consumer_key_rejected until those nodes are restarted');
+  await expect(approval.getByRole('button', { name: 'Sync all nodes' })).toHaveCount(0);
   await expect(cell(matrix, key, holder, 'approved')).toBeVisible({ timeout: 30_000 });
   for (const id of others) await expect(cell(matrix, key, id, 'missing')).toBeVisible();
   // The evidence is taken again for the new state: approved, and again the consumer list said so.
@@ -112,22 +115,29 @@ test('Lyo: the consumer list decides the probe, approve goes through the API, an
   await page.getByRole('tab', { name: 'Map' }).click();
   expect(await console.chipState(holder, key)).toBe('approved');
   for (const id of others) expect(await console.chipState(id, key)).toBe('missing');
+  for (const id of others)
+    await expect(console.node(id).getByTestId('stale')).toContainText('will fail with 401 consumer_key_rejected');
 
-  // Sync: Lyo cannot refresh a node. The console says so for every node and offers no retry.
-  await console.syncAll();
+  // Sync: Lyo cannot refresh a node, so the header's button verifies. The console says so for every
+  // node ("cannot refresh", not "failed") and offers no retry.
+  await expect(page.getByRole('button', { name: 'Sync all nodes', exact: true })).toHaveCount(0);
+  await console.syncAll('Verify all nodes');
+  await expect(console.syncPanel.getByRole('heading', { name: 'Verify all nodes' })).toBeVisible();
   await expect(console.syncPanel).toHaveAttribute('data-phase', 'done');
   await expect(console.syncPanel).not.toContainText('every node refreshed');
   for (const id of nodes) {
     await expect(console.syncRow(id)).toContainText('NOT_SUPPORTED');
     await expect(console.syncRow(id)).toContainText(CANNOT_REFRESH);
     await expect(console.syncRow(id)).not.toContainText('refreshed');
+    await expect(console.syncRow(id).locator('.row-state')).toHaveText('cannot refresh');
   }
   await expect(console.syncPanel.locator('.notice')).toHaveText(CANNOT_REFRESH);
   // The drift line names the fix that works here: a restart, not "log in (sync)".
   const drift = console.syncPanel.locator('.drift');
   await expect(drift).toContainText(`Key ${key} is approved on ${holder} but not loaded on ${others.join(', ')}`);
+  await expect(drift).toContainText('will fail with 401 consumer_key_rejected');
   await expect(drift).toContainText(
-    `Restart ${others.length > 1 ? 'those nodes' : 'that node'} to load it: this kind cannot refresh a running node.`,
+    `Restart ${others.length > 1 ? 'those nodes' : 'that node'} to load it (this kind loads its consumers only when a node starts).`,
   );
   await expect(drift).not.toContainText('(sync)');
   await expect(console.syncPanel.getByRole('button', { name: 'Retry failed nodes' })).toHaveCount(0);

@@ -11,7 +11,7 @@ import { ConsolePage } from './_console-page.ts';
 import { expect, test } from './_serve.ts';
 import { accessible, shots } from './_look.ts';
 
-const STALE = 'requests the balancer sends here will fail with invalid_expired_token';
+const STALE = 'requests the balancer sends here will fail with 401 invalid_expired_token';
 
 /** A request-token call signed by the third-party `oauth-1.0a` package, straight to one node. */
 async function requestTokenStatus(nodeUrl: string, key: string, secret: string): Promise<number> {

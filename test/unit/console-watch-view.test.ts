@@ -12,8 +12,18 @@ const cases: [WatchChange, RegExp, string][] = [
   ],
   [{ ...base, type: 'node-up', node: 'n2' }, /^n2 is up again$/, 'info'],
   [
-    { ...base, type: 'key-stale', node: 'n3', key: 'k1' },
-    /^key k1 is stale on n3: .*invalid_expired_token/,
+    { ...base, type: 'key-stale', node: 'n3', key: 'k1', kind: 'clearquest' },
+    /^key k1 is stale on n3: .*401 invalid_expired_token; fix: sync\)$/,
+    'critical',
+  ],
+  [
+    { ...base, type: 'key-stale', node: 'n3', key: 'k1', kind: 'jazz' },
+    /^key k1 is stale on n3: .*401 CRJZS0033E \(the consumer key is not valid\); fix: sync\)$/,
+    'critical',
+  ],
+  [
+    { ...base, type: 'key-stale', node: 'n3', key: 'k1', kind: 'lyo' },
+    /^key k1 is stale on n3: .*401 consumer_key_rejected; fix: restart n3\)$/,
     'critical',
   ],
   [

@@ -64,6 +64,18 @@ describe('deciding causes', () => {
     );
   });
 
+  it('speaks the product: Jazz names CRJZS0033E, Lyo a restart (no sync offered: it cannot refresh a running node)', () => {
+    const nodes = [node('n1', 'approved'), node('n2', 'missing')];
+    const jazz = decide(nodes, { kind: 'jazz' });
+    expect(jazz.causes[0]).toMatchObject({ code: 'REGISTRY_STALE', fix: { action: 'sync', args: { cluster: 'c' } } });
+    expect(jazz.causes[0]!.message).toMatch(
+      /fail with 401 CRJZS0033E \(the consumer key is not valid\)\. Refresh that node/,
+    );
+    const lyo = decide(nodes, { kind: 'lyo' });
+    expect(lyo.causes[0]).toMatchObject({ code: 'REGISTRY_STALE', nodes: ['n2'], fix: null });
+    expect(lyo.causes[0]!.message).toMatch(/fail with 401 consumer_key_rejected\. Restart that node: /);
+  });
+
   it('names the one node holding a provisional key, offers approval there, and says the others need a sync afterwards', () => {
     const r = decide([node('n1', 'missing'), node('n2', 'provisional'), node('n3', 'missing')]);
     expect(r.causes).toEqual([

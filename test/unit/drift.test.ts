@@ -29,6 +29,21 @@ describe('computeDrift', () => {
     expect(d[0]!.message).toMatch(/balancer sends to node2, node3 will fail with 401 invalid_expired_token/);
   });
 
+  it.each([
+    ['clearquest', /fail with 401 invalid_expired_token\. Log in to that node \(sync\)/],
+    ['jazz', /fail with 401 CRJZS0033E \(the consumer key is not valid\)\. Log in to that node \(sync\)/],
+    ['lyo', /fail with 401 consumer_key_rejected\. Restart that node to load it/],
+  ] as const)('says it in the words of %s: what the requests fail with, and sync or restart', (kind, words) => {
+    const d = computeDrift(
+      [
+        node('node1', [{ key: 'k', state: 'approved', problem: null }]),
+        node('node2', [{ key: 'k', state: 'unknown', problem: null }]),
+      ],
+      kind,
+    );
+    expect(d[0]!.message).toMatch(words);
+  });
+
   it('reports no drift when every node has the key, or when no node has it approved', () => {
     expect(
       computeDrift([

@@ -15,6 +15,8 @@ import type { Cause, CauseCode, Fix, NodeKeyState, ParsedErrorText } from '../..
 import { BALANCER_ID, CAUSE_CODES, TIMESTAMP_WINDOW_SECONDS } from '../../../shared/diagnose.ts';
 import { ErrorCode } from '../../../shared/errors.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
+import type { ClusterKind } from '../../../shared/model.ts';
+import { refreshesRegistry, staleFailure } from '../../../shared/provider-words.ts';
 
 /** What the diagnosis learnt about one node, as the rules need it. */
 export interface NodeFacts {
@@ -40,6 +42,8 @@ export interface BalancerFacts {
 
 export interface CauseInput {
   cluster: string;
+  /** The product: what a stale node's requests fail with, and whether sync or a restart fixes it (default sandbox). */
+  kind?: ClusterKind;
   key: string;
   nodes: NodeFacts[];
   balancer: BalancerFacts | null;
@@ -230,9 +234,11 @@ export function decideCauses(input: CauseInput): CauseOutput {
     );
   }
   for (const node of provisional) {
-    const then = missing.length
-      ? ` Afterwards refresh ${listNodes(missing)} (sync) so the balancer can send the consumer there.`
-      : '';
+    const then = !missing.length
+      ? ''
+      : refreshesRegistry(input.kind ?? 'sandbox')
+        ? ` Afterwards refresh ${listNodes(missing)} (sync) so the balancer can send the consumer there.`
+        : ` Afterwards restart ${listNodes(missing)} (this product loads its consumers only when a node starts) so the balancer can send the consumer there.`;
     causes.push(
       makeCause(
         'KEY_PROVISIONAL',
@@ -243,12 +249,16 @@ export function decideCauses(input: CauseInput): CauseOutput {
     );
   }
   if (loaded.length && missing.length) {
+    const kind = input.kind ?? 'sandbox';
+    const fix = refreshesRegistry(kind)
+      ? `Refresh ${these(missing, 'that node', 'those nodes')} (sync: log in to each node) to reload ${these(missing, 'its', 'their')} registry from the repository.`
+      : `Restart ${these(missing, 'that node', 'those nodes')}: this product loads its consumers only when a node starts, so no refresh can help.`;
     causes.push(
       makeCause(
         'REGISTRY_STALE',
         missing,
-        `Key ${key} is approved and loaded on ${listNodes(loaded)}, but not on ${listNodes(missing)}: requests the balancer sends to ${listNodes(missing)} fail with 401 invalid_expired_token. Refresh ${these(missing, 'that node', 'those nodes')} (sync: log in to each node) to reload ${these(missing, 'its', 'their')} registry from the repository.`,
-        { action: 'sync', args: { cluster } },
+        `Key ${key} is approved and loaded on ${listNodes(loaded)}, but not on ${listNodes(missing)}: requests the balancer sends to ${listNodes(missing)} fail with ${staleFailure(kind)}. ${fix}`,
+        refreshesRegistry(kind) ? { action: 'sync', args: { cluster } } : null,
       ),
     );
   }

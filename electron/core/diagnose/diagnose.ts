@@ -494,6 +494,7 @@ export async function diagnose(
 
   const decided = decideCauses({
     cluster: def.name,
+    kind: def.kind,
     key,
     nodes: nodes.map(factsOf),
     balancer: balancer.facts,

@@ -7,7 +7,7 @@
  * watch starts is reported once, then only what changes.
  */
 import type { ErrorInfo } from '../../../shared/errors.ts';
-import type { ClusterStatus, NodeStatus } from '../../../shared/model.ts';
+import type { ClusterKind, ClusterStatus, NodeStatus } from '../../../shared/model.ts';
 
 export interface ChangeThresholds {
   /** A certificate that expires within this many days is reported (default 14). */
@@ -29,7 +29,7 @@ export type WatchChange = Base &
     | { type: 'node-down'; node: string; error: ErrorInfo | null }
     | { type: 'node-up'; node: string }
     /** A key approved elsewhere is not loaded in this node's registry: the balancer's 401 gamble. */
-    | { type: 'key-stale'; node: string; key: string }
+    | { type: 'key-stale'; node: string; key: string; kind: ClusterKind }
     /** A key that was stale on this node is loaded there now. */
     | { type: 'key-reloaded'; node: string; key: string }
     /** A provisional key in this node's memory: approve it there (never done automatically). */
@@ -123,7 +123,8 @@ export function computeChanges(
 
     const sb = staleBefore.get(n.id) ?? new Set<string>();
     const sn = staleNow.get(n.id) ?? new Set<string>();
-    for (const key of [...sn].sort()) if (!sb.has(key)) changes.push({ ...base, type: 'key-stale', node: n.id, key });
+    for (const key of [...sn].sort())
+      if (!sb.has(key)) changes.push({ ...base, type: 'key-stale', node: n.id, key, kind: next.kind });
     for (const key of [...sb].sort())
       if (!sn.has(key)) changes.push({ ...base, type: 'key-reloaded', node: n.id, key });
 

@@ -1,5 +1,6 @@
 /** One change as one line of text (the CLI's human output, the desktop's notification body). */
 import type { WatchChange } from './changes.ts';
+import { refreshesRegistry, staleFailure } from '../../../shared/provider-words.ts';
 
 const skew = (s: number) => `${s >= 0 ? '+' : ''}${s} s`;
 
@@ -11,7 +12,7 @@ export function describeChange(c: WatchChange): string {
     case 'node-up':
       return `${c.node} is up again`;
     case 'key-stale':
-      return `key ${c.key} is stale on ${c.node}: approved elsewhere, not loaded there (requests there fail with 401 invalid_expired_token; fix: sync)`;
+      return `key ${c.key} is stale on ${c.node}: approved elsewhere, not loaded there (requests there fail with ${staleFailure(c.kind)}; fix: ${refreshesRegistry(c.kind) ? 'sync' : `restart ${c.node}`})`;
     case 'key-reloaded':
       return `key ${c.key} is loaded on ${c.node} again`;
     case 'provisional-key':
