@@ -74,6 +74,10 @@ test('Lyo: the consumer list decides the probe, approve goes through the API, an
   const nodePanel = await console.openNode(holder);
   await expect(nodePanel.getByRole('region', { name: 'Provisional keys' })).toContainText(key);
   await expect(nodePanel.getByRole('region', { name: 'Approved keys' })).not.toContainText(key);
+  // Its evidence shows the raw 200 and says the list decided.
+  await nodePanel.getByRole('button', { name: 'Show evidence' }).click();
+  await expect(nodePanel.getByLabel(`Evidence for ${key}`)).toContainText('→ 200');
+  await expect(nodePanel.getByTestId('decided-by')).toContainText(`Decided by ${holder}'s consumer list`);
   await page.keyboard.press('Escape');
 
   // The key's cell: the request-token call answered 200, yet the state is provisional, decided by the list.
