@@ -35,6 +35,8 @@ export interface Session {
   /** The whole JSESSIONID value, `0000<id>:<cloneId>`; also the Lyo CSRF value. */
   id: string;
   admin: boolean;
+  /** The page a form login was asked for on (Jazz: after j_security_check the admin lands there again). */
+  returnTo?: string;
 }
 
 /**

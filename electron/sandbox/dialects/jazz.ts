@@ -79,12 +79,18 @@ function loginPage(ctx: NodeRequest, failed: boolean): string {
 
 /** The form-login challenge [D]: 200, `authrequired` in the header, `JazzFormAuth=Form`. */
 function challenge(ctx: NodeRequest, failed = false): void {
+  // [G] As WebSphere/Liberty form login does (its WASReqURL), the page asked for is remembered, and
+  // a successful login returns there: the admin who opened the approval link lands on it again.
+  const asked = ctx.req.url ?? '';
+  if (ctx.req.method === 'GET' && asked.startsWith('/jts/') && !asked.startsWith('/jts/auth/'))
+    ctx.session.returnTo = asked;
   addCookie(ctx.res, 'JazzFormAuth=Form; Path=/jts');
   sendHtml(ctx.res, 200, loginPage(ctx, failed), { [JAZZ_AUTH_HEADER]: failed ? 'authfailed' : 'authrequired' });
 }
 
 function identity(ctx: NodeRequest): void {
   if (!ctx.session.admin) {
+    ctx.session.returnTo = '/jts/authenticated/identity';
     ctx.redirect('/jts/auth/authrequired');
     return;
   }
@@ -106,7 +112,9 @@ async function securityCheck(ctx: NodeRequest): Promise<void> {
   const token = randomBytes(18).toString('base64url');
   addCookie(ctx.res, `LtpaToken2=${token}; Path=/; HttpOnly`);
   addCookie(ctx.res, `JAZZ_AUTH_TOKEN=${token}; Path=/jts; HttpOnly`);
-  ctx.redirect('/jts/authenticated/identity');
+  const back = ctx.session.returnTo;
+  delete ctx.session.returnTo;
+  ctx.redirect(back ?? '/jts/authenticated/identity');
 }
 
 /** `X-Jazz-CSRF-Prevent` must carry this node's JSESSIONID value [D]. */
