@@ -4,6 +4,8 @@
  */
 import { expect } from '@playwright/test';
 import type { Locator, Page } from '@playwright/test';
+import type { ServeProcess } from '../_serve.ts';
+import type { SandboxInfo } from '../../electron/sandbox/index.ts';
 
 export class ConsolePage {
   constructor(readonly page: Page) {}
@@ -11,6 +13,38 @@ export class ConsolePage {
   async open(url: string): Promise<void> {
     await this.page.goto(url);
     await expect(this.page.getByRole('navigation', { name: 'Clusters' })).toBeVisible();
+  }
+
+  /**
+   * Opens the console of a `serve --sandbox` process and waits for its first status; answers the
+   * sandbox and its node ids. With `dialect`, the sandbox must speak it and every node must show up.
+   */
+  async openSandbox(served: ServeProcess, dialect?: string): Promise<{ sandbox: SandboxInfo; nodes: string[] }> {
+    await this.open(served.url);
+    await this.waitForStatus();
+    const sandbox = served.sandbox!;
+    const nodes = sandbox.nodes.map((n) => n.id);
+    if (dialect !== undefined) {
+      expect(sandbox.dialect).toBe(dialect);
+      expect(nodes.length).toBeGreaterThan(1);
+      for (const id of nodes) await expect(this.node(id)).toContainText('up');
+    }
+    return { sandbox, nodes };
+  }
+
+  /** Opens the Keys tab; answers its matrix. */
+  async keysTab(): Promise<Locator> {
+    await this.page.getByRole('tab', { name: 'Keys' }).click();
+    const matrix = this.page.getByRole('table', { name: 'Keys matrix' });
+    await expect(matrix).toBeVisible();
+    return matrix;
+  }
+
+  /** One cell of the keys matrix, by its key, node and the state it must show. */
+  cell(key: string, node: string, state: string): Locator {
+    return this.page
+      .getByRole('table', { name: 'Keys matrix' })
+      .getByRole('button', { name: `${key} on ${node}: ${state}`, exact: true });
   }
 
   get map(): Locator {

@@ -5,26 +5,12 @@
  * Management, comes back, re-probes, syncs, and every node shows the key approved. Then an independent
  * OAuth 1.0a signer (`oauth-1.0a`) gets a request token from every node at ClearQuest's own path.
  */
-import { createHmac } from 'node:crypto';
-import OAuth from 'oauth-1.0a';
 import { ConsolePage } from './_console-page.ts';
+import { REQUEST_TOKEN_PATH, requestTokenStatus } from './_signer.ts';
 import { accessible, shots } from './_look.ts';
 import { expect, servedWith } from './_serve.ts';
 
 const test = servedWith(['--dialect', 'clearquest']);
-
-/** ClearQuest's request-token path ([D] lyo.testsuite cq-setupv2.properties), signed by `oauth-1.0a`. */
-async function requestTokenStatus(origin: string, key: string, secret: string): Promise<number> {
-  const url = `${origin}/cqweb/oauth-request-token/cqschema`;
-  const oauth = new OAuth({
-    consumer: { key, secret },
-    signature_method: 'HMAC-SHA1',
-    hash_function: (base, k) => createHmac('sha1', k).update(base).digest('base64'),
-  });
-  const data = { oauth_callback: 'oob' };
-  const header = oauth.toHeader(oauth.authorize({ url, method: 'POST', data })).Authorization;
-  return (await fetch(url, { method: 'POST', headers: { authorization: header } })).status;
-}
 
 test('ClearQuest: approve is a hand-off acted out on the holding node’s OAuth Consumer Management page, then sync', async ({
   page,
@@ -32,12 +18,7 @@ test('ClearQuest: approve is a hand-off acted out on the holding node’s OAuth 
   served,
 }, info) => {
   const console = new ConsolePage(page);
-  await console.open(served.url);
-  await console.waitForStatus();
-  const sandbox = served.sandbox!;
-  expect(sandbox.dialect).toBe('clearquest');
-  const nodes = sandbox.nodes.map((n) => n.id);
-  for (const id of nodes) await expect(console.node(id)).toContainText('up');
+  const { sandbox, nodes } = await console.openSandbox(served, 'clearquest');
 
   const secret = 'rtc-cq-secret';
   const { key, node: holder } = await console.simulateFriendship('RTC', secret);
@@ -94,6 +75,7 @@ test('ClearQuest: approve is a hand-off acted out on the holding node’s OAuth 
   await shots(page, info, 'cq-after-sync');
   await accessible(page, 'cq-after-sync');
 
-  for (const n of sandbox.nodes) expect(await requestTokenStatus(n.url, key, secret), n.id).toBe(200);
+  for (const n of sandbox.nodes)
+    expect(await requestTokenStatus(`${n.url}${REQUEST_TOKEN_PATH.clearquest}`, key, secret), n.id).toBe(200);
   expect(served.output()).not.toContain(secret);
 });

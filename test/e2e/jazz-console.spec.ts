@@ -9,9 +9,8 @@
  * to every node"), every node approved; then an independent OAuth 1.0a signer gets a request token
  * from every node at Jazz's own path.
  */
-import { createHmac } from 'node:crypto';
-import OAuth from 'oauth-1.0a';
 import { ConsolePage } from './_console-page.ts';
+import { REQUEST_TOKEN_PATH, requestTokenStatus } from './_signer.ts';
 import { accessible, shots } from './_look.ts';
 import { expect, servedWith } from './_serve.ts';
 
@@ -19,32 +18,13 @@ const test = servedWith(['--dialect', 'jazz']);
 
 const APPROVAL_MODULE = '/jts/_ajax-modules/com.ibm.team.repository.AuthorizeOAuth';
 
-/** Jazz's request-token path (rootservices `oauthRequestTokenUrl`), signed by `oauth-1.0a`. */
-async function requestTokenStatus(origin: string, key: string, secret: string): Promise<number> {
-  const url = `${origin}/jts/oauth-request-token`;
-  const oauth = new OAuth({
-    consumer: { key, secret },
-    signature_method: 'HMAC-SHA1',
-    hash_function: (base, k) => createHmac('sha1', k).update(base).digest('base64'),
-  });
-  const data = { oauth_callback: 'oob' };
-  const header = oauth.toHeader(oauth.authorize({ url, method: 'POST', data })).Authorization;
-  return (await fetch(url, { method: 'POST', headers: { authorization: header } })).status;
-}
-
 test('Jazz: approve is a hand-off to the holding node’s approval module link (form login, Approve), then sync logs in to every node', async ({
   page,
   context,
   served,
 }, info) => {
   const console = new ConsolePage(page);
-  await console.open(served.url);
-  await console.waitForStatus();
-  const sandbox = served.sandbox!;
-  expect(sandbox.dialect).toBe('jazz');
-  const nodes = sandbox.nodes.map((n) => n.id);
-  expect(nodes.length).toBeGreaterThan(1);
-  for (const id of nodes) await expect(console.node(id)).toContainText('up');
+  const { sandbox, nodes } = await console.openSandbox(served, 'jazz');
   await shots(page, info, 'jazz-map-up');
 
   // RTC makes a friendship: POST /jts/oauth-request-consumer through the balancer; one node holds the key.
@@ -124,6 +104,7 @@ test('Jazz: approve is a hand-off to the holding node’s approval module link (
   await shots(page, info, 'jazz-after-sync');
   await accessible(page, 'jazz-after-sync');
 
-  for (const n of sandbox.nodes) expect(await requestTokenStatus(n.url, key, secret), n.id).toBe(200);
+  for (const n of sandbox.nodes)
+    expect(await requestTokenStatus(`${n.url}${REQUEST_TOKEN_PATH.jazz}`, key, secret), n.id).toBe(200);
   expect(served.output()).not.toContain(secret);
 });

@@ -6,22 +6,11 @@
  * what the node presented and pins it only once confirmed. axe finds no serious or critical
  * violation; light and dark screenshots are kept.
  */
-import type { Locator, Page } from '@playwright/test';
 import { ConsolePage } from './_console-page.ts';
 import { expect, servedWith, test } from './_serve.ts';
 import { accessible, shots } from './_look.ts';
 
 const SECRET = 'rtc-keys-secret-0815';
-
-async function keysTab(page: Page): Promise<Locator> {
-  await page.getByRole('tab', { name: 'Keys' }).click();
-  const matrix = page.getByRole('table', { name: 'Keys matrix' });
-  await expect(matrix).toBeVisible();
-  return matrix;
-}
-
-const cell = (matrix: Locator, key: string, node: string, state: string) =>
-  matrix.getByRole('button', { name: `${key} on ${node}: ${state}`, exact: true });
 
 test('a friendship in the matrix: provisional on its node, missing elsewhere; filter; approve from the cell', async ({
   page,
@@ -34,9 +23,9 @@ test('a friendship in the matrix: provisional on its node, missing elsewhere; fi
   const { key, node: holder } = await console.simulateFriendship('RTC', SECRET);
   const others = nodes.filter((n) => n !== holder);
 
-  const matrix = await keysTab(page);
-  await expect(cell(matrix, key, holder, 'provisional')).toBeVisible();
-  for (const id of others) await expect(cell(matrix, key, id, 'missing')).toBeVisible();
+  const matrix = await console.keysTab();
+  await expect(console.cell(key, holder, 'provisional')).toBeVisible();
+  for (const id of others) await expect(console.cell(key, id, 'missing')).toBeVisible();
   for (const id of nodes) await expect(matrix.getByRole('columnheader', { name: id, exact: true })).toBeVisible();
   await expect(matrix.getByRole('rowheader', { name: new RegExp(`RTC.*${key}`) })).toBeVisible();
   await accessible(page, 'keys');
@@ -48,16 +37,16 @@ test('a friendship in the matrix: provisional on its node, missing elsewhere; fi
   const filter = page.getByLabel('Filter keys');
   await expect(filter).toBeFocused();
   await page.keyboard.type('no such consumer');
-  await expect(cell(matrix, key, holder, 'provisional')).toHaveCount(0);
+  await expect(console.cell(key, holder, 'provisional')).toHaveCount(0);
   await expect(page.locator('#keys-count')).toContainText('0 of 1 keys');
   await filter.fill('rtc');
-  await expect(cell(matrix, key, holder, 'provisional')).toBeVisible();
+  await expect(console.cell(key, holder, 'provisional')).toBeVisible();
   await filter.fill(key.slice(2, 8).toUpperCase());
-  await expect(cell(matrix, key, holder, 'provisional')).toBeVisible();
+  await expect(console.cell(key, holder, 'provisional')).toBeVisible();
   await page.getByLabel('Only problems').check();
-  await expect(cell(matrix, key, holder, 'provisional')).toBeVisible();
+  await expect(console.cell(key, holder, 'provisional')).toBeVisible();
 
-  await cell(matrix, key, holder, 'provisional').click();
+  await console.cell(key, holder, 'provisional').click();
   const panel = page.getByRole('complementary', { name: `${key} on ${holder}` });
   await expect(panel).toBeVisible();
   await expect(panel).toContainText('provisional');
@@ -67,8 +56,8 @@ test('a friendship in the matrix: provisional on its node, missing elsewhere; fi
   await panel.getByRole('button', { name: `Approve on ${holder}` }).click();
   await expect(panel.getByRole('region', { name: 'Approval' })).toContainText(`Approved ${key} on ${holder}`);
   // The status after the approval (the map's run counter is not on this tab: the cell tells).
-  await expect(cell(matrix, key, holder, 'approved')).toBeVisible({ timeout: 30_000 });
-  for (const id of others) await expect(cell(matrix, key, id, 'missing')).toBeVisible();
+  await expect(console.cell(key, holder, 'approved')).toBeVisible({ timeout: 30_000 });
+  for (const id of others) await expect(console.cell(key, id, 'missing')).toBeVisible();
   await expect(panel).toContainText('approved');
 
   // Esc closes the panel and gives focus back to the cell.
@@ -76,7 +65,7 @@ test('a friendship in the matrix: provisional on its node, missing elsewhere; fi
   await expect(panel).toBeHidden();
 
   // Enter on a cell opens it too.
-  await cell(matrix, key, others[0]!, 'missing').focus();
+  await console.cell(key, others[0]!, 'missing').focus();
   await page.keyboard.press('Enter');
   const other = page.getByRole('complementary', { name: `${key} on ${others[0]}` });
   await expect(other).toBeVisible();
@@ -92,8 +81,8 @@ test('Delete consumer names the key and the node, and deletes only once confirme
   const { key, node: holder } = await console.simulateFriendship('RTC', SECRET);
   await console.approve(holder);
   await page.keyboard.press('Escape');
-  const matrix = await keysTab(page);
-  await cell(matrix, key, holder, 'approved').click();
+  await console.keysTab();
+  await console.cell(key, holder, 'approved').click();
   const panel = page.getByRole('complementary', { name: `${key} on ${holder}` });
   await panel.getByRole('button', { name: 'Delete consumer…' }).click();
   const dialog = page.getByRole('dialog', { name: `Delete consumer ${key} through ${holder}?` });
@@ -105,13 +94,13 @@ test('Delete consumer names the key and the node, and deletes only once confirme
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toBeHidden();
   await expect(panel).toBeVisible();
-  await expect(cell(matrix, key, holder, 'approved')).toBeVisible();
+  await expect(console.cell(key, holder, 'approved')).toBeVisible();
 
   await panel.getByRole('button', { name: 'Delete consumer…' }).click();
   await dialog.getByRole('button', { name: `Delete ${key}` }).click();
   await expect(dialog).toBeHidden();
   await expect(panel.getByRole('status')).toHaveText(`Deleted ${key} through ${holder}.`);
-  await expect(cell(matrix, key, holder, 'approved')).toHaveCount(0, { timeout: 30_000 });
+  await expect(console.cell(key, holder, 'approved')).toHaveCount(0, { timeout: 30_000 });
 });
 
 /** `serve --sandbox --tls`, then the cluster's CA bundle removed so that every node's certificate is untrusted. */
@@ -147,10 +136,10 @@ tlsTest(
     await console.waitForStatus();
     const nodes = served.sandbox!.nodes.map((n) => n.id);
     const { key } = await console.simulateFriendship('RTC', SECRET).catch(() => ({ key: '' }));
-    const matrix = await keysTab(page);
+    const matrix = await console.keysTab();
     const target = nodes[0]!;
     const untrusted = key
-      ? cell(matrix, key, target, 'untrusted certificate')
+      ? console.cell(key, target, 'untrusted certificate')
       : matrix.getByRole('button', { name: new RegExp(` on ${target}: untrusted certificate$`) }).first();
     await expect(untrusted).toBeVisible();
     await untrusted.click();

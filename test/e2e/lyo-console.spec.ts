@@ -12,10 +12,8 @@
  * node (restart), with no retry offered; restarting the other nodes loads the key there; then an
  * independent OAuth 1.0a signer gets a request token from every node.
  */
-import { createHmac } from 'node:crypto';
-import type { Locator, Page } from '@playwright/test';
-import OAuth from 'oauth-1.0a';
 import { ConsolePage } from './_console-page.ts';
+import { REQUEST_TOKEN_PATH, requestTokenStatus } from './_signer.ts';
 import { accessible, shots } from './_look.ts';
 import { expect, servedWith } from './_serve.ts';
 
@@ -25,41 +23,12 @@ const CANNOT_REFRESH =
   "Eclipse Lyo's consumer store is loaded once when the server starts ([D] oauth-consumer-store): a node picks up a change only when it is restarted. Restart the nodes that lack the key.";
 const PROVISIONAL_BY_LIST = 'provisional on this node, as its consumer list says (the request-token call accepted it)';
 
-/** Lyo's request-token path, signed by `oauth-1.0a`. */
-async function requestTokenStatus(origin: string, key: string, secret: string): Promise<number> {
-  const url = `${origin}/oauth/requestToken`;
-  const oauth = new OAuth({
-    consumer: { key, secret },
-    signature_method: 'HMAC-SHA1',
-    hash_function: (base, k) => createHmac('sha1', k).update(base).digest('base64'),
-  });
-  const data = { oauth_callback: 'oob' };
-  const header = oauth.toHeader(oauth.authorize({ url, method: 'POST', data })).Authorization;
-  return (await fetch(url, { method: 'POST', headers: { authorization: header } })).status;
-}
-
-async function keysTab(page: Page): Promise<Locator> {
-  await page.getByRole('tab', { name: 'Keys' }).click();
-  const matrix = page.getByRole('table', { name: 'Keys matrix' });
-  await expect(matrix).toBeVisible();
-  return matrix;
-}
-
-const cell = (matrix: Locator, key: string, node: string, state: string) =>
-  matrix.getByRole('button', { name: `${key} on ${node}: ${state}`, exact: true });
-
 test('Lyo: the consumer list decides the probe, approve goes through the API, and sync says Lyo cannot refresh a node (restart)', async ({
   page,
   served,
 }, info) => {
   const console = new ConsolePage(page);
-  await console.open(served.url);
-  await console.waitForStatus();
-  const sandbox = served.sandbox!;
-  expect(sandbox.dialect).toBe('lyo');
-  const nodes = sandbox.nodes.map((n) => n.id);
-  expect(nodes.length).toBeGreaterThan(1);
-  for (const id of nodes) await expect(console.node(id)).toContainText('up');
+  const { sandbox, nodes } = await console.openSandbox(served, 'lyo');
 
   // RTC makes a friendship: POST /oauth/requestKey through the balancer; one node holds the key.
   const secret = 'rtc-lyo-secret';
@@ -81,10 +50,10 @@ test('Lyo: the consumer list decides the probe, approve goes through the API, an
   await page.keyboard.press('Escape');
 
   // The key's cell: the request-token call answered 200, yet the state is provisional, decided by the list.
-  const matrix = await keysTab(page);
-  await expect(cell(matrix, key, holder, 'provisional')).toBeVisible();
-  for (const id of others) await expect(cell(matrix, key, id, 'missing')).toBeVisible();
-  await cell(matrix, key, holder, 'provisional').click();
+  await console.keysTab();
+  await expect(console.cell(key, holder, 'provisional')).toBeVisible();
+  for (const id of others) await expect(console.cell(key, id, 'missing')).toBeVisible();
+  await console.cell(key, holder, 'provisional').click();
   const keyPanel = page.getByRole('complementary', { name: `${key} on ${holder}` });
   const evidence = keyPanel.getByRole('region', { name: 'Evidence' });
   await expect(evidence).toContainText(`The probe says provisional (${PROVISIONAL_BY_LIST})`);
@@ -105,8 +74,8 @@ test('Lyo: the consumer list decides the probe, approve goes through the API, an
   // In Lyo's words, and the fix that works there: a restart, so no sync button is offered.
   await expect(approval).toContainText('fail with 401 consumer_key_rejected until those nodes are restarted');
   await expect(approval.getByRole('button', { name: 'Sync all nodes' })).toHaveCount(0);
-  await expect(cell(matrix, key, holder, 'approved')).toBeVisible({ timeout: 30_000 });
-  for (const id of others) await expect(cell(matrix, key, id, 'missing')).toBeVisible();
+  await expect(console.cell(key, holder, 'approved')).toBeVisible({ timeout: 30_000 });
+  for (const id of others) await expect(console.cell(key, id, 'missing')).toBeVisible();
   // The evidence is taken again for the new state: approved, and again the consumer list said so.
   await expect(evidence).toContainText('The probe says approved');
   await expect(evidence).not.toContainText(PROVISIONAL_BY_LIST);
@@ -160,6 +129,7 @@ test('Lyo: the consumer list decides the probe, approve goes through the API, an
   await shots(page, info, 'lyo-after-restart');
   await accessible(page, 'lyo-after-restart');
 
-  for (const n of sandbox.nodes) expect(await requestTokenStatus(n.url, key, secret), n.id).toBe(200);
+  for (const n of sandbox.nodes)
+    expect(await requestTokenStatus(`${n.url}${REQUEST_TOKEN_PATH.lyo}`, key, secret), n.id).toBe(200);
   expect(served.output()).not.toContain(secret);
 });

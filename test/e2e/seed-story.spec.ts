@@ -5,27 +5,12 @@
  * approved; then an independent OAuth 1.0a signer (`oauth-1.0a`) gets a request token from every node.
  * Also: a killed node shown down while the others work, and a sync with one node killed.
  */
-import { createHmac } from 'node:crypto';
-import OAuth from 'oauth-1.0a';
 import { ConsolePage } from './_console-page.ts';
+import { REQUEST_TOKEN_PATH, requestTokenStatus } from './_signer.ts';
 import { expect, test } from './_serve.ts';
 import { accessible, shots } from './_look.ts';
 
 const STALE = 'requests the balancer sends here will fail with 401 invalid_expired_token';
-
-/** A request-token call signed by the third-party `oauth-1.0a` package, straight to one node. */
-async function requestTokenStatus(nodeUrl: string, key: string, secret: string): Promise<number> {
-  const url = `${nodeUrl}/oauth/requestToken`;
-  const oauth = new OAuth({
-    consumer: { key, secret },
-    signature_method: 'HMAC-SHA1',
-    hash_function: (base, k) => createHmac('sha1', k).update(base).digest('base64'),
-  });
-  const data = { oauth_callback: 'https://consumer.example/callback' };
-  const header = oauth.toHeader(oauth.authorize({ url, method: 'POST', data })).Authorization;
-  const res = await fetch(url, { method: 'POST', headers: { authorization: header } });
-  return res.status;
-}
 
 test('the seed story: friendship, approve on the right node, sync all nodes, every node approved', async ({
   page,
@@ -75,7 +60,16 @@ test('the seed story: friendship, approve on the right node, sync all nodes, eve
   await shots(page, info, 'map-after-sync');
   await accessible(page, 'map-after-sync');
 
-  for (const n of served.sandbox!.nodes) expect(await requestTokenStatus(n.url, key, secret), n.id).toBe(200);
+  for (const n of served.sandbox!.nodes)
+    expect(
+      await requestTokenStatus(
+        `${n.url}${REQUEST_TOKEN_PATH.sandbox}`,
+        key,
+        secret,
+        'https://consumer.example/callback',
+      ),
+      n.id,
+    ).toBe(200);
   expect(served.output()).not.toContain(secret);
 });
 
