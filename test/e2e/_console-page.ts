@@ -109,6 +109,24 @@ export class ConsolePage {
     await this.waitForStatus(runs);
   }
 
+  /** The admin did the hand-off: "Done — re-probe"; `key` is approved on `holder`, still missing on the other `nodes`. */
+  async handoffDone(approval: Locator, holder: string, key: string, nodes: string[]): Promise<void> {
+    const runs = await this.statusRuns();
+    await approval.getByRole('button', { name: 'Done — re-probe' }).click();
+    await this.waitForStatus(runs);
+    await expect(approval).toContainText(`Now on ${holder}: `);
+    expect(await this.chipState(holder, key)).toBe('approved');
+    for (const id of nodes.filter((n) => n !== holder)) expect(await this.chipState(id, key)).toBe('missing');
+  }
+
+  /** Sync all nodes: every node refreshed, every key verified, and `key` approved on every one of `nodes`. */
+  async syncToApproved(key: string, nodes: string[]): Promise<void> {
+    await this.syncAll();
+    for (const id of nodes) await expect(this.syncRow(id)).toContainText('refreshed');
+    await expect(this.syncPanel).toContainText('every node refreshed and every key verified on every node');
+    for (const id of nodes) expect(await this.chipState(id, key)).toBe('approved');
+  }
+
   get syncPanel(): Locator {
     return this.page.getByRole('region', { name: 'Sync' });
   }

@@ -60,18 +60,10 @@ test('ClearQuest: approve is a hand-off acted out on the holding node’s OAuth 
   await admin.close();
 
   // Back in the console: re-probe shows it approved on the holder, missing elsewhere, then sync.
-  const runs = await console.statusRuns();
-  await approval.getByRole('button', { name: 'Done — re-probe' }).click();
-  await console.waitForStatus(runs);
-  await expect(approval).toContainText(`Now on ${holder}: `);
-  expect(await console.chipState(holder, key)).toBe('approved');
-  for (const id of nodes.filter((n) => n !== holder)) expect(await console.chipState(id, key)).toBe('missing');
+  await console.handoffDone(approval, holder, key, nodes);
   await page.keyboard.press('Escape');
 
-  await console.syncAll();
-  for (const id of nodes) await expect(console.syncRow(id)).toContainText('refreshed');
-  await expect(console.syncPanel).toContainText('every node refreshed and every key verified on every node');
-  for (const id of nodes) expect(await console.chipState(id, key)).toBe('approved');
+  await console.syncToApproved(key, nodes);
   await shots(page, info, 'cq-after-sync');
   await accessible(page, 'cq-after-sync');
 

@@ -87,20 +87,12 @@ test('Jazz: approve is a hand-off to the holding node’s approval module link (
   await admin.close();
 
   // Back in the console: re-probe shows it approved on the holder, still missing on the others.
-  const runs = await console.statusRuns();
-  await approval.getByRole('button', { name: 'Done — re-probe' }).click();
-  await console.waitForStatus(runs);
-  await expect(approval).toContainText(`Now on ${holder}: `);
-  expect(await console.chipState(holder, key)).toBe('approved');
-  for (const id of nodes.filter((n) => n !== holder)) expect(await console.chipState(id, key)).toBe('missing');
+  await console.handoffDone(approval, holder, key, nodes);
   await shots(page, info, 'jazz-reprobed');
   await page.keyboard.press('Escape');
 
   // Sync: Jazz has no registry refresh; the console logs in to every node (form login), as admins do.
-  await console.syncAll();
-  for (const id of nodes) await expect(console.syncRow(id)).toContainText('refreshed');
-  await expect(console.syncPanel).toContainText('every node refreshed and every key verified on every node');
-  for (const id of nodes) expect(await console.chipState(id, key)).toBe('approved');
+  await console.syncToApproved(key, nodes);
   await shots(page, info, 'jazz-after-sync');
   await accessible(page, 'jazz-after-sync');
 
