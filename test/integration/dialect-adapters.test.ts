@@ -266,7 +266,14 @@ describe.each(CASES)('the $dialect adapter against the $dialect dialect', (d) =>
     } else {
       expect(sync.nodes.every((n) => !n.refreshed && n.error?.code === 'NOT_SUPPORTED')).toBe(true);
       expect(sync.notices.join(' ')).toMatch(/restart/i);
+      // From the CLI, sync only verifies here: exit 1 while a node lacks the key (restart it), 0 after.
+      const env = { OSLC_ADMIN_HOME: te.home, OSLC_ADMIN_KEYCHAIN_SERVICE: te.service };
+      const drifted = await runMain(['sync', te.cluster.name], { env });
+      expect(drifted.code, drifted.stdout).toBe(1);
+      expect(drifted.stdout).toMatch(/Restart th(at|ose) nodes? to load it/);
       for (const n of sandbox().info.nodes) if (n.id !== holder) await sandbox().restartNode(n.id);
+      const verified = await runMain(['sync', te.cluster.name], { env });
+      expect(verified.code, verified.stdout).toBe(0);
     }
     expect(Object.values(await states(key))).toEqual(['approved', 'approved', 'approved']);
     // The default (sticky) balancer and every node approved: diagnose says HEALTHY in every dialect.
