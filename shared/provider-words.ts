@@ -12,6 +12,14 @@ export function refreshesRegistry(kind: ClusterKind): boolean {
   return kind !== 'lyo';
 }
 
+/**
+ * Whether a consumer is registered by hand on the node's own page (ClearQuest's Register Consumer
+ * form, which asks for the key): then the key is chosen here, so the tool can track it.
+ */
+export function registersByHand(kind: ClusterKind): boolean {
+  return kind === 'clearquest';
+}
+
 /** What a consumer's signed request to a node that has not loaded its key fails with. */
 export function staleFailure(kind: ClusterKind): string {
   switch (kind) {

@@ -7,6 +7,7 @@
 import type { Api } from '../../shared/contract.ts';
 import type { RegisterResult } from '../../shared/contract-repair.ts';
 import type { ErrorInfo } from '../../shared/errors.ts';
+import { registersByHand } from '../../shared/provider-words.ts';
 import type { ClusterView } from './cluster-view.svelte.ts';
 import { Task } from './task.svelte.ts';
 
@@ -32,13 +33,23 @@ export class RegisterForm {
   readonly adminPage = new Task();
   /** True once both secret fields are typed and differ (shown while typing, refused on submit). */
   readonly secretsDiffer = $derived(this.secretAgain !== '' && this.secret !== this.secretAgain);
-  readonly canSubmit = $derived(this.name.trim() !== '' && this.secret !== '' && !this.task.running);
+  readonly canSubmit = $derived(
+    this.name.trim() !== '' &&
+      this.secret !== '' &&
+      (!this.keyRequired || this.key.trim() !== '') &&
+      !this.task.running,
+  );
   private readonly api: Api;
   private readonly view: ClusterView;
 
   constructor(api: Api, view: ClusterView) {
     this.api = api;
     this.view = view;
+  }
+
+  /** ClearQuest registers by hand on the node's form, which asks for the key: then it is chosen here. */
+  get keyRequired(): boolean {
+    return registersByHand(this.view.summary.kind);
   }
 
   /** The cluster's node ids, in definition order. */

@@ -34,6 +34,23 @@ async function formWith(register: () => Promise<RegisterResult>) {
 }
 
 describe('RegisterForm', () => {
+  it('asks for the key on ClearQuest, where the node’s own form takes it by hand; elsewhere it is optional', async () => {
+    const api = fakeApi({ getCluster: async () => DEFINITION, status: emptyStatus, register: async () => APPROVED });
+    const cq = new RegisterForm(api, new ClusterView(api, { ...SUMMARY, kind: 'clearquest' }));
+    cq.show();
+    cq.name = 'Jenkins';
+    cq.secret = cq.secretAgain = 's3cret';
+    expect(cq.keyRequired).toBe(true);
+    expect(cq.canSubmit).toBe(false);
+    cq.key = 'jenkins-key';
+    expect(cq.canSubmit).toBe(true);
+    const { form } = await formWith(async () => APPROVED);
+    form.name = 'RTC';
+    form.secret = form.secretAgain = 's3cret';
+    expect(form.keyRequired).toBe(false);
+    expect(form.canSubmit).toBe(true);
+  });
+
   it('refuses two secrets that differ and sends nothing', async () => {
     const { api, form } = await formWith(async () => APPROVED);
     form.name = 'RTC';

@@ -57,6 +57,9 @@ cqTest(
     // The dialog refuses two differing secrets before anything is sent.
     const dialog = await openRegister(page);
     await dialog.getByLabel('Consumer name').fill(name);
+    // ClearQuest's Register Consumer form asks for the key, so it is chosen here (and then tracked).
+    await expect(dialog.getByLabel('Consumer key')).toHaveAttribute('required', '');
+    await expect(dialog).toContainText("required: you will type the same key in the node's Register Consumer form");
     await dialog.getByLabel('Consumer key').fill(key);
     await dialog.getByLabel('Secret', { exact: true }).fill(secret);
     await dialog.getByLabel('Secret again').fill(`${secret}-typo`);

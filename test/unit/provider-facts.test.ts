@@ -15,7 +15,7 @@ import {
 } from '../../electron/core/providers/facts.ts';
 import { ADAPTERS } from '../../electron/core/providers/index.ts';
 import { CLUSTER_KINDS } from '../../shared/model.ts';
-import { refreshesRegistry, staleFailure } from '../../shared/provider-words.ts';
+import { refreshesRegistry, registersByHand, staleFailure } from '../../shared/provider-words.ts';
 
 describe('the provider table', () => {
   it('in README.md is the one written from facts.ts (npm run docs:providers writes it)', () => {
@@ -56,6 +56,7 @@ describe.each(CLUSTER_KINDS)('the %s adapter has what the table claims', (kind) 
 
   it('and what every door says of a stale node (shared/provider-words.ts) agrees with the table', () => {
     expect(refreshesRegistry(kind)).toBe(facts.refresh.can);
+    expect(registersByHand(kind)).toBe(facts.register.by === 'handoff');
     // The product's own word for the failure is among the error texts the table says are read.
     const word = /^401 (\S+)/.exec(staleFailure(kind))![1]!;
     expect(facts.errors.text).toContain(word);

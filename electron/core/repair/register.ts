@@ -58,6 +58,14 @@ export async function register(deps: RepairDeps, input: RegisterInput): Promise<
     'consumer',
   );
   const adapter = adapterFor(def.kind);
+  if (!adapter.register && fields.key === undefined)
+    // By hand, the admin types the key on the node's own form: it is chosen here, so that it is
+    // tracked (and its secret kept in the keychain) when the hand-off is done.
+    throw new AppError(
+      ErrorCode.BAD_INPUT,
+      `key: ${def.kind} registers a consumer by hand on the node's own page, which asks for the key; give it here (the same one you will type there) so it can be tracked`,
+      { details: { field: 'key' } },
+    );
   const admin = adapter.approve ? await requireAdmin(deps, def, 'Registering') : await deps.adminCredentials(def);
   const consumer: NewConsumer = {
     name: fields.name,
