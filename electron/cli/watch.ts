@@ -15,7 +15,6 @@ import { flag, int, list, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, untilStopSignal } from './io.ts';
 import { ErrorCode, isAppError } from '../../shared/errors.ts';
-import type { ClusterStatus } from '../../shared/model.ts';
 
 const USAGE =
   'oslc-admin watch <cluster>… | --all [--interval 60s] [--heal] [--metrics 127.0.0.1:9464 [--metrics-allow-remote]] [--json] [--password-file [CLUSTER=]FILE]… [--cert-warn-days 14] [--skew-threshold 60s]';
@@ -307,7 +306,7 @@ export async function watchCommand(ctx: CommandContext, argv: string[]): Promise
   }
 
   const print = (c: WatchChange) => ctx.io.stdout.write(`${json ? jsonLine(c) : printable(formatChange(c))}\n`);
-  const watcherOver = (e: Engine, names: string[], previous?: ReadonlyMap<string, ClusterStatus>) =>
+  const watcherOver = (e: Engine, names: string[], previous?: Pick<Watcher, 'records' | 'policies'>) =>
     new Watcher(e, {
       clusters: names,
       intervalMs,
@@ -316,7 +315,7 @@ export async function watchCommand(ctx: CommandContext, argv: string[]): Promise
       onChange: print,
       onCheck: (check) => metrics?.observe(check),
       onListenerError: (err) => ctx.io.stderr.write(`watch: ${err instanceof Error ? err.message : String(err)}\n`),
-      ...(previous ? { previous } : {}),
+      ...(previous ? { previous: previous.records, previousPolicies: previous.policies } : {}),
     });
   let watcher = watcherOver(engine, clusters);
 
@@ -329,7 +328,7 @@ export async function watchCommand(ctx: CommandContext, argv: string[]): Promise
       const next = await watchedClusters(ctx, p.positionals, flag(p, 'all'), 'reload');
       await holdPasswordFiles(ctx, list(p, 'password-file'), next);
       const nextSecrets = await readSecretsOnce(ctx, next, secrets);
-      const previous = watcher.records;
+      const previous = { records: watcher.records, policies: watcher.policies };
       await watcher.stop();
       await engine.close();
       for (const name of clusters) if (!next.includes(name)) metrics?.forget(name);

@@ -192,6 +192,25 @@ describe('Watcher', () => {
     expect(e.audit.every((a) => a.action === 'heal' && a.outcome === 'failed')).toBe(true);
   });
 
+  it('a watcher that replaces another (a reload) goes on from its records and its heal backoff', async () => {
+    const e = new FakeEngine();
+    e.drifted.set('a', true);
+    const first = collect(e, { heal: true });
+    first.w.start();
+    await vi.advanceTimersByTimeAsync(10 + 2 * 1000); // checks 0, 1, 2: heals at 0 and 2
+    const handed = { previous: first.w.records, previousPolicies: first.w.policies };
+    await first.w.stop();
+    expect(e.syncs).toHaveLength(2);
+    const second = collect(e, { heal: true, ...handed });
+    second.w.start();
+    await vi.advanceTimersByTimeAsync(10 + 2 * 1000); // the first watcher's checks 3, 4, 5: held back
+    await second.w.stop();
+    expect(e.syncs).toHaveLength(2);
+    expect(second.checks.every((c) => c.heal === null && c.healDeferred)).toBe(true);
+    // And the drift it already reported is not reported again.
+    expect(second.changes.filter((c) => c.type === 'key-stale')).toEqual([]);
+  });
+
   it('without heal, drift is reported and no sync runs', async () => {
     const e = new FakeEngine();
     e.drifted.set('a', true);

@@ -77,6 +77,8 @@ export interface WatcherOptions {
    * are counted from there, so a node that was already down is not announced again.
    */
   previous?: ReadonlyMap<string, ClusterStatus>;
+  /** The heal backoff of each cluster from a previous watcher (its `policies`): a reload does not reset it. */
+  previousPolicies?: ReadonlyMap<string, HealPolicy>;
 }
 
 interface ClusterLoop {
@@ -154,6 +156,11 @@ export class Watcher {
     return [...this.loops.keys()];
   }
 
+  /** The heal backoff of each watched cluster (for `previousPolicies` of the watcher that replaces this one). */
+  get policies(): Map<string, HealPolicy> {
+    return new Map([...this.loops].map(([name, loop]) => [name, loop.policy]));
+  }
+
   /** The last status seen of each watched cluster (for `previous` of the watcher that replaces this one). */
   get records(): Map<string, ClusterStatus> {
     const out = new Map<string, ClusterStatus>();
@@ -202,7 +209,7 @@ export class Watcher {
       timer: null,
       record: this.opts.previous?.get(name) ?? null,
       failing: false,
-      policy: new HealPolicy(),
+      policy: this.opts.previousPolicies?.get(name) ?? new HealPolicy(),
       running: null,
       retired: false,
     };
