@@ -221,21 +221,25 @@ function syncEventLine(e: SyncEvent): string | null {
 }
 
 export function formatSync(r: SyncResult): string {
+  // A kind that cannot refresh a running node (Lyo) says so once, in the notes, not on every row.
+  const cannot = (n: SyncResult['nodes'][number]) => !n.refreshed && n.error?.code === 'NOT_SUPPORTED';
   const out = [
     '',
     table(
       ['NODE', 'REFRESHED', 'ATTEMPTS', 'ERROR'],
       r.nodes.map((n) => [
         n.id,
-        n.refreshed ? 'yes' : 'NO',
+        n.refreshed ? 'yes' : cannot(n) ? 'cannot' : 'NO',
         String(n.attempts),
-        n.error ? `${n.error.code}: ${t(n.error.message)}` : '',
+        cannot(n) ? 'NOT_SUPPORTED (see the notes)' : n.error ? `${n.error.code}: ${t(n.error.message)}` : '',
       ]),
     ),
     '',
   ];
-  const failed = r.nodes.filter((n) => !n.refreshed).map((n) => n.id);
-  if (r.verified.consistent && failed.length)
+  const failed = r.nodes.filter((n) => !n.refreshed && !cannot(n)).map((n) => n.id);
+  if (r.verified.consistent && r.nodes.length > 0 && r.nodes.every(cannot))
+    out.push('All nodes consistent (verified only: this kind cannot refresh a running node).');
+  else if (r.verified.consistent && failed.length)
     out.push(
       `No drift found, but ${failed.join(', ')} ${failed.length > 1 ? 'were' : 'was'} not refreshed (see above).`,
     );

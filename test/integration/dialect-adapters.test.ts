@@ -274,6 +274,12 @@ describe.each(CASES)('the $dialect adapter against the $dialect dialect', (d) =>
       for (const n of sandbox().info.nodes) if (n.id !== holder) await sandbox().restartNode(n.id);
       const verified = await runMain(['sync', te.cluster.name], { env });
       expect(verified.code, verified.stdout).toBe(0);
+      expect(verified.stdout).toContain(
+        'All nodes consistent (verified only: this kind cannot refresh a running node).',
+      );
+      // Each row says it in a word; the reason is given once, in the notes.
+      expect(verified.stdout.match(/NOT_SUPPORTED \(see the notes\)/g)).toHaveLength(sandbox().info.nodes.length);
+      expect(verified.stdout.match(/loaded once when the server starts/g)).toHaveLength(1);
     }
     expect(Object.values(await states(key))).toEqual(['approved', 'approved', 'approved']);
     // The default (sticky) balancer and every node approved: diagnose says HEALTHY in every dialect.
