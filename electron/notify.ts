@@ -5,23 +5,17 @@
  */
 import { Notification } from 'electron';
 import type { WatchChangeView } from '../shared/contract-watch.ts';
+import { notificationOf } from '../shared/contract-watch.ts';
 
 export interface NotifyTarget {
   focusMainWindow(): void;
 }
 
-/** Longest body a notification shows in full on the common platforms; the rest is in the console. */
-const MAX_BODY = 240;
-
 export function watchNotifier(windows: NotifyTarget): (change: WatchChangeView) => void {
   return (change) => {
     if (!Notification.isSupported()) return;
-    const body = change.text.length > MAX_BODY ? `${change.text.slice(0, MAX_BODY - 1)}…` : change.text;
-    const n = new Notification({
-      title: `${change.cluster}: ${change.severity === 'critical' ? 'needs attention' : 'changed'}`,
-      body,
-      urgency: change.severity === 'critical' ? 'critical' : 'normal',
-    });
+    const { title, body, urgent } = notificationOf(change);
+    const n = new Notification({ title, body, urgency: urgent ? 'critical' : 'normal' });
     n.on('click', () => windows.focusMainWindow());
     n.show();
   };

@@ -37,6 +37,22 @@ export interface WatchView {
   recent: WatchChangeView[];
 }
 
+/** Whether a change is worth an OS notification: a warning or worse, and every heal. */
+export function notifies(change: Pick<WatchChangeView, 'severity' | 'type'>): boolean {
+  return change.severity !== 'info' || change.type === 'heal';
+}
+
+/** Longest body a notification shows in full on the common platforms; the rest is in the console. */
+const MAX_NOTIFICATION_BODY = 240;
+
+/** A change as an OS notification, in the same words on the desktop and in browser mode. */
+export function notificationOf(change: WatchChangeView): { title: string; body: string; urgent: boolean } {
+  const urgent = change.severity === 'critical';
+  const body =
+    change.text.length > MAX_NOTIFICATION_BODY ? `${change.text.slice(0, MAX_NOTIFICATION_BODY - 1)}…` : change.text;
+  return { title: `${change.cluster}: ${urgent ? 'needs attention' : 'changed'}`, body, urgent };
+}
+
 export const WATCH_RECENT_CHANGES = 50;
 /** The console's interval: short enough to see the map move, long enough not to load the nodes. */
 export const CONSOLE_WATCH_INTERVAL_SECONDS = 15;

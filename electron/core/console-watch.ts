@@ -5,7 +5,7 @@
  * its own way to tell the admin (an OS notification on the desktop) through {@link ConsoleWatch.notify}.
  */
 import type { WatchChangeView, WatchEvent, WatchView } from '../../shared/contract-watch.ts';
-import { CONSOLE_WATCH_INTERVAL_SECONDS, WATCH_RECENT_CHANGES } from '../../shared/contract-watch.ts';
+import { CONSOLE_WATCH_INTERVAL_SECONDS, WATCH_RECENT_CHANGES, notifies } from '../../shared/contract-watch.ts';
 import type { WatchSeverity } from '../../shared/contract-watch.ts';
 import { describeChange } from './watch/format.ts';
 import type { WatchChange } from './watch/changes.ts';
@@ -167,7 +167,7 @@ export class ConsoleWatch {
     w.recent.push(view);
     if (w.recent.length > WATCH_RECENT_CHANGES) w.recent.splice(0, w.recent.length - WATCH_RECENT_CHANGES);
     this.emit({ type: 'change', change: view });
-    if (view.severity !== 'info' || change.type === 'heal') {
+    if (notifies(view)) {
       try {
         this.notify?.(view);
       } catch {

@@ -6,6 +6,7 @@ import type { Api, ArgOf, CallOptions, OperationName, ResultOf } from '../../sha
 import { OPERATIONS } from '../../shared/contract.ts';
 import type { Bridge, Reply, StreamLine } from '../../shared/door.ts';
 import { BRIDGE_KEY, httpRoute } from '../../shared/door.ts';
+import { notificationOf, notifies } from '../../shared/contract-watch.ts';
 import type { ErrorInfo } from '../../shared/errors.ts';
 
 /** A coded error from the engine, as thrown to the renderer's code. */
@@ -113,13 +114,51 @@ function httpApi(host: Host, fetchImpl: typeof fetch): Api {
     host.open(page.url, '_blank', 'noopener,noreferrer');
     return { ...page, opened: 'tab' };
   };
+  notifyFromBrowser(api, host);
   return api;
+}
+
+/**
+ * Browser mode's OS notification for "Watch this cluster" (the desktop's comes from its main
+ * process, electron/notify.ts): the browser's Notification, in the same words and for the same
+ * changes. Permission is asked when the admin turns a watch on (browsers ask only after a click);
+ * refused or unavailable, the console still shows every change.
+ */
+function notifyFromBrowser(api: Api, host: Host): void {
+  const Notice = host.Notification;
+  if (!Notice) return;
+  const setWatch = api.setWatch;
+  api.setWatch = (arg, opts) => {
+    if (arg?.on && Notice.permission === 'default') void Notice.requestPermission().catch(() => undefined);
+    return setWatch(arg, opts);
+  };
+  const watchFeed = api.watchFeed;
+  api.watchFeed = (arg, opts = {}) =>
+    watchFeed(arg, {
+      ...opts,
+      onProgress: (e) => {
+        opts.onProgress?.(e);
+        if (e.type !== 'change' || !notifies(e.change) || Notice.permission !== 'granted') return;
+        const { title, body } = notificationOf(e.change);
+        try {
+          new Notice(title, { body, tag: `${e.change.cluster}:${e.change.type}:${e.change.node ?? ''}` });
+        } catch {
+          // Notifications are best effort (some browsers allow them only from a service worker).
+        }
+      },
+    });
 }
 
 /** What the client needs of its window (typed here so the door can be tested outside a browser). */
 export interface Host {
   [BRIDGE_KEY]?: Bridge;
   open(url: string, target: string, features: string): unknown;
+  /** The browser's notifications, where it has them (browser mode only). */
+  Notification?: {
+    readonly permission: string;
+    requestPermission(): Promise<string>;
+    new (title: string, options: { body: string; tag: string }): unknown;
+  };
 }
 
 /** The API for this window: the preload bridge when there is one, else browser mode. */

@@ -2,7 +2,9 @@
  * "Watch this cluster" in Debian Chromium against the real `oslc-admin serve --sandbox`: off by
  * default; switched on, the server's watch loop checks at once and the console shows the change it
  * saw (a provisional key, naming its node) and keeps the map in step; a killed node is reported down
- * by the next check without anyone pressing a button; switched off, it says nothing more.
+ * by the next check without anyone pressing a button; switched off, it says nothing more. Each
+ * warning or worse is also a browser notification (permission granted to the page; the real
+ * Notification is called, with a recording wrapper around it).
  */
 import { ConsolePage } from './_console-page.ts';
 import { expect, test } from './_serve.ts';
@@ -10,6 +12,26 @@ import { accessible, shots } from './_look.ts';
 
 test('the watch switch: off by default, live changes and map when on', async ({ page, served }, info) => {
   test.setTimeout(120_000);
+  await page.context().grantPermissions(['notifications'], { origin: new URL(served.url).origin });
+  await page.addInitScript(() => {
+    // Runs in the page (no DOM types here): wraps the real Notification so the test can read what was shown.
+    const w = globalThis as unknown as { Notification: object; notified: { title: string; body: string }[] };
+    const real = w.Notification as new (title: string, options?: { body?: string }) => object;
+    w.notified = [];
+    const recording = new Proxy(real, {
+      construct(target, args: [string, { body?: string }?]) {
+        w.notified.push({ title: args[0], body: args[1]?.body ?? '' });
+        return Reflect.construct(target, args) as object;
+      },
+      get(target, prop) {
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    Object.defineProperty(globalThis, 'Notification', { value: recording, configurable: true });
+  });
+  const notified = () =>
+    page.evaluate(() => (globalThis as unknown as { notified: { title: string; body: string }[] }).notified);
   const console = new ConsolePage(page);
   await console.open(served.url);
   await console.waitForStatus();
@@ -27,6 +49,10 @@ test('the watch switch: off by default, live changes and map when on', async ({ 
   // (A check that lands while the console's own run is in flight is dropped in favour of that run;
   // the next one comes an interval, 15 s ± 10 %, later.)
   await expect.poll(() => console.statusRuns(), { timeout: 30_000 }).toBeGreaterThan(runs);
+  await expect.poll(notified, { timeout: 15_000 }).toContainEqual({
+    title: 'sandbox: changed',
+    body: `provisional key ${key} on ${node}: approve it on that node (oslc-admin approve sandbox --key ${key} --node ${node})`,
+  });
   await accessible(page, 'watch on');
   await shots(page, info, 'watch-provisional');
 
@@ -34,6 +60,11 @@ test('the watch switch: off by default, live changes and map when on', async ({ 
   await console.killNode(victim);
   await expect(latest).toContainText(`${victim} is down`, { timeout: 30_000 });
   await expect(page.getByRole('group', { name: victim })).toContainText(/down/i);
+  await expect
+    .poll(async () => (await notified()).find((n) => n.body.startsWith(`${victim} is down`))?.title, {
+      timeout: 15_000,
+    })
+    .toBe('sandbox: needs attention');
   await page.getByText(/changes seen by the watch/).click();
   await shots(page, info, 'watch-node-down');
 
