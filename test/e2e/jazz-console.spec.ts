@@ -10,6 +10,7 @@
  * from every node at Jazz's own path.
  */
 import { ConsolePage } from './_console-page.ts';
+import { approveOnJazzNode } from './_jazz-node.ts';
 import { REQUEST_TOKEN_PATH, requestTokenStatus } from './_signer.ts';
 import { accessible, shots } from './_look.ts';
 import { expect, servedWith } from './_serve.ts';
@@ -20,7 +21,6 @@ const APPROVAL_MODULE = '/jts/_ajax-modules/com.ibm.team.repository.AuthorizeOAu
 
 test('Jazz: approve is a hand-off to the holding node’s approval module link (form login, Approve), then sync logs in to every node', async ({
   page,
-  context,
   served,
 }, info) => {
   const console = new ConsolePage(page);
@@ -54,37 +54,12 @@ test('Jazz: approve is a hand-off to the holding node’s approval module link (
   await accessible(page, 'jazz-handoff');
 
   // Browser mode opens the approval link in a new tab, on the holding node itself (not the balancer).
-  const [admin] = await Promise.all([
-    context.waitForEvent('page'),
-    approval.getByRole('button', { name: `Open ${holder}'s admin page` }).click(),
-  ]);
-  await admin.waitForLoadState();
-  expect(admin.url()).toBe(link);
-  // Not logged in: the node serves its form-login challenge.
-  await expect(admin.getByRole('heading', { name: 'Jazz Team Server login' })).toBeVisible();
-  await expect(admin.getByTestId('node-id')).toHaveText(`Served by ${holder}`);
-  await shots(admin, info, 'jazz-login');
-  await accessible(admin, 'jazz-login');
-  await admin.getByLabel('User ID').fill(sandbox.admin.user);
-  await admin.getByLabel('Password').fill(sandbox.admin.password);
-  await admin.getByRole('button', { name: 'Log in' }).click();
-  // j_security_check takes the login and returns to the page asked for: the approval link.
-  await admin.waitForURL(link);
-
-  await expect(admin.getByRole('heading', { name: 'Consumers (Inbound)' })).toBeVisible();
-  await expect(admin.getByTestId('node-id')).toHaveText(`Served by ${holder}`);
-  const row = admin.locator(`[data-testid="provisional-row"][data-key="${key}"]`);
-  await expect(row).toBeVisible();
-  await expect(row).toContainText('RTC');
-  await shots(admin, info, 'jazz-approval-module');
-  await accessible(admin, 'jazz-approval-module');
-  await row.getByRole('button', { name: 'Approve' }).click();
-  await expect(admin.getByTestId('jazz-result')).toContainText(`HTTP 200: {"key":"${key}","approved":true}`);
-  await admin.reload();
-  await expect(admin.locator(`[data-testid="authorized-row"][data-key="${key}"]`)).toBeVisible();
-  await expect(admin.locator(`[data-testid="provisional-row"][data-key="${key}"]`)).toHaveCount(0);
-  await shots(admin, info, 'jazz-approved-on-node');
-  await admin.close();
+  await approveOnJazzNode(
+    page,
+    approval.getByRole('button', { name: `Open ${holder}'s admin page` }),
+    { sandbox, node: holder, link, key, name: 'RTC' },
+    { info, prefix: 'jazz' },
+  );
 
   // Back in the console: re-probe shows it approved on the holder, still missing on the others.
   await console.handoffDone(approval, holder, key, nodes);

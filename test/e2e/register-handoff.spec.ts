@@ -17,6 +17,7 @@
  */
 import type { Locator, Page } from '@playwright/test';
 import { ConsolePage } from './_console-page.ts';
+import { approveOnJazzNode } from './_jazz-node.ts';
 import { REQUEST_TOKEN_PATH, requestTokenStatus } from './_signer.ts';
 import { accessible, shots } from './_look.ts';
 import { expect, servedWith } from './_serve.ts';
@@ -153,7 +154,7 @@ const jazzTest = servedWith(['--dialect', 'jazz']);
 
 jazzTest(
   'Jazz: Register consumer creates the key at oauth-request-consumer (provisional on one node), then the approval hand-off is acted out there; re-probe, sync',
-  async ({ page, context, served }, info) => {
+  async ({ page, served }, info) => {
     const console = new ConsolePage(page);
     const { sandbox, nodes } = await console.openSandbox(served, 'jazz');
     const calls = registerCalls(page);
@@ -191,35 +192,15 @@ jazzTest(
     await accessible(page, 'register-jazz-handoff');
 
     // The approval link opens in a new tab on that node; form login returns to it; Approve.
-    const [admin] = await Promise.all([
-      context.waitForEvent('page'),
-      handoff.getByRole('button', { name: `Open ${target}'s admin page` }).click(),
-    ]);
-    await admin.waitForLoadState();
-    expect(admin.url()).toBe(link);
-    await expect(admin.getByRole('heading', { name: 'Jazz Team Server login' })).toBeVisible();
-    await expect(admin.getByTestId('node-id')).toHaveText(`Served by ${target}`);
-    await admin.getByLabel('User ID').fill(sandbox.admin.user);
-    await admin.getByLabel('Password').fill(sandbox.admin.password);
-    await admin.getByRole('button', { name: 'Log in' }).click();
-    await admin.waitForURL(link);
-    await expect(admin.getByRole('heading', { name: 'Consumers (Inbound)' })).toBeVisible();
-    const row = admin.locator(`[data-testid="provisional-row"][data-key="${key}"]`);
-    await expect(row).toContainText(name);
-    await shots(admin, info, 'register-jazz-approval-module');
-    await row.getByRole('button', { name: 'Approve' }).click();
-    await expect(admin.getByTestId('jazz-result')).toContainText(`HTTP 200: {"key":"${key}","approved":true}`);
-    await admin.reload();
-    await expect(admin.locator(`[data-testid="authorized-row"][data-key="${key}"]`)).toBeVisible();
-    await admin.close();
+    await approveOnJazzNode(
+      page,
+      handoff.getByRole('button', { name: `Open ${target}'s admin page` }),
+      { sandbox, node: target, link, key, name },
+      { info, prefix: 'register-jazz' },
+    );
 
     // Back in the console: re-probe (approved there, missing elsewhere), then sync.
-    const before = await console.statusRuns();
-    await handoff.getByRole('button', { name: 'Done — re-probe' }).click();
-    await console.waitForStatus(before);
-    await expect(handoff).toContainText(`Now on ${target}: `);
-    expect(await console.chipState(target, key)).toBe('approved');
-    for (const id of nodes.filter((n) => n !== target)) expect(await console.chipState(id, key)).toBe('missing');
+    await console.handoffDone(handoff, target, key, nodes);
     await handoff.getByRole('button', { name: 'Close' }).click();
     await expect(handoff).toBeHidden();
 
