@@ -100,7 +100,11 @@ export async function readPasswordFile(file: string): Promise<string> {
  * here: 1,100 open files, then one keychain read, hangs. A consumer tracked after the watch
  * started is probed after a reload (SIGHUP) or a restart (until then status notes that no secret is known for it).
  */
-async function readSecretsOnce(ctx: CommandContext, clusters: string[], fallback?: SecretStore): Promise<SecretStore> {
+export async function readSecretsOnce(
+  ctx: CommandContext,
+  clusters: string[],
+  fallback?: SecretStore,
+): Promise<SecretStore> {
   // Read through an engine of the same home, so its own naming of entries (per config home, see
   // secret-overlay.ts) is honoured; what it reads at the store underneath is recorded.
   const known = new Map<string, string>();
