@@ -189,4 +189,9 @@ export interface ClusterSummary {
   adminUser: string | null;
   /** True when this process runs the cluster as its embedded sandbox (the console shows its controls). */
   embeddedSandbox: boolean;
+  /**
+   * True when the admin login is held in this process's memory, not the OS keychain (only the embedded
+   * sandbox's throwaway login, where no keychain is available); absent or false: the OS keychain.
+   */
+  secretsInMemory?: boolean;
 }

@@ -204,6 +204,7 @@ export class Engine implements Api {
       consumerCount: c.consumers.length,
       adminUser: c.adminUser,
       embeddedSandbox: this.attachedTo(c) !== undefined,
+      ...(this.heldInMemory.has(c.name) ? { secretsInMemory: true } : {}),
     }));
     return { clusters: summaries, notices: notices.map((n) => n.message) };
   }

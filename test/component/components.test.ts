@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { render, screen, within } from '@testing-library/svelte';
 import NodeCard from '../../renderer/components/node-card.svelte';
 import NodePanel from '../../renderer/components/node-panel.svelte';
+import ClusterHeader from '../../renderer/components/cluster-header.svelte';
 import SyncPanel from '../../renderer/components/sync-panel.svelte';
 import { ClusterView } from '../../renderer/lib/cluster-view.svelte.ts';
 import { ClusterSession } from '../../renderer/lib/console.svelte.ts';
@@ -89,5 +90,25 @@ describe('SyncPanel', () => {
     expect(screen.getByRole('row', { name: 'node1: refreshed' }).textContent).toContain('12 ms');
     expect(screen.getByRole('row', { name: 'node2: failed' }).textContent).toContain('NODE_TIMEOUT');
     expect(screen.getByRole('button', { name: 'Retry failed nodes' })).toBeTruthy();
+  });
+});
+
+describe('ClusterHeader', () => {
+  it('says where the admin login is: the OS keychain, or memory where there is none', async () => {
+    const api = fakeApi({ getCluster: async () => DEFINITION });
+    const summary = { ...SUMMARY, adminUser: 'admin', embeddedSandbox: true };
+    const inKeychain = render(ClusterHeader, {
+      session: new ClusterSession(api, summary, new ClusterList(api)),
+      summary,
+    });
+    expect(inKeychain.container.textContent).toMatch(/admin login admin\s+stored in the OS keychain/);
+    inKeychain.unmount();
+    const held = { ...summary, secretsInMemory: true };
+    const inMemory = render(ClusterHeader, {
+      session: new ClusterSession(api, held, new ClusterList(api)),
+      summary: held,
+    });
+    expect(inMemory.container.textContent).toMatch(/admin login admin\s+held in memory \(no OS keychain here\)/);
+    expect(inMemory.container.textContent).not.toMatch(/admin login admin\s+stored/);
   });
 });

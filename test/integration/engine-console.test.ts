@@ -225,6 +225,9 @@ describe('the embedded sandbox where no OS keychain is', () => {
       };
       const status = await call('status', { cluster: 'sandbox' });
       expect(status.result?.notices).toContainEqual(expect.stringMatching(/held in memory/));
+      // The cluster list says where the login is, so the header does not claim the OS keychain.
+      const list = await call('listClusters', {});
+      expect(list.result?.clusters).toContainEqual(expect.objectContaining({ name: 'sandbox', secretsInMemory: true }));
       const nodes = status.result?.nodes as { provisional: unknown }[];
       expect(nodes.every((n) => Array.isArray(n.provisional))).toBe(true);
       const sync = await call('sync', { cluster: 'sandbox' });
