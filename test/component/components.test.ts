@@ -108,7 +108,7 @@ describe('ClusterHeader', () => {
       session: new ClusterSession(api, held, new ClusterList(api)),
       summary: held,
     });
-    expect(inMemory.container.textContent).toMatch(/admin login admin\s+held in memory \(no OS keychain here\)/);
+    expect(inMemory.container.textContent).toMatch(/admin login admin\s+held in memory/);
     expect(inMemory.container.textContent).not.toMatch(/admin login admin\s+stored/);
   });
 });
