@@ -23,7 +23,7 @@ export class ApproveFlow {
   /** The key's state on its node after the last status, to tell whether the hand-off worked. */
   readonly stateNow: ConsumerState | null = $derived.by(() => {
     if (!this.key || !this.node) return null;
-    return this.view.nodes[this.node]?.consumers.find((c) => c.key === this.key)?.state ?? null;
+    return this.view.stateOf(this.node, this.key);
   });
   private readonly api: Api;
   private readonly view: ClusterView;

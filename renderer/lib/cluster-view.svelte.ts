@@ -3,7 +3,14 @@
  * status progress events. Status runs when the cluster opens and after every action (`refresh`).
  */
 import type { Api } from '../../shared/contract.ts';
-import type { ClusterDefinition, ClusterStatus, ClusterSummary, Drift, NodeStatus } from '../../shared/model.ts';
+import type {
+  ClusterDefinition,
+  ClusterStatus,
+  ClusterSummary,
+  ConsumerState,
+  Drift,
+  NodeStatus,
+} from '../../shared/model.ts';
 import type { Health } from './clusters.svelte.ts';
 import { healthOf } from './clusters.svelte.ts';
 import { Task } from './task.svelte.ts';
@@ -67,6 +74,11 @@ export class ClusterView {
 
   get name(): string {
     return this.summary.name;
+  }
+
+  /** A key's state on one node after the last status; null when that node did not say. */
+  stateOf(node: string, key: string): ConsumerState | null {
+    return this.nodes[node]?.consumers.find((c) => c.key === key)?.state ?? null;
   }
 
   /** The tracked consumer's name for a key, or the key itself. */

@@ -7,6 +7,7 @@
 import type { Api } from '../../shared/contract.ts';
 import type { RegisterResult } from '../../shared/contract-repair.ts';
 import type { ErrorInfo } from '../../shared/errors.ts';
+import type { ConsumerState } from '../../shared/model.ts';
 import { registersByHand } from '../../shared/provider-words.ts';
 import type { ClusterView } from './cluster-view.svelte.ts';
 import { Task } from './task.svelte.ts';
@@ -29,6 +30,13 @@ export class RegisterForm {
   /** A refusal before sending (the secrets differ). */
   refused = $state<ErrorInfo | null>(null);
   result = $state<RegisterResult | null>(null);
+  /** Set once the admin said the hand-off is done and the re-probe ran. */
+  reprobed = $state(false);
+  /** The key's state on the hand-off's node after the last status, to tell whether the hand-off worked. */
+  readonly stateNow: ConsumerState | null = $derived.by(() => {
+    const r = this.result;
+    return r?.handoff && r.key ? this.view.stateOf(r.handoff.node, r.key) : null;
+  });
   readonly task = new Task();
   readonly adminPage = new Task();
   /** True once both secret fields are typed and differ (shown while typing, refused on submit). */
@@ -66,6 +74,7 @@ export class RegisterForm {
     this.node = this.nodes[0] ?? '';
     this.refused = null;
     this.result = null;
+    this.reprobed = false;
     this.task.clearError();
     this.adminPage.clearError();
     this.open = true;
@@ -104,6 +113,12 @@ export class RegisterForm {
     this.result = result;
     if (await this.view.reloadDefinition()) await this.view.refresh();
     return result;
+  }
+
+  /** The admin did the hand-off (its steps end in "come back here and re-probe"): status, then say. */
+  async done(): Promise<void> {
+    await this.view.refresh();
+    this.reprobed = true;
   }
 
   /** Hand-off: opens the chosen node's own admin page (a node-pinned window, or a tab). */
