@@ -7,6 +7,9 @@
  */
 import type { ClusterKind } from './model.ts';
 
+/** Why a node of a kind that cannot refresh needs a restart, in the words every door uses. */
+export const LOADS_AT_START = 'this kind loads its consumers only when a node starts';
+
 /** Whether a running node reloads its registry on a refresh ("log in", sync). Lyo loads it only at start. */
 export function refreshesRegistry(kind: ClusterKind): boolean {
   return kind !== 'lyo';
@@ -18,6 +21,14 @@ export function refreshesRegistry(kind: ClusterKind): boolean {
  */
 export function registersByHand(kind: ClusterKind): boolean {
   return kind === 'clearquest';
+}
+
+/**
+ * A node's sync result that is not a failure of the run: the product cannot refresh a running node
+ * (Lyo), so the sync only verified it (the engine's NOT_SUPPORTED).
+ */
+export function cannotRefresh(n: { error?: { code: string } | null }): boolean {
+  return n.error?.code === 'NOT_SUPPORTED';
 }
 
 /** What a consumer's signed request to a node that has not loaded its key fails with. */
@@ -37,5 +48,5 @@ export function staleFix(kind: ClusterKind, count: number): string {
   const them = count === 1 ? 'that node' : 'those nodes';
   return refreshesRegistry(kind)
     ? `log in to ${them} (sync) to reload ${count === 1 ? 'its' : 'their'} registry`
-    : `restart ${them} to load it (this kind loads its consumers only when a node starts)`;
+    : `restart ${them} to load it (${LOADS_AT_START})`;
 }

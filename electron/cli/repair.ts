@@ -8,7 +8,7 @@ import type {
   SyncResult,
 } from '../../shared/contract-repair.ts';
 import { terminalText as t } from '../../shared/network-text.ts';
-import { refreshesRegistry, staleFailure } from '../../shared/provider-words.ts';
+import { LOADS_AT_START, cannotRefresh, refreshesRegistry, staleFailure } from '../../shared/provider-words.ts';
 import type { ClusterKind } from '../../shared/model.ts';
 import { flag, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
@@ -54,7 +54,7 @@ const missingLine = (cluster: string, kind: ClusterKind, missingOn: string[]) =>
     ? `Still not loaded on ${missingOn.join(', ')}: requests the balancer sends there fail with ${staleFailure(kind)}. ${
         refreshesRegistry(kind)
           ? `Run: oslc-admin sync ${cluster}`
-          : `Restart ${missingOn.length === 1 ? 'that node' : 'those nodes'}: this kind loads its consumers only when a node starts`
+          : `Restart ${missingOn.length === 1 ? 'that node' : 'those nodes'}: ${LOADS_AT_START}`
       }\n`
     : '';
 
@@ -118,7 +118,7 @@ export async function approveCommand(ctx: CommandContext, argv: string[]): Promi
         ctx.io.stdout.write(
           refreshesRegistry(kind)
             ? `Next: oslc-admin sync ${cluster}\n`
-            : 'Next: restart the other nodes (this kind loads its consumers only when a node starts)\n',
+            : `Next: restart the other nodes (${LOADS_AT_START})\n`,
         );
         return auditExit(EXIT.OK, r);
       }
@@ -222,7 +222,7 @@ function syncEventLine(e: SyncEvent): string | null {
 
 export function formatSync(r: SyncResult): string {
   // A kind that cannot refresh a running node (Lyo) says so once, in the notes, not on every row.
-  const cannot = (n: SyncResult['nodes'][number]) => !n.refreshed && n.error?.code === 'NOT_SUPPORTED';
+  const cannot = (n: SyncResult['nodes'][number]) => !n.refreshed && cannotRefresh(n);
   const out = [
     '',
     table(
@@ -294,8 +294,12 @@ export async function syncCommand(ctx: CommandContext, argv: string[]): Promise<
   if (r.interrupted) return EXIT.INTERRUPTED;
   // A kind that cannot refresh a running node (Lyo) is not a failure of this sync: there it verifies,
   // and exits 0 when every key is where it should be (1 on drift, with the restart to do).
-  const done = (n: (typeof r.nodes)[number]) => n.refreshed || n.error?.code === 'NOT_SUPPORTED';
-  return r.nodes.every(done) && r.verified.consistent && !balancerDown && !r.auditError ? EXIT.OK : EXIT.PROBLEM;
+  return r.nodes.every((n) => n.refreshed || cannotRefresh(n)) &&
+    r.verified.consistent &&
+    !balancerDown &&
+    !r.auditError
+    ? EXIT.OK
+    : EXIT.PROBLEM;
 }
 
 const TRUST_USAGE = 'oslc-admin trust <cluster> --fingerprint SHA256 [--node ID]';

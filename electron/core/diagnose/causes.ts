@@ -16,7 +16,7 @@ import { BALANCER_ID, CAUSE_CODES, TIMESTAMP_WINDOW_SECONDS } from '../../../sha
 import { ErrorCode } from '../../../shared/errors.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 import type { ClusterKind } from '../../../shared/model.ts';
-import { refreshesRegistry, staleFailure } from '../../../shared/provider-words.ts';
+import { LOADS_AT_START, refreshesRegistry, staleFailure } from '../../../shared/provider-words.ts';
 
 /** What the diagnosis learnt about one node, as the rules need it. */
 export interface NodeFacts {
@@ -238,7 +238,7 @@ export function decideCauses(input: CauseInput): CauseOutput {
       ? ''
       : refreshesRegistry(input.kind ?? 'sandbox')
         ? ` Afterwards refresh ${listNodes(missing)} (sync) so the balancer can send the consumer there.`
-        : ` Afterwards restart ${listNodes(missing)} (this product loads its consumers only when a node starts) so the balancer can send the consumer there.`;
+        : ` Afterwards restart ${listNodes(missing)} (${LOADS_AT_START}) so the balancer can send the consumer there.`;
     causes.push(
       makeCause(
         'KEY_PROVISIONAL',
@@ -252,7 +252,7 @@ export function decideCauses(input: CauseInput): CauseOutput {
     const kind = input.kind ?? 'sandbox';
     const fix = refreshesRegistry(kind)
       ? `Refresh ${these(missing, 'that node', 'those nodes')} (sync: log in to each node) to reload ${these(missing, 'its', 'their')} registry from the repository.`
-      : `Restart ${these(missing, 'that node', 'those nodes')}: this product loads its consumers only when a node starts, so no refresh can help.`;
+      : `Restart ${these(missing, 'that node', 'those nodes')}: ${LOADS_AT_START}, so no refresh can help.`;
     causes.push(
       makeCause(
         'REGISTRY_STALE',
