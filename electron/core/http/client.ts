@@ -407,10 +407,7 @@ export class HttpClient {
   /** Closes every connection, letting requests under way finish. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#closed = true;
-    const dispatchers = [...this.#proxies.values(), ...(this.#injected ? [] : [this.#direct])];
-    this.#proxies.clear();
-    await Promise.all(dispatchers.map((d) => d.close()));
+    await Promise.all(this.#release().map((d) => d.close()));
   }
 
   /**
@@ -418,9 +415,14 @@ export class HttpClient {
    * when what was done is already printed and recorded, a slow node must not hold the exit).
    */
   async destroy(): Promise<void> {
+    await Promise.all(this.#release().map((d) => d.destroy().catch(() => undefined)));
+  }
+
+  /** Marks the client closed and hands over the dispatchers it owns (an injected one is the caller's). */
+  #release(): Dispatcher[] {
     this.#closed = true;
     const dispatchers = [...this.#proxies.values(), ...(this.#injected ? [] : [this.#direct])];
     this.#proxies.clear();
-    await Promise.all(dispatchers.map((d) => d.destroy().catch(() => undefined)));
+    return dispatchers;
   }
 }
