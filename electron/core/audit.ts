@@ -113,24 +113,33 @@ export class AuditLog {
   }
 }
 
+/** Why an append failed: the errno where there is one (for the message and the details). */
+function appendFailure(file: string, e: unknown): { why: string; details: Record<string, string> } {
+  const code = errnoCode(e);
+  return {
+    why: code ?? (e instanceof Error ? e.message : String(e)),
+    details: { path: file, ...(code ? { errno: code } : {}) },
+  };
+}
+
 /** The audit log cannot be appended to: nothing was changed (see AuditLog.ensureWritable). */
 function auditUnwritable(file: string, e: unknown): AppError {
   if (e instanceof AppError) return e;
-  const code = errnoCode(e);
+  const { why, details } = appendFailure(file, e);
   return new AppError(
     ErrorCode.CONFIG_UNWRITABLE,
-    `The audit log ${file} cannot be written (${code ?? (e instanceof Error ? e.message : String(e))}), so nothing was changed. Make the config directory writable and try again.`,
-    { details: { path: file, ...(code ? { errno: code } : {}) } },
+    `The audit log ${file} cannot be written (${why}), so nothing was changed. Make the config directory writable and try again.`,
+    { details },
   );
 }
 
 /** CONFIG_UNWRITABLE info for an audit line that could not be appended, naming the file and the errno. */
 export function auditFailure(file: string, e: unknown): ErrorInfo {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const { why, details } = appendFailure(file, e);
   return {
     code: ErrorCode.CONFIG_UNWRITABLE,
-    message: `The audit line could not be written to ${file} (${code ?? (e instanceof Error ? e.message : String(e))}); the work above was done on the nodes all the same. Make the config directory writable to keep the audit trail.`,
-    details: { path: file, ...(code ? { errno: code } : {}) },
+    message: `The audit line could not be written to ${file} (${why}); the work above was done on the nodes all the same. Make the config directory writable to keep the audit trail.`,
+    details,
   };
 }
 
