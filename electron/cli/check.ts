@@ -6,7 +6,7 @@
 import { isAppError } from '../../shared/errors.ts';
 import type { ClusterStatus } from '../../shared/model.ts';
 import { daysLeft, provisionalKeys } from '../core/watch/changes.ts';
-import { flag, int, parse, HOME_OPTION } from './args.ts';
+import { flag, int, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { UsageError } from './io.ts';
 
@@ -14,7 +14,7 @@ export const CHECK_EXIT = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 } as cons
 const NAMES = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'] as const;
 
 const USAGE =
-  'oslc-admin status <cluster> --check [--password-stdin] [--cert-warn-days 14] [--skew-warn 60] [--skew-crit 300]';
+  'oslc-admin status <cluster> --check [--user U --password-stdin] [--cert-warn-days 14] [--skew-warn 60] [--skew-crit 300]';
 
 export interface CheckThresholds {
   certWarnDays: number;
@@ -93,6 +93,7 @@ export async function checkCommand(ctx: CommandContext, argv: string[]): Promise
         ...HOME_OPTION,
         check: { type: 'boolean' },
         'password-stdin': { type: 'boolean' },
+        user: { type: 'string' },
         'cert-warn-days': { type: 'string' },
         'skew-warn': { type: 'string' },
         'skew-crit': { type: 'string' },
@@ -108,8 +109,7 @@ export async function checkCommand(ctx: CommandContext, argv: string[]): Promise
     if (t.skewWarnSeconds > t.skewCritSeconds)
       throw new UsageError(`--skew-warn: ${t.skewWarnSeconds} is above --skew-crit ${t.skewCritSeconds}`);
     const cluster = p.positionals[0]!;
-    if (flag(p, 'password-stdin')) await ctx.holdAdminPasswordFromStdin(cluster);
-    else await ctx.engine.getCluster({ cluster });
+    await ctx.adminForThisCall(cluster, str(p, 'user'), flag(p, 'password-stdin'));
     const { code, line } = checkResult(await ctx.engine.status({ cluster }), t);
     ctx.io.stdout.write(`${line}\n`);
     return code;

@@ -28,15 +28,29 @@ export class CommandContext {
 
   /**
    * `--password-stdin` on a command that uses the admin login: the password is held for this call
-   * only, never stored. The user name must be known already (from `login`).
+   * only, never stored. The user is `--user U` when given (so no keychain and no `login` is needed),
+   * else the one `login` stored.
    */
-  async holdAdminPasswordFromStdin(cluster: string): Promise<void> {
+  async holdAdminPasswordFromStdin(cluster: string, user?: string): Promise<void> {
     const def = await this.engine.getCluster({ cluster });
-    if (!def.adminUser)
+    if (user !== undefined && user.trim() === '') throw new UsageError('--user: must not be empty');
+    if (!user && !def.adminUser)
       throw new UsageError(
-        `--password-stdin: cluster ${cluster} has no admin user; run \`oslc-admin login ${cluster} --user U\` once`,
+        `--password-stdin: no admin user is stored for cluster ${cluster}; name it with --user U (nothing is stored)`,
       );
+    if (user) this.engine.holdAdminUser(def.name, user);
     this.secrets.hold(accounts.admin(def.name), await readSecretFromStdin(this.io, '--password-stdin'));
+  }
+
+  /**
+   * A command's `[--user U] [--password-stdin]`: holds the login for this call, or checks that the
+   * cluster exists. `--user` without `--password-stdin` would be silently ignored: it is refused.
+   */
+  async adminForThisCall(cluster: string, user: string | undefined, passwordStdin: boolean): Promise<void> {
+    if (user !== undefined && !passwordStdin)
+      throw new UsageError('--user: goes with --password-stdin (the password for this call only)');
+    if (passwordStdin) await this.holdAdminPasswordFromStdin(cluster, user);
+    else await this.engine.getCluster({ cluster });
   }
 
   /** `abandon` after Ctrl+C: what was done is printed and recorded; requests still under way are dropped. */

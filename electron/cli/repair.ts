@@ -250,17 +250,16 @@ export function formatSync(r: SyncResult): string {
   return `${out.join('\n')}\n`;
 }
 
-const SYNC_USAGE = 'oslc-admin sync <cluster> [--json] [--password-stdin]';
+const SYNC_USAGE = 'oslc-admin sync <cluster> [--json] [--user U --password-stdin]';
 export async function syncCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parse(
     argv,
-    { ...HOME_OPTION, json: { type: 'boolean' }, 'password-stdin': { type: 'boolean' } },
+    { ...HOME_OPTION, json: { type: 'boolean' }, 'password-stdin': { type: 'boolean' }, user: { type: 'string' } },
     SYNC_USAGE,
     { min: 1, max: 1, names: ['cluster'] },
   );
   const cluster = p.positionals[0]!;
-  if (flag(p, 'password-stdin')) await ctx.holdAdminPasswordFromStdin(cluster);
-  else await ctx.engine.getCluster({ cluster });
+  await ctx.adminForThisCall(cluster, str(p, 'user'), flag(p, 'password-stdin'));
   const json = flag(p, 'json');
   // Ctrl+C stops the sync where it is: the engine records what was done (audit line), it is printed, exit 130.
   const abort = new AbortController();

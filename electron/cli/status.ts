@@ -8,7 +8,7 @@ import { terminalText as t } from '../../shared/network-text.ts';
 import { balancerFailureWords } from '../../shared/failure-words.ts';
 import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts';
 
-const STATUS_USAGE = 'oslc-admin status <cluster> [--json] [--password-stdin]';
+const STATUS_USAGE = 'oslc-admin status <cluster> [--json] [--user U --password-stdin]';
 
 export function formatStatus(s: ClusterStatus): string {
   const out: string[] = [`Cluster ${s.cluster} (${s.kind}), checked ${s.checkedAt}`];
@@ -99,13 +99,12 @@ export async function statusCommand(ctx: CommandContext, argv: string[]): Promis
   if (argv.includes('--check')) return (await import('./check.ts')).checkCommand(ctx, argv);
   const p = parse(
     argv,
-    { ...HOME_OPTION, json: { type: 'boolean' }, 'password-stdin': { type: 'boolean' } },
+    { ...HOME_OPTION, json: { type: 'boolean' }, 'password-stdin': { type: 'boolean' }, user: { type: 'string' } },
     STATUS_USAGE,
     { min: 1, max: 1, names: ['cluster'] },
   );
   const cluster = p.positionals[0]!;
-  if (flag(p, 'password-stdin')) await ctx.holdAdminPasswordFromStdin(cluster);
-  else await ctx.engine.getCluster({ cluster });
+  await ctx.adminForThisCall(cluster, str(p, 'user'), flag(p, 'password-stdin'));
   const s = await ctx.engine.status({ cluster });
   if (flag(p, 'json')) writeJson(ctx.io, s);
   else ctx.io.stdout.write(formatStatus(s));

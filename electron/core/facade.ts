@@ -79,6 +79,8 @@ export class Engine implements Api {
   private readonly clients = new Map<string, { signature: string; client: HttpClient }>();
   private readonly sandboxes = new Map<string, EmbeddedSandbox>();
   private readonly heldInMemory = new Set<string>();
+  /** Admin user names given for this process only (`--user` with `--password-stdin`): never stored. */
+  private readonly heldUsers = new Map<string, string>();
   /** Per cluster: clone id → node id, learned from the nodes' own answers (attributes the balancer's). */
   private readonly cloneIds = new Map<string, Map<string, string>>();
   private readonly limits: NonNullable<EngineOptions['limits']>;
@@ -185,9 +187,18 @@ export class Engine implements Api {
 
   /** The admin login, or null when none is stored (or the keychain cannot be read: then `notice`). */
   async adminCredentials(cluster: ClusterDefinition): Promise<AdminCredentials | null> {
-    if (!cluster.adminUser) return null;
+    const user = this.heldUsers.get(cluster.name) ?? cluster.adminUser;
+    if (!user) return null;
     const password = await this.secrets.get(accounts.admin(cluster.name));
-    return password === null ? null : { user: cluster.adminUser, password };
+    return password === null ? null : { user, password };
+  }
+
+  /**
+   * The admin user for this process only, with a password held the same way (`--user U
+   * --password-stdin`): how the CLI works without a keychain, where `login` cannot store anything.
+   */
+  holdAdminUser(cluster: string, user: string): void {
+    this.heldUsers.set(cluster, user);
   }
 
   async consumerSecret(cluster: ClusterDefinition, key: string): Promise<string | null> {
