@@ -4,6 +4,7 @@
  * 130 interrupted by Ctrl+C (sync: after printing and recording what was done).
  */
 import { ErrorCode, isAppError } from '../shared/errors.ts';
+import { fixCommand } from '../shared/fix.ts';
 import type { CommandContext } from './cli/context.ts';
 import { DIAGNOSE_HELP } from './cli/diagnose-help.ts';
 import { EXIT, UsageError } from './cli/io.ts';
@@ -170,6 +171,9 @@ export async function main(
     }
     if (isAppError(e)) {
       io.stderr.write(`error [${e.code}]${e.node ? ` ${terminalText(e.node)}` : ''}: ${terminalText(e.message)}\n`);
+      const cause = e.details?.['cause'];
+      if (typeof cause === 'string') io.stderr.write(`  cause: ${terminalText(cause)}\n`);
+      if (e.fix) io.stderr.write(`  fix: ${terminalText(fixCommand(e.fix))}\n`);
       const input = [
         ErrorCode.BAD_INPUT,
         ErrorCode.CLUSTER_NOT_FOUND,

@@ -2,6 +2,7 @@
  * Coded errors. An error is a value with a stable `code`, a human message and, where it concerns
  * one, the node. They cross IPC and the browser-mode server as plain objects ({@link ErrorInfo}).
  */
+import type { Fix } from './fix.ts';
 
 export const ErrorCode = {
   // Input
@@ -50,23 +51,27 @@ export interface ErrorInfo {
   node?: string;
   /** Extra facts for the UI (e.g. a presented certificate's fingerprint). No secrets. */
   details?: Record<string, unknown>;
+  /** What the admin can do about it, as data each door renders its own way (shared/fix.ts). */
+  fix?: Fix;
 }
 
 export class AppError extends Error {
   readonly code: ErrorCodeName;
   readonly node: string | undefined;
   readonly details: Record<string, unknown> | undefined;
+  readonly fix: Fix | undefined;
 
   constructor(
     code: ErrorCodeName,
     message: string,
-    opts: { node?: string; details?: Record<string, unknown>; cause?: unknown } = {},
+    opts: { node?: string; details?: Record<string, unknown>; fix?: Fix; cause?: unknown } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'AppError';
     this.code = code;
     this.node = opts.node;
     this.details = opts.details;
+    this.fix = opts.fix;
   }
 
   toJSON(): ErrorInfo {
@@ -75,6 +80,7 @@ export class AppError extends Error {
       message: this.message,
       ...(this.node !== undefined ? { node: this.node } : {}),
       ...(this.details !== undefined ? { details: this.details } : {}),
+      ...(this.fix !== undefined ? { fix: this.fix } : {}),
     };
   }
 }

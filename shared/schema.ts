@@ -178,7 +178,7 @@ function needsRepoAndDb(c: { kind: string; repo?: string | null; db?: string | n
   ctx.addIssue({
     code: 'custom',
     path: [c.repo ? 'db' : 'repo'],
-    message: `a ${c.kind} cluster needs --repo and --db (the repository and database in its URLs)`,
+    message: `a ${c.kind} cluster needs its repository and database names (the ones in its URLs)`,
   });
 }
 
@@ -214,12 +214,51 @@ export const clusterInputSchema = z
   });
 export type ClusterInput = z.input<typeof clusterInputSchema>;
 
-/** Formats the first problems of a zod error as `field.path: message; …`. */
+/** Formats the first problems of a zod error as `field.path: message; …`, in words (not the validator's). */
 export function describeIssues(error: z.ZodError, prefix = ''): string {
   return error.issues
     .slice(0, 5)
-    .map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(input)'}: ${i.message}`)
+    .map((i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(input)'}: ${issueWords(i)}`)
     .join('; ');
+}
+
+/**
+ * One problem in words an admin reads: "must be at least 100", not zod's default "Too small: expected
+ * number to be >=100". A message the schema wrote itself is kept as it is.
+ */
+export function issueWords(issue: z.core.$ZodIssue): string {
+  const i = issue as z.core.$ZodIssue & {
+    origin?: string;
+    minimum?: number | bigint;
+    maximum?: number | bigint;
+    inclusive?: boolean;
+    expected?: string;
+  };
+  const fmt = (n: number | bigint | undefined) => (typeof n === 'number' ? n.toLocaleString('en-US') : String(n));
+  switch (i.code) {
+    case 'too_small':
+      if (!/^Too small/.test(i.message)) return i.message;
+      if (i.origin === 'string')
+        return Number(i.minimum) <= 1 ? 'must not be empty' : `must be at least ${fmt(i.minimum)} characters`;
+      if (i.origin === 'array' || i.origin === 'set') return `needs at least ${fmt(i.minimum)}`;
+      return `must be ${i.inclusive === false ? 'more than' : 'at least'} ${fmt(i.minimum)}`;
+    case 'too_big':
+      if (!/^Too big/.test(i.message)) return i.message;
+      if (i.origin === 'string') return `must be at most ${fmt(i.maximum)} characters`;
+      if (i.origin === 'array' || i.origin === 'set') return `takes at most ${fmt(i.maximum)}`;
+      return `must be ${i.inclusive === false ? 'less than' : 'at most'} ${fmt(i.maximum)}`;
+    case 'invalid_type':
+      if (!/^Invalid input/.test(i.message)) return i.message;
+      if (i.expected === 'int') return 'must be a whole number';
+      if (i.expected === 'number') return 'must be a number';
+      if (i.expected === 'string') return 'must be text';
+      if (i.expected === 'boolean') return 'must be true or false';
+      if (i.expected === 'array') return 'must be a list';
+      if (i.expected === 'object') return 'must be an object';
+      return i.message.includes('received undefined') ? 'is required' : i.message;
+    default:
+      return i.message;
+  }
 }
 
 /** Parses or throws BAD_INPUT naming the field(s): `what.path: message`, or `what: message` for a plain value. */
@@ -230,7 +269,7 @@ export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: stri
   const field = first?.path.length ? first.path.map(String).join('.') : what;
   const plain = r.error.issues.every((i) => i.path.length === 0);
   const message = plain
-    ? `${what}: ${r.error.issues.map((i) => i.message).join('; ')}`
+    ? `${what}: ${r.error.issues.map(issueWords).join('; ')}`
     : `Invalid ${what}: ${describeIssues(r.error)}`;
   throw new AppError(ErrorCode.BAD_INPUT, message, { details: { field } });
 }

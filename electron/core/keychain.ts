@@ -129,9 +129,13 @@ export class OsKeychain implements SecretStore {
         : nativeMessage(e, secret);
     return new AppError(
       ErrorCode.KEYCHAIN_UNAVAILABLE,
-      `The OS keychain is not available: could not ${what} "${account}" in ${storeName(this.#platform)} (${cause}). Fix: ${fixFor(this.#platform)}`,
-      // The native error is not kept as `cause`: its text was already scrubbed of the secret here.
-      { details: { account, operation: op, platform: this.#platform } },
+      `The OS keychain is not available: could not ${what} "${account}" in ${storeName(this.#platform)}.`,
+      // The native error is not kept as `cause`: its text was already scrubbed of the secret here. It is a
+      // detail (the CLI prints it), not the message: a raw D-Bus paragraph is no sentence for the console.
+      {
+        details: { account, operation: op, platform: this.#platform, cause },
+        fix: { action: 'keychain', platform: this.#platform },
+      },
     );
   }
 }
@@ -177,19 +181,6 @@ export function storeName(platform: NodeJS.Platform): string {
       return 'the Windows Credential Manager';
     default:
       return 'the Secret Service';
-  }
-}
-
-/** What the user can do about it, per platform; always mentions the one-call stdin options. */
-export function fixFor(platform: NodeJS.Platform): string {
-  const oneCall = 'or use --password-stdin / --secret-stdin for one call (nothing is stored then)';
-  switch (platform) {
-    case 'darwin':
-      return `unlock your login keychain (Keychain Access, or \`security unlock-keychain\`) and allow OSLC Cluster Admin to use it when asked, ${oneCall}.`;
-    case 'win32':
-      return `make sure the Windows Credential Manager service is running and your user profile is loaded (it is not in some service or remote sessions), ${oneCall}.`;
-    default:
-      return `start a Secret Service such as gnome-keyring-daemon and unlock it (DBUS_SESSION_BUS_ADDRESS must point at its session bus), ${oneCall}.`;
   }
 }
 
@@ -251,7 +242,8 @@ export async function checkKeychain(store: SecretStore): Promise<void> {
       if (back !== value) {
         failure = new AppError(
           ErrorCode.KEYCHAIN_UNAVAILABLE,
-          `The OS keychain is not usable: a probe entry was stored but ${back === null ? 'could not be found again' : 'read back different'}. Fix: ${fixFor(process.platform)}`,
+          `The OS keychain is not usable: a probe entry was stored but ${back === null ? 'could not be found again' : 'read back different'}.`,
+          { fix: { action: 'keychain', platform: process.platform } },
         );
       }
     } catch (e) {
@@ -265,10 +257,10 @@ export async function checkKeychain(store: SecretStore): Promise<void> {
     if (failure !== undefined) throw failure;
   } catch (e) {
     if (e instanceof AppError && e.code === ErrorCode.KEYCHAIN_UNAVAILABLE) throw e;
-    throw new AppError(
-      ErrorCode.KEYCHAIN_UNAVAILABLE,
-      `The OS keychain check failed (${e instanceof Error ? e.message : String(e)}). Fix: ${fixFor(process.platform)}`,
-    );
+    throw new AppError(ErrorCode.KEYCHAIN_UNAVAILABLE, 'The OS keychain check failed.', {
+      details: { cause: e instanceof Error ? e.message : String(e) },
+      fix: { action: 'keychain', platform: process.platform },
+    });
   }
 }
 

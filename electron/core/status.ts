@@ -266,7 +266,7 @@ export function statusNotices(input: StatusInput): string[] {
   const adapter = adapterFor(input.cluster.kind);
   if (adapter.listKeys && !input.admin) {
     notices.push(
-      `No admin login is stored for ${input.cluster.name}: the nodes' own key lists were not read. Run \`oslc-admin login ${input.cluster.name} --user U\`.`,
+      `No admin login is stored for ${input.cluster.name}: the nodes' own key lists were not read. Log in to read them.`,
     );
   }
   if (!adapter.listKeys) {

@@ -99,7 +99,7 @@ describe('ClusterForm state', () => {
     expect(form.asksRepository).toBe(true);
     form.repo = 'cqschema';
     expect(await form.submit()).toBeNull();
-    expect(form.error('db')).toMatch(/needs --repo and --db/);
+    expect(form.error('db')).toMatch(/needs its repository and database names/);
     form.db = 'SAMPL';
     const saved = await form.submit();
     expect(saved).toMatchObject({ repo: 'cqschema', db: 'SAMPL', kind: 'clearquest' });

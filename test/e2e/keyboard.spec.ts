@@ -12,7 +12,9 @@ const TAB_NAMES = ['Map', 'Keys', 'Diagnose', 'Flow', 'Audit'];
 /** What has focus: its role (explicit or the tag) and its accessible text. */
 async function focused(page: Page): Promise<{ role: string; name: string }> {
   return page.evaluate(() => {
-    const el = document.activeElement as HTMLElement | null;
+    // The root tsconfig has no DOM lib: the page's own types, as far as this reads them.
+    type El = { getAttribute(name: string): string | null; tagName: string; innerText?: string };
+    const el = (globalThis as unknown as { document: { activeElement: El | null } }).document.activeElement;
     if (!el) return { role: '', name: '' };
     return {
       role: el.getAttribute('role') ?? el.tagName.toLowerCase(),

@@ -117,7 +117,7 @@ const DOOR: Case[] = [
   [
     'a sandbox cluster without --repo and --db',
     () => add('c1', '--kind', 'sandbox', '--balancer', 'http://h', '--node', 'http://h:1'),
-    /--repo: a sandbox cluster needs --repo and --db/,
+    /--repo: a sandbox cluster needs its repository and database names/,
   ],
   [
     'a clearquest cluster without --db',

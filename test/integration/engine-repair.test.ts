@@ -213,12 +213,12 @@ describe('repairing a cluster', () => {
     expect(r.notices.join('\n')).toMatch(new RegExp(`Could not verify ${key} on node3 \\(clock-skew`));
   });
 
-  it('refuses to approve or sync without a stored admin login, with the fix in the message', async () => {
+  it('refuses to approve or sync without a stored admin login, with the fix (log in) as data', async () => {
     await t.engine.forgetCredentials({ cluster: 'sb' });
     const { key } = await sandbox.friend('NoAdmin', 'x-secret');
     await expect(t.engine.approve({ cluster: 'sb', key })).rejects.toMatchObject({
       code: 'CREDENTIALS_MISSING',
-      message: expect.stringContaining('oslc-admin login sb'),
+      fix: { action: 'login', cluster: 'sb' },
     });
     await expect(t.engine.sync({ cluster: 'sb' })).rejects.toMatchObject({ code: 'CREDENTIALS_MISSING' });
   });

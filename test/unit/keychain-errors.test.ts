@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 import { MemorySecretStore, OsKeychain, accounts, checkKeychain } from '../../electron/core/keychain.ts';
+import { fixCommand, fixWords } from '../../shared/fix.ts';
 
 // The native module, replaced by one that fails the way @napi-rs/keyring does on a host without a
 // Secret Service (messages copied from real runs), or that works, or that never answers.
@@ -91,8 +92,11 @@ describe('OsKeychain when the native keychain fails', () => {
       const e = await keychainError(keychain.set(accounts.admin('prod'), SECRET));
       expect(e.message).toContain('could not store the secret of "cluster/prod/admin"');
       expect(e.message).toContain('Secret Service');
-      expect(e.message).toContain('start a Secret Service such as gnome-keyring-daemon and unlock it');
-      expect(e.message).toContain('--password-stdin / --secret-stdin for one call');
+      // The fix is data: words in the console, a command line in the CLI; the message is one sentence.
+      expect(e.fix).toEqual({ action: 'keychain', platform: 'linux' });
+      expect(fixWords(e.fix!)).toContain('Start a Secret Service such as gnome-keyring-daemon and unlock it');
+      expect(fixCommand(e.fix!)).toContain('--user <admin> --password-stdin');
+      expect(e.message).not.toMatch(/--|DBus|\(/);
       expect(everythingIn(e)).not.toContain(SECRET);
 
       await keychainError(keychain.get(accounts.admin('prod')));
@@ -103,14 +107,16 @@ describe('OsKeychain when the native keychain fails', () => {
   it('says what the native layer reported, e.g. the missing session bus', async () => {
     native.mode = 'no-bus';
     const e = await keychainError(new OsKeychain('svc', { platform: 'linux' }).get('cluster/prod/admin'));
-    expect(e.message).toContain('DBUS_SESSION_BUS_ADDRESS');
+    // The native text is a detail (the CLI prints it as the cause), not the console's sentence.
+    expect(e.details?.['cause']).toContain('DBUS_SESSION_BUS_ADDRESS');
+    expect(e.message).not.toContain('DBUS_SESSION_BUS_ADDRESS');
     expect(e.message).toContain('could not read the secret of');
   });
 
   it('removes the secret from the message even if the native layer echoes it', async () => {
     native.mode = 'echo-secret';
     const e = await keychainError(new OsKeychain('svc', { platform: 'linux' }).set('cluster/prod/admin', SECRET));
-    expect(e.message).toContain('[secret]');
+    expect(e.details?.['cause']).toContain('[secret]');
     expect(everythingIn(e)).not.toContain(SECRET);
   });
 
@@ -118,30 +124,31 @@ describe('OsKeychain when the native keychain fails', () => {
     native.mode = 'no-service';
     const mac = await keychainError(new OsKeychain('svc', { platform: 'darwin' }).get('a'));
     expect(mac.message).toContain('macOS Keychain');
-    expect(mac.message).toContain('unlock your login keychain');
-    expect(mac.message).toContain('--secret-stdin');
+    expect(fixWords(mac.fix!)).toContain('nlock your login keychain');
+    expect(fixCommand(mac.fix!)).toContain('--secret-stdin');
     const win = await keychainError(new OsKeychain('svc', { platform: 'win32' }).get('a'));
     expect(win.message).toContain('Windows Credential Manager');
-    expect(win.message).toContain('--password-stdin');
+    expect(fixCommand(win.fix!)).toContain('--password-stdin');
   });
 
   it('turns a keychain that never answers into KEYCHAIN_UNAVAILABLE after the time limit', async () => {
     native.mode = 'hang';
     const e = await keychainError(new OsKeychain('svc', { platform: 'linux', timeoutMs: 50 }).set('a', SECRET));
-    expect(e.message).toContain('no answer within');
+    expect(e.details?.['cause']).toContain('no answer within');
     expect(everythingIn(e)).not.toContain(SECRET);
   });
 
   it('turns an unusable native binding into KEYCHAIN_UNAVAILABLE instead of a crash', async () => {
     native.mode = 'broken-binding';
     const e = await keychainError(new OsKeychain('svc', { platform: 'linux' }).get('a'));
-    expect(e.message).toContain('Cannot find native binding');
+    expect(e.details?.['cause']).toContain('Cannot find native binding');
   });
 
   it('makes checkKeychain throw KEYCHAIN_UNAVAILABLE with the fix when the keychain fails', async () => {
     native.mode = 'locked';
     const e = await keychainError(checkKeychain(new OsKeychain('svc', { platform: 'linux' })));
-    expect(e.message).toContain('unlock prompt was dismissed');
+    expect(e.details?.['cause']).toContain('unlock prompt was dismissed');
+    expect(e.fix).toEqual({ action: 'keychain', platform: 'linux' });
   });
 });
 

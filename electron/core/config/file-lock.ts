@@ -67,11 +67,8 @@ async function acquire(lockPath: string, timeoutMs: number, staleMs: number): Pr
       if (errnoCode(e) !== 'EEXIST') {
         throw new AppError(
           ErrorCode.CONFIG_UNWRITABLE,
-          `Cannot create the lock file ${lockPath}: ${errnoCode(e) ?? String(e)}. Check that the directory is writable by you, or use --home to choose another one.`,
-          {
-            cause: e,
-            details: { path: lockPath },
-          },
+          `Cannot create the lock file ${lockPath}: ${errnoCode(e) ?? String(e)}. Check that the directory is writable by you, or use another config directory.`,
+          { fix: { action: 'other-home' }, cause: e, details: { path: lockPath } },
         );
       }
     }
@@ -115,8 +112,8 @@ async function readHolder(lockPath: string): Promise<{ owner: LockOwner | null; 
     const what = errnoCode(e) === 'EISDIR' ? 'is a directory' : `cannot be read (${errnoCode(e) ?? String(e)})`;
     throw new AppError(
       ErrorCode.CONFIG_UNWRITABLE,
-      `The lock file ${lockPath} ${what}, so the configuration cannot be changed safely. Remove it if no other oslc-admin is running, or use --home to choose another directory.`,
-      { details: { path: lockPath, ...(errnoCode(e) ? { errno: errnoCode(e) } : {}) } },
+      `The lock file ${lockPath} ${what}, so the configuration cannot be changed safely. Remove it if no other OSLC Cluster Admin is running, or use another config directory.`,
+      { fix: { action: 'other-home' }, details: { path: lockPath, ...(errnoCode(e) ? { errno: errnoCode(e) } : {}) } },
     );
   }
 }

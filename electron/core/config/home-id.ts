@@ -102,8 +102,8 @@ export async function ensureHomeId(dir: string): Promise<string> {
     if (e instanceof AppError) throw e;
     throw new AppError(
       ErrorCode.CONFIG_UNWRITABLE,
-      `Cannot write ${path.join(dir, HOME_ID_FILE)} (${errnoCode(e) ?? String(e)}), the identity this config directory's keychain entries are named by. Check that the directory is writable by you, or use --home to choose another one.`,
-      { details: { path: path.join(dir, HOME_ID_FILE) } },
+      `Cannot write ${path.join(dir, HOME_ID_FILE)} (${errnoCode(e) ?? String(e)}), the identity this config directory's keychain entries are named by. Check that the directory is writable by you, or use another config directory.`,
+      { fix: { action: 'other-home' }, details: { path: path.join(dir, HOME_ID_FILE) } },
     );
   }
 }

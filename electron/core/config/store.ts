@@ -65,8 +65,8 @@ function assertRoomForOneMore(clusters: ClusterDefinition[]): void {
   if (clusters.length >= MAX_CLUSTERS)
     throw new AppError(
       ErrorCode.BAD_INPUT,
-      `This config directory holds ${clusters.length} clusters, the most it may hold (${MAX_CLUSTERS}); remove one first, or use --home to keep the new one in another directory.`,
-      { details: { field: 'name', limit: MAX_CLUSTERS } },
+      `This config directory holds ${clusters.length} clusters, the most it may hold (${MAX_CLUSTERS}); remove one first, or use another config directory.`,
+      { fix: { action: 'other-home' }, details: { field: 'name', limit: MAX_CLUSTERS } },
     );
 }
 
@@ -259,13 +259,13 @@ export class ConfigStore {
       if (e instanceof FileTooLarge)
         throw new AppError(
           ErrorCode.CONFIG_UNREADABLE,
-          `${this.file} is larger than ${MAX_CONFIG_FILE_BYTES} bytes, the most a config file may hold. It was left untouched; use --home to choose another directory.`,
-          { details: { path: this.file, limit: MAX_CONFIG_FILE_BYTES } },
+          `${this.file} is larger than ${MAX_CONFIG_FILE_BYTES} bytes, the most a config file may hold. It was left untouched; another config directory can be used instead.`,
+          { fix: { action: 'other-home' }, details: { path: this.file, limit: MAX_CONFIG_FILE_BYTES } },
         );
       throw new AppError(
         ErrorCode.CONFIG_UNREADABLE,
-        `Cannot read ${this.file} (${code ?? String(e)}). It was left untouched; make it a file readable by you, or use --home to choose another directory.`,
-        { cause: e, details: { path: this.file, ...(code ? { errno: code } : {}) } },
+        `Cannot read ${this.file} (${code ?? String(e)}). It was left untouched; make it a file readable by you, or use another config directory.`,
+        { fix: { action: 'other-home' }, cause: e, details: { path: this.file, ...(code ? { errno: code } : {}) } },
       );
     }
   }
@@ -288,8 +288,8 @@ export class ConfigStore {
     if (version > CURRENT_CONFIG_VERSION) {
       throw new AppError(
         ErrorCode.CONFIG_TOO_NEW,
-        `${this.file} was written by a newer OSLC Cluster Admin (config version ${version}; this one reads up to ${CURRENT_CONFIG_VERSION}). It was left untouched; update the app, or use --home to choose another directory.`,
-        { details: { path: this.file, version, supported: CURRENT_CONFIG_VERSION } },
+        `${this.file} was written by a newer OSLC Cluster Admin (config version ${version}; this one reads up to ${CURRENT_CONFIG_VERSION}). It was left untouched; update the app, or use another config directory.`,
+        { fix: { action: 'other-home' }, details: { path: this.file, version, supported: CURRENT_CONFIG_VERSION } },
       );
     }
     const current = version < CURRENT_CONFIG_VERSION ? migrateToCurrent(doc as Record<string, unknown>, version) : doc;
@@ -353,8 +353,8 @@ export class ConfigStore {
     const code = errnoCode(e);
     return new AppError(
       ErrorCode.CONFIG_UNWRITABLE,
-      `Cannot write ${path} (${code ?? String(e)}); ${this.file} was left as it was. Check the free space and that the directory is writable by you, or use --home to choose another one.`,
-      { cause: e, details: { path, ...(code ? { errno: code } : {}) } },
+      `Cannot write ${path} (${code ?? String(e)}); ${this.file} was left as it was. Check the free space and that the directory is writable by you, or use another config directory.`,
+      { fix: { action: 'other-home' }, cause: e, details: { path, ...(code ? { errno: code } : {}) } },
     );
   }
 

@@ -470,7 +470,7 @@ export async function diagnose(
 
   if (!secret) {
     notices.push(
-      `No consumer secret was given or stored for ${key}: the probes (signed with a dummy secret) tell on which nodes the key is loaded, provisional or missing, but not whether the consumer's secret is right. Give the secret (--secret-stdin, or track the consumer with its secret) to check for WRONG_SECRET too.`,
+      `No consumer secret was given or stored for ${key}: the probes (signed with a dummy secret) tell on which nodes the key is loaded, provisional or missing, but not whether the consumer's secret is right. Give the consumer's secret to check for WRONG_SECRET too.`,
     );
   }
   if (adapter.listKeys && !admin)

@@ -338,11 +338,10 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
       ? await fromKeychain('the consumer secret', notices, () => engine.consumerSecret(def, key), null)
       : null);
   if (!secret) {
-    throw new AppError(
-      ErrorCode.SECRET_MISSING,
-      `No secret for consumer key ${key}: give it (--secret-stdin), or track the consumer with its secret. The dance needs it to sign.`,
-      { details: { field: 'secret' } },
-    );
+    throw new AppError(ErrorCode.SECRET_MISSING, `No secret for consumer key ${key}: the dance needs it to sign.`, {
+      details: { field: 'secret' },
+      fix: { action: 'give-secret', cluster: def.name, key },
+    });
   }
 
   const http: HttpClient = engine.httpFor(def);

@@ -246,7 +246,10 @@ function markdown(d: ReportData): string {
 
   out.push('## Diagnosis per tracked consumer', '');
   if (!d.diagnoses.length)
-    out.push('No consumers are tracked, so none was diagnosed. Track one with `oslc-admin consumer track`.', '');
+    out.push(
+      'No consumers are tracked, so none was diagnosed. Track one (with its key and secret) to have it diagnosed.',
+      '',
+    );
   for (const x of d.diagnoses) {
     out.push(`### ${md(x.key)}${x.name !== x.key ? ` (${md(x.name)})` : ''}`, '');
     if (!x.diagnosis) {

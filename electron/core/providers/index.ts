@@ -149,8 +149,8 @@ async function refreshRepoConfig(
   if (!repo || !db)
     throw new AppError(
       ErrorCode.BAD_INPUT,
-      `Cluster ${ctx.cluster.name} has no repository/database names; set --repo and --db`,
-      { details: { field: 'repo' } },
+      `Cluster ${ctx.cluster.name} has no repository and database names, which ClearQuest needs to refresh a node`,
+      { details: { field: 'repo' }, fix: { action: 'edit-cluster', cluster: ctx.cluster.name, field: 'repo' } },
     );
   const basic = `Basic ${Buffer.from(`${admin.user}:${admin.password}`, 'utf8').toString('base64')}`;
   const res = await ctx.http.request({

@@ -29,8 +29,8 @@ export async function requireAdmin(deps: RepairDeps, def: ClusterDefinition, wha
   if (!admin) {
     throw new AppError(
       ErrorCode.CREDENTIALS_MISSING,
-      `${what} needs the admin login of ${def.name}: run \`oslc-admin login ${def.name} --user <admin>\` (or pass --password-stdin)`,
-      { details: { field: 'credentials' } },
+      `${what} needs the admin login of ${def.name}, and none is stored or given.`,
+      { details: { field: 'credentials' }, fix: { action: 'login', cluster: def.name } },
     );
   }
   return admin;
@@ -91,8 +91,8 @@ export async function verifyAdminLogin(
   }
   throw new AppError(
     ErrorCode.NODE_UNREACHABLE,
-    `The login could not be checked: no node of ${def.name} answered (${failures.map((f) => `${f.node}: ${f.code}`).join(', ')}); nothing was stored. Store it unchecked with --no-verify.`,
-    { details: { unreachable: failures } },
+    `The login could not be checked: no node of ${def.name} answered (${failures.map((f) => `${f.node}: ${f.code}`).join(', ')}); nothing was stored. It can be stored without the check.`,
+    { details: { unreachable: failures }, fix: { action: 'login-unchecked', cluster: def.name } },
   );
 }
 
@@ -162,8 +162,12 @@ export function notAskedError(def: ClusterDefinition, unreachable: NodeFailure[]
   if (auth.length > 0)
     return new AppError(
       ErrorCode.AUTH_FAILED,
-      `The admin login stored for ${def.name} was refused by ${auth.map((f) => f.node).join(', ')}: the key lists could not be read, so nothing is known about the key there. Store the right password: oslc-admin login ${def.name} --user <admin>`,
-      { node: auth[0]!.node, details: { field: 'credentials', unreachable } },
+      `The admin login stored for ${def.name} was refused by ${auth.map((f) => f.node).join(', ')}: the key lists could not be read, so nothing is known about the key there. Store the right password.`,
+      {
+        node: auth[0]!.node,
+        details: { field: 'credentials', unreachable },
+        fix: { action: 'login', cluster: def.name },
+      },
     );
   if (unreachable.length === def.nodes.length)
     return new AppError(
@@ -232,8 +236,11 @@ export async function approve(
       await audit(null, 'failed', 'no node holds the key provisionally');
       throw new AppError(
         ErrorCode.PROVISIONAL_KEY_NOT_FOUND,
-        `No node of ${def.name} holds ${key} as a provisional key. The node that created it has probably restarted (provisional keys live only in that node's memory).${down} Fix: register the consumer by hand with its key and secret (oslc-admin register ${def.name} --name N --key ${key} --secret-stdin), then sync.`,
-        { details: { key, checked: def.nodes.map((n) => n.id), unreachable: where.unreachable } },
+        `No node of ${def.name} holds ${key} as a provisional key. The node that created it has probably restarted (provisional keys live only in that node's memory).${down} Register the consumer by hand with its key and secret, then sync.`,
+        {
+          details: { key, checked: def.nodes.map((n) => n.id), unreachable: where.unreachable },
+          fix: { action: 'register', cluster: def.name, key },
+        },
       );
     }
     holder = def.nodes.find((n) => n.id === first)!;
@@ -257,8 +264,8 @@ export async function approve(
     await audit(holder.id, 'failed', 'not provisional on this node');
     throw new AppError(
       ErrorCode.PROVISIONAL_KEY_NOT_FOUND,
-      `${key} is not a provisional key on ${holder.id}; approve it on the node that holds it (leave out --node to let the tool find it).`,
-      { node: holder.id, details: { key } },
+      `${key} is not a provisional key on ${holder.id}; approve it on the node that holds it (the tool finds it when no node is named).`,
+      { node: holder.id, details: { key }, fix: { action: 'approve', cluster: def.name, key } },
     );
   }
   const probe = await verifyOnNode(deps, def, holder, key, secret);
