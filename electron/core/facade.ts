@@ -18,7 +18,7 @@ import { decodeClusterExport } from './config/cluster-file.ts';
 import { z } from 'zod';
 import { ConfigStore } from './config/store.ts';
 import { checkedCaBundle, HttpClient } from './http/client.ts';
-import { accounts, checkKeychain, fromKeychain, storeName } from './keychain.ts';
+import { NO_KEYCHAIN_NOTICE, accounts, checkKeychain, fromKeychain, storeName } from './keychain.ts';
 import { HomeSecretStore } from './secret-overlay.ts';
 import type { SecretStore } from './keychain.ts';
 import { decideWithListApi, probeNode } from './probe.ts';
@@ -391,14 +391,14 @@ export class Engine implements Api {
     def: ClusterDefinition,
     onNode?: (node: ResultOf<'status'>['nodes'][number]) => void,
   ): Promise<StatusRun> {
-    const adminNotes: string[] = [];
-    const secretNotes: string[] = [];
+    // One keychain sentence for both reads; where the sandbox's secrets are held in memory, that one says it all.
+    const keychainNotes: string[] = [];
     const fallback = def.consumers.map((c) => ({ key: c.key, secret: null }));
     const [admin, consumers] = await Promise.all([
-      fromKeychain('the admin login', adminNotes, () => this.adminCredentials(def), null),
-      fromKeychain('consumer secrets', secretNotes, () => this.probeConsumers(def), fallback),
+      fromKeychain('the admin login', keychainNotes, () => this.adminCredentials(def), null),
+      fromKeychain('the consumer secrets', keychainNotes, () => this.probeConsumers(def), fallback),
     ]);
-    const extra = [...adminNotes, ...secretNotes];
+    const extra = this.heldInMemory.has(def.name) ? [] : keychainNotes;
     const input: StatusInput = {
       cluster: def,
       cloneIds: this.cloneIdsOf(def),
@@ -421,7 +421,7 @@ export class Engine implements Api {
         result.notices.unshift(...extra);
         if (this.heldInMemory.has(def.name)) {
           result.notices.push(
-            "No OS keychain is available here: the embedded sandbox's secrets are held in memory until the app stops.",
+            `${NO_KEYCHAIN_NOTICE}: the embedded sandbox's secrets are held in memory until the app closes.`,
           );
         }
         return result;

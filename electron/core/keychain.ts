@@ -273,15 +273,36 @@ function assertSecret(secret: unknown): asserts secret is string {
   if (typeof secret !== 'string' || secret === '') throw badInput('secret', 'must be a non-empty string');
 }
 
-/** A keychain read whose failure (keychain unavailable) becomes a notice and a fallback value, not an error. */
+/** The start of the one notice that says the keychain could not be read (see {@link fromKeychain}). */
+export const NO_KEYCHAIN_NOTICE = 'No OS keychain is available here';
+
+/** What each notices list's one keychain notice names, so several reads make one sentence, not a stack. */
+const unread = new WeakMap<string[], string[]>();
+
+/**
+ * A keychain read whose failure (keychain unavailable) becomes a notice and a fallback value, not an
+ * error. However many reads fail, `notices` holds one sentence naming them all; the native cause
+ * (a D-Bus paragraph) is no part of it.
+ */
 export async function fromKeychain<T>(what: string, notices: string[], f: () => Promise<T>, fallback: T): Promise<T> {
   try {
     return await f();
   } catch (e) {
     if (isAppError(e) && e.code === ErrorCode.KEYCHAIN_UNAVAILABLE) {
-      notices.push(`The keychain could not be read for ${what}: ${e.message}`);
+      const parts = unread.get(notices) ?? [];
+      const at = notices.findIndex((n) => n.startsWith(NO_KEYCHAIN_NOTICE));
+      if (!parts.includes(what)) parts.push(what);
+      unread.set(notices, parts);
+      const sentence = `${NO_KEYCHAIN_NOTICE}, so ${listWords(parts)} could not be read.`;
+      if (at >= 0) notices[at] = sentence;
+      else notices.push(sentence);
       return fallback;
     }
     throw e;
   }
+}
+
+function listWords(parts: string[]): string {
+  if (parts.length <= 2) return parts.join(' and ');
+  return `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }

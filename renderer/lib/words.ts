@@ -57,3 +57,21 @@ export function tlsWord(url: string, tls: TlsInfo | null, pinned: readonly strin
 export function shortKey(key: string): string {
   return key.length > 12 ? `${key.slice(0, 8)}…` : key;
 }
+
+/**
+ * Where a secret typed in the console is kept, said the same way everywhere (the header, the login,
+ * register and diagnose dialogs): the OS keychain, or, for the embedded sandbox where none is, memory.
+ */
+export function secretHome(inMemory: boolean): { where: string; sentence: string; store: string } {
+  return inMemory
+    ? {
+        where: 'held in memory until the app closes',
+        sentence: 'No OS keychain is available here: it is held in memory until the app closes',
+        store: 'Hold in memory',
+      }
+    : {
+        where: 'kept in the OS keychain',
+        sentence: 'It is kept in the OS keychain',
+        store: 'Store in the OS keychain',
+      };
+}

@@ -206,7 +206,7 @@ function markdown(d: ReportData): string {
   if (c.consumers.length)
     out.push(
       mdTable(
-        ['Tracked consumer key', 'Name', 'Secret in keychain'],
+        ['Tracked consumer key', 'Name', 'Secret stored'],
         c.consumers.map((k) => [k.key, k.name, k.hasSecret ? 'yes' : 'no']),
       ),
       '',
