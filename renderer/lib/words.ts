@@ -37,7 +37,7 @@ export function staleSentence(kind: ClusterKind): string {
 
 /** `+3 s`, `-120 s`, `0 s`; null when the node did not say. */
 export function formatSkew(seconds: number | null): string {
-  if (seconds === null) return 'clock unknown';
+  if (seconds === null) return 'unknown';
   return `${seconds > 0 ? '+' : ''}${seconds} s`;
 }
 
@@ -74,4 +74,22 @@ export function secretHome(inMemory: boolean): { where: string; sentence: string
         sentence: 'It is kept in the OS keychain',
         store: 'Store in the OS keychain',
       };
+}
+
+/**
+ * A certificate's validity as a reader wants it: "6 Dec 2026 – 6 Dec 2027", each date kept on one line
+ * (no-break spaces), from whatever the engine gave (ISO, or OpenSSL's "Dec  6 03:00:00 2026 GMT");
+ * text that is no date is shown as it came.
+ */
+export function formatValidity(from: string | null | undefined, to: string | null | undefined): string {
+  return `${formatCertDate(from)} – ${formatCertDate(to)}`;
+}
+
+export function formatCertDate(text: string | null | undefined): string {
+  if (!text) return '?';
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) return text;
+  const d = new Date(t);
+  const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()];
+  return `${d.getUTCDate()}\u00a0${month}\u00a0${d.getUTCFullYear()}`;
 }

@@ -43,6 +43,8 @@ test('keyboard only: skip link, every tab by arrow keys, Home and End, a node pa
   page,
   served,
 }, info) => {
+  // Each key press is a round trip to the browser: room for a loaded machine.
+  test.setTimeout(150_000);
   const console = new ConsolePage(page);
   await console.open(served.url);
   await console.waitForStatus();
