@@ -106,7 +106,8 @@ describe('repairing a cluster', () => {
     await sandbox.restartNode(node);
     const err = await t.engine.approve({ cluster: 'sb', key }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'PROVISIONAL_KEY_NOT_FOUND' });
-    expect((err as Error).message).toMatch(/register the consumer by hand with its key and secret/);
+    expect((err as Error).message).toMatch(/Register the consumer by hand with its key and secret/);
+    expect(err).toMatchObject({ fix: { action: 'register', cluster: 'sb', key } });
 
     const reg = await t.engine.register({ cluster: 'sb', name: 'Lost', key, secret });
     expect(reg).toEqual(expect.objectContaining({ key, approved: true, verified: true, handoff: null }));
