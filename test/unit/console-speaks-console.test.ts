@@ -13,6 +13,8 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import type { Fix } from '../../shared/fix.ts';
 import { fixCommand, fixLabel, fixWords } from '../../shared/fix.ts';
+import { describeChange, formatChange } from '../../electron/core/watch/format.ts';
+import type { WatchChange } from '../../electron/core/watch/changes.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 /** CLI syntax: the command's name, or an option (`--repo`, `--no-verify`) in running text. */
@@ -24,8 +26,6 @@ const CLI_SYNTAX = /oslc-admin |(^|[\s(`'"/])--[a-z][a-z-]+/;
  */
 const CLI_ONLY: Record<string, string> = {
   'electron/core/watch/metrics.ts': '`watch --metrics` is a CLI option; the console has no metrics endpoint',
-  'electron/core/watch/format.ts':
-    "the lines `oslc-admin watch` prints; the console's watch speaks through shared words",
   'electron/core/config/home.ts': '`--home DIR` is the CLI option it names; the console has no such field',
   'electron/core/providers/facts.ts': 'the provider table written into README.md by `npm run docs:providers`',
 };
@@ -101,6 +101,21 @@ describe('errors and notices that can reach the renderer', () => {
       expect(text).toMatch(CLI_SYNTAX);
     for (const text of ['a node — down', 'key-rotation', 'HTTP 401 -- then', 'x --'])
       expect(text).not.toMatch(CLI_SYNTAX);
+  });
+});
+
+describe("the watch's change lines", () => {
+  it("say a provisional key's fix in words in the console, and as a command only in the CLI's line", () => {
+    const change = {
+      time: '2026-01-01T00:00:00Z',
+      cluster: 'prod',
+      severity: 'warning',
+      type: 'provisional-key',
+      node: 'node2',
+      key: 'k1',
+    } as unknown as WatchChange;
+    expect(describeChange(change)).toBe('provisional key k1 on node2: approve it on that node');
+    expect(formatChange(change)).toMatch(/\(oslc-admin approve prod --key k1 --node node2\)$/);
   });
 });
 

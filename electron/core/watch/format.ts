@@ -1,6 +1,7 @@
 /** One change as one line of text (the CLI's human output, the desktop's notification body). */
 import type { WatchChange } from './changes.ts';
 import { refreshesRegistry, staleFailure } from '../../../shared/provider-words.ts';
+import { fixCommand } from '../../../shared/fix.ts';
 
 const skew = (s: number) => `${s >= 0 ? '+' : ''}${s} s`;
 
@@ -16,7 +17,7 @@ export function describeChange(c: WatchChange): string {
     case 'key-reloaded':
       return `key ${c.key} is loaded on ${c.node} again`;
     case 'provisional-key':
-      return `provisional key ${c.key} on ${c.node}: approve it on that node (oslc-admin approve ${c.cluster} --key ${c.key} --node ${c.node})`;
+      return `provisional key ${c.key} on ${c.node}: approve it on that node`;
     case 'provisional-gone':
       return `provisional key ${c.key} is no longer in ${c.node}'s memory (approved, or lost in a restart)`;
     case 'certificate-changed':
@@ -38,7 +39,14 @@ export function describeChange(c: WatchChange): string {
   }
 }
 
-/** `TIME CLUSTER TYPE sentence`. */
+/**
+ * `TIME CLUSTER TYPE sentence`, as `oslc-admin watch` prints it: a provisional key's line ends with
+ * the command that approves it (the console's line, from {@link describeChange}, offers no command).
+ */
 export function formatChange(c: WatchChange): string {
-  return `${c.time} ${c.cluster} ${c.type}: ${describeChange(c)}`;
+  const command =
+    c.type === 'provisional-key'
+      ? ` (${fixCommand({ action: 'approve', cluster: c.cluster, key: c.key, node: c.node })})`
+      : '';
+  return `${c.time} ${c.cluster} ${c.type}: ${describeChange(c)}${command}`;
 }
