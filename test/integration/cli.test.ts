@@ -334,7 +334,7 @@ describe('bad input on every command', () => {
         '--node',
         'https://lbcq_1:9443/cqweb',
       ],
-      /--repo and --db/,
+      /--repo: a clearquest cluster needs its repository and database names/,
     ],
     ['an unknown option', ['cluster', 'list', '--colour'], /--colour/],
     ['show of an unknown cluster', ['cluster', 'show', 'nope'], /nope/],
