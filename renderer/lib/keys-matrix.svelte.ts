@@ -314,20 +314,12 @@ export class KeyCell {
   }
 }
 
-const matrices = new WeakMap<object, KeysMatrix>();
-
-/** The one matrix of an open cluster, kept while its tab is switched away and back. */
-export function keysMatrixFor(session: { view: ClusterView }): KeysMatrix {
-  let matrix = matrices.get(session);
-  if (!matrix) {
-    const view = session.view;
-    matrix = new KeysMatrix(() => ({
-      nodes: view.definition?.nodes.map((n) => n.id) ?? [],
-      statuses: view.nodes,
-      consumers: view.definition?.consumers ?? [],
-      drift: view.status?.drift ?? [],
-    }));
-    matrices.set(session, matrix);
-  }
-  return matrix;
+/** The matrix of one cluster, fed from its one state (made by the cluster's session, outside any view). */
+export function keysMatrixOf(view: ClusterView): KeysMatrix {
+  return new KeysMatrix(() => ({
+    nodes: view.definition?.nodes.map((n) => n.id) ?? [],
+    statuses: view.nodes,
+    consumers: view.definition?.consumers ?? [],
+    drift: view.status?.drift ?? [],
+  }));
 }

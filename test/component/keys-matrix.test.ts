@@ -7,7 +7,7 @@ import {
   buildRows,
   cellLabel,
   filterRows,
-  keysMatrixFor,
+  keysMatrixOf,
   untrustedCertificate,
 } from '../../renderer/lib/keys-matrix.svelte.ts';
 import type { MatrixSource } from '../../renderer/lib/keys-matrix.svelte.ts';
@@ -133,9 +133,7 @@ describe('KeysMatrix', () => {
     const view = new ClusterView(fakeApi(), SUMMARY);
     view.definition = DEFINITION;
     view.nodes = { node2: node('node2', { provisional: ['friend'] }) };
-    const session = { view };
-    const m = keysMatrixFor(session);
-    expect(keysMatrixFor(session)).toBe(m);
+    const m = keysMatrixOf(view);
     m.filter = 'friend';
     expect(m.columns).toEqual(['node1', 'node2', 'node3']);
     expect(m.stateOf('friend', 'node2')).toBe('provisional');
