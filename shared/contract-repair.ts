@@ -37,6 +37,11 @@ export interface ApproveResult {
   unreachable: NodeFailure[];
   /** Set when the approval was done but its audit line could not be written; exit 1. */
   auditError?: ErrorInfo;
+  /**
+   * Why the approval could not be verified by a signed probe (no secret known for the key, or the
+   * keychain could not be read): approving needs only the admin login, so this limits what is proved.
+   */
+  unverifiedReason?: string;
 }
 
 /** A node an operation could not check, by the cluster's own node id, with the coded error. */

@@ -127,7 +127,7 @@ export async function approveCommand(ctx: CommandContext, argv: string[]): Promi
     ctx.io.stdout.write(
       r.alreadyApproved
         ? `${t(r.key)} is already approved (seen on ${r.node}); no node holds it provisionally.\n`
-        : `Approved ${t(r.key)} on ${r.node}${r.verified ? ', verified by a probe straight to the node' : ` but the probe says ${r.probe?.state ?? 'nothing'}`}.\n`,
+        : `Approved ${t(r.key)} on ${r.node}${r.verified ? ', verified by a probe straight to the node' : r.unverifiedReason ? `, not verified: ${t(r.unverifiedReason)}` : ` but the probe says ${r.probe?.state ?? 'nothing'}`}.\n`,
     );
     ctx.io.stdout.write(missingLine(cluster, kind, r.missingOn));
     ctx.io.stdout.write(unreachableLines(cluster, r.unreachable));

@@ -115,6 +115,7 @@ export class ConsoleState {
    * Every cluster opened in this window, kept while another is open: coming back finds its diagnosis,
    * its flow, its filters as they were, and its status is taken again.
    */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup, never read by markup: `session` is the reactive field
   private readonly sessions = new Map<string, ClusterSession>();
   screen = $state<Screen>({ kind: 'cluster' });
 
