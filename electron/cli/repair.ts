@@ -202,7 +202,7 @@ export async function deleteConsumerCommand(ctx: CommandContext, argv: string[])
     ...(node !== undefined ? { node } : {}),
   });
   ctx.io.stdout.write(
-    `Deleted ${t(r.key)} from the repository through ${r.node}. Other nodes keep it in memory until they are refreshed (sync).\n${auditNote(r)}`,
+    `Deleted ${t(r.key)} from the repository through ${r.node}${r.untracked ? ' and stopped tracking it' : ''}. Other nodes keep it in memory until they are refreshed (sync).\n${auditNote(r)}`,
   );
   return auditExit(EXIT.OK, r);
 }

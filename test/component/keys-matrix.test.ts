@@ -216,7 +216,9 @@ describe('KeyCell', () => {
     expect(await cell.deleteConsumer()).toBe(true);
     expect(calls).toEqual([{ cluster: 'sb', key: 'k1', node: 'node2' }]);
     expect(view.runs).toBe(1);
-    expect(cell.message).toBe('Deleted k1 through node2.');
+    expect(cell.message).toBe(
+      'Deleted k1 from the repository through node2. node1, node3 still accept it until they reload their registry: Sync all nodes.',
+    );
   });
 
   it('pins the fingerprint only when asked, then reloads the definition and runs status', async () => {

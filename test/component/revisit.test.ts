@@ -130,5 +130,5 @@ describe('every view keeps working on a second and third visit', () => {
     await waitFor(() => expect(screen.getByRole('heading', { name: /sb/ })).toBeTruthy());
     await useEveryView();
     expect(warnings.filter((w) => String(w[0]).includes('derived_inert'))).toEqual([]);
-  });
+  }, 60_000);
 });
