@@ -140,9 +140,34 @@ function callFor(engine: Api, windows: IpcWindows, op: OperationName): AnyCall {
 }
 
 /** Answers every operation of the contract on its channel; returns the undo (handlers removed, calls aborted). */
-export function installIpc(engine: Api, windows: IpcWindows): () => void {
+export interface IpcOptions {
+  /** Calls are answered once this settles (the first-run sandbox registered); the sender check is at once. */
+  ready?: Promise<void>;
+}
+
+export function installIpc(engine: Api, windows: IpcWindows, options: IpcOptions = {}): () => void {
+  const ready = options.ready ?? Promise.resolve();
   const running = new Map<string, AbortController>();
   const callKey = (sender: WebContents, callId: string) => `${sender.id}\n${callId}`;
+  // One 'destroyed' listener per window, not one per call: a console running more than ten calls at
+  // once (a status per cluster, a watch, a sync) would otherwise get MaxListenersExceededWarning.
+  const callsOfSender = new Map<number, Set<AbortController>>();
+  const track = (sender: WebContents, controller: AbortController): (() => void) => {
+    let calls = callsOfSender.get(sender.id);
+    if (!calls) {
+      const mine = new Set<AbortController>();
+      calls = mine;
+      callsOfSender.set(sender.id, mine);
+      // A closed window has nobody left to answer: stop its calls.
+      sender.once('destroyed', () => {
+        callsOfSender.delete(sender.id);
+        for (const c of mine) c.abort();
+      });
+    }
+    calls.add(controller);
+    const set = calls;
+    return () => set.delete(controller);
+  };
 
   for (const op of OPERATIONS) {
     const call = callFor(engine, windows, op);
@@ -160,10 +185,10 @@ export function installIpc(engine: Api, windows: IpcWindows): () => void {
         return { ok: false, error: toErrorInfo(badInput('callId', `${callId} is already running`)) };
       const controller = new AbortController();
       running.set(key, controller);
-      // A closed window has nobody left to answer: stop its calls.
-      const abandon = () => controller.abort();
-      sender.once('destroyed', abandon);
+      const untrack = track(sender, controller);
       try {
+        await ready;
+        controller.signal.throwIfAborted();
         const result = await call(arg, {
           signal: controller.signal,
           onProgress: (progress) => {
@@ -175,7 +200,7 @@ export function installIpc(engine: Api, windows: IpcWindows): () => void {
         return { ok: false, error: toErrorInfo(e) };
       } finally {
         running.delete(key);
-        sender.removeListener('destroyed', abandon);
+        untrack();
       }
     });
   }

@@ -15,7 +15,9 @@ import { installIpc } from './ipc.ts';
 import { installAppMenu } from './menu.ts';
 import { watchNotifier } from './notify.ts';
 import { pinnedTargetForUrl } from './pinned-target.ts';
+import { APP_ID } from './app-id.ts';
 import { registerAppScheme, serveConsole } from './protocol.ts';
+import { SHUTDOWN_DEADLINE_MS, settleWithin } from './shutdown.ts';
 import { ShellWindows, consoleStartUrl } from './windows.ts';
 
 /** dist/: the built main sits beside preload.cjs and renderer/. */
@@ -28,6 +30,8 @@ app.enableSandbox();
 // Chromium's profile and the single-instance lock live under the config home, not in a folder of
 // the same name as it (Linux: ~/.config/oslc-cluster-admin holds clusters.json and audit.jsonl).
 app.setPath('userData', join(resolveHome(), 'electron'));
+// Windows shows a toast only for the AppUserModelID of the app's shortcut (the installer's appId).
+if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
 
 async function start(): Promise<void> {
   const home = resolveHome();
@@ -41,26 +45,37 @@ async function start(): Promise<void> {
   });
   let sandbox: { close(): Promise<void> } | null = null;
   let disposeIpc: () => void = () => undefined;
+  let shutDown = false;
+  let shuttingDown = false;
 
-  app.on('second-instance', () => windows.focusMainWindow());
+  // A second launch shows this one's console — and opens it again when it has no window left.
+  app.on('second-instance', () => {
+    if (app.isReady() && !shuttingDown) windows.showMainWindow();
+  });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
   app.on('activate', () => {
-    if (app.isReady() && !windows.mainWindow) windows.createMainWindow();
+    if (app.isReady() && !shuttingDown && !windows.mainWindow) windows.createMainWindow();
   });
-  // The sandbox's listeners and the engine's HTTP agents are closed before the process goes.
-  let shutDown = false;
-  let shuttingDown = false;
+  // The sandbox's listeners and the engine's HTTP agents are closed before the process goes, within
+  // a deadline: past it the process exits anyway, releasing the single-instance lock.
   app.on('will-quit', (event) => {
     if (shutDown) return;
     event.preventDefault();
     if (shuttingDown) return;
     shuttingDown = true;
     disposeIpc();
-    void Promise.allSettled([sandbox?.close(), engine.close()]).then(() => {
+    void settleWithin([sandbox?.close(), engine.close()], SHUTDOWN_DEADLINE_MS).then((how) => {
       shutDown = true;
-      app.quit();
+      if (how === 'closed') {
+        app.quit();
+        return;
+      }
+      console.error(
+        `The embedded sandbox or the engine did not close within ${SHUTDOWN_DEADLINE_MS} ms; exiting anyway.`,
+      );
+      app.exit(0);
     });
   });
 
@@ -68,16 +83,23 @@ async function start(): Promise<void> {
   installAppMenu({ isPackaged: app.isPackaged });
   serveConsole(join(distDir, 'renderer'));
   windows.install();
-  disposeIpc = installIpc(engine, windows);
+  // The window shows at once; its calls wait until the first-run sandbox is registered (storing its
+  // login can take a minute while the OS asks to unlock the keyring), so the console never sees a
+  // half-registered cluster, and a second launch meanwhile has a window to bring forward.
+  let firstRunDone!: () => void;
+  const firstRun = new Promise<void>((resolve) => (firstRunDone = resolve));
+  disposeIpc = installIpc(engine, windows, { ready: firstRun });
   // "Watch this cluster": the loop runs here, in the main process; a change worth knowing is an OS notification.
   engine.consoleWatch.notify = watchNotifier(windows);
+  windows.createMainWindow();
   try {
     sandbox = await ensureFirstRunSandbox(engine, home);
   } catch (e) {
-    // The console still opens; without a cluster it offers to add one.
+    // The console still works; without a cluster it offers to add one.
     console.error(`The embedded sandbox did not start: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    firstRunDone();
   }
-  windows.createMainWindow();
 }
 
 // One process per config home: a second launch hands over to the first, which shows its window.

@@ -171,7 +171,13 @@ export class ShellWindows {
       if (this.main === win) this.main = null;
     });
     this.main = win;
-    void win.loadURL(this.opts.startUrl);
+    // A failed load (a missing build, a dev server that is down) must not become Electron's
+    // "unhandled rejection" dialog: say it on stderr; the window shows Chromium's error page.
+    win.loadURL(this.opts.startUrl).catch((e: unknown) => {
+      console.error(
+        `The console did not load from ${this.opts.startUrl}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    });
     return win;
   }
 
@@ -186,10 +192,16 @@ export class ShellWindows {
     return picked.canceled ? null : (picked.filePaths[0] ?? null);
   }
 
-  /** A second launch brings the existing window forward instead of opening another. */
-  focusMainWindow(): void {
+  /**
+   * A second launch, or a click on a notification, brings the console forward: the existing window,
+   * restored, or a new one when there is none (its last window closed on macOS, or it never opened).
+   */
+  showMainWindow(): void {
     const win = this.mainWindow;
-    if (!win) return;
+    if (!win) {
+      this.createMainWindow();
+      return;
+    }
     if (win.isMinimized()) win.restore();
     win.show();
     win.focus();

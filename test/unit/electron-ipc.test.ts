@@ -4,7 +4,15 @@
  * door's own node-pinned windows for openAdminPage and the flow's authorize step.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeFrame, FakeSession, FakeWebContents, ipcEvent, ipcMain, resetFakeElectron } from '../_fake-electron.ts';
+import {
+  FakeFrame,
+  FakeSession,
+  FakeWebContents,
+  ipcEvent,
+  ipcMain,
+  maxListenerWarnings,
+  resetFakeElectron,
+} from '../_fake-electron.ts';
 import type { Api, OperationName } from '../../shared/contract.ts';
 import { OPERATIONS } from '../../shared/contract.ts';
 import { CANCEL_CHANNEL, PROGRESS_CHANNEL, ipcChannel } from '../../shared/door.ts';
@@ -75,9 +83,8 @@ function invokeWith(
   callId: unknown,
   event = ipcEvent(consoleContents),
 ): Promise<Reply> {
-  const handler = ipcMain.handlers.get(ipcChannel(op));
-  if (!handler) throw new Error(`no handler for ${op}`);
-  return handler(event, arg, callId) as Promise<Reply>;
+  // Through the fake's invoke: the argument and the reply are cloned across, as in Electron.
+  return ipcMain.invoke(ipcChannel(op), event, arg, callId) as Promise<Reply>;
 }
 
 function cancel(callId: string, event = ipcEvent(consoleContents)): void {
@@ -230,6 +237,59 @@ describe('progress and cancel', () => {
     consoleContents.destroy();
     expect(signal!.aborted).toBe(true);
     expect((await call).ok).toBe(true);
+  });
+
+  it('runs more than ten calls of one window at once without a MaxListenersExceededWarning, and aborts them all on close', async () => {
+    const signals: AbortSignal[] = [];
+    engine.status!.mockImplementation(async (_arg, opts) => {
+      signals.push(opts!.signal!);
+      await new Promise((r) => opts!.signal!.addEventListener('abort', r));
+      return { aborted: true };
+    });
+    const calls = Array.from({ length: 25 }, (_, i) => invoke('status', { cluster: `c${i}` }, `call-${i}`));
+    await vi.waitFor(() => expect(signals).toHaveLength(25));
+    expect(maxListenerWarnings).toEqual([]);
+    expect(consoleContents.listenerCount('destroyed')).toBe(1);
+    consoleContents.destroy();
+    expect(signals.every((s) => s.aborted)).toBe(true);
+    expect((await Promise.all(calls)).every((r) => r.ok)).toBe(true);
+  });
+
+  it('leaves no listener on the window once its calls are done', async () => {
+    for (let i = 0; i < 12; i++) await invoke('status', { cluster: 'prod' }, `call-${i}`);
+    expect(consoleContents.listenerCount('destroyed')).toBeLessThanOrEqual(1);
+    expect(maxListenerWarnings).toEqual([]);
+  });
+});
+
+describe('what crosses IPC is cloned, as in Electron', () => {
+  it('refuses an argument Electron cannot clone (a function, a Proxy) before the engine sees it', async () => {
+    await expect(invoke('getCluster', { cluster: 'prod', onDone: () => 1 })).rejects.toThrow(/could not be cloned/);
+    const proxy = new Proxy({ cluster: 'prod' }, {});
+    await expect(invoke('getCluster', proxy)).rejects.toThrow(/could not be cloned/);
+    expect(engine.getCluster).not.toHaveBeenCalled();
+  });
+
+  it('hands the engine a copy of the argument, and the renderer a copy of the result', async () => {
+    const arg = { cluster: 'prod', nested: { a: 1 } };
+    const result = { name: 'prod', nodes: [{ id: 'node1' }] };
+    engine.getCluster!.mockResolvedValueOnce(result);
+    const reply = await invoke('getCluster', arg);
+    expect(engine.getCluster!.mock.calls[0]![0]).toEqual(arg);
+    expect(engine.getCluster!.mock.calls[0]![0]).not.toBe(arg);
+    expect(reply).toEqual({ ok: true, result });
+    expect((reply as { result: unknown }).result).not.toBe(result);
+  });
+
+  it('fails a result or a progress event that cannot be cloned, as Electron would', async () => {
+    engine.getCluster!.mockResolvedValueOnce({ name: 'prod', at: new URL('https://cq1.example.com/') });
+    await expect(invoke('getCluster', { cluster: 'prod' })).rejects.toThrow(/could not be cloned/);
+    engine.status!.mockImplementationOnce(async (_arg, opts) => {
+      opts?.onProgress?.({ type: 'node', done: () => undefined });
+      return {};
+    });
+    const reply = await invoke('status', { cluster: 'prod' });
+    expect(reply).toMatchObject({ ok: false });
   });
 });
 

@@ -4,8 +4,7 @@
  * denied in every session, <webview> refused, and the node-pinned window's lock, title and partition.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeBrowserWindow, dialog, resetFakeElectron, session } from '../_fake-electron.ts';
-import type { FakeWebContents } from '../_fake-electron.ts';
+import { FakeBrowserWindow, FakeWebContents, dialog, resetFakeElectron, session } from '../_fake-electron.ts';
 import { ShellWindows, consoleStartUrl } from '../../electron/windows.ts';
 import type { PinnedTarget } from '../../electron/windows.ts';
 
@@ -111,9 +110,38 @@ describe('the main window', () => {
   it('is brought forward, restored, when a second instance starts', () => {
     const win = windows.createMainWindow() as unknown as FakeBrowserWindow;
     win.minimized = true;
-    windows.focusMainWindow();
+    windows.showMainWindow();
     expect(win.minimized).toBe(false);
     expect(win.focused).toBe(true);
+    expect(FakeBrowserWindow.all).toHaveLength(1);
+  });
+
+  it('is created again when a second instance or a notification asks for it and none is open', () => {
+    const first = windows.createMainWindow() as unknown as FakeBrowserWindow;
+    first.close();
+    expect(windows.mainWindow).toBeNull();
+    windows.showMainWindow();
+    expect(FakeBrowserWindow.all).toHaveLength(2);
+    expect(windows.mainWindow).toBe(FakeBrowserWindow.all[1]);
+    expect(contentsOf(FakeBrowserWindow.all[1]!).loaded).toEqual(['app://console/index.html']);
+  });
+
+  it('says on stderr when the console fails to load, instead of leaving an unhandled rejection', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      FakeWebContents.failNextLoad = new Error('ERR_FILE_NOT_FOUND (-6) loading app://console/index.html');
+      windows.createMainWindow();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).not.toHaveBeenCalled();
+      expect(errors).toHaveBeenCalledWith(
+        'The console did not load from app://console/index.html: ERR_FILE_NOT_FOUND (-6) loading app://console/index.html',
+      );
+    } finally {
+      process.removeListener('unhandledRejection', unhandled);
+      errors.mockRestore();
+    }
   });
 });
 
