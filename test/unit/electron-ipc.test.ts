@@ -181,6 +181,7 @@ describe('the sender check', () => {
       return { done: true };
     });
     const call = invoke('sync', { cluster: 'prod' }, 'call-9');
+    await vi.waitFor(() => expect(signal).toBeDefined());
     const stranger = new FakeWebContents(new FakeSession(''));
     stranger.mainFrame.url = CONSOLE_PAGE;
     cancel('call-9', ipcEvent(stranger));
