@@ -16,13 +16,15 @@ import { OPERATIONS } from '../shared/contract.ts';
 import { CANCEL_CHANNEL, PROGRESS_CHANNEL, ipcChannel } from '../shared/door.ts';
 import type { Reply } from '../shared/door.ts';
 import { ErrorCode, badInput, toErrorInfo } from '../shared/errors.ts';
-import type { PinnedTarget, PinnedWindow } from './windows.ts';
+import type { FlowAuthorization, PinnedTarget, PinnedWindow } from './windows.ts';
 
 /** What the door needs of the windows (electron/windows.ts `ShellWindows`). */
 export interface IpcWindows {
   isMainWindowContents(id: number): boolean;
   isConsoleUrl(url: string): boolean;
   openNodePinnedWindow(target: PinnedTarget): PinnedWindow;
+  /** While a flow waits on its authorize page, the console's link to it opens with the callback allowance. */
+  expectFlowAuthorize(flow: FlowAuthorization): () => void;
   /** The OS folder picker; null when cancelled. */
   chooseDirectory(title: string): Promise<string | null>;
 }
@@ -80,6 +82,7 @@ async function flow(
   const label =
     typeof target === 'object' && target !== null && typeof target.node === 'string' ? target.node : 'balancer';
   let authorizeWindow: PinnedWindow | null = null;
+  let forgetAuthorize = () => undefined as unknown;
   const closeOnAbort = () => authorizeWindow?.close();
   opts.signal?.addEventListener('abort', closeOnAbort, { once: true });
   try {
@@ -89,13 +92,20 @@ async function flow(
         if (event.type === 'authorize') {
           try {
             const origin = new URL(event.url).origin;
-            authorizeWindow = windows.openNodePinnedWindow({
+            const target: PinnedTarget = {
               cluster: arg.cluster,
               node: label,
               url: event.url,
               title: `${label} — ${origin}`,
               allowFlowCallback: true,
+            };
+            // The console's own "Open the authorize page" links must reach the callback too.
+            forgetAuthorize();
+            forgetAuthorize = windows.expectFlowAuthorize({
+              target,
+              urls: event.pinnedUrl ? [event.url, event.pinnedUrl] : [event.url],
             });
+            authorizeWindow = windows.openNodePinnedWindow(target);
           } catch {
             // Not an http(s) page: nothing opens; the renderer still gets the URL below.
           }
@@ -104,6 +114,7 @@ async function flow(
       },
     });
   } finally {
+    forgetAuthorize();
     opts.signal?.removeEventListener('abort', closeOnAbort);
   }
 }

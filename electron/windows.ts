@@ -52,6 +52,23 @@ export interface PinnedWindow {
   close(): void;
 }
 
+/** A running flow's authorize step: its page (through the balancer, and on the issuing node) and its window. */
+export interface FlowAuthorization {
+  /** The window the door opens for it (pinned to the node, or to the balancer), with the callback allowance. */
+  target: PinnedTarget;
+  /** Every URL of the authorize page the console may offer: the one given, and the issuing node's own. */
+  urls: readonly string[];
+}
+
+/** The request token an authorize URL carries (RFC 5849 §2.2 `oauth_token`), or null. */
+function requestTokenOf(url: string): string | null {
+  try {
+    return new URL(url).searchParams.get('oauth_token') || null;
+  } catch {
+    return null;
+  }
+}
+
 export interface ShellWindowsOptions {
   /** dist/, next to the built main: holds preload.cjs. */
   distDir: string;
@@ -116,6 +133,7 @@ export class ShellWindows {
   private readonly policies = new Map<number, NavigationPolicy>();
   private readonly mainContents = new Set<number>();
   private readonly pinned = new Map<string, PinnedWindow & { origin: string }>();
+  private readonly flowAuthorizations = new Set<FlowAuthorization>();
   private readonly devOrigin: string | null;
   private main: BrowserWindow | null = null;
 
@@ -259,11 +277,53 @@ export class ShellWindows {
     return this.policies.get(contentsId)?.(url) ?? false;
   }
 
-  /** A `window.open` from the console: a configured node's page opens pinned to that node, nothing else opens. */
+  /**
+   * The flow tester's authorize step is under way: while it is, the console's own link to that page
+   * ("Open the authorize page", through the balancer or on the issuing node) opens a window that may
+   * also follow the redirect to the flow's loopback callback. Returns the undo (the flow ended).
+   */
+  expectFlowAuthorize(flow: FlowAuthorization): () => void {
+    const entry = { target: flow.target, urls: [...flow.urls] };
+    this.flowAuthorizations.add(entry);
+    return () => this.flowAuthorizations.delete(entry);
+  }
+
+  /** The running flow whose authorize page `url` is: the same URL, or one carrying its request token. */
+  private flowAuthorizationFor(url: string): FlowAuthorization | null {
+    const token = requestTokenOf(url);
+    for (const flow of this.flowAuthorizations) {
+      if (flow.urls.includes(url)) return flow;
+      if (token !== null && flow.urls.some((u) => requestTokenOf(u) === token)) return flow;
+    }
+    return null;
+  }
+
+  /**
+   * A `window.open` from the console: a configured node's page opens pinned to that node; a running
+   * flow's authorize page opens with its callback allowance (pinned to the balancer when it is on the
+   * balancer); anything else on http(s) opens nothing, and the admin is told why.
+   */
   private async openFromConsole(url: string): Promise<void> {
-    if (!httpOrigin(url)) return;
-    const target = await this.opts.pinnedTargetFor(url).catch(() => null);
-    if (target) this.openNodePinnedWindow(target);
+    const origin = httpOrigin(url);
+    if (!origin) return;
+    const flow = this.flowAuthorizationFor(url);
+    const onNode = await this.opts.pinnedTargetFor(url).catch(() => null);
+    let target: PinnedTarget | null = null;
+    if (onNode) target = flow ? { ...onNode, allowFlowCallback: true } : onNode;
+    else if (flow && httpOrigin(flow.target.url) === origin) target = { ...flow.target, url, allowFlowCallback: true };
+    if (target) {
+      this.openNodePinnedWindow(target);
+      return;
+    }
+    const options = {
+      type: 'info' as const,
+      message: 'This page was not opened',
+      detail:
+        `${origin} is not a node of any configured cluster. The console opens only the nodes' own pages, ` +
+        "each in a window pinned to its node; the flow tester's authorize page opens while its flow runs.",
+    };
+    const win = this.mainWindow;
+    await (win ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options));
   }
 
   private lockContents(contents: WebContents): void {

@@ -21,7 +21,7 @@ import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { FlowEvent } from '../../shared/diagnose.ts';
 import { installIpc } from '../../electron/ipc.ts';
 import type { IpcWindows } from '../../electron/ipc.ts';
-import type { PinnedTarget } from '../../electron/windows.ts';
+import type { FlowAuthorization, PinnedTarget } from '../../electron/windows.ts';
 
 vi.mock('electron', async () => (await import('../_fake-electron.ts')).electronModule);
 
@@ -42,6 +42,8 @@ let windows: IpcWindows;
 let consoleContents: FakeWebContents;
 let dispose: () => void;
 let chosenDirectory: string | null = null;
+/** The flows' authorize pages the windows were told to expect, while expected. */
+const expected = new Set<FlowAuthorization>();
 
 function pinnedWindowStub(target: PinnedTarget) {
   let resolveClosed!: () => void;
@@ -53,6 +55,7 @@ function pinnedWindowStub(target: PinnedTarget) {
 
 beforeEach(() => {
   resetFakeElectron();
+  expected.clear();
   engine = Object.fromEntries(OPERATIONS.map((op) => [op, vi.fn<EngineFn>(async () => ({ op }))]));
   consoleContents = new FakeWebContents(new FakeSession(''));
   consoleContents.mainFrame.url = CONSOLE_PAGE;
@@ -61,6 +64,10 @@ beforeEach(() => {
     isMainWindowContents: (id) => id === consoleContents.id,
     isConsoleUrl: (url) => url.startsWith('app://console/'),
     openNodePinnedWindow: vi.fn(pinnedWindowStub),
+    expectFlowAuthorize: vi.fn((flow: FlowAuthorization) => {
+      expected.add(flow);
+      return () => expected.delete(flow);
+    }),
     chooseDirectory: vi.fn(async () => chosenDirectory),
   };
   dispose = installIpc(engine as unknown as Api, windows);
@@ -362,6 +369,23 @@ describe("the flow's authorize step", () => {
       },
     ]);
     expect(consoleContents.sent).toEqual([[PROGRESS_CHANNEL, 'call-f', authorize]]);
+  });
+
+  it("has the console's own links to the page (balancer and issuing node) expected while the flow runs, and no longer", async () => {
+    let seenWhileRunning: FlowAuthorization[] = [];
+    engine.flow!.mockImplementationOnce(async (_arg, opts) => {
+      opts?.onProgress?.(authorize);
+      seenWhileRunning = [...expected];
+      return { outcome: 'completed' };
+    });
+    await invoke('flow', { cluster: 'prod', consumerKey: 'k', target: 'balancer' }, 'call-e');
+    expect(seenWhileRunning).toEqual([
+      {
+        target: expect.objectContaining({ node: 'balancer', url: authorize.url, allowFlowCallback: true }),
+        urls: [authorize.url, authorize.pinnedUrl],
+      },
+    ]);
+    expect(expected.size).toBe(0);
   });
 
   it('names the window after the node when the flow targets one node', async () => {

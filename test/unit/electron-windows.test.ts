@@ -78,14 +78,17 @@ describe('the main window', () => {
     }
   });
 
-  it('denies window.open and opens nothing for a URL on no configured node', async () => {
+  it('denies window.open and opens nothing for a URL on no configured node, and tells the admin so', async () => {
     const contents = contentsOf(windows.createMainWindow());
-    expect(contents.windowOpen('https://evil.example/')).toEqual({ action: 'deny' });
+    expect(contents.windowOpen('https://evil.example/path?secret=1')).toEqual({ action: 'deny' });
     expect(contents.windowOpen('file:///etc/passwd')).toEqual({ action: 'deny' });
-    await vi.waitFor(() => expect(pinnedTargetFor).toHaveBeenCalledWith('https://evil.example/'));
-    await new Promise((r) => setTimeout(r, 10));
+    await vi.waitFor(() => expect(pinnedTargetFor).toHaveBeenCalledWith('https://evil.example/path?secret=1'));
+    await vi.waitFor(() => expect(dialog.messages).toHaveLength(1));
     expect(FakeBrowserWindow.all).toHaveLength(1);
-    // Only http(s) is looked up at all.
+    expect(dialog.messages[0]).toMatchObject({ type: 'info', message: 'This page was not opened' });
+    expect(dialog.messages[0]!.detail).toContain('https://evil.example is not a node of any configured cluster');
+    expect(dialog.messages[0]!.detail).not.toContain('secret');
+    // Only http(s) is looked up at all; other schemes are refused without a word.
     expect(pinnedTargetFor).not.toHaveBeenCalledWith('file:///etc/passwd');
   });
 
@@ -96,6 +99,73 @@ describe('the main window', () => {
     const pinned = FakeBrowserWindow.all[1]!;
     expect(pinned.options.webPreferences).toEqual({ ...HARDENED, partition: 'pinned:prod:node1' });
     expect(contentsOf(pinned).loaded).toEqual(['https://cq1.example.com:9443/cqweb/admin']);
+  });
+
+  describe("the flow tester's authorize page, opened from the console while its flow runs", () => {
+    const BALANCER_AUTHORIZE = 'https://lb.example.com/cqweb/oauth/authorize?oauth_token=t1';
+    const NODE_AUTHORIZE = 'https://cq1.example.com:9443/cqweb/oauth/authorize?oauth_token=t1';
+    const CALLBACK = 'http://127.0.0.1:4567/oslc-admin/callback/0123abcd?oauth_token=t1&oauth_verifier=v';
+    const flowTarget: PinnedTarget = {
+      cluster: 'prod',
+      node: 'balancer',
+      url: BALANCER_AUTHORIZE,
+      title: 'balancer — https://lb.example.com',
+      allowFlowCallback: true,
+    };
+
+    it('on the issuing node: opens pinned to that node and may redirect to the callback', async () => {
+      const undo = windows.expectFlowAuthorize({ target: flowTarget, urls: [BALANCER_AUTHORIZE, NODE_AUTHORIZE] });
+      const contents = contentsOf(windows.createMainWindow());
+      expect(contents.windowOpen(NODE_AUTHORIZE)).toEqual({ action: 'deny' });
+      await vi.waitFor(() => expect(FakeBrowserWindow.all).toHaveLength(2));
+      const pinned = FakeBrowserWindow.all[1]!;
+      expect(pinned.options.webPreferences!.partition).toBe('pinned:prod:node1');
+      expect(contentsOf(pinned).loaded).toEqual([NODE_AUTHORIZE]);
+      expect(contentsOf(pinned).redirect(CALLBACK)).toBe(true);
+      undo();
+    });
+
+    it("a node URL carrying the running flow's request token counts too (the console may rebuild it)", async () => {
+      windows.expectFlowAuthorize({ target: flowTarget, urls: [BALANCER_AUTHORIZE] });
+      const contents = contentsOf(windows.createMainWindow());
+      contents.windowOpen('https://cq1.example.com:9443/cqweb/oauth/authorize?oauth_token=t1&x=1');
+      await vi.waitFor(() => expect(FakeBrowserWindow.all).toHaveLength(2));
+      expect(contentsOf(FakeBrowserWindow.all[1]!).redirect(CALLBACK)).toBe(true);
+    });
+
+    it('on the balancer (no node): opens pinned to the balancer, with the callback allowance', async () => {
+      windows.expectFlowAuthorize({ target: flowTarget, urls: [BALANCER_AUTHORIZE, NODE_AUTHORIZE] });
+      const contents = contentsOf(windows.createMainWindow());
+      contents.windowOpen(BALANCER_AUTHORIZE);
+      await vi.waitFor(() => expect(FakeBrowserWindow.all).toHaveLength(2));
+      const pinned = FakeBrowserWindow.all[1]!;
+      expect(pinned.options.webPreferences!.partition).toBe('pinned:prod:balancer');
+      expect(pinned.title).toBe('balancer — https://lb.example.com');
+      expect(contentsOf(pinned).redirect(CALLBACK)).toBe(true);
+      expect(contentsOf(pinned).navigate('https://cq1.example.com:9443/')).toBe(false);
+      expect(dialog.messages).toEqual([]);
+    });
+
+    it('reuses the window the flow already opened instead of opening a second one', async () => {
+      windows.expectFlowAuthorize({ target: flowTarget, urls: [BALANCER_AUTHORIZE] });
+      windows.openNodePinnedWindow(flowTarget);
+      const contents = contentsOf(windows.createMainWindow());
+      contents.windowOpen(BALANCER_AUTHORIZE);
+      await vi.waitFor(() => expect(contentsOf(FakeBrowserWindow.all[0]!).loaded).toHaveLength(2));
+      expect(FakeBrowserWindow.all).toHaveLength(2);
+    });
+
+    it('once the flow is over, the node page opens without the allowance and the balancer page not at all', async () => {
+      const undo = windows.expectFlowAuthorize({ target: flowTarget, urls: [BALANCER_AUTHORIZE, NODE_AUTHORIZE] });
+      undo();
+      const contents = contentsOf(windows.createMainWindow());
+      contents.windowOpen(NODE_AUTHORIZE);
+      await vi.waitFor(() => expect(FakeBrowserWindow.all).toHaveLength(2));
+      expect(contentsOf(FakeBrowserWindow.all[1]!).redirect(CALLBACK)).toBe(false);
+      contents.windowOpen(BALANCER_AUTHORIZE);
+      await vi.waitFor(() => expect(dialog.messages).toHaveLength(1));
+      expect(FakeBrowserWindow.all).toHaveLength(2);
+    });
   });
 
   it('is the only kind of window whose web contents count as the console', () => {
