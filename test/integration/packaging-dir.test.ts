@@ -25,6 +25,7 @@ import { bundleRuntimeDependencies } from '../../build/app-stage.mjs';
 import { parseSha256Sums } from '../../build/checksums.mjs';
 import { ALLOW_STAND_IN_ENV, FUSES, STAND_IN_MARKER, describeFuses } from '../../build/fuses.mjs';
 import { makeStandInElectron } from './_packaging-stand-in.ts';
+import { META_CONTENT_SECURITY_POLICY } from '../../electron/csp.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -103,6 +104,11 @@ describe.skipIf(!isLinux)('the app packaged as dir from a stand-in Electron (lay
     const assets = [...html.matchAll(/(?:src|href)="\.?\/?(assets\/[^"]+)"/g)].map((m) => `/dist/renderer/${m[1]}`);
     expect(assets.length).toBeGreaterThan(0);
     expect(entries).toEqual(expect.arrayContaining(assets));
+  });
+
+  it('packs the console page with the CSP as a meta tag too, the one of electron/csp.ts', () => {
+    const html = extractFile(asar, 'dist/renderer/index.html').toString('utf8');
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="${META_CONTENT_SECURITY_POLICY}" />`);
   });
 
   it('holds the embedded sandbox: every sandbox module with code is in the packaged main process', () => {
