@@ -13,12 +13,18 @@ import { expect, test } from './_serve.ts';
 /** Injects an inline script; answers whether it ran, and the violations the page reported. */
 async function injectInlineScript(page: Page): Promise<{ ran: boolean; violations: string[] }> {
   return page.evaluate(async () => {
-    const w = window as unknown as { __inlineRan?: boolean };
+    // Typed by hand: the test project's TypeScript has no DOM library.
+    interface Doc {
+      addEventListener(type: string, listener: (e: { violatedDirective: string }) => void): void;
+      createElement(tag: string): { textContent: string };
+      head: { append(node: unknown): void };
+    }
+    const w = globalThis as unknown as { __inlineRan?: boolean; document: Doc };
     const violations: string[] = [];
-    document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective));
-    const s = document.createElement('script');
-    s.textContent = 'window.__inlineRan = true';
-    document.head.append(s);
+    w.document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective));
+    const s = w.document.createElement('script');
+    s.textContent = 'globalThis.__inlineRan = true';
+    w.document.head.append(s);
     await new Promise((r) => setTimeout(r, 100));
     return { ran: w.__inlineRan === true, violations };
   });
