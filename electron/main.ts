@@ -14,7 +14,7 @@ import { ensureFirstRunSandbox } from './first-run.ts';
 import { installIpc } from './ipc.ts';
 import { installAppMenu } from './menu.ts';
 import { watchNotifier } from './notify.ts';
-import { pinnedTargetForUrl } from './pinned-target.ts';
+import { pinnedTargetForUrl, pinnedTrustFor } from './pinned-target.ts';
 import { APP_ID } from './app-id.ts';
 import { registerAppScheme, serveConsole } from './protocol.ts';
 import { SHUTDOWN_DEADLINE_MS, settleWithin } from './shutdown.ts';
@@ -42,6 +42,7 @@ async function start(): Promise<void> {
     distDir,
     startUrl: consoleStartUrl(app.isPackaged, process.env),
     pinnedTargetFor: (url) => pinnedTargetForUrl(engine, url),
+    pinnedTrustFor: (target) => pinnedTrustFor(engine, target),
   });
   let sandbox: { close(): Promise<void> } | null = null;
   let disposeIpc: () => void = () => undefined;

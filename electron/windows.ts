@@ -69,6 +69,19 @@ function requestTokenOf(url: string): string | null {
   }
 }
 
+/** The engine's decisions for a node-pinned window's session (electron/core/pinned-trust.ts). */
+export interface PinnedTrust {
+  /** Whether the engine trusts this certificate (PEM) that Chromium was shown for the window's own origin. */
+  certificateTrusted(certificatePem: string): Promise<boolean>;
+  /** Chromium's proxy settings for the window's origin, from the engine's HTTPS_PROXY / NO_PROXY choice. */
+  proxy: { mode: 'direct' } | { mode: 'fixed_servers'; proxyRules: string };
+}
+
+/** Chromium's certificate verdicts for `setCertificateVerifyProc`. */
+const CERT_TRUSTED = 0;
+const CERT_REFUSED = -2;
+const CERT_CHROMIUM_DECIDES = -3;
+
 export interface ShellWindowsOptions {
   /** dist/, next to the built main: holds preload.cjs. */
   distDir: string;
@@ -76,7 +89,12 @@ export interface ShellWindowsOptions {
   startUrl: string;
   /** The configured node a URL belongs to, checked by the engine; null when it is on none. */
   pinnedTargetFor(url: string): Promise<PinnedTarget | null>;
+  /** The engine's trust and proxy for a pinned window's session (its cluster's CA or pins, HTTPS_PROXY). */
+  pinnedTrustFor(target: PinnedTarget): PinnedTrust;
 }
+
+/** A host name as Chromium reports it to a verify proc: no IPv6 brackets, lower case. */
+const bareHostname = (host: string) => host.replace(/^\[|\]$/g, '').toLowerCase();
 
 // The flow tester's one-shot callback listener is `http://127.0.0.1:<port>${FLOW_CALLBACK_PATH}<random>`;
 // the authorize page redirects there.
@@ -243,12 +261,13 @@ export class ShellWindows {
     }
     open?.close();
 
+    const partition = `pinned:${target.cluster}:${target.node}`;
     const win = new BrowserWindow({
       title: target.title,
       width: 1100,
       height: 800,
       autoHideMenuBar: true,
-      webPreferences: { ...HARDENED, partition: `pinned:${target.cluster}:${target.node}` },
+      webPreferences: { ...HARDENED, partition },
     });
     const id = win.webContents.id;
     this.policies.set(id, (url) => httpOrigin(url) === origin || (callback && isFlowCallback(url)));
@@ -268,9 +287,34 @@ export class ShellWindows {
     void closed.then(() => {
       if (this.pinned.get(key) === entry) this.pinned.delete(key);
     });
-    // A failed load (node down, a prevented redirect) shows Chromium's error page; the admin closes it.
-    void win.loadURL(target.url).catch(() => undefined);
+    // The session trusts and proxies as the engine does before the first request leaves. A failed
+    // load (node down, a prevented redirect) shows Chromium's error page; the admin closes it.
+    void this.preparePinnedSession(session.fromPartition(partition), target)
+      .then(() => (win.isDestroyed() ? undefined : win.loadURL(target.url)))
+      .catch(() => undefined);
     return entry;
+  }
+
+  /**
+   * A pinned partition trusts its node's certificate exactly when the engine does (the cluster's CA
+   * bundle or a pinned fingerprint: a private CA the engine trusts must not show Chromium's
+   * certificate error, and a certificate the engine refuses must not load), and uses the engine's
+   * proxy. Other hosts a node page pulls in are left to Chromium's own verification.
+   */
+  private async preparePinnedSession(ses: Session, target: PinnedTarget): Promise<void> {
+    const trust = this.opts.pinnedTrustFor(target);
+    const host = bareHostname(new URL(target.url).hostname);
+    ses.setCertificateVerifyProc((request, callback) => {
+      if (bareHostname(request.hostname) !== host) {
+        callback(CERT_CHROMIUM_DECIDES);
+        return;
+      }
+      trust.certificateTrusted(request.certificate.data).then(
+        (trusted) => callback(trusted ? CERT_TRUSTED : CERT_REFUSED),
+        () => callback(CERT_REFUSED),
+      );
+    });
+    await ses.setProxy(trust.proxy);
   }
 
   private allows(contentsId: number, url: string): boolean {

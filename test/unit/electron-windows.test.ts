@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeBrowserWindow, FakeWebContents, dialog, resetFakeElectron, session } from '../_fake-electron.ts';
 import { ShellWindows, consoleStartUrl } from '../../electron/windows.ts';
-import type { PinnedTarget } from '../../electron/windows.ts';
+import type { PinnedTarget, PinnedTrust } from '../../electron/windows.ts';
 
 vi.mock('electron', async () => (await import('../_fake-electron.ts')).electronModule);
 
@@ -33,6 +33,9 @@ const NODE1: PinnedTarget = {
 
 let pinnedTargetFor: ReturnType<typeof vi.fn<(url: string) => Promise<PinnedTarget | null>>>;
 let windows: ShellWindows;
+/** The one certificate the stand-in engine trusts for cluster prod (null: none). */
+let trustedPem: string | null;
+let pinnedTrustFor: ReturnType<typeof vi.fn<(target: PinnedTarget) => PinnedTrust>>;
 
 function contentsOf(win: { webContents: unknown }): FakeWebContents {
   return win.webContents as FakeWebContents;
@@ -43,7 +46,17 @@ beforeEach(() => {
   pinnedTargetFor = vi.fn(async (url: string) =>
     url.startsWith('https://cq1.example.com:9443/') ? { ...NODE1, url } : null,
   );
-  windows = new ShellWindows({ distDir: '/app/dist', startUrl: 'app://console/index.html', pinnedTargetFor });
+  trustedPem = null;
+  pinnedTrustFor = vi.fn((target: PinnedTarget) => ({
+    certificateTrusted: async (pem: string) => pem === trustedPem && target.cluster === 'prod',
+    proxy: { mode: 'fixed_servers' as const, proxyRules: 'http://proxy.example.com:3128' },
+  }));
+  windows = new ShellWindows({
+    distDir: '/app/dist',
+    startUrl: 'app://console/index.html',
+    pinnedTargetFor,
+    pinnedTrustFor,
+  });
   windows.install();
 });
 
@@ -301,6 +314,56 @@ describe('a node-pinned window', () => {
     expect(contents.redirect('http://localhost:4567/oslc-admin/callback/0123abcd')).toBe(false);
   });
 
+  it("trusts its node's certificate exactly when the engine does, and leaves other hosts to Chromium", async () => {
+    windows.openNodePinnedWindow(NODE1);
+    const ses = session.fromPartition('pinned:prod:node1');
+    expect(ses.certificateVerifyProc).not.toBeNull();
+    const request = (hostname: string, data: string) => ({
+      hostname,
+      certificate: { data, fingerprint: 'sha256/x' },
+      isIssuedByKnownRoot: false,
+      verificationResult: 'net::ERR_CERT_AUTHORITY_INVALID',
+      errorCode: -202,
+    });
+    trustedPem = '-----BEGIN CERTIFICATE-----\nnode1\n-----END CERTIFICATE-----';
+    // The engine trusts it (its CA bundle or a pin) although Chromium's own roots do not: trusted.
+    expect(await ses.verifyCertificate(request('cq1.example.com', trustedPem))).toBe(0);
+    // Another certificate for the same node: refused, whatever Chromium thought of it.
+    expect(await ses.verifyCertificate(request('cq1.example.com', 'other'))).toBe(-2);
+    // A host that is not the node (a page's image from elsewhere): Chromium's own verification.
+    expect(await ses.verifyCertificate(request('cdn.example.net', trustedPem))).toBe(-3);
+    expect(pinnedTrustFor).toHaveBeenCalledWith(NODE1);
+    // The console's own session and the default session get no such hook.
+    expect(session.defaultSession.certificateVerifyProc).toBeNull();
+  });
+
+  it("refuses the node's certificate when the engine's check fails (node unreachable, cluster gone)", async () => {
+    pinnedTrustFor.mockImplementationOnce(() => ({
+      certificateTrusted: async () => {
+        throw new Error('cluster prod is not configured');
+      },
+      proxy: { mode: 'direct' },
+    }));
+    windows.openNodePinnedWindow(NODE1);
+    const ses = session.fromPartition('pinned:prod:node1');
+    const verdict = await ses.verifyCertificate({
+      hostname: 'cq1.example.com',
+      certificate: { data: 'x', fingerprint: 'sha256/x' },
+      isIssuedByKnownRoot: true,
+      verificationResult: 'net::OK',
+      errorCode: 0,
+    });
+    expect(verdict).toBe(-2);
+  });
+
+  it("uses the engine's proxy for its node, set before the page is loaded", async () => {
+    const pinned = windows.openNodePinnedWindow(NODE1).window as unknown as FakeBrowserWindow;
+    const ses = session.fromPartition('pinned:prod:node1');
+    await vi.waitFor(() => expect(contentsOf(pinned).loaded).toEqual([NODE1.url]));
+    expect(ses.proxyConfigs).toEqual([{ mode: 'fixed_servers', proxyRules: 'http://proxy.example.com:3128' }]);
+    expect(session.defaultSession.proxyConfigs).toEqual([]);
+  });
+
   it('resolves its promise when the admin closes it', async () => {
     const pinned = windows.openNodePinnedWindow(NODE1);
     let closed = false;
@@ -340,7 +403,12 @@ describe('the start URL', () => {
   });
 
   it('with a dev server, counts that origin as the console (navigation) and nothing else', () => {
-    const dev = new ShellWindows({ distDir: '/app/dist', startUrl: 'http://127.0.0.1:5173/', pinnedTargetFor });
+    const dev = new ShellWindows({
+      distDir: '/app/dist',
+      startUrl: 'http://127.0.0.1:5173/',
+      pinnedTargetFor,
+      pinnedTrustFor,
+    });
     expect(dev.isConsoleUrl('http://127.0.0.1:5173/index.html')).toBe(true);
     expect(dev.isConsoleUrl('http://127.0.0.1:5174/')).toBe(false);
     expect(windows.isConsoleUrl('http://127.0.0.1:5173/')).toBe(false);
