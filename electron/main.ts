@@ -4,6 +4,8 @@
  * (menu.ts) — over the one engine every door shares (core/facade.ts).
  */
 import { app } from 'electron';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveHome } from './core/config/home.ts';
@@ -17,6 +19,7 @@ import { watchNotifier } from './notify.ts';
 import { pinnedTargetForUrl, pinnedTrustFor } from './pinned-target.ts';
 import { APP_ID } from './app-id.ts';
 import { registerAppScheme, serveConsole } from './protocol.ts';
+import { SELF_TEST_FLAG, runSelfTest } from './self-test.ts';
 import { SHUTDOWN_DEADLINE_MS, settleWithin } from './shutdown.ts';
 import { ShellWindows, consoleStartUrl } from './windows.ts';
 
@@ -27,9 +30,12 @@ const distDir = dirname(fileURLToPath(import.meta.url));
 // whatever a window's options say (Electron security checklist §4).
 registerAppScheme();
 app.enableSandbox();
+/** `--self-test`: check this build and exit (electron/self-test.ts); it never touches the running app's profile. */
+const selfTest = process.argv.includes(SELF_TEST_FLAG);
 // Chromium's profile and the single-instance lock live under the config home, not in a folder of
 // the same name as it (Linux: ~/.config/oslc-cluster-admin holds clusters.json and audit.jsonl).
-app.setPath('userData', join(resolveHome(), 'electron'));
+const selfTestProfile = selfTest ? mkdtempSync(join(tmpdir(), 'oslc-admin-self-test-')) : null;
+app.setPath('userData', selfTestProfile ?? join(resolveHome(), 'electron'));
 // Windows shows a toast only for the AppUserModelID of the app's shortcut (the installer's appId).
 if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
 
@@ -103,8 +109,39 @@ async function start(): Promise<void> {
   }
 }
 
-// One process per config home: a second launch hands over to the first, which shows its window.
-if (app.requestSingleInstanceLock()) {
+/** The packaged build's self-check: a hidden console window, one IPC call, the CSP, the keychain; one JSON line. */
+async function selfTestAndExit(): Promise<void> {
+  const home = resolveHome();
+  const engine = new Engine({ home, secrets: new OverlaySecretStore(new OsKeychain()) });
+  const windows = new ShellWindows({
+    distDir,
+    startUrl: consoleStartUrl(app.isPackaged, process.env),
+    pinnedTargetFor: async () => null,
+    pinnedTrustFor: (target) => pinnedTrustFor(engine, target),
+  });
+  await app.whenReady();
+  serveConsole(join(distDir, 'renderer'));
+  windows.install();
+  const disposeIpc = installIpc(engine, windows);
+  const report = await runSelfTest({
+    rendererDir: join(distDir, 'renderer'),
+    openHiddenConsole: () => windows.createMainWindow({ hidden: true }),
+  });
+  disposeIpc();
+  await settleWithin([engine.close()], SHUTDOWN_DEADLINE_MS);
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  if (selfTestProfile) rmSync(selfTestProfile, { recursive: true, force: true });
+  app.exit(report.ok ? 0 : 1);
+}
+
+if (selfTest) {
+  selfTestAndExit().catch((e: unknown) => {
+    const reason = e instanceof Error ? e.message : String(e);
+    process.stdout.write(`${JSON.stringify({ selfTest: 'oslc-cluster-admin', ok: false, error: reason })}\n`);
+    app.exit(1);
+  });
+} else if (app.requestSingleInstanceLock()) {
+  // One process per config home: a second launch hands over to the first, which shows its window.
   start().catch((e: unknown) => {
     console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
     app.exit(1);

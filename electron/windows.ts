@@ -185,7 +185,8 @@ export class ShellWindows {
     return this.main && !this.main.isDestroyed() ? this.main : null;
   }
 
-  createMainWindow(): BrowserWindow {
+  /** The console's window; `hidden` keeps it from showing once ready (the packaged app's --self-test). */
+  createMainWindow(opts: { hidden?: boolean } = {}): BrowserWindow {
     const win = new BrowserWindow({
       title: 'OSLC Cluster Admin',
       width: 1280,
@@ -202,7 +203,7 @@ export class ShellWindows {
       this.mainContents.delete(id);
       this.policies.delete(id);
     });
-    win.once('ready-to-show', () => win.show());
+    if (!opts.hidden) win.once('ready-to-show', () => win.show());
     win.on('closed', () => {
       if (this.main === win) this.main = null;
     });

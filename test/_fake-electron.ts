@@ -185,6 +185,8 @@ export class FakeWebContents extends FakeEmitter {
   readonly id = nextContentsId++;
   /** What `executeJavaScript(code)` answers: the test plays the page (null: the page is blank, answers undefined). */
   pageScript: ((code: string) => unknown) | null = null;
+  /** The page of every web contents without its own {@link pageScript} (windows the code under test creates). */
+  static defaultPageScript: ((contents: FakeWebContents, code: string) => unknown) | null = null;
   readonly mainFrame = new FakeFrame('');
   /** `send(channel, …args)` calls, main → renderer. */
   readonly sent: unknown[][] = [];
@@ -216,7 +218,8 @@ export class FakeWebContents extends FakeEmitter {
     queueMicrotask(() => this.emit('did-finish-load'));
   }
   async executeJavaScript(code: string): Promise<unknown> {
-    return cloneAcross(await this.pageScript?.(code));
+    const page = this.pageScript ?? ((c: string) => FakeWebContents.defaultPageScript?.(this, c));
+    return cloneAcross(await page(code));
   }
   getURL(): string {
     return this.mainFrame.url;
@@ -321,6 +324,13 @@ export class FakeBrowserWindow extends FakeEmitter {
   }
   isDestroyed(): boolean {
     return this.destroyed;
+  }
+  /** Closes the window at once, without 'close' (Electron's `destroy`). */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.webContents.destroy();
+    this.emit('closed');
   }
   /** The user closes the window. */
   close(): void {
@@ -612,6 +622,7 @@ export function resetFakeElectron(): void {
   dialog.messages.length = 0;
   app.appUserModelId = null;
   FakeWebContents.failNextLoad = null;
+  FakeWebContents.defaultPageScript = null;
   maxListenerWarnings.length = 0;
   FakeBrowserWindow.all.length = 0;
   FakeNotification.shown.length = 0;
