@@ -236,7 +236,16 @@ describe('DiagnoseTab', () => {
     const answers = [diagnosis([STALE, LOST], stale.nodes), healthy];
     const api = fakeApi({ diagnose: async () => answers.shift() });
     const h = harness(api);
-    const session = { api, view: h.view, sync: h.sync, approve: h.approve, focus: { key: 'k1' }, go: vi.fn() };
+    const diagnose = new DiagnoseRun(api, h.view, h.sync, h.approve);
+    const session = {
+      api,
+      view: h.view,
+      sync: h.sync,
+      approve: h.approve,
+      diagnose,
+      focus: { key: 'k1' },
+      go: vi.fn(),
+    };
     render(DiagnoseTab, { session: session as never });
     const verdict = await screen.findByRole('region', { name: 'Verdict' });
     expect(verdict.textContent).toContain('Stale registry on some nodes');

@@ -119,7 +119,8 @@ describe('FlowRun', () => {
 describe('FlowTab', () => {
   it('offers the authorize page as a link that opens a new tab, also on the issuing node itself', async () => {
     const { api, callback } = pausedFlow(new Date(Date.now() + 600_000).toISOString());
-    const session = { api, view: { name: 'sb', definition: DEFINITION }, focus: { key: 'k1' }, go: vi.fn() };
+    const flow = new FlowRun(api, () => 'sb');
+    const session = { api, view: { name: 'sb', definition: DEFINITION }, flow, focus: { key: 'k1' }, go: vi.fn() };
     render(FlowTab, { session: session as never });
     screen.getByRole('button', { name: 'Start the flow' }).click();
     const link = await screen.findByRole('link', { name: 'Open the authorize page' });
