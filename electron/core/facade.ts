@@ -4,6 +4,7 @@
  * per cluster; secrets go in and never come out.
  */
 import { AppError, ErrorCode, badInput, isAppError } from '../../shared/errors.ts';
+import { BALANCER_ID } from '../../shared/diagnose.ts';
 import type { Api, ArgOf, CallOptions, ResultOf } from '../../shared/contract.ts';
 import type { ClusterDefinition, ClusterSummary } from '../../shared/model.ts';
 import {
@@ -484,7 +485,10 @@ export class Engine implements Api {
   async trustCertificate(arg: ArgOf<'trustCertificate'>): Promise<ResultOf<'trustCertificate'>> {
     const def = await this.cluster(arg?.cluster);
     const fp = parseOrThrow(fingerprintSchema, arg.fingerprint256, 'fingerprint256');
-    const node = arg.node === undefined ? null : findNode(def, arg.node).id;
+    // The balancer is not a node: the console's Trust on the map's balancer (and Diagnose's fix for it)
+    // names it by BALANCER_ID, as the CLI's `trust` without --node pins it (issue 18, defect 11).
+    const balancer = arg.node === BALANCER_ID && !def.nodes.some((n) => n.id === BALANCER_ID);
+    const node = arg.node === undefined || balancer ? null : findNode(def, arg.node).id;
     await this.auditLog.ensureWritable();
     const next = await this.store.update(def.name, (c) => ({
       ...c,
@@ -496,7 +500,7 @@ export class Engine implements Api {
       action: 'trust-certificate',
       key: null,
       outcome: 'ok',
-      detail: `SHA-256 ${fp}`,
+      detail: `SHA-256 ${fp}${balancer ? " (the balancer's certificate)" : ''}`,
     });
     return { cluster: def.name, pinned: next.pinnedFingerprints };
   }

@@ -5,22 +5,29 @@
 import type { Api } from '../../shared/contract.ts';
 import type { ClusterStatus, ClusterSummary } from '../../shared/model.ts';
 import { Task } from './task.svelte.ts';
+import { nodeCondition } from './words.ts';
 
 /** A cluster's health dot: every key on every node / a key missing somewhere / a node down. */
-export type Health = 'consistent' | 'drift' | 'down' | 'failed' | 'checking' | 'unchecked';
+export type Health = 'consistent' | 'drift' | 'down' | 'untrusted' | 'failed' | 'checking' | 'unchecked';
 
 export const HEALTH_WORDS: Record<Health, string> = {
   consistent: 'all consistent',
   drift: 'drift: a key is missing on some node',
   down: 'a node is down',
+  untrusted: "a node's certificate is not trusted",
   failed: 'status failed',
   checking: 'checking',
   unchecked: 'not checked yet',
 };
 
-/** A node down outweighs drift: it is the first thing an admin must know. */
+/**
+ * A node down outweighs drift: it is the first thing an admin must know. A node refused for its
+ * certificate answered: it is "untrusted", not down (issue 18, defect 10), unless another is down.
+ */
 export function healthOf(status: ClusterStatus): Health {
-  if (status.nodes.some((n) => !n.up)) return 'down';
+  const notUp = status.nodes.filter((n) => !n.up);
+  if (notUp.some((n) => nodeCondition(n) === 'down')) return 'down';
+  if (notUp.length > 0) return 'untrusted';
   if (status.drift.length > 0) return 'drift';
   return 'consistent';
 }

@@ -2,7 +2,8 @@
  * The console's one vocabulary (../shared/UI.md "States and words"): every consumer state has a word
  * and a sentence, shown with an icon, never colour alone. Map chips and, later, the keys matrix use it.
  */
-import type { ClusterKind, ConsumerState, TlsInfo } from '../../shared/model.ts';
+import type { ErrorInfo } from '../../shared/errors.ts';
+import type { ClusterKind, ConsumerState, NodeStatus, TlsInfo } from '../../shared/model.ts';
 import { staleFailure } from '../../shared/provider-words.ts';
 
 export interface StateWord {
@@ -56,4 +57,26 @@ export function tlsWord(url: string, tls: TlsInfo | null, pinned: readonly strin
 /** A long consumer key shortened for a chip; the full key is in the chip's title and the panel. */
 export function shortKey(key: string): string {
   return key.length > 12 ? `${key.slice(0, 8)}…` : key;
+}
+
+/** True for a refusal of the certificate presented (not trusted, or not the pinned one): the node answered TLS. */
+export function isUntrustedError(error: ErrorInfo | null | undefined): boolean {
+  return error?.code === 'TLS_UNTRUSTED' || error?.code === 'TLS_PIN_MISMATCH';
+}
+
+/**
+ * How a node stands at the last status: up, down (it did not answer), or refused for its certificate
+ * (it answered, with a certificate this cluster does not trust: "untrusted certificate", not "down").
+ */
+export type NodeCondition = 'up' | 'down' | 'untrusted';
+
+export const CONDITION_WORDS: Record<NodeCondition, string> = {
+  up: 'up',
+  down: 'down',
+  untrusted: 'untrusted certificate',
+};
+
+export function nodeCondition(status: Pick<NodeStatus, 'up' | 'error'>): NodeCondition {
+  if (status.up) return 'up';
+  return isUntrustedError(status.error) ? 'untrusted' : 'down';
 }
