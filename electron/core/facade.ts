@@ -15,7 +15,7 @@ import {
   parseOrThrow,
   plainTextSchema,
 } from '../../shared/schema.ts';
-import { decodeClusterExport } from './config/cluster-file.ts';
+import { decodeClusterExport, encodeClusterExport } from './config/cluster-file.ts';
 import { z } from 'zod';
 import { ConfigStore } from './config/store.ts';
 import { checkedCaBundle, HttpClient } from './http/client.ts';
@@ -242,15 +242,26 @@ export class Engine implements Api {
     return { json: await this.store.exportCluster(def.name) };
   }
 
-  async importCluster(arg: ArgOf<'importCluster'>): Promise<ClusterDefinition> {
+  async importCluster(arg: ArgOf<'importCluster'>): Promise<ResultOf<'importCluster'>> {
     if (typeof arg?.json !== 'string') throw badInput('json', 'must be the text of an exported cluster');
+    if (arg.trustPins !== undefined && typeof arg.trustPins !== 'boolean')
+      throw badInput('trustPins', 'must be true or false');
     const opts = arg.rename !== undefined ? { rename: arg.rename } : {};
     // The door's checks, as for a cluster added by hand: duplicate node URLs, repository and
     // database where the kind needs them, a CA bundle whose every certificate parses.
     const def = decodeClusterExport(arg.json, opts);
     parseOrThrow(clusterInputSchema, def, 'cluster');
     checkedCaBundle(def.caPem);
-    return this.store.importCluster(arg.json, opts);
+    // Issue 18, defect 12: no admin login is stored here for it (the file names a user, never its
+    // password), and a pin is trust: each one is shown for review, not accepted with the file.
+    const pinsToReview = arg.trustPins === true ? [] : [...def.pinnedFingerprints];
+    const held = encodeClusterExport({
+      ...def,
+      adminUser: null,
+      pinnedFingerprints: arg.trustPins === true ? def.pinnedFingerprints : [],
+    });
+    const stored = await this.store.importCluster(held);
+    return { ...stored, pinsToReview };
   }
 
   async storeCredentials(arg: ArgOf<'storeCredentials'>): Promise<ResultOf<'storeCredentials'>> {

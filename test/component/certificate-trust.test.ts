@@ -3,7 +3,7 @@
  * "down" (card, panel, list health, keys cells), and Trust is offered where it is shown — the map
  * card, the node panel, the balancer — through the fingerprint confirmation, pinning nothing before it.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { flushSync } from 'svelte';
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import NodeCard from '../../renderer/components/node-card.svelte';
@@ -180,5 +180,53 @@ describe('an untrusted certificate is not "down"', () => {
     );
     await trust.confirm();
     expect(pinned).toEqual([{ cluster: 'sb', fingerprint256: FP, node: 'balancer' }]);
+  });
+});
+
+describe("Import: the file's pins are reviewed before any is trusted (defect 12)", () => {
+  it('shows each pin not trusted yet; Trust pins that one, Drop pins nothing, Done reports both', async () => {
+    const { ConsoleState } = await import('../../renderer/lib/console.svelte.ts');
+    const { ClusterFiles } = await import('../../renderer/lib/cluster-files.svelte.ts');
+    const PinReviewDialog = (await import('../../renderer/components/pin-review-dialog.svelte')).default;
+    const FP2 = 'EF:'.repeat(31) + '01';
+    const pinned: unknown[] = [];
+    const imported = { ...DEFINITION, name: 'imported', adminUser: null, pinnedFingerprints: [] };
+    const api = fakeApi({
+      importCluster: async () => ({ ...imported, pinsToReview: [FP, FP2] }),
+      listClusters: async () => ({
+        clusters: [{ ...SUMMARY, name: 'imported', adminUser: null, embeddedSandbox: false }],
+        notices: [],
+      }),
+      getCluster: async () => imported,
+      status: async () => statusOf([]),
+      sandboxState: async () => {
+        throw new Error('no sandbox');
+      },
+      watchState: async () => ({ clusters: [] }),
+      trustCertificate: async (arg: unknown) => {
+        pinned.push(arg);
+        return { cluster: 'imported', pinned: [FP] };
+      },
+    });
+    const app = new ConsoleState(api);
+    const files = new ClusterFiles(app);
+    render(PinReviewDialog, { files });
+    await files.importText('{}');
+    // The header's login comes from the list: no admin login is claimed for an imported cluster.
+    expect(app.list.selected?.adminUser).toBeNull();
+    flushSync();
+    const dialog = screen.getByRole('dialog', { name: 'Review the pinned certificates of imported' });
+    expect(dialog.textContent).toContain('None is trusted yet');
+    expect(within(dialog).getAllByText('not trusted yet')).toHaveLength(2);
+    expect(pinned).toEqual([]);
+    await fireEvent.click(within(dialog).getByRole('button', { name: `Trust ${FP}` }));
+    await vi.waitFor(() => expect(files.pinReview?.pins[0]?.decision).toBe('trusted'));
+    expect(pinned).toEqual([{ cluster: 'imported', fingerprint256: FP }]);
+    await fireEvent.click(within(dialog).getByRole('button', { name: `Drop ${FP2}` }));
+    expect(files.pinReview?.pins[1]?.decision).toBe('dropped');
+    expect(pinned).toHaveLength(1);
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Done' }));
+    await vi.waitFor(() => expect(files.pinReview).toBeNull());
+    expect(files.said).toBe('Reviewed the pins of imported: 1 trusted, 1 not trusted.');
   });
 });
