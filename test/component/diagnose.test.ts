@@ -256,3 +256,14 @@ describe('DiagnoseTab', () => {
     expect(h.sync.start).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('causeTitle (issue 18, defect 16)', () => {
+  it('does not say "No node knows this key" when some nodes could not be checked', async () => {
+    const { causeTitle } = await import('../../renderer/lib/diagnose-run.svelte.ts');
+    expect(causeTitle({ code: 'KEY_UNKNOWN' })).toBe('No node knows this key');
+    expect(causeTitle({ code: 'KEY_UNKNOWN', unchecked: ['node2', 'node3'] })).toBe(
+      'No node that answered knows this key (node2, node3 could not be checked)',
+    );
+    expect(causeTitle({ code: 'TLS_UNTRUSTED', unchecked: ['node2'] })).toBe('An untrusted certificate');
+  });
+});
