@@ -267,3 +267,22 @@ describe('causeTitle (issue 18, defect 16)', () => {
     expect(causeTitle({ code: 'TLS_UNTRUSTED', unchecked: ['node2'] })).toBe('An untrusted certificate');
   });
 });
+
+describe('DiagnoseTab trust dialog', () => {
+  it('is the same Trust certificate dialog as on the map, the panel and the keys (one wording)', async () => {
+    const untrusted = diagnosis(
+      [UNTRUSTED],
+      [node('node1', 'approved'), node('node2', 'approved'), node('node3', 'tls-untrusted')],
+    );
+    const api = fakeApi({ diagnose: async () => untrusted });
+    const h = harness(api);
+    const session = { api, view: h.view, sync: h.sync, approve: h.approve, focus: { key: 'k1' }, go: vi.fn() };
+    render(DiagnoseTab, { session: session as never });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Trust the certificate of node3' }));
+    flushSync();
+    const dialog = document.querySelector('dialog.trust-dialog')!;
+    expect(dialog.textContent).toContain('Trust the certificate node3 presented?');
+    expect(dialog.textContent).toContain('AB:CD');
+    expect(api.trustCertificate).not.toHaveBeenCalled();
+  });
+});
