@@ -81,8 +81,10 @@ describe("ReportDialog: the consumer's error text (issue 18, defect 18)", () => 
     const report = new ReportDialog(api, () => 'sb');
     await report.show();
     expect(report.stale).toBe(false);
+    expect(report.canPrepare).toBe(false);
     report.errorText = '  401: invalid_expired_token  ';
     expect(report.stale).toBe(true);
+    expect(report.canPrepare).toBe(true);
     await report.prepare();
     expect(api.reportPreview).toHaveBeenLastCalledWith(
       { cluster: 'sb', errorText: '401: invalid_expired_token' },
