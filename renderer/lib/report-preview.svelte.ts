@@ -25,10 +25,10 @@ export class ReportDialog {
   /** The error text the shown preview was prepared with, to tell whether it must be prepared again. */
   preparedWith = $state('');
   readonly stale = $derived(this.preview !== null && this.errorText.trim() !== this.preparedWith);
-  /** Preparing again helps when the text changed, or when the last preparation gave no preview. */
-  readonly canPrepare = $derived(!this.task.running && (this.preview === null || this.stale));
   readonly task = new Task();
   readonly saveTask = new Task();
+  /** Preparing again helps when the text changed, or when the last preparation gave no preview. */
+  readonly canPrepare = $derived(!this.task.running && (this.preview === null || this.stale));
   readonly shownText = $derived(this.preview?.files.find((f) => f.name === this.shownFile)?.text ?? '');
   private readonly api: Api;
   private readonly cluster: () => string;
