@@ -16,13 +16,15 @@ import { OPERATIONS } from '../shared/contract.ts';
 import { CANCEL_CHANNEL, PROGRESS_CHANNEL, ipcChannel } from '../shared/door.ts';
 import type { Reply } from '../shared/door.ts';
 import { ErrorCode, badInput, toErrorInfo } from '../shared/errors.ts';
-import type { PinnedTarget, PinnedWindow } from './windows.ts';
+import type { FlowAuthorization, PinnedTarget, PinnedWindow } from './windows.ts';
 
 /** What the door needs of the windows (electron/windows.ts `ShellWindows`). */
 export interface IpcWindows {
   isMainWindowContents(id: number): boolean;
   isConsoleUrl(url: string): boolean;
   openNodePinnedWindow(target: PinnedTarget): PinnedWindow;
+  /** While a flow waits on its authorize page, the console's link to it opens with the callback allowance. */
+  expectFlowAuthorize(flow: FlowAuthorization): () => void;
   /** The OS folder picker; null when cancelled. */
   chooseDirectory(title: string): Promise<string | null>;
 }
@@ -80,6 +82,7 @@ async function flow(
   const label =
     typeof target === 'object' && target !== null && typeof target.node === 'string' ? target.node : 'balancer';
   let authorizeWindow: PinnedWindow | null = null;
+  let forgetAuthorize = () => undefined as unknown;
   const closeOnAbort = () => authorizeWindow?.close();
   opts.signal?.addEventListener('abort', closeOnAbort, { once: true });
   try {
@@ -89,13 +92,20 @@ async function flow(
         if (event.type === 'authorize') {
           try {
             const origin = new URL(event.url).origin;
-            authorizeWindow = windows.openNodePinnedWindow({
+            const target: PinnedTarget = {
               cluster: arg.cluster,
               node: label,
               url: event.url,
               title: `${label} — ${origin}`,
               allowFlowCallback: true,
+            };
+            // The console's own "Open the authorize page" links must reach the callback too.
+            forgetAuthorize();
+            forgetAuthorize = windows.expectFlowAuthorize({
+              target,
+              urls: event.pinnedUrl ? [event.url, event.pinnedUrl] : [event.url],
             });
+            authorizeWindow = windows.openNodePinnedWindow(target);
           } catch {
             // Not an http(s) page: nothing opens; the renderer still gets the URL below.
           }
@@ -104,6 +114,7 @@ async function flow(
       },
     });
   } finally {
+    forgetAuthorize();
     opts.signal?.removeEventListener('abort', closeOnAbort);
   }
 }
@@ -140,9 +151,34 @@ function callFor(engine: Api, windows: IpcWindows, op: OperationName): AnyCall {
 }
 
 /** Answers every operation of the contract on its channel; returns the undo (handlers removed, calls aborted). */
-export function installIpc(engine: Api, windows: IpcWindows): () => void {
+export interface IpcOptions {
+  /** Calls are answered once this settles (the first-run sandbox registered); the sender check is at once. */
+  ready?: Promise<void>;
+}
+
+export function installIpc(engine: Api, windows: IpcWindows, options: IpcOptions = {}): () => void {
+  const ready = options.ready ?? Promise.resolve();
   const running = new Map<string, AbortController>();
   const callKey = (sender: WebContents, callId: string) => `${sender.id}\n${callId}`;
+  // One 'destroyed' listener per window, not one per call: a console running more than ten calls at
+  // once (a status per cluster, a watch, a sync) would otherwise get MaxListenersExceededWarning.
+  const callsOfSender = new Map<number, Set<AbortController>>();
+  const track = (sender: WebContents, controller: AbortController): (() => void) => {
+    let calls = callsOfSender.get(sender.id);
+    if (!calls) {
+      const mine = new Set<AbortController>();
+      calls = mine;
+      callsOfSender.set(sender.id, mine);
+      // A closed window has nobody left to answer: stop its calls.
+      sender.once('destroyed', () => {
+        callsOfSender.delete(sender.id);
+        for (const c of mine) c.abort();
+      });
+    }
+    calls.add(controller);
+    const set = calls;
+    return () => set.delete(controller);
+  };
 
   for (const op of OPERATIONS) {
     const call = callFor(engine, windows, op);
@@ -160,10 +196,10 @@ export function installIpc(engine: Api, windows: IpcWindows): () => void {
         return { ok: false, error: toErrorInfo(badInput('callId', `${callId} is already running`)) };
       const controller = new AbortController();
       running.set(key, controller);
-      // A closed window has nobody left to answer: stop its calls.
-      const abandon = () => controller.abort();
-      sender.once('destroyed', abandon);
+      const untrack = track(sender, controller);
       try {
+        await ready;
+        controller.signal.throwIfAborted();
         const result = await call(arg, {
           signal: controller.signal,
           onProgress: (progress) => {
@@ -175,7 +211,7 @@ export function installIpc(engine: Api, windows: IpcWindows): () => void {
         return { ok: false, error: toErrorInfo(e) };
       } finally {
         running.delete(key);
-        sender.removeListener('destroyed', abandon);
+        untrack();
       }
     });
   }

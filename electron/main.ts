@@ -4,6 +4,8 @@
  * (menu.ts) — over the one engine every door shares (core/facade.ts).
  */
 import { app } from 'electron';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveHome } from './core/config/home.ts';
@@ -14,8 +16,11 @@ import { ensureFirstRunSandbox } from './first-run.ts';
 import { installIpc } from './ipc.ts';
 import { installAppMenu } from './menu.ts';
 import { watchNotifier } from './notify.ts';
-import { pinnedTargetForUrl } from './pinned-target.ts';
+import { pinnedTargetForUrl, pinnedTrustFor } from './pinned-target.ts';
+import { APP_ID } from './app-id.ts';
 import { registerAppScheme, serveConsole } from './protocol.ts';
+import { SELF_TEST_FLAG, runSelfTest } from './self-test.ts';
+import { SHUTDOWN_DEADLINE_MS, settleWithin } from './shutdown.ts';
 import { ShellWindows, consoleStartUrl } from './windows.ts';
 
 /** dist/: the built main sits beside preload.cjs and renderer/. */
@@ -25,9 +30,14 @@ const distDir = dirname(fileURLToPath(import.meta.url));
 // whatever a window's options say (Electron security checklist §4).
 registerAppScheme();
 app.enableSandbox();
+/** `--self-test`: check this build and exit (electron/self-test.ts); it never touches the running app's profile. */
+const selfTest = process.argv.includes(SELF_TEST_FLAG);
 // Chromium's profile and the single-instance lock live under the config home, not in a folder of
 // the same name as it (Linux: ~/.config/oslc-cluster-admin holds clusters.json and audit.jsonl).
-app.setPath('userData', join(resolveHome(), 'electron'));
+const selfTestProfile = selfTest ? mkdtempSync(join(tmpdir(), 'oslc-admin-self-test-')) : null;
+app.setPath('userData', selfTestProfile ?? join(resolveHome(), 'electron'));
+// Windows shows a toast only for the AppUserModelID of the app's shortcut (the installer's appId).
+if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
 
 async function start(): Promise<void> {
   const home = resolveHome();
@@ -38,29 +48,41 @@ async function start(): Promise<void> {
     distDir,
     startUrl: consoleStartUrl(app.isPackaged, process.env),
     pinnedTargetFor: (url) => pinnedTargetForUrl(engine, url),
+    pinnedTrustFor: (target) => pinnedTrustFor(engine, target),
   });
   let sandbox: { close(): Promise<void> } | null = null;
   let disposeIpc: () => void = () => undefined;
+  let shutDown = false;
+  let shuttingDown = false;
 
-  app.on('second-instance', () => windows.focusMainWindow());
+  // A second launch shows this one's console — and opens it again when it has no window left.
+  app.on('second-instance', () => {
+    if (app.isReady() && !shuttingDown) windows.showMainWindow();
+  });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
   app.on('activate', () => {
-    if (app.isReady() && !windows.mainWindow) windows.createMainWindow();
+    if (app.isReady() && !shuttingDown && !windows.mainWindow) windows.createMainWindow();
   });
-  // The sandbox's listeners and the engine's HTTP agents are closed before the process goes.
-  let shutDown = false;
-  let shuttingDown = false;
+  // The sandbox's listeners and the engine's HTTP agents are closed before the process goes, within
+  // a deadline: past it the process exits anyway, releasing the single-instance lock.
   app.on('will-quit', (event) => {
     if (shutDown) return;
     event.preventDefault();
     if (shuttingDown) return;
     shuttingDown = true;
     disposeIpc();
-    void Promise.allSettled([sandbox?.close(), engine.close()]).then(() => {
+    void settleWithin([sandbox?.close(), engine.close()], SHUTDOWN_DEADLINE_MS).then((how) => {
       shutDown = true;
-      app.quit();
+      if (how === 'closed') {
+        app.quit();
+        return;
+      }
+      console.error(
+        `The embedded sandbox or the engine did not close within ${SHUTDOWN_DEADLINE_MS} ms; exiting anyway.`,
+      );
+      app.exit(0);
     });
   });
 
@@ -68,20 +90,58 @@ async function start(): Promise<void> {
   installAppMenu({ isPackaged: app.isPackaged });
   serveConsole(join(distDir, 'renderer'));
   windows.install();
-  disposeIpc = installIpc(engine, windows);
+  // The window shows at once; its calls wait until the first-run sandbox is registered (storing its
+  // login can take a minute while the OS asks to unlock the keyring), so the console never sees a
+  // half-registered cluster, and a second launch meanwhile has a window to bring forward.
+  let firstRunDone!: () => void;
+  const firstRun = new Promise<void>((resolve) => (firstRunDone = resolve));
+  disposeIpc = installIpc(engine, windows, { ready: firstRun });
   // "Watch this cluster": the loop runs here, in the main process; a change worth knowing is an OS notification.
   engine.consoleWatch.notify = watchNotifier(windows);
+  windows.createMainWindow();
   try {
     sandbox = await ensureFirstRunSandbox(engine, home);
   } catch (e) {
-    // The console still opens; without a cluster it offers to add one.
+    // The console still works; without a cluster it offers to add one.
     console.error(`The embedded sandbox did not start: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    firstRunDone();
   }
-  windows.createMainWindow();
 }
 
-// One process per config home: a second launch hands over to the first, which shows its window.
-if (app.requestSingleInstanceLock()) {
+/** The packaged build's self-check: a hidden console window, one IPC call, the CSP, the keychain; one JSON line. */
+async function selfTestAndExit(): Promise<void> {
+  const home = resolveHome();
+  const engine = new Engine({ home, secrets: new OverlaySecretStore(new OsKeychain()) });
+  const windows = new ShellWindows({
+    distDir,
+    startUrl: consoleStartUrl(app.isPackaged, process.env),
+    pinnedTargetFor: async () => null,
+    pinnedTrustFor: (target) => pinnedTrustFor(engine, target),
+  });
+  await app.whenReady();
+  serveConsole(join(distDir, 'renderer'));
+  windows.install();
+  const disposeIpc = installIpc(engine, windows);
+  const report = await runSelfTest({
+    rendererDir: join(distDir, 'renderer'),
+    openHiddenConsole: () => windows.createMainWindow({ hidden: true }),
+  });
+  disposeIpc();
+  await settleWithin([engine.close()], SHUTDOWN_DEADLINE_MS);
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  if (selfTestProfile) rmSync(selfTestProfile, { recursive: true, force: true });
+  app.exit(report.ok ? 0 : 1);
+}
+
+if (selfTest) {
+  selfTestAndExit().catch((e: unknown) => {
+    const reason = e instanceof Error ? e.message : String(e);
+    process.stdout.write(`${JSON.stringify({ selfTest: 'oslc-cluster-admin', ok: false, error: reason })}\n`);
+    app.exit(1);
+  });
+} else if (app.requestSingleInstanceLock()) {
+  // One process per config home: a second launch hands over to the first, which shows its window.
   start().catch((e: unknown) => {
     console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
     app.exit(1);

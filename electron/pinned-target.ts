@@ -3,7 +3,9 @@
  * `openAdminPage` check that the URL is on that node's origin); the window layer only opens it.
  */
 import type { Api } from '../shared/contract.ts';
-import type { PinnedTarget } from './windows.ts';
+import type { Engine } from './core/facade.ts';
+import { presentedCertificateTrusted, proxyConfigFor } from './core/pinned-trust.ts';
+import type { PinnedTarget, PinnedTrust } from './windows.ts';
 import { httpOrigin } from './windows.ts';
 
 type NodeLookup = Pick<Api, 'listClusters' | 'getCluster' | 'openAdminPage'>;
@@ -21,4 +23,15 @@ export async function pinnedTargetForUrl(engine: NodeLookup, url: string): Promi
     return { cluster: page.cluster, node: page.node, url: page.url, title: page.title };
   }
   return null;
+}
+
+/** The engine's trust (the cluster's CA bundle or pins, read at each check) and proxy for a pinned window. */
+export function pinnedTrustFor(engine: Pick<Engine, 'store' | 'httpFor'>, target: PinnedTarget): PinnedTrust {
+  return {
+    async certificateTrusted(certificatePem) {
+      const def = await engine.store.get(target.cluster);
+      return presentedCertificateTrusted(def, engine.httpFor(def), target.node, target.url, certificatePem);
+    },
+    proxy: proxyConfigFor(target.url),
+  };
 }

@@ -52,6 +52,36 @@ export interface PinnedWindow {
   close(): void;
 }
 
+/** A running flow's authorize step: its page (through the balancer, and on the issuing node) and its window. */
+export interface FlowAuthorization {
+  /** The window the door opens for it (pinned to the node, or to the balancer), with the callback allowance. */
+  target: PinnedTarget;
+  /** Every URL of the authorize page the console may offer: the one given, and the issuing node's own. */
+  urls: readonly string[];
+}
+
+/** The request token an authorize URL carries (RFC 5849 §2.2 `oauth_token`), or null. */
+function requestTokenOf(url: string): string | null {
+  try {
+    return new URL(url).searchParams.get('oauth_token') || null;
+  } catch {
+    return null;
+  }
+}
+
+/** The engine's decisions for a node-pinned window's session (electron/core/pinned-trust.ts). */
+export interface PinnedTrust {
+  /** Whether the engine trusts this certificate (PEM) that Chromium was shown for the window's own origin. */
+  certificateTrusted(certificatePem: string): Promise<boolean>;
+  /** Chromium's proxy settings for the window's origin, from the engine's HTTPS_PROXY / NO_PROXY choice. */
+  proxy: { mode: 'direct' } | { mode: 'fixed_servers'; proxyRules: string };
+}
+
+/** Chromium's certificate verdicts for `setCertificateVerifyProc`. */
+const CERT_TRUSTED = 0;
+const CERT_REFUSED = -2;
+const CERT_CHROMIUM_DECIDES = -3;
+
 export interface ShellWindowsOptions {
   /** dist/, next to the built main: holds preload.cjs. */
   distDir: string;
@@ -59,7 +89,12 @@ export interface ShellWindowsOptions {
   startUrl: string;
   /** The configured node a URL belongs to, checked by the engine; null when it is on none. */
   pinnedTargetFor(url: string): Promise<PinnedTarget | null>;
+  /** The engine's trust and proxy for a pinned window's session (its cluster's CA or pins, HTTPS_PROXY). */
+  pinnedTrustFor(target: PinnedTarget): PinnedTrust;
 }
+
+/** A host name as Chromium reports it to a verify proc: no IPv6 brackets, lower case. */
+const bareHostname = (host: string) => host.replace(/^\[|\]$/g, '').toLowerCase();
 
 // The flow tester's one-shot callback listener is `http://127.0.0.1:<port>${FLOW_CALLBACK_PATH}<random>`;
 // the authorize page redirects there.
@@ -116,6 +151,7 @@ export class ShellWindows {
   private readonly policies = new Map<number, NavigationPolicy>();
   private readonly mainContents = new Set<number>();
   private readonly pinned = new Map<string, PinnedWindow & { origin: string }>();
+  private readonly flowAuthorizations = new Set<FlowAuthorization>();
   private readonly devOrigin: string | null;
   private main: BrowserWindow | null = null;
 
@@ -149,7 +185,8 @@ export class ShellWindows {
     return this.main && !this.main.isDestroyed() ? this.main : null;
   }
 
-  createMainWindow(): BrowserWindow {
+  /** The console's window; `hidden` keeps it from showing once ready (the packaged app's --self-test). */
+  createMainWindow(opts: { hidden?: boolean } = {}): BrowserWindow {
     const win = new BrowserWindow({
       title: 'OSLC Cluster Admin',
       width: 1280,
@@ -166,12 +203,18 @@ export class ShellWindows {
       this.mainContents.delete(id);
       this.policies.delete(id);
     });
-    win.once('ready-to-show', () => win.show());
+    if (!opts.hidden) win.once('ready-to-show', () => win.show());
     win.on('closed', () => {
       if (this.main === win) this.main = null;
     });
     this.main = win;
-    void win.loadURL(this.opts.startUrl);
+    // A failed load (a missing build, a dev server that is down) must not become Electron's
+    // "unhandled rejection" dialog: say it on stderr; the window shows Chromium's error page.
+    win.loadURL(this.opts.startUrl).catch((e: unknown) => {
+      console.error(
+        `The console did not load from ${this.opts.startUrl}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    });
     return win;
   }
 
@@ -186,10 +229,16 @@ export class ShellWindows {
     return picked.canceled ? null : (picked.filePaths[0] ?? null);
   }
 
-  /** A second launch brings the existing window forward instead of opening another. */
-  focusMainWindow(): void {
+  /**
+   * A second launch, or a click on a notification, brings the console forward: the existing window,
+   * restored, or a new one when there is none (its last window closed on macOS, or it never opened).
+   */
+  showMainWindow(): void {
     const win = this.mainWindow;
-    if (!win) return;
+    if (!win) {
+      this.createMainWindow();
+      return;
+    }
     if (win.isMinimized()) win.restore();
     win.show();
     win.focus();
@@ -213,12 +262,13 @@ export class ShellWindows {
     }
     open?.close();
 
+    const partition = `pinned:${target.cluster}:${target.node}`;
     const win = new BrowserWindow({
       title: target.title,
       width: 1100,
       height: 800,
       autoHideMenuBar: true,
-      webPreferences: { ...HARDENED, partition: `pinned:${target.cluster}:${target.node}` },
+      webPreferences: { ...HARDENED, partition },
     });
     const id = win.webContents.id;
     this.policies.set(id, (url) => httpOrigin(url) === origin || (callback && isFlowCallback(url)));
@@ -238,20 +288,87 @@ export class ShellWindows {
     void closed.then(() => {
       if (this.pinned.get(key) === entry) this.pinned.delete(key);
     });
-    // A failed load (node down, a prevented redirect) shows Chromium's error page; the admin closes it.
-    void win.loadURL(target.url).catch(() => undefined);
+    // The session trusts and proxies as the engine does before the first request leaves. A failed
+    // load (node down, a prevented redirect) shows Chromium's error page; the admin closes it.
+    void this.preparePinnedSession(session.fromPartition(partition), target)
+      .then(() => (win.isDestroyed() ? undefined : win.loadURL(target.url)))
+      .catch(() => undefined);
     return entry;
+  }
+
+  /**
+   * A pinned partition trusts its node's certificate exactly when the engine does (the cluster's CA
+   * bundle or a pinned fingerprint: a private CA the engine trusts must not show Chromium's
+   * certificate error, and a certificate the engine refuses must not load), and uses the engine's
+   * proxy. Other hosts a node page pulls in are left to Chromium's own verification.
+   */
+  private async preparePinnedSession(ses: Session, target: PinnedTarget): Promise<void> {
+    const trust = this.opts.pinnedTrustFor(target);
+    const host = bareHostname(new URL(target.url).hostname);
+    ses.setCertificateVerifyProc((request, callback) => {
+      if (bareHostname(request.hostname) !== host) {
+        callback(CERT_CHROMIUM_DECIDES);
+        return;
+      }
+      trust.certificateTrusted(request.certificate.data).then(
+        (trusted) => callback(trusted ? CERT_TRUSTED : CERT_REFUSED),
+        () => callback(CERT_REFUSED),
+      );
+    });
+    await ses.setProxy(trust.proxy);
   }
 
   private allows(contentsId: number, url: string): boolean {
     return this.policies.get(contentsId)?.(url) ?? false;
   }
 
-  /** A `window.open` from the console: a configured node's page opens pinned to that node, nothing else opens. */
+  /**
+   * The flow tester's authorize step is under way: while it is, the console's own link to that page
+   * ("Open the authorize page", through the balancer or on the issuing node) opens a window that may
+   * also follow the redirect to the flow's loopback callback. Returns the undo (the flow ended).
+   */
+  expectFlowAuthorize(flow: FlowAuthorization): () => void {
+    const entry = { target: flow.target, urls: [...flow.urls] };
+    this.flowAuthorizations.add(entry);
+    return () => this.flowAuthorizations.delete(entry);
+  }
+
+  /** The running flow whose authorize page `url` is: the same URL, or one carrying its request token. */
+  private flowAuthorizationFor(url: string): FlowAuthorization | null {
+    const token = requestTokenOf(url);
+    for (const flow of this.flowAuthorizations) {
+      if (flow.urls.includes(url)) return flow;
+      if (token !== null && flow.urls.some((u) => requestTokenOf(u) === token)) return flow;
+    }
+    return null;
+  }
+
+  /**
+   * A `window.open` from the console: a configured node's page opens pinned to that node; a running
+   * flow's authorize page opens with its callback allowance (pinned to the balancer when it is on the
+   * balancer); anything else on http(s) opens nothing, and the admin is told why.
+   */
   private async openFromConsole(url: string): Promise<void> {
-    if (!httpOrigin(url)) return;
-    const target = await this.opts.pinnedTargetFor(url).catch(() => null);
-    if (target) this.openNodePinnedWindow(target);
+    const origin = httpOrigin(url);
+    if (!origin) return;
+    const flow = this.flowAuthorizationFor(url);
+    const onNode = await this.opts.pinnedTargetFor(url).catch(() => null);
+    let target: PinnedTarget | null = null;
+    if (onNode) target = flow ? { ...onNode, allowFlowCallback: true } : onNode;
+    else if (flow && httpOrigin(flow.target.url) === origin) target = { ...flow.target, url, allowFlowCallback: true };
+    if (target) {
+      this.openNodePinnedWindow(target);
+      return;
+    }
+    const options = {
+      type: 'info' as const,
+      message: 'This page was not opened',
+      detail:
+        `${origin} is not a node of any configured cluster. The console opens only the nodes' own pages, ` +
+        "each in a window pinned to its node; the flow tester's authorize page opens while its flow runs.",
+    };
+    const win = this.mainWindow;
+    await (win ? dialog.showMessageBox(win, options) : dialog.showMessageBox(options));
   }
 
   private lockContents(contents: WebContents): void {

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childExitOutcome } from './child-exit.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const browserOnly = process.argv.includes('--browser');
@@ -35,13 +36,28 @@ if (!browserOnly && !binary && existsSync(join(root, 'node_modules/electron/inst
   binary = electronBinary();
 }
 
-const forward = (child) => {
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
-  child.on('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));
+/** Passes Ctrl-C and SIGTERM on; a child killed by any other signal crashed, and we say so and fail. */
+const forward = (child, what, helper = null) => {
+  const forwarded = new Set();
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      forwarded.add(sig);
+      child.kill(sig);
+    });
+  }
+  child.on('exit', (code, signal) => {
+    const { exitCode, message } = childExitOutcome({ code, signal, forwarded, what, helper });
+    if (message) console.error(message);
+    process.exit(exitCode);
+  });
 };
 
 if (binary) {
-  forward(spawn(binary, [root], { stdio: 'inherit', cwd: root }));
+  forward(
+    spawn(binary, [root], { stdio: 'inherit', cwd: root }),
+    `The desktop app (${binary})`,
+    join(dirname(binary), 'chrome-sandbox'),
+  );
 } else {
   if (!browserOnly) {
     console.log(
@@ -60,5 +76,6 @@ if (binary) {
       ],
       { stdio: 'inherit', cwd: root },
     ),
+    'The browser-mode server',
   );
 }

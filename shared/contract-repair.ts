@@ -37,6 +37,11 @@ export interface ApproveResult {
   unreachable: NodeFailure[];
   /** Set when the approval was done but its audit line could not be written; exit 1. */
   auditError?: ErrorInfo;
+  /**
+   * Why the approval could not be verified by a signed probe (no secret known for the key, or the
+   * keychain could not be read): approving needs only the admin login, so this limits what is proved.
+   */
+  unverifiedReason?: string;
 }
 
 /** A node an operation could not check, by the cluster's own node id, with the coded error. */
@@ -131,8 +136,11 @@ export interface RepairContract {
   /** Removes a consumer from the repository through one node. */
   deleteConsumer: {
     arg: { cluster: string; key: string; node?: string };
-    /** `auditError`: the consumer was deleted but its audit line could not be written (exit 1). */
-    result: { key: string; node: string; auditError?: ErrorInfo };
+    /**
+     * `auditError`: the consumer was deleted but its audit line could not be written (exit 1).
+     * `untracked`: the key was tracked and no longer is (its secret left the keychain too).
+     */
+    result: { key: string; node: string; untracked?: boolean; auditError?: ErrorInfo };
     progress: never;
   };
   /** Logs in to every node (refreshes each registry), retries failures, then verifies every key on every node. */

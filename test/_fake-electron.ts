@@ -9,15 +9,59 @@
  *
  * The objects are singletons (modules under test keep the references they imported);
  * {@link resetFakeElectron} empties them between tests.
+ *
+ * Where the real runtime is strict, so is the fake: every value that crosses IPC or the context
+ * bridge is `structuredClone`d (a function, a Proxy such as a Svelte `$state`, or a class with
+ * private state fails as it does in Electron: "could not be cloned"); an emitter warns, as Node's
+ * does, when an event gets more than ten listeners (MaxListenersExceededWarning); a load can fail.
  */
+
+import { types } from 'node:util';
 
 type Listener = (...args: never[]) => unknown;
 
+/** Every MaxListenersExceededWarning a fake emitter gave, as Node's EventEmitter words it. */
+export const maxListenerWarnings: string[] = [];
+
+/** What crosses a process or world boundary in Electron: a structured clone, which throws where Electron throws. */
+export function cloneAcross<T>(value: T): T {
+  refuseUncloneable(value, new Set());
+  return structuredClone(value);
+}
+
+/**
+ * What Node 20's structuredClone lets through but Electron 45 (Node 24, Blink) refuses: a URL (Node
+ * clones it to `{}`). Thrown as the same DataCloneError, naming the value.
+ */
+function refuseUncloneable(value: unknown, seen: Set<unknown>): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (value instanceof URL) throw new DOMException(`${value.href} could not be cloned.`, 'DataCloneError');
+  for (const v of Array.isArray(value) ? value : Object.values(value)) refuseUncloneable(v, seen);
+}
+
 export class FakeEmitter {
   private readonly eventListeners = new Map<string, Listener[]>();
+  private readonly warnedFor = new Set<string>();
+  private maxListeners = 10;
 
   on(event: string, listener: Listener): this {
-    this.eventListeners.set(event, [...(this.eventListeners.get(event) ?? []), listener]);
+    const list = [...(this.eventListeners.get(event) ?? []), listener];
+    this.eventListeners.set(event, list);
+    // Node's EventEmitter (which every Electron emitter is) warns once per event past the limit.
+    if (this.maxListeners > 0 && list.length > this.maxListeners && !this.warnedFor.has(event)) {
+      this.warnedFor.add(event);
+      const text =
+        `Possible EventEmitter memory leak detected. ${list.length} ${event} listeners added to ` +
+        `[${this.constructor.name}]. MaxListeners is ${this.maxListeners}. Use emitter.setMaxListeners() to increase limit`;
+      maxListenerWarnings.push(text);
+      process.emitWarning(text, 'MaxListenersExceededWarning');
+    }
+    return this;
+  }
+
+  setMaxListeners(n: number): this {
+    this.maxListeners = n;
     return this;
   }
 
@@ -58,8 +102,14 @@ export class FakeEmitter {
     return this.eventListeners.get(event)?.length ?? 0;
   }
 
-  removeAllListeners(): this {
-    this.eventListeners.clear();
+  removeAllListeners(event?: string): this {
+    if (event === undefined) {
+      this.eventListeners.clear();
+      this.warnedFor.clear();
+    } else {
+      this.eventListeners.delete(event);
+      this.warnedFor.delete(event);
+    }
     return this;
   }
 }
@@ -76,11 +126,37 @@ export class FakeEvent {
 type PermissionRequestHandler = (contents: unknown, permission: string, callback: (granted: boolean) => void) => void;
 type PermissionCheckHandler = (contents: unknown, permission: string, origin: string, details: unknown) => boolean;
 
+/** The request Electron hands a certificate verify proc (Electron's `Request` of `setCertificateVerifyProc`). */
+export interface FakeCertificateRequest {
+  hostname: string;
+  certificate: { data: string; issuerCert?: FakeCertificateRequest['certificate'] | null; fingerprint: string };
+  validatedCertificate?: FakeCertificateRequest['certificate'];
+  isIssuedByKnownRoot: boolean;
+  verificationResult: string;
+  errorCode: number;
+}
+type CertificateVerifyProc = (request: FakeCertificateRequest, callback: (result: number) => void) => void;
+
 export class FakeSession extends FakeEmitter {
   permissionRequestHandler: PermissionRequestHandler | null = null;
   permissionCheckHandler: PermissionCheckHandler | null = null;
+  certificateVerifyProc: CertificateVerifyProc | null = null;
+  /** Every `setProxy` configuration, in order. */
+  readonly proxyConfigs: Record<string, unknown>[] = [];
   constructor(readonly partition: string) {
     super();
+  }
+  setCertificateVerifyProc(proc: CertificateVerifyProc | null): void {
+    this.certificateVerifyProc = proc;
+  }
+  async setProxy(config: Record<string, unknown>): Promise<void> {
+    this.proxyConfigs.push(cloneAcross(config));
+  }
+  /** Chromium asks the proc about a certificate; resolves with its verdict (0 trusted, -2 refused, -3 Chromium decides). */
+  verifyCertificate(request: FakeCertificateRequest): Promise<number> {
+    const proc = this.certificateVerifyProc;
+    if (!proc) return Promise.resolve(-3);
+    return new Promise((resolve) => proc(request, resolve));
   }
   setPermissionRequestHandler(handler: PermissionRequestHandler | null): void {
     this.permissionRequestHandler = handler;
@@ -104,7 +180,13 @@ type WindowOpenHandler = (details: { url: string; frameName: string; features: s
 let nextContentsId = 1;
 
 export class FakeWebContents extends FakeEmitter {
+  /** The next `loadURL` (of any web contents) rejects with this, as Electron's does for a failed load. */
+  static failNextLoad: Error | null = null;
   readonly id = nextContentsId++;
+  /** What `executeJavaScript(code)` answers: the test plays the page (null: the page is blank, answers undefined). */
+  pageScript: ((code: string) => unknown) | null = null;
+  /** The page of every web contents without its own {@link pageScript} (windows the code under test creates). */
+  static defaultPageScript: ((contents: FakeWebContents, code: string) => unknown) | null = null;
   readonly mainFrame = new FakeFrame('');
   /** `send(channel, …args)` calls, main → renderer. */
   readonly sent: unknown[][] = [];
@@ -120,12 +202,24 @@ export class FakeWebContents extends FakeEmitter {
   setWindowOpenHandler(handler: WindowOpenHandler): void {
     this.windowOpenHandler = handler;
   }
+  /** Main → renderer: the arguments are cloned (and throw "could not be cloned" where Electron's would). */
   send(channel: string, ...args: unknown[]): void {
-    this.sent.push([channel, ...args]);
+    this.sent.push([channel, ...cloneAcross(args)]);
   }
   async loadURL(url: string): Promise<void> {
     this.loaded.push(url);
+    const failure = FakeWebContents.failNextLoad;
+    if (failure) {
+      FakeWebContents.failNextLoad = null;
+      throw failure;
+    }
     this.mainFrame.url = url;
+    // As Electron: the page finished loading before loadURL resolves.
+    queueMicrotask(() => this.emit('did-finish-load'));
+  }
+  async executeJavaScript(code: string): Promise<unknown> {
+    const page = this.pageScript ?? ((c: string) => FakeWebContents.defaultPageScript?.(this, c));
+    return cloneAcross(await page(code));
   }
   getURL(): string {
     return this.mainFrame.url;
@@ -213,6 +307,12 @@ export class FakeBrowserWindow extends FakeEmitter {
   show(): void {
     this.shown = true;
   }
+  hide(): void {
+    this.shown = false;
+  }
+  isVisible(): boolean {
+    return this.shown;
+  }
   focus(): void {
     this.focused = true;
   }
@@ -224,6 +324,13 @@ export class FakeBrowserWindow extends FakeEmitter {
   }
   isDestroyed(): boolean {
     return this.destroyed;
+  }
+  /** Closes the window at once, without 'close' (Electron's `destroy`). */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.webContents.destroy();
+    this.emit('closed');
   }
   /** The user closes the window. */
   close(): void {
@@ -281,6 +388,11 @@ class FakeApp extends FakeEmitter {
     if (this.ready) throw new Error('app.enableSandbox() must be called before the app is ready');
     this.sandboxEnabled = true;
   }
+  /** Windows' AppUserModelID, as set by `setAppUserModelId` (null: Electron's default). */
+  appUserModelId: string | null = null;
+  setAppUserModelId(id: string): void {
+    this.appUserModelId = id;
+  }
   quit(): void {
     this.quitCalls++;
     const event = new FakeEvent();
@@ -331,24 +443,70 @@ class FakeIpcMain extends FakeEmitter {
   removeHandler(channel: string): void {
     this.handlers.delete(channel);
   }
+  /**
+   * `ipcRenderer.invoke(channel, …args)` arriving from `event`'s sender: the arguments and the answer
+   * are cloned across, so a value Electron cannot send fails here too. No handler: Electron's error.
+   */
+  async invoke(channel: string, event: unknown, ...args: unknown[]): Promise<unknown> {
+    const handler = this.handlers.get(channel);
+    if (!handler)
+      throw new Error(`Error invoking remote method '${channel}': Error: No handler registered for '${channel}'`);
+    return cloneAcross(await handler(event, ...cloneAcross(args)));
+  }
 }
 
 class FakeIpcRenderer extends FakeEmitter {
   readonly invoked: unknown[][] = [];
   readonly sentToMain: unknown[][] = [];
   invoke(channel: string, ...args: unknown[]): Promise<unknown> {
-    this.invoked.push([channel, ...args]);
+    // Cloned before it leaves, as Electron's serialization does: a thrown DataCloneError rejects the call.
+    try {
+      this.invoked.push([channel, ...cloneAcross(args)]);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
     return Promise.resolve({ ok: true, result: { channel } });
   }
   send(channel: string, ...args: unknown[]): void {
-    this.sentToMain.push([channel, ...args]);
+    this.sentToMain.push([channel, ...cloneAcross(args)]);
+  }
+  /** A message from main on `channel`: the listeners get an event and clones of the arguments. */
+  receive(channel: string, ...args: unknown[]): void {
+    this.emit(channel, { sender: this, ports: [] }, ...cloneAcross(args));
   }
 }
 
+/**
+ * A value crossing the context bridge, one way: functions become functions that copy their own
+ * arguments and results back across, promises copy what they resolve to, and everything else is a
+ * structured clone (Electron's bridge copies it into the other world; a Proxy or a URL does not cross).
+ */
+function acrossBridge(value: unknown): unknown {
+  if (typeof value === 'function') {
+    const fn = value as (...args: unknown[]) => unknown;
+    return (...args: unknown[]) => acrossBridge(fn(...args.map(acrossBridge)));
+  }
+  // (A preload run in a vm context has its own Object and Promise: test the shape, not the class.)
+  if (value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') {
+    return (value as Promise<unknown>).then(acrossBridge);
+  }
+  // Electron's bridge walks plain objects only (IsPlainObject excludes proxies and arrays); anything
+  // else is structured-cloned, so a Proxy — a Svelte `$state`, at any depth — fails to cross.
+  const proto: unknown =
+    value !== null && typeof value === 'object' && !types.isProxy(value) && !Array.isArray(value)
+      ? Object.getPrototypeOf(value)
+      : undefined;
+  if (proto === null || (proto !== undefined && Object.getPrototypeOf(proto) === null)) {
+    return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, acrossBridge(v)]));
+  }
+  return cloneAcross(value);
+}
+
 class FakeContextBridge {
+  /** What the page sees on `window[key]`: the exposed object as it arrives across the bridge. */
   readonly exposed: { key: string; api: unknown }[] = [];
   exposeInMainWorld(key: string, api: unknown): void {
-    this.exposed.push({ key, api });
+    this.exposed.push({ key, api: acrossBridge(api) });
   }
 }
 
@@ -390,6 +548,16 @@ export class FakeDialog {
     const options = args.length === 2 ? args[1] : args[0];
     this.asked.push(options);
     return this.next === null ? { canceled: true, filePaths: [] } : { canceled: false, filePaths: [this.next] };
+  }
+  /** Every message box shown (over a window or not). */
+  readonly messages: { type?: string; message: string; detail?: string }[] = [];
+  async showMessageBox(
+    ...args:
+      | [unknown, { type?: string; message: string; detail?: string }]
+      | [{ type?: string; message: string; detail?: string }]
+  ): Promise<{ response: number; checkboxChecked: boolean }> {
+    this.messages.push(args.length === 2 ? args[1] : args[0]);
+    return { response: 0, checkboxChecked: false };
   }
 }
 
@@ -451,6 +619,11 @@ export function resetFakeElectron(): void {
   menu.applicationMenu = null;
   dialog.next = null;
   dialog.asked.length = 0;
+  dialog.messages.length = 0;
+  app.appUserModelId = null;
+  FakeWebContents.failNextLoad = null;
+  FakeWebContents.defaultPageScript = null;
+  maxListenerWarnings.length = 0;
   FakeBrowserWindow.all.length = 0;
   FakeNotification.shown.length = 0;
   FakeNotification.supported = true;

@@ -127,7 +127,7 @@ export async function approveCommand(ctx: CommandContext, argv: string[]): Promi
     ctx.io.stdout.write(
       r.alreadyApproved
         ? `${t(r.key)} is already approved (seen on ${r.node}); no node holds it provisionally.\n`
-        : `Approved ${t(r.key)} on ${r.node}${r.verified ? ', verified by a probe straight to the node' : ` but the probe says ${r.probe?.state ?? 'nothing'}`}.\n`,
+        : `Approved ${t(r.key)} on ${r.node}${r.verified ? ', verified by a probe straight to the node' : r.unverifiedReason ? `, not verified: ${t(r.unverifiedReason)}` : ` but the probe says ${r.probe?.state ?? 'nothing'}`}.\n`,
     );
     ctx.io.stdout.write(missingLine(cluster, kind, r.missingOn));
     ctx.io.stdout.write(unreachableLines(cluster, r.unreachable));
@@ -202,7 +202,7 @@ export async function deleteConsumerCommand(ctx: CommandContext, argv: string[])
     ...(node !== undefined ? { node } : {}),
   });
   ctx.io.stdout.write(
-    `Deleted ${t(r.key)} from the repository through ${r.node}. Other nodes keep it in memory until they are refreshed (sync).\n${auditNote(r)}`,
+    `Deleted ${t(r.key)} from the repository through ${r.node}${r.untracked ? ' and stopped tracking it' : ''}. Other nodes keep it in memory until they are refreshed (sync).\n${auditNote(r)}`,
   );
   return auditExit(EXIT.OK, r);
 }

@@ -471,7 +471,17 @@ export class Engine implements Api {
   }
 
   async deleteConsumer(arg: ArgOf<'deleteConsumer'>): Promise<ResultOf<'deleteConsumer'>> {
-    return withAuditReport(this.repairDeps, (deps) => deleteConsumer(deps, arg));
+    const done = await withAuditReport(this.repairDeps, (deps) => deleteConsumer(deps, arg));
+    // A deleted key is no consumer to watch: it leaves the tracked set (and its secret the keychain),
+    // so no screen goes on calling it "missing: stale registry" everywhere.
+    const def = await this.cluster(arg.cluster);
+    if (!def.consumers.some((c) => c.key === done.key)) return { ...done, untracked: false };
+    try {
+      await this.untrackConsumer({ cluster: def.name, key: done.key });
+      return { ...done, untracked: true };
+    } catch {
+      return { ...done, untracked: false };
+    }
   }
 
   async sync(arg: ArgOf<'sync'>, opts: CallOptions<'sync'> = {}): Promise<ResultOf<'sync'>> {

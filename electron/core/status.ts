@@ -7,10 +7,8 @@ import type { ErrorInfo } from '../../shared/errors.ts';
 import type {
   BalancerStatus,
   ClusterDefinition,
-  ClusterKind,
   ClusterStatus,
   ConsumerState,
-  Drift,
   NodeDefinition,
   NodeStatus,
   ProbeResult,
@@ -26,9 +24,9 @@ import { adapterFor } from './providers/index.ts';
 import type { AdminCredentials, Discovery, ListedConsumer, NodeContext, OAuthEndpoints } from './providers/types.ts';
 import { cloneIdFromCookies } from './redact.ts';
 import { balancerFailureWords } from '../../shared/failure-words.ts';
-import { staleFailure, staleFix } from '../../shared/provider-words.ts';
+import { computeDrift } from '../../shared/drift.ts';
 
-const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+export { computeDrift };
 
 /**
  * Nodes worked at once: a whole 128-node cluster in one wave. What protects the client (and each
@@ -219,45 +217,6 @@ export async function nodeStatus(input: StatusInput, node: NodeDefinition): Prom
     error: fields.error ?? unreadableAnswer(node, decided),
     ...sourceField(endpoints),
   };
-}
-
-/**
- * A key approved on some reachable nodes and not loaded on others: the balancer's gamble, in the
- * words of `kind` (what the requests fail with; sync, or for Eclipse Lyo a restart: shared/provider-words.ts).
- */
-export function computeDrift(nodes: NodeStatus[], kind: ClusterKind = 'sandbox'): Drift[] {
-  const up = nodes.filter((n) => n.up);
-  const keys = new Set<string>();
-  for (const n of up) {
-    n.consumers.forEach((c) => keys.add(c.key));
-    n.approved?.forEach((k) => keys.add(k));
-  }
-  const stateOn = (
-    n: NodeStatus,
-    key: string,
-  ): ConsumerState | 'listed-approved' | 'listed-provisional' | 'absent' | null => {
-    const probed = n.consumers.find((c) => c.key === key)?.state;
-    if (probed) return probed;
-    if (n.approved?.includes(key)) return 'listed-approved';
-    if (n.provisional?.includes(key)) return 'listed-provisional';
-    return n.approved ? 'absent' : null;
-  };
-  const drift: Drift[] = [];
-  for (const key of [...keys].sort()) {
-    const states = up.map((n) => ({ id: n.id, s: stateOn(n, key) }));
-    const approvedOn = states
-      .filter((x) => x.s === 'approved' || x.s === 'listed-approved' || x.s === 'bad-secret')
-      .map((x) => x.id);
-    const missingOn = states.filter((x) => x.s === 'unknown' || x.s === 'absent').map((x) => x.id);
-    if (approvedOn.length === 0 || missingOn.length === 0) continue;
-    const list = missingOn.join(', ');
-    drift.push({
-      key,
-      missingOn,
-      message: `Key ${key} is approved on ${approvedOn.join(', ')} but not loaded on ${list}: requests the balancer sends to ${list} will fail with ${staleFailure(kind)}. ${capitalized(staleFix(kind, missingOn.length))}.`,
-    });
-  }
-  return drift;
 }
 
 /** What status says of the cluster as a whole, before any node is asked. */

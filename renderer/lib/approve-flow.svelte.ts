@@ -45,7 +45,11 @@ export class ApproveFlow {
     this.result = null;
     this.reprobed = false;
     const result = await this.task.run(() => this.api.approve({ cluster: this.view.name, key, node }));
-    if (result) this.result = result;
+    if (result) {
+      this.result = result;
+      // Every screen shows what the approval proved at once; the status below only confirms it.
+      this.view.applyApprove(result);
+    }
     await this.view.refresh();
     return result;
   }

@@ -91,14 +91,3 @@ export class AuditView {
     downloadText(`audit-${this.cluster()}.csv`, this.csv(), 'text/csv;charset=utf-8');
   }
 }
-
-const views = new WeakMap<object, AuditView>();
-
-export function auditViewFor(session: { api: Api; view: { name: string } }): AuditView {
-  let view = views.get(session);
-  if (!view) {
-    view = new AuditView(session.api, () => session.view.name);
-    views.set(session, view);
-  }
-  return view;
-}

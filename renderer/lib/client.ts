@@ -34,6 +34,15 @@ function unwrap<K extends OperationName>(reply: Reply<K>): ResultOf<K> {
 let calls = 0;
 const nextCallId = () => `${Date.now().toString(36)}-${(++calls).toString(36)}`;
 
+/**
+ * An argument as plain data, the way browser mode's door sends it (JSON): the context bridge and IPC
+ * refuse to copy a Proxy (a Svelte `$state` object, at any depth) or a function, so the desktop door
+ * would fail where browser mode works. The contract's arguments are JSON by definition.
+ */
+function asPlainData<T>(arg: T): T {
+  return arg === undefined ? arg : (JSON.parse(JSON.stringify(arg)) as T);
+}
+
 /** Desktop: the preload bridge, with progress routed by call id and cancel sent across on abort. */
 function bridgeApi(bridge: Bridge): Api {
   const listeners = new Map<string, (event: unknown) => void>();
@@ -50,7 +59,7 @@ function bridgeApi(bridge: Bridge): Api {
     opts.signal?.addEventListener('abort', abort, { once: true });
     try {
       const invoke = bridge[op] as (arg: ArgOf<K>, callId: string) => Promise<Reply<K>>;
-      return unwrap(await invoke(arg, callId));
+      return unwrap(await invoke(asPlainData(arg), callId));
     } finally {
       listeners.delete(callId);
       opts.signal?.removeEventListener('abort', abort);

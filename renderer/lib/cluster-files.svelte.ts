@@ -142,10 +142,8 @@ export class ClusterFiles {
     const forgot = removed.secretsForgotten;
     this.said = `Removed ${name}${forgot ? ` and forgot ${forgot} secret${forgot === 1 ? '' : 's'} in the OS keychain` : ''}.`;
     const list = this.app.list;
-    if (list.selectedName === name) {
-      list.selectedName = null;
-      this.app.session = null;
-    }
+    if (list.selectedName === name) list.selectedName = null;
+    this.app.forget(name);
     await list.load();
     if (this.app.screen.kind === 'cluster-form' && this.app.screen.edit === name) this.app.screen = { kind: 'cluster' };
     if (!this.app.session && list.selectedName) await this.app.select(list.selectedName);

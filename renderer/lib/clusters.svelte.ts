@@ -4,32 +4,31 @@
  */
 import type { Api } from '../../shared/contract.ts';
 import type { ClusterStatus, ClusterSummary } from '../../shared/model.ts';
+import type { StatusHealth } from '../../shared/health.ts';
+import { healthOfStatus } from '../../shared/health.ts';
 import { Task } from './task.svelte.ts';
-import { nodeCondition } from './words.ts';
 
-/** A cluster's health dot: every key on every node / a key missing somewhere / a node down. */
-export type Health = 'consistent' | 'drift' | 'down' | 'untrusted' | 'failed' | 'checking' | 'unchecked';
+/**
+ * A cluster's health dot and word: one function of its last status (shared/health.ts, the severity
+ * order of `status --check`), or where no status is known, why not.
+ */
+export type Health = StatusHealth | 'failed' | 'checking' | 'unchecked';
 
 export const HEALTH_WORDS: Record<Health, string> = {
   consistent: 'all consistent',
-  drift: 'drift: a key is missing on some node',
+  provisional: 'a provisional key waits',
+  warning: 'needs a look',
+  drift: 'stale: a key is missing on some node',
+  untrusted: 'untrusted certificate',
   down: 'a node is down',
-  untrusted: "a node's certificate is not trusted",
   failed: 'status failed',
   checking: 'checking',
   unchecked: 'not checked yet',
 };
 
-/**
- * A node down outweighs drift: it is the first thing an admin must know. A node refused for its
- * certificate answered: it is "untrusted", not down (issue 18, defect 10), unless another is down.
- */
+/** The health of one status; worst first, as `status --check` orders it. */
 export function healthOf(status: ClusterStatus): Health {
-  const notUp = status.nodes.filter((n) => !n.up);
-  if (notUp.some((n) => nodeCondition(n) === 'down')) return 'down';
-  if (notUp.length > 0) return 'untrusted';
-  if (status.drift.length > 0) return 'drift';
-  return 'consistent';
+  return healthOfStatus(status).health;
 }
 
 export class ClusterList {
@@ -38,6 +37,8 @@ export class ClusterList {
   notices = $state<string[]>([]);
   selectedName = $state<string | null>(null);
   health = $state<Record<string, Health>>({});
+  /** Why each cluster has its health, in one sentence naming the nodes (the dot's title). */
+  sentences = $state<Record<string, string>>({});
   readonly loading = new Task();
   readonly selected = $derived(this.clusters.find((c) => c.name === this.selectedName) ?? null);
   private readonly api: Api;
@@ -66,8 +67,16 @@ export class ClusterList {
     return this.health[name] ?? 'unchecked';
   }
 
-  setHealth(name: string, health: Health): void {
+  setHealth(name: string, health: Health, sentence?: string): void {
     this.health[name] = health;
+    if (sentence !== undefined) this.sentences[name] = sentence;
+    else delete this.sentences[name];
+  }
+
+  /** Records a status of a cluster: its health and the sentence that says why. */
+  setStatus(name: string, status: ClusterStatus): void {
+    const verdict = healthOfStatus(status);
+    this.setHealth(name, verdict.health, verdict.sentence);
   }
 
   /** Fills the other clusters' dots, one cluster at a time so a slow one does not crowd the open one. */
@@ -76,7 +85,7 @@ export class ClusterList {
       if (c.name === this.selectedName || this.healthOf(c.name) !== 'unchecked') continue;
       this.setHealth(c.name, 'checking');
       try {
-        this.setHealth(c.name, healthOf(await this.api.status({ cluster: c.name })));
+        this.setStatus(c.name, await this.api.status({ cluster: c.name }));
       } catch {
         this.setHealth(c.name, 'failed');
       }

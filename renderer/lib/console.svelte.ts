@@ -6,8 +6,14 @@
 import type { Api } from '../../shared/contract.ts';
 import type { ClusterSummary } from '../../shared/model.ts';
 import { ApproveFlow } from './approve-flow.svelte.ts';
-import { ClusterList, healthOf } from './clusters.svelte.ts';
+import { AuditView } from './audit-view.svelte.ts';
+import { ClusterList } from './clusters.svelte.ts';
 import { ClusterView } from './cluster-view.svelte.ts';
+import { DiagnoseRun } from './diagnose-run.svelte.ts';
+import { FlowRun } from './flow-run.svelte.ts';
+import { keysMatrixOf } from './keys-matrix.svelte.ts';
+import type { KeysMatrix } from './keys-matrix.svelte.ts';
+import { ReportDialog } from './report-preview.svelte.ts';
 import { LoginForm } from './login-form.svelte.ts';
 import { SandboxControls } from './sandbox-controls.svelte.ts';
 import { SyncRun } from './sync-run.svelte.ts';
@@ -29,7 +35,13 @@ export interface Focus {
   node?: string;
 }
 
-/** One open cluster and every action on it. */
+/**
+ * One cluster and every action on it: the one state every view of it projects. Everything a view
+ * needs lives here, made when the session is made (outside any component), so a view that is torn
+ * down and mounted again finds the same, live state: a `$derived` made inside a component's
+ * reactive scope dies with that component (Svelte's `derived_inert`), which left Diagnose, Flow, Keys
+ * and Audit dead on a second visit.
+ */
 export class ClusterSession {
   tab = $state<TabId>('map');
   /** Set by `go`: the key and node the target screen should start with. */
@@ -40,6 +52,11 @@ export class ClusterSession {
   readonly login: LoginForm;
   readonly sandbox: SandboxControls | null;
   readonly watch: WatchSwitch;
+  readonly diagnose: DiagnoseRun;
+  readonly flow: FlowRun;
+  readonly keys: KeysMatrix;
+  readonly audit: AuditView;
+  readonly report: ReportDialog;
 
   constructor(
     readonly api: Api,
@@ -47,7 +64,7 @@ export class ClusterSession {
     list: ClusterList,
   ) {
     this.view = new ClusterView(api, summary, (status) => {
-      list.setHealth(summary.name, healthOf(status));
+      list.setStatus(summary.name, status);
       // The drawer's table shows the sandbox's own memory: keep it in step with the map.
       void this.sandbox?.load();
     });
@@ -64,6 +81,11 @@ export class ClusterSession {
     );
     this.sandbox = summary.embeddedSandbox ? new SandboxControls(api, this.view) : null;
     this.watch = new WatchSwitch(api, this.view);
+    this.diagnose = new DiagnoseRun(api, this.view, this.sync, this.approve);
+    this.flow = new FlowRun(api, () => this.view.name);
+    this.keys = keysMatrixOf(this.view);
+    this.audit = new AuditView(api, () => this.view.name);
+    this.report = new ReportDialog(api, () => this.view.name);
   }
 
   async open(): Promise<void> {
@@ -73,6 +95,7 @@ export class ClusterSession {
   /** Another cluster is opened: stop listening to this one's watch (the watch itself goes on). */
   close(): void {
     this.watch.close();
+    this.view.cancelStatus();
   }
 
   /** Switches to a tab, optionally with a key and node for it to show (a fix one button away). */
@@ -88,6 +111,12 @@ export type Screen = { kind: 'cluster' } | { kind: 'settings' } | { kind: 'clust
 export class ConsoleState {
   readonly list: ClusterList;
   session = $state<ClusterSession | null>(null);
+  /**
+   * Every cluster opened in this window, kept while another is open: coming back finds its diagnosis,
+   * its flow, its filters as they were, and its status is taken again.
+   */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup, never read by markup: `session` is the reactive field
+  private readonly sessions = new Map<string, ClusterSession>();
   screen = $state<Screen>({ kind: 'cluster' });
 
   constructor(readonly api: Api) {
@@ -107,8 +136,24 @@ export class ConsoleState {
     const summary = this.list.selected;
     if (!summary) return;
     this.session?.close();
-    this.session = new ClusterSession(this.api, summary, this.list);
-    await this.session.open();
+    let session = this.sessions.get(name);
+    // A cluster whose definition changed kind or balancer is a new cluster to every view.
+    if (session && (session.summary.kind !== summary.kind || session.summary.balancerUrl !== summary.balancerUrl))
+      session = undefined;
+    if (!session) {
+      session = new ClusterSession(this.api, summary, this.list);
+      this.sessions.set(name, session);
+    }
+    this.session = session;
+    await session.open();
+  }
+
+  /** Forgets a removed cluster's session. */
+  forget(name: string): void {
+    const session = this.sessions.get(name);
+    session?.close();
+    this.sessions.delete(name);
+    if (this.session === session) this.session = null;
   }
 
   /** The open cluster's summary as the list has it now (login stored or forgotten). */

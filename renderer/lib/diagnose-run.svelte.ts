@@ -254,20 +254,3 @@ export class DiagnoseRun {
     this.fixError = error;
   }
 }
-
-/** Each open cluster keeps its diagnosis while the admin looks at other tabs. */
-const runs = new WeakMap<object, DiagnoseRun>();
-
-export function diagnoseRunFor(session: {
-  api: Api;
-  view: DiagnoseView;
-  sync: DiagnoseSync;
-  approve: DiagnoseApprove;
-}): DiagnoseRun {
-  let run = runs.get(session);
-  if (!run) {
-    run = new DiagnoseRun(session.api, session.view, session.sync, session.approve);
-    runs.set(session, run);
-  }
-  return run;
-}

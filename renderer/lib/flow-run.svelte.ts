@@ -169,14 +169,3 @@ export class FlowRun {
     this.now = Date.now();
   }
 }
-
-const runs = new WeakMap<object, FlowRun>();
-
-export function flowRunFor(session: { api: Api; view: { name: string } }): FlowRun {
-  let run = runs.get(session);
-  if (!run) {
-    run = new FlowRun(session.api, () => session.view.name);
-    runs.set(session, run);
-  }
-  return run;
-}

@@ -15,15 +15,26 @@ import type {
   TrackedConsumer,
 } from '../../shared/model.ts';
 import type { ClusterView } from './cluster-view.svelte.ts';
+import { refreshesRegistry } from '../../shared/provider-words.ts';
 import { Task } from './task.svelte.ts';
 import type { StateWord } from './words.ts';
 import { STATE_WORDS, isUntrustedError } from './words.ts';
 
 /** A cell: the key's state on the node, or `not-listed` when the node neither lists nor was asked about it. */
-export type CellState = ConsumerState | 'not-listed';
+export type CellState = ConsumerState | 'not-listed' | 'handoff' | 'deleted';
 
 export const CELL_WORDS: Record<CellState, StateWord> = {
   ...STATE_WORDS,
+  handoff: {
+    word: 'waiting for you',
+    meaning: "a by-hand step on the node's own page is pending (its dialog says which node): then re-probe",
+    tone: 'wait',
+  },
+  deleted: {
+    word: 'deleted',
+    meaning: 'deleted from the repository through this node; other nodes keep it until they reload their registry',
+    tone: 'unknown',
+  },
   'not-listed': {
     word: 'not listed',
     meaning: 'this node does not list this key and was not probed for it',
@@ -40,7 +51,9 @@ export const SEVERITY: readonly CellState[] = [
   'clock-skew',
   'unknown',
   'provisional',
+  'handoff',
   'no-secret',
+  'deleted',
   'not-listed',
   'approved',
 ];
@@ -70,6 +83,10 @@ export interface MatrixSource {
   statuses: Readonly<Record<string, NodeStatus | undefined>>;
   consumers: readonly TrackedConsumer[];
   drift?: readonly Drift[];
+  /** Keys waiting for a by-hand step (register or approve on a node's own page). */
+  pending?: Readonly<Record<string, unknown>>;
+  /** Keys deleted from the repository in this window, with the node they went through. */
+  deleted?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -120,9 +137,13 @@ export function buildRows(source: MatrixSource): MatrixRow[] {
     const key = order[r]!;
     const cells: CellState[] = new Array(columns.length);
     let worstRank = APPROVED_RANK;
+    const waiting = source.pending !== undefined && key in source.pending;
+    const deletedOn = source.deleted?.[key];
     for (let c = 0; c < columns.length; c++) {
       const col = columns[c]!;
-      const state = col.states.get(key) ?? col.fallback;
+      let state = col.states.get(key) ?? col.fallback;
+      if (waiting && (state === 'unknown' || state === 'not-listed' || state === 'no-secret')) state = 'handoff';
+      if (deletedOn === nodes[c] && state !== 'down') state = 'deleted';
       cells[c] = state;
       const rank = RANK.get(state)!;
       if (rank < worstRank) worstRank = rank;
@@ -296,7 +317,14 @@ export class KeyCell {
       this.api.deleteConsumer({ cluster: this.view.name, key: this.key, node: this.node }),
     );
     if (!done) return false;
-    this.message = `Deleted ${done.key} through ${done.node}.`;
+    const others = (this.view.definition?.nodes ?? []).map((n) => n.id).filter((id) => id !== done.node);
+    this.message =
+      `Deleted ${done.key} from the repository through ${done.node}${done.untracked ? ' and stopped tracking it' : ''}.` +
+      (others.length
+        ? ` ${others.join(', ')} still accept it until they reload their registry: ${refreshesRegistry(this.view.summary.kind) ? 'Sync all nodes' : 'restart them'}.`
+        : '');
+    this.view.applyDelete(done.key, done.node);
+    await this.view.reloadDefinition();
     await this.view.refresh();
     return true;
   }
@@ -316,20 +344,14 @@ export class KeyCell {
   }
 }
 
-const matrices = new WeakMap<object, KeysMatrix>();
-
-/** The one matrix of an open cluster, kept while its tab is switched away and back. */
-export function keysMatrixFor(session: { view: ClusterView }): KeysMatrix {
-  let matrix = matrices.get(session);
-  if (!matrix) {
-    const view = session.view;
-    matrix = new KeysMatrix(() => ({
-      nodes: view.definition?.nodes.map((n) => n.id) ?? [],
-      statuses: view.nodes,
-      consumers: view.definition?.consumers ?? [],
-      drift: view.status?.drift ?? [],
-    }));
-    matrices.set(session, matrix);
-  }
-  return matrix;
+/** The matrix of one cluster, fed from its one state (made by the cluster's session, outside any view). */
+export function keysMatrixOf(view: ClusterView): KeysMatrix {
+  return new KeysMatrix(() => ({
+    nodes: view.definition?.nodes.map((n) => n.id) ?? [],
+    statuses: view.nodes,
+    consumers: view.definition?.consumers ?? [],
+    drift: view.shown?.drift ?? [],
+    pending: view.pending,
+    deleted: view.deleted,
+  }));
 }

@@ -113,7 +113,9 @@ export class RegisterForm {
     this.secret = '';
     this.secretAgain = '';
     this.result = result;
-    if (await this.view.reloadDefinition()) await this.view.refresh();
+    const reloaded = await this.view.reloadDefinition();
+    this.view.applyRegister(result);
+    if (reloaded) await this.view.refresh();
     return result;
   }
 

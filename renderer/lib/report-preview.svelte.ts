@@ -94,14 +94,3 @@ export class ReportDialog {
     this.open = false;
   }
 }
-
-const dialogs = new WeakMap<object, ReportDialog>();
-
-export function reportDialogFor(session: { api: Api; view: { name: string } }): ReportDialog {
-  let dialog = dialogs.get(session);
-  if (!dialog) {
-    dialog = new ReportDialog(session.api, () => session.view.name);
-    dialogs.set(session, dialog);
-  }
-  return dialog;
-}

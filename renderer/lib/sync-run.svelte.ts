@@ -109,6 +109,7 @@ export class SyncRun {
         else Object.assign(row, { state: 'failed', attempt: n.attempts, error: n.error });
       }
       this.phase = 'done';
+      this.view.applySync(result);
     }
     await this.view.refresh();
   }

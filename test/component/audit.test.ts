@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import AuditTab from '../../renderer/components/audit-tab.svelte';
-import { ANY, AuditView, auditViewFor, NO_NODE, auditCsv, csvCell } from '../../renderer/lib/audit-view.svelte.ts';
+import { ANY, AuditView, NO_NODE, auditCsv, csvCell } from '../../renderer/lib/audit-view.svelte.ts';
 import type { AuditEntry } from '../../shared/contract-repair.ts';
 import { fakeApi } from './_fake-api.ts';
 
@@ -110,14 +110,15 @@ describe('AuditView', () => {
 describe('AuditTab', () => {
   it('lists the log as a table and filters it with the Action select', async () => {
     const api = fakeApi({ audit: async () => ({ entries: ENTRIES, skipped: 1 }) });
-    const session = { api, view: { name: 'sb' } };
+    const audit = new AuditView(api, () => 'sb');
+    const session = { api, view: { name: 'sb' }, audit };
     render(AuditTab, { session: session as never });
     await screen.findByText('approve', { selector: 'td' });
     expect(screen.getAllByRole('row')).toHaveLength(4);
     expect(screen.getByText(/1 unreadable line/)).toBeTruthy();
     const select = screen.getByLabelText('Action') as HTMLSelectElement;
     await fireEvent.change(select, { target: { value: 'approve' } });
-    expect(auditViewFor(session).action).toBe('approve');
+    expect(audit.action).toBe('approve');
     expect(screen.getAllByRole('row')).toHaveLength(2);
   });
 });

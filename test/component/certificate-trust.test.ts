@@ -54,7 +54,7 @@ describe('an untrusted certificate is not "down"', () => {
     expect(nodeCondition(nodeStatus('node2', 'down', false))).toBe('down');
     expect(nodeCondition(nodeStatus('node2', 'approved'))).toBe('up');
     expect(healthOf(statusOf([untrustedNode('node1'), nodeStatus('node2', 'approved')]))).toBe('untrusted');
-    expect(HEALTH_WORDS.untrusted).toBe("a node's certificate is not trusted");
+    expect(HEALTH_WORDS.untrusted).toBe('untrusted certificate');
     expect(healthOf(statusOf([untrustedNode('node1'), nodeStatus('node2', 'down', false)]))).toBe('down');
   });
 
@@ -91,6 +91,7 @@ describe('an untrusted certificate is not "down"', () => {
       status: view.nodes.node1!,
       checking: false,
       missing: [],
+      untracked: [],
     };
     render(NodeCard, { slot, view, trust });
     const card = screen.getByRole('group', { name: 'node1' });
@@ -132,6 +133,7 @@ describe('an untrusted certificate is not "down"', () => {
       status: session.view.nodes.node1!,
       checking: false,
       missing: [],
+      untracked: [],
     };
     render(NodePanel, { session, slot });
     const panel = screen.getByRole('complementary', { name: 'Node node1' });

@@ -21,6 +21,7 @@ describe('NodeCard', () => {
       status: nodeStatus('node2', 'unknown'),
       checking: false,
       missing: [{ key: 'k1', missingOn: ['node2'], message: '' }],
+      untracked: [],
     };
     render(NodeCard, { slot, view });
     const card = screen.getByRole('group', { name: 'node2' });
@@ -38,6 +39,7 @@ describe('NodeCard', () => {
       status: nodeStatus('node3', 'down', false),
       checking: false,
       missing: [],
+      untracked: [],
     };
     render(NodeCard, { slot, view });
     const card = screen.getByRole('group', { name: 'node3' });
@@ -58,6 +60,7 @@ describe('NodePanel', () => {
       status: { ...nodeStatus('node1', 'approved'), ...(discoverySource ? { discoverySource } : {}) },
       checking: false,
       missing: [],
+      untracked: [],
     });
     const first = render(NodePanel, { session, slot: slot('catalog-oauthConfiguration') });
     expect(screen.getByRole('complementary', { name: 'Node node1' }).textContent).toContain(

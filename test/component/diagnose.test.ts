@@ -236,7 +236,16 @@ describe('DiagnoseTab', () => {
     const answers = [diagnosis([STALE, LOST], stale.nodes), healthy];
     const api = fakeApi({ diagnose: async () => answers.shift() });
     const h = harness(api);
-    const session = { api, view: h.view, sync: h.sync, approve: h.approve, focus: { key: 'k1' }, go: vi.fn() };
+    const diagnose = new DiagnoseRun(api, h.view, h.sync, h.approve);
+    const session = {
+      api,
+      view: h.view,
+      sync: h.sync,
+      approve: h.approve,
+      diagnose,
+      focus: { key: 'k1' },
+      go: vi.fn(),
+    };
     render(DiagnoseTab, { session: session as never });
     const verdict = await screen.findByRole('region', { name: 'Verdict' });
     expect(verdict.textContent).toContain('Stale registry on some nodes');
@@ -276,7 +285,15 @@ describe('DiagnoseTab trust dialog', () => {
     );
     const api = fakeApi({ diagnose: async () => untrusted });
     const h = harness(api);
-    const session = { api, view: h.view, sync: h.sync, approve: h.approve, focus: { key: 'k1' }, go: vi.fn() };
+    const session = {
+      api,
+      view: h.view,
+      sync: h.sync,
+      approve: h.approve,
+      diagnose: h.run,
+      focus: { key: 'k1' },
+      go: vi.fn(),
+    };
     render(DiagnoseTab, { session: session as never });
     await fireEvent.click(await screen.findByRole('button', { name: 'Trust the certificate of node3' }));
     flushSync();

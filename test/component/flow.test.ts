@@ -119,9 +119,11 @@ describe('FlowRun', () => {
 describe('FlowTab', () => {
   it('offers the authorize page on the node that issued the request token first, through the balancer second', async () => {
     const { api, callback } = pausedFlow(new Date(Date.now() + 600_000).toISOString());
+    const flow = new FlowRun(api, () => 'sb');
     const session = {
       api,
       view: { name: 'sb', definition: DEFINITION },
+      flow,
       focus: { key: 'k1' },
       go: vi.fn(),
       sandbox: { view: { adminLogin: { user: 'admin', password: 'throwaway-pw' } } },

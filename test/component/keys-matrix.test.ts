@@ -7,7 +7,7 @@ import {
   buildRows,
   cellLabel,
   filterRows,
-  keysMatrixFor,
+  keysMatrixOf,
   untrustedCertificate,
 } from '../../renderer/lib/keys-matrix.svelte.ts';
 import type { MatrixSource } from '../../renderer/lib/keys-matrix.svelte.ts';
@@ -133,9 +133,7 @@ describe('KeysMatrix', () => {
     const view = new ClusterView(fakeApi(), SUMMARY);
     view.definition = DEFINITION;
     view.nodes = { node2: node('node2', { provisional: ['friend'] }) };
-    const session = { view };
-    const m = keysMatrixFor(session);
-    expect(keysMatrixFor(session)).toBe(m);
+    const m = keysMatrixOf(view);
     m.filter = 'friend';
     expect(m.columns).toEqual(['node1', 'node2', 'node3']);
     expect(m.stateOf('friend', 'node2')).toBe('provisional');
@@ -218,7 +216,9 @@ describe('KeyCell', () => {
     expect(await cell.deleteConsumer()).toBe(true);
     expect(calls).toEqual([{ cluster: 'sb', key: 'k1', node: 'node2' }]);
     expect(view.runs).toBe(1);
-    expect(cell.message).toBe('Deleted k1 through node2.');
+    expect(cell.message).toBe(
+      'Deleted k1 from the repository through node2. node1, node3 still accept it until they reload their registry: Sync all nodes.',
+    );
   });
 
   it('pins the fingerprint only when asked, then reloads the definition and runs status', async () => {

@@ -102,7 +102,9 @@ describe("ReportDialog: the consumer's error text (issue 18, defect 18)", () => 
     const { render, screen, fireEvent } = await import('@testing-library/svelte');
     const ReportButton = (await import('../../renderer/components/report-button.svelte')).default;
     const api = fakeApi({ reportPreview: async () => PREVIEW });
-    render(ReportButton, { session: { api, view: { name: 'sb' } } as never });
+    render(ReportButton, {
+      session: { api, view: { name: 'sb' }, report: new ReportDialog(api, () => 'sb') } as never,
+    });
     await fireEvent.click(screen.getByRole('button', { name: 'Report' }));
     const field = screen.getByLabelText(/The consumer's error text/);
     const prepare = screen.getByRole('button', { name: 'Prepare the report with this text' }) as HTMLButtonElement;

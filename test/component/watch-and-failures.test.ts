@@ -113,7 +113,12 @@ describe('what the console says of nodes it could not ask', () => {
   it('an approval lists the unreachable nodes by id with their codes', async () => {
     const api = fakeApi({
       getCluster: async () => DEFINITION,
-      status: async () => status(),
+      // The status after the approval agrees with it: node3 still lacks the key.
+      status: async () =>
+        status({
+          nodes: [nodeStatus('node1', 'approved'), nodeStatus('node2', 'down', false), nodeStatus('node3', 'unknown')],
+          drift: [{ key: 'k1', missingOn: ['node3'], message: 'k1 is missing on node3' }],
+        }),
       approve: async () => ({
         key: 'k1',
         node: 'node1',
@@ -128,7 +133,7 @@ describe('what the console says of nodes it could not ask', () => {
     const view = new ClusterView(api, SUMMARY);
     await view.reloadDefinition();
     const flow = new ApproveFlow(api, view);
-    render(ApproveResult, { flow, sync: new SyncRun(api, view) });
+    render(ApproveResult, { flow, sync: new SyncRun(api, view), view });
     await flow.approve('k1', 'node1');
     const region = await screen.findByRole('region', { name: 'Approval' });
     await waitFor(() => expect(region.textContent).toContain('Could not ask this node'));

@@ -31,6 +31,16 @@ const PLACEHOLDERS = [
   'resources/default_app.asar',
 ];
 
+/** What the stand-in executable prints for `--self-test`. */
+export const STAND_IN_SELF_TEST = {
+  selfTest: 'oslc-cluster-admin',
+  ok: false,
+  standIn: true,
+  error:
+    'this executable is a stand-in for Electron (packaging layout check only): nothing of the app ran; ' +
+    'run --self-test on a build made from a real Electron',
+};
+
 export function makeStandInElectron(parent: string, version: string): string {
   const dir = join(parent, `electron-${version}-linux-x64-STAND-IN-for-layout-check-only`);
   mkdirSync(join(dir, 'locales'), { recursive: true });
@@ -42,9 +52,18 @@ export function makeStandInElectron(parent: string, version: string): string {
     'This folder is laid out like an unpacked Electron but holds none of it. It exists only to check\n' +
       'what electron-builder packs where no Electron can be downloaded. Nothing built from it runs.\n',
   );
+  // Asked for the app's --self-test, it answers in the self-test's own JSON shape that it is a stand-in
+  // and that nothing of the app ran, so the packaging test can run the self-test and be told so.
   writeFileSync(
     join(dir, 'electron'),
-    '#!/bin/sh\necho "stand-in for the Electron executable (packaging layout check only)" >&2\nexit 1\n',
+    '#!/bin/sh\n' +
+      'for a in "$@"; do\n' +
+      '  if [ "$a" = "--self-test" ]; then\n' +
+      `    echo '${JSON.stringify(STAND_IN_SELF_TEST)}'\n` +
+      '    exit 1\n' +
+      '  fi\n' +
+      'done\n' +
+      'echo "stand-in for the Electron executable (packaging layout check only)" >&2\nexit 1\n',
   );
   chmodSync(join(dir, 'electron'), 0o755);
   return dir;

@@ -232,6 +232,21 @@ describe('the embedded sandbox where no OS keychain is', () => {
       expect(nodes.every((n) => Array.isArray(n.provisional))).toBe(true);
       const sync = await call('sync', { cluster: 'sandbox' });
       expect(sync.result).toMatchObject({ verified: { consistent: true } });
+      // A consumer outside the console makes a friendship: its key has no secret here, and no keychain
+      // could hold one. Approving needs the admin login only; the missing secret limits the proof.
+      const friend = await fetch(`${server.sandbox!.control}/consumer/friend`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'outside', secret: 'outside-secret' }),
+      });
+      const made = (await friend.json()) as { key: string; node: string };
+      const approved = await call('approve', { cluster: 'sandbox', key: made.key });
+      expect(approved.error).toBeUndefined();
+      expect(approved.result).toMatchObject({ key: made.key, node: made.node, alreadyApproved: false });
+      // The node's own list proves it here; where nothing can, the result says why, not a keychain error.
+      if (approved.result?.verified !== true)
+        expect(String(approved.result?.unverifiedReason)).toMatch(/no secret is known/);
+      expect(JSON.stringify(approved)).not.toMatch(/Secret Service|D-Bus|--secret-stdin/);
     } finally {
       await server.stop();
       await rm(noKeychainHome, { recursive: true, force: true });

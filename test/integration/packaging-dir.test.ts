@@ -24,7 +24,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleRuntimeDependencies } from '../../build/app-stage.mjs';
 import { parseSha256Sums } from '../../build/checksums.mjs';
 import { ALLOW_STAND_IN_ENV, FUSES, STAND_IN_MARKER, describeFuses } from '../../build/fuses.mjs';
-import { makeStandInElectron } from './_packaging-stand-in.ts';
+import { STAND_IN_SELF_TEST, makeStandInElectron } from './_packaging-stand-in.ts';
+import { META_CONTENT_SECURITY_POLICY } from '../../electron/csp.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -103,6 +104,20 @@ describe.skipIf(!isLinux)('the app packaged as dir from a stand-in Electron (lay
     const assets = [...html.matchAll(/(?:src|href)="\.?\/?(assets\/[^"]+)"/g)].map((m) => `/dist/renderer/${m[1]}`);
     expect(assets.length).toBeGreaterThan(0);
     expect(entries).toEqual(expect.arrayContaining(assets));
+  });
+
+  it('runs --self-test on the packaged executable, which says it is a stand-in and that nothing ran', () => {
+    const r = spawnSync(join(appOut, EXECUTABLE), ['--self-test'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toEqual(STAND_IN_SELF_TEST);
+    expect(STAND_IN_SELF_TEST.error).toMatch(/stand-in for Electron .*nothing of the app ran/);
+  });
+
+  it('packs the console page with the CSP as a meta tag too, the one of electron/csp.ts', () => {
+    const html = extractFile(asar, 'dist/renderer/index.html').toString('utf8');
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="${META_CONTENT_SECURITY_POLICY}" />`);
   });
 
   it('holds the embedded sandbox: every sandbox module with code is in the packaged main process', () => {
@@ -220,6 +235,23 @@ describe.skipIf(!realElectron || !isLinux)(realTitle, () => {
       expect([name, wire[i]]).toEqual([name, cfg[i] ? FuseState.ENABLE : FuseState.DISABLE]);
     }
   });
+
+  it('passes its own --self-test: console from the asar, IPC, CSP, the unpacked keychain binary', () => {
+    const home = mkdtempSync(join(work, 'self-test-home-'));
+    const r = spawnSync(binary, ['--self-test', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : [])], {
+      env: { ...process.env, OSLC_ADMIN_HOME: home },
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
+    const line = r.stdout.trim().split('\n').at(-1) ?? '';
+    const report = JSON.parse(line) as { ok: boolean; packaged: boolean; checks: { name: string; ok: boolean }[] };
+    expect(
+      report.checks.filter((c) => !c.ok),
+      line,
+    ).toEqual([]);
+    expect(report).toMatchObject({ ok: true, packaged: true });
+    expect(r.status).toBe(0);
+  }, 120_000);
 
   it('launches and ignores ELECTRON_RUN_AS_NODE: it does not turn into a Node interpreter', async () => {
     const home = mkdtempSync(join(work, 'home-'));

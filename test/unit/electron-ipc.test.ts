@@ -4,7 +4,15 @@
  * door's own node-pinned windows for openAdminPage and the flow's authorize step.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { FakeFrame, FakeSession, FakeWebContents, ipcEvent, ipcMain, resetFakeElectron } from '../_fake-electron.ts';
+import {
+  FakeFrame,
+  FakeSession,
+  FakeWebContents,
+  ipcEvent,
+  ipcMain,
+  maxListenerWarnings,
+  resetFakeElectron,
+} from '../_fake-electron.ts';
 import type { Api, OperationName } from '../../shared/contract.ts';
 import { OPERATIONS } from '../../shared/contract.ts';
 import { CANCEL_CHANNEL, PROGRESS_CHANNEL, ipcChannel } from '../../shared/door.ts';
@@ -13,7 +21,7 @@ import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { FlowEvent } from '../../shared/diagnose.ts';
 import { installIpc } from '../../electron/ipc.ts';
 import type { IpcWindows } from '../../electron/ipc.ts';
-import type { PinnedTarget } from '../../electron/windows.ts';
+import type { FlowAuthorization, PinnedTarget } from '../../electron/windows.ts';
 
 vi.mock('electron', async () => (await import('../_fake-electron.ts')).electronModule);
 
@@ -34,6 +42,8 @@ let windows: IpcWindows;
 let consoleContents: FakeWebContents;
 let dispose: () => void;
 let chosenDirectory: string | null = null;
+/** The flows' authorize pages the windows were told to expect, while expected. */
+const expected = new Set<FlowAuthorization>();
 
 function pinnedWindowStub(target: PinnedTarget) {
   let resolveClosed!: () => void;
@@ -45,6 +55,7 @@ function pinnedWindowStub(target: PinnedTarget) {
 
 beforeEach(() => {
   resetFakeElectron();
+  expected.clear();
   engine = Object.fromEntries(OPERATIONS.map((op) => [op, vi.fn<EngineFn>(async () => ({ op }))]));
   consoleContents = new FakeWebContents(new FakeSession(''));
   consoleContents.mainFrame.url = CONSOLE_PAGE;
@@ -53,6 +64,10 @@ beforeEach(() => {
     isMainWindowContents: (id) => id === consoleContents.id,
     isConsoleUrl: (url) => url.startsWith('app://console/'),
     openNodePinnedWindow: vi.fn(pinnedWindowStub),
+    expectFlowAuthorize: vi.fn((flow: FlowAuthorization) => {
+      expected.add(flow);
+      return () => expected.delete(flow);
+    }),
     chooseDirectory: vi.fn(async () => chosenDirectory),
   };
   dispose = installIpc(engine as unknown as Api, windows);
@@ -75,9 +90,8 @@ function invokeWith(
   callId: unknown,
   event = ipcEvent(consoleContents),
 ): Promise<Reply> {
-  const handler = ipcMain.handlers.get(ipcChannel(op));
-  if (!handler) throw new Error(`no handler for ${op}`);
-  return handler(event, arg, callId) as Promise<Reply>;
+  // Through the fake's invoke: the argument and the reply are cloned across, as in Electron.
+  return ipcMain.invoke(ipcChannel(op), event, arg, callId) as Promise<Reply>;
 }
 
 function cancel(callId: string, event = ipcEvent(consoleContents)): void {
@@ -174,6 +188,7 @@ describe('the sender check', () => {
       return { done: true };
     });
     const call = invoke('sync', { cluster: 'prod' }, 'call-9');
+    await vi.waitFor(() => expect(signal).toBeDefined());
     const stranger = new FakeWebContents(new FakeSession(''));
     stranger.mainFrame.url = CONSOLE_PAGE;
     cancel('call-9', ipcEvent(stranger));
@@ -230,6 +245,59 @@ describe('progress and cancel', () => {
     consoleContents.destroy();
     expect(signal!.aborted).toBe(true);
     expect((await call).ok).toBe(true);
+  });
+
+  it('runs more than ten calls of one window at once without a MaxListenersExceededWarning, and aborts them all on close', async () => {
+    const signals: AbortSignal[] = [];
+    engine.status!.mockImplementation(async (_arg, opts) => {
+      signals.push(opts!.signal!);
+      await new Promise((r) => opts!.signal!.addEventListener('abort', r));
+      return { aborted: true };
+    });
+    const calls = Array.from({ length: 25 }, (_, i) => invoke('status', { cluster: `c${i}` }, `call-${i}`));
+    await vi.waitFor(() => expect(signals).toHaveLength(25));
+    expect(maxListenerWarnings).toEqual([]);
+    expect(consoleContents.listenerCount('destroyed')).toBe(1);
+    consoleContents.destroy();
+    expect(signals.every((s) => s.aborted)).toBe(true);
+    expect((await Promise.all(calls)).every((r) => r.ok)).toBe(true);
+  });
+
+  it('leaves no listener on the window once its calls are done', async () => {
+    for (let i = 0; i < 12; i++) await invoke('status', { cluster: 'prod' }, `call-${i}`);
+    expect(consoleContents.listenerCount('destroyed')).toBeLessThanOrEqual(1);
+    expect(maxListenerWarnings).toEqual([]);
+  });
+});
+
+describe('what crosses IPC is cloned, as in Electron', () => {
+  it('refuses an argument Electron cannot clone (a function, a Proxy) before the engine sees it', async () => {
+    await expect(invoke('getCluster', { cluster: 'prod', onDone: () => 1 })).rejects.toThrow(/could not be cloned/);
+    const proxy = new Proxy({ cluster: 'prod' }, {});
+    await expect(invoke('getCluster', proxy)).rejects.toThrow(/could not be cloned/);
+    expect(engine.getCluster).not.toHaveBeenCalled();
+  });
+
+  it('hands the engine a copy of the argument, and the renderer a copy of the result', async () => {
+    const arg = { cluster: 'prod', nested: { a: 1 } };
+    const result = { name: 'prod', nodes: [{ id: 'node1' }] };
+    engine.getCluster!.mockResolvedValueOnce(result);
+    const reply = await invoke('getCluster', arg);
+    expect(engine.getCluster!.mock.calls[0]![0]).toEqual(arg);
+    expect(engine.getCluster!.mock.calls[0]![0]).not.toBe(arg);
+    expect(reply).toEqual({ ok: true, result });
+    expect((reply as { result: unknown }).result).not.toBe(result);
+  });
+
+  it('fails a result or a progress event that cannot be cloned, as Electron would', async () => {
+    engine.getCluster!.mockResolvedValueOnce({ name: 'prod', at: new URL('https://cq1.example.com/') });
+    await expect(invoke('getCluster', { cluster: 'prod' })).rejects.toThrow(/could not be cloned/);
+    engine.status!.mockImplementationOnce(async (_arg, opts) => {
+      opts?.onProgress?.({ type: 'node', done: () => undefined });
+      return {};
+    });
+    const reply = await invoke('status', { cluster: 'prod' });
+    expect(reply).toMatchObject({ ok: false });
   });
 });
 
@@ -301,6 +369,23 @@ describe("the flow's authorize step", () => {
       },
     ]);
     expect(consoleContents.sent).toEqual([[PROGRESS_CHANNEL, 'call-f', authorize]]);
+  });
+
+  it("has the console's own links to the page (balancer and issuing node) expected while the flow runs, and no longer", async () => {
+    let seenWhileRunning: FlowAuthorization[] = [];
+    engine.flow!.mockImplementationOnce(async (_arg, opts) => {
+      opts?.onProgress?.(authorize);
+      seenWhileRunning = [...expected];
+      return { outcome: 'completed' };
+    });
+    await invoke('flow', { cluster: 'prod', consumerKey: 'k', target: 'balancer' }, 'call-e');
+    expect(seenWhileRunning).toEqual([
+      {
+        target: expect.objectContaining({ node: 'balancer', url: authorize.url, allowFlowCallback: true }),
+        urls: [authorize.url, authorize.pinnedUrl],
+      },
+    ]);
+    expect(expected.size).toBe(0);
   });
 
   it('names the window after the node when the flow targets one node', async () => {

@@ -4,13 +4,14 @@
  * channel, the main window on app://console/, and the sandbox and engine closed before quitting.
  * Also the menu's packaged/unpackaged difference (electron/menu.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OPERATIONS } from '../../shared/contract.ts';
 import { CANCEL_CHANNEL, ipcChannel } from '../../shared/door.ts';
 import { appMenuTemplate } from '../../electron/menu.ts';
+import { SHUTDOWN_DEADLINE_MS } from '../../electron/shutdown.ts';
 import * as fake from '../_fake-electron.ts';
 import type { MenuItemConstructorOptions } from 'electron';
 
@@ -19,10 +20,13 @@ vi.mock('electron', async () => (await import('../_fake-electron.ts')).electronM
 const firstRun = vi.hoisted(() => ({
   close: vi.fn(async () => undefined),
   calls: [] as { home: string }[],
+  /** While set, the first run waits for it (the keychain asking to be unlocked). */
+  gate: null as Promise<void> | null,
 }));
 vi.mock('../../electron/first-run.ts', () => ({
   ensureFirstRunSandbox: async (_engine: unknown, home: string) => {
     firstRun.calls.push({ home });
+    if (firstRun.gate) await firstRun.gate;
     return { close: firstRun.close, info: {} };
   },
 }));
@@ -49,8 +53,10 @@ async function launch(opts: { singleInstance?: boolean } = {}) {
 }
 
 beforeEach(() => {
-  firstRun.close.mockClear();
+  firstRun.close.mockReset();
+  firstRun.close.mockImplementation(async () => undefined);
   firstRun.calls.length = 0;
+  firstRun.gate = null;
 });
 
 describe('the main process', () => {
@@ -76,6 +82,81 @@ describe('the main process', () => {
     expect(win.webContents.loaded).toEqual(['app://console/index.html']);
     expect(win.options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false });
     expect(win.options.webPreferences!.preload).toMatch(/preload\.cjs$/);
+  });
+
+  it('shows the console window before the first-run sandbox is registered; its calls wait for it', async () => {
+    let release!: () => void;
+    firstRun.gate = new Promise<void>((r) => (release = r));
+    const fake = await launch();
+    fake.app.becomeReady();
+    await vi.waitFor(() => expect(fake.FakeBrowserWindow.all).toHaveLength(1));
+    expect(firstRun.calls).toHaveLength(1);
+    const win = fake.FakeBrowserWindow.all[0]!;
+    win.emit('ready-to-show');
+    expect(win.shown).toBe(true);
+    // A second launch meanwhile brings that window forward.
+    win.minimized = true;
+    fake.app.emit('second-instance', new fake.FakeEvent(), [], '/');
+    expect(win.minimized).toBe(false);
+    // The console's first call waits until the sandbox is registered, then is answered.
+    let answered = false;
+    const reply = fake.ipcMain
+      .invoke(ipcChannel('listClusters'), fake.ipcEvent(win.webContents), {}, 'call-1')
+      .then((r) => ((answered = true), r));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(answered).toBe(false);
+    release();
+    expect(await reply).toMatchObject({ ok: true });
+  });
+
+  it("on Windows, claims electron-builder.yml's appId as the AppUserModelID (toasts show only for it)", async () => {
+    const yml = readFileSync(new URL('../../electron-builder.yml', import.meta.url), 'utf8');
+    const appId = /^appId:\s*(\S+)$/m.exec(yml)?.[1];
+    expect(appId).toBe('org.oslc.cluster-admin');
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+    Object.defineProperty(process, 'platform', { ...platform, value: 'win32' });
+    try {
+      const fake = await launch();
+      expect(fake.app.appUserModelId).toBe(appId);
+    } finally {
+      Object.defineProperty(process, 'platform', platform);
+    }
+  });
+
+  it('creates the console window again when a second instance starts and none is open', async () => {
+    const fake = await launch();
+    fake.app.becomeReady();
+    await vi.waitFor(() => expect(fake.FakeBrowserWindow.all).toHaveLength(1));
+    // macOS keeps the app running with no window; elsewhere a window that failed to open does the same.
+    fake.app.removeAllListeners('window-all-closed');
+    fake.FakeBrowserWindow.all[0]!.close();
+    fake.app.emit('second-instance', new fake.FakeEvent(), [], '/');
+    expect(fake.FakeBrowserWindow.all).toHaveLength(2);
+    expect(fake.FakeBrowserWindow.all[1]!.webContents.loaded).toEqual(['app://console/index.html']);
+  });
+
+  it('exits anyway when closing the sandbox hangs past the deadline, releasing the lock', async () => {
+    firstRun.close.mockImplementation(() => new Promise<undefined>(() => undefined));
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const fake = await launch();
+    fake.app.becomeReady();
+    await vi.waitFor(() => expect(fake.FakeBrowserWindow.all).toHaveLength(1));
+    await vi.waitFor(() => expect(fake.ipcMain.handlers.size).toBeGreaterThan(0));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      fake.app.quit();
+      // A second launch while it shuts down opens nothing.
+      fake.app.emit('second-instance', new fake.FakeEvent(), [], '/');
+      expect(fake.FakeBrowserWindow.all).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(SHUTDOWN_DEADLINE_MS - 100);
+      expect(fake.app.exitCode).toBeNull();
+      await vi.advanceTimersByTimeAsync(200);
+      expect(fake.app.exitCode).toBe(0);
+      expect(errors).toHaveBeenCalledWith(expect.stringContaining(`did not close within ${SHUTDOWN_DEADLINE_MS} ms`));
+    } finally {
+      vi.useRealTimers();
+      errors.mockRestore();
+    }
   });
 
   it('focuses the existing window when a second instance starts', async () => {

@@ -1,10 +1,14 @@
-/** electron/notify.ts: a watch change becomes one OS notification; a click brings the console back. */
+/**
+ * electron/notify.ts: a watch change becomes one OS notification; a click brings the console back.
+ * Electron holds a main-process Notification only weakly, so the module must hold each one until
+ * it is clicked, closed or fails, or its click handler is collected with it.
+ */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeNotification, resetFakeElectron } from '../_fake-electron.ts';
 import type { WatchChangeView } from '../../shared/contract-watch.ts';
 
 vi.mock('electron', async () => (await import('../_fake-electron.ts')).electronModule);
-const { watchNotifier } = await import('../../electron/notify.ts');
+const { heldNotificationCount, watchNotifier } = await import('../../electron/notify.ts');
 
 const change = (over: Partial<WatchChangeView> = {}): WatchChangeView => ({
   time: '2026-12-01T00:00:00.000Z',
@@ -21,7 +25,7 @@ describe('watch notifications', () => {
 
   it('shows the cluster in the title, the change as the body, and focuses the console on click', () => {
     const focus = vi.fn();
-    watchNotifier({ focusMainWindow: focus })(change());
+    watchNotifier({ showMainWindow: focus })(change());
     expect(FakeNotification.shown).toHaveLength(1);
     const [n] = FakeNotification.shown;
     expect(n!.options).toEqual({
@@ -34,7 +38,7 @@ describe('watch notifications', () => {
   });
 
   it('says "changed" for a warning, shortens a long text, and stays silent where the OS has no notifications', () => {
-    const notify = watchNotifier({ focusMainWindow: () => undefined });
+    const notify = watchNotifier({ showMainWindow: () => undefined });
     notify(change({ severity: 'warning', text: 'x'.repeat(500) }));
     const [n] = FakeNotification.shown;
     expect(n!.options.title).toBe('prod: changed');
@@ -44,5 +48,36 @@ describe('watch notifications', () => {
     FakeNotification.supported = false;
     notify(change());
     expect(FakeNotification.shown).toHaveLength(1);
+  });
+
+  it('holds each notification strongly until it is clicked, closed or fails, then lets it go', () => {
+    const start = heldNotificationCount();
+    const show = vi.fn();
+    const notify = watchNotifier({ showMainWindow: show });
+    notify(change({ node: 'node1' }));
+    notify(change({ node: 'node2' }));
+    notify(change({ node: 'node3' }));
+    expect(heldNotificationCount()).toBe(start + 3);
+    const [clicked, closed, failed] = FakeNotification.shown;
+    clicked!.emit('click');
+    expect(show).toHaveBeenCalledOnce();
+    expect(heldNotificationCount()).toBe(start + 2);
+    closed!.emit('close');
+    expect(heldNotificationCount()).toBe(start + 1);
+    failed!.emit('failed', new Event('failed'), 'no notification daemon');
+    expect(heldNotificationCount()).toBe(start);
+  });
+
+  it('holds at most the newest 100, so notifications nobody dismisses do not pile up for ever', () => {
+    const notify = watchNotifier({ showMainWindow: () => undefined });
+    for (let i = 0; i < 150; i++) notify(change({ text: `change ${i}` }));
+    expect(heldNotificationCount()).toBe(100);
+    // The newest are the ones held: clicking the last still works.
+    const show = vi.fn();
+    watchNotifier({ showMainWindow: show })(change());
+    FakeNotification.shown.at(-1)!.emit('click');
+    expect(show).toHaveBeenCalledOnce();
+    for (const n of FakeNotification.shown) n.emit('close');
+    expect(heldNotificationCount()).toBe(0);
   });
 });

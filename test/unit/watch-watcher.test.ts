@@ -149,7 +149,7 @@ describe('Watcher', () => {
   it('heals once per drifted check while it helps; the next check is consistent', async () => {
     const e = new FakeEngine();
     e.syncFixes = true;
-    const { w, changes } = collect(e, { heal: true });
+    const { w, changes, checks } = collect(e, { heal: true });
     w.start();
     await vi.advanceTimersByTimeAsync(10);
     e.drifted.set('a', true);
@@ -158,6 +158,9 @@ describe('Watcher', () => {
     await vi.advanceTimersByTimeAsync(1000);
     await w.stop();
     expect(changes.map((c) => c.type)).toEqual(['key-stale', 'heal', 'key-reloaded']);
+    // The check that reports the heal carries the status taken after it: a map drawn from it agrees.
+    const healed = checks.find((c) => c.heal);
+    expect(healed!.status!.drift).toEqual([]);
     expect(changes[1]).toMatchObject({ type: 'heal', outcome: 'consistent', refreshed: ['n1', 'n2'] });
     expect(e.audit).toMatchObject([{ action: 'heal', cluster: 'a', outcome: 'ok' }]);
     expect(e.audit[0]!.detail).toContain('watch --heal');

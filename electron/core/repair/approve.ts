@@ -3,7 +3,7 @@
  * "OSLC provisional key can only be authorized from a single server").
  */
 import type { ApproveResult, NodeFailure } from '../../../shared/contract-repair.ts';
-import { AppError, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
+import { AppError, ErrorCode, isAppError, toErrorInfo } from '../../../shared/errors.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 import type { ClusterDefinition, NodeDefinition, ProbeResult } from '../../../shared/model.ts';
 import { consumerKeySchema, nodeIdSchema, parseOrThrow } from '../../../shared/schema.ts';
@@ -207,7 +207,7 @@ export async function approve(
   const pinned = arg.node !== undefined ? findNode(def, arg.node) : null;
   const adapter = adapterFor(def.kind);
   const admin = adapter.approve ? await requireAdmin(deps, def, 'Approving') : await deps.adminCredentials(def);
-  const secret = await deps.consumerSecret(def, key);
+  const { secret, unverifiedReason } = await secretToVerify(deps, def, key);
   const audit = (node: string | null, outcome: 'ok' | 'failed' | 'handoff', detail?: string) =>
     deps.auditLog.append({ cluster: def.name, node, action: 'approve', key, outcome, ...(detail ? { detail } : {}) });
 
@@ -231,6 +231,7 @@ export async function approve(
           missingOn: after.missingOn,
           alreadyApproved: true,
           unreachable: mergeFailures(def, where.unreachable, after.unreachable),
+          ...(unverifiedReason && probe.state !== 'approved' ? { unverifiedReason } : {}),
         };
       }
       const notAsked = notAskedError(def, where.unreachable);
@@ -293,5 +294,34 @@ export async function approve(
     missingOn: after.missingOn,
     alreadyApproved: false,
     unreachable,
+    ...(unverifiedReason && probe.state !== 'approved' ? { unverifiedReason } : {}),
   };
+}
+
+/**
+ * The consumer's secret, to verify the approval by a signed probe. Approving needs the admin login,
+ * not the consumer's secret: a key nobody tracks (a friendship made outside the console) has none,
+ * and a keychain that cannot be read only limits what can be verified; neither stops the approval.
+ */
+async function secretToVerify(
+  deps: RepairDeps,
+  def: ClusterDefinition,
+  key: string,
+): Promise<{ secret: string | null; unverifiedReason: string | null }> {
+  const tracked = def.consumers.find((c) => c.key === key);
+  if (!tracked?.hasSecret)
+    return {
+      secret: null,
+      unverifiedReason: `no secret is known for ${key} (track it with its secret to verify it by a signed request)`,
+    };
+  try {
+    const secret = await deps.consumerSecret(def, key);
+    return secret === null
+      ? { secret, unverifiedReason: `the secret of ${key} is no longer in the keychain` }
+      : { secret, unverifiedReason: null };
+  } catch (e) {
+    if (isAppError(e) && e.code === ErrorCode.KEYCHAIN_UNAVAILABLE)
+      return { secret: null, unverifiedReason: `the secret of ${key} could not be read: no OS keychain is available` };
+    throw e;
+  }
 }

@@ -313,6 +313,19 @@ export class Watcher {
         });
     }
     if (!this.live(loop)) return;
+    // After a heal the status taken before it is stale: whoever draws a map from this check (the
+    // console) must see what the heal did, in the same check that reports it, not at the next one.
+    if (heal && status) {
+      try {
+        const after = await this.abortable(this.engine.status({ cluster: loop.name }, { signal: this.abort.signal }));
+        // Only what this check reports changes; the record stays, so the next check still says what
+        // the heal reloaded (key-reloaded), as the CLI's watch always did.
+        if (after) status = after;
+      } catch {
+        // The check's own status stands; the next check tells.
+      }
+      if (!this.live(loop)) return;
+    }
     for (const c of changes) this.emit(this.opts.onChange, c);
     this.emit(this.opts.onCheck, {
       cluster: loop.name,

@@ -1,0 +1,48 @@
+/**
+ * Drift: a key approved on some reachable nodes and not loaded on others. A pure function of the
+ * nodes' states, in shared/ so the engine (status, sync's verification) and the console (which
+ * applies an operation's proven result to its state at once) compute it the same way.
+ */
+import type { ClusterKind, ConsumerState, Drift, NodeStatus } from './model.ts';
+import { staleFailure, staleFix } from './provider-words.ts';
+
+const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * A key approved on some reachable nodes and not loaded on others: the balancer's gamble, in the
+ * words of `kind` (what the requests fail with; sync, or for Eclipse Lyo a restart: shared/provider-words.ts).
+ */
+export function computeDrift(nodes: NodeStatus[], kind: ClusterKind = 'sandbox'): Drift[] {
+  const up = nodes.filter((n) => n.up);
+  const keys = new Set<string>();
+  for (const n of up) {
+    n.consumers.forEach((c) => keys.add(c.key));
+    n.approved?.forEach((k) => keys.add(k));
+  }
+  const stateOn = (
+    n: NodeStatus,
+    key: string,
+  ): ConsumerState | 'listed-approved' | 'listed-provisional' | 'absent' | null => {
+    const probed = n.consumers.find((c) => c.key === key)?.state;
+    if (probed) return probed;
+    if (n.approved?.includes(key)) return 'listed-approved';
+    if (n.provisional?.includes(key)) return 'listed-provisional';
+    return n.approved ? 'absent' : null;
+  };
+  const drift: Drift[] = [];
+  for (const key of [...keys].sort()) {
+    const states = up.map((n) => ({ id: n.id, s: stateOn(n, key) }));
+    const approvedOn = states
+      .filter((x) => x.s === 'approved' || x.s === 'listed-approved' || x.s === 'bad-secret')
+      .map((x) => x.id);
+    const missingOn = states.filter((x) => x.s === 'unknown' || x.s === 'absent').map((x) => x.id);
+    if (approvedOn.length === 0 || missingOn.length === 0) continue;
+    const list = missingOn.join(', ');
+    drift.push({
+      key,
+      missingOn,
+      message: `Key ${key} is approved on ${approvedOn.join(', ')} but not loaded on ${list}: requests the balancer sends to ${list} will fail with ${staleFailure(kind)}. ${capitalized(staleFix(kind, missingOn.length))}.`,
+    });
+  }
+  return drift;
+}
