@@ -27,7 +27,7 @@ Console
 
 Clusters
   cluster add <name> --kind sandbox|clearquest|jazz|lyo --balancer URL --node URL [--node URL…] [--repo R --db D] [--ca FILE]
-  cluster list | show <name> | remove <name> | export <name> [--out FILE] | import <file> [--rename NAME]
+  cluster list | show <name> | remove <name> | export <name> [--out FILE] | import <file> [--rename NAME] [--trust-pins]
   login <cluster> --user U [--password-stdin] [--no-verify]
                                    store the admin login (password in the OS keychain) once one node accepts it
   logout <cluster>                                 forget the stored admin password

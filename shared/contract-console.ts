@@ -21,7 +21,7 @@ export interface SandboxNodeView {
   provisional: string[];
 }
 
-/** The embedded sandbox behind one cluster: its balancer, nodes and repository, never a secret. */
+/** The embedded sandbox behind one cluster: its balancer, nodes and repository, and its throwaway admin login. */
 export interface SandboxView {
   cluster: string;
   balancer: string;
@@ -29,6 +29,13 @@ export interface SandboxView {
   tls: boolean;
   nodes: SandboxNodeView[];
   repository: { consumers: { key: string; name: string; trusted: boolean }[] };
+  /**
+   * The embedded sandbox's own admin login, so its authorize and admin pages can be used from the
+   * console (issue 18, defect 6). Not a real secret: the sandbox makes a new random password at every
+   * start, on loopback, and only a sandbox this process runs is ever asked (NOT_SUPPORTED otherwise).
+   * The one exception to "no secret reaches the renderer"; never written to disk, a log or a report.
+   */
+  adminLogin?: { user: string; password: string };
 }
 
 export const SANDBOX_NODE_ACTIONS = ['kill', 'restart', 'latency', 'clock'] as const;

@@ -32,8 +32,17 @@ export interface CoreContract {
   removeCluster: { arg: { cluster: string }; result: { removed: string; secretsForgotten: number }; progress: never };
   /** The definition as a portable JSON document, never with a secret. */
   exportCluster: { arg: { cluster: string }; result: { json: string }; progress: never };
-  /** Adds a cluster from an exported document. */
-  importCluster: { arg: { json: string; rename?: string }; result: ClusterDefinition; progress: never };
+  /**
+   * Adds a cluster from an exported document. No admin login comes with it (the password never left
+   * the other machine's keychain), so the imported definition has none. Its pinned certificate
+   * fingerprints are not trusted on import: they come back in `pinsToReview` for the admin to trust
+   * (trustCertificate) or drop, unless `trustPins` keeps them as they are in the file.
+   */
+  importCluster: {
+    arg: { json: string; rename?: string; trustPins?: boolean };
+    result: ClusterDefinition & { pinsToReview: string[] };
+    progress: never;
+  };
   /**
    * Stores the admin user and password; the password goes to the OS keychain only (an embedded
    * sandbox's throwaway login is held in memory where no keychain is available: `storedIn`).

@@ -58,6 +58,11 @@ export interface Cause {
   fix: Fix | null;
   /** True when a pasted error text points at this cause. */
   likely: boolean;
+  /**
+   * Nodes that could not be asked (down, untrusted certificate, error) when this cause rests on the
+   * others' answers (KEY_UNKNOWN): the key may be on them; absent when every node answered.
+   */
+  unchecked?: string[];
 }
 
 /**

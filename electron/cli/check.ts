@@ -41,7 +41,12 @@ export function checkResult(
   const critical: string[] = [];
   const warning: string[] = [];
   const up = s.nodes.filter((n) => n.up);
-  for (const n of s.nodes) if (!n.up) critical.push(`${n.id} down${n.error ? ` (${n.error.code})` : ''}`);
+  // A node refused for its certificate answered: "untrusted certificate", not "down" (issue 18, defect 10).
+  const untrusted = (n: { error: { code: string } | null }) =>
+    n.error?.code === 'TLS_UNTRUSTED' || n.error?.code === 'TLS_PIN_MISMATCH';
+  for (const n of s.nodes)
+    if (!n.up)
+      critical.push(`${n.id} ${untrusted(n) ? 'untrusted certificate' : 'down'}${n.error ? ` (${n.error.code})` : ''}`);
   for (const d of s.drift) critical.push(`${d.key} stale on ${d.missingOn.join(',')}`);
   let maxSkew = 0;
   let maxLatency = 0;

@@ -65,7 +65,7 @@ const CLUSTER_USAGE = {
   show: 'oslc-admin cluster show <name> [--json]',
   remove: 'oslc-admin cluster remove <name>',
   export: 'oslc-admin cluster export <name> [--out FILE]',
-  import: 'oslc-admin cluster import <file> [--rename NAME]',
+  import: 'oslc-admin cluster import <file> [--rename NAME] [--trust-pins]',
 };
 
 export async function clusterCommand(ctx: CommandContext, argv: string[]): Promise<number> {
@@ -174,17 +174,33 @@ export async function clusterCommand(ctx: CommandContext, argv: string[]): Promi
       return EXIT.OK;
     }
     case 'import': {
-      const p = parse(rest, { ...HOME_OPTION, rename: { type: 'string' } }, CLUSTER_USAGE.import, {
-        min: 1,
-        max: 1,
-        names: ['file'],
-      });
+      const p = parse(
+        rest,
+        { ...HOME_OPTION, rename: { type: 'string' }, 'trust-pins': { type: 'boolean' } },
+        CLUSTER_USAGE.import,
+        {
+          min: 1,
+          max: 1,
+          names: ['file'],
+        },
+      );
       const json = await readTextFileBounded(p.positionals[0]!, INPUT_LIMITS.importBytes, '<file>');
       const rename = str(p, 'rename');
-      const def = await ctx.engine.importCluster({ json, ...(rename !== undefined ? { rename } : {}) });
+      const trustPins = flag(p, 'trust-pins');
+      const def = await ctx.engine.importCluster({
+        json,
+        ...(rename !== undefined ? { rename } : {}),
+        ...(trustPins ? { trustPins } : {}),
+      });
       io.stdout.write(
         `Imported cluster ${def.name} with ${def.nodes.length} node(s). Store its admin login with: oslc-admin login ${def.name} --user <admin>\n`,
       );
+      if (def.pinsToReview.length > 0) {
+        // A pin is trust: the file's pins are not taken on its word (issue 18, defect 12).
+        io.stdout.write(
+          `${def.pinsToReview.length} pinned certificate fingerprint(s) in the file were NOT trusted. Check each against the node's certificate, then trust it:\n${def.pinsToReview.map((f) => `  oslc-admin trust ${def.name} --fingerprint ${f}`).join('\n')}\n(or import with --trust-pins to keep the file's pins as they are)\n`,
+        );
+      }
       return EXIT.OK;
     }
     default:

@@ -28,6 +28,8 @@ export interface EmbeddedSandbox {
     repository: SandboxView['repository'];
   };
   friend(name: string, secret: string): Promise<{ key: string; node: string }>;
+  /** The sandbox's throwaway admin login (a new random password at every start), as `SandboxHandle.info` has it. */
+  info?: { admin: { user: string; password: string } };
 }
 
 const MAX_LATENCY_MS = 600_000;
@@ -49,6 +51,7 @@ export function sandboxView(cluster: string, sandbox: EmbeddedSandbox): SandboxV
     tls: s.tls,
     nodes: s.nodes.map((n) => ({ ...n, registry: [...n.registry], provisional: [...n.provisional] })),
     repository: { consumers: s.repository.consumers.map((c) => ({ ...c })) },
+    ...(sandbox.info ? { adminLogin: { user: sandbox.info.admin.user, password: sandbox.info.admin.password } } : {}),
   };
 }
 

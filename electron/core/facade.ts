@@ -4,6 +4,7 @@
  * per cluster; secrets go in and never come out.
  */
 import { AppError, ErrorCode, badInput, isAppError } from '../../shared/errors.ts';
+import { BALANCER_ID } from '../../shared/diagnose.ts';
 import type { Api, ArgOf, CallOptions, ResultOf } from '../../shared/contract.ts';
 import type { ClusterDefinition, ClusterSummary } from '../../shared/model.ts';
 import {
@@ -14,7 +15,7 @@ import {
   parseOrThrow,
   plainTextSchema,
 } from '../../shared/schema.ts';
-import { decodeClusterExport } from './config/cluster-file.ts';
+import { decodeClusterExport, encodeClusterExport } from './config/cluster-file.ts';
 import { z } from 'zod';
 import { ConfigStore } from './config/store.ts';
 import { checkedCaBundle, HttpClient } from './http/client.ts';
@@ -252,15 +253,26 @@ export class Engine implements Api {
     return { json: await this.store.exportCluster(def.name) };
   }
 
-  async importCluster(arg: ArgOf<'importCluster'>): Promise<ClusterDefinition> {
+  async importCluster(arg: ArgOf<'importCluster'>): Promise<ResultOf<'importCluster'>> {
     if (typeof arg?.json !== 'string') throw badInput('json', 'must be the text of an exported cluster');
+    if (arg.trustPins !== undefined && typeof arg.trustPins !== 'boolean')
+      throw badInput('trustPins', 'must be true or false');
     const opts = arg.rename !== undefined ? { rename: arg.rename } : {};
     // The door's checks, as for a cluster added by hand: duplicate node URLs, repository and
     // database where the kind needs them, a CA bundle whose every certificate parses.
     const def = decodeClusterExport(arg.json, opts);
     parseOrThrow(clusterInputSchema, def, 'cluster');
     checkedCaBundle(def.caPem);
-    return this.store.importCluster(arg.json, opts);
+    // Issue 18, defect 12: no admin login is stored here for it (the file names a user, never its
+    // password), and a pin is trust: each one is shown for review, not accepted with the file.
+    const pinsToReview = arg.trustPins === true ? [] : [...def.pinnedFingerprints];
+    const held = encodeClusterExport({
+      ...def,
+      adminUser: null,
+      pinnedFingerprints: arg.trustPins === true ? def.pinnedFingerprints : [],
+    });
+    const stored = await this.store.importCluster(held);
+    return { ...stored, pinsToReview };
   }
 
   async storeCredentials(arg: ArgOf<'storeCredentials'>): Promise<ResultOf<'storeCredentials'>> {
@@ -505,7 +517,10 @@ export class Engine implements Api {
   async trustCertificate(arg: ArgOf<'trustCertificate'>): Promise<ResultOf<'trustCertificate'>> {
     const def = await this.cluster(arg?.cluster);
     const fp = parseOrThrow(fingerprintSchema, arg.fingerprint256, 'fingerprint256');
-    const node = arg.node === undefined ? null : findNode(def, arg.node).id;
+    // The balancer is not a node: the console's Trust on the map's balancer (and Diagnose's fix for it)
+    // names it by BALANCER_ID, as the CLI's `trust` without --node pins it (issue 18, defect 11).
+    const balancer = arg.node === BALANCER_ID && !def.nodes.some((n) => n.id === BALANCER_ID);
+    const node = arg.node === undefined || balancer ? null : findNode(def, arg.node).id;
     await this.auditLog.ensureWritable();
     const next = await this.store.update(def.name, (c) => ({
       ...c,
@@ -517,7 +532,7 @@ export class Engine implements Api {
       action: 'trust-certificate',
       key: null,
       outcome: 'ok',
-      detail: `SHA-256 ${fp}`,
+      detail: `SHA-256 ${fp}${balancer ? " (the balancer's certificate)" : ''}`,
     });
     return { cluster: def.name, pinned: next.pinnedFingerprints };
   }

@@ -2,12 +2,19 @@
  * The clusters sidebar's file and removal actions: import a cluster from an exported file (with a
  * new name when the name is taken), export one as `<name>.json` (the engine's export never holds a
  * secret), and remove one after a confirmation that names it; then the list reloads and another
- * cluster opens.
+ * cluster opens. An imported file's pinned certificate fingerprints are not trusted on its word: each
+ * is shown for review, to trust or drop (issue 18, defect 12).
  */
 import type { ClusterDefinition } from '../../shared/model.ts';
 import type { ConsoleState } from './console.svelte.ts';
 import { downloadText } from './download.ts';
 import { Task } from './task.svelte.ts';
+
+/** One pinned fingerprint from an imported file, and what the admin decided. */
+export interface PinToReview {
+  fingerprint256: string;
+  decision: 'pending' | 'trusted' | 'dropped';
+}
 
 export class ClusterFiles {
   readonly importTask = new Task();
@@ -20,6 +27,9 @@ export class ClusterFiles {
   removing = $state<string | null>(null);
   /** What the last action did, for a polite live region. */
   said = $state('');
+  /** The imported cluster whose pinned fingerprints wait for review; none is trusted until the admin says so. */
+  pinReview = $state<{ cluster: string; pins: PinToReview[] } | null>(null);
+  readonly pinTask = new Task();
   private readonly app: ConsoleState;
 
   constructor(app: ConsoleState) {
@@ -27,11 +37,11 @@ export class ClusterFiles {
   }
 
   /** Reads a picked file's text and imports it. */
-  async importFile(file: Blob): Promise<ClusterDefinition | null> {
+  async importFile(file: Blob): Promise<(ClusterDefinition & { pinsToReview: string[] }) | null> {
     return this.importText(await file.text());
   }
 
-  async importText(json: string, rename?: string): Promise<ClusterDefinition | null> {
+  async importText(json: string, rename?: string): Promise<(ClusterDefinition & { pinsToReview: string[] }) | null> {
     this.said = '';
     const arg = rename !== undefined ? { json, rename: rename.trim() } : { json };
     const def = await this.importTask.run(() => this.app.api.importCluster(arg));
@@ -46,13 +56,54 @@ export class ClusterFiles {
     }
     this.pendingImport = null;
     this.said = `Imported ${def.name}.`;
+    this.pinReview =
+      def.pinsToReview.length > 0
+        ? {
+            cluster: def.name,
+            pins: def.pinsToReview.map((fingerprint256) => ({ fingerprint256, decision: 'pending' })),
+          }
+        : null;
     await this.app.list.reload();
     await this.app.select(def.name);
     return def;
   }
 
+  /** Trusts one reviewed fingerprint (pins it through the same engine path as Trust certificate). */
+  async trustPin(fingerprint256: string): Promise<boolean> {
+    const review = this.pinReview;
+    const pin = review?.pins.find((p) => p.fingerprint256 === fingerprint256);
+    if (!review || !pin) return false;
+    const done = await this.pinTask.run(() =>
+      this.app.api.trustCertificate({ cluster: review.cluster, fingerprint256 }),
+    );
+    if (!done) return false;
+    pin.decision = 'trusted';
+    return true;
+  }
+
+  /** Leaves one reviewed fingerprint out: it is not pinned. */
+  dropPin(fingerprint256: string): void {
+    const pin = this.pinReview?.pins.find((p) => p.fingerprint256 === fingerprint256);
+    if (pin && pin.decision === 'pending') pin.decision = 'dropped';
+  }
+
+  /** Ends the review: what was not trusted stays unpinned; the open cluster is checked again with the new pins. */
+  async finishReview(): Promise<void> {
+    const review = this.pinReview;
+    if (!review) return;
+    this.pinReview = null;
+    this.pinTask.clearError();
+    const trusted = review.pins.filter((p) => p.decision === 'trusted').length;
+    this.said = `Reviewed the pins of ${review.cluster}: ${trusted} trusted, ${review.pins.length - trusted} not trusted.`;
+    const session = this.app.session;
+    if (trusted > 0 && session?.view.name === review.cluster) {
+      await session.view.reloadDefinition();
+      await session.view.refresh();
+    }
+  }
+
   /** Imports the pending document under the typed name. */
-  async importRenamed(): Promise<ClusterDefinition | null> {
+  async importRenamed(): Promise<(ClusterDefinition & { pinsToReview: string[] }) | null> {
     if (!this.pendingImport) return null;
     return this.importText(this.pendingImport.json, this.rename);
   }

@@ -52,6 +52,16 @@ export const CAUSE_TITLES: Record<CauseCode, string> = {
   HEALTHY: 'Healthy',
 };
 
+/**
+ * A cause's headline: its code's title, except where the cause rests on some nodes' answers only
+ * (issue 18, defect 16: not "No node knows this key" when nodes could not be checked).
+ */
+export function causeTitle(cause: Pick<Cause, 'code' | 'unchecked'>): string {
+  if (cause.code === 'KEY_UNKNOWN' && cause.unchecked?.length)
+    return `No node that answered knows this key (${cause.unchecked.join(', ')} could not be checked)`;
+  return CAUSE_TITLES[cause.code];
+}
+
 /** What the button next to a cause does; null where the fix is a step for a person (shown as words). */
 export interface FixButton {
   label: string;

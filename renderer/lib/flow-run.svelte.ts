@@ -131,6 +131,14 @@ export class FlowRun {
     this.task.cancel();
   }
 
+  /**
+   * The authorize page to open: on the node that issued the request token (it lives only there), else
+   * the one the provider gave (issue 18, defect 6: the balancer may send the browser to another node).
+   */
+  get authorizeUrl(): string {
+    return this.authorize?.pinnedUrl ?? this.authorize?.url ?? '';
+  }
+
   /** The authorize page on the issuing node itself, when it differs from the one the balancer gives. */
   get pinnedAlternative(): string | null {
     const a = this.authorize;

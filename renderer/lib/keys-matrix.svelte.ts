@@ -18,7 +18,7 @@ import type { ClusterView } from './cluster-view.svelte.ts';
 import { refreshesRegistry } from '../../shared/provider-words.ts';
 import { Task } from './task.svelte.ts';
 import type { StateWord } from './words.ts';
-import { STATE_WORDS } from './words.ts';
+import { STATE_WORDS, isUntrustedError } from './words.ts';
 
 /** A cell: the key's state on the node, or `not-listed` when the node neither lists nor was asked about it. */
 export type CellState = ConsumerState | 'not-listed' | 'handoff' | 'deleted';
@@ -91,7 +91,7 @@ export interface MatrixSource {
 
 /**
  * Every row of the matrix. A probe's answer (the node's `consumers`) wins; else a down node is
- * `down`; else the node's lists; else the drift's "missing here"; else `not-listed`.
+ * `down` (or `tls-untrusted` when it was refused for its certificate); else the node's lists; else the drift's "missing here"; else `not-listed`.
  */
 /* eslint-disable svelte/prefer-svelte-reactivity -- scratch maps of a pure function, never state */
 export function buildRows(source: MatrixSource): MatrixRow[] {
@@ -122,7 +122,9 @@ export function buildRows(source: MatrixSource): MatrixRow[] {
       add(key);
     }
     for (const c of status.consumers) states.set(c.key, c.state);
-    return { states, fallback: (status.up ? 'not-listed' : 'down') as CellState };
+    // A node refused for its certificate answered: its cells say "untrusted certificate", not "down".
+    const fallback: CellState = status.up ? 'not-listed' : isUntrustedError(status.error) ? 'tls-untrusted' : 'down';
+    return { states, fallback };
   });
   for (const d of source.drift ?? []) {
     for (const node of d.missingOn) {

@@ -1,6 +1,6 @@
 /**
- * "Register consumer": name, key (optional: the provider chooses one), the secret typed twice (a
- * mismatch is refused here, before anything is sent), trusted, and the node it goes to. Then the
+ * "Register consumer": name, key (optional: the provider chooses one), the secret typed twice (Register
+ * stays disabled while they differ, and a mismatch is refused here before anything is sent), trusted, and the node it goes to. Then the
  * result: approved and verified on that node, and the offer to sync when the other nodes do not have
  * it yet; for ClearQuest and Jazz, the hand-off with the fields to type on that node's admin page.
  */
@@ -41,9 +41,11 @@ export class RegisterForm {
   readonly adminPage = new Task();
   /** True once both secret fields are typed and differ (shown while typing, refused on submit). */
   readonly secretsDiffer = $derived(this.secretAgain !== '' && this.secret !== this.secretAgain);
+  /** Register stays disabled until both secrets are typed and the same (issue 18, defect 8). */
   readonly canSubmit = $derived(
     this.name.trim() !== '' &&
       this.secret !== '' &&
+      this.secretAgain === this.secret &&
       (!this.keyRequired || this.key.trim() !== '') &&
       !this.task.running,
   );

@@ -3,7 +3,8 @@
  * before anything is saved; then "Download" (a Blob per file: works in every window) or "Save to a
  * folder…" (`report` without a folder: the desktop asks where with the OS dialog; browser mode has
  * no such dialog and answers with its coded error, shown as it is). The renderer never asks which
- * door it runs behind.
+ * door it runs behind. The consumer's error text (as the CLI's `--error-text`) can be pasted: the
+ * report is then prepared again with it, its likely causes marked and its secrets redacted.
  */
 import type { Api } from '../../shared/contract.ts';
 import type { ReportPreview } from '../../shared/contract-console.ts';
@@ -19,8 +20,15 @@ export class ReportDialog {
   /** What the engine is doing while it renders (keys being diagnosed). */
   progress = $state<string | null>(null);
   saved = $state<ReportResult | null>(null);
+  /** The consumer's error text, pasted (optional; the engine redacts it and marks the likely causes). */
+  errorText = $state('');
+  /** The error text the shown preview was prepared with, to tell whether it must be prepared again. */
+  preparedWith = $state('');
+  readonly stale = $derived(this.preview !== null && this.errorText.trim() !== this.preparedWith);
   readonly task = new Task();
   readonly saveTask = new Task();
+  /** Preparing again helps when the text changed, or when the last preparation gave no preview. */
+  readonly canPrepare = $derived(!this.task.running && (this.preview === null || this.stale));
   readonly shownText = $derived(this.preview?.files.find((f) => f.name === this.shownFile)?.text ?? '');
   private readonly api: Api;
   private readonly cluster: () => string;
@@ -32,15 +40,27 @@ export class ReportDialog {
 
   async show(): Promise<void> {
     this.open = true;
+    await this.prepare();
+  }
+
+  /** Renders the report (again), with the pasted error text when there is one. */
+  async prepare(): Promise<void> {
     this.preview = null;
     this.saved = null;
     this.saveTask.clearError();
     this.progress = null;
+    const errorText = this.errorText.trim();
     const preview = await this.task.run((signal) =>
-      this.api.reportPreview({ cluster: this.cluster() }, { signal, onProgress: (e) => this.apply(e) }),
+      this.api.reportPreview(
+        { cluster: this.cluster(), ...(errorText ? { errorText } : {}) },
+        { signal, onProgress: (e) => this.apply(e) },
+      ),
     );
     this.progress = null;
-    if (preview) this.preview = preview;
+    if (preview) {
+      this.preview = preview;
+      this.preparedWith = errorText;
+    }
   }
 
   apply(event: ReportEvent): void {
@@ -59,7 +79,8 @@ export class ReportDialog {
   /** The engine writes both files to a folder the desktop asks for (`outDir` left to the door). */
   async saveToFolder(): Promise<void> {
     this.saved = null;
-    const arg = { cluster: this.cluster() } as ReportArg;
+    const errorText = this.preparedWith;
+    const arg = { cluster: this.cluster(), ...(errorText ? { errorText } : {}) } as ReportArg;
     const result = await this.saveTask.run((signal) =>
       this.api.report(arg, { signal, onProgress: (e) => this.apply(e) }),
     );

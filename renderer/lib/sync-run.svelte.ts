@@ -6,8 +6,9 @@
 import type { Api } from '../../shared/contract.ts';
 import type { SyncEvent, SyncResult } from '../../shared/contract-repair.ts';
 import type { ErrorInfo } from '../../shared/errors.ts';
-import type { ClusterKind } from '../../shared/model.ts';
+import type { ClusterKind, NodeStatus } from '../../shared/model.ts';
 import type { ClusterView } from './cluster-view.svelte.ts';
+import { cannotRefresh } from '../../shared/provider-words.ts';
 import { Task } from './task.svelte.ts';
 
 export type SyncRowState = 'waiting' | 'started' | 'retrying' | 'refreshed' | 'failed';
@@ -29,6 +30,30 @@ export interface SyncRow {
   error: ErrorInfo | null;
 }
 
+/**
+ * How a node of a product that cannot refresh a running node (Lyo: NOT_SUPPORTED) came out of
+ * "Verify all nodes" (issue 18, defect 15): not a failure of the run. `verified`: every key is loaded
+ * there; `restart`: a key approved elsewhere is not (only a restart loads it); `unverified`: the node
+ * could not be asked (its status says why).
+ */
+export type VerifyOutcome = 'verified' | 'restart' | 'unverified';
+
+export const VERIFY_WORDS: Record<VerifyOutcome, string> = {
+  verified: 'verified',
+  restart: 'restart needed',
+  unverified: 'not verified',
+};
+
+export function verifyOutcome(
+  node: string,
+  drift: readonly { missingOn: readonly string[] }[],
+  status: { up: boolean } | null | undefined,
+): VerifyOutcome {
+  if (status && !status.up) return 'unverified';
+  if (drift.some((d) => d.missingOn.includes(node))) return 'restart';
+  return 'verified';
+}
+
 export type SyncPhase = 'idle' | 'running' | 'verifying' | 'done' | 'cancelled' | 'failed';
 
 export class SyncRun {
@@ -39,9 +64,14 @@ export class SyncRun {
   readonly failedNodes = $derived(this.rows.filter((r) => r.state === 'failed').map((r) => r.node));
   readonly refreshedCount = $derived(this.rows.filter((r) => r.state === 'refreshed').length);
   readonly active = $derived(this.phase === 'running' || this.phase === 'verifying');
-  /** Every node refreshed and no drift, no unreachable or unverified node. */
+  /**
+   * Every node refreshed (or, where the product cannot refresh a node, verified instead) and no drift,
+   * no unreachable or unverified node.
+   */
   readonly consistent = $derived(
-    this.result !== null && this.result.verified.consistent && this.result.nodes.every((n) => n.refreshed),
+    this.result !== null &&
+      this.result.verified.consistent &&
+      this.result.nodes.every((n) => n.refreshed || cannotRefresh(n)),
   );
   private readonly api: Api;
   private readonly view: ClusterView;
@@ -86,6 +116,17 @@ export class SyncRun {
 
   cancel(): void {
     this.task.cancel();
+  }
+
+  /** The node's latest status on the map (the verification's status run, or the one after it). */
+  statusOf(node: string): NodeStatus | null {
+    return this.view.nodes[node] ?? null;
+  }
+
+  /** A node this product cannot refresh, once the run verified it; null before the result or for other rows. */
+  outcomeOf(row: SyncRow): VerifyOutcome | null {
+    if (!this.result || row.error?.code !== 'NOT_SUPPORTED') return null;
+    return verifyOutcome(row.node, this.result.verified.drift, this.view.nodes[row.node]);
   }
 
   /** Forgets the last run (the panel closes). */

@@ -2,7 +2,8 @@
  * The console's one vocabulary (../shared/UI.md "States and words"): every consumer state has a word
  * and a sentence, shown with an icon, never colour alone. Map chips and, later, the keys matrix use it.
  */
-import type { ClusterKind, ConsumerState, TlsInfo } from '../../shared/model.ts';
+import type { ErrorInfo } from '../../shared/errors.ts';
+import type { ClusterKind, ConsumerState, NodeStatus, TlsInfo } from '../../shared/model.ts';
 import { staleFailure } from '../../shared/provider-words.ts';
 
 export interface StateWord {
@@ -92,4 +93,26 @@ export function formatCertDate(text: string | null | undefined): string {
   const d = new Date(t);
   const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()];
   return `${d.getUTCDate()}\u00a0${month}\u00a0${d.getUTCFullYear()}`;
+}
+
+/** True for a refusal of the certificate presented (not trusted, or not the pinned one): the node answered TLS. */
+export function isUntrustedError(error: ErrorInfo | null | undefined): boolean {
+  return error?.code === 'TLS_UNTRUSTED' || error?.code === 'TLS_PIN_MISMATCH';
+}
+
+/**
+ * How a node stands at the last status: up, down (it did not answer), or refused for its certificate
+ * (it answered, with a certificate this cluster does not trust: "untrusted certificate", not "down").
+ */
+export type NodeCondition = 'up' | 'down' | 'untrusted';
+
+export const CONDITION_WORDS: Record<NodeCondition, string> = {
+  up: 'up',
+  down: 'down',
+  untrusted: 'untrusted certificate',
+};
+
+export function nodeCondition(status: Pick<NodeStatus, 'up' | 'error'>): NodeCondition {
+  if (status.up) return 'up';
+  return isUntrustedError(status.error) ? 'untrusted' : 'down';
 }

@@ -265,3 +265,41 @@ describe('DiagnoseTab', () => {
     expect(h.sync.start).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('causeTitle (issue 18, defect 16)', () => {
+  it('does not say "No node knows this key" when some nodes could not be checked', async () => {
+    const { causeTitle } = await import('../../renderer/lib/diagnose-run.svelte.ts');
+    expect(causeTitle({ code: 'KEY_UNKNOWN' })).toBe('No node knows this key');
+    expect(causeTitle({ code: 'KEY_UNKNOWN', unchecked: ['node2', 'node3'] })).toBe(
+      'No node that answered knows this key (node2, node3 could not be checked)',
+    );
+    expect(causeTitle({ code: 'TLS_UNTRUSTED', unchecked: ['node2'] })).toBe('An untrusted certificate');
+  });
+});
+
+describe('DiagnoseTab trust dialog', () => {
+  it('is the same Trust certificate dialog as on the map, the panel and the keys (one wording)', async () => {
+    const untrusted = diagnosis(
+      [UNTRUSTED],
+      [node('node1', 'approved'), node('node2', 'approved'), node('node3', 'tls-untrusted')],
+    );
+    const api = fakeApi({ diagnose: async () => untrusted });
+    const h = harness(api);
+    const session = {
+      api,
+      view: h.view,
+      sync: h.sync,
+      approve: h.approve,
+      diagnose: h.run,
+      focus: { key: 'k1' },
+      go: vi.fn(),
+    };
+    render(DiagnoseTab, { session: session as never });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Trust the certificate of node3' }));
+    flushSync();
+    const dialog = document.querySelector('dialog.trust-dialog')!;
+    expect(dialog.textContent).toContain('Trust the certificate node3 presented?');
+    expect(dialog.textContent).toContain('AB:CD');
+    expect(api.trustCertificate).not.toHaveBeenCalled();
+  });
+});

@@ -117,17 +117,30 @@ describe('FlowRun', () => {
 });
 
 describe('FlowTab', () => {
-  it('offers the authorize page as a link that opens a new tab, also on the issuing node itself', async () => {
+  it('offers the authorize page on the node that issued the request token first, through the balancer second', async () => {
     const { api, callback } = pausedFlow(new Date(Date.now() + 600_000).toISOString());
     const flow = new FlowRun(api, () => 'sb');
-    const session = { api, view: { name: 'sb', definition: DEFINITION }, flow, focus: { key: 'k1' }, go: vi.fn() };
+    const session = {
+      api,
+      view: { name: 'sb', definition: DEFINITION },
+      flow,
+      focus: { key: 'k1' },
+      go: vi.fn(),
+      sandbox: { view: { adminLogin: { user: 'admin', password: 'throwaway-pw' } } },
+    };
     render(FlowTab, { session: session as never });
     screen.getByRole('button', { name: 'Start the flow' }).click();
-    const link = await screen.findByRole('link', { name: 'Open the authorize page' });
-    expect(link.getAttribute('href')).toBe('http://127.0.0.1:9000/oauth/authorize?oauth_token=t');
+    // Issue 18, defect 6: the token lives on node2 only; the primary link goes there, not through the balancer.
+    const link = await screen.findByRole('link', { name: 'Open the authorize page on node2' });
+    expect(link.getAttribute('href')).toBe('http://127.0.0.1:9002/oauth/authorize?oauth_token=t');
     expect(link.getAttribute('target')).toBe('_blank');
     expect(link.getAttribute('rel')).toBe('noopener');
-    expect(screen.getByRole('link', { name: 'Open it on node2 directly' })).toBeTruthy();
+    expect(link.getAttribute('data-variant')).toBe('primary');
+    expect(screen.getByRole('link', { name: 'Open it through the balancer' }).getAttribute('href')).toBe(
+      'http://127.0.0.1:9000/oauth/authorize?oauth_token=t',
+    );
+    // The embedded sandbox's authorize page asks for its admin login: the console shows it.
+    expect(screen.getByTestId('flow-sandbox-login').textContent).toContain('throwaway-pw');
     expect(screen.getByLabelText('Request token: ok').textContent).toContain('answered by node2');
     expect(screen.getByTestId('countdown').textContent).toMatch(/^(10:00|9:5\d)$/);
     callback('allowed');

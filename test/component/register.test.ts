@@ -1,5 +1,5 @@
 /**
- * "Register consumer": two secrets that differ are refused before anything is sent; a good one goes
+ * "Register consumer": two secrets that differ keep Register disabled and are refused before anything is sent; a good one goes
  * to the chosen node (the first by default), the result says approved and verified there, and the
  * offer to sync appears when other nodes miss it; ClearQuest/Jazz show the hand-off with the fields.
  */
@@ -57,6 +57,7 @@ describe('RegisterForm', () => {
     form.secret = 'one';
     form.secretAgain = 'two';
     expect(form.secretsDiffer).toBe(true);
+    expect(form.canSubmit).toBe(false);
     expect(await form.submit()).toBeNull();
     expect(form.refused?.message).toMatch(/not the same/);
     expect(api.register).not.toHaveBeenCalled();
@@ -115,14 +116,21 @@ describe('RegisterDialog', () => {
     await waitFor(() => expect(api.sync).toHaveBeenCalledOnce());
   });
 
-  it('marks the second secret invalid while the two differ, and refuses them with a message', async () => {
+  it('marks the second secret invalid and keeps Register disabled while the two differ (defect 8)', async () => {
     const { api } = await openDialog(APPROVED);
     const again = screen.getByLabelText('Secret again');
+    const register = screen.getByRole('button', { name: 'Register' }) as HTMLButtonElement;
+    expect(register.disabled).toBe(false);
     await fireEvent.input(again, { target: { value: 'abd' } });
     expect(again.getAttribute('aria-invalid')).toBe('true');
-    await fireEvent.click(screen.getByRole('button', { name: 'Register' }));
-    expect(screen.getByRole('alert').textContent).toMatch(/Nothing was sent/);
+    expect(document.body.textContent).toContain('The two secrets are not the same yet.');
+    expect(register.disabled).toBe(true);
+    await fireEvent.click(register);
     expect(api.register).not.toHaveBeenCalled();
+    await fireEvent.input(again, { target: { value: '' } });
+    expect(register.disabled).toBe(true);
+    await fireEvent.input(again, { target: { value: 'abc' } });
+    expect(register.disabled).toBe(false);
   });
 
   it('ClearQuest: shows the hand-off with the fields to type and opens that node’s admin page', async () => {

@@ -71,3 +71,52 @@ describe('ReportDialog', () => {
     expect(report.saved).toBeNull();
   });
 });
+
+describe("ReportDialog: the consumer's error text (issue 18, defect 18)", () => {
+  it('prepares the report again with the pasted text, and saves with the text the preview was made with', async () => {
+    const api = fakeApi({
+      reportPreview: async () => PREVIEW,
+      report: async () => ({ cluster: 'sb', files: ['/d/report.md', '/d/report.json'], consumers: 1 }),
+    });
+    const report = new ReportDialog(api, () => 'sb');
+    await report.show();
+    expect(report.stale).toBe(false);
+    expect(report.canPrepare).toBe(false);
+    report.errorText = '  401: invalid_expired_token  ';
+    expect(report.stale).toBe(true);
+    expect(report.canPrepare).toBe(true);
+    await report.prepare();
+    expect(api.reportPreview).toHaveBeenLastCalledWith(
+      { cluster: 'sb', errorText: '401: invalid_expired_token' },
+      expect.anything(),
+    );
+    expect(report.stale).toBe(false);
+    await report.saveToFolder();
+    expect(api.report).toHaveBeenCalledWith(
+      { cluster: 'sb', errorText: '401: invalid_expired_token' },
+      expect.anything(),
+    );
+  });
+
+  it('the dialog has a labelled field for it and a button that prepares the report with it', async () => {
+    const { render, screen, fireEvent } = await import('@testing-library/svelte');
+    const ReportButton = (await import('../../renderer/components/report-button.svelte')).default;
+    const api = fakeApi({ reportPreview: async () => PREVIEW });
+    render(ReportButton, {
+      session: { api, view: { name: 'sb' }, report: new ReportDialog(api, () => 'sb') } as never,
+    });
+    await fireEvent.click(screen.getByRole('button', { name: 'Report' }));
+    const field = screen.getByLabelText(/The consumer's error text/);
+    const prepare = screen.getByRole('button', { name: 'Prepare the report with this text' }) as HTMLButtonElement;
+    await vi.waitFor(() => expect(api.reportPreview).toHaveBeenCalledTimes(1));
+    await fireEvent.input(field, { target: { value: 'oauth_problem=timestamp_refused' } });
+    expect(prepare.disabled).toBe(false);
+    await fireEvent.click(prepare);
+    await vi.waitFor(() =>
+      expect(api.reportPreview).toHaveBeenLastCalledWith(
+        { cluster: 'sb', errorText: 'oauth_problem=timestamp_refused' },
+        expect.anything(),
+      ),
+    );
+  });
+});

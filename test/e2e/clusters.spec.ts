@@ -142,8 +142,9 @@ test('register a consumer on the sandbox: differing secrets refused, a good one 
   await dialog.getByLabel('Trusted consumer').check();
   await shots(page, info, 'register-dialog');
   await accessible(page, 'register dialog');
-  await dialog.getByRole('button', { name: 'Register', exact: true }).click();
-  await expect(dialog.getByRole('alert')).toContainText('Nothing was sent');
+  // Register stays disabled while the two secrets differ (issue 18, defect 8).
+  await expect(dialog).toContainText('The two secrets are not the same yet.');
+  await expect(dialog.getByRole('button', { name: 'Register', exact: true })).toBeDisabled();
   expect(registerCalls).toEqual([]);
 
   await dialog.getByLabel('Secret again').fill('jenkins-secret-1');

@@ -131,15 +131,17 @@ test('a stale node from the pasted 401, its Sync fix, healthy again; audit and a
   expect(served.output()).not.toContain(SECRET);
 });
 
-/** Plays the user on the sandbox's own authorize page, opened by the console's link in a new tab. */
+/**
+ * Plays the user on the sandbox's own authorize page, opened by the console's primary link in a new
+ * tab, logging in with the sandbox admin login the console shows (issue 18, defect 6).
+ */
 async function authorizeInNewTab(page: Page, password: string, choice: 'allow' | 'deny'): Promise<void> {
   const section = page.getByRole('region', { name: 'Authorize' });
   await expect(section.getByTestId('countdown')).toHaveText(/^(10:00|9:[0-5]\d)$/, { timeout: 30_000 });
-  // Round-robin: the balancer may send the browser to another node than the issuer; the console then
-  // offers the page on the issuing node itself, which is what an admin would click.
-  const pinned = section.getByRole('link', { name: /^Open it on node\d directly$/ });
-  const link = (await pinned.count()) > 0 ? pinned : section.getByRole('link', { name: 'Open the authorize page' });
+  // The primary link opens the page on the node that issued the token, never through the balancer.
+  const link = section.getByRole('link', { name: /^Open the authorize page( on node\d)?$/ });
   expect(await link.getAttribute('target')).toBe('_blank');
+  await expect(section.getByTestId('flow-sandbox-login')).toContainText(password);
   const popup = page.context().waitForEvent('page');
   await link.click();
   const tab = await popup;

@@ -8,8 +8,8 @@
  * RTC asks for a key at `/oauth/requestKey` through the balancer; the console shows it provisional on
  * that node only, the evidence says the consumer list decided it although the request-token call
  * answered 200; Approve goes through the API on that node (no hand-off); the evidence is taken again
- * and is approved, again decided by the consumer list; Sync says honestly that Lyo cannot refresh a
- * node (restart), with no retry offered; restarting the other nodes loads the key there; then an
+ * and is approved, again decided by the consumer list; "Verify all nodes" says honestly that Lyo cannot
+ * refresh a node: the holder reads "verified", the others "restart needed", with no retry offered; restarting the other nodes loads the key there; then an
  * independent OAuth 1.0a signer gets a request token from every node.
  */
 import { ConsolePage } from './_console-page.ts';
@@ -20,7 +20,7 @@ import { expect, servedWith } from './_serve.ts';
 const test = servedWith(['--dialect', 'lyo']);
 
 const CANNOT_REFRESH =
-  "Eclipse Lyo's consumer store is loaded once when the server starts ([D] oauth-consumer-store): a node picks up a change only when it is restarted. Restart the nodes that lack the key.";
+  "Eclipse Lyo's consumer store is loaded once when the server starts: a running node cannot be refreshed, so every key was verified on every node instead. A node that lacks a key picks it up only when it is restarted.";
 const PROVISIONAL_BY_LIST = 'provisional on this node, as its consumer list says (the request-token call accepted it)';
 
 test('Lyo: the consumer list decides the probe, approve goes through the API, and sync says Lyo cannot refresh a node (restart)', async ({
@@ -91,21 +91,27 @@ test('Lyo: the consumer list decides the probe, approve goes through the API, an
   for (const id of others)
     await expect(console.node(id).getByTestId('stale')).toContainText('will fail with 401 consumer_key_rejected');
 
-  // Sync: Lyo cannot refresh a node, so the header's button verifies. The console says so for every
-  // node ("cannot refresh", not "failed") and offers no retry.
+  // Sync: Lyo cannot refresh a node, so the header's button verifies. Not a failure (issue 18, defect
+  // 15): the holder reads "verified", the nodes that lack the key "restart needed"; no NOT_SUPPORTED
+  // on a row, no internal source marker anywhere; no retry offered.
   await expect(page.getByRole('button', { name: 'Sync all nodes', exact: true })).toHaveCount(0);
   await console.syncAll('Verify all nodes');
   await expect(console.syncPanel.getByRole('heading', { name: 'Verify all nodes' })).toBeVisible();
   await expect(console.syncPanel).toHaveAttribute('data-phase', 'done');
   await expect(console.syncPanel).not.toContainText('every node refreshed');
+  await expect(console.syncPanel).not.toContainText(/\[[DGI]\]/);
   for (const id of nodes) {
-    await expect(console.syncRow(id)).toContainText('NOT_SUPPORTED');
-    // The reason is given once, below the table.
-    await expect(console.syncRow(id)).toContainText('NOT_SUPPORTED (see below)');
+    await expect(console.syncRow(id)).not.toContainText('NOT_SUPPORTED');
+    await expect(console.syncRow(id)).not.toContainText('cannot refresh');
     await expect(console.syncRow(id)).not.toContainText(CANNOT_REFRESH);
     await expect(console.syncRow(id)).not.toContainText('refreshed');
-    await expect(console.syncRow(id).locator('.row-state')).toHaveText('cannot refresh');
   }
+  await expect(console.syncRow(holder).locator('.row-state')).toHaveText('verified');
+  for (const id of others) {
+    await expect(console.syncRow(id).locator('.row-state')).toHaveText('restart needed');
+    await expect(console.syncRow(id)).toContainText('restart this node to load it');
+  }
+  // The reason is given once, below the table.
   await expect(console.syncPanel.locator('.notice')).toHaveText(CANNOT_REFRESH);
   // The drift line names the fix that works here: a restart, not "log in (sync)".
   const drift = console.syncPanel.locator('.drift');
@@ -130,6 +136,13 @@ test('Lyo: the consumer list decides the probe, approve goes through the API, an
   }
   await shots(page, info, 'lyo-after-restart');
   await accessible(page, 'lyo-after-restart');
+  // Verify again: every node is "verified", and the panel says it is done without problems.
+  await console.syncAll('Verify all nodes');
+  for (const id of nodes) await expect(console.syncRow(id).locator('.row-state')).toHaveText('verified');
+  await expect(console.syncPanel).toContainText('Done: every key verified on every node.');
+  await expect(console.syncPanel).not.toContainText(/NOT_SUPPORTED|\[[DGI]\]/);
+  await shots(page, info, 'lyo-verify-all-verified');
+  await console.syncPanel.getByRole('button', { name: 'Close' }).click();
 
   for (const n of sandbox.nodes)
     expect(await requestTokenStatus(`${n.url}${REQUEST_TOKEN_PATH.lyo}`, key, secret), n.id).toBe(200);

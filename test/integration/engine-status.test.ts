@@ -186,4 +186,69 @@ describe('status over TLS', () => {
       }
     });
   });
+
+  it('trusts the balancer\'s certificate by the name "balancer" (as the console and diagnose name it), audited without a node', async () => {
+    await withSandbox({ nodes: 2, tls: true }, async (sandbox) => {
+      const untrusted = await engineFor(sandbox, { name: 'tls-lb', trustCa: false });
+      try {
+        const before = await untrusted.engine.status({ cluster: 'tls-lb' });
+        expect(before.balancer?.up).toBe(false);
+        expect(before.balancer?.error?.code).toBe('TLS_UNTRUSTED');
+        const fingerprint256 = String(before.balancer!.error!.details!.fingerprint256);
+        expect(fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+        const done = await untrusted.engine.trustCertificate({ cluster: 'tls-lb', fingerprint256, node: 'balancer' });
+        expect(done.pinned).toContain(fingerprint256);
+        const after = await untrusted.engine.status({ cluster: 'tls-lb' });
+        expect(after.balancer?.up, JSON.stringify(after.balancer?.error)).toBe(true);
+        const audit = await untrusted.engine.audit({ cluster: 'tls-lb' });
+        expect(audit.entries.at(-1)).toMatchObject({
+          action: 'trust-certificate',
+          node: null,
+          detail: expect.stringContaining("the balancer's certificate"),
+        });
+        // A name that is neither a node nor the balancer is still refused.
+        await expect(
+          untrusted.engine.trustCertificate({ cluster: 'tls-lb', fingerprint256, node: 'node9' }),
+        ).rejects.toMatchObject({ code: 'NODE_NOT_FOUND' });
+      } finally {
+        await untrusted.close();
+      }
+    });
+  });
+
+  it('a login checked against nodes whose certificate is not trusted says TLS_UNTRUSTED with the fingerprint, not NODE_UNREACHABLE', async () => {
+    await withSandbox({ nodes: 2, tls: true }, async (sandbox) => {
+      const untrusted = await engineFor(sandbox, { name: 'tls-login', trustCa: false, admin: false });
+      const trusted = await engineFor(sandbox, { name: 'tls-login-ok', admin: false });
+      try {
+        const refused = await untrusted.engine
+          .storeCredentials({
+            cluster: 'tls-login',
+            user: 'admin',
+            password: sandbox.info.admin.password,
+            verify: true,
+          })
+          .then(
+            () => null,
+            (e: unknown) => e as { code: string; message: string; details?: Record<string, unknown> },
+          );
+        expect(refused?.code).toBe('TLS_UNTRUSTED');
+        expect(refused?.message).toMatch(/not a node down/);
+        expect(refused?.message).not.toMatch(/unreachable|--no-verify/);
+        expect(String(refused?.details?.fingerprint256)).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+        expect((await untrusted.engine.getCluster({ cluster: 'tls-login' })).adminUser).toBeNull();
+        // With the CA the same login is checked and stored.
+        const ok = await trusted.engine.storeCredentials({
+          cluster: 'tls-login-ok',
+          user: 'admin',
+          password: sandbox.info.admin.password,
+          verify: true,
+        });
+        expect(ok.verifiedOn).toBeTruthy();
+      } finally {
+        await trusted.close();
+        await untrusted.close();
+      }
+    });
+  });
 });

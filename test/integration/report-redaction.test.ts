@@ -98,8 +98,15 @@ describe('the support report', () => {
         '## Diagnosis per tracked consumer',
         '## Pasted error text',
         '## Last sync',
+        '## Audit excerpt',
       ])
         expect(md).toContain(heading);
+      // Issue 18, defect 18: the report holds the cluster's last audit lines (both doors build it here).
+      const excerpt = md.slice(md.indexOf('## Audit excerpt'));
+      expect(excerpt).toMatch(/The last \d+ of \d+ audit lines for this cluster, oldest first:/);
+      expect(excerpt).toContain('| time | user | node | action | key | outcome | detail |');
+      expect(excerpt).toMatch(/\| sync \| - \| ok \| 3 nodes refreshed \|/);
+      expect(json.auditExcerpt).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'sync' })]));
       expect(md).toContain('OSLC Cluster Admin 0.1.0');
       expect(md).toContain(`Node ${process.version}`);
       expect(md).toContain('3 nodes refreshed');

@@ -22,10 +22,24 @@ describe('serve --sandbox shapes', () => {
           headers,
           body: JSON.stringify(arg),
         });
-        return JSON.parse(reply.body.trim().split('\n').at(-1)!) as { result?: Record<string, unknown> };
+        return JSON.parse(reply.body.trim().split('\n').at(-1)!) as {
+          result?: Record<string, unknown>;
+          error?: unknown;
+        };
       };
       const state = await call('sandboxState', { cluster: 'sandbox' });
       expect(state.result).toMatchObject({ sticky: true, tls: true });
+      // Issue 18, defect 6: the sandbox's throwaway admin login reaches the console (its Sandbox drawer), …
+      expect(state.result?.adminLogin).toEqual({ user: 'admin', password: server.sandbox!.admin.password });
+      // … and only for the embedded sandbox: another cluster has no sandbox state at all.
+      await call('addCluster', {
+        name: 'other',
+        kind: 'lyo',
+        balancerUrl: 'https://127.0.0.1:1',
+        nodes: [{ id: 'n1', url: 'https://127.0.0.1:2' }],
+      });
+      const other = (await call('sandboxState', { cluster: 'other' })) as { error?: { code: string } };
+      expect(other.error?.code).toBe('NOT_SUPPORTED');
       const status = await call('status', { cluster: 'sandbox' });
       const nodes = status.result?.nodes as { up: boolean; tls: { authorized: boolean } | null }[];
       expect(nodes.map((n) => [n.up, n.tls?.authorized])).toEqual([

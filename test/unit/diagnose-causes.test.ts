@@ -111,9 +111,32 @@ describe('deciding causes', () => {
       }),
     ]);
     expect(codes(r)).toEqual(['KEY_UNKNOWN', 'NODE_DOWN']);
-    expect(r.causes[0]!.message).toContain('(n2 could not be checked.)');
+    // Issue 18, defect 16: not "no node knows": what is known, and which node could not be asked, why.
+    expect(r.causes[0]!.message).not.toMatch(/^No node knows/);
+    expect(r.causes[0]!.message).toContain('Key K is unknown on n1');
+    expect(r.causes[0]!.message).toContain('but n2 could not be checked (n2: down)');
+    expect(r.causes[0]!.unchecked).toEqual(['n2']);
     expect(r.causes[1]).toMatchObject({ nodes: ['n2'], fix: null, severity: 'warning' });
     expect(r.causes[1]!.message).toContain('connection refused');
+  });
+
+  it('says two nodes with untrusted certificates could not be checked, not that no node knows the key', () => {
+    const r = decide([
+      node('n1', 'missing'),
+      node('n2', 'tls-untrusted', { fingerprint256: 'AA:BB', subject: 'CN=n2' }),
+      node('n3', 'tls-untrusted', { fingerprint256: 'CC:DD', subject: 'CN=n3' }),
+    ]);
+    const unknown = r.causes.find((c) => c.code === 'KEY_UNKNOWN')!;
+    expect(unknown.message).not.toMatch(/No node knows/);
+    expect(unknown.message).toContain(
+      'but n2 and n3 could not be checked (n2: untrusted certificate; n3: untrusted certificate)',
+    );
+    expect(unknown.unchecked).toEqual(['n2', 'n3']);
+    expect(codes(r).filter((c) => c === 'TLS_UNTRUSTED')).toHaveLength(2);
+    // Every node answered: the plain words, and no `unchecked`.
+    const all = decide([node('n1', 'missing'), node('n2', 'missing')]);
+    expect(all.causes[0]!.message).toMatch(/^No node knows key K/);
+    expect(all.causes[0]!.unchecked).toBeUndefined();
   });
 
   it('reports a wrong secret on the nodes that have the key', () => {

@@ -138,6 +138,19 @@ describe('computeChanges', () => {
     }
     expect(lines[0]).toContain('approve c --key K --node n1');
   });
+
+  it('a node refused for its certificate is "an untrusted certificate", not "down" (issue 18, defect 10)', () => {
+    const refused = {
+      code: 'TLS_UNTRUSTED' as const,
+      message: 'n2 presented a certificate that is not trusted',
+      node: 'n2',
+    };
+    const [line] = computeChanges(null, status([node('n1'), node('n2', { up: false, error: refused })]))
+      .filter((c) => c.type === 'node-down')
+      .map(formatChange);
+    expect(line).toContain('n2 presents an untrusted certificate (TLS_UNTRUSTED: n2 presented');
+    expect(line).not.toContain('is down');
+  });
 });
 
 describe('HealPolicy', () => {

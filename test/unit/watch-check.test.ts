@@ -65,6 +65,10 @@ describe('status --check', () => {
     const down = run(st([node('n1'), node('n2', { up: false, error: { code: 'NODE_UNREACHABLE', message: 'x' } })]));
     expect(down.code).toBe(CHECK_EXIT.CRITICAL);
     expect(down.line).toMatch(/^OSLC CRITICAL - prod: n2 down \(NODE_UNREACHABLE\) \| nodes_up=1;;2:;0;2/);
+    // A node refused for its certificate answered: named as such, not "down" (issue 18, defect 10).
+    const refused = run(st([node('n1'), node('n2', { up: false, error: { code: 'TLS_UNTRUSTED', message: 'x' } })]));
+    expect(refused.code).toBe(CHECK_EXIT.CRITICAL);
+    expect(refused.line).toMatch(/^OSLC CRITICAL - prod: n2 untrusted certificate \(TLS_UNTRUSTED\) \|/);
     expect(run(st([node('n1'), node('n2')], [{ key: 'K', missingOn: ['n2'], message: '' }])).line).toContain(
       'K stale on n2',
     );

@@ -80,6 +80,14 @@ export function listNodes(ids: readonly string[]): string {
 
 const these = (ids: readonly string[], one: string, many: string) => (ids.length === 1 ? one : many);
 
+/** Why a node could not be asked about the key, in the console's words. */
+const UNCHECKED_WORDS: Partial<Record<NodeKeyState, string>> = {
+  down: 'down',
+  'tls-untrusted': 'untrusted certificate',
+  error: 'error',
+  'clock-skew': 'clock skew',
+};
+
 export function makeCause(code: CauseCode, nodes: string[], message: string, fix: Fix | null, likely = false): Cause {
   return { code, severity: SEVERITY[code], nodes, message, fix, likely };
 }
@@ -273,12 +281,24 @@ export function decideCauses(input: CauseInput): CauseOutput {
           { action: 'register', args: { cluster, key } },
         ),
       );
+    } else if (unchecked.length) {
+      // Issue 18, defect 16: "no node knows it" is only true of the nodes that answered; say what is known.
+      const why = unchecked.map((id) => `${id}: ${UNCHECKED_WORDS[nodes.find((n) => n.id === id)!.state] ?? 'error'}`);
+      causes.push({
+        ...makeCause(
+          'KEY_UNKNOWN',
+          missing,
+          `Key ${key} is unknown on ${listNodes(missing)} (${these(missing, 'it answers', 'they answer')} consumer_key_unknown), but ${listNodes(unchecked)} could not be checked (${why.join('; ')}), so whether ${these(unchecked, 'it knows', 'they know')} the key is not known. Make ${these(unchecked, 'that node', 'those nodes')} answer (trust the certificate, or bring the node up), then diagnose again. If no node knows the key, check it in the consumer's configuration, or register the consumer with this key and its secret.`,
+          { action: 'register', args: { cluster, key } },
+        ),
+        unchecked,
+      });
     } else {
       causes.push(
         makeCause(
           'KEY_UNKNOWN',
           missing,
-          `No node knows key ${key} (${listNodes(missing)} answered consumer_key_unknown), and nothing shows a friendship was made with it. Check the key in the consumer's configuration, or register the consumer with this key and its secret. If it was approved moments ago through another tool, sync and diagnose again.${caveat}`,
+          `No node knows key ${key} (${listNodes(missing)} answered consumer_key_unknown), and nothing shows a friendship was made with it. Check the key in the consumer's configuration, or register the consumer with this key and its secret. If it was approved moments ago through another tool, sync and diagnose again.`,
           { action: 'register', args: { cluster, key } },
         ),
       );

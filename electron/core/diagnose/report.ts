@@ -172,8 +172,13 @@ interface ReportData {
   errorText: ReturnType<typeof parseErrorText> | null;
   lastSync: AuditEntry | null;
   audit: { available: boolean; entries: number; error: string | null };
+  /** The cluster's last audit lines, oldest first (issue 18, defect 18): what was done before the report. */
+  auditExcerpt: AuditEntry[];
   notices: string[];
 }
+
+/** How many of the cluster's last audit lines the report carries. */
+export const AUDIT_EXCERPT_LINES = 20;
 
 function markdown(d: ReportData): string {
   const c = d.cluster;
@@ -310,6 +315,21 @@ function markdown(d: ReportData): string {
   else out.push(`No sync is recorded in the audit log (${d.audit.entries} entries for this cluster).`);
   out.push('');
 
+  if (d.audit.available) {
+    out.push('## Audit excerpt', '');
+    if (d.auditExcerpt.length === 0) out.push('The audit log has no line for this cluster.', '');
+    else
+      out.push(
+        `The last ${d.auditExcerpt.length} of ${d.audit.entries} audit lines for this cluster, oldest first:`,
+        '',
+        mdTable(
+          ['time', 'user', 'node', 'action', 'key', 'outcome', 'detail'],
+          d.auditExcerpt.map((e) => [e.time, e.user, e.node ?? '-', e.action, e.key ?? '-', e.outcome, e.detail ?? '']),
+        ),
+        '',
+      );
+  }
+
   if (d.notices.length) out.push('## Notes', '', ...d.notices.map((n) => `- ${md(n)}`), '');
   return `${out.join('\n')}\n`;
 }
@@ -377,12 +397,14 @@ export async function buildReport(
   }
 
   let lastSync: AuditEntry | null = null;
+  let auditExcerpt: AuditEntry[] = [];
   const audit: ReportData['audit'] = { available: typeof engine.audit === 'function', entries: 0, error: null };
   if (typeof engine.audit === 'function') {
     try {
       const { entries } = await engine.audit({ cluster: def.name });
       audit.entries = entries.length;
       lastSync = entries.filter((e) => e.action === 'sync').at(-1) ?? null;
+      auditExcerpt = entries.slice(-AUDIT_EXCERPT_LINES);
     } catch (e) {
       audit.available = false;
       audit.error = toErrorInfo(e).message;
@@ -403,6 +425,7 @@ export async function buildReport(
       errorText: errorText ? parseErrorText(errorText, secrets) : null,
       lastSync,
       audit,
+      auditExcerpt,
       notices,
     },
     secrets,

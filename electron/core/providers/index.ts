@@ -278,8 +278,9 @@ const lyo: ProviderAdapter = {
   }),
   remove: removeWithLyoApi,
   refresh: null,
+  // [D] oauth-consumer-store: the store is read once at start (never a source marker in a message: it reaches the screen).
   refreshUnsupported:
-    "Eclipse Lyo's consumer store is loaded once when the server starts ([D] oauth-consumer-store): a node picks up a change only when it is restarted. Restart the nodes that lack the key.",
+    "Eclipse Lyo's consumer store is loaded once when the server starts: a running node cannot be refreshed, so every key was verified on every node instead. A node that lacks a key picks it up only when it is restarted.",
   // [D] Lyo's requestToken checks only that the key exists (OAuthRequest.java): a 200 does not mean approved.
   requestTokenRefusesProvisional: false,
 };

@@ -74,6 +74,7 @@ export async function verifyAdminLogin(
       : null;
   if (!attempt) return null;
   const failures: NodeFailure[] = [];
+  const refusedTls: ErrorInfo[] = [];
   for (const node of def.nodes) {
     try {
       await attempt({ cluster: def, node, http: deps.httpFor(def) });
@@ -87,7 +88,18 @@ export async function verifyAdminLogin(
           { node: node.id, details: { field: 'password' } },
         );
       failures.push(nodeFailure(node.id, error));
+      if (error.code === ErrorCode.TLS_UNTRUSTED || error.code === ErrorCode.TLS_PIN_MISMATCH) refusedTls.push(error);
     }
+  }
+  // Every node answered with a certificate this cluster does not trust: they are not down, and the
+  // fix is to trust the certificate (its fingerprint is in the details), not to store the login unchecked.
+  if (refusedTls.length === failures.length && refusedTls[0]) {
+    const first = refusedTls[0];
+    throw new AppError(
+      ErrorCode.TLS_UNTRUSTED,
+      `The login could not be checked: ${failures.map((f) => f.node).join(', ')} ${failures.length === 1 ? 'presents a certificate' : 'present certificates'} that ${def.name} does not trust (an untrusted certificate, not a node down); nothing was stored. Check the certificate's SHA-256 fingerprint${typeof first.details?.fingerprint256 === 'string' ? ` (${first.details.fingerprint256})` : ''} and trust it, then log in again.`,
+      { ...(first.node ? { node: first.node } : {}), details: { ...first.details, unreachable: failures } },
+    );
   }
   throw new AppError(
     ErrorCode.NODE_UNREACHABLE,

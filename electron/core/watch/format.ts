@@ -9,6 +9,9 @@ const skew = (s: number) => `${s >= 0 ? '+' : ''}${s} s`;
 export function describeChange(c: WatchChange): string {
   switch (c.type) {
     case 'node-down':
+      // A node refused for its certificate answered: it is not "down" (issue 18, defect 10).
+      if (c.error?.code === 'TLS_UNTRUSTED' || c.error?.code === 'TLS_PIN_MISMATCH')
+        return `${c.node} presents an untrusted certificate (${c.error.code}: ${c.error.message})`;
       return `${c.node} is down${c.error ? ` (${c.error.code}: ${c.error.message})` : ''}`;
     case 'node-up':
       return `${c.node} is up again`;
