@@ -36,7 +36,7 @@ import type { Api, OperationName } from '../shared/contract.ts';
 import { isOperation } from '../shared/contract.ts';
 import { API_PREFIX, NDJSON, SESSION_COOKIE_PREFIX, SESSION_FRAGMENT, SESSION_HEADER } from '../shared/door.ts';
 import type { StreamLine } from '../shared/door.ts';
-import { ErrorCode, toErrorInfo } from '../shared/errors.ts';
+import { ErrorCode, echoed, toErrorInfo } from '../shared/errors.ts';
 import { SECURITY_HEADERS } from './csp.ts';
 import { CONTENT_TYPES } from './content-types.ts';
 
@@ -183,7 +183,7 @@ export async function startConsoleServer(opts: ServeOptions): Promise<ConsoleSer
       : countChunked(c, next);
   app.post(`${API_PREFIX}:op`, limitBody, async (c) => {
     const op = c.req.param('op');
-    if (!isOperation(op)) return plain(c, 404, `No such operation: ${op.slice(0, 64)}`);
+    if (!isOperation(op)) return plain(c, 404, `No such operation: ${echoed(op)}`);
     // Only a JSON body: a form post (the one kind a foreign page can send without CORS) never gets here.
     if (!JSON_MEDIA_TYPE.test(c.req.header('content-type') ?? '')) {
       return plain(c, 415, 'Operations take a JSON body (content-type: application/json, optionally; charset=utf-8).');
