@@ -118,7 +118,11 @@ tlsTest(
       const call = async (op: string, arg: unknown) => {
         const res = await fetch(`/api/${op}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          // The tab's session secret, as the console's own client sends it (renderer/lib/client.ts).
+          headers: {
+            'content-type': 'application/json',
+            'x-oslc-session': sessionStorage.getItem('oslc-admin-session')!,
+          },
           body: JSON.stringify(arg),
         });
         const last = (await res.text()).trim().split('\n').at(-1)!;
@@ -160,7 +164,11 @@ tlsTest(
       page.evaluate(async () => {
         const res = await fetch('/api/listClusters', {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          // The tab's session secret, as the console's own client sends it (renderer/lib/client.ts).
+          headers: {
+            'content-type': 'application/json',
+            'x-oslc-session': sessionStorage.getItem('oslc-admin-session')!,
+          },
           body: '{}',
         });
         const name = (
@@ -168,7 +176,11 @@ tlsTest(
         ).result.clusters[0]!.name;
         const def = await fetch('/api/getCluster', {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          // The tab's session secret, as the console's own client sends it (renderer/lib/client.ts).
+          headers: {
+            'content-type': 'application/json',
+            'x-oslc-session': sessionStorage.getItem('oslc-admin-session')!,
+          },
           body: JSON.stringify({ cluster: name }),
         });
         return (
