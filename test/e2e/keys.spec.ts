@@ -121,7 +121,9 @@ tlsTest(
           // The tab's session secret, as the console's own client sends it (renderer/lib/client.ts).
           headers: {
             'content-type': 'application/json',
-            'x-oslc-session': sessionStorage.getItem('oslc-admin-session')!,
+            'x-oslc-session': (
+              globalThis as unknown as { sessionStorage: { getItem(k: string): string } }
+            ).sessionStorage.getItem('oslc-admin-session'),
           },
           body: JSON.stringify(arg),
         });
@@ -167,7 +169,9 @@ tlsTest(
           // The tab's session secret, as the console's own client sends it (renderer/lib/client.ts).
           headers: {
             'content-type': 'application/json',
-            'x-oslc-session': sessionStorage.getItem('oslc-admin-session')!,
+            'x-oslc-session': (
+              globalThis as unknown as { sessionStorage: { getItem(k: string): string } }
+            ).sessionStorage.getItem('oslc-admin-session'),
           },
           body: '{}',
         });
@@ -179,7 +183,9 @@ tlsTest(
           // The tab's session secret, as the console's own client sends it (renderer/lib/client.ts).
           headers: {
             'content-type': 'application/json',
-            'x-oslc-session': sessionStorage.getItem('oslc-admin-session')!,
+            'x-oslc-session': (
+              globalThis as unknown as { sessionStorage: { getItem(k: string): string } }
+            ).sessionStorage.getItem('oslc-admin-session'),
           },
           body: JSON.stringify({ cluster: name }),
         });
