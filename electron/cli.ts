@@ -3,7 +3,7 @@
  * Exit codes: 0 fine, 1 the command ran and found a problem, 2 bad input, 3 internal error,
  * 130 interrupted by Ctrl+C (sync: after printing and recording what was done).
  */
-import { ErrorCode, isAppError } from '../shared/errors.ts';
+import { ErrorCode, echoed, isAppError } from '../shared/errors.ts';
 import { fixCommand } from '../shared/fix.ts';
 import type { CommandContext } from './cli/context.ts';
 import { DIAGNOSE_HELP } from './cli/diagnose-help.ts';
@@ -150,7 +150,9 @@ export async function main(
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr.write(`error: unknown command "${terminalText(name)}"\nRun \`oslc-admin --help\` for the list.\n`);
+    io.stderr.write(
+      `error: unknown command "${terminalText(echoed(name))}"\nRun \`oslc-admin --help\` for the list.\n`,
+    );
     return EXIT.BAD_INPUT;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -5,9 +5,18 @@
  * - `POST /api/<operation>` with the argument as JSON; the answer streams NDJSON lines
  *   (shared/door.ts `StreamLine`): progress while the call runs, then the result or the coded error.
  *   Closing the request (the renderer's AbortSignal) aborts the call.
- * - A per-launch random token in the printed URL is exchanged at first load for an HttpOnly,
- *   SameSite=Strict session cookie (a different random value), then the browser is redirected to `/`
- *   so the token leaves the address bar. Nothing is served without the cookie.
+ * - Sign-in: the printed URL carries a random one-time token. Its first use creates a session and
+ *   redirects to `/`; a second use is refused (410) with a page that says how to get a new link
+ *   ({@link ConsoleServer.newLink}: `serve` prints one on Enter or SIGUSR1).
+ * - A session is two halves and every operation needs both: an HttpOnly, SameSite=Strict cookie
+ *   named after the session, and `<id>.<secret>` in the `x-oslc-session` header. Why both: browsers
+ *   do not separate cookies by port, so every other server on 127.0.0.1 that this browser visits (a
+ *   sandbox node's admin page included) receives our cookies; a cookie alone therefore must not be
+ *   a credential. The header's secret reaches the page once, in the sign-in redirect's fragment
+ *   (never sent to any server), and lives in that tab's sessionStorage, which is per origin and so
+ *   per port: no other local server sees it. The cookie keeps the page itself behind the sign-in.
+ *   Each sign-in has its own cookie name, so two consoles (or two sign-ins) in one browser never
+ *   overwrite each other.
  * - A foreign `Host` (DNS rebinding) or `Origin` (CSRF) is refused on every request. hono's csrf()
  *   only looks at form-like content types, so the checks are ours (../shared/DEPENDENCIES.md).
  * - The desktop window's CSP and security headers on every response; no HSTS on http://127.0.0.1.
@@ -25,14 +34,24 @@ import { serve } from '@hono/node-server';
 import type { ServerType } from '@hono/node-server';
 import type { Api, OperationName } from '../shared/contract.ts';
 import { isOperation } from '../shared/contract.ts';
-import { API_PREFIX, NDJSON, SESSION_COOKIE } from '../shared/door.ts';
+import { API_PREFIX, NDJSON, SESSION_COOKIE_PREFIX, SESSION_FRAGMENT, SESSION_HEADER } from '../shared/door.ts';
 import type { StreamLine } from '../shared/door.ts';
-import { ErrorCode, toErrorInfo } from '../shared/errors.ts';
+import { ErrorCode, echoed, toErrorInfo } from '../shared/errors.ts';
 import { SECURITY_HEADERS } from './csp.ts';
 import { CONTENT_TYPES } from './content-types.ts';
 
 /** Operation arguments are small (a CA bundle is the largest): anything bigger is refused, unread. */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/** `application/json`, optionally with `charset=utf-8` (RFC 8259 §8.1: JSON is UTF-8); nothing else. */
+const JSON_MEDIA_TYPE = /^\s*application\/json\s*(;\s*charset\s*=\s*(utf-8|"utf-8")\s*)?$/i;
+
+const USED_LINK = [
+  'This sign-in link was already used (or a newer one replaced it): each link signs in once.',
+  '',
+  'For a new link, press Enter in the terminal where `oslc-admin serve` runs (or send that process',
+  'SIGUSR1: kill -USR1 <its pid>), or stop it and start it again.',
+].join('\n');
 
 export interface ServeOptions {
   api: Api;
@@ -43,9 +62,11 @@ export interface ServeOptions {
 }
 
 export interface ConsoleServer {
-  /** The URL to open, with the launch token. Print it; never log it elsewhere. */
+  /** The URL to open, with the first one-time sign-in token. Print it; never log it elsewhere. */
   url: string;
   port: number;
+  /** A fresh one-time sign-in URL; links minted before it and not yet used stop working. */
+  newLink(): string;
   close(): Promise<void>;
 }
 
@@ -56,7 +77,7 @@ function sameSecret(a: string | undefined, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function plain(c: Context, status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 421, text: string): Response {
+function plain(c: Context, status: 400 | 401 | 403 | 404 | 405 | 410 | 413 | 415 | 421, text: string): Response {
   return c.text(`${text}\n`, status);
 }
 
@@ -65,8 +86,34 @@ export async function startConsoleServer(opts: ServeOptions): Promise<ConsoleSer
   if (!existsSync(join(rendererDir, 'index.html'))) {
     throw new Error(`The console is not built: ${join(rendererDir, 'index.html')} is missing. Run \`npm run build\`.`);
   }
-  const token = randomBytes(32).toString('base64url');
-  const session = randomBytes(32).toString('base64url');
+  /** Sign-in tokens: `true` while unused. A used or replaced one stays, to be refused by name. */
+  const links = new Map<string, boolean>();
+  const mintLink = (): string => {
+    for (const t of links.keys()) links.set(t, false);
+    const t = randomBytes(32).toString('base64url');
+    links.set(t, true);
+    return t;
+  };
+  const token = mintLink();
+  /** Session id → its cookie value and its header secret. */
+  const sessions = new Map<string, { cookie: string; secret: string }>();
+  const sessionOfCookies = (c: Context): boolean => {
+    const cookies = getCookie(c);
+    for (const [name, value] of Object.entries(cookies)) {
+      if (!name.startsWith(SESSION_COOKIE_PREFIX)) continue;
+      const s = sessions.get(name.slice(SESSION_COOKIE_PREFIX.length));
+      if (s && sameSecret(value, s.cookie)) return true;
+    }
+    return false;
+  };
+  /** Both halves: the header names the session and carries its secret; the cookie of that session. */
+  const sessionOfCall = (c: Context): boolean => {
+    const header = c.req.header(SESSION_HEADER) ?? '';
+    const dot = header.indexOf('.');
+    const s = dot > 0 ? sessions.get(header.slice(0, dot)) : undefined;
+    if (!s || !sameSecret(header.slice(dot + 1), s.secret)) return false;
+    return sameSecret(getCookie(c, `${SESSION_COOKIE_PREFIX}${header.slice(0, dot)}`), s.cookie);
+  };
   let port = 0;
   const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
   const allowedOrigins = () => allowedHosts().map((h) => `http://${h}`);
@@ -98,15 +145,30 @@ export async function startConsoleServer(opts: ServeOptions): Promise<ConsoleSer
     await next();
   });
 
-  // The launch token, once per browser: exchanged for the session cookie, then gone from the URL.
+  // The sign-in token, once: exchanged for a new session, then gone from the URL (RFC 6265 §8.5:
+  // cookies do not isolate by port, hence the second half in the fragment, see the top comment).
   app.use('*', async (c, next) => {
-    if (sameSecret(getCookie(c, SESSION_COOKIE), session)) return next();
-    const offered = new URL(c.req.url).searchParams.get('token') ?? undefined;
-    if (c.req.method === 'GET' && c.req.path === '/' && sameSecret(offered, token)) {
-      c.header('set-cookie', `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Strict`);
-      return c.redirect('/', 303);
+    const offered = new URL(c.req.url).searchParams.get('token');
+    if (offered !== null && c.req.method === 'GET' && c.req.path === '/') {
+      const unused = [...links].find(([t]) => sameSecret(offered, t));
+      if (unused?.[1] === true) {
+        links.set(unused[0], false);
+        const id = randomBytes(9).toString('base64url');
+        const s = { cookie: randomBytes(32).toString('base64url'), secret: randomBytes(32).toString('base64url') };
+        sessions.set(id, s);
+        c.header('set-cookie', `${SESSION_COOKIE_PREFIX}${id}=${s.cookie}; Path=/; HttpOnly; SameSite=Strict`);
+        return c.redirect(`/#${SESSION_FRAGMENT}=${id}.${s.secret}`, 303);
+      }
+      if (unused) return plain(c, 410, USED_LINK);
     }
-    return plain(c, 401, 'Not signed in: open the URL that `oslc-admin serve` printed (it carries a one-time token).');
+    if (c.req.path.startsWith(API_PREFIX) ? sessionOfCall(c) : sessionOfCookies(c)) return next();
+    return plain(
+      c,
+      401,
+      c.req.path.startsWith(API_PREFIX) && sessionOfCookies(c)
+        ? 'Not signed in in this tab: each sign-in link opens one tab. Open a fresh link from `oslc-admin serve` (press Enter in its terminal).'
+        : 'Not signed in: open the URL that `oslc-admin serve` printed (it carries a one-time token).',
+    );
   });
 
   // A body without Content-Length (chunked) is counted while it streams in, and refused at the
@@ -121,10 +183,10 @@ export async function startConsoleServer(opts: ServeOptions): Promise<ConsoleSer
       : countChunked(c, next);
   app.post(`${API_PREFIX}:op`, limitBody, async (c) => {
     const op = c.req.param('op');
-    if (!isOperation(op)) return plain(c, 404, `No such operation: ${op.slice(0, 64)}`);
+    if (!isOperation(op)) return plain(c, 404, `No such operation: ${echoed(op)}`);
     // Only a JSON body: a form post (the one kind a foreign page can send without CORS) never gets here.
-    if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
-      return plain(c, 415, 'Operations take a JSON body (content-type: application/json).');
+    if (!JSON_MEDIA_TYPE.test(c.req.header('content-type') ?? '')) {
+      return plain(c, 415, 'Operations take a JSON body (content-type: application/json, optionally; charset=utf-8).');
     }
     const declared = Number(c.req.header('content-length') ?? '0');
     if (declared > MAX_REQUEST_BYTES) return plain(c, 413, `The request is larger than ${MAX_REQUEST_BYTES} bytes.`);
@@ -155,9 +217,11 @@ export async function startConsoleServer(opts: ServeOptions): Promise<ConsoleSer
     s.once('error', reject);
   });
   port = (server.address() as AddressInfo).port;
+  const urlOf = (t: string) => `http://127.0.0.1:${port}/?token=${t}`;
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url: urlOf(token),
     port,
+    newLink: () => urlOf(mintLink()),
     close: () =>
       new Promise<void>((done) => {
         server.close(() => done());

@@ -38,8 +38,15 @@ export type Bridge = {
 export const httpRoute = (op: OperationName): `/api/${OperationName}` => `/api/${op}`;
 export const API_PREFIX = '/api/';
 export const NDJSON = 'application/x-ndjson';
-/** The session cookie browser mode sets in exchange for the launch token. */
-export const SESSION_COOKIE = 'oslc_session';
+/**
+ * Browser mode's session is two halves, both needed by every operation (electron/serve.ts says why):
+ * an HttpOnly cookie named `SESSION_COOKIE_PREFIX<session id>`, and `<session id>.<secret>` in the
+ * {@link SESSION_HEADER} header, which the page learns once from the sign-in redirect's fragment
+ * (`#<SESSION_FRAGMENT>=…`) and keeps in its tab's sessionStorage.
+ */
+export const SESSION_COOKIE_PREFIX = 'oslc_s_';
+export const SESSION_HEADER = 'x-oslc-session';
+export const SESSION_FRAGMENT = 'session';
 
 /** One line of a browser-mode answer: zero or more progress lines, then one result or error line. */
 export type StreamLine<K extends OperationName = OperationName> =

@@ -96,6 +96,20 @@ export function toErrorInfo(e: unknown): ErrorInfo {
   return { code: ErrorCode.INTERNAL, message: `Internal error: ${message}` };
 }
 
+/** The most characters of a caller's text (a name, a key, an id) that an error message repeats. */
+export const ECHO_MAX = 80;
+
+/**
+ * A caller's text as an error repeats it: cut to {@link ECHO_MAX} characters, saying how long it
+ * was, so a 1 MB "name" makes a readable one-line error (and response body), not a flood.
+ */
+export function echoed(text: string, max = ECHO_MAX): string {
+  const chars = Array.from(text);
+  return chars.length > max
+    ? `${chars.slice(0, max).join('')}… (${chars.length.toLocaleString('en-US')} characters)`
+    : text;
+}
+
 /** Shorthand for a BAD_INPUT error that names the field. */
 export function badInput(field: string, problem: string): AppError {
   return new AppError(ErrorCode.BAD_INPUT, `${field}: ${problem}`, { details: { field } });

@@ -1,6 +1,7 @@
 /**
- * Text that came from a node (reason phrases, headers, bodies, certificate fields, key names, error
- * messages that quote any of these) shown as text, never as instructions to a terminal or markup.
+ * Text that came from a node or a file (reason phrases, headers, bodies, certificate fields, key and
+ * consumer names, error messages that quote any of these) shown as text, never as instructions to a
+ * terminal or markup, and never disguised by invisible or direction-changing characters.
  * Applied at the output edges (the CLI's printers and streams, report.md), never to the data itself:
  * the engine keeps what the node sent, the JSON keeps it exactly, only what is shown is escaped.
  *
@@ -9,39 +10,59 @@
  */
 
 /**
- * C0 controls (with TAB and LF), DEL, C1 controls, and the bidirectional embedding, override and
- * isolate controls (U+202A–U+202E, U+2066–U+2069) plus the marks U+200E, U+200F and U+061C, which
- * can reorder what a reader sees. Line and paragraph separators (U+2028, U+2029) break lines too.
+ * The one decision, for both doors, of what a reader must not be shown raw: every character of the
+ * Unicode general categories Cc (C0 controls with TAB and LF, DEL, C1 controls), Cf (format
+ * characters: the bidi embeddings, overrides, isolates and marks that reorder what is around them,
+ * zero-width space and joiners, word joiner, the BOM, soft hyphen, tag characters…), Zl and Zp
+ * (line and paragraph separators). A key named `bidi\u202egnp.exe\u202c` would otherwise read
+ * "bidiexe.png", and `zero\u200bwidth\ufeff` would read "zerowidth".
  */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-const CONTROLS_KEEP_LINES =
-  // eslint-disable-next-line no-control-regex -- the same set without TAB and LF, for multi-line output
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
-/** `\u001b`: the JSON and JavaScript spelling, so the escaped text stays valid inside a JSON string. */
-function visible(ch: string): string {
-  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+/** How a hidden character is shown: the console's marked `⟨U+202E⟩`, or the terminal's `\u202e`. */
+export type HiddenSpelling = 'console' | 'terminal';
+
+/** `\u001b`: the JSON and JavaScript spelling (one escape per UTF-16 unit), so escaped text stays valid inside a JSON string. */
+function escaped(ch: string): string {
+  let out = '';
+  for (let i = 0; i < ch.length; i++) out += `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
 }
 
-/** True when `s` holds a character {@link terminalText} would escape. */
+/** `⟨U+202E⟩`: what the console shows in place of a hidden character. */
+function marked(ch: string): string {
+  return `⟨U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}⟩`;
+}
+
+/**
+ * `s` with every hidden character (see {@link HIDDEN}) written visibly; `keep` lists characters
+ * left as they are (the terminal keeps LF and TAB in multi-line output). The CLI and the console
+ * both call this, so they agree on what is hidden.
+ */
+export function revealHidden(s: string, spelling: HiddenSpelling, keep = ''): string {
+  const spell = spelling === 'console' ? marked : escaped;
+  return s.replace(HIDDEN, (ch) => (keep.includes(ch) ? ch : spell(ch)));
+}
+
+/** True when `s` holds a character {@link revealHidden} would write visibly. */
 export function hasControlCharacters(s: string): boolean {
-  CONTROLS.lastIndex = 0;
-  return CONTROLS.test(s);
+  HIDDEN.lastIndex = 0;
+  return HIDDEN.test(s);
 }
 
-/** One line of text for a terminal: every control character (newlines too) shown as `\uXXXX`. */
+/** One line of text for a terminal: every hidden character (newlines too) shown as `\uXXXX`. */
 export function terminalText(s: string): string {
-  return s.replace(CONTROLS, visible);
+  return revealHidden(s, 'terminal');
 }
 
 /**
  * Several lines for a terminal (what a command prints as a whole): LF and TAB kept, every other
- * control character shown as `\uXXXX`. The CLI's output streams pass through this, so no node text
- * reaches the terminal as a control sequence even where a printer forgot {@link terminalText}.
+ * hidden character shown as `\uXXXX`. The CLI's output streams pass through this, so no node text
+ * reaches the terminal as a control sequence or disguised by a format character, even where a
+ * printer forgot {@link terminalText}; a suggested command (`approve --key …`) included.
  */
 export function terminalLines(s: string): string {
-  return s.replace(CONTROLS_KEEP_LINES, visible);
+  return revealHidden(s, 'terminal', '\n\t');
 }
 
 /** Characters with a meaning in CommonMark/GFM inline text and table cells. */

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { BIN } from './_cli.ts';
+import { SESSION_FRAGMENT, SESSION_HEADER } from '../shared/door.ts';
 import type { SandboxInfo } from '../electron/sandbox/index.ts';
 
 export interface ServeProcess {
@@ -16,6 +17,8 @@ export interface ServeProcess {
   sandbox: SandboxInfo | null;
   /** Everything the process printed after its ready line, and on stderr. */
   output(): string;
+  /** A fresh one-time sign-in URL, as a person gets it (serve prints one on SIGUSR1). */
+  newLink(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -46,12 +49,36 @@ export async function startServe(args: string[], env: Record<string, string> = {
   const ready = JSON.parse(line) as { url: string; sandbox: SandboxInfo | null };
   const u = new URL(ready.url);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
+  let linesSeen = 1;
+  const urlLines = () =>
+    stdout
+      .split('\n')
+      .slice(0, -1)
+      .flatMap((l) => {
+        try {
+          const parsed = JSON.parse(l) as { url?: unknown; sandbox?: unknown };
+          return typeof parsed.url === 'string' && !('sandbox' in parsed) ? [parsed.url] : [];
+        } catch {
+          return [];
+        }
+      });
+  const server: ServeProcess = {
     url: ready.url,
     origin: u.origin,
     token: u.searchParams.get('token') ?? '',
     sandbox: ready.sandbox,
     output: () => stdout.slice(line.length + 1) + stderr,
+    async newLink() {
+      const want = linesSeen++;
+      process.kill(child.pid!, 'SIGUSR1');
+      const deadline = Date.now() + 15_000;
+      while (urlLines().length < want) {
+        if (child.exitCode !== null || Date.now() > deadline)
+          throw new Error(`serve printed no fresh link on SIGUSR1: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return urlLines()[want - 1]!;
+    },
     async stop() {
       if (child.exitCode === null && child.pid) {
         try {
@@ -65,6 +92,20 @@ export async function startServe(args: string[], env: Record<string, string> = {
       }
     },
   };
+  running.set(server.origin, server);
+  void exited.then(() => running.delete(server.origin));
+  return server;
+}
+
+const running = new Map<string, ServeProcess>();
+
+/**
+ * A sign-in link works once, so each page that opens a console needs its own: for the URL of a
+ * running serve process (started here), a fresh link from it; any other URL as it is.
+ */
+export async function freshLinkFor(url: string): Promise<string> {
+  const server = running.get(new URL(url).origin);
+  return server && new URL(url).searchParams.has('token') ? server.newLink() : url;
 }
 
 export interface RawReply {
@@ -92,10 +133,25 @@ export function rawRequest(
   });
 }
 
-/** Exchanges the launch token for the session cookie, as the browser does at first load. */
-export async function signIn(server: ServeProcess): Promise<string> {
-  const reply = await rawRequest(server.url);
-  const cookie = (reply.headers['set-cookie'] ?? [])[0];
-  if (reply.status !== 303 || !cookie) throw new Error(`token exchange failed: ${reply.status} ${reply.body}`);
-  return cookie.split(';')[0]!;
+/** Both halves of a browser-mode session, and the headers a signed-in page sends with every call. */
+export interface Session {
+  cookie: string;
+  /** `<id>.<secret>`, from the sign-in redirect's fragment. */
+  secret: string;
+  headers: Record<string, string>;
+}
+
+/** The session a sign-in answer (303) hands the browser: its cookie and the fragment's secret. */
+export function sessionOf(reply: { status: number; headers: http.IncomingHttpHeaders; body?: string }): Session {
+  const cookie = (reply.headers['set-cookie'] ?? [])[0]?.split(';')[0];
+  const location = String(reply.headers.location ?? '');
+  const secret = new URLSearchParams(location.split('#')[1] ?? '').get(SESSION_FRAGMENT);
+  if (reply.status !== 303 || !cookie || !secret)
+    throw new Error(`token exchange failed: ${reply.status} ${location} ${reply.body ?? ''}`);
+  return { cookie, secret, headers: { cookie, [SESSION_HEADER]: secret } };
+}
+
+/** Signs in with a fresh one-time link, as the browser does at first load. */
+export async function signIn(server: ServeProcess): Promise<Session> {
+  return sessionOf(await rawRequest(await server.newLink()));
 }

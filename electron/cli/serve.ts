@@ -1,6 +1,10 @@
 /** `serve`: browser mode — the console and the contract on 127.0.0.1 until SIGINT/SIGTERM. */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureFirstRunSandbox } from '../first-run.ts';
 import { MAX_NODES } from '../sandbox/index.ts';
 import type { EmbeddedSandboxRun } from '../first-run.ts';
@@ -16,7 +20,7 @@ const USAGE =
 /** dist/renderer beside the sources (development) or beside the bundle (packaged CLI). */
 export const RENDERER_DIR = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
 
-/** Opens `url` in the default browser, where there is one; says whether it tried. */
+/** Opens `url` in the default browser, where there is one; says whether it tried. `url` is in its argv: never a credential. */
 function openBrowser(url: string): Promise<boolean> {
   const [cmd, args] =
     process.platform === 'darwin'
@@ -36,6 +40,52 @@ function openBrowser(url: string): Promise<boolean> {
       done(false);
     }
   });
+}
+
+/** The user's runtime directory (XDG_RUNTIME_DIR, a private tmpfs), else a new private one in tmp. */
+async function runtimeDir(): Promise<{ dir: string; own: boolean }> {
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  if (xdg) {
+    const dir = join(xdg, 'oslc-admin');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const st = await stat(dir);
+    if (st.isDirectory() && (st.mode & 0o077) === 0 && st.uid === process.getuid?.()) return { dir, own: false };
+  }
+  return { dir: await mkdtemp(join(tmpdir(), 'oslc-admin-')), own: true };
+}
+
+/**
+ * `--open` without the sign-in token in any command line (`ps` shows every process's argv to every
+ * local user): the URL goes into a 0600 redirect page in the runtime directory and the browser is
+ * opened on that file, as Jupyter does. The page is removed when serve stops; the token in it works once.
+ */
+async function writeLaunchPage(url: string): Promise<{ file: string; remove(): Promise<void> }> {
+  const { dir, own } = await runtimeDir();
+  const file = join(dir, `open-${process.pid}.html`);
+  const href = url.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+  await writeFile(
+    file,
+    `<!doctype html>\n<html><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${href}">` +
+      `<title>OSLC Cluster Admin</title></head>\n<body><p>Opening the console: <a href="${href}">sign in</a>.</p></body></html>\n`,
+    { mode: 0o600, flag: 'w' },
+  );
+  return { file, remove: () => rm(own ? dir : file, { force: true, recursive: own }) };
+}
+
+/**
+ * A fresh one-time sign-in link on demand: on Enter (when stdin is a terminal) and on SIGUSR1.
+ * Answers the function that stops listening.
+ */
+function offerFreshLinks(ctx: CommandContext, print: () => void): () => void {
+  const onSignal = () => print();
+  const signals = process.platform !== 'win32';
+  if (signals) process.on('SIGUSR1', onSignal);
+  const rl = ctx.io.stdin.isTTY ? createInterface({ input: ctx.io.stdin }) : null;
+  rl?.on('line', onSignal);
+  return () => {
+    if (signals) process.off('SIGUSR1', onSignal);
+    rl?.close();
+  };
 }
 
 export async function serveCommand(ctx: CommandContext, argv: string[]): Promise<number> {
@@ -90,7 +140,13 @@ export async function serveCommand(ctx: CommandContext, argv: string[]): Promise
     throw e;
   }
   const stopped = untilStopSignal();
-  if (flag(p, 'json')) ctx.io.stdout.write(`${JSON.stringify({ url: server.url, sandbox: sandbox?.info ?? null })}\n`);
+  const json = flag(p, 'json');
+  // Listening before the ready line, so a SIGUSR1 sent as soon as it is read never meets the default action (exit).
+  const stopOffering = offerFreshLinks(ctx, () => {
+    const url = server.newLink();
+    ctx.io.stdout.write(json ? `${JSON.stringify({ url })}\n` : `  open      ${url}   (signs in once)\n`);
+  });
+  if (json) ctx.io.stdout.write(`${JSON.stringify({ url: server.url, sandbox: sandbox?.info ?? null })}\n`);
   else {
     ctx.io.stdout.write(
       [
@@ -102,15 +158,27 @@ export async function serveCommand(ctx: CommandContext, argv: string[]): Promise
               ...sandbox.notes.map((n) => `            ${n}`),
             ]
           : []),
-        "The URL carries a one-time token: open it in this machine's browser. Press Ctrl+C to stop.",
+        "The URL signs in once: open it in this machine's browser.",
+        `For another sign-in (a new tab or browser), press Enter here (or: kill -USR1 ${process.pid}) for a fresh link.`,
+        'Press Ctrl+C to stop.',
         '',
       ].join('\n'),
     );
   }
-  if (flag(p, 'open') && !(await openBrowser(server.url)) && !flag(p, 'json')) {
-    ctx.io.stdout.write('No default browser could be started here: open the URL above yourself.\n');
+  let launchPage: Awaited<ReturnType<typeof writeLaunchPage>> | null = null;
+  if (flag(p, 'open')) {
+    try {
+      launchPage = await writeLaunchPage(server.url);
+    } catch (e) {
+      ctx.io.stderr.write(`warning: --open: could not write the launch page (${(e as Error).message})\n`);
+    }
+    if ((!launchPage || !(await openBrowser(pathToFileURL(launchPage.file).href))) && !json) {
+      ctx.io.stdout.write('No default browser could be started here: open the URL above yourself.\n');
+    }
   }
   await stopped;
+  stopOffering();
+  await launchPage?.remove();
   await server.close();
   await sandbox?.close();
   if (!flag(p, 'json')) ctx.io.stderr.write('Console stopped; every socket closed.\n');

@@ -10,6 +10,31 @@ import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts
 
 const STATUS_USAGE = 'oslc-admin status <cluster> [--json] [--user U --password-stdin]';
 
+/** How many entries of each list the text shows; `--json` has them all. */
+export const SHOWN_PER_LIST = 10;
+
+/** `… and 49,990 more (see --json)`, the line that closes a cut list. */
+export function moreLine(hidden: number, indent = ''): string {
+  return `${indent}… and ${hidden.toLocaleString('en-US')} more (see --json)`;
+}
+
+/** The first {@link SHOWN_PER_LIST} lines of a list, then one line saying how many were left out. */
+export function firstLines<T>(items: readonly T[], line: (item: T) => string, indent = ''): string[] {
+  const shown = items.slice(0, SHOWN_PER_LIST).map(line);
+  return items.length > SHOWN_PER_LIST ? [...shown, moreLine(items.length - SHOWN_PER_LIST, indent)] : shown;
+}
+
+/** Keys in one table cell: the first few, then how many more. */
+function keysCell(keys: readonly string[]): string {
+  const few = 3;
+  const text = keys.slice(0, few).map(t).join(' ');
+  return keys.length > few ? `${text} … and ${(keys.length - few).toLocaleString('en-US')} more` : text;
+}
+
+/**
+ * Status as text. A cluster can hold tens of thousands of keys: each list shows its first lines and
+ * says how many more there are (`--json` is complete), so the output stays readable and bounded.
+ */
 export function formatStatus(s: ClusterStatus): string {
   const out: string[] = [`Cluster ${s.cluster} (${s.kind}), checked ${s.checkedAt}`];
   if (s.balancer) out.push(balancerLine(s.balancer));
@@ -24,7 +49,7 @@ export function formatStatus(s: ClusterStatus): string {
         n.latencyMs === null ? '-' : `${n.latencyMs} ms`,
         n.clockSkewSeconds === null ? '-' : `${n.clockSkewSeconds >= 0 ? '+' : ''}${n.clockSkewSeconds} s`,
         tlsCell(n),
-        n.provisional === null ? 'n/a' : t(n.provisional.join(' ')) || '-',
+        n.provisional === null ? 'n/a' : keysCell(n.provisional) || '-',
         n.approved === null ? 'n/a' : String(n.approved.length),
         n.error ? `${n.error.code}: ${t(n.error.message)}` : '',
       ]),
@@ -36,13 +61,15 @@ export function formatStatus(s: ClusterStatus): string {
     out.push('', ...sourced.map((n) => `OAuth URLs of ${n.id}: ${discoverySourceWords(n.discoverySource!)}`));
   const keys = [...new Set(s.nodes.flatMap((n) => n.consumers.map((c) => c.key)))];
   if (keys.length) {
+    const stateOn = s.nodes.map((n) => new Map(n.consumers.map((c) => [c.key, c.state])));
     out.push(
       '',
       table(
         ['CONSUMER', ...s.nodes.map((n) => n.id)],
-        keys.map((k) => [t(k), ...s.nodes.map((n) => n.consumers.find((c) => c.key === k)?.state ?? '-')]),
+        keys.slice(0, SHOWN_PER_LIST).map((k) => [t(k), ...stateOn.map((m) => m.get(k) ?? '-')]),
       ),
     );
+    if (keys.length > SHOWN_PER_LIST) out.push(moreLine(keys.length - SHOWN_PER_LIST));
   }
   out.push('');
   const provisional = s.nodes.flatMap((n) =>
@@ -50,14 +77,21 @@ export function formatStatus(s: ClusterStatus): string {
       ...new Set([...(n.provisional ?? []), ...n.consumers.filter((c) => c.state === 'provisional').map((c) => c.key)]),
     ].map((k) => ({ k, node: n.id })),
   );
-  for (const { k, node } of provisional)
-    out.push(
-      `Provisional: ${t(k)} lives only in ${node}'s memory; approve it there: oslc-admin approve ${s.cluster} --key ${t(k)}`,
-    );
+  out.push(
+    ...firstLines(
+      provisional,
+      ({ k, node }) =>
+        `Provisional: ${t(k)} lives only in ${node}'s memory; approve it there: oslc-admin approve ${s.cluster} --key ${t(k)}`,
+    ),
+  );
   if (s.drift.length)
-    out.push('Drift:', ...s.drift.map((d) => `  - ${t(d.message)}`), `  Fix: oslc-admin sync ${s.cluster}`);
+    out.push(
+      `Drift (${s.drift.length.toLocaleString('en-US')} keys):`,
+      ...firstLines(s.drift, (d) => `  - ${t(d.message)}`, '  '),
+      `  Fix: oslc-admin sync ${s.cluster}`,
+    );
   else if (s.nodes.every((n) => n.up)) out.push('No drift: every reachable node holds the same approved keys.');
-  if (s.notices.length) out.push('', 'Notes:', ...s.notices.map((n) => `  - ${t(n)}`));
+  if (s.notices.length) out.push('', 'Notes:', ...firstLines(s.notices, (n) => `  - ${t(n)}`, '  '));
   return `${out.join('\n')}\n`;
 }
 

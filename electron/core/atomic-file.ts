@@ -40,6 +40,52 @@ export function isAtomicTempFile(name: string): boolean {
   return name.startsWith('.') && name.endsWith('.atomic-tmp');
 }
 
+/** A temp file older than this is stale even if its writer's pid is in use again (pids are reused). */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that writes of `path` left behind when their process was killed
+ * between open and rename (`.<name>.<pid>.<random>.atomic-tmp`): those whose writer is gone, or that
+ * are older than an hour. A write in progress (its process alive, its file fresh) is left alone.
+ * Answers the names removed; never throws (a leftover is untidy, not a failure).
+ */
+export async function removeStaleTempFiles(path: string, now = Date.now()): Promise<string[]> {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !isAtomicTempFile(name)) continue;
+    const pid = Number(name.slice(prefix.length).split('.')[0]);
+    const file = join(dir, name);
+    try {
+      const st = await fsp.lstat(file);
+      if (!st.isFile()) continue;
+      const stale = !Number.isInteger(pid) || pid <= 0 || !processAlive(pid) || now - st.mtimeMs > STALE_TEMP_MS;
+      if (!stale) continue;
+      await fsp.unlink(file);
+      removed.push(name);
+    } catch {
+      // Gone already, or not ours to remove: leave it.
+    }
+  }
+  return removed;
+}
+
 /** Writes `data` to `path` so that the file is replaced all at once or not at all. */
 export async function writeFileAtomic(
   path: string,

@@ -3,7 +3,7 @@
  * (Electron IPC, browser mode, CLI). It owns the config store, the secret store and one HTTP client
  * per cluster; secrets go in and never come out.
  */
-import { AppError, ErrorCode, badInput, isAppError } from '../../shared/errors.ts';
+import { AppError, ErrorCode, badInput, echoed, isAppError } from '../../shared/errors.ts';
 import { BALANCER_ID } from '../../shared/diagnose.ts';
 import type { Api, ArgOf, CallOptions, ResultOf } from '../../shared/contract.ts';
 import type { ClusterDefinition, ClusterSummary } from '../../shared/model.ts';
@@ -342,7 +342,7 @@ export class Engine implements Api {
     if (!entry)
       throw new AppError(
         ErrorCode.CONSUMER_NOT_TRACKED,
-        `Consumer key "${key}" is not tracked in cluster ${def.name}`,
+        `Consumer key "${echoed(key)}" is not tracked in cluster ${def.name}`,
         { details: { field: 'key' } },
       );
     if (entry.hasSecret) await this.secrets.delete(accounts.consumer(def.name, key));
@@ -367,7 +367,7 @@ export class Engine implements Api {
     if (!node)
       throw new AppError(
         ErrorCode.NODE_NOT_FOUND,
-        `Cluster ${def.name} has no node "${nodeId}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`,
+        `Cluster ${def.name} has no node "${echoed(nodeId)}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`,
         { details: { field: 'node' } },
       );
     const secret =

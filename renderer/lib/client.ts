@@ -5,7 +5,7 @@
 import type { Api, ArgOf, CallOptions, OperationName, ResultOf } from '../../shared/contract.ts';
 import { OPERATIONS } from '../../shared/contract.ts';
 import type { Bridge, Reply, StreamLine } from '../../shared/door.ts';
-import { BRIDGE_KEY, httpRoute } from '../../shared/door.ts';
+import { BRIDGE_KEY, SESSION_FRAGMENT, SESSION_HEADER, httpRoute } from '../../shared/door.ts';
 import { notificationOf, notifies } from '../../shared/contract-watch.ts';
 import type { ErrorInfo } from '../../shared/errors.ts';
 
@@ -72,6 +72,7 @@ function bridgeApi(bridge: Bridge): Api {
 
 /** Browser mode: `POST /api/<op>` on our own origin; the answer is NDJSON, progress lines then the result. */
 function httpApi(host: Host, fetchImpl: typeof fetch): Api {
+  const session = sessionOf(host);
   const call = async <K extends OperationName>(
     op: K,
     arg: ArgOf<K>,
@@ -79,7 +80,7 @@ function httpApi(host: Host, fetchImpl: typeof fetch): Api {
   ): Promise<ResultOf<K>> => {
     const res = await fetchImpl(httpRoute(op), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(session ? { [SESSION_HEADER]: session } : {}) },
       body: JSON.stringify(arg ?? {}),
       credentials: 'same-origin',
       ...(opts.signal ? { signal: opts.signal } : {}),
@@ -158,6 +159,22 @@ function notifyFromBrowser(api: Api, host: Host): void {
     });
 }
 
+const SESSION_KEY = 'oslc-admin-session';
+
+/**
+ * Browser mode's per-tab session secret (electron/serve.ts says why the cookie alone is not enough):
+ * taken once from the sign-in redirect's fragment into this tab's sessionStorage (it survives a
+ * reload, and no other origin, port included, can read it), and the fragment leaves the address bar.
+ */
+function sessionOf(host: Host): string | null {
+  const fragment = new URLSearchParams((host.location?.hash ?? '').replace(/^#/, '')).get(SESSION_FRAGMENT);
+  if (fragment && host.location) {
+    host.sessionStorage?.setItem(SESSION_KEY, fragment);
+    host.history?.replaceState(null, '', host.location.pathname + host.location.search);
+  }
+  return host.sessionStorage?.getItem(SESSION_KEY) ?? fragment ?? null;
+}
+
 /** What the client needs of its window (typed here so the door can be tested outside a browser). */
 export interface Host {
   [BRIDGE_KEY]?: Bridge;
@@ -168,6 +185,10 @@ export interface Host {
     requestPermission(): Promise<string>;
     new (title: string, options: { body: string; tag: string }): unknown;
   };
+  /** Browser mode's sign-in hands the tab its session secret in the URL's fragment. */
+  location?: { hash: string; pathname: string; search: string };
+  history?: { replaceState(data: null, unused: string, url: string): void };
+  sessionStorage?: { getItem(key: string): string | null; setItem(key: string, value: string): void };
 }
 
 /** The API for this window: the preload bridge when there is one, else browser mode. */

@@ -18,7 +18,7 @@ import type { ClusterView } from './cluster-view.svelte.ts';
 import { refreshesRegistry } from '../../shared/provider-words.ts';
 import { Task } from './task.svelte.ts';
 import type { StateWord } from './words.ts';
-import { STATE_WORDS, isUntrustedError } from './words.ts';
+import { STATE_WORDS, isUntrustedError, shown } from './words.ts';
 
 /** A cell: the key's state on the node, or `not-listed` when the node neither lists nor was asked about it. */
 export type CellState = ConsumerState | 'not-listed' | 'handoff' | 'deleted';
@@ -71,7 +71,7 @@ export interface MatrixRow {
   worst: CellState;
   /** Rank of the worst cell in {@link SEVERITY} (0 = worst). */
   worstRank: number;
-  /** `name\nkey`, lower-case, for the filter. */
+  /** `name\nkey` as the console shows them (words.ts `shown`), lower-case: the filter finds what is seen. */
   search: string;
 }
 
@@ -156,7 +156,7 @@ export function buildRows(source: MatrixSource): MatrixRow[] {
       cells,
       worst: SEVERITY[worstRank]!,
       worstRank,
-      search: `${name}\n${key}`.toLowerCase(),
+      search: `${shown(name)}\n${shown(key)}`.toLowerCase(),
     };
   }
   return rows;
@@ -173,9 +173,10 @@ export function sortRows(rows: readonly MatrixRow[], sort: MatrixSort): MatrixRo
   return sorted;
 }
 
-/** One pass: rows whose name or key contains `filter` (any case), and only problems when asked. */
+/** One pass: rows whose name or key, as shown, contains `filter` (any case), and only problems when asked. */
 export function filterRows(rows: readonly MatrixRow[], filter: string, onlyProblems: boolean): MatrixRow[] {
-  const needle = filter.trim().toLowerCase();
+  // A pasted key with hidden characters matches too: the needle is spelled as the rows are shown.
+  const needle = shown(filter.trim()).toLowerCase();
   if (!needle && !onlyProblems) return rows as MatrixRow[];
   const out: MatrixRow[] = [];
   for (let i = 0; i < rows.length; i++) {
@@ -189,7 +190,7 @@ export function filterRows(rows: readonly MatrixRow[], filter: string, onlyProbl
 
 /** The accessible name of a cell: `<key> on <node>: <state>`, in the console's words. */
 export function cellLabel(key: string, node: string, state: CellState): string {
-  return `${key} on ${node}: ${CELL_WORDS[state].word}`;
+  return `${shown(key)} on ${node}: ${CELL_WORDS[state].word}`;
 }
 
 /** A cell the admin opened: that key on that node. */

@@ -5,6 +5,7 @@
 import type { ErrorInfo } from '../../shared/errors.ts';
 import type { ClusterKind, ConsumerState, NodeStatus, TlsInfo } from '../../shared/model.ts';
 import { staleFailure } from '../../shared/provider-words.ts';
+import { revealHidden } from '../../shared/network-text.ts';
 
 export interface StateWord {
   /** The word on the chip. */
@@ -54,9 +55,19 @@ export function tlsWord(url: string, tls: TlsInfo | null, pinned: readonly strin
   return pinned.includes(tls.fingerprint256) ? 'TLS trusted by pin' : 'untrusted certificate';
 }
 
+/**
+ * Text from a node or a file (key and consumer names, keys) as the console shows it: invisible and
+ * direction-changing characters written as a marked `⟨U+202E⟩`, so `bidi\u202egnp.exe\u202c` cannot
+ * pass for "bidiexe.png". shared/network-text.ts decides which characters, for the CLI too.
+ */
+export function shown(text: string): string {
+  return revealHidden(text, 'console');
+}
+
 /** A long consumer key shortened for a chip; the full key is in the chip's title and the panel. */
 export function shortKey(key: string): string {
-  return key.length > 12 ? `${key.slice(0, 8)}…` : key;
+  const text = shown(key);
+  return text.length > 12 ? `${text.slice(0, 8)}…` : text;
 }
 
 /**

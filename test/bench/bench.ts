@@ -491,13 +491,15 @@ async function memoryBench(
     const origin = new URL(ready.url).origin;
     const first = await fetch(ready.url, { redirect: 'manual' });
     const cookie = first.headers.getSetCookie()[0]?.split(';')[0];
-    if (!cookie) throw new Error(`serve: the launch token was not exchanged (${first.status})`);
+    // The session's second half, which the page reads from the sign-in redirect's fragment.
+    const secret = new URLSearchParams(first.headers.get('location')?.split('#')[1] ?? '').get('session');
+    if (!cookie || !secret) throw new Error(`serve: the launch token was not exchanged (${first.status})`);
     const pid = server.child.pid!;
     const before = rssMiB(pid);
     const t0 = performance.now();
     const res = await fetch(`${origin}/api/status`, {
       method: 'POST',
-      headers: { cookie, origin, 'content-type': 'application/json' },
+      headers: { cookie, 'x-oslc-session': secret, origin, 'content-type': 'application/json' },
       body: JSON.stringify({ cluster: 'big' }),
     });
     const lines = (await res.text())

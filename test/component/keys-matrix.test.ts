@@ -108,6 +108,28 @@ describe('KeysMatrix', () => {
     expect(m.rows).toHaveLength(3);
   });
 
+  it('shows hidden characters of keys and names as ⟨U+…⟩ marks, and the filter finds what is shown', () => {
+    const disguised = 'bidi\u202egnp.exe\u202c';
+    const rows = buildRows({
+      nodes: ['node1'],
+      statuses: { node1: node('node1', { provisional: [disguised, 'zero\u200bwidth\ufeff', '\u2066iso'] }) },
+      consumers: [{ key: 'k1', name: 'RTC\u200b', hasSecret: true }],
+    });
+    const keysFor = (filter: string) => filterRows(rows, filter, false).map((r) => r.key);
+    expect(cellLabel(disguised, 'node1', 'provisional')).toBe('bidi⟨U+202E⟩gnp.exe⟨U+202C⟩ on node1: provisional');
+    // What the admin reads, typed or pasted from the screen, finds the row.
+    expect(keysFor('bidi⟨U+202E⟩gnp.exe')).toEqual([disguised]);
+    expect(keysFor('u+202e')).toEqual([disguised]);
+    expect(keysFor('zero⟨U+200B⟩width⟨U+FEFF⟩')).toEqual(['zero\u200bwidth\ufeff']);
+    expect(keysFor('⟨U+2066⟩iso')).toEqual(['\u2066iso']);
+    expect(keysFor('rtc⟨u+200b⟩')).toEqual(['k1']);
+    // The key itself, pasted with its hidden characters, finds it too.
+    expect(keysFor(disguised)).toEqual([disguised]);
+    // What the disguise wanted the admin to read is not what is shown, so it finds nothing.
+    expect(keysFor('bidiexe.png')).toEqual([]);
+    expect(keysFor('zerowidth')).toEqual([]);
+  });
+
   it('"only problems" keeps the rows with any cell not approved', () => {
     const s = source();
     s.nodes = ['node1', 'node2'];

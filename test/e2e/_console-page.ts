@@ -4,14 +4,16 @@
  */
 import { expect } from '@playwright/test';
 import type { Locator, Page } from '@playwright/test';
+import { freshLinkFor } from '../_serve.ts';
 import type { ServeProcess } from '../_serve.ts';
 import type { SandboxInfo } from '../../electron/sandbox/index.ts';
 
 export class ConsolePage {
   constructor(readonly page: Page) {}
 
+  /** Opens a console; a `serve` URL is swapped for a fresh one-time link (each works once). */
   async open(url: string): Promise<void> {
-    await this.page.goto(url);
+    await this.page.goto(await freshLinkFor(url));
     await expect(this.page.getByRole('navigation', { name: 'Clusters' })).toBeVisible();
   }
 

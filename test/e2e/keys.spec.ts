@@ -125,7 +125,13 @@ tlsTest(
       const call = async (op: string, arg: unknown) => {
         const res = await fetch(`/api/${op}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          // The tab's session secret, as the console's own client sends it (renderer/lib/client.ts).
+          headers: {
+            'content-type': 'application/json',
+            'x-oslc-session': (
+              globalThis as unknown as { sessionStorage: { getItem(k: string): string } }
+            ).sessionStorage.getItem('oslc-admin-session'),
+          },
           body: JSON.stringify(arg),
         });
         const last = (await res.text()).trim().split('\n').at(-1)!;
@@ -167,7 +173,13 @@ tlsTest(
       page.evaluate(async () => {
         const res = await fetch('/api/listClusters', {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          // The tab's session secret, as the console's own client sends it (renderer/lib/client.ts).
+          headers: {
+            'content-type': 'application/json',
+            'x-oslc-session': (
+              globalThis as unknown as { sessionStorage: { getItem(k: string): string } }
+            ).sessionStorage.getItem('oslc-admin-session'),
+          },
           body: '{}',
         });
         const name = (
@@ -175,7 +187,13 @@ tlsTest(
         ).result.clusters[0]!.name;
         const def = await fetch('/api/getCluster', {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          // The tab's session secret, as the console's own client sends it (renderer/lib/client.ts).
+          headers: {
+            'content-type': 'application/json',
+            'x-oslc-session': (
+              globalThis as unknown as { sessionStorage: { getItem(k: string): string } }
+            ).sessionStorage.getItem('oslc-admin-session'),
+          },
           body: JSON.stringify({ cluster: name }),
         });
         return (

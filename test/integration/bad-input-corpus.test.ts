@@ -22,6 +22,7 @@ import { createTempHome, snapshotDir } from '../_home.ts';
 import type { TempHome } from '../_home.ts';
 import { makeTestCa } from '../_tls.ts';
 import { expectNoRawControls, expectNoStack } from './_faults-table.ts';
+import { sessionOf } from '../_serve.ts';
 
 let home: TempHome;
 let files: TempHome;
@@ -579,15 +580,14 @@ describe('bad input through every browser-mode route', () => {
   let server: ConsoleServer;
   let engine: Engine;
   let origin = '';
-  let cookie = '';
+  let session: Record<string, string> = {};
   beforeAll(async () => {
     engine = new Engine({ home: home.dir, secrets: new OsKeychain(service) });
     const rendererDir = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
     await mkdir(rendererDir, { recursive: true });
     server = await startConsoleServer({ api: engine, rendererDir });
     origin = new URL(server.url).origin;
-    const first = await request(server.url, {});
-    cookie = String(first.headers['set-cookie']?.[0] ?? '').split(';')[0]!;
+    session = sessionOf(await request(server.url, {})).headers;
   });
   afterAll(async () => {
     await server?.close();
@@ -615,7 +615,7 @@ describe('bad input through every browser-mode route', () => {
   const post = (op: string, body: string | Buffer, headers: Record<string, string> = {}) =>
     request(`${origin}/api/${op}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie, origin, ...headers },
+      headers: { 'content-type': 'application/json', ...session, origin, ...headers },
       body,
     });
 
@@ -651,7 +651,7 @@ describe('bad input through every browser-mode route', () => {
         'a foreign Host',
         request(`${origin}/api/status`, {
           method: 'POST',
-          headers: { host: 'evil.example', cookie, 'content-type': 'application/json' },
+          headers: { host: 'evil.example', ...session, 'content-type': 'application/json' },
           body: '{}',
         }),
         421,
@@ -669,16 +669,16 @@ describe('bad input through every browser-mode route', () => {
         'a forged session cookie',
         request(`${origin}/api/status`, {
           method: 'POST',
-          headers: { origin, cookie: 'oslc_session=forged', 'content-type': 'application/json' },
+          headers: { origin, cookie: 'oslc_s_forged=forged', 'content-type': 'application/json' },
           body: '{}',
         }),
         401,
       ],
-      ['GET on an operation', request(`${origin}/api/status`, { headers: { cookie } }), 405],
-      ['path traversal', request(`${origin}/..%2f..%2fetc%2fpasswd`, { headers: { cookie } }), 404],
-      ['a NUL in a path', request(`${origin}/index.html%00.js`, { headers: { cookie } }), 404],
-      ['a bad escape in a path', request(`${origin}/%E0%A4%A`, { headers: { cookie } }), 404],
-      ['DELETE on a page', request(`${origin}/`, { method: 'DELETE', headers: { cookie } }), 405],
+      ['GET on an operation', request(`${origin}/api/status`, { headers: session }), 405],
+      ['path traversal', request(`${origin}/..%2f..%2fetc%2fpasswd`, { headers: { cookie: session.cookie! } }), 404],
+      ['a NUL in a path', request(`${origin}/index.html%00.js`, { headers: { cookie: session.cookie! } }), 404],
+      ['a bad escape in a path', request(`${origin}/%E0%A4%A`, { headers: { cookie: session.cookie! } }), 404],
+      ['DELETE on a page', request(`${origin}/`, { method: 'DELETE', headers: { cookie: session.cookie! } }), 405],
       ['a wrong token', request(`${origin}/?token=wrong`, {}), 401],
     ];
     for (const [name, reply, status] of refusals) {

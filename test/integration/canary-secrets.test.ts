@@ -154,11 +154,11 @@ describe('canary secrets through every door', () => {
     // Browser mode: a real serve process on the same home, every answer and its log searched.
     const server = await startServe(['--home', dir], { OSLC_ADMIN_KEYCHAIN_SERVICE: service });
     try {
-      const cookie = await signIn(server);
+      const session = await signIn(server);
       const call = async (op: string, arg: unknown) => {
         const r = await rawRequest(`${server.origin}/api/${op}`, {
           method: 'POST',
-          headers: { cookie, 'content-type': 'application/json', origin: server.origin },
+          headers: { ...session.headers, 'content-type': 'application/json', origin: server.origin },
           body: JSON.stringify(arg),
         });
         hits.push(...hitsIn(`serve ${op} body`, r.body), ...hitsIn(`serve ${op} headers`, JSON.stringify(r.headers)));
@@ -178,7 +178,7 @@ describe('canary secrets through every door', () => {
       await call('audit', { cluster: 'sb' });
       await call('exportCluster', { cluster: 'sb' });
       for (const page of ['/', '/index.html']) {
-        const r = await rawRequest(`${server.origin}${page}`, { headers: { cookie } });
+        const r = await rawRequest(`${server.origin}${page}`, { headers: { cookie: session.cookie } });
         hits.push(...hitsIn(`serve GET ${page}`, r.body));
       }
     } finally {

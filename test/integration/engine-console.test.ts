@@ -211,11 +211,11 @@ describe('the embedded sandbox where no OS keychain is', () => {
       DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus',
     });
     try {
-      const cookie = await signIn(server);
+      const session = await signIn(server);
       const call = async (op: string, arg: unknown) => {
         const reply = await rawRequest(`${server.origin}/api/${op}`, {
           method: 'POST',
-          headers: { cookie, origin: server.origin, 'content-type': 'application/json' },
+          headers: { ...session.headers, origin: server.origin, 'content-type': 'application/json' },
           body: JSON.stringify(arg),
         });
         return JSON.parse(reply.body.trim().split('\n').at(-1)!) as {

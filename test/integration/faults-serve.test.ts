@@ -34,7 +34,7 @@ let sandbox: SandboxHandle;
 let home: TempHome;
 let service: string;
 let serve: ServeProcess;
-let cookie = '';
+let session: Record<string, string> = {};
 let key = '';
 const servers: FaultServer[] = [];
 
@@ -45,7 +45,7 @@ async function call<T>(
   const t0 = Date.now();
   const r = await rawRequest(`${serve.origin}/api/${op}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', cookie, origin: serve.origin },
+    headers: { 'content-type': 'application/json', ...session, origin: serve.origin },
     body: JSON.stringify(arg),
   });
   const lines = r.body
@@ -103,7 +103,7 @@ beforeAll(async () => {
   await engine.trackConsumer({ cluster: 'f', key, name: 'serve-faults', secret: 's3cret-serve' });
   await engine.close();
   serve = await startServe(['--home', home.dir], { OSLC_ADMIN_KEYCHAIN_SERVICE: service });
-  cookie = await signIn(serve);
+  session = (await signIn(serve)).headers;
 }, 90_000);
 
 afterAll(async () => {

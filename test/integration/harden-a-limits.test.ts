@@ -221,13 +221,13 @@ describe('bounded reads at the browser-mode door (real serve process)', () => {
     const h = await home();
     const server = await startServe(['--home', h.dir]);
     try {
-      const cookie = await signIn(server);
+      const session = await signIn(server);
       let written = 0;
       const status = await new Promise<number>((resolve, reject) => {
         const req = http.request(`${server.origin}/api/listClusters`, {
           method: 'POST',
           headers: {
-            cookie,
+            ...session.headers,
             'content-type': 'application/json',
             origin: server.origin,
             'transfer-encoding': 'chunked',

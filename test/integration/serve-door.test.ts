@@ -56,7 +56,18 @@ beforeAll(async () => {
       ...init,
       headers: { ...(init.headers as Record<string, string>), cookie, origin },
     })) as typeof fetch;
-  api = createApi({ open: () => null }, browserFetch);
+  // The tab the sign-in redirect lands on: its fragment carries the session's secret.
+  const stored = new Map<string, string>();
+  const location = { hash: `#${first.headers.get('location')!.split('#')[1]}`, pathname: '/', search: '' };
+  api = createApi(
+    {
+      open: () => null,
+      location,
+      history: { replaceState: () => (location.hash = '') },
+      sessionStorage: { getItem: (k) => stored.get(k) ?? null, setItem: (k, v) => void stored.set(k, v) },
+    },
+    browserFetch,
+  );
 });
 
 afterAll(async () => {

@@ -14,9 +14,9 @@ describe('serve --sandbox shapes', () => {
       expect(server.sandbox?.nodes).toHaveLength(2);
       expect(server.sandbox?.balancer).toMatch(/^https:\/\/127\.0\.0\.1:/);
       expect(server.sandbox?.caFile).toBeTruthy();
-      const cookie = await signIn(server);
+      const session = await signIn(server);
       const call = async (op: string, arg: unknown) => {
-        const headers = { cookie, origin: server.origin, 'content-type': 'application/json' };
+        const headers = { ...session.headers, origin: server.origin, 'content-type': 'application/json' };
         const reply = await rawRequest(`${server.origin}/api/${op}`, {
           method: 'POST',
           headers,

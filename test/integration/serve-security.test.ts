@@ -3,15 +3,21 @@
  * sockets: the launch token, the session cookie, DNS rebinding (Host), CSRF (Origin), the CSP, and
  * that the token never appears in a response body or in the process's output.
  */
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempHome } from '../_home.ts';
 import type { TempHome } from '../_home.ts';
-import { rawRequest, signIn, startServe } from '../_serve.ts';
-import type { RawReply, ServeProcess } from '../_serve.ts';
+import { rawRequest, sessionOf, signIn, startServe } from '../_serve.ts';
+import type { RawReply, ServeProcess, Session } from '../_serve.ts';
+import { OPERATIONS } from '../../shared/contract.ts';
 import { CONTENT_SECURITY_POLICY } from '../../electron/csp.ts';
 
 let home: TempHome;
 let server: ServeProcess;
+let session: Session;
 let cookie: string;
 const bodies: string[] = [];
 
@@ -25,14 +31,16 @@ async function request(path: string, opts: Parameters<typeof rawRequest>[1] = {}
 const api = (op: string, body: unknown, headers: Record<string, string> = {}) =>
   request(`/api/${op}`, {
     method: 'POST',
-    headers: { cookie, origin: server.origin, 'content-type': 'application/json', ...headers },
+    headers: { ...session.headers, origin: server.origin, 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   });
 
 beforeAll(async () => {
   home = await createTempHome();
   server = await startServe(['--sandbox', '--home', home.dir]);
-  cookie = await signIn(server);
+  // The printed link, as the admin opens it.
+  session = sessionOf(await rawRequest(server.url));
+  cookie = session.cookie;
 });
 
 afterAll(async () => {
@@ -74,17 +82,68 @@ describe('oslc-admin serve', () => {
     ).toBe(401);
   });
 
-  it('exchanges the token for an HttpOnly SameSite=Strict cookie that is not the token, and redirects to /', async () => {
-    const reply = await request(`/?token=${server.token}`);
+  it('signs in once per link: a second use is refused with a page that says how to get a new one', async () => {
+    // beforeAll used it once (303, see below).
+    const again = await request(`/?token=${server.token}`);
+    expect(again.status).toBe(410);
+    expect(again.body).toMatch(/already used/);
+    expect(again.body).toMatch(/press Enter in the terminal where `oslc-admin serve` runs/);
+    expect(again.body).toMatch(/SIGUSR1/);
+    // Even a browser that is signed in cannot replay it.
+    expect((await request(`/?token=${server.token}`, { headers: { cookie } })).status).toBe(410);
+  });
+
+  it('a fresh link (SIGUSR1) works once, and replaces an older link not yet used', async () => {
+    const older = await server.newLink();
+    const newer = await server.newLink();
+    expect(newer).not.toBe(older);
+    expect((await request(new URL(older).pathname + new URL(older).search)).status).toBe(410);
+    const fresh = sessionOf(await request(new URL(newer).pathname + new URL(newer).search));
+    expect(JSON.parse((await api('listClusters', {}, fresh.headers)).body)).toHaveProperty('result');
+    expect((await request(new URL(newer).pathname + new URL(newer).search)).status).toBe(410);
+    // The earlier session still works: a second sign-in has its own cookie name and secret.
+    expect(fresh.cookie.split('=')[0]).not.toBe(cookie.split('=')[0]);
+    expect(JSON.parse((await api('listClusters', {})).body)).toHaveProperty('result');
+  });
+
+  it('exchanges the token for an HttpOnly SameSite=Strict cookie and a secret only in the fragment, neither the token', async () => {
+    const link = new URL(await server.newLink());
+    const reply = await request(link.pathname + link.search);
     expect(reply.status).toBe(303);
-    expect(reply.headers.location).toBe('/');
+    expect(reply.headers.location).toMatch(/^\/#session=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{40,}$/);
     const setCookie = reply.headers['set-cookie']![0]!;
+    expect(setCookie).toMatch(/^oslc_s_[A-Za-z0-9_-]+=/);
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Strict/);
     expect(setCookie).not.toContain(server.token);
-    const page = await request('/', { headers: { cookie: setCookie.split(';')[0]! } });
+    const mine = sessionOf(reply);
+    expect(setCookie).not.toContain(mine.secret.split('.')[1]);
+    const page = await request('/', { headers: { cookie: mine.cookie } });
     expect(page.status).toBe(200);
     expect(page.body).toContain('<div id="app">');
+  });
+
+  it('the cookie alone, as every other 127.0.0.1 port receives it, calls no operation', async () => {
+    for (const op of OPERATIONS) {
+      const alone = await request(`/api/${op}`, {
+        method: 'POST',
+        headers: { cookie, origin: server.origin, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(alone.status, op).toBe(401);
+      expect(alone.body, op).toMatch(/Not signed in in this tab/);
+    }
+    const other = await signIn(server);
+    // The secret without its cookie, or with another session's cookie, is refused too.
+    for (const headers of [
+      { cookie: '', 'x-oslc-session': session.secret },
+      { cookie: other.cookie, 'x-oslc-session': session.secret },
+      { cookie, 'x-oslc-session': other.secret },
+      { cookie, 'x-oslc-session': `${session.secret.split('.')[0]}.${'A'.repeat(43)}` },
+    ]) {
+      expect((await api('listClusters', {}, headers)).status).toBe(401);
+    }
+    expect((await api('listClusters', {})).status).toBe(200);
   });
 
   it('refuses a foreign Host even with a valid cookie (DNS rebinding)', async () => {
@@ -103,10 +162,21 @@ describe('oslc-admin serve', () => {
     expect(crossSite.status).toBe(403);
     const form = await request('/api/removeCluster', {
       method: 'POST',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { ...session.headers, 'content-type': 'application/x-www-form-urlencoded' },
       body: 'cluster=sandbox',
     });
     expect(form.status).toBe(415);
+    for (const type of [
+      'application/jsonx',
+      'application/json-patch+json',
+      'text/plain; application/json',
+      'application/json; charset=latin1',
+    ]) {
+      expect((await api('listClusters', {}, { 'content-type': type })).status, type).toBe(415);
+    }
+    for (const type of ['application/json', 'Application/JSON; charset=UTF-8', 'application/json;charset="utf-8"']) {
+      expect((await api('listClusters', {}, { 'content-type': type })).status, type).toBe(200);
+    }
     const clusters = await api('listClusters', {});
     expect(clusters.body).toContain('"name":"sandbox"');
   });
@@ -139,7 +209,7 @@ describe('oslc-admin serve', () => {
   it('answers bad input with a coded error that names the problem, never a stack trace', async () => {
     const badJson = await request('/api/status', {
       method: 'POST',
-      headers: { cookie, origin: server.origin, 'content-type': 'application/json' },
+      headers: { ...session.headers, origin: server.origin, 'content-type': 'application/json' },
       body: '{"cluster":',
     });
     expect(JSON.parse(badJson.body)).toEqual({
@@ -154,10 +224,10 @@ describe('oslc-admin serve', () => {
     ) as { error: { code: string; message: string } };
     expect(badArg.error).toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/^value:/) });
     expect((await api('noSuchOperation', {})).status).toBe(404);
-    expect((await request('/api/status', { headers: { cookie } })).status).toBe(405);
+    expect((await request('/api/status', { headers: session.headers })).status).toBe(405);
     const huge = await request('/api/status', {
       method: 'POST',
-      headers: { cookie, origin: server.origin, 'content-type': 'application/json' },
+      headers: { ...session.headers, origin: server.origin, 'content-type': 'application/json' },
       body: Buffer.alloc(2 * 1024 * 1024, 32),
     });
     expect(huge.status).toBe(413);
@@ -180,7 +250,46 @@ describe('oslc-admin serve', () => {
 
   it('never puts the token in a response body, a header after the exchange, or its output', async () => {
     await api('status', { cluster: 'sandbox' });
-    for (const b of bodies.filter((b) => !b.includes('"location"'))) expect(b).not.toContain(server.token);
+    for (const b of bodies.filter((b) => !b.includes('"location"'))) {
+      expect(b).not.toContain(server.token);
+      expect(b).not.toContain(session.secret.split('.')[1]);
+    }
     expect(server.output()).not.toContain(server.token);
+  });
+});
+
+describe('oslc-admin serve --open', () => {
+  it('opens the browser on a 0600 redirect page in the runtime directory: no token in any command line', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'oslc-open-'));
+    const runtime = join(dir, 'run');
+    await mkdir(runtime, { mode: 0o700 });
+    const record = join(dir, 'argv.txt');
+    // The recording launcher: a real xdg-open on PATH that writes down what it was started with.
+    await writeFile(join(dir, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$0" "$@" > '${record}'\n`, { mode: 0o755 });
+    const opened = await startServe(['--open', '--home', home.dir], {
+      PATH: `${dir}:${process.env.PATH}`,
+      XDG_RUNTIME_DIR: runtime,
+    });
+    try {
+      await expect.poll(() => readFile(record, 'utf8').catch(() => ''), { timeout: 15_000 }).toMatch(/\n/);
+      const argv = (await readFile(record, 'utf8')).trim().split('\n');
+      expect(argv).toHaveLength(2);
+      expect(argv.join(' ')).not.toContain(opened.token);
+      expect(argv.join(' ')).not.toContain('token');
+      const page = fileURLToPath(argv[1]!);
+      expect(page.startsWith(join(runtime, 'oslc-admin') + '/')).toBe(true);
+      expect((await stat(page)).mode & 0o777).toBe(0o600);
+      expect((await stat(join(runtime, 'oslc-admin'))).mode & 0o777).toBe(0o700);
+      const html = await readFile(page, 'utf8');
+      expect(html).toContain(`url=${opened.url}`);
+      // The page's link signs in once, like the printed one (it is the same link).
+      expect((await rawRequest(opened.url)).status).toBe(303);
+      expect((await rawRequest(opened.url)).status).toBe(410);
+      await opened.stop();
+      await expect(stat(page)).rejects.toThrow(/ENOENT/);
+    } finally {
+      await opened.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -97,6 +97,39 @@ describe('ConfigStore basics', () => {
     expect((await store.get('prod')).name).toBe('Prod');
   });
 
+  it('removes the temp files a killed write left, on the next write, and leaves a write in progress alone', async () => {
+    const h = await newHome();
+    const store = new ConfigStore(h.dir);
+    await store.add(cluster('prod'));
+    // A writer killed between open and rename: a real process that made its temp file and was SIGKILLed.
+    const child = execFile(process.execPath, [
+      '-e',
+      `require('fs').writeFileSync(require('path').join(${JSON.stringify(h.dir)}, '.clusters.json.' + process.pid + '.0badc0ffee00.atomic-tmp'), '{"version":1,"clu'); setInterval(() => {}, 1000);`,
+    ]);
+    const leftover = `.clusters.json.${child.pid}.0badc0ffee00.atomic-tmp`;
+    await expect.poll(() => fsp.readdir(h.dir)).toContain(leftover);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    // One "in progress" (this process is alive, the file fresh), one of a live pid but hours old.
+    const inProgress = `.clusters.json.${process.pid}.000000000001.atomic-tmp`;
+    const old = `.clusters.json.${process.pid}.000000000002.atomic-tmp`;
+    await fsp.writeFile(h.path(inProgress), 'x');
+    await fsp.writeFile(h.path(old), 'x');
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    await fsp.utimes(h.path(old), twoHoursAgo, twoHoursAgo);
+    // Another file's temp (home.json's) is not this write's to remove.
+    const other = `.home.json.999999999.000000000003.atomic-tmp`;
+    await fsp.writeFile(h.path(other), 'x');
+
+    await store.add(cluster('test'));
+    const names = await fsp.readdir(h.dir);
+    expect(names).not.toContain(leftover);
+    expect(names).not.toContain(old);
+    expect(names).toContain(inProgress);
+    expect(names).toContain(other);
+    expect((await store.list()).map((c) => c.name)).toEqual(['prod', 'test']);
+  });
+
   it('throws CLUSTER_NOT_FOUND naming the known clusters', async () => {
     const h = await newHome();
     const store = new ConfigStore(h.dir);
@@ -110,6 +143,17 @@ describe('ConfigStore basics', () => {
       store.update('nope', (c) => c),
       ErrorCode.CLUSTER_NOT_FOUND,
     );
+  });
+
+  it('cuts a long name it repeats in CLUSTER_NOT_FOUND to a readable length, saying how long it was', async () => {
+    const h = await newHome();
+    const store = new ConfigStore(h.dir);
+    await store.add(cluster('prod'));
+    const e = await expectCode(store.get('n'.repeat(100_000)), 'CLUSTER_NOT_FOUND');
+    expect(e.message.length).toBeLessThan(200);
+    expect(e.message).toContain(`"${'n'.repeat(80)}… (100,000 characters)"`);
+    expect(e.message).toContain('Known clusters: prod.');
+    expect(JSON.stringify(e.toJSON()).length).toBeLessThan(400);
   });
 
   it('refuses a name that exists, in any letter case, with CLUSTER_EXISTS and leaves the file byte for byte', async () => {

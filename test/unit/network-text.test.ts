@@ -1,7 +1,8 @@
 /** Network text shown as text: the escaping of shared/network-text.ts and the CLI's escaping streams. */
 import { Writable } from 'node:stream';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { markdownCode, markdownText, terminalLines, terminalText } from '../../shared/network-text.ts';
+import { markdownCode, markdownText, revealHidden, terminalLines, terminalText } from '../../shared/network-text.ts';
 import { escapedIo } from '../../electron/cli/safe-output.ts';
 
 // eslint-disable-next-line no-control-regex -- looking for control characters is the point
@@ -34,6 +35,71 @@ describe('terminalText', () => {
   it('the escaped form stays valid inside JSON', () => {
     const json = JSON.stringify({ m: 'x\u009b\u202e\u007f' });
     expect(JSON.parse(terminalLines(json))).toEqual({ m: 'x\u009b\u202e\u007f' });
+  });
+});
+
+/** Every code point of the Unicode format class (Cf), from the runtime's own Unicode tables. */
+const FORMAT_CLASS: string[] = [];
+for (let cp = 0; cp <= 0x10ffff; cp++) {
+  if (cp >= 0xd800 && cp <= 0xdfff) continue;
+  const ch = String.fromCodePoint(cp);
+  if (/\p{Cf}/u.test(ch)) FORMAT_CLASS.push(ch);
+}
+const HIDDEN_ANYWHERE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const fromMarks = (s: string) =>
+  s.replace(/⟨U\+([0-9A-F]{4,6})⟩/g, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)));
+
+describe('revealHidden: invisible and direction-changing characters, one decision for both doors', () => {
+  it.each([
+    ['RLO … PDF', 'bidi\u202egnp.exe\u202c', 'bidi⟨U+202E⟩gnp.exe⟨U+202C⟩', 'bidi\\u202egnp.exe\\u202c'],
+    ['zero-width space and BOM', 'zero\u200bwidth\ufeff', 'zero⟨U+200B⟩width⟨U+FEFF⟩', 'zero\\u200bwidth\\ufeff'],
+    ['left-to-right isolate', '\u2066key', '⟨U+2066⟩key', '\\u2066key'],
+    ['a tag character (outside the BMP)', 'k\u{e0041}', 'k⟨U+E0041⟩', 'k\\udb40\\udc41'],
+    ['ESC', '\u001b[2J', '⟨U+001B⟩[2J', '\\u001b[2J'],
+  ])('%s is shown visibly in the console and escaped for the terminal', (_name, input, consoleText, terminal) => {
+    expect(revealHidden(input, 'console')).toBe(consoleText);
+    expect(terminalText(input)).toBe(terminal);
+  });
+
+  it('the format class is the one the runtime knows, and every member of it is shown visibly by both doors', () => {
+    expect(FORMAT_CLASS.length).toBeGreaterThan(150);
+    for (const ch of ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad', '\u061c', '\u202e', '\u2066'])
+      expect(FORMAT_CLASS).toContain(ch);
+    for (const ch of FORMAT_CLASS) {
+      const hex = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+      expect(revealHidden(`a${ch}b`, 'console')).toBe(`a⟨U+${hex}⟩b`);
+      expect(HIDDEN_ANYWHERE.test(terminalText(`a${ch}b`))).toBe(false);
+      expect(HIDDEN_ANYWHERE.test(terminalLines(`a${ch}b`))).toBe(false);
+    }
+  });
+
+  it('property: any text mixing format characters, controls and ordinary letters shows no hidden character, loses nothing, and stays valid JSON', () => {
+    const piece = fc.oneof(
+      fc.constantFrom(...FORMAT_CLASS),
+      fc.integer({ min: 0, max: 0x9f }).map((n) => String.fromCharCode(n)),
+      fc.constantFrom('\u2028', '\u2029'),
+      fc.constantFrom('a', 'Z', '7', '.', '-', 'é', '検', 'א', '😀', ' '),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 40 }).map((a) => a.join('')),
+        (text) => {
+          const shown = revealHidden(text, 'console');
+          expect(HIDDEN_ANYWHERE.test(shown)).toBe(false);
+          expect(fromMarks(shown)).toBe(text);
+          const escaped = terminalText(text);
+          expect(HIDDEN_ANYWHERE.test(escaped)).toBe(false);
+          expect(JSON.parse(`"${terminalLines(JSON.stringify(text).slice(1, -1))}"`)).toBe(text);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('leaves ordinary text of every script alone, emoji included', () => {
+    const s = 'Überprüfung 検証 שלום مرحبا 😀 node-1';
+    expect(revealHidden(s, 'console')).toBe(s);
+    expect(terminalText(s)).toBe(s);
   });
 });
 

@@ -12,11 +12,11 @@ import fsp from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AppError, ErrorCode } from '../../../shared/errors.ts';
+import { AppError, ErrorCode, echoed } from '../../../shared/errors.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 import { clusterDefinitionSchema, describeIssues, parseOrThrow } from '../../../shared/schema.ts';
 import type { ClusterDefinition } from '../../../shared/model.ts';
-import { errnoCode, nodeAtomicFs, writeFileAtomic } from '../atomic-file.ts';
+import { errnoCode, nodeAtomicFs, removeStaleTempFiles, writeFileAtomic } from '../atomic-file.ts';
 import type { AtomicFs } from '../atomic-file.ts';
 import { decodeClusterExport, encodeClusterExport } from './cluster-file.ts';
 import type { ImportOptions } from './cluster-file.ts';
@@ -303,6 +303,8 @@ export class ConfigStore {
   async #write(clusters: ClusterDefinition[]): Promise<void> {
     // Validated as a whole once more: the file must always be one this store can read back.
     const doc = configFileSchema.parse({ version: CURRENT_CONFIG_VERSION, clusters });
+    // What an earlier write left when its process was killed between open and rename.
+    await removeStaleTempFiles(this.file);
     try {
       await writeFileAtomic(this.file, `${JSON.stringify(doc, null, 2)}\n`, { fs: this.#fs });
     } catch (e) {
@@ -368,12 +370,14 @@ function findOrThrow(clusters: ClusterDefinition[], name: string): ClusterDefini
   const found = clusters.find((c) => c.name === name) ?? clusters.find((c) => sameName(c.name, name));
   if (found) return found;
   const known = clusters.map((c) => c.name);
+  const listed =
+    known.length > 20 ? `${known.slice(0, 20).join(', ')} and ${known.length - 20} more` : known.join(', ');
   throw new AppError(
     ErrorCode.CLUSTER_NOT_FOUND,
     known.length
-      ? `No cluster named "${name}". Known clusters: ${known.join(', ')}.`
-      : `No cluster named "${name}": no clusters are defined yet.`,
-    { details: { name, known } },
+      ? `No cluster named "${echoed(name)}". Known clusters: ${listed}.`
+      : `No cluster named "${echoed(name)}": no clusters are defined yet.`,
+    { details: { name: echoed(name), known } },
   );
 }
 

@@ -30,7 +30,7 @@ import type {
 } from '../../../shared/diagnose.ts';
 import { BALANCER_ID, REQUEST_TOKEN_LIFETIME_SECONDS } from '../../../shared/diagnose.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
-import { AppError, badInput, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
+import { AppError, badInput, echoed, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
 import type { ClusterDefinition, Exchange, NodeDefinition } from '../../../shared/model.ts';
 import { consumerKeySchema, parseOrThrow } from '../../../shared/schema.ts';
 import type { HttpClient, HttpResponse } from '../http/client.ts';
@@ -325,7 +325,7 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
     if (!found)
       throw new AppError(
         ErrorCode.NODE_NOT_FOUND,
-        `Cluster ${def.name} has no node "${target.node}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`,
+        `Cluster ${def.name} has no node "${echoed(String(target.node))}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`,
         { details: { field: 'target' } },
       );
     targetNode = found;

@@ -3,7 +3,7 @@
  * "OSLC provisional key can only be authorized from a single server").
  */
 import type { ApproveResult, NodeFailure } from '../../../shared/contract-repair.ts';
-import { AppError, ErrorCode, isAppError, toErrorInfo } from '../../../shared/errors.ts';
+import { AppError, ErrorCode, echoed, isAppError, toErrorInfo } from '../../../shared/errors.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 import type { ClusterDefinition, NodeDefinition, ProbeResult } from '../../../shared/model.ts';
 import { consumerKeySchema, nodeIdSchema, parseOrThrow } from '../../../shared/schema.ts';
@@ -18,7 +18,7 @@ export function findNode(def: ClusterDefinition, id: unknown): NodeDefinition {
   if (!node)
     throw new AppError(
       ErrorCode.NODE_NOT_FOUND,
-      `Cluster ${def.name} has no node "${nodeId}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`,
+      `Cluster ${def.name} has no node "${echoed(nodeId)}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`,
       { details: { field: 'node' } },
     );
   return node;
