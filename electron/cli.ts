@@ -27,30 +27,35 @@ Console
 Clusters
   cluster add <name> --kind sandbox|clearquest|jazz|lyo --balancer URL --node URL [--node URL…] [--repo R --db D] [--ca FILE]
   cluster list | show <name> | remove <name> | export <name> [--out FILE] | import <file> [--rename NAME]
-  login <cluster> --user U [--password-stdin] [--no-verify]
+  login <cluster> --user U [--password-stdin | --password-file FILE] [--no-verify]
                                    store the admin login (password in the OS keychain) once one node accepts it
   logout <cluster>                                 forget the stored admin password
 
 Consumers
-  consumer track <cluster> --key K [--name N] [--secret-stdin]
+  consumer track <cluster> --key K [--name N] [--secret-stdin | --secret-file FILE]
   consumer untrack <cluster> --key K
   consumer delete <cluster> --key K [--node ID]   remove from the repository (Lyo API kinds)
 
 Checking
-  status <cluster> [--json] [--password-stdin]    every node: reachable, TLS, clock, each key's state, drift
-  status <cluster> --check [--cert-warn-days 14] [--skew-warn 60] [--skew-crit 300]
-                                   one monitoring-plugin line (Nagios, cron), exit 0 OK · 1 WARNING · 2 CRITICAL · 3 UNKNOWN
+  status <cluster> [--json] [--password-stdin | --password-file FILE]
+                                   every node: reachable, TLS, clock, each key's state, drift
+  status <cluster> --check [-t 8] [-w FIGURE=RANGE,…] [-c FIGURE=RANGE,…] [--password-stdin | --password-file FILE]
+        [--cert-warn-days 14] [--skew-warn 60] [--skew-crit 300]
+                                   one monitoring-plugin line (Nagios, cron), exit 0 OK · 1 WARNING · 2 CRITICAL · 3 UNKNOWN;
+                                   UNKNOWN when the nodes' key lists cannot be read; a line within -t seconds;
+                                   FIGURE: down, stale, provisional, skew; RANGE as the plugin guidelines (10, 10:, ~:10, 10:20, @10:20)
   watch <cluster>…|--all [--interval 60s] [--heal] [--metrics 127.0.0.1:9464 [--metrics-allow-remote]] [--json]
         [--password-file [CLUSTER=]FILE] [--cert-warn-days 14] [--skew-threshold 60s]
                                    check every interval, one line per change, until Ctrl+C; --heal syncs stale
                                    nodes (audited); --metrics serves Prometheus text format; SIGHUP reads the
                                    clusters, logins and password files again (docs/monitoring.md)
-  probe <cluster> --node ID --key K [--secret-stdin] [--json]
+  probe <cluster> --node ID --key K [--secret-stdin | --secret-file FILE] [--json]
 
 Repairing
   approve <cluster> --key K [--node ID] [--json]  approve a provisional key on the node that holds it
-  register <cluster> --name N --secret-stdin [--key K] [--trusted] [--node ID] [--json]
-  sync <cluster> [--json] [--password-stdin]      log in to every node (refresh each registry), then verify
+  register <cluster> --name N (--secret-stdin | --secret-file FILE) [--key K] [--trusted] [--node ID] [--json]
+  sync <cluster> [--json] [--password-stdin | --password-file FILE]
+                                   log in to every node (refresh each registry), then verify
   trust <cluster> --fingerprint SHA256 [--node ID] trust a certificate by its fingerprint
   audit <cluster> [--json]                        every change made with this tool
 
@@ -64,7 +69,8 @@ Exit codes: 0 fine · 1 the command ran and found a problem · 2 bad input · 3 
   approve, register, consumer delete and sync: 1 also when their audit line could not be written
   (the result is printed all the same). sync: 130 when Ctrl+C stopped it (what was done is printed
   and written to the audit log).
-Secrets are read from stdin or a terminal prompt, kept in the OS keychain, and never printed.
+Secrets are read from stdin, a file only its owner may read (0600), or a terminal prompt, kept in the OS
+  keychain, and never printed.
 Limits (exit 2 at the limit, read no further): a secret on stdin 16 KiB · cluster import 1 MiB ·
   --ca 512 KiB · --error-text 1 MiB · 1000 clusters per config directory (README "Limits").
 `;
@@ -183,6 +189,6 @@ export async function main(
     io.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.INTERNAL;
   } finally {
-    await ctx.close({ abandon: code === EXIT.INTERRUPTED });
+    await ctx.close({ abandon: code === EXIT.INTERRUPTED || ctx.abandonOnClose });
   }
 }

@@ -9,6 +9,8 @@ import { UsageError, readSecretFromStdin } from './io.ts';
 export class CommandContext {
   private engineInstance: Engine | null = null;
   readonly secrets: OverlaySecretStore;
+  /** Set by a command that ends before its requests do (a check past its deadline): they are dropped, not awaited. */
+  abandonOnClose = false;
 
   constructor(
     readonly io: CliIo,

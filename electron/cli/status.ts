@@ -6,9 +6,10 @@ import { flag, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { terminalText as t } from '../../shared/network-text.ts';
 import { balancerFailureWords } from '../../shared/failure-words.ts';
-import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts';
+import { EXIT, UsageError, table, writeJson } from './io.ts';
+import { holdAdminPassword, secretGiven, SECRET_OPTIONS } from './secret-options.ts';
 
-const STATUS_USAGE = 'oslc-admin status <cluster> [--json] [--password-stdin]';
+const STATUS_USAGE = 'oslc-admin status <cluster> [--json] [--password-stdin | --password-file FILE]';
 
 export function formatStatus(s: ClusterStatus): string {
   const out: string[] = [`Cluster ${s.cluster} (${s.kind}), checked ${s.checkedAt}`];
@@ -97,15 +98,13 @@ export function statusExitCode(s: ClusterStatus): number {
 export async function statusCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   // `--check`: one monitoring-plugin line and exit code (0 OK … 3 UNKNOWN), see check.ts.
   if (argv.includes('--check')) return (await import('./check.ts')).checkCommand(ctx, argv);
-  const p = parse(
-    argv,
-    { ...HOME_OPTION, json: { type: 'boolean' }, 'password-stdin': { type: 'boolean' } },
-    STATUS_USAGE,
-    { min: 1, max: 1, names: ['cluster'] },
-  );
+  const p = parse(argv, { ...HOME_OPTION, json: { type: 'boolean' }, ...SECRET_OPTIONS.password }, STATUS_USAGE, {
+    min: 1,
+    max: 1,
+    names: ['cluster'],
+  });
   const cluster = p.positionals[0]!;
-  if (flag(p, 'password-stdin')) await ctx.holdAdminPasswordFromStdin(cluster);
-  else await ctx.engine.getCluster({ cluster });
+  await holdAdminPassword(ctx, p, cluster);
   const s = await ctx.engine.status({ cluster });
   if (flag(p, 'json')) writeJson(ctx.io, s);
   else ctx.io.stdout.write(formatStatus(s));
@@ -120,7 +119,7 @@ const PROBE_INPUT_ERRORS = new Set<string>([
   ErrorCode.CONSUMER_NOT_TRACKED,
 ]);
 
-const PROBE_USAGE = 'oslc-admin probe <cluster> --node ID --key K [--secret-stdin] [--json]';
+const PROBE_USAGE = 'oslc-admin probe <cluster> --node ID --key K [--secret-stdin | --secret-file FILE] [--json]';
 
 function formatProbe(r: ProbeResult): string {
   const lines = [`${t(r.key)} on ${r.node}: ${r.state}${r.problem ? ` (${t(r.problem)})` : ''}`];
@@ -143,7 +142,7 @@ export async function probeCommand(ctx: CommandContext, argv: string[]): Promise
       ...HOME_OPTION,
       node: { type: 'string' },
       key: { type: 'string' },
-      'secret-stdin': { type: 'boolean' },
+      ...SECRET_OPTIONS.secret,
       json: { type: 'boolean' },
     },
     PROBE_USAGE,
@@ -155,7 +154,7 @@ export async function probeCommand(ctx: CommandContext, argv: string[]): Promise
   if (key === undefined) throw new UsageError(`--key is required\nusage: ${PROBE_USAGE}`);
   const cluster = p.positionals[0]!;
   await ctx.engine.getCluster({ cluster });
-  const secret = flag(p, 'secret-stdin') ? await readSecretFromStdin(ctx.io, '--secret-stdin') : undefined;
+  const secret = await secretGiven(ctx, p);
   let r: ProbeResult;
   try {
     r = await ctx.engine.probeNode({ cluster, node, key, ...(secret !== undefined ? { secret } : {}) });
