@@ -1,7 +1,7 @@
 /**
  * `oslc-admin`, the command-line front door over the engine facade.
  * Exit codes: 0 fine, 1 the command ran and found a problem, 2 bad input, 3 internal error,
- * 130 interrupted by Ctrl+C (sync: after printing and recording what was done).
+ * 130 interrupted by Ctrl+C, 143 stopped by SIGTERM (sync: after printing and recording what was done).
  */
 import { ErrorCode, isAppError } from '../shared/errors.ts';
 import type { CommandContext } from './cli/context.ts';
@@ -67,8 +67,8 @@ Exit codes: 0 fine · 1 the command ran and found a problem · 2 bad input · 3 
   sync exits 1 for every node (or balancer) it cannot reach. status and sync exit 1 when the balancer
   itself does not answer. A refused admin login is AUTH_FAILED (exit 1), never "the key is gone".
   approve, register, consumer delete and sync: 1 also when their audit line could not be written
-  (the result is printed all the same). sync: 130 when Ctrl+C stopped it (what was done is printed
-  and written to the audit log).
+  (the result is printed all the same). sync: 130 when Ctrl+C stopped it, 143 when SIGTERM did
+  (\`timeout\`, a service manager); what was done is printed and written to the audit log.
 Secrets are read from stdin, a file only its owner may read (0600), or a terminal prompt, kept in the OS
   keychain, and never printed.
 Limits (exit 2 at the limit, read no further): a secret on stdin 16 KiB · cluster import 1 MiB ·
@@ -189,6 +189,6 @@ export async function main(
     io.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.INTERNAL;
   } finally {
-    await ctx.close({ abandon: code === EXIT.INTERRUPTED || ctx.abandonOnClose });
+    await ctx.close({ abandon: code === EXIT.INTERRUPTED || code === EXIT.TERMINATED || ctx.abandonOnClose });
   }
 }

@@ -9,8 +9,11 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-/** INTERRUPTED: stopped by Ctrl+C (128 + SIGINT), after printing and recording what was done. */
-export const EXIT = { OK: 0, PROBLEM: 1, BAD_INPUT: 2, INTERNAL: 3, INTERRUPTED: 130 } as const;
+/**
+ * INTERRUPTED: stopped by Ctrl+C (128 + SIGINT), TERMINATED: by SIGTERM (128 + 15: `timeout` in cron,
+ * a systemd stop), each after printing and recording what was done.
+ */
+export const EXIT = { OK: 0, PROBLEM: 1, BAD_INPUT: 2, INTERNAL: 3, INTERRUPTED: 130, TERMINATED: 143 } as const;
 
 /** Bad command-line input: exit 2, the message names the argument. */
 export class UsageError extends Error {

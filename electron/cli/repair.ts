@@ -261,10 +261,16 @@ export async function syncCommand(ctx: CommandContext, argv: string[]): Promise<
   const cluster = p.positionals[0]!;
   await holdAdminPassword(ctx, p, cluster);
   const json = flag(p, 'json');
-  // Ctrl+C stops the sync where it is: the engine records what was done (audit line), it is printed, exit 130.
+  // Ctrl+C (or SIGTERM, from `timeout` or a service manager) stops the sync where it is: the engine
+  // records what was done (audit line), it is printed, exit 130 (143 for SIGTERM).
   const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
+  let stoppedBy: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stoppedBy ??= signal;
+    abort.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const r = await ctx.engine
     .sync(
       { cluster },
@@ -278,7 +284,10 @@ export async function syncCommand(ctx: CommandContext, argv: string[]): Promise<
         },
       },
     )
-    .finally(() => process.off('SIGINT', onSigint));
+    .finally(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
   if (json)
     writeJson(ctx.io, {
       nodes: r.nodes,
@@ -290,7 +299,7 @@ export async function syncCommand(ctx: CommandContext, argv: string[]): Promise<
     });
   else ctx.io.stdout.write(formatSync(r));
   const balancerDown = r.balancer !== undefined && !r.balancer.up;
-  if (r.interrupted) return EXIT.INTERRUPTED;
+  if (r.interrupted) return stoppedBy === 'SIGTERM' ? EXIT.TERMINATED : EXIT.INTERRUPTED;
   // A kind that cannot refresh a running node (Lyo) is not a failure of this sync: there it verifies,
   // and exits 0 when every key is where it should be (1 on drift, with the restart to do).
   return r.nodes.every((n) => n.refreshed || cannotRefresh(n)) &&
