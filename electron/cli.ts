@@ -6,7 +6,7 @@
 import { ErrorCode, isAppError } from '../shared/errors.ts';
 import type { CommandContext } from './cli/context.ts';
 import { DIAGNOSE_HELP } from './cli/diagnose-help.ts';
-import { EXIT, UsageError } from './cli/io.ts';
+import { EXIT, UsageError, quietOnClosedPipe } from './cli/io.ts';
 import type { CliIo } from './cli/io.ts';
 import { escapedIo } from './cli/safe-output.ts';
 import { terminalText } from '../shared/network-text.ts';
@@ -142,6 +142,7 @@ export async function main(
   argv: string[],
   rawIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env },
 ): Promise<number> {
+  quietOnClosedPipe(rawIo, rawIo.stdout === process.stdout);
   // Nothing a node sent reaches the terminal as a control sequence (see cli/safe-output.ts).
   const io = escapedIo(rawIo);
   const [name, ...rest] = argv;

@@ -148,6 +148,24 @@ export function table(headers: string[], rows: string[][]): string {
 }
 
 /**
+ * A reader that went away (`oslc-admin … | head -1`, `| true`) ends the output quietly: no stack
+ * trace, the rest of the output dropped (a destroyed stream drops later writes) and the command's own
+ * exit code kept. A command that handles SIGTERM (sync records what it did; watch, serve and sandbox
+ * run until stopped) is stopped as by SIGTERM, since no one reads it any more. `stopsProcess`: only for
+ * the process's own streams (never in a test that runs `main` in-process).
+ */
+export function quietOnClosedPipe(io: CliIo, stopsProcess: boolean): void {
+  let stopped = false;
+  for (const stream of [io.stdout, io.stderr])
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      if (stopped || !stopsProcess) return;
+      stopped = true;
+      if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM', 'SIGTERM');
+    });
+}
+
+/**
  * Resolves at the first SIGINT or SIGTERM. Call it before printing a ready line: a parent that reads
  * the line may signal at once.
  */
