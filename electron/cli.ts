@@ -5,62 +5,14 @@
  */
 import { ErrorCode, isAppError } from '../shared/errors.ts';
 import type { CommandContext } from './cli/context.ts';
-import { DIAGNOSE_HELP } from './cli/diagnose-help.ts';
+import { COMMAND_LIST, GROUPS, commandHelp, commandsNamed } from './cli/commands.ts';
 import { EXIT, UsageError, quietOnClosedPipe } from './cli/io.ts';
 import type { CliIo } from './cli/io.ts';
 import { escapedIo } from './cli/safe-output.ts';
 import { terminalText } from '../shared/network-text.ts';
 
-export const HELP = `oslc-admin — administer load-balanced OSLC providers (ClearQuest Web, Jazz, Eclipse Lyo)
-
-Usage: oslc-admin <command> [options]        (every command takes --home DIR; default $OSLC_ADMIN_HOME or the app's config dir)
-
-Sandbox
-  sandbox [--nodes N] [--latency-ms MS] [--tls] [--no-sticky] [--dialect sandbox|clearquest|jazz|lyo] [--state-dir DIR] [--json] [--register NAME]
-                                   run the embedded load-balanced provider on 127.0.0.1 until Ctrl+C
-
-Console
-  serve [--port P] [--open] [--sandbox [--nodes N] [--tls] [--no-sticky] [--dialect D]] [--json]
-                                   the console in your browser, on 127.0.0.1 with a one-time token;
-                                   --sandbox also runs the embedded sandbox as the cluster "sandbox"
-
-Clusters
-  cluster add <name> --kind sandbox|clearquest|jazz|lyo --balancer URL --node URL [--node URL…] [--repo R --db D] [--ca FILE]
-  cluster list | show <name> | remove <name> | export <name> [--out FILE] | import <file> [--rename NAME]
-  login <cluster> --user U [--password-stdin | --password-file FILE] [--no-verify]
-                                   store the admin login (password in the OS keychain) once one node accepts it
-  logout <cluster>                                 forget the stored admin password
-
-Consumers
-  consumer track <cluster> --key K [--name N] [--secret-stdin | --secret-file FILE]
-  consumer untrack <cluster> --key K
-  consumer delete <cluster> --key K [--node ID]   remove from the repository (Lyo API kinds)
-
-Checking
-  status <cluster> [--json] [--password-stdin | --password-file FILE]
-                                   every node: reachable, TLS, clock, each key's state, drift
-  status <cluster> --check [-t 8] [-w FIGURE=RANGE,…] [-c FIGURE=RANGE,…] [--password-stdin | --password-file FILE]
-        [--cert-warn-days 14] [--skew-warn 60] [--skew-crit 300]
-                                   one monitoring-plugin line (Nagios, cron), exit 0 OK · 1 WARNING · 2 CRITICAL · 3 UNKNOWN;
-                                   UNKNOWN when the nodes' key lists cannot be read; a line within -t seconds;
-                                   FIGURE: down, stale, provisional, skew; RANGE as the plugin guidelines (10, 10:, ~:10, 10:20, @10:20)
-  watch <cluster>…|--all [--interval 60s] [--heal] [--metrics 127.0.0.1:9464 [--metrics-allow-remote]] [--json]
-        [--password-file [CLUSTER=]FILE] [--cert-warn-days 14] [--skew-threshold 60s]
-                                   check every interval, one line per change, until Ctrl+C; --heal syncs stale
-                                   nodes (audited); --metrics serves Prometheus text format; SIGHUP reads the
-                                   clusters, logins and password files again (docs/monitoring.md)
-  probe <cluster> --node ID --key K [--secret-stdin | --secret-file FILE] [--json]
-
-Repairing
-  approve <cluster> --key K [--node ID] [--json]  approve a provisional key on the node that holds it
-  register <cluster> --name N (--secret-stdin | --secret-file FILE) [--key K] [--trusted] [--node ID] [--json]
-  sync <cluster> [--json] [--password-stdin | --password-file FILE]
-                                   log in to every node (refresh each registry), then verify
-  trust <cluster> --fingerprint SHA256 [--node ID] trust a certificate by its fingerprint
-  audit <cluster> [--json]                        every change made with this tool
-
-${DIAGNOSE_HELP}
-Exit codes: 0 fine · 1 the command ran and found a problem · 2 bad input · 3 internal error
+/** Exit codes, secrets and limits: the end of `--help` (the command lines above it come from the command list). */
+const HELP_FOOTER = `Exit codes: 0 fine · 1 the command ran and found a problem · 2 bad input · 3 internal error
   (status --check instead: 0 OK · 1 WARNING · 2 CRITICAL · 3 UNKNOWN, the monitoring-plugin convention)
   approve / register: 0 when the key is approved and verified on its node, even if other nodes could not
   be asked (they are listed, with their error codes); so \`approve … && sync …\` goes on to sync, and
@@ -74,6 +26,32 @@ Secrets are read from stdin, a file only its owner may read (0600), or a termina
 Limits (exit 2 at the limit, read no further): a secret on stdin 16 KiB · cluster import 1 MiB ·
   --ca 512 KiB · --error-text 1 MiB · 1000 clusters per config directory (README "Limits").
 `;
+
+/** Where a command's line ends and its summary starts in `--help`. */
+const SUMMARY_COLUMN = 35;
+
+/** The whole help: every command of the one list, by group, then exit codes, secrets and limits. */
+export function fullHelp(): string {
+  const out = [
+    'oslc-admin — administer load-balanced OSLC providers (ClearQuest Web, Jazz, Eclipse Lyo)',
+    '',
+    "Usage: oslc-admin <command> [options]        (every command takes --home DIR; default $OSLC_ADMIN_HOME or the app's config dir)",
+    "       oslc-admin <command> --help           that command's own help and options (also: oslc-admin help <command>)",
+    '       oslc-admin -V | --version',
+  ];
+  for (const group of GROUPS) {
+    out.push('', group);
+    for (const c of COMMAND_LIST.filter((e) => e.group === group)) {
+      const line = `  ${c.synopsis}`;
+      if (line.length < SUMMARY_COLUMN - 1) out.push(`${line.padEnd(SUMMARY_COLUMN)}${c.summary}`);
+      else out.push(line, `${' '.repeat(SUMMARY_COLUMN)}${c.summary}`);
+    }
+  }
+  return `${out.join('\n')}\n\n${HELP_FOOTER}`;
+}
+
+/** The same text as {@link fullHelp}, for callers that want a constant. */
+export const HELP = fullHelp();
 
 type Command = (ctx: CommandContext, argv: string[]) => Promise<number>;
 /**
@@ -101,7 +79,14 @@ const COMMANDS: Record<string, Command> = {
   diagnose: async (ctx, argv) => (await import('./cli/diagnose.ts')).diagnoseCommand(ctx, argv),
   flow: async (ctx, argv) => (await import('./cli/diagnose.ts')).flowCommand(ctx, argv),
   report: async (ctx, argv) => (await import('./cli/diagnose.ts')).reportCommand(ctx, argv),
+  completion: async (ctx, argv) => (await import('./cli/completion.ts')).completionCommand(ctx, argv),
+  man: async (ctx, argv) => (await import('./cli/completion.ts')).manCommand(ctx, argv),
 };
+
+function unknownCommand(io: CliIo, name: string): number {
+  io.stderr.write(`error: unknown command "${terminalText(name)}"\nRun \`oslc-admin --help\` for the list.\n`);
+  return EXIT.BAD_INPUT;
+}
 
 /** A usage message keeps its own line breaks (the usage line); each line is escaped on its own. */
 function terminalLinesOf(message: string): string {
@@ -146,21 +131,30 @@ export async function main(
   // Nothing a node sent reaches the terminal as a control sequence (see cli/safe-output.ts).
   const io = escapedIo(rawIo);
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name || name === '--help' || name === '-h') {
     io.stdout.write(HELP);
     return name ? EXIT.OK : EXIT.BAD_INPUT;
   }
-  if (name === '--version' || name === '-v') {
+  if (name === 'help') {
+    // `help status`, `help cluster add`: that command's own help; `help` alone: the whole list.
+    const words = rest.filter((a) => !a.startsWith('-'));
+    if (!words.length) {
+      io.stdout.write(rest.length ? commandHelp(commandsNamed(['help'])) : HELP);
+      return EXIT.OK;
+    }
+    const entries = commandsNamed(words);
+    if (!entries.length) return unknownCommand(io, words[0]!);
+    io.stdout.write(commandHelp(entries));
+    return EXIT.OK;
+  }
+  if (name === '--version' || name === '-v' || name === '-V') {
     io.stdout.write('oslc-admin 0.1.0\n');
     return EXIT.OK;
   }
   const command = COMMANDS[name];
-  if (!command) {
-    io.stderr.write(`error: unknown command "${terminalText(name)}"\nRun \`oslc-admin --help\` for the list.\n`);
-    return EXIT.BAD_INPUT;
-  }
+  if (!command) return unknownCommand(io, name);
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(HELP);
+    io.stdout.write(commandHelp(commandsNamed([name, ...rest.filter((a) => !a.startsWith('-'))])));
     return EXIT.OK;
   }
   const { CommandContext } = await import('./cli/context.ts');

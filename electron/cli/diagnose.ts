@@ -15,8 +15,6 @@ export const FLOW_USAGE =
   'oslc-admin flow <cluster> --key K [--secret-stdin | --secret-file FILE] [--node ID | --balancer] [--timeout-seconds S] [--json]';
 export const REPORT_USAGE = 'oslc-admin report <cluster> --out DIR [--error-text FILE] [--json]';
 
-export { DIAGNOSE_HELP } from './diagnose-help.ts';
-
 function readErrorTextFile(file: string): Promise<string> {
   return readTextFileBounded(file, INPUT_LIMITS.errorTextBytes, '--error-text');
 }
