@@ -79,6 +79,7 @@ const COMMANDS: Record<string, Command> = {
   diagnose: async (ctx, argv) => (await import('./cli/diagnose.ts')).diagnoseCommand(ctx, argv),
   flow: async (ctx, argv) => (await import('./cli/diagnose.ts')).flowCommand(ctx, argv),
   report: async (ctx, argv) => (await import('./cli/diagnose.ts')).reportCommand(ctx, argv),
+  doctor: async (ctx, argv) => (await import('./cli/doctor.ts')).doctorCommand(ctx, argv),
   completion: async (ctx, argv) => (await import('./cli/completion.ts')).completionCommand(ctx, argv),
   man: async (ctx, argv) => (await import('./cli/completion.ts')).manCommand(ctx, argv),
 };
@@ -115,6 +116,26 @@ async function checkHomeIsDirectory(ctx: CommandContext, fromFlag: boolean): Pro
   }
 }
 
+/** `--home DIR`, `--verbose`, `--quiet` before the command name, taken off the front of the line. */
+function leadingGlobals(argv: string[]): { argv: string[]; home?: string; verbose: boolean; quiet: boolean } {
+  const out: { argv: string[]; home?: string; verbose: boolean; quiet: boolean } = {
+    argv: [...argv],
+    verbose: false,
+    quiet: false,
+  };
+  for (;;) {
+    const a = out.argv[0];
+    if (a === '--verbose') out.verbose = true;
+    else if (a === '--quiet') out.quiet = true;
+    else if (a?.startsWith('--home=')) out.home = a.slice('--home='.length);
+    else if (a === '--home' && out.argv.length > 1) {
+      out.home = out.argv[1]!;
+      out.argv.shift();
+    } else return out;
+    out.argv.shift();
+  }
+}
+
 /** `--home DIR` may stand anywhere; it is read here so every command gets it the same way. */
 function homeFlag(argv: string[]): string | undefined {
   const i = argv.findIndex((a) => a === '--home' || a.startsWith('--home='));
@@ -130,7 +151,12 @@ export async function main(
   quietOnClosedPipe(rawIo, rawIo.stdout === process.stdout);
   // Nothing a node sent reaches the terminal as a control sequence (see cli/safe-output.ts).
   const io = escapedIo(rawIo);
-  const [name, ...rest] = argv;
+  // Options for every command may also stand before it: `oslc-admin --home DIR status prod`.
+  const leading = leadingGlobals(argv);
+  const [name, ...given] = leading.argv;
+  // --verbose and --quiet may stand anywhere; each command reads them from its context.
+  const rest = given.filter((a) => a !== '--verbose' && a !== '--quiet');
+  if (leading.home !== undefined) rest.push('--home', leading.home);
   if (!name || name === '--help' || name === '-h') {
     io.stdout.write(HELP);
     return name ? EXIT.OK : EXIT.BAD_INPUT;
@@ -159,6 +185,8 @@ export async function main(
   }
   const { CommandContext } = await import('./cli/context.ts');
   const ctx = new CommandContext(io, homeFlag(rest));
+  ctx.verbose = leading.verbose || given.includes('--verbose');
+  ctx.quiet = leading.quiet || given.includes('--quiet');
   let code: number | undefined;
   try {
     await checkHomeIsDirectory(ctx, homeFlag(rest) !== undefined);

@@ -61,6 +61,8 @@ const errorText: OptionSpec = {
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'home', value: 'DIR', complete: 'dir', help: 'the config directory (default $OSLC_ADMIN_HOME or the app’s)' },
   { name: 'help', short: 'h', help: 'this command’s help' },
+  { name: 'verbose', help: 'say on stderr what is being done (status, sync, doctor: node by node)' },
+  { name: 'quiet', help: 'no progress on stderr; doctor: only the checks that are not OK' },
 ];
 
 export const COMMAND_LIST: readonly CommandSpec[] = [
@@ -320,6 +322,20 @@ export const COMMAND_LIST: readonly CommandSpec[] = [
     synopsis: 'report <cluster> --out DIR [--error-text FILE] [--json]',
     summary: 'write report.md and report.json for a support ticket (secrets redacted)',
     options: [{ name: 'out', value: 'DIR', complete: 'dir', help: 'the directory to write to' }, errorText, json],
+  },
+  {
+    path: ['doctor'],
+    group: 'This tool',
+    synopsis: 'doctor [--timeout-seconds 5] [--verbose | --quiet]',
+    summary: 'is this machine ready: the keychain, the config directory, every cluster’s nodes (TLS, clock)',
+    options: [
+      { name: 'timeout-seconds', value: 'S', help: 'how long the keychain may take to answer (default 5)' },
+      { name: 'verbose', help: 'say on stderr what is being done, node by node' },
+      { name: 'quiet', help: 'print only the checks that are not OK' },
+    ],
+    notes: [
+      'One line per check: OK, WARN or FAIL. Exit by the worst: 0 all OK, 1 a warning, 2 a failure, 3 bad input.',
+    ],
   },
   {
     path: ['help'],

@@ -270,8 +270,18 @@ export function manPage(): string {
   return `${out.join('\n')}\n`;
 }
 
+/** The words of a command line without `--home DIR` (which every command takes). */
+function withoutHome(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--home') i++;
+    else if (!argv[i]!.startsWith('--home=')) out.push(argv[i]!);
+  }
+  return out;
+}
+
 export async function completionCommand(ctx: CommandContext, argv: string[]): Promise<number> {
-  const shells = argv.filter((a) => !a.startsWith('-'));
+  const shells = withoutHome(argv);
   const shell = shells[0];
   if (shells.length !== 1 || !(SHELLS as readonly string[]).includes(shell!))
     throw new UsageError(
@@ -282,9 +292,7 @@ export async function completionCommand(ctx: CommandContext, argv: string[]): Pr
 }
 
 export async function manCommand(ctx: CommandContext, argv: string[]): Promise<number> {
-  const extra = argv.filter((a) => a !== '--home' && !a.startsWith('--home='));
-  if (extra.length && !(extra.length === 1 && argv.includes('--home')))
-    throw new UsageError(`man: takes no argument\nusage: oslc-admin man`);
+  if (withoutHome(argv).length) throw new UsageError(`man: takes no argument\nusage: oslc-admin man`);
   ctx.io.stdout.write(manPage());
   return EXIT.OK;
 }

@@ -11,6 +11,9 @@ export class CommandContext {
   readonly secrets: OverlaySecretStore;
   /** Set by a command that ends before its requests do (a check past its deadline): they are dropped, not awaited. */
   abandonOnClose = false;
+  /** `--verbose` / `--quiet` given before the command (each command may also take them itself). */
+  verbose = false;
+  quiet = false;
 
   constructor(
     readonly io: CliIo,

@@ -86,6 +86,24 @@ function tlsCell(n: ClusterStatus['nodes'][number]): string {
   return `${how} until ${t(tls.validTo)}`;
 }
 
+/**
+ * One line per node on stderr as it answers, where someone watches: on a terminal, or with --verbose;
+ * never with --json or --quiet, never on a pipe unasked (a script reads stdout and stderr as they are).
+ */
+export function nodeProgress(
+  ctx: CommandContext,
+  json: boolean,
+  total: number,
+): ((n: ClusterStatus['nodes'][number]) => void) | null {
+  if (json || ctx.quiet || (!ctx.verbose && !(ctx.io.stderr as { isTTY?: boolean }).isTTY)) return null;
+  let done = 0;
+  return (n) => {
+    done++;
+    const how = n.up ? `answered in ${n.latencyMs ?? '-'} ms` : `is down (${n.error?.code ?? 'no answer'})`;
+    ctx.io.stderr.write(`  ${n.id} ${how} (${done}/${total})\n`);
+  };
+}
+
 /** Exit 1 when the balancer or a node is down or failed, a key is missing somewhere, or a tracked key is not approved everywhere. */
 export function statusExitCode(s: ClusterStatus): number {
   const problem =
@@ -104,8 +122,12 @@ export async function statusCommand(ctx: CommandContext, argv: string[]): Promis
     names: ['cluster'],
   });
   const cluster = p.positionals[0]!;
-  await holdAdminPassword(ctx, p, cluster);
-  const s = await ctx.engine.status({ cluster });
+  const def = await holdAdminPassword(ctx, p, cluster);
+  const onNode = nodeProgress(ctx, flag(p, 'json'), def.nodes.length);
+  const s = await ctx.engine.status(
+    { cluster },
+    onNode ? { onProgress: (e) => e.type === 'node' && onNode(e.node) } : {},
+  );
   if (flag(p, 'json')) writeJson(ctx.io, s);
   else ctx.io.stdout.write(formatStatus(s));
   return statusExitCode(s);

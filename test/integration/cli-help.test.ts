@@ -74,7 +74,7 @@ describe('the command list matches the parsers', () => {
   const checkOnly = (path: string[], name: string) =>
     path[0] === 'status' && name !== 'check' && !plainStatus.options.some((o) => o.name === name);
   const positionals = (path: string[]) =>
-    ['sandbox', 'serve', 'help', 'completion', 'man'].includes(path[0]!) || path.join(' ') === 'cluster list'
+    ['sandbox', 'serve', 'help', 'completion', 'man', 'doctor'].includes(path[0]!) || path.join(' ') === 'cluster list'
       ? []
       : ['nosuch'];
 
