@@ -5,6 +5,7 @@
  */
 import { ErrorCode, isAppError } from '../shared/errors.ts';
 import type { CommandContext } from './cli/context.ts';
+import { APP_VERSION } from './core/version.ts';
 import { COMMAND_LIST, GROUPS, commandHelp, commandsNamed } from './cli/commands.ts';
 import { EXIT, UsageError, quietOnClosedPipe } from './cli/io.ts';
 import type { CliIo } from './cli/io.ts';
@@ -174,7 +175,7 @@ export async function main(
     return EXIT.OK;
   }
   if (name === '--version' || name === '-v' || name === '-V') {
-    io.stdout.write('oslc-admin 0.1.0\n');
+    io.stdout.write(`oslc-admin ${APP_VERSION}\n`);
     return EXIT.OK;
   }
   const command = COMMANDS[name];

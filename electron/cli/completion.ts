@@ -3,6 +3,7 @@
  * and the manual page, written from the one command list (commands.ts), so they always name the
  * commands and options the CLI has.
  */
+import { APP_VERSION } from '../core/version.ts';
 import { COMMAND_LIST, GLOBAL_OPTIONS, GROUPS, commandWords, optionsOf, subcommandWords } from './commands.ts';
 import type { OptionSpec } from './commands.ts';
 import type { CommandContext } from './context.ts';
@@ -228,7 +229,7 @@ const roff = (s: string) =>
 export function manPage(): string {
   const out = [
     '.\\" The manual page of oslc-admin, written by `oslc-admin man` from its command list.',
-    '.TH OSLC\\-ADMIN 1 "" "oslc-admin 0.1.0" "User Commands"',
+    `.TH OSLC\\-ADMIN 1 "" "oslc-admin ${APP_VERSION}" "User Commands"`,
     '.SH NAME',
     'oslc\\-admin \\- administer load\\-balanced OSLC providers (ClearQuest Web, Jazz, Eclipse Lyo)',
     '.SH SYNOPSIS',
