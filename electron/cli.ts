@@ -7,7 +7,7 @@ import { ErrorCode, isAppError } from '../shared/errors.ts';
 import type { CommandContext } from './cli/context.ts';
 import { APP_VERSION } from './core/version.ts';
 import { COMMAND_LIST, GROUPS, commandHelp, commandsNamed } from './cli/commands.ts';
-import { EXIT, UsageError, quietOnClosedPipe } from './cli/io.ts';
+import { EXIT, JSON_SCHEMA_VERSION, UsageError, quietOnClosedPipe } from './cli/io.ts';
 import type { CliIo } from './cli/io.ts';
 import { escapedIo } from './cli/safe-output.ts';
 import { terminalText } from '../shared/network-text.ts';
@@ -88,6 +88,35 @@ const COMMANDS: Record<string, Command> = {
 function unknownCommand(io: CliIo, name: string): number {
   io.stderr.write(`error: unknown command "${terminalText(name)}"\nRun \`oslc-admin --help\` for the list.\n`);
   return EXIT.BAD_INPUT;
+}
+
+/** Coded errors about the command line, not the nodes: exit 2. */
+const INPUT_CODES: readonly string[] = [
+  ErrorCode.BAD_INPUT,
+  ErrorCode.CLUSTER_NOT_FOUND,
+  ErrorCode.CLUSTER_EXISTS,
+  ErrorCode.NODE_NOT_FOUND,
+  ErrorCode.CONSUMER_NOT_TRACKED,
+  ErrorCode.KEY_NOT_UNIQUE,
+];
+
+function exitOf(code: string): number {
+  return INPUT_CODES.includes(code) ? EXIT.BAD_INPUT : code === ErrorCode.INTERNAL ? EXIT.INTERNAL : EXIT.PROBLEM;
+}
+
+/**
+ * `--json`: an error as one JSON line on stderr, `{"schemaVersion":1,"error":{code,message,node?…}}`
+ * (a usage error is BAD_INPUT, anything uncoded INTERNAL, never with a stack), and the same exit code
+ * as the text.
+ */
+function jsonError(io: CliIo, e: unknown): number {
+  const error = isAppError(e)
+    ? e.toJSON()
+    : e instanceof UsageError
+      ? { code: ErrorCode.BAD_INPUT, message: e.message }
+      : { code: ErrorCode.INTERNAL, message: e instanceof Error ? e.message : String(e) };
+  io.stderr.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, error })}\n`);
+  return e instanceof UsageError ? EXIT.BAD_INPUT : exitOf(error.code);
 }
 
 /** A usage message keeps its own line breaks (the usage line); each line is escaped on its own. */
@@ -194,21 +223,15 @@ export async function main(
     code = await command(ctx, rest);
     return code;
   } catch (e) {
+    // With --json the error is one JSON line on stderr, as a script parses it; the exit code is the same.
+    if (rest.includes('--json')) return jsonError(io, e);
     if (e instanceof UsageError) {
       io.stderr.write(`error: ${terminalLinesOf(e.message)}\n`);
       return EXIT.BAD_INPUT;
     }
     if (isAppError(e)) {
       io.stderr.write(`error [${e.code}]${e.node ? ` ${terminalText(e.node)}` : ''}: ${terminalText(e.message)}\n`);
-      const input = [
-        ErrorCode.BAD_INPUT,
-        ErrorCode.CLUSTER_NOT_FOUND,
-        ErrorCode.CLUSTER_EXISTS,
-        ErrorCode.NODE_NOT_FOUND,
-        ErrorCode.CONSUMER_NOT_TRACKED,
-        ErrorCode.KEY_NOT_UNIQUE,
-      ] as string[];
-      return input.includes(e.code) ? EXIT.BAD_INPUT : e.code === ErrorCode.INTERNAL ? EXIT.INTERNAL : EXIT.PROBLEM;
+      return exitOf(e.code);
     }
     io.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.INTERNAL;

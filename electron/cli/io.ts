@@ -132,8 +132,14 @@ export async function readSecretFromStdin(io: CliIo, flag: string): Promise<stri
   return text;
 }
 
-export function writeJson(io: CliIo, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value)}\n`);
+/**
+ * The version of the `--json` documents' shape, first in each: a field added keeps it, a field
+ * renamed, removed or changed in meaning raises it.
+ */
+export const JSON_SCHEMA_VERSION = 1;
+
+export function writeJson(io: CliIo, value: object): void {
+  io.stdout.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...value })}\n`);
 }
 
 /** A plain text table: header row, then rows, columns padded to their widest cell. */

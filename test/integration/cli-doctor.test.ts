@@ -133,4 +133,27 @@ describe('options before the command, and progress per node', () => {
     expect(tty.stdout).toMatch(/ {2}node\d answered in \d+ ms \(3\/3\)/);
     expect(tty.stdout).toContain('NODE  ');
   });
+
+  it('--json: every document carries schemaVersion first, and an error is one JSON line on stderr with the same exit code', async () => {
+    const ok = await runMain(['status', 'sb', '--json', '--home', t.home], { env });
+    expect(ok.stdout.startsWith('{"schemaVersion":1,"cluster":"sb"')).toBe(true);
+    const list = JSON.parse((await runMain(['cluster', 'list', '--json', '--home', t.home], { env })).stdout) as {
+      schemaVersion: number;
+    };
+    expect(list.schemaVersion).toBe(1);
+    const missing = await runMain(['status', 'nope', '--json', '--home', t.home], { env });
+    expect(missing.code).toBe(2);
+    expect(missing.stdout).toBe('');
+    expect(lines(missing.stderr)).toHaveLength(1);
+    expect(JSON.parse(missing.stderr)).toMatchObject({ schemaVersion: 1, error: { code: 'CLUSTER_NOT_FOUND' } });
+    const bad = await runMain(['sync', 'sb', '--json', '--bogus', '--home', t.home], { env });
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stderr)).toMatchObject({
+      error: { code: 'BAD_INPUT', message: expect.stringContaining("Unknown option '--bogus'") },
+    });
+    // Without --json the same error stays a line of text.
+    expect((await runMain(['status', 'nope', '--home', t.home], { env })).stderr).toMatch(
+      /^error \[CLUSTER_NOT_FOUND\]/,
+    );
+  });
 });
