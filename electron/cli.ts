@@ -178,6 +178,7 @@ export async function main(
   argv: string[],
   rawIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env },
 ): Promise<number> {
+  const startedAt = performance.now();
   quietOnClosedPipe(rawIo, rawIo.stdout === process.stdout);
   // Nothing a node sent reaches the terminal as a control sequence (see cli/safe-output.ts).
   const io = escapedIo(rawIo);
@@ -217,6 +218,7 @@ export async function main(
   const ctx = new CommandContext(io, homeFlag(rest));
   ctx.verbose = leading.verbose || given.includes('--verbose');
   ctx.quiet = leading.quiet || given.includes('--quiet');
+  ctx.startedAt = rawIo.stdout === process.stdout ? 0 : startedAt;
   let code: number | undefined;
   try {
     await checkHomeIsDirectory(ctx, homeFlag(rest) !== undefined);

@@ -14,6 +14,11 @@ export class CommandContext {
   /** `--verbose` / `--quiet` given before the command (each command may also take them itself). */
   verbose = false;
   quiet = false;
+  /**
+   * When this run started, on performance.now()'s clock: 0 for the process itself (its start-up
+   * counts against a deadline such as `status --check -t`), the call's start when run in-process.
+   */
+  startedAt = 0;
 
   constructor(
     readonly io: CliIo,

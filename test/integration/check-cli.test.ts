@@ -93,9 +93,9 @@ describe('status --check -t', () => {
         /^OSLC CRITICAL - sb: node3 down \(NODE_TIMEOUT\) \| nodes_up=2;;;0;3 nodes_down=1;;0;0;3 /,
       );
       expect(stderr).toBe('');
-      // 5 s of deadline plus the process's own start (the issue's bound: 6 s; a loaded machine gets 2 s more),
-      // and the process ends at once after its line (the hung request is dropped, not awaited).
-      expect(lineSeconds).toBeLessThan(8);
+      // The deadline counts from the process's start, as a monitor times the plugin: the issue's bound is 6 s.
+      // The process ends at once after its line (the hung request is dropped, not awaited).
+      expect(lineSeconds).toBeLessThan(6);
       expect(seconds - lineSeconds).toBeLessThan(1);
       console.log(
         `check -t 5 with a hung node: line after ${lineSeconds.toFixed(2)} s, exit after ${seconds.toFixed(2)} s`,
