@@ -194,9 +194,9 @@ export async function main(
   }
   if (name === 'help') {
     // `help status`, `help cluster add`: that command's own help; `help` alone: the whole list.
-    const words = rest.filter((a) => !a.startsWith('-'));
+    const words = rest.filter((a, i) => !a.startsWith('-') && rest[i - 1] !== '--home');
     if (!words.length) {
-      io.stdout.write(rest.length ? commandHelp(commandsNamed(['help'])) : HELP);
+      io.stdout.write(rest.includes('--help') || rest.includes('-h') ? commandHelp(commandsNamed(['help'])) : HELP);
       return EXIT.OK;
     }
     const entries = commandsNamed(words);
@@ -211,7 +211,9 @@ export async function main(
   const command = COMMANDS[name];
   if (!command) return unknownCommand(io, name);
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(commandHelp(commandsNamed([name, ...rest.filter((a) => !a.startsWith('-'))])));
+    io.stdout.write(
+      commandHelp(commandsNamed([name, ...rest.filter((a, i) => !a.startsWith('-') && rest[i - 1] !== '--home')])),
+    );
     return EXIT.OK;
   }
   const { CommandContext } = await import('./cli/context.ts');

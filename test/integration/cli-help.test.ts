@@ -57,6 +57,12 @@ describe('help per command', () => {
     const r = await runMain(['--help']);
     for (const c of COMMAND_LIST) expect(r.stdout).toContain(`  ${c.synopsis}`);
     expect((await runMain(['-V'])).stdout).toMatch(/^oslc-admin \d+\.\d+\.\d+\n$/);
+    // --home, wherever it stands, is not taken for a command name.
+    expect((await runMain(['help', '--home', home])).stdout).toBe(r.stdout);
+    expect((await runMain(['--home', home, 'status', '--help'])).stdout).toBe(
+      (await runMain(['status', '--help'])).stdout,
+    );
+    expect((await runMain(['help', 'sync', '--home', home])).stdout).toBe((await runMain(['sync', '--help'])).stdout);
   });
 });
 
