@@ -1,74 +1,59 @@
 /**
  * `oslc-admin`, the command-line front door over the engine facade.
  * Exit codes: 0 fine, 1 the command ran and found a problem, 2 bad input, 3 internal error,
- * 130 interrupted by Ctrl+C (sync: after printing and recording what was done).
+ * 130 interrupted by Ctrl+C, 143 stopped by SIGTERM (sync: after printing and recording what was done).
  */
 import { ErrorCode, echoed, isAppError } from '../shared/errors.ts';
 import { fixCommand } from '../shared/fix.ts';
 import type { CommandContext } from './cli/context.ts';
-import { DIAGNOSE_HELP } from './cli/diagnose-help.ts';
-import { EXIT, UsageError } from './cli/io.ts';
+import { APP_VERSION } from './core/version.ts';
+import { COMMAND_LIST, GROUPS, commandHelp, commandsNamed } from './cli/commands.ts';
+import { EXIT, JSON_SCHEMA_VERSION, UsageError, quietOnClosedPipe } from './cli/io.ts';
 import type { CliIo } from './cli/io.ts';
 import { escapedIo } from './cli/safe-output.ts';
 import { terminalText } from '../shared/network-text.ts';
 
-export const HELP = `oslc-admin — administer load-balanced OSLC providers (ClearQuest Web, Jazz, Eclipse Lyo)
-
-Usage: oslc-admin <command> [options]        (every command takes --home DIR; default $OSLC_ADMIN_HOME or the app's config dir)
-
-Sandbox
-  sandbox [--nodes N] [--latency-ms MS] [--tls] [--no-sticky] [--dialect sandbox|clearquest|jazz|lyo] [--state-dir DIR] [--json] [--register NAME]
-                                   run the embedded load-balanced provider on 127.0.0.1 until Ctrl+C
-
-Console
-  serve [--port P] [--open] [--sandbox [--nodes N] [--tls] [--no-sticky] [--dialect D]] [--json]
-                                   the console in your browser, on 127.0.0.1 with a one-time token;
-                                   --sandbox also runs the embedded sandbox as the cluster "sandbox"
-
-Clusters
-  cluster add <name> --kind sandbox|clearquest|jazz|lyo --balancer URL --node URL [--node URL…] [--repo R --db D] [--ca FILE]
-  cluster list | show <name> | remove <name> | export <name> [--out FILE] | import <file> [--rename NAME] [--trust-pins]
-  login <cluster> --user U [--password-stdin] [--no-verify]
-                                   store the admin login (password in the OS keychain) once one node accepts it
-  logout <cluster>                                 forget the stored admin password
-
-Consumers
-  consumer track <cluster> --key K [--name N] [--secret-stdin]
-  consumer untrack <cluster> --key K
-  consumer delete <cluster> --key K [--node ID]   remove from the repository (Lyo API kinds)
-
-Checking
-  status <cluster> [--json] [--password-stdin]    every node: reachable, TLS, clock, each key's state, drift
-  status <cluster> --check [--cert-warn-days 14] [--skew-warn 60] [--skew-crit 300]
-                                   one monitoring-plugin line (Nagios, cron), exit 0 OK · 1 WARNING · 2 CRITICAL · 3 UNKNOWN
-  watch <cluster>…|--all [--interval 60s] [--heal] [--metrics 127.0.0.1:9464 [--metrics-allow-remote]] [--json]
-        [--password-file [CLUSTER=]FILE] [--cert-warn-days 14] [--skew-threshold 60s]
-                                   check every interval, one line per change, until Ctrl+C; --heal syncs stale
-                                   nodes (audited); --metrics serves Prometheus text format; SIGHUP reads the
-                                   clusters, logins and password files again (docs/monitoring.md)
-  probe <cluster> --node ID --key K [--secret-stdin] [--json]
-
-Repairing
-  approve <cluster> --key K [--node ID] [--json]  approve a provisional key on the node that holds it
-  register <cluster> --name N --secret-stdin [--key K] [--trusted] [--node ID] [--json]
-  sync <cluster> [--json] [--password-stdin]      log in to every node (refresh each registry), then verify
-  trust <cluster> --fingerprint SHA256 [--node ID] trust a certificate by its fingerprint
-  audit <cluster> [--json]                        every change made with this tool
-
-${DIAGNOSE_HELP}
-Exit codes: 0 fine · 1 the command ran and found a problem · 2 bad input · 3 internal error
+/** Exit codes, secrets and limits: the end of `--help` (the command lines above it come from the command list). */
+const HELP_FOOTER = `Exit codes: 0 fine · 1 the command ran and found a problem · 2 bad input · 3 internal error
   (status --check instead: 0 OK · 1 WARNING · 2 CRITICAL · 3 UNKNOWN, the monitoring-plugin convention)
   approve / register: 0 when the key is approved and verified on its node, even if other nodes could not
   be asked (they are listed, with their error codes); so \`approve … && sync …\` goes on to sync, and
   sync exits 1 for every node (or balancer) it cannot reach. status and sync exit 1 when the balancer
   itself does not answer. A refused admin login is AUTH_FAILED (exit 1), never "the key is gone".
   approve, register, consumer delete and sync: 1 also when their audit line could not be written
-  (the result is printed all the same). sync: 130 when Ctrl+C stopped it (what was done is printed
-  and written to the audit log).
-Secrets are read from stdin or a terminal prompt, kept in the OS keychain, and never printed.
+  (the result is printed all the same). sync: 130 when Ctrl+C stopped it, 143 when SIGTERM did
+  (\`timeout\`, a service manager); what was done is printed and written to the audit log.
+Secrets are read from stdin, a file only its owner may read (0600), or a terminal prompt, kept in the OS
+  keychain, and never printed.
 Limits (exit 2 at the limit, read no further): a secret on stdin 16 KiB · cluster import 1 MiB ·
   --ca 512 KiB · --error-text 1 MiB · 1000 clusters per config directory (README "Limits").
 `;
+
+/** Where a command's line ends and its summary starts in `--help`. */
+const SUMMARY_COLUMN = 35;
+
+/** The whole help: every command of the one list, by group, then exit codes, secrets and limits. */
+export function fullHelp(): string {
+  const out = [
+    'oslc-admin — administer load-balanced OSLC providers (ClearQuest Web, Jazz, Eclipse Lyo)',
+    '',
+    "Usage: oslc-admin <command> [options]        (every command takes --home DIR; default $OSLC_ADMIN_HOME or the app's config dir)",
+    "       oslc-admin <command> --help           that command's own help and options (also: oslc-admin help <command>)",
+    '       oslc-admin -V | --version',
+  ];
+  for (const group of GROUPS) {
+    out.push('', group);
+    for (const c of COMMAND_LIST.filter((e) => e.group === group)) {
+      const line = `  ${c.synopsis}`;
+      if (line.length < SUMMARY_COLUMN - 1) out.push(`${line.padEnd(SUMMARY_COLUMN)}${c.summary}`);
+      else out.push(line, `${' '.repeat(SUMMARY_COLUMN)}${c.summary}`);
+    }
+  }
+  return `${out.join('\n')}\n\n${HELP_FOOTER}`;
+}
+
+/** The same text as {@link fullHelp}, for callers that want a constant. */
+export const HELP = fullHelp();
 
 type Command = (ctx: CommandContext, argv: string[]) => Promise<number>;
 /**
@@ -96,7 +81,44 @@ const COMMANDS: Record<string, Command> = {
   diagnose: async (ctx, argv) => (await import('./cli/diagnose.ts')).diagnoseCommand(ctx, argv),
   flow: async (ctx, argv) => (await import('./cli/diagnose.ts')).flowCommand(ctx, argv),
   report: async (ctx, argv) => (await import('./cli/diagnose.ts')).reportCommand(ctx, argv),
+  doctor: async (ctx, argv) => (await import('./cli/doctor.ts')).doctorCommand(ctx, argv),
+  completion: async (ctx, argv) => (await import('./cli/completion.ts')).completionCommand(ctx, argv),
+  man: async (ctx, argv) => (await import('./cli/completion.ts')).manCommand(ctx, argv),
 };
+
+function unknownCommand(io: CliIo, name: string): number {
+  io.stderr.write(`error: unknown command "${terminalText(echoed(name))}"\nRun \`oslc-admin --help\` for the list.\n`);
+  return EXIT.BAD_INPUT;
+}
+
+/** Coded errors about the command line, not the nodes: exit 2. */
+const INPUT_CODES: readonly string[] = [
+  ErrorCode.BAD_INPUT,
+  ErrorCode.CLUSTER_NOT_FOUND,
+  ErrorCode.CLUSTER_EXISTS,
+  ErrorCode.NODE_NOT_FOUND,
+  ErrorCode.CONSUMER_NOT_TRACKED,
+  ErrorCode.KEY_NOT_UNIQUE,
+];
+
+function exitOf(code: string): number {
+  return INPUT_CODES.includes(code) ? EXIT.BAD_INPUT : code === ErrorCode.INTERNAL ? EXIT.INTERNAL : EXIT.PROBLEM;
+}
+
+/**
+ * `--json`: an error as one JSON line on stderr, `{"schemaVersion":1,"error":{code,message,node?…}}`
+ * (a usage error is BAD_INPUT, anything uncoded INTERNAL, never with a stack), and the same exit code
+ * as the text.
+ */
+function jsonError(io: CliIo, e: unknown): number {
+  const error = isAppError(e)
+    ? e.toJSON()
+    : e instanceof UsageError
+      ? { code: ErrorCode.BAD_INPUT, message: e.message }
+      : { code: ErrorCode.INTERNAL, message: e instanceof Error ? e.message : String(e) };
+  io.stderr.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, error })}\n`);
+  return e instanceof UsageError ? EXIT.BAD_INPUT : exitOf(error.code);
+}
 
 /** A usage message keeps its own line breaks (the usage line); each line is escaped on its own. */
 function terminalLinesOf(message: string): string {
@@ -125,6 +147,26 @@ async function checkHomeIsDirectory(ctx: CommandContext, fromFlag: boolean): Pro
   }
 }
 
+/** `--home DIR`, `--verbose`, `--quiet` before the command name, taken off the front of the line. */
+function leadingGlobals(argv: string[]): { argv: string[]; home?: string; verbose: boolean; quiet: boolean } {
+  const out: { argv: string[]; home?: string; verbose: boolean; quiet: boolean } = {
+    argv: [...argv],
+    verbose: false,
+    quiet: false,
+  };
+  for (;;) {
+    const a = out.argv[0];
+    if (a === '--verbose') out.verbose = true;
+    else if (a === '--quiet') out.quiet = true;
+    else if (a?.startsWith('--home=')) out.home = a.slice('--home='.length);
+    else if (a === '--home' && out.argv.length > 1) {
+      out.home = out.argv[1]!;
+      out.argv.shift();
+    } else return out;
+    out.argv.shift();
+  }
+}
+
 /** `--home DIR` may stand anywhere; it is read here so every command gets it the same way. */
 function homeFlag(argv: string[]): string | undefined {
   const i = argv.findIndex((a) => a === '--home' || a.startsWith('--home='));
@@ -137,36 +179,57 @@ export async function main(
   argv: string[],
   rawIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env },
 ): Promise<number> {
+  const startedAt = performance.now();
+  quietOnClosedPipe(rawIo, rawIo.stdout === process.stdout);
   // Nothing a node sent reaches the terminal as a control sequence (see cli/safe-output.ts).
   const io = escapedIo(rawIo);
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  // Options for every command may also stand before it: `oslc-admin --home DIR status prod`.
+  const leading = leadingGlobals(argv);
+  const [name, ...given] = leading.argv;
+  // --verbose and --quiet may stand anywhere; each command reads them from its context.
+  const rest = given.filter((a) => a !== '--verbose' && a !== '--quiet');
+  if (leading.home !== undefined) rest.push('--home', leading.home);
+  if (!name || name === '--help' || name === '-h') {
     io.stdout.write(HELP);
     return name ? EXIT.OK : EXIT.BAD_INPUT;
   }
-  if (name === '--version' || name === '-v') {
-    io.stdout.write('oslc-admin 0.1.0\n');
+  if (name === 'help') {
+    // `help status`, `help cluster add`: that command's own help; `help` alone: the whole list.
+    const words = rest.filter((a, i) => !a.startsWith('-') && rest[i - 1] !== '--home');
+    if (!words.length) {
+      io.stdout.write(rest.includes('--help') || rest.includes('-h') ? commandHelp(commandsNamed(['help'])) : HELP);
+      return EXIT.OK;
+    }
+    const entries = commandsNamed(words);
+    if (!entries.length) return unknownCommand(io, words[0]!);
+    io.stdout.write(commandHelp(entries));
+    return EXIT.OK;
+  }
+  if (name === '--version' || name === '-v' || name === '-V') {
+    io.stdout.write(`oslc-admin ${APP_VERSION}\n`);
     return EXIT.OK;
   }
   const command = COMMANDS[name];
-  if (!command) {
-    io.stderr.write(
-      `error: unknown command "${terminalText(echoed(name))}"\nRun \`oslc-admin --help\` for the list.\n`,
-    );
-    return EXIT.BAD_INPUT;
-  }
+  if (!command) return unknownCommand(io, name);
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(HELP);
+    io.stdout.write(
+      commandHelp(commandsNamed([name, ...rest.filter((a, i) => !a.startsWith('-') && rest[i - 1] !== '--home')])),
+    );
     return EXIT.OK;
   }
   const { CommandContext } = await import('./cli/context.ts');
   const ctx = new CommandContext(io, homeFlag(rest));
+  ctx.verbose = leading.verbose || given.includes('--verbose');
+  ctx.quiet = leading.quiet || given.includes('--quiet');
+  ctx.startedAt = rawIo.stdout === process.stdout ? 0 : startedAt;
   let code: number | undefined;
   try {
     await checkHomeIsDirectory(ctx, homeFlag(rest) !== undefined);
     code = await command(ctx, rest);
     return code;
   } catch (e) {
+    // With --json the error is one JSON line on stderr, as a script parses it; the exit code is the same.
+    if (rest.includes('--json')) return jsonError(io, e);
     if (e instanceof UsageError) {
       io.stderr.write(`error: ${terminalLinesOf(e.message)}\n`);
       return EXIT.BAD_INPUT;
@@ -176,19 +239,11 @@ export async function main(
       const cause = e.details?.['cause'];
       if (typeof cause === 'string') io.stderr.write(`  cause: ${terminalText(cause)}\n`);
       if (e.fix) io.stderr.write(`  fix: ${terminalText(fixCommand(e.fix))}\n`);
-      const input = [
-        ErrorCode.BAD_INPUT,
-        ErrorCode.CLUSTER_NOT_FOUND,
-        ErrorCode.CLUSTER_EXISTS,
-        ErrorCode.NODE_NOT_FOUND,
-        ErrorCode.CONSUMER_NOT_TRACKED,
-        ErrorCode.KEY_NOT_UNIQUE,
-      ] as string[];
-      return input.includes(e.code) ? EXIT.BAD_INPUT : e.code === ErrorCode.INTERNAL ? EXIT.INTERNAL : EXIT.PROBLEM;
+      return exitOf(e.code);
     }
     io.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT.INTERNAL;
   } finally {
-    await ctx.close({ abandon: code === EXIT.INTERRUPTED });
+    await ctx.close({ abandon: code === EXIT.INTERRUPTED || code === EXIT.TERMINATED || ctx.abandonOnClose });
   }
 }

@@ -5,8 +5,9 @@ import type { ClusterDefinition } from '../../shared/model.ts';
 import { flag, list, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { ErrorCode, isAppError } from '../../shared/errors.ts';
-import { EXIT, INPUT_LIMITS, UsageError, readSecretFromStdin, readTextFileBounded, table, writeJson } from './io.ts';
+import { EXIT, INPUT_LIMITS, UsageError, readTextFileBounded, table, writeJson } from './io.ts';
 import { readPasswordFromTty } from './tty.ts';
+import { passwordGiven, secretGiven, SECRET_OPTIONS } from './secret-options.ts';
 
 function showCluster(c: ClusterDefinition): string {
   const lines = [
@@ -210,14 +211,14 @@ export async function clusterCommand(ctx: CommandContext, argv: string[]): Promi
   }
 }
 
-const LOGIN_USAGE = 'oslc-admin login <cluster> --user U [--password-stdin] [--no-verify]';
+const LOGIN_USAGE = 'oslc-admin login <cluster> --user U [--password-stdin | --password-file FILE] [--no-verify]';
 export async function loginCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parse(
     argv,
     {
       ...HOME_OPTION,
       user: { type: 'string' },
-      'password-stdin': { type: 'boolean' },
+      ...SECRET_OPTIONS.password,
       'no-verify': { type: 'boolean' },
     },
     LOGIN_USAGE,
@@ -227,9 +228,8 @@ export async function loginCommand(ctx: CommandContext, argv: string[]): Promise
   if (!user) throw new UsageError(`--user is required\nusage: ${LOGIN_USAGE}`);
   const cluster = p.positionals[0]!;
   await ctx.engine.getCluster({ cluster }); // unknown cluster: fail before asking for a password
-  const password = flag(p, 'password-stdin')
-    ? await readSecretFromStdin(ctx.io, '--password-stdin')
-    : await readPasswordFromTty(ctx.io, `Password for ${user} on ${cluster}: `);
+  const password =
+    (await passwordGiven(ctx, p)) ?? (await readPasswordFromTty(ctx.io, `Password for ${user} on ${cluster}: `));
   // The login is tried on one node first (the first that answers); a refused one is not stored.
   const verify = !flag(p, 'no-verify');
   const r = await ctx.engine.storeCredentials({ cluster, user, password, verify });
@@ -251,7 +251,7 @@ export async function logoutCommand(ctx: CommandContext, argv: string[]): Promis
 }
 
 const CONSUMER_USAGE = {
-  track: 'oslc-admin consumer track <cluster> --key K [--name N] [--secret-stdin]',
+  track: 'oslc-admin consumer track <cluster> --key K [--name N] [--secret-stdin | --secret-file FILE]',
   untrack: 'oslc-admin consumer untrack <cluster> --key K',
 };
 export async function consumerCommand(ctx: CommandContext, argv: string[]): Promise<number> {
@@ -259,7 +259,7 @@ export async function consumerCommand(ctx: CommandContext, argv: string[]): Prom
   if (sub === 'track') {
     const p = parse(
       rest,
-      { ...HOME_OPTION, key: { type: 'string' }, name: { type: 'string' }, 'secret-stdin': { type: 'boolean' } },
+      { ...HOME_OPTION, key: { type: 'string' }, name: { type: 'string' }, ...SECRET_OPTIONS.secret },
       CONSUMER_USAGE.track,
       { min: 1, max: 1, names: ['cluster'] },
     );
@@ -267,7 +267,7 @@ export async function consumerCommand(ctx: CommandContext, argv: string[]): Prom
     if (key === undefined) throw new UsageError(`--key is required\nusage: ${CONSUMER_USAGE.track}`);
     const cluster = p.positionals[0]!;
     await ctx.engine.getCluster({ cluster });
-    const secret = flag(p, 'secret-stdin') ? await readSecretFromStdin(ctx.io, '--secret-stdin') : undefined;
+    const secret = await secretGiven(ctx, p);
     const name = str(p, 'name');
     await ctx.engine.trackConsumer({
       cluster,

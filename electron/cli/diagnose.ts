@@ -6,14 +6,14 @@ import { isHealthy } from '../core/diagnose/diagnose.ts';
 import { flag, parse, str, HOME_OPTION } from './args.ts';
 import type { Parsed } from './args.ts';
 import type { CommandContext } from './context.ts';
-import { EXIT, INPUT_LIMITS, UsageError, readSecretFromStdin, readTextFileBounded, table, writeJson } from './io.ts';
+import { EXIT, INPUT_LIMITS, UsageError, readTextFileBounded, table, writeJson } from './io.ts';
+import { secretGiven, SECRET_OPTIONS } from './secret-options.ts';
 
-export const DIAGNOSE_USAGE = 'oslc-admin diagnose <cluster> --key K [--secret-stdin] [--error-text FILE] [--json]';
+export const DIAGNOSE_USAGE =
+  'oslc-admin diagnose <cluster> --key K [--secret-stdin | --secret-file FILE] [--error-text FILE] [--json]';
 export const FLOW_USAGE =
-  'oslc-admin flow <cluster> --key K [--secret-stdin] [--node ID | --balancer] [--timeout-seconds S] [--json]';
+  'oslc-admin flow <cluster> --key K [--secret-stdin | --secret-file FILE] [--node ID | --balancer] [--timeout-seconds S] [--json]';
 export const REPORT_USAGE = 'oslc-admin report <cluster> --out DIR [--error-text FILE] [--json]';
-
-export { DIAGNOSE_HELP } from './diagnose-help.ts';
 
 function readErrorTextFile(file: string): Promise<string> {
   return readTextFileBounded(file, INPUT_LIMITS.errorTextBytes, '--error-text');
@@ -88,7 +88,7 @@ export async function diagnoseCommand(ctx: CommandContext, argv: string[]): Prom
     {
       ...HOME_OPTION,
       key: { type: 'string' },
-      'secret-stdin': { type: 'boolean' },
+      ...SECRET_OPTIONS.secret,
       'error-text': { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -100,7 +100,7 @@ export async function diagnoseCommand(ctx: CommandContext, argv: string[]): Prom
   await ctx.engine.getCluster({ cluster });
   const file = str(p, 'error-text');
   const errorText = file !== undefined ? await readErrorTextFile(file) : undefined;
-  const secret = flag(p, 'secret-stdin') ? await readSecretFromStdin(ctx.io, '--secret-stdin') : undefined;
+  const secret = await secretGiven(ctx, p);
   const d = await ctx.engine.diagnose({
     cluster,
     consumerKey: key,
@@ -149,7 +149,7 @@ export async function flowCommand(ctx: CommandContext, argv: string[]): Promise<
     {
       ...HOME_OPTION,
       key: { type: 'string' },
-      'secret-stdin': { type: 'boolean' },
+      ...SECRET_OPTIONS.secret,
       node: { type: 'string' },
       balancer: { type: 'boolean' },
       'timeout-seconds': { type: 'string' },
@@ -174,11 +174,10 @@ export async function flowCommand(ctx: CommandContext, argv: string[]): Promise<
     throw new UsageError(
       `--node: cluster ${def.name} has no node "${node}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`,
     );
-  let secret: string | undefined;
-  if (flag(p, 'secret-stdin')) secret = await readSecretFromStdin(ctx.io, '--secret-stdin');
-  else if (!def.consumers.find((c) => c.key === key)?.hasSecret)
+  const secret = await secretGiven(ctx, p);
+  if (secret === undefined && !def.consumers.find((c) => c.key === key)?.hasSecret)
     throw new UsageError(
-      `--secret-stdin is required: no secret is stored for key ${key} in cluster ${def.name}\nusage: ${FLOW_USAGE}`,
+      `--secret-stdin is required: no secret is stored for key ${key} in cluster ${def.name} (or give it with --secret-file FILE)\nusage: ${FLOW_USAGE}`,
     );
   const target: FlowTarget = node !== undefined ? { node } : 'balancer';
   const json = flag(p, 'json');

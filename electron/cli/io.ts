@@ -9,8 +9,11 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-/** INTERRUPTED: stopped by Ctrl+C (128 + SIGINT), after printing and recording what was done. */
-export const EXIT = { OK: 0, PROBLEM: 1, BAD_INPUT: 2, INTERNAL: 3, INTERRUPTED: 130 } as const;
+/**
+ * INTERRUPTED: stopped by Ctrl+C (128 + SIGINT), TERMINATED: by SIGTERM (128 + 15: `timeout` in cron,
+ * a systemd stop), each after printing and recording what was done.
+ */
+export const EXIT = { OK: 0, PROBLEM: 1, BAD_INPUT: 2, INTERNAL: 3, INTERRUPTED: 130, TERMINATED: 143 } as const;
 
 /** Bad command-line input: exit 2, the message names the argument. */
 export class UsageError extends Error {
@@ -129,8 +132,14 @@ export async function readSecretFromStdin(io: CliIo, flag: string): Promise<stri
   return text;
 }
 
-export function writeJson(io: CliIo, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value)}\n`);
+/**
+ * The version of the `--json` documents' shape, first in each: a field added keeps it, a field
+ * renamed, removed or changed in meaning raises it.
+ */
+export const JSON_SCHEMA_VERSION = 1;
+
+export function writeJson(io: CliIo, value: object): void {
+  io.stdout.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...value })}\n`);
 }
 
 /** A plain text table: header row, then rows, columns padded to their widest cell. */
@@ -142,6 +151,24 @@ export function table(headers: string[], rows: string[][]): string {
       .join('  ')
       .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/**
+ * A reader that went away (`oslc-admin … | head -1`, `| true`) ends the output quietly: no stack
+ * trace, the rest of the output dropped (a destroyed stream drops later writes) and the command's own
+ * exit code kept. A command that handles SIGTERM (sync records what it did; watch, serve and sandbox
+ * run until stopped) is stopped as by SIGTERM, since no one reads it any more. `stopsProcess`: only for
+ * the process's own streams (never in a test that runs `main` in-process).
+ */
+export function quietOnClosedPipe(io: CliIo, stopsProcess: boolean): void {
+  let stopped = false;
+  for (const stream of [io.stdout, io.stderr])
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      if (stopped || !stopsProcess) return;
+      stopped = true;
+      if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM', 'SIGTERM');
+    });
 }
 
 /**

@@ -12,7 +12,8 @@ import { LOADS_AT_START, cannotRefresh, refreshesRegistry, staleFailure } from '
 import type { ClusterKind } from '../../shared/model.ts';
 import { flag, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
-import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts';
+import { EXIT, UsageError, table, writeJson } from './io.ts';
+import { holdAdminPassword, secretGiven, SECRET_OPTIONS } from './secret-options.ts';
 
 function formatHandoff(h: Handoff): string {
   const lines = [
@@ -140,7 +141,7 @@ export async function approveCommand(ctx: CommandContext, argv: string[]): Promi
 }
 
 const REGISTER_USAGE =
-  'oslc-admin register <cluster> --name N --secret-stdin [--key K] [--trusted] [--node ID] [--json]';
+  'oslc-admin register <cluster> --name N (--secret-stdin | --secret-file FILE) [--key K] [--trusted] [--node ID] [--json]';
 export async function registerCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parse(
     argv,
@@ -148,7 +149,7 @@ export async function registerCommand(ctx: CommandContext, argv: string[]): Prom
       ...HOME_OPTION,
       name: { type: 'string' },
       key: { type: 'string' },
-      'secret-stdin': { type: 'boolean' },
+      ...SECRET_OPTIONS.secret,
       trusted: { type: 'boolean' },
       node: { type: 'string' },
       json: { type: 'boolean' },
@@ -158,13 +159,13 @@ export async function registerCommand(ctx: CommandContext, argv: string[]): Prom
   );
   const name = str(p, 'name');
   if (name === undefined) throw new UsageError(`--name is required\nusage: ${REGISTER_USAGE}`);
-  if (!flag(p, 'secret-stdin'))
+  if (!flag(p, 'secret-stdin') && str(p, 'secret-file') === undefined)
     throw new UsageError(
-      `--secret-stdin is required: the consumer secret is read from stdin, never from the command line\nusage: ${REGISTER_USAGE}`,
+      `--secret-stdin is required: the consumer secret is read from stdin (or --secret-file), never from the command line\nusage: ${REGISTER_USAGE}`,
     );
   const cluster = p.positionals[0]!;
   const { kind } = await ctx.engine.getCluster({ cluster });
-  const secret = await readSecretFromStdin(ctx.io, '--secret-stdin');
+  const secret = (await secretGiven(ctx, p))!;
   const key = str(p, 'key');
   const node = str(p, 'node');
   const r: RegisterResult = await ctx.engine.register({
@@ -250,21 +251,27 @@ export function formatSync(r: SyncResult): string {
   return `${out.join('\n')}\n`;
 }
 
-const SYNC_USAGE = 'oslc-admin sync <cluster> [--json] [--user U --password-stdin]';
+const SYNC_USAGE = 'oslc-admin sync <cluster> [--json] [--user U] [--password-stdin | --password-file FILE]';
 export async function syncCommand(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parse(
     argv,
-    { ...HOME_OPTION, json: { type: 'boolean' }, 'password-stdin': { type: 'boolean' }, user: { type: 'string' } },
+    { ...HOME_OPTION, json: { type: 'boolean' }, user: { type: 'string' }, ...SECRET_OPTIONS.password },
     SYNC_USAGE,
     { min: 1, max: 1, names: ['cluster'] },
   );
   const cluster = p.positionals[0]!;
-  await ctx.adminForThisCall(cluster, str(p, 'user'), flag(p, 'password-stdin'));
+  await holdAdminPassword(ctx, p, cluster);
   const json = flag(p, 'json');
-  // Ctrl+C stops the sync where it is: the engine records what was done (audit line), it is printed, exit 130.
+  // Ctrl+C (or SIGTERM, from `timeout` or a service manager) stops the sync where it is: the engine
+  // records what was done (audit line), it is printed, exit 130 (143 for SIGTERM).
   const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
+  let stoppedBy: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stoppedBy ??= signal;
+    abort.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const r = await ctx.engine
     .sync(
       { cluster },
@@ -278,7 +285,10 @@ export async function syncCommand(ctx: CommandContext, argv: string[]): Promise<
         },
       },
     )
-    .finally(() => process.off('SIGINT', onSigint));
+    .finally(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
   if (json)
     writeJson(ctx.io, {
       nodes: r.nodes,
@@ -290,7 +300,7 @@ export async function syncCommand(ctx: CommandContext, argv: string[]): Promise<
     });
   else ctx.io.stdout.write(formatSync(r));
   const balancerDown = r.balancer !== undefined && !r.balancer.up;
-  if (r.interrupted) return EXIT.INTERRUPTED;
+  if (r.interrupted) return stoppedBy === 'SIGTERM' ? EXIT.TERMINATED : EXIT.INTERRUPTED;
   // A kind that cannot refresh a running node (Lyo) is not a failure of this sync: there it verifies,
   // and exits 0 when every key is where it should be (1 on drift, with the restart to do).
   return r.nodes.every((n) => n.refreshed || cannotRefresh(n)) &&

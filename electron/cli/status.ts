@@ -6,9 +6,10 @@ import { flag, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { terminalText as t } from '../../shared/network-text.ts';
 import { balancerFailureWords } from '../../shared/failure-words.ts';
-import { EXIT, UsageError, readSecretFromStdin, table, writeJson } from './io.ts';
+import { EXIT, UsageError, table, writeJson } from './io.ts';
+import { holdAdminPassword, secretGiven, SECRET_OPTIONS } from './secret-options.ts';
 
-const STATUS_USAGE = 'oslc-admin status <cluster> [--json] [--user U --password-stdin]';
+const STATUS_USAGE = 'oslc-admin status <cluster> [--json] [--user U] [--password-stdin | --password-file FILE]';
 
 /** How many entries of each list the text shows; `--json` has them all. */
 export const SHOWN_PER_LIST = 10;
@@ -119,6 +120,24 @@ function tlsCell(n: ClusterStatus['nodes'][number]): string {
   return `${how} until ${t(tls.validTo)}`;
 }
 
+/**
+ * One line per node on stderr as it answers, where someone watches: on a terminal, or with --verbose;
+ * never with --json or --quiet, never on a pipe unasked (a script reads stdout and stderr as they are).
+ */
+export function nodeProgress(
+  ctx: CommandContext,
+  json: boolean,
+  total: number,
+): ((n: ClusterStatus['nodes'][number]) => void) | null {
+  if (json || ctx.quiet || (!ctx.verbose && !(ctx.io.stderr as { isTTY?: boolean }).isTTY)) return null;
+  let done = 0;
+  return (n) => {
+    done++;
+    const how = n.up ? `answered in ${n.latencyMs ?? '-'} ms` : `is down (${n.error?.code ?? 'no answer'})`;
+    ctx.io.stderr.write(`  ${n.id} ${how} (${done}/${total})\n`);
+  };
+}
+
 /** Exit 1 when the balancer or a node is down or failed, a key is missing somewhere, or a tracked key is not approved everywhere. */
 export function statusExitCode(s: ClusterStatus): number {
   const problem =
@@ -133,13 +152,17 @@ export async function statusCommand(ctx: CommandContext, argv: string[]): Promis
   if (argv.includes('--check')) return (await import('./check.ts')).checkCommand(ctx, argv);
   const p = parse(
     argv,
-    { ...HOME_OPTION, json: { type: 'boolean' }, 'password-stdin': { type: 'boolean' }, user: { type: 'string' } },
+    { ...HOME_OPTION, json: { type: 'boolean' }, user: { type: 'string' }, ...SECRET_OPTIONS.password },
     STATUS_USAGE,
     { min: 1, max: 1, names: ['cluster'] },
   );
   const cluster = p.positionals[0]!;
-  await ctx.adminForThisCall(cluster, str(p, 'user'), flag(p, 'password-stdin'));
-  const s = await ctx.engine.status({ cluster });
+  const def = await holdAdminPassword(ctx, p, cluster);
+  const onNode = nodeProgress(ctx, flag(p, 'json'), def.nodes.length);
+  const s = await ctx.engine.status(
+    { cluster },
+    onNode ? { onProgress: (e) => e.type === 'node' && onNode(e.node) } : {},
+  );
   if (flag(p, 'json')) writeJson(ctx.io, s);
   else ctx.io.stdout.write(formatStatus(s));
   return statusExitCode(s);
@@ -153,7 +176,7 @@ const PROBE_INPUT_ERRORS = new Set<string>([
   ErrorCode.CONSUMER_NOT_TRACKED,
 ]);
 
-const PROBE_USAGE = 'oslc-admin probe <cluster> --node ID --key K [--secret-stdin] [--json]';
+const PROBE_USAGE = 'oslc-admin probe <cluster> --node ID --key K [--secret-stdin | --secret-file FILE] [--json]';
 
 function formatProbe(r: ProbeResult): string {
   const lines = [`${t(r.key)} on ${r.node}: ${r.state}${r.problem ? ` (${t(r.problem)})` : ''}`];
@@ -176,7 +199,7 @@ export async function probeCommand(ctx: CommandContext, argv: string[]): Promise
       ...HOME_OPTION,
       node: { type: 'string' },
       key: { type: 'string' },
-      'secret-stdin': { type: 'boolean' },
+      ...SECRET_OPTIONS.secret,
       json: { type: 'boolean' },
     },
     PROBE_USAGE,
@@ -188,7 +211,7 @@ export async function probeCommand(ctx: CommandContext, argv: string[]): Promise
   if (key === undefined) throw new UsageError(`--key is required\nusage: ${PROBE_USAGE}`);
   const cluster = p.positionals[0]!;
   await ctx.engine.getCluster({ cluster });
-  const secret = flag(p, 'secret-stdin') ? await readSecretFromStdin(ctx.io, '--secret-stdin') : undefined;
+  const secret = await secretGiven(ctx, p);
   let r: ProbeResult;
   try {
     r = await ctx.engine.probeNode({ cluster, node, key, ...(secret !== undefined ? { secret } : {}) });

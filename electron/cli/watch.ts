@@ -3,7 +3,6 @@
  * [--password-file FILE]`: the watch loop (electron/core/watch) as a service. One line per change on
  * stdout (text or JSON lines); what it is doing on stderr; runs until SIGINT/SIGTERM.
  */
-import { open } from 'node:fs/promises';
 import { Engine } from '../core/facade.ts';
 import { accounts } from '../core/keychain.ts';
 import type { SecretStore } from '../core/keychain.ts';
@@ -14,13 +13,13 @@ import type { WatchChange } from '../core/watch/index.ts';
 import { flag, int, list, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, untilStopSignal } from './io.ts';
+import { readPasswordFile } from './secret-options.ts';
 import { ErrorCode, isAppError } from '../../shared/errors.ts';
 
 const USAGE =
   'oslc-admin watch <cluster>… | --all [--interval 60s] [--heal] [--metrics 127.0.0.1:9464 [--metrics-allow-remote]] [--json] [--password-file [CLUSTER=]FILE]… [--cert-warn-days 14] [--skew-threshold 60s]';
 
-/** The largest password file read: a password, not a document. */
-export const PASSWORD_FILE_MAX_BYTES = 4096;
+export { PASSWORD_FILE_MAX_BYTES, readPasswordFile } from './secret-options.ts';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -39,56 +38,6 @@ function showMs(ms: number): string {
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
-}
-
-/**
- * The admin password from a file only its owner can read (e.g. root's, for a systemd service): read
- * once, bounded, one line. Refused when group or others have any access, when it is not the running
- * user's, or not a regular file. Never from an environment variable.
- */
-export async function readPasswordFile(file: string): Promise<string> {
-  const what = `--password-file ${file}`;
-  let fh;
-  try {
-    fh = await open(file, 'r');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `${what}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot be opened (${code ?? 'error'})`}`,
-    );
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) throw new UsageError(`${what}: not a regular file`);
-    const uid = process.getuid?.();
-    if (uid !== undefined && st.uid !== uid)
-      throw new UsageError(`${what}: owned by uid ${st.uid}, not by the user running watch (uid ${uid})`);
-    if ((st.mode & 0o077) !== 0)
-      throw new UsageError(
-        `${what}: group or others may access it (mode ${(st.mode & 0o777).toString(8).padStart(3, '0')}); make it readable by its owner only: chmod 600 ${file}`,
-      );
-    const buf = Buffer.alloc(PASSWORD_FILE_MAX_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, length, buf.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > PASSWORD_FILE_MAX_BYTES)
-        throw new UsageError(`${what}: larger than ${PASSWORD_FILE_MAX_BYTES} bytes; it must hold the password only`);
-    }
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, length));
-    } catch {
-      throw new UsageError(`${what}: not valid UTF-8`);
-    }
-    text = text.replace(/\r?\n$/, '');
-    if (!text) throw new UsageError(`${what}: empty`);
-    if (/[\r\n]/.test(text)) throw new UsageError(`${what}: more than one line; it must hold the password only`);
-    return text;
-  } finally {
-    await fh.close();
-  }
 }
 
 /**

@@ -331,7 +331,9 @@ describe('oslc-admin status --check (monitoring-plugin exit codes)', () => {
   it('OK, WARNING for a provisional key, CRITICAL for a down node or drift, UNKNOWN when it cannot tell', async () => {
     let r = await check();
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^OSLC OK - sb: 3\/3 nodes up, \d+ tracked keys? consistent \| nodes_up=3;;3:;0;3 /);
+    expect(r.stdout).toMatch(
+      /^OSLC OK - sb: 3\/3 nodes up, \d+ tracked keys? consistent \| nodes_up=3;;;0;3 nodes_down=0;;0;0;3 /,
+    );
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).toMatch(/max_clock_skew=\d+s;60;300;0 max_latency=\d+\.\d{3}s;;;0\n$/);
 
@@ -351,7 +353,7 @@ describe('oslc-admin status --check (monitoring-plugin exit codes)', () => {
     try {
       r = await check();
       expect(r.code).toBe(2);
-      expect(r.stdout).toMatch(/^OSLC CRITICAL - sb: node1 down \(\w+\) \| nodes_up=2;;3:;0;3/);
+      expect(r.stdout).toMatch(/^OSLC CRITICAL - sb: node1 down \(\w+\) \| nodes_up=2;;;0;3 nodes_down=1;;0;0;3/);
     } finally {
       await sandbox.restartNode('node1');
     }

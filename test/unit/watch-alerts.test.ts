@@ -3,7 +3,14 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { WatchMetrics, isLoopback, parseListenAddress, serveMetrics } from '../../electron/core/watch/metrics.ts';
+import {
+  KEY_SERIES_CAP,
+  WatchMetrics,
+  isLoopback,
+  parseListenAddress,
+  serveMetrics,
+} from '../../electron/core/watch/metrics.ts';
+import type { ClusterStatus } from '../../shared/model.ts';
 
 // js-yaml is in node_modules through electron-builder (not a dependency of ours): the test only reads.
 const yaml = createRequire(import.meta.url)('js-yaml') as { load(text: string): unknown };
@@ -82,6 +89,70 @@ describe('metrics names and listen address', () => {
     await expect(serveMetrics(new WatchMetrics(), { host: '0.0.0.0', port: 0 })).rejects.toThrow(
       /not a loopback address.*--metrics-allow-remote/,
     );
+  });
+});
+
+describe('build info and the cap on per-key series (issue 22)', () => {
+  it('says which version serves the metrics, and keeps at most KEY_SERIES_CAP key series per cluster, counting the rest', async () => {
+    const { parsePromText, sampleValue } = await import('../integration/_watch-prom.ts');
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    const m = new WatchMetrics();
+    let fams = parsePromText(await m.text());
+    expect(sampleValue(fams, 'oslc_admin_build_info', { version: pkg.version, node_version: process.version })).toBe(1);
+    const keys = Array.from({ length: KEY_SERIES_CAP + 50 }, (_, i) => `k${String(i).padStart(3, '0')}`);
+    const status: ClusterStatus = {
+      cluster: 'prod',
+      kind: 'sandbox',
+      checkedAt: new Date().toISOString(),
+      nodes: [
+        {
+          id: 'n1',
+          url: 'http://127.0.0.1:1',
+          up: true,
+          latencyMs: 1,
+          clockSkewSeconds: 0,
+          tls: null,
+          consumers: [],
+          provisional: keys,
+          approved: [],
+          error: null,
+        },
+      ],
+      drift: [],
+      notices: [],
+    };
+    const check = {
+      cluster: 'prod',
+      startedAt: Date.now(),
+      durationMs: 5,
+      status,
+      error: null,
+      changes: [],
+      heal: null,
+      healDeferred: false,
+    };
+    m.observe(check);
+    fams = parsePromText(await m.text());
+    expect(fams.get('oslc_admin_provisional_key')?.samples).toHaveLength(KEY_SERIES_CAP);
+    expect(sampleValue(fams, 'oslc_admin_provisional_key', { cluster: 'prod', node: 'n1', key: 'k000' })).toBe(1);
+    expect(
+      sampleValue(fams, 'oslc_admin_provisional_key', { cluster: 'prod', node: 'n1', key: `k${KEY_SERIES_CAP}` }),
+    ).toBeUndefined();
+    expect(
+      sampleValue(fams, 'oslc_admin_key_series_dropped', { cluster: 'prod', metric: 'oslc_admin_provisional_key' }),
+    ).toBe(50);
+    expect(sampleValue(fams, 'oslc_admin_node_consumers', { cluster: 'prod', node: 'n1', state: 'provisional' })).toBe(
+      KEY_SERIES_CAP + 50,
+    );
+    // Back under the cap: nothing dropped.
+    m.observe({ ...check, status: { ...status, nodes: [{ ...status.nodes[0]!, provisional: keys.slice(0, 3) }] } });
+    fams = parsePromText(await m.text());
+    expect(fams.get('oslc_admin_provisional_key')?.samples).toHaveLength(3);
+    expect(
+      sampleValue(fams, 'oslc_admin_key_series_dropped', { cluster: 'prod', metric: 'oslc_admin_provisional_key' }),
+    ).toBe(0);
   });
 });
 

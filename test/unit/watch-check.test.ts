@@ -1,7 +1,9 @@
 // `status --check`'s verdict (electron/cli/check.ts) on hand-made statuses: every rule, the one
 // line, the performance data.
 import { describe, expect, it } from 'vitest';
-import { checkResult, CHECK_EXIT } from '../../electron/cli/check.ts';
+import { checkResult, CHECK_EXIT, DEFAULT_CHECK, parseThresholds } from '../../electron/cli/check.ts';
+import type { CheckThresholds } from '../../electron/cli/check.ts';
+import { alerts, parseRange } from '../../electron/cli/check-range.ts';
 import type { ClusterStatus, NodeStatus } from '../../shared/model.ts';
 
 const NOW = Date.parse('2026-12-01T00:00:00Z');
@@ -46,7 +48,7 @@ describe('status --check', () => {
     const r = run(st([node('n1'), node('n2', { latencyMs: 40, clockSkewSeconds: -3 })]));
     expect(r.code).toBe(CHECK_EXIT.OK);
     expect(r.line).toBe(
-      'OSLC OK - prod: 2/2 nodes up, 1 tracked key consistent | nodes_up=2;;2:;0;2 drift_keys=0;;0;0 provisional_keys=0;0;;0 max_clock_skew=3s;60;300;0 max_latency=0.040s;;;0',
+      'OSLC OK - prod: 2/2 nodes up, 1 tracked key consistent | nodes_up=2;;;0;2 nodes_down=0;;0;0;2 stale_nodes=0;;0;0;2 drift_keys=0;;;0 provisional_keys=0;0;;0 max_clock_skew=3s;60;300;0 max_latency=0.040s;;;0',
     );
   });
 
@@ -64,7 +66,9 @@ describe('status --check', () => {
   it('CRITICAL: a node down, a stale key, the OAuth clock window, an expired certificate, a wrong secret', () => {
     const down = run(st([node('n1'), node('n2', { up: false, error: { code: 'NODE_UNREACHABLE', message: 'x' } })]));
     expect(down.code).toBe(CHECK_EXIT.CRITICAL);
-    expect(down.line).toMatch(/^OSLC CRITICAL - prod: n2 down \(NODE_UNREACHABLE\) \| nodes_up=1;;2:;0;2/);
+    expect(down.line).toMatch(
+      /^OSLC CRITICAL - prod: n2 down \(NODE_UNREACHABLE\) \| nodes_up=1;;;0;2 nodes_down=1;;0;0;2 /,
+    );
     // A node refused for its certificate answered: named as such, not "down" (issue 18, defect 10).
     const refused = run(st([node('n1'), node('n2', { up: false, error: { code: 'TLS_UNTRUSTED', message: 'x' } })]));
     expect(refused.code).toBe(CHECK_EXIT.CRITICAL);
@@ -88,5 +92,99 @@ describe('status --check', () => {
     // eslint-disable-next-line no-control-regex -- the point
     expect(r.line).not.toMatch(/[\u0000-\u001f]/);
     expect(r.line).toMatch(/^OSLC CRITICAL - prod: x down; provisional P {3}0 on n0; .*; \+3 more \|/);
+  });
+});
+
+describe('threshold ranges (Monitoring Plugins guidelines)', () => {
+  // The guidelines' own examples: the range, then values that alert and values that do not.
+  const cases: [string, number[], number[]][] = [
+    ['10', [-1, 11, 100], [0, 5, 10]],
+    ['10:', [-5, 0, 9.5], [10, 11, 1e9]],
+    ['~:10', [11, 1e9], [-1e9, -1, 0, 10]],
+    ['10:20', [9, 21, 0], [10, 15, 20]],
+    ['@10:20', [10, 15, 20], [9, 21, 0]],
+  ];
+  for (const [text, alerting, quiet] of cases)
+    it(`${text} alerts for ${alerting.join(', ')} and not for ${quiet.join(', ')}`, () => {
+      const r = parseRange(text, '-w');
+      for (const v of alerting) expect(alerts(r, v), `${text} with ${v}`).toBe(true);
+      for (const v of quiet) expect(alerts(r, v), `${text} with ${v}`).toBe(false);
+    });
+
+  it('refuses a range it cannot read, naming the option', () => {
+    expect(() => parseRange('20:10', '-c down')).toThrow(
+      /-c down: "20:10" is not a threshold range \(its start is above its end/,
+    );
+    expect(() => parseRange('abc', '-w skew')).toThrow(/-w skew: "abc" .*"abc" is not a number/);
+    expect(() => parseRange('@', '-w skew')).toThrow(/it is empty/);
+    expect(() => parseThresholds(['nodes=1'], '-w')).toThrow(
+      /-w: "nodes=1" names no figure; .*down, stale, provisional, skew/,
+    );
+    expect(() => parseThresholds(['5'], '-c')).toThrow(/names no figure/);
+  });
+});
+
+describe('status --check with -w/-c per figure', () => {
+  const with_ = (w: string[], c: string[]): CheckThresholds => ({
+    certWarnDays: 14,
+    warning: { ...DEFAULT_CHECK.warning, ...parseThresholds(w, '-w') },
+    critical: { ...DEFAULT_CHECK.critical, ...parseThresholds(c, '-c') },
+  });
+  const three = (downs: number) =>
+    st(Array.from({ length: 3 }, (_, i) => node(`n${i}`, i < downs ? { up: false, consumers: [] } : {})));
+
+  it('nodes down: -w down=0 -c down=1 warns at one down and is critical at two', () => {
+    const t = with_(['down=0'], ['down=1']);
+    expect(checkResult(three(0), t, NOW).code).toBe(CHECK_EXIT.OK);
+    const one = checkResult(three(1), t, NOW);
+    expect(one.code).toBe(CHECK_EXIT.WARNING);
+    expect(one.line).toMatch(/^OSLC WARNING - prod: n0 down \|.* nodes_down=1;0;1;0;3 /);
+    expect(checkResult(three(2), t, NOW).code).toBe(CHECK_EXIT.CRITICAL);
+  });
+
+  it('stale nodes, provisional keys and clock skew follow their ranges (@ inverts)', () => {
+    const stale = st([node('n1'), node('n2')], [{ key: 'K', missingOn: ['n2'], message: '' }]);
+    expect(checkResult(stale, with_([], ['stale=1']), NOW).code).toBe(CHECK_EXIT.OK);
+    expect(checkResult(stale, with_(['stale=0'], ['stale=1']), NOW).code).toBe(CHECK_EXIT.WARNING);
+    const prov = st([node('n1', { provisional: ['P', 'Q'] })]);
+    expect(checkResult(prov, with_(['provisional=2'], []), NOW).code).toBe(CHECK_EXIT.OK);
+    expect(checkResult(prov, with_(['provisional=1'], ['provisional=~:1']), NOW).code).toBe(CHECK_EXIT.CRITICAL);
+    const skewed = st([node('n1', { clockSkewSeconds: -15 })]);
+    expect(checkResult(skewed, with_(['skew=10'], ['skew=20']), NOW).line).toMatch(
+      /^OSLC WARNING - prod: n1 clock -15 s off \|.* max_clock_skew=15s;10;20;0 /,
+    );
+    expect(checkResult(skewed, with_(['skew=@10:20'], []), NOW).code).toBe(CHECK_EXIT.WARNING);
+    expect(checkResult(skewed, with_(['skew=@0:9'], []), NOW).code).toBe(CHECK_EXIT.OK);
+  });
+});
+
+describe('status --check that could not read the key lists', () => {
+  const unread = (over: Partial<NodeStatus> = {}) => node('n1', { provisional: null, approved: null, ...over });
+
+  it('is UNKNOWN with the reason, never OK: no admin login noted by status', () => {
+    const s = st([unread(), unread({ id: 'n2' })]);
+    s.notices = [
+      "No admin login is stored for prod: the nodes' own key lists were not read. Run `oslc-admin login prod --user U`.",
+    ];
+    const r = run(s);
+    expect(r.code).toBe(CHECK_EXIT.UNKNOWN);
+    expect(r.line).toMatch(/^OSLC UNKNOWN - prod: key lists not read on n1,n2: No admin login is stored for prod/);
+  });
+
+  it("names the nodes' own error when their list failed", () => {
+    const r = run(st([unread({ error: { code: 'AUTH_FAILED', message: 'no' } }), node('n2')]));
+    expect(r.code).toBe(CHECK_EXIT.UNKNOWN);
+    expect(r.line).toMatch(/^OSLC UNKNOWN - prod: key lists not read on n1: AUTH_FAILED; n1 AUTH_FAILED \|/);
+  });
+
+  it('stays CRITICAL when what it did see is critical, and says it was blind too', () => {
+    const r = run(st([unread(), node('n2', { up: false })]));
+    expect(r.code).toBe(CHECK_EXIT.CRITICAL);
+    expect(r.line).toMatch(/^OSLC CRITICAL - prod: n2 down; key lists not read on n1/);
+  });
+
+  it('is not blind on a kind without a list API (only tracked keys are probed there)', () => {
+    const s = { ...st([unread()]), kind: 'clearquest' as const };
+    expect(run(s).code).toBe(CHECK_EXIT.OK);
   });
 });

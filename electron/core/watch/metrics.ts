@@ -10,6 +10,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ClusterStatus } from '../../../shared/model.ts';
 import { provisionalKeys, staleKeys } from './changes.ts';
 import type { WatchCheck } from './watcher.ts';
+import { APP_VERSION } from '../version.ts';
 
 type Labels = Record<string, string>;
 
@@ -47,6 +48,23 @@ class ClusterGauge {
 
 export const METRIC_PREFIX = 'oslc_admin_';
 
+/**
+ * The most series a per-key metric (`provisional_key`, `stale_key`) keeps per cluster: a key is a
+ * label value, and a flood of provisional keys (a consumer script gone wrong) must not grow the
+ * scrape without bound. Past it, the keys first in sort order are kept, the rest are counted in
+ * `key_series_dropped`; `node_consumers` still counts every key, without the key label.
+ */
+export const KEY_SERIES_CAP = 100;
+
+/** The first {@link KEY_SERIES_CAP} series by key, and how many were left out. */
+function capped(values: { labels: Labels; value: number }[]): { kept: typeof values; dropped: number } {
+  if (values.length <= KEY_SERIES_CAP) return { kept: values, dropped: 0 };
+  const sorted = [...values].sort((a, b) =>
+    a.labels.key! < b.labels.key! ? -1 : a.labels.key! > b.labels.key! ? 1 : 0,
+  );
+  return { kept: sorted.slice(0, KEY_SERIES_CAP), dropped: values.length - KEY_SERIES_CAP };
+}
+
 export class WatchMetrics {
   readonly registry = new Registry();
   private readonly up: ClusterGauge;
@@ -62,6 +80,7 @@ export class WatchMetrics {
   private readonly lastCheck: ClusterGauge;
   private readonly checkDuration: ClusterGauge;
   private readonly heals: Counter;
+  private readonly keySeriesDropped: ClusterGauge;
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     const r = this.registry;
@@ -126,6 +145,18 @@ export class WatchMetrics {
       labelNames: ['cluster', 'outcome'],
       registers: [r],
     });
+    this.keySeriesDropped = new ClusterGauge(
+      r,
+      `${p}key_series_dropped`,
+      `Per-key series left out of a per-key metric of this cluster past its cap of ${KEY_SERIES_CAP} (node_consumers still counts them).`,
+      ['cluster', 'metric'],
+    );
+    new Gauge({
+      name: `${p}build_info`,
+      help: 'Always 1; the labels say which oslc-admin and Node.js serve these metrics.',
+      labelNames: ['version', 'node_version'],
+      registers: [r],
+    }).set({ version: APP_VERSION, node_version: process.version }, 1);
     if (opts.processMetrics) collectDefaultMetrics({ register: r, prefix: p });
   }
 
@@ -193,16 +224,20 @@ export class WatchMetrics {
           ];
         }),
     );
-    this.provisional.replace(
-      c,
+    const provisional = capped(
       s.nodes
         .filter((n) => n.up)
         .flatMap((n) => provisionalKeys(n).map((key) => ({ labels: { cluster: c, node: n.id, key }, value: 1 }))),
     );
-    this.stale.replace(
-      c,
+    const staleSeries = capped(
       [...stale].flatMap(([node, keys]) => [...keys].map((key) => ({ labels: { cluster: c, node, key }, value: 1 }))),
     );
+    this.provisional.replace(c, provisional.kept);
+    this.stale.replace(c, staleSeries.kept);
+    this.keySeriesDropped.replace(c, [
+      { labels: { cluster: c, metric: `${METRIC_PREFIX}provisional_key` }, value: provisional.dropped },
+      { labels: { cluster: c, metric: `${METRIC_PREFIX}stale_key` }, value: staleSeries.dropped },
+    ]);
     this.drift.replace(c, [{ labels: { cluster: c }, value: s.drift.length }]);
   }
 
@@ -221,6 +256,7 @@ export class WatchMetrics {
       this.checkOk,
       this.lastCheck,
       this.checkDuration,
+      this.keySeriesDropped,
     ])
       g.drop(cluster);
   }
