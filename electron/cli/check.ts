@@ -90,7 +90,11 @@ function blindNodes(s: ClusterStatus): NodeStatus[] {
 function blindReason(s: ClusterStatus, blind: NodeStatus[]): string {
   const codes = [...new Set(blind.map((n) => n.error?.code).filter((c) => c !== undefined))];
   if (codes.length) return codes.join(', ');
-  return s.notices.find((n) => /admin login/.test(n)) ?? 'the nodes did not list their keys';
+  const notice = s.notices.find((n) => /admin login/.test(n));
+  // The engine's notice speaks no CLI; the plugin line says how to give a login, in the CLI's words.
+  if (notice)
+    return `${notice} Give one with --user U --password-file FILE, or store it: oslc-admin login ${s.cluster} --user U`;
+  return 'the nodes did not list their keys';
 }
 
 export function checkResult(

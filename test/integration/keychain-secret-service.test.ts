@@ -103,9 +103,12 @@ describe('OsKeychain against the real OS keychain', () => {
       const fds: number[] = [];
       try {
         for (let i = 0; i < 1100; i++) fds.push(openSync('/dev/null', 'r'));
+        // The native reason is the error's cause (the CLI prints it as `cause:`), not its message.
         await expect(keychain.get(account)).rejects.toMatchObject({
           code: 'KEYCHAIN_UNAVAILABLE',
-          message: expect.stringMatching(/this process has \d+ files open; the Secret Service client cannot wait/),
+          details: {
+            cause: expect.stringMatching(/this process has \d+ files open; the Secret Service client cannot wait/),
+          },
         });
       } finally {
         for (const fd of fds) closeSync(fd);
