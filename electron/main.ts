@@ -12,7 +12,7 @@ import { resolveHome } from './core/config/home.ts';
 import { Engine } from './core/facade.ts';
 import { OsKeychain } from './core/keychain.ts';
 import { OverlaySecretStore } from './core/secret-overlay.ts';
-import { ensureFirstRunSandbox } from './first-run.ts';
+import { ensureFirstRunSandbox, startEmbeddedSandbox } from './first-run.ts';
 import { installIpc } from './ipc.ts';
 import { installAppMenu } from './menu.ts';
 import { watchNotifier } from './notify.ts';
@@ -99,6 +99,12 @@ async function start(): Promise<void> {
   // "Watch this cluster": the loop runs here, in the main process; a change worth knowing is an OS notification.
   engine.consoleWatch.notify = watchNotifier(windows);
   windows.createMainWindow();
+  // The empty console's "Start the sandbox" (after the admin removed it, or when the first run did not).
+  engine.sandboxStarter = async () => {
+    const run = await startEmbeddedSandbox(engine, home);
+    sandbox = run;
+    return run.cluster;
+  };
   try {
     sandbox = await ensureFirstRunSandbox(engine, home);
   } catch (e) {

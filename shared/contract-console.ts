@@ -117,6 +117,12 @@ export interface ConsoleContract {
   reportPreview: { arg: { cluster: string; errorText?: string }; result: ReportPreview; progress: ReportEvent };
   /** Where the config lives, which keychain is in use and whether it works, the proxy in use. */
   settings: { arg: Record<string, never>; result: SettingsView; progress: never };
+  /**
+   * Starts the embedded sandbox and adds it as the cluster `sandbox` (the empty console's "Start the
+   * sandbox"); answers the one already running when there is one. Only a door that can run one
+   * (desktop, browser mode) offers it; elsewhere NOT_SUPPORTED. The argument must be `{}`.
+   */
+  startSandbox: { arg: Record<string, never>; result: { cluster: string }; progress: never };
 }
 
 export const CONSOLE_OPERATIONS = [
@@ -127,4 +133,5 @@ export const CONSOLE_OPERATIONS = [
   'updateCluster',
   'reportPreview',
   'settings',
+  'startSandbox',
 ] as const;

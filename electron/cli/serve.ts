@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ensureFirstRunSandbox } from '../first-run.ts';
+import { ensureFirstRunSandbox, startEmbeddedSandbox } from '../first-run.ts';
 import { MAX_NODES } from '../sandbox/index.ts';
 import type { EmbeddedSandboxRun } from '../first-run.ts';
 import { startConsoleServer } from '../serve.ts';
@@ -124,6 +124,11 @@ export async function serveCommand(ctx: CommandContext, argv: string[]): Promise
   }
   let sandbox: EmbeddedSandboxRun | null = null;
   if (flag(p, 'sandbox')) sandbox = await ensureFirstRunSandbox(ctx.engine, ctx.home, { force: true, sandbox: shape });
+  // The empty console's "Start the sandbox": one sandbox, closed with the server.
+  ctx.engine.sandboxStarter = async () => {
+    sandbox = await startEmbeddedSandbox(ctx.engine, ctx.home);
+    return sandbox.cluster;
+  };
   let server;
   try {
     server = await startConsoleServer({ api: ctx.engine, rendererDir: RENDERER_DIR, port });

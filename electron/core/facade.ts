@@ -126,6 +126,30 @@ export class Engine implements Api {
     return client;
   }
 
+  /**
+   * Set by a door that can run the embedded sandbox (desktop, browser mode): starts it, registers it
+   * and answers its cluster's name. Null in the CLI: `startSandbox` is then NOT_SUPPORTED.
+   */
+  sandboxStarter: (() => Promise<string>) | null = null;
+  private starting: Promise<string> | null = null;
+
+  /** The empty console's "Start the sandbox": the embedded sandbox, started once, as a cluster. */
+  async startSandbox(arg: ArgOf<'startSandbox'>): Promise<ResultOf<'startSandbox'>> {
+    if (arg === null || typeof arg !== 'object' || Array.isArray(arg) || Object.keys(arg).length > 0)
+      throw badInput('arg', 'must be {} (the sandbox takes no options here)');
+    const running = [...this.sandboxes.keys()][0];
+    if (running !== undefined) return { cluster: running };
+    const starter = this.sandboxStarter;
+    if (!starter)
+      throw new AppError(
+        ErrorCode.NOT_SUPPORTED,
+        'This door cannot run the embedded sandbox: start it with the console (desktop or browser mode).',
+      );
+    // Two clicks start one sandbox.
+    this.starting ??= starter().finally(() => (this.starting = null));
+    return { cluster: await this.starting };
+  }
+
   /** The door that started an embedded sandbox for `cluster` hands it over for the console's controls. */
   attachSandbox(cluster: string, sandbox: EmbeddedSandbox): void {
     this.sandboxes.set(cluster, sandbox);

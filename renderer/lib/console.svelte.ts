@@ -17,6 +17,7 @@ import { ReportDialog } from './report-preview.svelte.ts';
 import { LoginForm } from './login-form.svelte.ts';
 import { SandboxControls } from './sandbox-controls.svelte.ts';
 import { SyncRun } from './sync-run.svelte.ts';
+import { Task } from './task.svelte.ts';
 import { WatchSwitch } from './watch-switch.svelte.ts';
 
 /** The views of an open cluster (../shared/UI.md "Tabs"). */
@@ -118,6 +119,7 @@ export class ConsoleState {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup, never read by markup: `session` is the reactive field
   private readonly sessions = new Map<string, ClusterSession>();
   screen = $state<Screen>({ kind: 'cluster' });
+  readonly sandboxStart = new Task();
 
   constructor(readonly api: Api) {
     this.list = new ClusterList(api);
@@ -146,6 +148,14 @@ export class ConsoleState {
     }
     this.session = session;
     await session.open();
+  }
+
+  /** The empty console's "Start the sandbox": the door starts it, then it is listed and opened. */
+  async startSandbox(): Promise<void> {
+    const started = await this.sandboxStart.run(() => this.api.startSandbox({}));
+    if (!started) return;
+    await this.list.load();
+    await this.select(started.cluster);
   }
 
   /** Forgets a removed cluster's session. */

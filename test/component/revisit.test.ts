@@ -132,3 +132,35 @@ describe('every view keeps working on a second and third visit', () => {
     expect(warnings.filter((w) => String(w[0]).includes('derived_inert'))).toEqual([]);
   }, 60_000);
 });
+
+describe('the empty console', () => {
+  it('offers Add cluster… and Start the sandbox, and opens the sandbox it starts', async () => {
+    let started = false;
+    const a = fakeApi({
+      listClusters: async () => ({ clusters: started ? [SUMMARY] : [], notices: [] }),
+      startSandbox: async () => {
+        started = true;
+        return { cluster: 'sb' };
+      },
+      getCluster: async () => DEFINITION,
+      status: async () => statusOf('sb'),
+      watchState: async () => ({
+        cluster: 'sb',
+        on: false,
+        intervalSeconds: 15,
+        heal: true,
+        checks: 0,
+        lastCheckAt: null,
+        recent: [],
+      }),
+      sandboxState: async () => ({ sticky: true, nodes: [] }),
+    });
+    render(App, { api: a });
+    const add = await screen.findByRole('button', { name: 'Add cluster…', hidden: false });
+    expect(add).toBeTruthy();
+    expect(screen.queryByText(/oslc-admin/)).toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: 'Start the sandbox' }));
+    await waitFor(() => expect(screen.getByRole('heading', { level: 1, name: 'sb' })).toBeTruthy());
+    expect(a.startSandbox).toHaveBeenCalledWith({});
+  });
+});

@@ -65,4 +65,37 @@ describe('serve --sandbox shapes', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--dialect: "websphere" is not one of sandbox, clearquest, jazz, lyo/);
   });
+
+  it('the empty console starts the sandbox: startSandbox registers it once, and the CLI cannot', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'oslc-start-'));
+    const server = await startServe(['--home', home]);
+    try {
+      expect(server.sandbox).toBeNull();
+      const session = await signIn(server);
+      const call = async (op: string, arg: unknown) => {
+        const headers = { ...session.headers, origin: server.origin, 'content-type': 'application/json' };
+        const reply = await rawRequest(`${server.origin}/api/${op}`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(arg),
+        });
+        return JSON.parse(reply.body.trim().split('\n').at(-1)!) as {
+          result?: Record<string, unknown>;
+          error?: { code: string };
+        };
+      };
+      expect((await call('listClusters', {})).result?.clusters).toEqual([]);
+      expect((await call('startSandbox', { nodes: 9 })).error?.code).toBe('BAD_INPUT');
+      const [a, b] = await Promise.all([call('startSandbox', {}), call('startSandbox', {})]);
+      expect(a.result).toEqual({ cluster: 'sandbox' });
+      expect(b.result).toEqual({ cluster: 'sandbox' });
+      const listed = (await call('listClusters', {})).result?.clusters as { name: string; embeddedSandbox: boolean }[];
+      expect(listed).toEqual([expect.objectContaining({ name: 'sandbox', embeddedSandbox: true })]);
+      const status = await call('status', { cluster: 'sandbox' });
+      expect((status.result?.nodes as { up: boolean }[]).every((n) => n.up)).toBe(true);
+    } finally {
+      await server.stop();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
 });

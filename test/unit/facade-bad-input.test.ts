@@ -132,3 +132,25 @@ describe('facade operations with bad arguments', () => {
     for (const op of OPERATIONS) expect(typeof (engine as unknown as Record<string, unknown>)[op], op).toBe('function');
   });
 });
+
+describe('startSandbox without a door that runs one', () => {
+  it('is NOT_SUPPORTED in the CLI and refuses any argument but {}', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'oslc-start-unit-'));
+    const engine = new Engine({ home, secrets: new MemorySecretStore() });
+    try {
+      await expect(engine.startSandbox({})).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+      await expect(engine.startSandbox(null as never)).rejects.toMatchObject({ code: 'BAD_INPUT' });
+      let starts = 0;
+      engine.sandboxStarter = async () => {
+        starts++;
+        return 'sandbox';
+      };
+      const both = await Promise.all([engine.startSandbox({}), engine.startSandbox({})]);
+      expect(both).toEqual([{ cluster: 'sandbox' }, { cluster: 'sandbox' }]);
+      expect(starts).toBe(1);
+    } finally {
+      await engine.close();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
