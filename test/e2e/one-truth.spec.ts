@@ -21,7 +21,13 @@ async function addSecondCluster(
     async (arg) => {
       const res = await fetch('/api/addCluster', {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          // The tab's half of its browser-mode session (the cookie alone calls nothing).
+          'x-oslc-session': (
+            globalThis as unknown as { sessionStorage: { getItem(k: string): string } }
+          ).sessionStorage.getItem('oslc-admin-session'),
+        },
         body: JSON.stringify(arg),
       });
       return (await res.text()).trim().split('\n').at(-1)!;

@@ -19,7 +19,13 @@ async function call<T>(page: Page, op: string, arg: unknown): Promise<T> {
     async ({ op, arg }) => {
       const res = await fetch(`/api/${op}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          // The tab's half of its browser-mode session (the cookie alone calls nothing).
+          'x-oslc-session': (
+            globalThis as unknown as { sessionStorage: { getItem(k: string): string } }
+          ).sessionStorage.getItem('oslc-admin-session'),
+        },
         body: JSON.stringify(arg),
       });
       const last = (await res.text()).trim().split('\n').at(-1)!;
