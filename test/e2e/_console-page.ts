@@ -11,6 +11,32 @@ import type { SandboxInfo } from '../../electron/sandbox/index.ts';
 export class ConsolePage {
   constructor(readonly page: Page) {}
 
+  /**
+   * One contract operation from the page, as the console's own client calls it: both halves of the
+   * tab's browser-mode session (its cookie, and the secret it keeps in sessionStorage as a header).
+   */
+  async call<T>(op: string, arg: unknown): Promise<T> {
+    return this.page.evaluate(
+      async ({ op, arg }) => {
+        const res = await fetch(`/api/${op}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-oslc-session': (
+              globalThis as unknown as { sessionStorage: { getItem(k: string): string } }
+            ).sessionStorage.getItem('oslc-admin-session'),
+          },
+          body: JSON.stringify(arg),
+        });
+        const last = (await res.text()).trim().split('\n').at(-1)!;
+        const msg = JSON.parse(last) as { result?: unknown; error?: unknown };
+        if (msg.result === undefined) throw new Error(JSON.stringify(msg.error));
+        return msg.result;
+      },
+      { op, arg },
+    ) as Promise<T>;
+  }
+
   /** Opens a console; a `serve` URL is swapped for a fresh one-time link (each works once). */
   async open(url: string): Promise<void> {
     await this.page.goto(await freshLinkFor(url));

@@ -125,30 +125,12 @@ tlsTest(
     await console.open(served.url);
     await console.waitForStatus();
     // Forget the sandbox CA through the console's own API, as an admin editing the cluster would.
-    await page.evaluate(async () => {
-      const call = async (op: string, arg: unknown) => {
-        const res = await fetch(`/api/${op}`, {
-          method: 'POST',
-          // The tab's session secret, as the console's own client sends it (renderer/lib/client.ts).
-          headers: {
-            'content-type': 'application/json',
-            'x-oslc-session': (
-              globalThis as unknown as { sessionStorage: { getItem(k: string): string } }
-            ).sessionStorage.getItem('oslc-admin-session'),
-          },
-          body: JSON.stringify(arg),
-        });
-        const last = (await res.text()).trim().split('\n').at(-1)!;
-        const msg = JSON.parse(last) as { result?: Record<string, unknown>; error?: unknown };
-        if (!msg.result) throw new Error(JSON.stringify(msg.error));
-        return msg.result;
-      };
-      const clusters = (await call('listClusters', {})) as { clusters: { name: string }[] };
-      const name = clusters.clusters[0]!.name;
-      const def = await call('getCluster', { cluster: name });
-      const { consumers: _c, pinnedFingerprints: _p, ...input } = def;
-      await call('updateCluster', { ...input, caPem: null });
-    });
+    type Def = Record<string, unknown> & { consumers: unknown; pinnedFingerprints: unknown };
+    const clusters = await console.call<{ clusters: { name: string }[] }>('listClusters', {});
+    const name = clusters.clusters[0]!.name;
+    const def = await console.call<Def>('getCluster', { cluster: name });
+    const { consumers: _c, pinnedFingerprints: _p, ...input } = def;
+    await console.call('updateCluster', { ...input, caPem: null });
     await page.reload();
     await console.waitForStatus();
     const nodes = served.sandbox!.nodes.map((n) => n.id);
@@ -173,37 +155,11 @@ tlsTest(
     // Cancel pins nothing.
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await expect(dialog).toBeHidden();
-    const pins = async () =>
-      page.evaluate(async () => {
-        const res = await fetch('/api/listClusters', {
-          method: 'POST',
-          // The tab's session secret, as the console's own client sends it (renderer/lib/client.ts).
-          headers: {
-            'content-type': 'application/json',
-            'x-oslc-session': (
-              globalThis as unknown as { sessionStorage: { getItem(k: string): string } }
-            ).sessionStorage.getItem('oslc-admin-session'),
-          },
-          body: '{}',
-        });
-        const name = (
-          JSON.parse((await res.text()).trim().split('\n').at(-1)!) as { result: { clusters: { name: string }[] } }
-        ).result.clusters[0]!.name;
-        const def = await fetch('/api/getCluster', {
-          method: 'POST',
-          // The tab's session secret, as the console's own client sends it (renderer/lib/client.ts).
-          headers: {
-            'content-type': 'application/json',
-            'x-oslc-session': (
-              globalThis as unknown as { sessionStorage: { getItem(k: string): string } }
-            ).sessionStorage.getItem('oslc-admin-session'),
-          },
-          body: JSON.stringify({ cluster: name }),
-        });
-        return (
-          JSON.parse((await def.text()).trim().split('\n').at(-1)!) as { result: { pinnedFingerprints: string[] } }
-        ).result.pinnedFingerprints;
-      });
+    const pins = async () => {
+      const { clusters } = await console.call<{ clusters: { name: string }[] }>('listClusters', {});
+      const def = await console.call<{ pinnedFingerprints: string[] }>('getCluster', { cluster: clusters[0]!.name });
+      return def.pinnedFingerprints;
+    };
     expect(await pins()).toEqual([]);
 
     await panel.getByRole('button', { name: 'Trust certificate…' }).click();

@@ -17,31 +17,14 @@ async function addSecondCluster(
   served: { sandbox: { nodes: { id: string; url: string }[]; balancer: string } | null },
 ) {
   const sb = served.sandbox!;
-  const reply = await page.evaluate(
-    async (arg) => {
-      const res = await fetch('/api/addCluster', {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          // The tab's half of its browser-mode session (the cookie alone calls nothing).
-          'x-oslc-session': (
-            globalThis as unknown as { sessionStorage: { getItem(k: string): string } }
-          ).sessionStorage.getItem('oslc-admin-session'),
-        },
-        body: JSON.stringify(arg),
-      });
-      return (await res.text()).trim().split('\n').at(-1)!;
-    },
-    {
-      name: 'second',
-      kind: 'sandbox',
-      balancerUrl: sb.balancer,
-      nodes: sb.nodes.map((n) => ({ id: n.id, url: n.url })),
-      repo: 'cqschema',
-      db: 'SAMPL',
-    },
-  );
-  expect(JSON.parse(reply)).toHaveProperty('result');
+  await new ConsolePage(page).call('addCluster', {
+    name: 'second',
+    kind: 'sandbox',
+    balancerUrl: sb.balancer,
+    nodes: sb.nodes.map((n) => ({ id: n.id, url: n.url })),
+    repo: 'cqschema',
+    db: 'SAMPL',
+  });
   await page.reload();
 }
 

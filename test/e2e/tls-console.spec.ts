@@ -14,27 +14,8 @@ import { accessible, shots } from './_look.ts';
 const test = servedWith(['--tls']);
 
 /** One contract call from the page, as the console's own client makes it. */
-async function call<T>(page: Page, op: string, arg: unknown): Promise<T> {
-  return page.evaluate(
-    async ({ op, arg }) => {
-      const res = await fetch(`/api/${op}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          // The tab's half of its browser-mode session (the cookie alone calls nothing).
-          'x-oslc-session': (
-            globalThis as unknown as { sessionStorage: { getItem(k: string): string } }
-          ).sessionStorage.getItem('oslc-admin-session'),
-        },
-        body: JSON.stringify(arg),
-      });
-      const last = (await res.text()).trim().split('\n').at(-1)!;
-      const msg = JSON.parse(last) as { result?: unknown; error?: unknown };
-      if (msg.result === undefined) throw new Error(JSON.stringify(msg.error));
-      return msg.result;
-    },
-    { op, arg },
-  ) as Promise<T>;
+function call<T>(page: Page, op: string, arg: unknown): Promise<T> {
+  return new ConsolePage(page).call<T>(op, arg);
 }
 
 interface Def {
