@@ -151,6 +151,24 @@ export function sessionOf(reply: { status: number; headers: http.IncomingHttpHea
   return { cookie, secret, headers: { cookie, [SESSION_HEADER]: secret } };
 }
 
+/** One operation's last NDJSON line: its result or its coded error. */
+export interface ApiReply {
+  result?: Record<string, unknown>;
+  error?: { code: string; message?: string };
+}
+
+/** Calls operations as a signed-in page does (both session halves, the page's own Origin). */
+export function apiCaller(server: ServeProcess, session: Session): (op: string, arg: unknown) => Promise<ApiReply> {
+  return async (op, arg) => {
+    const reply = await rawRequest(`${server.origin}/api/${op}`, {
+      method: 'POST',
+      headers: { ...session.headers, origin: server.origin, 'content-type': 'application/json' },
+      body: JSON.stringify(arg),
+    });
+    return JSON.parse(reply.body.trim().split('\n').at(-1)!) as ApiReply;
+  };
+}
+
 /** Signs in with a fresh one-time link, as the browser does at first load. */
 export async function signIn(server: ServeProcess): Promise<Session> {
   return sessionOf(await rawRequest(await server.newLink()));

@@ -14,7 +14,7 @@ import { readHomeId } from '../../electron/core/config/home-id.ts';
 import { ensureFirstRunSandbox } from '../../electron/first-run.ts';
 import type { EmbeddedSandboxRun } from '../../electron/first-run.ts';
 import { testKeychainService } from '../_engine.ts';
-import { rawRequest, signIn, startServe } from '../_serve.ts';
+import { apiCaller, signIn, startServe } from '../_serve.ts';
 
 let home: string;
 let engine: Engine;
@@ -212,17 +212,7 @@ describe('the embedded sandbox where no OS keychain is', () => {
     });
     try {
       const session = await signIn(server);
-      const call = async (op: string, arg: unknown) => {
-        const reply = await rawRequest(`${server.origin}/api/${op}`, {
-          method: 'POST',
-          headers: { ...session.headers, origin: server.origin, 'content-type': 'application/json' },
-          body: JSON.stringify(arg),
-        });
-        return JSON.parse(reply.body.trim().split('\n').at(-1)!) as {
-          result?: Record<string, unknown>;
-          error?: { code: string };
-        };
-      };
+      const call = apiCaller(server, session);
       const status = await call('status', { cluster: 'sandbox' });
       expect(status.result?.notices).toContainEqual(expect.stringMatching(/held in memory/));
       // The cluster list says where the login is, so the header does not claim the OS keychain.

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBin } from '../_cli.ts';
-import { rawRequest, signIn, startServe } from '../_serve.ts';
+import { apiCaller, signIn, startServe } from '../_serve.ts';
 
 describe('serve --sandbox shapes', () => {
   it('runs a 2-node TLS sandbox behind a sticky balancer, registered with its CA so status verifies it', async () => {
@@ -15,18 +15,7 @@ describe('serve --sandbox shapes', () => {
       expect(server.sandbox?.balancer).toMatch(/^https:\/\/127\.0\.0\.1:/);
       expect(server.sandbox?.caFile).toBeTruthy();
       const session = await signIn(server);
-      const call = async (op: string, arg: unknown) => {
-        const headers = { ...session.headers, origin: server.origin, 'content-type': 'application/json' };
-        const reply = await rawRequest(`${server.origin}/api/${op}`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify(arg),
-        });
-        return JSON.parse(reply.body.trim().split('\n').at(-1)!) as {
-          result?: Record<string, unknown>;
-          error?: unknown;
-        };
-      };
+      const call = apiCaller(server, session);
       const state = await call('sandboxState', { cluster: 'sandbox' });
       expect(state.result).toMatchObject({ sticky: true, tls: true });
       // Issue 18, defect 6: the sandbox's throwaway admin login reaches the console (its Sandbox drawer), …
@@ -72,18 +61,7 @@ describe('serve --sandbox shapes', () => {
     try {
       expect(server.sandbox).toBeNull();
       const session = await signIn(server);
-      const call = async (op: string, arg: unknown) => {
-        const headers = { ...session.headers, origin: server.origin, 'content-type': 'application/json' };
-        const reply = await rawRequest(`${server.origin}/api/${op}`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify(arg),
-        });
-        return JSON.parse(reply.body.trim().split('\n').at(-1)!) as {
-          result?: Record<string, unknown>;
-          error?: { code: string };
-        };
-      };
+      const call = apiCaller(server, session);
       expect((await call('listClusters', {})).result?.clusters).toEqual([]);
       expect((await call('startSandbox', { nodes: 9 })).error?.code).toBe('BAD_INPUT');
       const [a, b] = await Promise.all([call('startSandbox', {}), call('startSandbox', {})]);
