@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
+import importX from 'eslint-plugin-import-x';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
@@ -40,7 +41,7 @@ export default tseslint.config(
   // later no-restricted-imports replaces an earlier one, and those layers ban `electron` outright.
   {
     files: ['**/*.{js,mjs,cjs,ts,svelte}'],
-    ignores: ['electron/ipc.ts', 'electron/preload.ts'],
+    ignores: ['electron/desktop/ipc.ts', 'electron/desktop/preload.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -51,7 +52,7 @@ export default tseslint.config(
               // `default` too: `import electron from 'electron'` would reach electron.ipcMain.
               importNames: ['ipcMain', 'ipcRenderer', 'default'],
               message:
-                'Only electron/ipc.ts (ipcMain) and electron/preload.ts (ipcRenderer) touch raw IPC; ' +
+                'Only electron/desktop/ipc.ts (ipcMain) and electron/desktop/preload.ts (ipcRenderer) touch raw IPC; ' +
                 'everything else goes through the contract (shared/door.ts). Import named members only.',
             },
           ],
@@ -77,18 +78,57 @@ export default tseslint.config(
     ),
   },
   {
-    files: [
-      'electron/core/**',
-      'electron/sandbox/**',
-      'electron/cli.ts',
-      'electron/cli/**',
-      'electron/serve.ts',
-      'electron/first-run.ts',
-    ],
+    files: ['electron/core/**', 'electron/sandbox/**', 'electron/cli/**', 'electron/server/**'],
     rules: forbid(
       ['electron'],
       ['electron/*'],
       'The engine, the sandbox, the CLI and browser mode run in plain Node: no `electron` import.',
     ),
   },
+  // The folders say where code runs (README "Shape of the code"); each imports only the folders on its
+  // list. import-x resolves every relative import to a file, so `../../renderer/x.ts` from any depth is
+  // caught, which a pattern over the import text cannot do.
+  {
+    files: ['electron/**', 'renderer/**', 'shared/**'],
+    plugins: { 'import-x': importX },
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones() }] },
+  },
 );
+
+/**
+ * Who may import whom. The sandbox shares two pure helpers with the engine (the RFC 5849 signature
+ * base string it verifies with, and the bounded body reader), rather than a second copy of each.
+ */
+function layerZones() {
+  const FOLDERS = [
+    'electron/core',
+    'electron/sandbox',
+    'electron/server',
+    'electron/cli',
+    'electron/desktop',
+    'renderer',
+    'shared',
+    'test',
+    'scripts',
+    'build',
+    'bin',
+  ];
+  const ALLOWED = {
+    'electron/core': ['shared'],
+    'electron/sandbox': ['shared'],
+    'electron/server': ['electron/core', 'electron/sandbox', 'shared'],
+    'electron/cli': ['electron/core', 'electron/sandbox', 'electron/server', 'shared'],
+    'electron/desktop': ['electron/core', 'electron/server', 'shared'],
+    renderer: ['shared'],
+    shared: [],
+  };
+  const EXCEPT = { 'electron/sandbox': { 'electron/core': ['./oauth/rfc5849.ts', './config/bounded-read.ts'] } };
+  return Object.entries(ALLOWED).flatMap(([target, allowed]) =>
+    FOLDERS.filter((from) => from !== target && !allowed.includes(from)).map((from) => ({
+      target: `./${target}`,
+      from: `./${from}`,
+      ...(EXCEPT[target]?.[from] ? { except: EXCEPT[target][from] } : {}),
+      message: `${target}/ may import only ${[target, ...allowed, ...Object.keys(EXCEPT[target] ?? {}).map((f) => `${f} (${EXCEPT[target][f].join(', ')})`)].join(', ')} (README, "Shape of the code").`,
+    })),
+  );
+}

@@ -1,11 +1,11 @@
 import { defineConfig } from 'vite';
 import { svelte, vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 import type { Plugin } from 'vite';
-import { withCspMeta } from './electron/csp.ts';
+import { withCspMeta } from './electron/server/csp.ts';
 
 /**
  * The console's CSP in the built page too (`<meta http-equiv>`), from the one policy in
- * electron/csp.ts. Build only: the dev server injects inline styles, which the policy forbids.
+ * electron/server/csp.ts. Build only: the dev server injects inline styles, which the policy forbids.
  */
 function cspMeta(): Plugin {
   return {

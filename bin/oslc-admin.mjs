@@ -24,6 +24,6 @@ if (bundleIsCurrent()) {
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  ({ main } = await import(new URL('electron/cli.ts', root).href));
+  ({ main } = await import(new URL('electron/cli/main.ts', root).href));
 }
 process.exitCode = await main(process.argv.slice(2));

@@ -109,7 +109,7 @@ export function appPackageJson(rootPkg, runtimeDeps) {
   // No productName, as in the repository's package.json: Electron names its user-data folder
   // (Chromium's profile, the single-instance lock) after the app's name, so the packaged app keeps
   // the one `npm start` uses. Installers, the macOS bundle and the Windows executable take the
-  // product name from electron-builder.yml; window titles are set by electron/windows.ts.
+  // product name from electron-builder.yml; window titles are set by electron/desktop/windows.ts.
   const pkg = {
     name: rootPkg.name,
     version: rootPkg.version,

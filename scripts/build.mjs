@@ -53,7 +53,7 @@ async function buildCli() {
   const tmpDir = join(root, `dist/.cli-${process.pid}`);
   rmSync(tmpDir, { recursive: true, force: true });
   const result = await esbuild({
-    entryPoints: { cli: join(root, 'electron/cli.ts') },
+    entryPoints: { cli: join(root, 'electron/cli/main.ts') },
     outdir: tmpDir,
     bundle: true,
     splitting: true,
@@ -94,10 +94,10 @@ const targets = [
   {
     name: 'preload',
     outputs: ['dist/preload.cjs'],
-    sources: ['electron/preload.ts', 'shared'],
+    sources: ['electron/desktop/preload.ts', 'shared'],
     run: () =>
       esbuild({
-        entryPoints: [join(root, 'electron/preload.ts')],
+        entryPoints: [join(root, 'electron/desktop/preload.ts')],
         outfile: join(root, 'dist/preload.cjs'),
         bundle: true,
         platform: 'node',
@@ -113,7 +113,7 @@ const targets = [
     sources: ['electron', 'shared'],
     run: () =>
       esbuild({
-        entryPoints: [join(root, 'electron/main.ts')],
+        entryPoints: [join(root, 'electron/desktop/main.ts')],
         outfile: join(root, 'dist/main.mjs'),
         bundle: true,
         platform: 'node',

@@ -1,8 +1,8 @@
 /**
  * How a call crosses a front door, derived from {@link OPERATIONS} so that no channel or route name
  * is typed twice: the Electron IPC channels, the preload bridge's shape, and the browser-mode routes
- * and stream lines. Pure data and types; each door implements its side (electron/ipc.ts,
- * electron/preload.ts, electron/serve.ts, renderer/lib/client.ts).
+ * and stream lines. Pure data and types; each door implements its side (electron/desktop/ipc.ts,
+ * electron/desktop/preload.ts, electron/server/serve.ts, renderer/lib/client.ts).
  */
 import type { ArgOf, OperationName, ProgressOf, ResultOf } from './contract.ts';
 import type { ErrorInfo } from './errors.ts';
@@ -39,7 +39,7 @@ export const httpRoute = (op: OperationName): `/api/${OperationName}` => `/api/$
 export const API_PREFIX = '/api/';
 export const NDJSON = 'application/x-ndjson';
 /**
- * Browser mode's session is two halves, both needed by every operation (electron/serve.ts says why):
+ * Browser mode's session is two halves, both needed by every operation (electron/server/serve.ts says why):
  * an HttpOnly cookie named `SESSION_COOKIE_PREFIX<session id>`, and `<session id>.<secret>` in the
  * {@link SESSION_HEADER} header, which the page learns once from the sign-in redirect's fragment
  * (`#<SESSION_FRAGMENT>=…`) and keeps in its tab's sessionStorage.

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { Readable, Writable } from 'node:stream';
-import { main } from '../electron/cli.ts';
+import { main } from '../electron/cli/main.ts';
 
 export interface CliRun {
   code: number;

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../electron/core/facade.ts';
-import { clusterShapeOf } from '../electron/first-run.ts';
+import { clusterShapeOf } from '../electron/server/first-run.ts';
 import { OsKeychain } from '../electron/core/keychain.ts';
 import type { ConsoleWatchOptions } from '../electron/core/console-watch.ts';
 import type { SandboxHandle } from '../electron/sandbox/index.ts';

@@ -1,7 +1,7 @@
 /** `sandbox`: runs the embedded reference cluster until SIGINT/SIGTERM, optionally registered as a cluster. */
 import { join } from 'node:path';
 import { MAX_NODES, startSandbox } from '../sandbox/index.ts';
-import { assertRegistrable, clusterShapeOf, registerSandbox } from '../first-run.ts';
+import { assertRegistrable, clusterShapeOf, registerSandbox } from '../server/first-run.ts';
 import { DIALECT_NAMES, isDialectName, type DialectName } from '../sandbox/dialects/types.ts';
 import { flag, int, parse, str, HOME_OPTION, type Parsed } from './args.ts';
 import type { CommandContext } from './context.ts';

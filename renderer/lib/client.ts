@@ -130,7 +130,7 @@ function httpApi(host: Host, fetchImpl: typeof fetch): Api {
 
 /**
  * Browser mode's OS notification for "Watch this cluster" (the desktop's comes from its main
- * process, electron/notify.ts): the browser's Notification, in the same words and for the same
+ * process, electron/desktop/notify.ts): the browser's Notification, in the same words and for the same
  * changes. Permission is asked when the admin turns a watch on (browsers ask only after a click);
  * refused or unavailable, the console still shows every change.
  */
@@ -162,7 +162,7 @@ function notifyFromBrowser(api: Api, host: Host): void {
 const SESSION_KEY = 'oslc-admin-session';
 
 /**
- * Browser mode's per-tab session secret (electron/serve.ts says why the cookie alone is not enough):
+ * Browser mode's per-tab session secret (electron/server/serve.ts says why the cookie alone is not enough):
  * taken once from the sign-in redirect's fragment into this tab's sessionStorage (it survives a
  * reload, and no other origin, port included, can read it), and the fragment leaves the address bar.
  */

@@ -1,12 +1,12 @@
 /**
  * The console's Content-Security-Policy in a real Chromium, in browser mode: the response header
- * and the `<meta http-equiv>` the build puts in index.html (electron/csp.ts, vite.config.ts) say the
+ * and the `<meta http-equiv>` the build puts in index.html (electron/server/csp.ts, vite.config.ts) say the
  * same thing (the meta without the header-only directives), the console works under both, and an
  * inline script injected into the page does not run — with the header, and with the meta alone
  * (the header stripped), as the desktop window would be if its protocol handler lost the header.
  */
 import type { Page } from '@playwright/test';
-import { CONTENT_SECURITY_POLICY, META_CONTENT_SECURITY_POLICY } from '../../electron/csp.ts';
+import { CONTENT_SECURITY_POLICY, META_CONTENT_SECURITY_POLICY } from '../../electron/server/csp.ts';
 import { ConsolePage } from './_console-page.ts';
 import { expect, test } from './_serve.ts';
 

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/core/facade.ts';
 import { MemorySecretStore } from '../../electron/core/keychain.ts';
-import { clusterShapeOf } from '../../electron/first-run.ts';
+import { clusterShapeOf } from '../../electron/server/first-run.ts';
 import type { DialectName } from '../../electron/sandbox/dialects/types.ts';
 import type { SandboxHandle } from '../../electron/sandbox/index.ts';
 import type { ConsumerState, DiscoverySource } from '../../shared/model.ts';

@@ -11,8 +11,8 @@ import { Engine } from '../../electron/core/facade.ts';
 import { OsKeychain } from '../../electron/core/keychain.ts';
 import { OverlaySecretStore, homeAccount } from '../../electron/core/secret-overlay.ts';
 import { readHomeId } from '../../electron/core/config/home-id.ts';
-import { ensureFirstRunSandbox } from '../../electron/first-run.ts';
-import type { EmbeddedSandboxRun } from '../../electron/first-run.ts';
+import { ensureFirstRunSandbox } from '../../electron/server/first-run.ts';
+import type { EmbeddedSandboxRun } from '../../electron/server/first-run.ts';
 import { testKeychainService } from '../_engine.ts';
 import { apiCaller, signIn, startServe } from '../_serve.ts';
 

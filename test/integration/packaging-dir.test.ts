@@ -25,7 +25,7 @@ import { bundleRuntimeDependencies } from '../../build/app-stage.mjs';
 import { parseSha256Sums } from '../../build/checksums.mjs';
 import { ALLOW_STAND_IN_ENV, FUSES, STAND_IN_MARKER, describeFuses } from '../../build/fuses.mjs';
 import { STAND_IN_SELF_TEST, makeStandInElectron } from './_packaging-stand-in.ts';
-import { META_CONTENT_SECURITY_POLICY } from '../../electron/csp.ts';
+import { META_CONTENT_SECURITY_POLICY } from '../../electron/server/csp.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -115,7 +115,7 @@ describe.skipIf(!isLinux)('the app packaged as dir from a stand-in Electron (lay
     expect(STAND_IN_SELF_TEST.error).toMatch(/stand-in for Electron .*nothing of the app ran/);
   });
 
-  it('packs the console page with the CSP as a meta tag too, the one of electron/csp.ts', () => {
+  it('packs the console page with the CSP as a meta tag too, the one of electron/server/csp.ts', () => {
     const html = extractFile(asar, 'dist/renderer/index.html').toString('utf8');
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="${META_CONTENT_SECURITY_POLICY}" />`);
   });
@@ -131,7 +131,7 @@ describe.skipIf(!isLinux)('the app packaged as dir from a stand-in Electron (lay
       );
     expect(modules).toContain('index.ts');
     // esbuild heads each inlined module with its source path.
-    const missing = ['electron/first-run.ts', ...modules.map((f) => `electron/sandbox/${f}`)].filter(
+    const missing = ['electron/server/first-run.ts', ...modules.map((f) => `electron/sandbox/${f}`)].filter(
       (m) => !main.includes(`\n// ${m}\n`),
     );
     expect(missing).toEqual([]);

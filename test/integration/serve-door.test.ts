@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import type { Api } from '../../shared/contract.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
-import { startConsoleServer } from '../../electron/serve.ts';
-import type { ConsoleServer } from '../../electron/serve.ts';
+import { startConsoleServer } from '../../electron/server/serve.ts';
+import type { ConsoleServer } from '../../electron/server/serve.ts';
 import { ApiError, createApi } from '../../renderer/lib/client.ts';
 
 const rendererDir = fileURLToPath(new URL('../../dist/renderer', import.meta.url));

@@ -13,7 +13,7 @@ import type { TempHome } from '../_home.ts';
 import { rawRequest, sessionOf, signIn, startServe } from '../_serve.ts';
 import type { RawReply, ServeProcess, Session } from '../_serve.ts';
 import { OPERATIONS } from '../../shared/contract.ts';
-import { CONTENT_SECURITY_POLICY } from '../../electron/csp.ts';
+import { CONTENT_SECURITY_POLICY } from '../../electron/server/csp.ts';
 
 let home: TempHome;
 let server: ServeProcess;

@@ -1,12 +1,12 @@
 /**
- * The console's CSP as a `<meta http-equiv>` in the built page (electron/csp.ts `withCspMeta`, applied
+ * The console's CSP as a `<meta http-equiv>` in the built page (electron/server/csp.ts `withCspMeta`, applied
  * by vite.config.ts at build): placed before anything it governs, the header's policy without the
  * directives a meta cannot carry, and never added twice. test/e2e/csp.spec.ts checks the built page
  * in Chromium; test/integration/packaging-dir.test.ts checks the packaged one.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY, META_CONTENT_SECURITY_POLICY, withCspMeta } from '../../electron/csp.ts';
+import { CONTENT_SECURITY_POLICY, META_CONTENT_SECURITY_POLICY, withCspMeta } from '../../electron/server/csp.ts';
 
 const source = readFileSync(new URL('../../renderer/index.html', import.meta.url), 'utf8');
 

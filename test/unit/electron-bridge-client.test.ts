@@ -1,6 +1,6 @@
 /**
  * The desktop door end to end inside the renderer process: the console's client
- * (renderer/lib/client.ts) over the real preload (electron/preload.ts) on a fake `electron` whose
+ * (renderer/lib/client.ts) over the real preload (electron/desktop/preload.ts) on a fake `electron` whose
  * context bridge and IPC copy values as Electron's do. A Svelte `$state` object is a Proxy, which
  * Electron's bridge cannot copy; the client must send plain data, as browser mode does.
  */
@@ -16,7 +16,7 @@ vi.mock('electron', async () => (await import('../_fake-electron.ts')).electronM
 let bridge: Bridge;
 beforeAll(async () => {
   resetFakeElectron();
-  await import('../../electron/preload.ts');
+  await import('../../electron/desktop/preload.ts');
   bridge = contextBridge.exposed[0]!.api as Bridge;
 });
 

@@ -1,5 +1,5 @@
 /**
- * The desktop door (electron/ipc.ts) with a fake `electron` and a fake engine: one handler per
+ * The desktop door (electron/desktop/ipc.ts) with a fake `electron` and a fake engine: one handler per
  * contract operation, the sender check, plain replies, progress with the call id, cancel, and the
  * door's own node-pinned windows for openAdminPage and the flow's authorize step.
  */
@@ -19,9 +19,9 @@ import { CANCEL_CHANNEL, PROGRESS_CHANNEL, ipcChannel } from '../../shared/door.
 import type { Reply } from '../../shared/door.ts';
 import { AppError, ErrorCode } from '../../shared/errors.ts';
 import type { FlowEvent } from '../../shared/diagnose.ts';
-import { installIpc } from '../../electron/ipc.ts';
-import type { IpcWindows } from '../../electron/ipc.ts';
-import type { FlowAuthorization, PinnedTarget } from '../../electron/windows.ts';
+import { installIpc } from '../../electron/desktop/ipc.ts';
+import type { IpcWindows } from '../../electron/desktop/ipc.ts';
+import type { FlowAuthorization, PinnedTarget } from '../../electron/desktop/windows.ts';
 
 vi.mock('electron', async () => (await import('../_fake-electron.ts')).electronModule);
 

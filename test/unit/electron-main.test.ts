@@ -1,8 +1,8 @@
 /**
- * electron/main.ts wires the shell together (with a fake `electron` and a stand-in first run): the
+ * electron/desktop/main.ts wires the shell together (with a fake `electron` and a stand-in first run): the
  * scheme and the renderer sandbox before ready, one instance, the menu, the protocol, every IPC
  * channel, the main window on app://console/, and the sandbox and engine closed before quitting.
- * Also the menu's packaged/unpackaged difference (electron/menu.ts).
+ * Also the menu's packaged/unpackaged difference (electron/desktop/menu.ts).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OPERATIONS } from '../../shared/contract.ts';
 import { CANCEL_CHANNEL, ipcChannel } from '../../shared/door.ts';
-import { appMenuTemplate } from '../../electron/menu.ts';
-import { SHUTDOWN_DEADLINE_MS } from '../../electron/shutdown.ts';
+import { appMenuTemplate } from '../../electron/desktop/menu.ts';
+import { SHUTDOWN_DEADLINE_MS } from '../../electron/desktop/shutdown.ts';
 import * as fake from '../_fake-electron.ts';
 import type { MenuItemConstructorOptions } from 'electron';
 
@@ -23,7 +23,7 @@ const firstRun = vi.hoisted(() => ({
   /** While set, the first run waits for it (the keychain asking to be unlocked). */
   gate: null as Promise<void> | null,
 }));
-vi.mock('../../electron/first-run.ts', () => ({
+vi.mock('../../electron/server/first-run.ts', () => ({
   ensureFirstRunSandbox: async (_engine: unknown, home: string) => {
     firstRun.calls.push({ home });
     if (firstRun.gate) await firstRun.gate;
@@ -47,7 +47,7 @@ async function launch(opts: { singleInstance?: boolean } = {}) {
   fake.resetFakeElectron();
   fake.app.hasSingleInstanceLock = opts.singleInstance ?? true;
   // A query makes a new module instance: main.ts does its work when it is evaluated, as in Electron.
-  const main = new URL('../../electron/main.ts', import.meta.url).pathname;
+  const main = new URL('../../electron/desktop/main.ts', import.meta.url).pathname;
   await import(/* @vite-ignore */ `${main}?launch=${++launches}`);
   return fake;
 }

@@ -1,5 +1,5 @@
 /**
- * electron/notify.ts: a watch change becomes one OS notification; a click brings the console back.
+ * electron/desktop/notify.ts: a watch change becomes one OS notification; a click brings the console back.
  * Electron holds a main-process Notification only weakly, so the module must hold each one until
  * it is clicked, closed or fails, or its click handler is collected with it.
  */
@@ -8,7 +8,7 @@ import { FakeNotification, resetFakeElectron } from '../_fake-electron.ts';
 import type { WatchChangeView } from '../../shared/contract-watch.ts';
 
 vi.mock('electron', async () => (await import('../_fake-electron.ts')).electronModule);
-const { heldNotificationCount, watchNotifier } = await import('../../electron/notify.ts');
+const { heldNotificationCount, watchNotifier } = await import('../../electron/desktop/notify.ts');
 
 const change = (over: Partial<WatchChangeView> = {}): WatchChangeView => ({
   time: '2026-12-01T00:00:00.000Z',

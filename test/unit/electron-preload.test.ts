@@ -1,5 +1,5 @@
 /**
- * The preload (electron/preload.ts): exactly the contract on one contextBridge key, from source with
+ * The preload (electron/desktop/preload.ts): exactly the contract on one contextBridge key, from source with
  * a fake `electron`, and the built dist/preload.cjs is CommonJS that requires nothing but `electron`
  * (a sandboxed preload can load nothing else). The bundle is made by the real build script.
  */
@@ -24,7 +24,7 @@ describe('the preload, from source', () => {
   let bridge: Bridge;
   beforeAll(async () => {
     resetFakeElectron();
-    await import('../../electron/preload.ts');
+    await import('../../electron/desktop/preload.ts');
     exposed = [...contextBridge.exposed];
     bridge = exposed[0]!.api as Bridge;
   });

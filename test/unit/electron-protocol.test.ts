@@ -1,5 +1,5 @@
 /**
- * The app:// scheme (electron/protocol.ts): registered privileged before ready, serving the built
+ * The app:// scheme (electron/desktop/protocol.ts): registered privileged before ready, serving the built
  * console with the CSP and security headers on every answer, and refusing every way out of it.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { protocol, resetFakeElectron } from '../_fake-electron.ts';
-import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../../electron/csp.ts';
-import { CONSOLE_URL, isConsoleUrl, registerAppScheme, serveConsole } from '../../electron/protocol.ts';
+import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../../electron/server/csp.ts';
+import { CONSOLE_URL, isConsoleUrl, registerAppScheme, serveConsole } from '../../electron/desktop/protocol.ts';
 
 vi.mock('electron', async () => (await import('../_fake-electron.ts')).electronModule);
 

@@ -1,5 +1,5 @@
 /**
- * `--self-test` (electron/self-test.ts and its wiring in electron/main.ts) on the fake `electron`:
+ * `--self-test` (electron/desktop/self-test.ts and its wiring in electron/desktop/main.ts) on the fake `electron`:
  * the console served from the app's files with its CSP header and meta tag, a hidden console
  * window, one operation over IPC through the bridge, the page refusing an inline script, the
  * keychain binding loaded; one JSON line, and exit 1 when any required check fails. The fake plays
@@ -11,15 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as fake from '../_fake-electron.ts';
-import { META_CONTENT_SECURITY_POLICY, withCspMeta } from '../../electron/csp.ts';
+import { META_CONTENT_SECURITY_POLICY, withCspMeta } from '../../electron/server/csp.ts';
 import { ipcChannel } from '../../shared/door.ts';
 import type { Api } from '../../shared/contract.ts';
 
 vi.mock('electron', async () => (await import('../_fake-electron.ts')).electronModule);
 
-const { installIpc } = await import('../../electron/ipc.ts');
-const { ShellWindows } = await import('../../electron/windows.ts');
-const { runSelfTest } = await import('../../electron/self-test.ts');
+const { installIpc } = await import('../../electron/desktop/ipc.ts');
+const { ShellWindows } = await import('../../electron/desktop/windows.ts');
+const { runSelfTest } = await import('../../electron/desktop/self-test.ts');
 
 const work = mkdtempSync(join(tmpdir(), 'oslc-self-test-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -149,7 +149,7 @@ describe('main.ts with --self-test', () => {
       process.env.OSLC_ADMIN_HOME = home;
       fake.app.hasSingleInstanceLock = false;
       playConsolePage();
-      const main = new URL('../../electron/main.ts', import.meta.url).pathname;
+      const main = new URL('../../electron/desktop/main.ts', import.meta.url).pathname;
       await import(/* @vite-ignore */ `${main}?self-test=1`);
       expect(fake.app.quitCalls).toBe(0);
       fake.app.becomeReady();
@@ -167,10 +167,10 @@ describe('main.ts with --self-test', () => {
       checks: { name: string; ok: boolean; detail: string }[];
     };
     expect(report.selfTest).toBe('oslc-cluster-admin');
-    // From the sources there is no built renderer beside electron/main.ts: that check fails, and says where it looked.
+    // From the sources there is no built renderer beside electron/desktop/main.ts: that check fails, and says where it looked.
     expect(report.checks.find((c) => c.name === 'renderer')).toMatchObject({ ok: false });
     expect(report.checks.find((c) => c.name === 'renderer')!.detail).toMatch(
-      /answered 404 from .*electron[/\\]renderer/,
+      /answered 404 from .*electron[/\\]desktop[/\\]renderer/,
     );
     expect(report.checks.find((c) => c.name === 'ipc')).toMatchObject({ ok: true });
     expect(report.ok).toBe(false);

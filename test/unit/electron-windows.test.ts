@@ -1,12 +1,12 @@
 /**
- * The windows and the lock on every web contents (electron/windows.ts), with a fake `electron`:
+ * The windows and the lock on every web contents (electron/desktop/windows.ts), with a fake `electron`:
  * the hardened webPreferences of every window, navigation and window.open refused, permissions
  * denied in every session, <webview> refused, and the node-pinned window's lock, title and partition.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeBrowserWindow, FakeWebContents, dialog, resetFakeElectron, session } from '../_fake-electron.ts';
-import { ShellWindows, consoleStartUrl } from '../../electron/windows.ts';
-import type { PinnedTarget, PinnedTrust } from '../../electron/windows.ts';
+import { ShellWindows, consoleStartUrl } from '../../electron/desktop/windows.ts';
+import type { PinnedTarget, PinnedTrust } from '../../electron/desktop/windows.ts';
 
 vi.mock('electron', async () => (await import('../_fake-electron.ts')).electronModule);
 

@@ -6,10 +6,10 @@
  */
 import { contextBridge, ipcRenderer } from 'electron';
 import type { IpcRendererEvent } from 'electron';
-import type { OperationName, ProgressOf } from '../shared/contract.ts';
-import { OPERATIONS } from '../shared/contract.ts';
-import type { Bridge } from '../shared/door.ts';
-import { BRIDGE_KEY, CANCEL_CHANNEL, PROGRESS_CHANNEL, ipcChannel } from '../shared/door.ts';
+import type { OperationName, ProgressOf } from '../../shared/contract.ts';
+import { OPERATIONS } from '../../shared/contract.ts';
+import type { Bridge } from '../../shared/door.ts';
+import { BRIDGE_KEY, CANCEL_CHANNEL, PROGRESS_CHANNEL, ipcChannel } from '../../shared/door.ts';
 
 type ProgressListener = (callId: string, event: ProgressOf<OperationName>) => void;
 

@@ -32,11 +32,11 @@ import { getCookie } from 'hono/cookie';
 import { bodyLimit } from 'hono/body-limit';
 import { serve } from '@hono/node-server';
 import type { ServerType } from '@hono/node-server';
-import type { Api, OperationName } from '../shared/contract.ts';
-import { isOperation } from '../shared/contract.ts';
-import { API_PREFIX, NDJSON, SESSION_COOKIE_PREFIX, SESSION_FRAGMENT, SESSION_HEADER } from '../shared/door.ts';
-import type { StreamLine } from '../shared/door.ts';
-import { ErrorCode, echoed, toErrorInfo } from '../shared/errors.ts';
+import type { Api, OperationName } from '../../shared/contract.ts';
+import { isOperation } from '../../shared/contract.ts';
+import { API_PREFIX, NDJSON, SESSION_COOKIE_PREFIX, SESSION_FRAGMENT, SESSION_HEADER } from '../../shared/door.ts';
+import type { StreamLine } from '../../shared/door.ts';
+import { ErrorCode, echoed, toErrorInfo } from '../../shared/errors.ts';
 import { SECURITY_HEADERS } from './csp.ts';
 import { CONTENT_TYPES } from './content-types.ts';
 

@@ -11,14 +11,14 @@
  */
 import { ipcMain } from 'electron';
 import type { IpcMainEvent, IpcMainInvokeEvent, WebContents } from 'electron';
-import type { Api, ArgOf, CallOptions, OperationName, ResultOf } from '../shared/contract.ts';
-import { OPERATIONS } from '../shared/contract.ts';
-import { CANCEL_CHANNEL, PROGRESS_CHANNEL, ipcChannel } from '../shared/door.ts';
-import type { Reply } from '../shared/door.ts';
-import { ErrorCode, badInput, toErrorInfo } from '../shared/errors.ts';
+import type { Api, ArgOf, CallOptions, OperationName, ResultOf } from '../../shared/contract.ts';
+import { OPERATIONS } from '../../shared/contract.ts';
+import { CANCEL_CHANNEL, PROGRESS_CHANNEL, ipcChannel } from '../../shared/door.ts';
+import type { Reply } from '../../shared/door.ts';
+import { ErrorCode, badInput, toErrorInfo } from '../../shared/errors.ts';
 import type { FlowAuthorization, PinnedTarget, PinnedWindow } from './windows.ts';
 
-/** What the door needs of the windows (electron/windows.ts `ShellWindows`). */
+/** What the door needs of the windows (electron/desktop/windows.ts `ShellWindows`). */
 export interface IpcWindows {
   isMainWindowContents(id: number): boolean;
   isConsoleUrl(url: string): boolean;

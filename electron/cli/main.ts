@@ -3,15 +3,15 @@
  * Exit codes: 0 fine, 1 the command ran and found a problem, 2 bad input, 3 internal error,
  * 130 interrupted by Ctrl+C, 143 stopped by SIGTERM (sync: after printing and recording what was done).
  */
-import { ErrorCode, echoed, isAppError } from '../shared/errors.ts';
-import { fixCommand } from '../shared/fix.ts';
-import type { CommandContext } from './cli/context.ts';
-import { APP_VERSION } from './core/version.ts';
-import { COMMAND_LIST, GROUPS, commandHelp, commandsNamed } from './cli/commands.ts';
-import { EXIT, JSON_SCHEMA_VERSION, UsageError, quietOnClosedPipe } from './cli/io.ts';
-import type { CliIo } from './cli/io.ts';
-import { escapedIo } from './cli/safe-output.ts';
-import { terminalText } from '../shared/network-text.ts';
+import { ErrorCode, echoed, isAppError } from '../../shared/errors.ts';
+import { fixCommand } from '../../shared/fix.ts';
+import type { CommandContext } from './context.ts';
+import { APP_VERSION } from '../core/version.ts';
+import { COMMAND_LIST, GROUPS, commandHelp, commandsNamed } from './commands.ts';
+import { EXIT, JSON_SCHEMA_VERSION, UsageError, quietOnClosedPipe } from './io.ts';
+import type { CliIo } from './io.ts';
+import { escapedIo } from './safe-output.ts';
+import { terminalText } from '../../shared/network-text.ts';
 
 /** Exit codes, secrets and limits: the end of `--help` (the command lines above it come from the command list). */
 const HELP_FOOTER = `Exit codes: 0 fine · 1 the command ran and found a problem · 2 bad input · 3 internal error
@@ -61,29 +61,29 @@ type Command = (ctx: CommandContext, argv: string[]) => Promise<number>;
  * starts at once and `status` never loads the sandbox, the browser-mode server or the report.
  */
 const COMMANDS: Record<string, Command> = {
-  sandbox: async (ctx, argv) => (await import('./cli/sandbox.ts')).sandboxCommand(ctx, argv),
-  serve: async (ctx, argv) => (await import('./cli/serve.ts')).serveCommand(ctx, argv),
-  cluster: async (ctx, argv) => (await import('./cli/cluster.ts')).clusterCommand(ctx, argv),
-  login: async (ctx, argv) => (await import('./cli/cluster.ts')).loginCommand(ctx, argv),
-  logout: async (ctx, argv) => (await import('./cli/cluster.ts')).logoutCommand(ctx, argv),
+  sandbox: async (ctx, argv) => (await import('./sandbox.ts')).sandboxCommand(ctx, argv),
+  serve: async (ctx, argv) => (await import('./serve.ts')).serveCommand(ctx, argv),
+  cluster: async (ctx, argv) => (await import('./cluster.ts')).clusterCommand(ctx, argv),
+  login: async (ctx, argv) => (await import('./cluster.ts')).loginCommand(ctx, argv),
+  logout: async (ctx, argv) => (await import('./cluster.ts')).logoutCommand(ctx, argv),
   consumer: async (ctx, argv) =>
     argv[0] === 'delete'
-      ? (await import('./cli/repair.ts')).deleteConsumerCommand(ctx, argv.slice(1))
-      : (await import('./cli/cluster.ts')).consumerCommand(ctx, argv),
-  status: async (ctx, argv) => (await import('./cli/status.ts')).statusCommand(ctx, argv),
-  probe: async (ctx, argv) => (await import('./cli/status.ts')).probeCommand(ctx, argv),
-  watch: async (ctx, argv) => (await import('./cli/watch.ts')).watchCommand(ctx, argv),
-  approve: async (ctx, argv) => (await import('./cli/repair.ts')).approveCommand(ctx, argv),
-  register: async (ctx, argv) => (await import('./cli/repair.ts')).registerCommand(ctx, argv),
-  sync: async (ctx, argv) => (await import('./cli/repair.ts')).syncCommand(ctx, argv),
-  trust: async (ctx, argv) => (await import('./cli/repair.ts')).trustCommand(ctx, argv),
-  audit: async (ctx, argv) => (await import('./cli/repair.ts')).auditCommand(ctx, argv),
-  diagnose: async (ctx, argv) => (await import('./cli/diagnose.ts')).diagnoseCommand(ctx, argv),
-  flow: async (ctx, argv) => (await import('./cli/diagnose.ts')).flowCommand(ctx, argv),
-  report: async (ctx, argv) => (await import('./cli/diagnose.ts')).reportCommand(ctx, argv),
-  doctor: async (ctx, argv) => (await import('./cli/doctor.ts')).doctorCommand(ctx, argv),
-  completion: async (ctx, argv) => (await import('./cli/completion.ts')).completionCommand(ctx, argv),
-  man: async (ctx, argv) => (await import('./cli/completion.ts')).manCommand(ctx, argv),
+      ? (await import('./repair.ts')).deleteConsumerCommand(ctx, argv.slice(1))
+      : (await import('./cluster.ts')).consumerCommand(ctx, argv),
+  status: async (ctx, argv) => (await import('./status.ts')).statusCommand(ctx, argv),
+  probe: async (ctx, argv) => (await import('./status.ts')).probeCommand(ctx, argv),
+  watch: async (ctx, argv) => (await import('./watch.ts')).watchCommand(ctx, argv),
+  approve: async (ctx, argv) => (await import('./repair.ts')).approveCommand(ctx, argv),
+  register: async (ctx, argv) => (await import('./repair.ts')).registerCommand(ctx, argv),
+  sync: async (ctx, argv) => (await import('./repair.ts')).syncCommand(ctx, argv),
+  trust: async (ctx, argv) => (await import('./repair.ts')).trustCommand(ctx, argv),
+  audit: async (ctx, argv) => (await import('./repair.ts')).auditCommand(ctx, argv),
+  diagnose: async (ctx, argv) => (await import('./diagnose.ts')).diagnoseCommand(ctx, argv),
+  flow: async (ctx, argv) => (await import('./diagnose.ts')).flowCommand(ctx, argv),
+  report: async (ctx, argv) => (await import('./diagnose.ts')).reportCommand(ctx, argv),
+  doctor: async (ctx, argv) => (await import('./doctor.ts')).doctorCommand(ctx, argv),
+  completion: async (ctx, argv) => (await import('./completion.ts')).completionCommand(ctx, argv),
+  man: async (ctx, argv) => (await import('./completion.ts')).manCommand(ctx, argv),
 };
 
 function unknownCommand(io: CliIo, name: string): number {
@@ -217,7 +217,7 @@ export async function main(
     );
     return EXIT.OK;
   }
-  const { CommandContext } = await import('./cli/context.ts');
+  const { CommandContext } = await import('./context.ts');
   const ctx = new CommandContext(io, homeFlag(rest));
   ctx.verbose = leading.verbose || given.includes('--verbose');
   ctx.quiet = leading.quiet || given.includes('--quiet');

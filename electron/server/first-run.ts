@@ -5,12 +5,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { badInput, isAppError } from '../shared/errors.ts';
-import { clusterFromInput } from '../shared/schema.ts';
-import type { ClusterDefinition, ClusterKind } from '../shared/model.ts';
-import type { Engine } from './core/facade.ts';
-import { startSandbox } from './sandbox/index.ts';
-import type { SandboxHandle, SandboxInfo, SandboxOptions } from './sandbox/index.ts';
+import { badInput, isAppError } from '../../shared/errors.ts';
+import { clusterFromInput } from '../../shared/schema.ts';
+import type { ClusterDefinition, ClusterKind } from '../../shared/model.ts';
+import type { Engine } from '../core/facade.ts';
+import { startSandbox } from '../sandbox/index.ts';
+import type { SandboxHandle, SandboxInfo, SandboxOptions } from '../sandbox/index.ts';
 
 /** The cluster name the first run gives the embedded sandbox. */
 export const FIRST_RUN_CLUSTER = 'sandbox';

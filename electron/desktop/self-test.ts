@@ -11,8 +11,8 @@
 import { app } from 'electron';
 import type { BrowserWindow } from 'electron';
 import { CONSOLE_URL, consoleResponse } from './protocol.ts';
-import { CONTENT_SECURITY_POLICY, META_CONTENT_SECURITY_POLICY } from './csp.ts';
-import { OsKeychain, checkKeychain, storeName } from './core/keychain.ts';
+import { CONTENT_SECURITY_POLICY, META_CONTENT_SECURITY_POLICY } from '../server/csp.ts';
+import { OsKeychain, checkKeychain, storeName } from '../core/keychain.ts';
 
 export const SELF_TEST_FLAG = '--self-test';
 

@@ -8,11 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveHome } from './core/config/home.ts';
-import { Engine } from './core/facade.ts';
-import { OsKeychain } from './core/keychain.ts';
-import { OverlaySecretStore } from './core/secret-overlay.ts';
-import { ensureFirstRunSandbox, startEmbeddedSandbox } from './first-run.ts';
+import { resolveHome } from '../core/config/home.ts';
+import { Engine } from '../core/facade.ts';
+import { OsKeychain } from '../core/keychain.ts';
+import { OverlaySecretStore } from '../core/secret-overlay.ts';
+import { ensureFirstRunSandbox, startEmbeddedSandbox } from '../server/first-run.ts';
 import { installIpc } from './ipc.ts';
 import { installAppMenu } from './menu.ts';
 import { watchNotifier } from './notify.ts';
@@ -30,7 +30,7 @@ const distDir = dirname(fileURLToPath(import.meta.url));
 // whatever a window's options say (Electron security checklist §4).
 registerAppScheme();
 app.enableSandbox();
-/** `--self-test`: check this build and exit (electron/self-test.ts); it never touches the running app's profile. */
+/** `--self-test`: check this build and exit (electron/desktop/self-test.ts); it never touches the running app's profile. */
 const selfTest = process.argv.includes(SELF_TEST_FLAG);
 // Chromium's profile and the single-instance lock live under the config home, not in a folder of
 // the same name as it (Linux: ~/.config/oslc-cluster-admin holds clusters.json and audit.jsonl).

@@ -2,9 +2,9 @@
  * Which configured node a URL the console wants to open belongs to. The engine decides (its
  * `openAdminPage` check that the URL is on that node's origin); the window layer only opens it.
  */
-import type { Api } from '../shared/contract.ts';
-import type { Engine } from './core/facade.ts';
-import { presentedCertificateTrusted, proxyConfigFor } from './core/pinned-trust.ts';
+import type { Api } from '../../shared/contract.ts';
+import type { Engine } from '../core/facade.ts';
+import { presentedCertificateTrusted, proxyConfigFor } from '../core/pinned-trust.ts';
 import type { PinnedTarget, PinnedTrust } from './windows.ts';
 import { httpOrigin } from './windows.ts';
 

@@ -8,9 +8,9 @@
 import { BrowserWindow, app, dialog, session } from 'electron';
 import type { Session, WebContents, WebPreferences } from 'electron';
 import { join } from 'node:path';
-import { badInput } from '../shared/errors.ts';
+import { badInput } from '../../shared/errors.ts';
 import { CONSOLE_URL, isConsoleUrl } from './protocol.ts';
-import { FLOW_CALLBACK_PATH } from './core/diagnose/callback-listener.ts';
+import { FLOW_CALLBACK_PATH } from '../core/diagnose/callback-listener.ts';
 
 /** The same for every window: the renderer is treated as untrusted web content. */
 const HARDENED: Readonly<WebPreferences> = {

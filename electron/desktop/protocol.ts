@@ -1,6 +1,6 @@
 /**
  * The console's own origin, `app://console/`: the built renderer (dist/renderer) served by the main
- * process with the CSP and security headers of electron/csp.ts on every response. A custom scheme
+ * process with the CSP and security headers of electron/server/csp.ts on every response. A custom scheme
  * instead of file:// gives the page a real origin for `'self'` and keeps it from reading any other
  * file (Electron security checklist: "Avoid usage of the file:// protocol and prefer usage of custom
  * protocols"; §7 "Define a Content-Security-Policy").
@@ -8,8 +8,8 @@
 import { protocol } from 'electron';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
-import { SECURITY_HEADERS } from './csp.ts';
-import { CONTENT_TYPES } from './content-types.ts';
+import { SECURITY_HEADERS } from '../server/csp.ts';
+import { CONTENT_TYPES } from '../server/content-types.ts';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'console';

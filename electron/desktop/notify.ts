@@ -8,8 +8,8 @@
  * #12690). So every notification shown is held here until it is clicked, closed or fails.
  */
 import { Notification } from 'electron';
-import type { WatchChangeView } from '../shared/contract-watch.ts';
-import { notificationOf } from '../shared/contract-watch.ts';
+import type { WatchChangeView } from '../../shared/contract-watch.ts';
+import { notificationOf } from '../../shared/contract-watch.ts';
 
 export interface NotifyTarget {
   /** Brings the console forward, creating its window when there is none. */

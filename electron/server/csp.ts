@@ -45,7 +45,7 @@ const META_TAG = `<meta http-equiv="Content-Security-Policy" content="${META_CON
 export function withCspMeta(html: string): string {
   if (html.includes('http-equiv="Content-Security-Policy"')) {
     throw new Error(
-      'index.html already has a Content-Security-Policy meta tag: the build adds it from electron/csp.ts',
+      'index.html already has a Content-Security-Policy meta tag: the build adds it from electron/server/csp.ts',
     );
   }
   // Right after <meta charset> (which belongs in the first bytes), else right after <head>.
