@@ -73,15 +73,3 @@ export class CertificateTrust {
     return true;
   }
 }
-
-const trusts = new WeakMap<ClusterView, CertificateTrust>();
-
-/** The one CertificateTrust of an open cluster. */
-export function certificateTrustFor(session: { api: Api; view: ClusterView }): CertificateTrust {
-  let trust = trusts.get(session.view);
-  if (!trust) {
-    trust = new CertificateTrust(session.api, session.view);
-    trusts.set(session.view, trust);
-  }
-  return trust;
-}

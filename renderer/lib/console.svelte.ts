@@ -12,6 +12,7 @@ import { ClusterView } from './cluster-view.svelte.ts';
 import { DiagnoseRun } from './diagnose-run.svelte.ts';
 import { FlowRun } from './flow-run.svelte.ts';
 import { keysMatrixOf } from './keys-matrix.svelte.ts';
+import { CertificateTrust } from './certificate-trust.svelte.ts';
 import type { KeysMatrix } from './keys-matrix.svelte.ts';
 import { ReportDialog } from './report-preview.svelte.ts';
 import { LoginForm } from './login-form.svelte.ts';
@@ -58,6 +59,8 @@ export class ClusterSession {
   readonly keys: KeysMatrix;
   readonly audit: AuditView;
   readonly report: ReportDialog;
+  /** The certificate-trust question, one per cluster: the map, the node panel and the keys matrix ask through it. */
+  readonly trust: CertificateTrust;
 
   constructor(
     readonly api: Api,
@@ -87,6 +90,7 @@ export class ClusterSession {
     this.keys = keysMatrixOf(this.view);
     this.audit = new AuditView(api, () => this.view.name);
     this.report = new ReportDialog(api, () => this.view.name);
+    this.trust = new CertificateTrust(api, this.view);
   }
 
   async open(): Promise<void> {

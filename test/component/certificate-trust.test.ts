@@ -12,7 +12,7 @@ import ClusterMap from '../../renderer/components/cluster-map.svelte';
 import { ClusterView } from '../../renderer/lib/cluster-view.svelte.ts';
 import { ClusterSession } from '../../renderer/lib/console.svelte.ts';
 import { ClusterList, HEALTH_WORDS, healthOf } from '../../renderer/lib/clusters.svelte.ts';
-import { CertificateTrust, certificateTrustFor } from '../../renderer/lib/certificate-trust.svelte.ts';
+import { CertificateTrust } from '../../renderer/lib/certificate-trust.svelte.ts';
 import { buildRows } from '../../renderer/lib/keys-matrix.svelte.ts';
 import { nodeCondition } from '../../renderer/lib/words.ts';
 import type { ClusterStatus, NodeStatus } from '../../shared/model.ts';
@@ -140,7 +140,7 @@ describe('an untrusted certificate is not "down"', () => {
     expect(panel.textContent).toContain('untrusted certificate');
     expect(panel.textContent).not.toMatch(/^\s*down ·/m);
     await fireEvent.click(within(panel).getByRole('button', { name: 'Trust certificate…' }));
-    const trust = certificateTrustFor(session);
+    const trust = session.trust;
     expect(trust.asking).toMatchObject({ node: 'node1', from: 'panel' });
     flushSync();
     const dialog = panel.querySelector('dialog.trust-dialog')!;
