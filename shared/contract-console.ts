@@ -85,7 +85,7 @@ export interface ReportPreview {
   cluster: string;
   generatedAt: string;
   consumers: number;
-  files: { name: 'report.md' | 'report.json'; text: string }[];
+  files: { name: 'report.md' | 'report.json' | 'report-mapping.json'; text: string }[];
 }
 
 export interface ConsoleContract {
@@ -114,7 +114,11 @@ export interface ConsoleContract {
    */
   updateCluster: { arg: ClusterInput; result: ClusterDefinition; progress: never };
   /** The support report's two files, redacted, without writing them (preview, download). */
-  reportPreview: { arg: { cluster: string; errorText?: string }; result: ReportPreview; progress: ReportEvent };
+  reportPreview: {
+    arg: { cluster: string; errorText?: string; anonymize?: boolean };
+    result: ReportPreview;
+    progress: ReportEvent;
+  };
   /** Where the config lives, which keychain is in use and whether it works, the proxy in use. */
   settings: { arg: Record<string, never>; result: SettingsView; progress: never };
   /**

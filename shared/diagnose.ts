@@ -283,6 +283,11 @@ export interface ReportArg {
   outDir: string;
   /** A pasted error to include (redacted) and to diagnose against. */
   errorText?: string;
+  /**
+   * Replace host names, addresses, users, repository/database, consumer and node names by
+   * placeholders; the mapping is written beside the report as `report-mapping.json`, never inside.
+   */
+  anonymize?: boolean;
 }
 
 export type ReportEvent = { type: 'status' } | { type: 'diagnosing'; key: string } | { type: 'written'; path: string };

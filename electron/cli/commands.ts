@@ -329,9 +329,32 @@ export const COMMAND_LIST: readonly CommandSpec[] = [
   {
     path: ['report'],
     group: 'Diagnosing',
-    synopsis: 'report <cluster> --out DIR [--error-text FILE] [--json]',
+    synopsis: 'report <cluster> --out DIR [--error-text FILE] [--anonymize] [--json]',
     summary: 'write report.md and report.json for a support ticket (secrets redacted)',
-    options: [{ name: 'out', value: 'DIR', complete: 'dir', help: 'the directory to write to' }, errorText, json],
+    options: [
+      { name: 'out', value: 'DIR', complete: 'dir', help: 'the directory to write to' },
+      errorText,
+      {
+        name: 'anonymize',
+        help: 'host names, addresses, users, repository and consumer names as placeholders; the mapping is written beside the report as report-mapping.json, for you to keep',
+      },
+      json,
+    ],
+  },
+  {
+    path: ['report', 'show'],
+    group: 'Diagnosing',
+    synopsis: 'report show <report.json> [--json]',
+    summary: 'read a report someone sent: the cluster as it was, read-only',
+    options: [json],
+    notes: ['Secret-shaped values are masked again on opening, and the output says so.'],
+  },
+  {
+    path: ['report', 'diff'],
+    group: 'Diagnosing',
+    synopsis: 'report diff <before/report.json> <after/report.json> [--json]',
+    summary: 'which nodes, keys, states, causes and settings changed (exit 0 same, 1 different)',
+    options: [json],
   },
   {
     path: ['doctor'],
@@ -391,7 +414,10 @@ export function commandsNamed(words: readonly string[]): CommandSpec[] {
   const [first, second] = words;
   const all = COMMAND_LIST.filter((c) => c.path[0] === first);
   if (all.length === 0) return [];
-  const exact = all.filter((c) => c.path.length === 1 || c.path[1] === second);
+  // `report show` is its own command beside `report <cluster>`: a named subcommand wins.
+  const sub = all.filter((c) => c.path[1] !== undefined && c.path[1] === second);
+  if (sub.length) return sub;
+  const exact = all.filter((c) => c.path.length === 1);
   return exact.length ? exact : all;
 }
 

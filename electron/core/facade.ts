@@ -639,8 +639,24 @@ export class Engine implements Api {
       files: [
         { name: 'report.md', text: built.md },
         { name: 'report.json', text: built.json },
+        ...(built.mapping
+          ? [
+              {
+                name: 'report-mapping.json' as const,
+                text: `${JSON.stringify({ placeholders: built.mapping }, null, 2)}\n`,
+              },
+            ]
+          : []),
       ],
     };
+  }
+
+  async openReport(arg: ArgOf<'openReport'>): Promise<ResultOf<'openReport'>> {
+    return (await import('./diagnose/report-open.ts')).openReportText(arg?.text, arg?.source);
+  }
+
+  async diffReports(arg: ArgOf<'diffReports'>): Promise<ResultOf<'diffReports'>> {
+    return (await import('./diagnose/report-open.ts')).diffReportTexts(arg?.a, arg?.b);
   }
 
   async settings(): Promise<ResultOf<'settings'>> {
