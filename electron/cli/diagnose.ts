@@ -8,6 +8,7 @@ import type { Parsed } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, INPUT_LIMITS, UsageError, readTextFileBounded, table, writeJson } from './io.ts';
 import { secretGiven, SECRET_OPTIONS } from './secret-options.ts';
+import { unfiltered } from './verbosity.ts';
 
 export const DIAGNOSE_USAGE =
   'oslc-admin diagnose <cluster> --key K [--secret-stdin | --secret-file FILE] [--error-text FILE] [--json]';
@@ -186,11 +187,12 @@ export async function flowCommand(ctx: CommandContext, argv: string[]): Promise<
   const onProgress = (e: FlowEvent) => {
     if (e.type === 'step') say(stepLine(e.step));
     else if (e.type === 'authorize') {
-      say(
+      // The URL is what flow is for: it shows with --quiet too.
+      (json ? unfiltered(ctx.io.stderr) : unfiltered(ctx.io.stdout)).write(
         `\nOpen this URL in a browser and authorize (the request token expires at ${e.expiresAt}, in 10 minutes):\n\n  ${e.url}\n\n`,
       );
       if (e.pinnedUrl && e.pinnedUrl !== e.url)
-        say(
+        (json ? unfiltered(ctx.io.stderr) : unfiltered(ctx.io.stdout)).write(
           `If the page says the token is not known, the balancer sent you to another node; open it on ${e.issuedBy} itself:\n\n  ${e.pinnedUrl}\n\n`,
         );
       say('Waiting for the callback on 127.0.0.1 …\n');

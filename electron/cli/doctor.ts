@@ -7,15 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { access, constants, mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAppError } from '../../shared/errors.ts';
+import { ErrorCode, isAppError } from '../../shared/errors.ts';
 import type { ClusterSummary } from '../../shared/model.ts';
 import { terminalText as t } from '../../shared/network-text.ts';
 import { OsKeychain } from '../core/keychain.ts';
 import { mapPool } from '../core/pool.ts';
 import { daysLeft } from '../core/watch/changes.ts';
-import { flag, int, parse, HOME_OPTION } from './args.ts';
+import { int, parse, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
-import { UsageError, describeFsError } from './io.ts';
+import { UsageError, describeFsError, writeError } from './io.ts';
 
 export const DOCTOR_USAGE = 'oslc-admin doctor [--timeout-seconds 5] [--verbose | --quiet]';
 
@@ -69,20 +69,19 @@ export async function doctorCommand(ctx: CommandContext, argv: string[]): Promis
   } catch (e) {
     // Bad input is 3 here, as in `status --check`: 2 is a failed check.
     if (!(e instanceof UsageError)) throw e;
-    ctx.io.stderr.write(`error: ${e.message}\n`);
+    writeError(ctx.io, argv.includes('--json'), ErrorCode.BAD_INPUT, e.message);
     return 3;
   }
 }
 
 async function doctor(ctx: CommandContext, argv: string[]): Promise<number> {
-  const p = parse(
-    argv,
-    { ...HOME_OPTION, 'timeout-seconds': { type: 'string' }, verbose: { type: 'boolean' }, quiet: { type: 'boolean' } },
-    DOCTOR_USAGE,
-    { min: 0, max: 0, names: [] },
-  );
-  const quiet = flag(p, 'quiet') || ctx.quiet;
-  const verbose = flag(p, 'verbose') || ctx.verbose;
+  const p = parse(argv, { ...HOME_OPTION, 'timeout-seconds': { type: 'string' } }, DOCTOR_USAGE, {
+    min: 0,
+    max: 0,
+    names: [],
+  });
+  // --quiet and --verbose are every command's (the CLI takes them off the line before this parser).
+  const { quiet, verbose } = ctx;
   const timeoutMs = (int(p, 'timeout-seconds', 1, 600) ?? 5) * 1000;
   let worst: Level = 0;
   const say = (level: Level, text: string) => {

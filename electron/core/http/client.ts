@@ -20,6 +20,8 @@ import { Agent, buildConnector, ProxyAgent, Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { AppError, badInput, ErrorCode } from '../../../shared/errors.ts';
 import type { TlsInfo } from '../../../shared/model.ts';
+import { requestActivity } from '../activity.ts';
+import type { RequestActivity } from '../activity.ts';
 import { Limiter } from '../pool.ts';
 import { networkFailure, responseTooLarge } from './failures.ts';
 import { proxyFor } from './proxy.ts';
@@ -282,11 +284,29 @@ export class HttpClient {
   async request(req: HttpRequest): Promise<HttpResponse> {
     const url = parseRequestUrl(req);
     const release = await this.#slot(url.origin);
+    const started = requestActivity.hasSubscribers ? performance.now() : 0;
     try {
-      return await this.#send(req, url);
+      const res = await this.#send(req, url);
+      if (started) this.#tell(req, url, started, { status: res.status });
+      return res;
+    } catch (e) {
+      if (started) this.#tell(req, url, started, { error: e instanceof AppError ? e.code : 'INTERNAL' });
+      throw e;
     } finally {
       release();
     }
+  }
+
+  /** For `--verbose` (see activity.ts): the node, the request without its query, the answer. */
+  #tell(req: HttpRequest, url: URL, started: number, outcome: { status?: number; error?: string }): void {
+    const event: RequestActivity = {
+      node: req.node,
+      method: req.method.toUpperCase(),
+      url: `${url.origin}${url.pathname}`,
+      ...outcome,
+      ms: Math.round(performance.now() - started),
+    };
+    requestActivity.publish(event);
   }
 
   async #send(req: HttpRequest, url: URL): Promise<HttpResponse> {
