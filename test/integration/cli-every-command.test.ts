@@ -75,6 +75,9 @@ const approved = async () => {
 };
 
 /** Every entry of the command list (and status's --check form) with a command line that runs it. */
+/** A report written by an earlier build (test/fixtures/reports). */
+const REPORT_FIXTURE = new URL('../fixtures/reports/v1-healthy/report.json', import.meta.url).pathname;
+
 const scenarios: Record<string, Scenario> = {
   'cluster add': {
     args: (r) => [
@@ -131,6 +134,8 @@ const scenarios: Record<string, Scenario> = {
     quietStdout: /^(\s*|Open this URL in a browser and authorize .*|\s+http:\/\/\S+)$/,
   },
   report: { args: (r) => ['report', 'sb', '--out', join(dir, `report${r}`)], nodes: true },
+  'report show': { args: () => ['report', 'show', REPORT_FIXTURE] },
+  'report diff': { args: () => ['report', 'diff', REPORT_FIXTURE, REPORT_FIXTURE] },
   doctor: { args: () => ['doctor'], nodes: true },
   help: { args: () => ['help', 'status'] },
   completion: { args: () => ['completion', 'bash'] },
