@@ -7,7 +7,7 @@
  * {@link AppError} that names the node.
  *
  * Trust rules (see tls-trust.ts): a certificate is trusted when its chain verifies against the
- * cluster's CA bundle (or Node's default roots when the cluster has none) and it is valid for the
+ * OS trust store (system-trust.ts) or the cluster's CA bundle and it is valid for the
  * host name, exactly as with full verification; or when its SHA-256 fingerprint is pinned, whatever
  * its chain, host name or dates, because pinning is the admin's explicit "trust this certificate".
  * Pins only add trust: a certificate whose chain verifies is not refused for missing from the pins.
@@ -29,14 +29,18 @@ import { watchConnection } from './served-by.ts';
 import type { ServedBy } from './served-by.ts';
 import { deferredVerificationTlsOptions, verifyingConnector } from './tls-trust.ts';
 import type { TrustPolicy } from './tls-trust.ts';
+import { systemTrust } from './system-trust.ts';
+import type { SystemTrust } from './system-trust.ts';
 
 export { expectActionDone, expectData } from './expect-data.ts';
 export type { ExpectedData } from './expect-data.ts';
 export { certificateFingerprint } from './tls-trust.ts';
 
 export interface HttpClientOptions {
-  /** Trust only this PEM CA bundle (plus pins) when set; null or absent: Node's default roots. */
+  /** The cluster's own PEM CA bundle, trusted beside the system store (and the pins). */
   caPem?: string | null;
+  /** The OS trust store (system-trust.ts); tests inject one. Default: this process's, read once. */
+  systemTrust?: SystemTrust;
   /** SHA-256 fingerprints ("AB:CD:…") of certificates trusted even when their chain does not verify. */
   pinnedFingerprints?: string[];
   /** TCP + TLS handshake, per connection. */
@@ -215,7 +219,11 @@ export class HttpClient {
     this.#totalTimeoutMs = positiveNumber(opts.totalTimeoutMs, 'totalTimeoutMs');
     this.#maxResponseBytes = positiveNumber(opts.maxResponseBytes, 'maxResponseBytes');
     this.#resolveProxy = opts.proxyResolver ?? envProxyResolver(opts.env ?? process.env);
-    this.#policy = { caPem: checkedCaBundle(opts.caPem), pinnedFingerprints: opts.pinnedFingerprints ?? [] };
+    this.#policy = {
+      caPem: checkedCaBundle(opts.caPem),
+      system: opts.systemTrust ?? systemTrust(),
+      pinnedFingerprints: opts.pinnedFingerprints ?? [],
+    };
     this.#injected = opts.dispatcher !== undefined;
     const inFlight = opts.maxRequestsInFlight ?? DEFAULT_MAX_REQUESTS_IN_FLIGHT;
     this.#inFlight = new Limiter(slotCount(inFlight, 'maxRequestsInFlight'));
