@@ -15,6 +15,8 @@ export interface SandboxNodeView {
   up: boolean;
   latencyMs: number;
   clockOffsetSeconds: number;
+  /** The product version the node's `Server` header names (the control server's version switch). */
+  version?: string;
   /** Consumer keys in this node's in-memory registry (its copy of the repository). */
   registry: string[];
   /** Provisional consumer keys in this node's memory. */

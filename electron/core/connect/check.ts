@@ -63,12 +63,10 @@ function looksLike(kind: ClusterKind, res: HttpResponse): boolean {
   }
 }
 
-/** What a node says it is: the `Server` header, or the rootservices / catalog title. */
+/** What a node says it is and which version: its `Server` header, where it sends one. */
 function productOf(res: HttpResponse): string | null {
   const server = res.headers['server'];
-  if (server) return server.slice(0, 120);
-  const title = /<dc:title>([^<]{1,120})<\/dc:title>/.exec(res.body)?.[1];
-  return title ?? null;
+  return server ? server.slice(0, 120) : null;
 }
 
 /** Which other product answers at this origin, tried where each one lives, for "this node is Jazz". */
