@@ -72,7 +72,7 @@ describe('ClearQuest from one URL', () => {
       expect(r.input.repo).toBe('cqschema');
       expect(r.input.db).toBe('SAMPL'); // from the discovery document: the URL names no database
       expect(r.oauth?.requestToken).toMatch(/\/cqweb\/oauth-request-token\/cqschema$/);
-      expect(r.notes.join('\n')).toMatch(/nodes\[0\]: 127\.0\.0\.1:\d+ → https?:\/\/127\.0\.0\.1:\d+\/cqweb/);
+      expect(r.notes.join('\n')).toMatch(/node 1: 127\.0\.0\.1:\d+ → https?:\/\/127\.0\.0\.1:\d+\/cqweb/);
     });
   }
 

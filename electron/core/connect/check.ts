@@ -161,7 +161,7 @@ function untrustedItems(node: string, e: ErrorInfo): CheckItem[] {
 }
 
 /** Single sign-on in front, by the signs each product leaves. */
-function ssoWords(res: HttpResponse): { text: string; fix: string } | null {
+function ssoWords(res: HttpResponse, kind: ClusterKind): { text: string; fix: string } | null {
   const location = res.headers['location'] ?? '';
   const jas =
     res.headers['x-jsa-authorization-redirect'] !== undefined || /\/oidc\/endpoint\/|\/jazzop\//i.test(location);
@@ -177,7 +177,13 @@ function ssoWords(res: HttpResponse): { text: string; fix: string } | null {
       fix: "A proxy or single sign-on sits in front of this URL: use the node's own address behind it, or ask for an exception for the admin tool.",
     };
   }
-  if (res.status === 200 && /<input[^>]+type=["']?password/i.test(res.body) && /<html/i.test(res.body)) {
+  // Lyo's discovery is its own admin page, which is a login form: that one is the product.
+  if (
+    kind !== 'lyo' &&
+    res.status === 200 &&
+    /<input[^>]+type=["']?password/i.test(res.body) &&
+    /<html/i.test(res.body)
+  ) {
     return {
       text: 'it answers with an HTML login page instead of the product',
       fix: "A proxy or single sign-on sits in front of this URL, or the URL is not the product's: use the node's own address.",
@@ -282,7 +288,7 @@ async function checkOne(
       return result;
     }
   }
-  const sso = ssoWords(res);
+  const sso = ssoWords(res, def.kind);
   if (sso) {
     items.push({ check: 'discovery', verdict: 'fail', text: sso.text, fix: sso.fix });
     return result;

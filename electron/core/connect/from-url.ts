@@ -223,6 +223,8 @@ export function normaliseNode(
   notes: string[],
 ): string {
   const field = `nodes[${index}]`;
+  /** How the notes name it: the admin's words, not the field's. */
+  const label = `node ${index + 1}`;
   const raw = text.trim();
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) || raw.startsWith('//')) {
     const { url, notes: urlNotes } = checkUrl(raw.startsWith('//') ? `${balancer.protocol}${raw}` : raw, field);
@@ -231,10 +233,10 @@ export function normaliseNode(
     let out: string;
     if (path === '') {
       out = `${url.origin}${root}`;
-      if (root) notes.push(`${field}: ${raw} → ${out} (the balancer's context root ${root})`);
+      if (root) notes.push(`${label}: ${raw} → ${out} (the balancer's context root ${root})`);
     } else if (root && (path === root || path.startsWith(`${root}/`))) {
       out = `${url.origin}${root}`;
-      if (path !== root) notes.push(`${field}: ${raw} → ${out} (cut back to the context root)`);
+      if (path !== root) notes.push(`${label}: ${raw} → ${out} (cut back to the context root)`);
     } else {
       const other = productOfPath(path);
       if (other && other !== kind && !(kind === 'sandbox' && other === 'lyo')) {
@@ -244,7 +246,7 @@ export function normaliseNode(
         );
       }
       out = `${url.origin}${path}`;
-      notes.push(`${field}: ${out} keeps its own path ${path} (the balancer's context root is ${root || 'none'})`);
+      notes.push(`${label}: ${out} keeps its own path ${path} (the balancer's context root is ${root || 'none'})`);
     }
     return out;
   }
@@ -263,9 +265,9 @@ export function normaliseNode(
     ...(port ? [] : balancer.port ? [`port ${balancer.port}`] : []),
     ...(root ? [`context root ${root}`] : []),
   ];
-  notes.push(`${field}: ${raw} → ${out} (the balancer's ${took.join(', ')})`);
+  notes.push(`${label}: ${raw} → ${out} (the balancer's ${took.join(', ')})`);
   if (/[^\x20-\x7e]/.test(host) && url.hostname !== host.toLowerCase()) {
-    notes.push(`${field}: the host ${host} is written ${url.hostname} (its IDNA form)`);
+    notes.push(`${label}: the host ${host} is written ${url.hostname} (its IDNA form)`);
   }
   return out;
 }
