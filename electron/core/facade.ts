@@ -45,6 +45,7 @@ import { deleteConsumer, register } from './repair/register.ts';
 import { sync } from './repair/sync.ts';
 import { fingerprintSchema } from '../../shared/schema.ts';
 import { proxyDisplay } from './http/proxy.ts';
+import { systemTrust } from './http/system-trust.ts';
 import type { EmbeddedSandbox } from './console.ts';
 import { adminPage, applyNodeAction, notEmbedded, sandboxView } from './console.ts';
 import { ConsoleWatch } from './console-watch.ts';
@@ -679,7 +680,9 @@ export class Engine implements Api {
         https: shown(env('https_proxy', 'HTTPS_PROXY')),
         http: shown(env('http_proxy', 'HTTP_PROXY')),
         noProxy: env('no_proxy', 'NO_PROXY'),
+        source: this.proxyResolver ? 'system' : 'environment',
       },
+      trustStore: systemTrust().source,
       version: await (await import('./diagnose/index.ts')).appVersion(),
       platform: `${process.platform} ${process.arch}, Node ${process.versions.node}${process.versions.electron ? `, Electron ${process.versions.electron}` : ''}`,
     };
