@@ -3,7 +3,7 @@
 // the engine's undici client follows it: `PROXY host:port` goes through a real test proxy socket,
 // `DIRECT` does not, loopback never asks.
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetFakeElectron, session } from '../_fake-electron.ts';
