@@ -97,6 +97,28 @@ describe('cluster check: everything right', () => {
   });
 });
 
+describe('cluster check: Lyo', () => {
+  it('passes a Lyo cluster whose admin page is its own login form, and the admin login', async () => {
+    const lyo = await startSandbox({ nodes: 2, dialect: 'lyo' });
+    try {
+      const c = await engine.checkCluster({
+        input: {
+          name: 'ly',
+          kind: 'lyo',
+          balancerUrl: lyo.info.balancer,
+          nodes: lyo.info.nodes.map((n) => ({ url: n.url })),
+        },
+        user: lyo.info.admin.user,
+        password: lyo.info.admin.password,
+      });
+      expect(c.failures).toEqual([]);
+      expect(item(c, 'node2', 'login')?.verdict).toBe('pass');
+    } finally {
+      await lyo.close();
+    }
+  });
+});
+
 describe('cluster check: each failure names its fix', () => {
   it('wrong context root: "did you mean …/cqweb?" with the URL to apply', async () => {
     const c = await engine.checkCluster({

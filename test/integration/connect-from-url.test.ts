@@ -13,7 +13,7 @@ import { startSandbox } from '../../electron/sandbox/index.ts';
 import type { SandboxHandle } from '../../electron/sandbox/index.ts';
 import { failure } from '../_failure.ts';
 
-type Dialect = 'clearquest' | 'jazz' | 'lyo';
+type Dialect = 'clearquest' | 'jazz' | 'lyo' | 'sandbox';
 const sandboxes = new Map<string, SandboxHandle>();
 let home: string;
 let engine: Engine;
@@ -29,6 +29,7 @@ beforeAll(async () => {
     ['jazz', 'jazz', false],
     ['jazz-tls', 'jazz', true],
     ['lyo', 'lyo', false],
+    ['lyo-tls', 'lyo', true],
   ];
   await Promise.all(
     shapes.map(async ([key, dialect, tls]) => sandboxes.set(key, await startSandbox({ nodes: 2, dialect, tls }))),
@@ -148,6 +149,27 @@ describe('Lyo from one URL', () => {
       (s) => s.info.nodes.map((x) => x.url),
     );
     expect(admin.kind).toBe('lyo');
+  });
+});
+
+describe('Lyo over TLS, and the embedded sandbox', () => {
+  it('lyo-tls: the base URL with full node URLs', async () => {
+    const r = await addAndCheck(
+      'lyo-tls',
+      (s) => `${s.info.balancer}/`,
+      (s) => s.info.nodes.map((x) => x.url),
+    );
+    expect(r.kind).toBe('lyo');
+  });
+
+  it('the mixed sandbox from its rootservices URL', async () => {
+    sandboxes.set('mixed', await startSandbox({ nodes: 2 }));
+    const r = await addAndCheck(
+      'mixed',
+      (s) => `${s.info.balancer}/rootservices`,
+      (s) => s.info.nodes.map((x) => hostPort(x.url)),
+    );
+    expect([r.kind, r.contextRoot, r.input.repo]).toEqual(['sandbox', '', 'cqschema']);
   });
 });
 
