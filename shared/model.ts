@@ -35,7 +35,7 @@ export interface ClusterDefinition {
   repo: string | null;
   /** ClearQuest user database (`SAMPL`), for `clearquest` and `sandbox`. */
   db: string | null;
-  /** PEM CA bundle trusted for this cluster in addition to nothing else (not the system store). */
+  /** PEM CA bundle trusted for this cluster, beside the OS trust store (electron/core/http/system-trust.ts). */
   caPem: string | null;
   /** SHA-256 fingerprints (upper-case hex with colons) of certificates trusted explicitly. */
   pinnedFingerprints: string[];

@@ -10,6 +10,8 @@ import { resetFakeElectron, session } from '../_fake-electron.ts';
 import { HttpClient } from '../../electron/core/http/client.ts';
 import { proxyFromPacResult } from '../../electron/core/http/pac-result.ts';
 import { systemProxyResolver } from '../../electron/desktop/system-proxy.ts';
+import { pinnedTrustFor } from '../../electron/desktop/pinned-target.ts';
+import type { Engine } from '../../electron/core/facade.ts';
 import { failure } from '../_failure.ts';
 
 vi.mock('electron', async () => (await import('../_fake-electron.ts')).electronModule);
@@ -118,6 +120,26 @@ describe('the desktop resolver with a fake Electron session', () => {
       expect(err.message).toContain(`through the proxy http://127.0.0.1:${gone} (system proxy settings)`);
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe("a node-pinned window's proxy", () => {
+  it('follows the system when the engine does (the desktop), else the environment', () => {
+    const target = { cluster: 'c', node: 'node1', url: 'https://cq1.example.com/cqweb', title: 'node1' };
+    const base = { store: {} as Engine['store'], httpFor: (() => null) as unknown as Engine['httpFor'] };
+    const desktop = { ...base, proxyResolver: systemProxyResolver(async () => session.defaultSession) };
+    expect(pinnedTrustFor(desktop, target).proxy).toEqual({ mode: 'system' });
+    const saved = process.env['HTTPS_PROXY'];
+    process.env['HTTPS_PROXY'] = 'http://proxy.example.com:3128';
+    try {
+      expect(pinnedTrustFor(base, target).proxy).toEqual({
+        mode: 'fixed_servers',
+        proxyRules: 'http://proxy.example.com:3128',
+      });
+    } finally {
+      if (saved === undefined) delete process.env['HTTPS_PROXY'];
+      else process.env['HTTPS_PROXY'] = saved;
     }
   });
 });
