@@ -207,6 +207,29 @@ describe('bad input: a coded error naming the field, nothing saved', () => {
     expect((await engine.listClusters()).clusters.length).toBe(before);
   });
 
+  it('a TLS server whose certificate nobody trusts: says so and the way on, not "give --db"', async () => {
+    const s = sandboxes.get('cq-tls')!;
+    const err = await failure(
+      engine.resolveClusterUrl({
+        name: 'tls',
+        from: `${s.info.balancer}/cqweb/oslc/repo/cqschema/discovery`,
+        nodes: ['a'],
+      }),
+    );
+    expect(err.code).toBe('TLS_UNTRUSTED');
+    expect(err.message).toMatch(/Give the cluster's CA bundle \(--ca\), or name the repository and database/);
+    expect(err.details?.['field']).toBe('caPem');
+    // With the database named, nothing more needs asking: added now, trusted after.
+    const r = await engine.resolveClusterUrl({
+      name: 'tls',
+      from: `${s.info.balancer}/cqweb/oslc/repo/cqschema/discovery`,
+      nodes: s.info.nodes.map((x) => hostPort(x.url)),
+      db: 'SAMPL',
+    });
+    expect(r.oauth).toBeNull();
+    expect(r.notes.join('\n')).toMatch(/OAuth URLs not read from the balancer: TLS_UNTRUSTED/);
+  });
+
   it('a wrong product path on the server: names what was tried', async () => {
     const s = sandboxes.get('cq')!;
     const err = await failure(

@@ -272,6 +272,21 @@ export function normaliseNode(
   return out;
 }
 
+/**
+ * A list the server could not give: an answer that is not one is an empty list (the admin names
+ * it); a certificate nobody trusts says so, with the way on, rather than "give --db".
+ */
+function askedNothing(e: unknown): string[] {
+  if (isAppError(e) && e.code === ErrorCode.TLS_UNTRUSTED) {
+    throw new AppError(
+      ErrorCode.TLS_UNTRUSTED,
+      `${e.message}. Give the cluster's CA bundle (--ca), or name the repository and database (--repo, --db) to add it now and trust the certificate after (oslc-admin trust)`,
+      { details: { ...e.details, field: 'caPem' } },
+    );
+  }
+  return [];
+}
+
 /** Works out the whole cluster; `http` asks the server (its CA bundle and the OS trust store). */
 export async function resolveFromUrl(arg: FromUrlInput, http: HttpClient): Promise<FromUrlResult> {
   if (arg === null || typeof arg !== 'object') throw badInput('arg', 'must be an object');
@@ -311,9 +326,9 @@ export async function resolveFromUrl(arg: FromUrlInput, http: HttpClient): Promi
   let repo: string | null = null;
   let db: string | null = null;
   if (kind === 'clearquest') {
-    const listedRepos = classified.repo || arg.repo ? [] : await listRepos(http, balancerUrl).catch(() => []);
+    const listedRepos = classified.repo || arg.repo ? [] : await listRepos(http, balancerUrl).catch(askedNothing);
     repo = pick('repo', classified.repo, arg.repo || undefined, listedRepos, notes);
-    const listedDbs = classified.db || arg.db ? [] : await listDbs(http, balancerUrl, repo).catch(() => []);
+    const listedDbs = classified.db || arg.db ? [] : await listDbs(http, balancerUrl, repo).catch(askedNothing);
     db = pick('db', classified.db, arg.db || undefined, listedDbs, notes);
   } else if (kind === 'sandbox') {
     repo = arg.repo || 'cqschema';
