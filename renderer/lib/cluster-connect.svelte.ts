@@ -72,9 +72,12 @@ export class ClusterConnect {
     if (!result) {
       const error = this.resolving.error;
       const field = error ? fieldOf(error.details) : null;
+      const own = field?.startsWith('nodes') ? 'nodes' : field;
+      // Fields of this step get the message beside them; the name beside the name; anything else
+      // (an untrusted certificate: the CA bundle below) is shown as the step's error.
       if (error && field === 'name') this.form.showError(error);
-      else if (error && field)
-        this.fieldError = { field: field.startsWith('nodes') ? 'nodes' : field, message: error.message };
+      else if (error && own && ['from', 'nodes', 'balancerUrl', 'repo', 'db'].includes(own))
+        this.fieldError = { field: own, message: error.message };
       return false;
     }
     this.worked = result;
