@@ -269,6 +269,39 @@ describe('ClusterForm component', () => {
     expect(saved.map((d) => d.nodes[0]!.url)).toEqual(['https://n1.example.com/cqweb']);
   });
 
+  it("from one URL: a field error sits beside the URL; an untrusted certificate is the step's error", async () => {
+    let answer: 'scheme' | 'tls' = 'scheme';
+    const { api } = engineLike({
+      resolveClusterUrl: async () => {
+        throw new ApiError(
+          answer === 'scheme'
+            ? {
+                code: 'BAD_INPUT',
+                message: 'from: "lbcq/cqweb" has no scheme: write https://lbcq/cqweb',
+                details: { field: 'from' },
+              }
+            : {
+                code: 'TLS_UNTRUSTED',
+                message: "balancer presented a certificate that is not trusted. Give the cluster's CA bundle (--ca)",
+                details: { field: 'caPem' },
+              },
+        );
+      },
+    });
+    const app = new ConsoleState(api);
+    app.screen = { kind: 'cluster-form', edit: null };
+    render(ClusterFormView, { app });
+    await fireEvent.input(screen.getByLabelText('Cluster URL'), { target: { value: 'lbcq/cqweb' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Work it out and test' }));
+    const url = screen.getByLabelText('Cluster URL');
+    await waitFor(() => expect(url.getAttribute('aria-invalid')).toBe('true'));
+    expect(document.getElementById(url.getAttribute('aria-describedby')!)?.textContent).toMatch(/has no scheme/);
+    answer = 'tls';
+    await fireEvent.click(screen.getByRole('button', { name: 'Work it out and test' }));
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toMatch(/not trusted/));
+    expect(url.getAttribute('aria-invalid')).toBeNull();
+  });
+
   it('shows repository and database only for ClearQuest and the sandbox, and a remove button per node row', async () => {
     const app = new ConsoleState(fakeApi());
     app.screen = { kind: 'cluster-form', edit: null };
