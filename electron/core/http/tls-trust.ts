@@ -186,6 +186,30 @@ function chainSource(peer: tls.DetailedPeerCertificate, clusterCas: readonly X50
   return 'system';
 }
 
+/** Secure contexts by system store and cluster CA bundle: each costs about 100 ms to make. */
+const contexts = new WeakMap<TrustPolicy['system'], Map<string, tls.SecureContext>>();
+
+/**
+ * The roots of a cluster (the system store and its CA bundle) as one secure context, made once per
+ * process for each pair and shared by every client and connection that trusts the same roots.
+ */
+function secureContextFor(policy: TrustPolicy): tls.SecureContext | null {
+  const ca = [...policy.system.pems, ...(policy.caPem ? [policy.caPem] : [])];
+  if (ca.length === 0) return null;
+  let byCa = contexts.get(policy.system);
+  if (!byCa) {
+    byCa = new Map();
+    contexts.set(policy.system, byCa);
+  }
+  const key = policy.caPem ?? '';
+  let context = byCa.get(key);
+  if (!context) {
+    context = tls.createSecureContext({ ca });
+    byCa.set(key, context);
+  }
+  return context;
+}
+
 /**
  * Options for `tls.connect` (through undici's `buildConnector`) for one cluster.
  *
@@ -203,10 +227,9 @@ export function deferredVerificationTlsOptions(
   policy: TrustPolicy,
   connectTimeoutMs: number,
 ): buildConnector.BuildOptions {
-  // One secure context per client: the system store holds a hundred or more roots, parsed once.
-  const ca = [...policy.system.pems, ...(policy.caPem ? [policy.caPem] : [])];
+  const secureContext = secureContextFor(policy);
   return {
-    ...(ca.length > 0 ? { secureContext: tls.createSecureContext({ ca }) } : {}),
+    ...(secureContext ? { secureContext } : {}),
     rejectUnauthorized: false, // deferred to verifyingConnector, not disabled: see above
     maxCachedSessions: 0,
     timeout: connectTimeoutMs,
