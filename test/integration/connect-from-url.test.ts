@@ -124,6 +124,18 @@ describe('Jazz from one URL', () => {
     });
   }
 
+  it("a node's admin page (…/jts/admin) with the balancer given apart", async () => {
+    const s = sandboxes.get('jazz')!;
+    const r = await engine.resolveClusterUrl({
+      name: 'jz-admin',
+      from: `${s.info.nodes[1]!.url}/jts/admin#consumers`,
+      balancerUrl: s.info.balancer,
+      nodes: s.info.nodes.map((x) => hostPort(x.url)),
+    });
+    expect([r.kind, r.input.balancerUrl]).toEqual(['jazz', `${s.info.balancer}/jts`]);
+    expect(r.oauth?.requestToken).toMatch(/\/jts\/oauth-request-token$/);
+  });
+
   it('the bare server URL and full node URLs without /jts', async () => {
     const r = await addAndCheck(
       'jazz',
