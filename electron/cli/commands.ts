@@ -147,6 +147,40 @@ export const COMMAND_LIST: readonly CommandSpec[] = [
     ],
   },
   {
+    path: ['cluster', 'add'],
+    group: 'Clusters',
+    synopsis:
+      'cluster add <name> --from URL --node HOST[:PORT]|URL [--node …] [--balancer URL] [--repo R --db D] [--ca FILE] [--json]',
+    summary: 'define a cluster from one URL: kind, context root, repository, balancer and OAuth URLs worked out',
+    options: [
+      {
+        name: 'from',
+        value: 'URL',
+        help: 'the discovery URL (…/cqweb/oslc/repo/R/discovery), a …/jts/rootservices, a Lyo base URL or a node’s admin page',
+      },
+      {
+        name: 'node',
+        value: 'HOST',
+        help: 'host, host:port, [IPv6]:port or URL; takes the balancer’s scheme, port and context root',
+      },
+      { name: 'balancer', value: 'URL', help: 'the balancer, when the URL is a node’s own page' },
+      { name: 'repo', value: 'R', help: 'ClearQuest: when the server lists several repositories' },
+      { name: 'db', value: 'D', help: 'ClearQuest: when the repository has several databases' },
+      { name: 'ca', value: 'FILE', complete: 'file', help: 'a PEM CA bundle to trust beside the OS trust store' },
+      json,
+    ],
+    notes: ['Nothing is saved unless everything is worked out; each normalisation is printed.'],
+  },
+  {
+    path: ['cluster', 'check'],
+    group: 'Clusters',
+    synopsis: 'cluster check <name> [--user U (--password-stdin | --password-file FILE)] [--json]',
+    summary:
+      'test every node: reachable, TLS chain and trust source, product and version, discovery, admin login, clock; each failure names its fix',
+    options: [adminUser, passwordStdin, passwordFile, json],
+    notes: ['Exit 0 when every check passed (warnings allowed), 1 when one failed.'],
+  },
+  {
     path: ['cluster', 'list'],
     group: 'Clusters',
     synopsis: 'cluster list [--json]',

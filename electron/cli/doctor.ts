@@ -9,6 +9,7 @@ import { access, constants, mkdir, rm, rmdir, stat, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import { ErrorCode, isAppError } from '../../shared/errors.ts';
 import type { ClusterSummary } from '../../shared/model.ts';
+import { trustSourceWords } from '../../shared/model.ts';
 import { terminalText as t } from '../../shared/network-text.ts';
 import { OsKeychain } from '../core/keychain.ts';
 import { mapPool } from '../core/pool.ts';
@@ -124,7 +125,7 @@ async function doctor(ctx: CommandContext, argv: string[]): Promise<number> {
         let level: Level = 0;
         if (n.tls) {
           const left = daysLeft(n.tls.validTo, Date.now());
-          const how = n.tls.authorized ? 'trusted' : 'pinned';
+          const how = n.tls.authorized ? (trustSourceWords(n.tls) ?? 'trusted') : 'pinned';
           if (left !== null && left < 0) {
             level = 2;
             parts.push(`TLS certificate EXPIRED on ${t(n.tls.validTo)}`);

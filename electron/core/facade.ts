@@ -45,9 +45,12 @@ import { deleteConsumer, register } from './repair/register.ts';
 import { sync } from './repair/sync.ts';
 import { fingerprintSchema } from '../../shared/schema.ts';
 import { proxyDisplay } from './http/proxy.ts';
+import { systemTrust } from './http/system-trust.ts';
 import type { EmbeddedSandbox } from './console.ts';
 import { adminPage, applyNodeAction, notEmbedded, sandboxView } from './console.ts';
 import { ConsoleWatch } from './console-watch.ts';
+import * as connect from './connect/ops.ts';
+import type { ProxyResolver } from './http/proxy.ts';
 import type { ConsoleWatchOptions } from './console-watch.ts';
 
 export interface EngineOptions {
@@ -64,6 +67,8 @@ export interface EngineOptions {
   nodeCacheTtlMs?: number;
   /** The console's watch loop (interval, jitter); tests shorten it. */
   watch?: ConsoleWatchOptions;
+  /** Each node's proxy from elsewhere than HTTPS_PROXY / NO_PROXY: the desktop asks the OS (PAC, WPAD). */
+  proxyResolver?: ProxyResolver;
 }
 
 const clusterArg = z.object({ cluster: z.string() });
@@ -90,7 +95,11 @@ export class Engine implements Api {
   private watchLoop: ConsoleWatch | null = null;
   private readonly watchOptions: ConsoleWatchOptions;
 
+  /** Where each request's proxy comes from; undefined: HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
+  readonly proxyResolver: ProxyResolver | undefined;
+
   constructor(opts: EngineOptions) {
+    this.proxyResolver = opts.proxyResolver;
     this.watchOptions = opts.watch ?? {};
     this.home = opts.home;
     this.store = new ConfigStore(opts.home);
@@ -121,6 +130,7 @@ export class Engine implements Api {
       totalTimeoutMs: cluster.timeouts.totalMs,
       maxResponseBytes: cluster.maxResponseBytes,
       ...this.limits,
+      ...(this.proxyResolver ? { proxyResolver: this.proxyResolver } : {}),
     });
     this.clients.set(cluster.name, { signature, client });
     return client;
@@ -255,6 +265,16 @@ export class Engine implements Api {
     checkedCaBundle(def.caPem);
     await this.store.add(def);
     return def;
+  }
+
+  /** Issue 24: a cluster worked out from one URL and its nodes; saves nothing (connect/from-url.ts). */
+  resolveClusterUrl(arg: ArgOf<'resolveClusterUrl'>): Promise<ResultOf<'resolveClusterUrl'>> {
+    return connect.resolveClusterUrl(this, arg);
+  }
+
+  /** Issue 24: the connection test of a saved cluster or of a definition (connect/check.ts). */
+  checkCluster(arg: ArgOf<'checkCluster'>, opts?: CallOptions<'checkCluster'>): Promise<ResultOf<'checkCluster'>> {
+    return connect.checkCluster(this, arg, opts);
   }
 
   async removeCluster(arg: ArgOf<'removeCluster'>): Promise<ResultOf<'removeCluster'>> {
@@ -676,7 +696,9 @@ export class Engine implements Api {
         https: shown(env('https_proxy', 'HTTPS_PROXY')),
         http: shown(env('http_proxy', 'HTTP_PROXY')),
         noProxy: env('no_proxy', 'NO_PROXY'),
+        source: this.proxyResolver ? 'system' : 'environment',
       },
+      trustStore: systemTrust().source,
       version: await (await import('./diagnose/index.ts')).appVersion(),
       platform: `${process.platform} ${process.arch}, Node ${process.versions.node}${process.versions.electron ? `, Electron ${process.versions.electron}` : ''}`,
     };
