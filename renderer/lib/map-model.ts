@@ -9,6 +9,7 @@
 import { CONSUMER_STATES } from '../../shared/model.ts';
 import type { BalancerStatus, ClusterKind, ClusterStatus, ConsumerState, NodeStatus } from '../../shared/model.ts';
 import { healthOfStatus, provisionalOn, SKEW_CRITICAL_SECONDS, SKEW_WARNING_SECONDS } from '../../shared/health.ts';
+import type { HealthVerdict } from '../../shared/health.ts';
 import { refreshesRegistry, staleFailure } from '../../shared/provider-words.ts';
 import { balancerFailureWords } from '../../shared/failure-words.ts';
 import { formatLatency, formatSkew, isUntrustedError, shown, STATE_WORDS } from './words.ts';
@@ -31,19 +32,20 @@ export type NodeHeadline =
 export type Tone = 'good' | 'wait' | 'bad' | 'unknown';
 
 /** Each headline's glyph and word (never colour alone), its tone and its rank (0 is worst). */
-export const HEADLINES: Record<NodeHeadline, { glyph: string; word: string; tone: Tone; rank: number }> = {
-  down: { glyph: '✕', word: 'down', tone: 'bad', rank: 0 },
-  untrusted: { glyph: '⊘', word: 'untrusted certificate', tone: 'bad', rank: 1 },
-  stale: { glyph: '▲', word: 'stale', tone: 'bad', rank: 2 },
-  'bad-secret': { glyph: '≠', word: 'wrong secret', tone: 'bad', rank: 3 },
-  'clock-skew': { glyph: '◷', word: 'clock skew', tone: 'bad', rank: 4 },
-  provisional: { glyph: '◆', word: 'provisional here', tone: 'wait', rank: 5 },
-  error: { glyph: '!', word: 'probe error', tone: 'bad', rank: 6 },
-  'clock-drift': { glyph: '◔', word: 'clock drifts', tone: 'wait', rank: 7 },
-  checking: { glyph: '…', word: 'checking', tone: 'unknown', rank: 8 },
-  unchecked: { glyph: '?', word: 'not checked', tone: 'unknown', rank: 9 },
-  up: { glyph: '✓', word: 'up', tone: 'good', rank: 10 },
-};
+export const HEADLINES: Record<NodeHeadline, { glyph: string; word: string; short: string; tone: Tone; rank: number }> =
+  {
+    down: { glyph: '✕', word: 'down', short: 'down', tone: 'bad', rank: 0 },
+    untrusted: { glyph: '⊘', word: 'untrusted certificate', short: 'untrusted', tone: 'bad', rank: 1 },
+    stale: { glyph: '▲', word: 'stale', short: 'stale', tone: 'bad', rank: 2 },
+    'bad-secret': { glyph: '≠', word: 'wrong secret', short: 'bad secret', tone: 'bad', rank: 3 },
+    'clock-skew': { glyph: '◷', word: 'clock skew', short: 'clock skew', tone: 'bad', rank: 4 },
+    provisional: { glyph: '◆', word: 'provisional here', short: 'provisional', tone: 'wait', rank: 5 },
+    error: { glyph: '!', word: 'probe error', short: 'error', tone: 'bad', rank: 6 },
+    'clock-drift': { glyph: '◔', word: 'clock drifts', short: 'clock drift', tone: 'wait', rank: 7 },
+    checking: { glyph: '…', word: 'checking', short: 'checking', tone: 'unknown', rank: 8 },
+    unchecked: { glyph: '?', word: 'not checked', short: 'unchecked', tone: 'unknown', rank: 9 },
+    up: { glyph: '✓', word: 'up', short: 'up', tone: 'good', rank: 10 },
+  };
 
 /** What a running sync does on a node right now, drawn on its line and its mark. */
 export const SYNC_MARK: Partial<Record<SyncRowState, { glyph: string; word: string }>> = {
@@ -58,6 +60,8 @@ export interface NodeFacts {
   headline: NodeHeadline;
   glyph: string;
   word: string;
+  /** The word where only a few letters fit (the dense marks at 128 nodes). */
+  short: string;
   tone: Tone;
   rank: number;
   /** "12 ms", "—". */
@@ -102,20 +106,65 @@ const count = (n: number) => n.toLocaleString('en-US');
 /** Names in the order a person reads them: "k7" before "k1007". */
 const byName = new Intl.Collator('en', { numeric: true });
 
+/*
+ * Per node answer, cached: a node's answer is replaced whole when it changes (ClusterView keeps raw
+ * state and copies what it patches), so a repaint after one node changes counts that node only.
+ */
+const tallyCache = new WeakMap<NodeStatus, Tally>();
+interface WorstKey {
+  key: string;
+  state: ConsumerState;
+  name: string;
+}
+interface Tally {
+  names: ReadonlyMap<string, string>;
+  /** How many keys of this node are in each state, indexed by the state's rank (worst first). */
+  counts: number[];
+  /** The worst key that is not approved, by the consumer's name as a person reads it. */
+  worst: WorstKey | null;
+}
+const NO_NAMES: ReadonlyMap<string, string> = new Map();
+const APPROVED = STATE_ORDER.indexOf('approved');
+
+/** One pass over a node's keys: the counts per state and the worst key (cached per answer and names). */
+function tallyOf(s: NodeStatus, names: ReadonlyMap<string, string>): Tally {
+  const hit = tallyCache.get(s);
+  if (hit && (hit.names === names || names === NO_NAMES)) return hit;
+  const counts = STATE_ORDER.map(() => 0);
+  let worst: WorstKey | null = null;
+  let worstRank = STATE_ORDER.length;
+  let approved = 0;
+  for (const c of s.consumers) {
+    // Nearly every key is approved: counted without a lookup.
+    if (c.state === 'approved') {
+      approved++;
+      continue;
+    }
+    const rank = STATE_RANK[c.state];
+    counts[rank]!++;
+    if (rank > worstRank) continue;
+    const name = names.get(c.key) ?? c.key;
+    if (worst === null || rank < worstRank || byName.compare(name, worst.name) < 0) {
+      worst = { key: c.key, state: c.state, name };
+      worstRank = rank;
+    }
+  }
+  counts[APPROVED] = approved;
+  const tally = { names, counts, worst };
+  tallyCache.set(s, tally);
+  return tally;
+}
+
 /** The headline of one node: the worst thing about it, in the order of `status --check`. */
-export function headlineOf(slot: SlotLike): NodeHeadline {
+export function headlineOf(slot: SlotLike, names: ReadonlyMap<string, string> = NO_NAMES): NodeHeadline {
   const s = slot.status;
   if (!s) return slot.checking ? 'checking' : 'unchecked';
   if (!s.up) return isUntrustedError(s.error) ? 'untrusted' : 'down';
   if (slot.missing.length > 0) return 'stale';
-  let provisional = false;
-  let badSecret = false;
-  let error = false;
-  for (const c of s.consumers) {
-    if (c.state === 'bad-secret') badSecret = true;
-    else if (c.state === 'provisional') provisional = true;
-    else if (c.state === 'error') error = true;
-  }
+  const { counts } = tallyOf(s, names);
+  const badSecret = counts[STATE_RANK['bad-secret']]! > 0;
+  const provisional = counts[STATE_RANK.provisional]! > 0;
+  const error = counts[STATE_RANK.error]! > 0;
   if (badSecret) return 'bad-secret';
   const skew = Math.abs(s.clockSkewSeconds ?? 0);
   if (skew >= SKEW_CRITICAL_SECONDS) return 'clock-skew';
@@ -136,27 +185,13 @@ export function nodeFacts(
   sync: SyncRowState | null = null,
   answeredBy: string | null = null,
 ): NodeFacts {
-  const headline = headlineOf(slot);
+  const headline = headlineOf(slot, names);
   const h = HEADLINES[headline];
   const s = slot.status;
-  const tally = new Map<ConsumerState, number>();
-  let worst: { key: string; state: ConsumerState; name: string } | null = null;
-  for (const c of s?.consumers ?? []) {
-    tally.set(c.state, (tally.get(c.state) ?? 0) + 1);
-    if (c.state === 'approved') continue;
-    const rank = STATE_RANK[c.state];
-    if (worst === null || rank < STATE_RANK[worst.state]) {
-      worst = { key: c.key, state: c.state, name: names.get(c.key) ?? c.key };
-    } else if (rank === STATE_RANK[worst.state]) {
-      const name = names.get(c.key) ?? c.key;
-      if (byName.compare(name, worst.name) < 0) worst = { key: c.key, state: c.state, name };
-    }
-  }
-  const counts = STATE_ORDER.filter((st) => tally.has(st)).map((st) => ({
-    state: st,
-    word: STATE_WORDS[st].word,
-    count: tally.get(st)!,
-  }));
+  const { counts: tally, worst } = s ? tallyOf(s, names) : { counts: [], worst: null };
+  const counts = STATE_ORDER.flatMap((st, i) =>
+    (tally[i] ?? 0) > 0 ? [{ state: st, word: STATE_WORDS[st].word, count: tally[i]! }] : [],
+  );
   const keyParts = counts.map((c) => `${count(c.count)} ${c.word}`);
   if (slot.untracked.length > 0) keyParts.push(`${count(slot.untracked.length)} provisional not tracked`);
   const keys = !s ? '' : !s.up ? 'keys unknown' : keyParts.length ? keyParts.join(' · ') : 'no tracked key';
@@ -179,6 +214,7 @@ export function nodeFacts(
     headline,
     glyph: h.glyph,
     word: h.word,
+    short: h.short,
     tone: h.tone,
     rank: h.rank,
     latency,
@@ -233,7 +269,7 @@ export interface MapLayout {
 
 export const CARD = { minW: 230, maxW: 330, gap: 14 } as const;
 export const TILE = { w: 148, h: 56, gap: 10 } as const;
-export const MARK = { minW: 66, h: 34, gap: 6 } as const;
+export const MARK = { minW: 72, h: 32, gap: 6 } as const;
 /** Consumers drawn left of the balancer; more are summarised in the last box. */
 export const MAX_CONSUMERS = 4;
 /** Above this many nodes the tiles give way to marks. */
@@ -301,12 +337,14 @@ export function mapLayout(count: number, width: number, consumerCount: number): 
   const x0 = Math.round((w - rowW) / 2);
   const nodes: Box[] = [];
   const buses: MapLayout['buses'] = [];
-  const rowPitch = cellH + ROW_GAP + DROP / 2;
+  // Marks sit closer under their wires: 128 of them must fit one screen.
+  const drop = mode === 'marks' ? 5 : DROP / 2;
+  const rowPitch = cellH + drop + (mode === 'marks' ? 7 : ROW_GAP);
   for (let r = 0; r < rows; r++) {
     const busY = firstBus + r * rowPitch;
     const inRow = Math.min(cols, count - r * cols);
     for (let c = 0; c < inRow; c++) {
-      nodes.push({ x: x0 + c * (cellW + gap), y: busY + DROP / 2, w: cellW, h: cellH });
+      nodes.push({ x: x0 + c * (cellW + gap), y: busY + drop, w: cellW, h: cellH });
     }
     const last = nodes[nodes.length - 1]!;
     buses.push({ y: busY, x1: rows > 1 ? x0 - GUTTER / 2 : nodes[r * cols]!.x + cellW / 2, x2: last.x + cellW / 2 });
@@ -367,9 +405,13 @@ export function agoWords(checkedAt: string, now: number): string {
  * `status` is the status every screen shows (ClusterView.shown); the sentence's parts come from
  * shared/health.ts so the line never says more or less than the header.
  */
-export function mapSummary(status: ClusterStatus | null, kind: ClusterKind, now: number): MapSummary | null {
-  if (!status) return null;
-  const verdict = healthOfStatus(status);
+export function mapSummary(
+  status: ClusterStatus | null,
+  kind: ClusterKind,
+  now: number,
+  verdict: HealthVerdict | null = status ? healthOfStatus(status) : null,
+): MapSummary | null {
+  if (!status || !verdict) return null;
   const parts = verdict.sentence.split('; ');
   const rest = (n: number) => parts.slice(n).join('; ');
   const balancer: BalancerStatus | undefined = status.balancer;
