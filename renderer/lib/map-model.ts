@@ -37,13 +37,13 @@ export const HEADLINES: Record<NodeHeadline, { glyph: string; word: string; shor
     down: { glyph: '✕', word: 'down', short: 'down', tone: 'bad', rank: 0 },
     untrusted: { glyph: '⊘', word: 'untrusted certificate', short: 'untrusted', tone: 'bad', rank: 1 },
     stale: { glyph: '▲', word: 'stale', short: 'stale', tone: 'bad', rank: 2 },
-    'bad-secret': { glyph: '≠', word: 'wrong secret', short: 'bad secret', tone: 'bad', rank: 3 },
+    'bad-secret': { glyph: '≠', word: 'wrong secret', short: 'wrong secret', tone: 'bad', rank: 3 },
     'clock-skew': { glyph: '◷', word: 'clock skew', short: 'clock skew', tone: 'bad', rank: 4 },
     provisional: { glyph: '◆', word: 'provisional here', short: 'provisional', tone: 'wait', rank: 5 },
     error: { glyph: '!', word: 'probe error', short: 'error', tone: 'bad', rank: 6 },
     'clock-drift': { glyph: '◔', word: 'clock drifts', short: 'clock drift', tone: 'wait', rank: 7 },
     checking: { glyph: '…', word: 'checking', short: 'checking', tone: 'unknown', rank: 8 },
-    unchecked: { glyph: '?', word: 'not checked', short: 'unchecked', tone: 'unknown', rank: 9 },
+    unchecked: { glyph: '?', word: 'not checked', short: 'not checked', tone: 'unknown', rank: 9 },
     up: { glyph: '✓', word: 'up', short: 'up', tone: 'good', rank: 10 },
   };
 
@@ -60,7 +60,7 @@ export interface NodeFacts {
   headline: NodeHeadline;
   glyph: string;
   word: string;
-  /** The word where only a few letters fit (the dense marks at 128 nodes). */
+  /** The word where only a few letters fit (the dense marks at 128 nodes): always a part of `word`. */
   short: string;
   tone: Tone;
   rank: number;

@@ -48,7 +48,12 @@ function parts(page: Page) {
  */
 async function sameFacts(page: Page): Promise<string[]> {
   return page.evaluate(() => {
-    type El = { getAttribute(n: string): string | null; id: string; textContent: string | null };
+    type El = {
+      getAttribute(n: string): string | null;
+      id: string;
+      textContent: string | null;
+      querySelector(s: string): El | null;
+    };
     const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<El> } }).document;
     const items = Array.from(doc.querySelectorAll('.map-list li[data-node]'));
     const marks = Array.from(doc.querySelectorAll('.map [data-map-node]'));
@@ -61,6 +66,9 @@ async function sameFacts(page: Page): Promise<string[]> {
       if (mark?.getAttribute('aria-describedby') !== li.id)
         problems.push(`${id}: its mark is not described by its item`);
       if (!(li.textContent ?? '').startsWith(`${id}: `)) problems.push(`${id}: item "${li.textContent}"`);
+      // What a tile or mark says in a word, the list says too.
+      const word = mark?.querySelector('.mark-word')?.textContent?.trim();
+      if (word && !(li.textContent ?? '').includes(word)) problems.push(`${id}: the mark says "${word}", the list not`);
     });
     return problems;
   });
@@ -296,4 +304,26 @@ test('3 nodes: cards in the picture, at both window sizes, light and dark', asyn
   await console.simulateFriendship('RTC', SECRET);
   await expect(parts(page).picture).toHaveAttribute('data-mode', 'cards');
   await sizes(page, info, 'map-3');
+});
+
+test('live: a running sync marks the node it is working on, and the mark goes when it is done', async ({
+  page,
+  served,
+}) => {
+  test.setTimeout(90_000);
+  const console = new ConsolePage(page);
+  await console.open(served.url);
+  await console.waitForStatus();
+  const slow = served.sandbox!.nodes[1]!.id;
+  // One slow node: the sync is still logging in there while the others are done.
+  await control(served, `/nodes/${slow}/latency`, { ms: 2500 });
+  await page.getByRole('button', { name: 'Sync all nodes', exact: true }).first().click();
+  const card = page.locator(`.map .node-card[data-node="${slow}"]`);
+  await expect(card).toHaveAttribute('data-sync', 'true');
+  await expect(card.getByTestId('node-headline')).toContainText('syncing');
+  await expect(page.locator('.map line.drop[data-sync="true"]')).not.toHaveCount(0);
+  await expect(console.syncPanel).toHaveAttribute('data-phase', /done|failed|cancelled/, { timeout: 60_000 });
+  await expect(card).not.toHaveAttribute('data-sync', 'true');
+  await expect(page.locator('.map line.drop[data-sync="true"]')).toHaveCount(0);
+  await control(served, `/nodes/${slow}/latency`, { ms: 0 });
 });

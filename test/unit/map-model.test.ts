@@ -110,6 +110,11 @@ describe('nodeFacts', () => {
   });
 });
 
+it("a mark's short word is part of its word: the list says what the mark says", async () => {
+  const { HEADLINES } = await import('../../renderer/lib/map-model.ts');
+  for (const h of Object.values(HEADLINES)) expect(h.word).toContain(h.short);
+});
+
 describe('mapLayout', () => {
   const within = (l: ReturnType<typeof mapLayout>) => {
     for (const b of l.nodes) {
