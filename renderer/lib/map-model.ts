@@ -267,7 +267,8 @@ export interface MapLayout {
   trunk: { x: number; y1: number; y2: number };
 }
 
-export const CARD = { minW: 230, maxW: 330, gap: 14 } as const;
+/** Cards down to 170 px (a node panel open beside 3 of them at 1280 px): a narrow card stacks its facts. */
+export const CARD = { minW: 170, maxW: 330, gap: 14, upTo: 8 } as const;
 export const TILE = { w: 148, h: 56, gap: 10 } as const;
 export const MARK = { minW: 72, h: 32, gap: 6 } as const;
 /** Consumers drawn left of the balancer; more are summarised in the last box. */
@@ -304,7 +305,7 @@ export function mapLayout(count: number, width: number, consumerCount: number): 
   const firstBus = TOP + bandH + DROP;
   const inner = w - 2 * GUTTER;
 
-  const cardCols = Math.floor((inner + CARD.gap) / (CARD.minW + CARD.gap));
+  const cardCols = Math.min(CARD.upTo, Math.floor((w - 8 + CARD.gap) / (CARD.minW + CARD.gap)));
   let mode: MapMode;
   let cellW: number;
   let cellH: number;
@@ -314,7 +315,7 @@ export function mapLayout(count: number, width: number, consumerCount: number): 
     mode = 'cards';
     cols = Math.max(1, count);
     gap = CARD.gap;
-    cellW = Math.min(CARD.maxW, Math.floor((inner - (cols - 1) * gap) / cols));
+    cellW = Math.min(CARD.maxW, Math.floor((w - 8 - (cols - 1) * gap) / cols));
     cellH = 0;
   } else if (count <= TILES_UP_TO) {
     mode = 'tiles';
