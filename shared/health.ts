@@ -80,15 +80,24 @@ export function healthOfStatus(status: ClusterStatus): HealthVerdict {
     })
     .map((n) => n.id);
   if (drifting.length) parts.push({ health: 'warning', text: `the clock of ${names(drifting)} drifts` });
-  const tracked = new Set(status.nodes.flatMap((n) => n.consumers.map((c) => c.key)));
-  const nowhere = [...tracked].filter(
-    (key) =>
-      up.length > 0 &&
-      up.every((n) => {
-        const s = n.consumers.find((c) => c.key === key)?.state;
-        return s === 'unknown';
-      }),
-  );
+  // Keys loaded on no up node: those the first up node misses, kept while every other misses them too
+  // (one pass over each node's probes, no per-key search: 10,000 keys × 128 nodes stays linear).
+  let nowhere: string[] = [];
+  if (up.length > 0) {
+    const seen = new Set<string>();
+    let left = new Set<string>();
+    for (const c of up[0]!.consumers) {
+      if (!seen.has(c.key) && c.state === 'unknown') left.add(c.key);
+      seen.add(c.key);
+    }
+    for (const n of up.slice(1)) {
+      if (left.size === 0) break;
+      const first = new Map<string, string>();
+      for (const c of n.consumers) if (left.has(c.key) && !first.has(c.key)) first.set(c.key, c.state);
+      left = new Set([...left].filter((key) => first.get(key) === 'unknown'));
+    }
+    nowhere = [...left];
+  }
   if (nowhere.length)
     parts.push({
       health: 'warning',
