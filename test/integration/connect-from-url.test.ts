@@ -229,7 +229,7 @@ describe('bad input: a coded error naming the field, nothing saved', () => {
       }),
     );
     expect(err.code).toBe('TLS_UNTRUSTED');
-    expect(err.message).toMatch(/Give the cluster's CA bundle \(--ca\), or name the repository and database/);
+    expect(err.message).toMatch(/Give the cluster's CA bundle, or name the repository and database/);
     expect(err.details?.['field']).toBe('caPem');
     // With the database named, nothing more needs asking: added now, trusted after.
     const r = await engine.resolveClusterUrl({

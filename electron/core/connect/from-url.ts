@@ -280,7 +280,7 @@ function askedNothing(e: unknown): string[] {
   if (isAppError(e) && e.code === ErrorCode.TLS_UNTRUSTED) {
     throw new AppError(
       ErrorCode.TLS_UNTRUSTED,
-      `${e.message}. Give the cluster's CA bundle (--ca), or name the repository and database (--repo, --db) to add it now and trust the certificate after (oslc-admin trust)`,
+      `${e.message}. Give the cluster's CA bundle, or name the repository and database to add the cluster now and trust its certificate after`,
       { details: { ...e.details, field: 'caPem' } },
     );
   }
@@ -294,7 +294,7 @@ export async function resolveFromUrl(arg: FromUrlInput, http: HttpClient): Promi
   if (!Array.isArray(arg.nodes) || arg.nodes.some((n) => typeof n !== 'string')) {
     throw badInput('nodes', 'must be a list of hosts, host:ports or URLs');
   }
-  if (arg.nodes.length === 0) throw badInput('nodes', 'a cluster needs at least one node (--node HOST[:PORT])');
+  if (arg.nodes.length === 0) throw badInput('nodes', 'a cluster needs at least one node: a host, host:port or URL');
   const notes: string[] = [];
   const { url: from, notes: fromNotes } = checkUrl(arg.from, 'from');
   notes.push(...fromNotes);

@@ -64,7 +64,7 @@ export function checkUrl(text: string, field: string): CheckedUrl {
   if (url.username || url.password) {
     throw badInput(
       field,
-      `${shownInput(raw.replace(/\/\/[^@/]*@/, '//…@'))} carries a user or password: leave it out; the admin login goes to the OS keychain (oslc-admin login)`,
+      `${shownInput(raw.replace(/\/\/[^@/]*@/, '//…@'))} carries a user or password: leave it out; the admin login is stored apart, in the OS keychain`,
     );
   }
   if (url.port === '0') throw badInput(field, 'port 0 is not a port anything listens on (use 1–65535)');
