@@ -97,6 +97,7 @@ const scenarios: Record<string, Scenario> = {
     ],
   },
   'cluster list': { args: () => ['cluster', 'list'] },
+  'cluster check': { args: () => ['cluster', 'check', 'sb'], nodes: true },
   'cluster show': { args: () => ['cluster', 'show', 'sb'] },
   'cluster export': { args: () => ['cluster', 'export', 'sb'] },
   'cluster import': { args: (r) => ['cluster', 'import', exported, '--rename', `imp${r}`, '--trust-pins'] },
