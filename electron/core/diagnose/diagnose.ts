@@ -22,7 +22,7 @@ import { BALANCER_ID } from '../../../shared/diagnose.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 import { badInput, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
 import type { ClusterDefinition, Exchange, NodeDefinition, TlsInfo } from '../../../shared/model.ts';
-import { consumerKeySchema, parseOrThrow } from '../../../shared/schema.ts';
+import { consumerKeySchema, MAX_SECRET_CHARS, parseOrThrow } from '../../../shared/schema.ts';
 import type { HttpClient } from '../http/client.ts';
 import { discoveryFor } from '../node-cache.ts';
 import type { NodeCache } from '../node-cache.ts';
@@ -46,8 +46,6 @@ export interface DiagnoseOptions {
   /** Probes through the balancer with the first answer's session cookie; default 3. */
   stickinessProbes?: number;
 }
-
-export const MAX_SECRET_CHARS = 4096;
 
 /** The secret and the error text, checked; BAD_INPUT naming the field otherwise. */
 export function checkSecret(secret: unknown, field = 'secret'): string | undefined {
