@@ -260,16 +260,6 @@ export function statusOf(input: StatusInput, nodes: NodeStatus[], notices: strin
   };
 }
 
-export async function clusterStatus(input: StatusInput): Promise<ClusterStatus> {
-  const notices = statusNotices(input);
-  const nodes = await mapPool(input.cluster.nodes, NODE_CONCURRENCY, async (node) => {
-    const s = await nodeStatus(input, node);
-    input.onNode?.(s);
-    return s;
-  });
-  return statusOf(input, nodes, notices);
-}
-
 /**
  * Asks the balancer for the provider's discovery document, as a client would: a dead or hanging
  * balancer fails every client whatever the nodes say, so status and sync say so.

@@ -30,7 +30,6 @@ function whyNotVerified(n: NodeStatus): string {
     [ErrorCode.NODE_TIMEOUT]: 'no answer in time',
     [ErrorCode.LOGIN_PAGE]: 'it answered with a login page where data was expected',
     [ErrorCode.TLS_UNTRUSTED]: 'its certificate is not trusted',
-    [ErrorCode.TLS_PIN_MISMATCH]: 'its certificate does not match the pinned one',
     [ErrorCode.RESPONSE_TOO_LARGE]: 'its answer was larger than the limit',
     [ErrorCode.AUTH_FAILED]: 'the admin login was refused',
   };
@@ -45,7 +44,6 @@ const NOT_RETRIED = new Set<string>([
   ErrorCode.LOGIN_PAGE,
   ErrorCode.BAD_INPUT,
   ErrorCode.TLS_UNTRUSTED,
-  ErrorCode.TLS_PIN_MISMATCH,
   ErrorCode.NOT_SUPPORTED,
 ]);
 
