@@ -35,6 +35,7 @@ import type { BalancerFacts, NodeFacts } from './causes.ts';
 import { decideCauses, describeSkew, listNodes } from './causes.ts';
 import { CookieJar } from './cookies.ts';
 import type { DiagnoseEngine } from './engine.ts';
+import { secretFor } from './engine.ts';
 import { MAX_ERROR_TEXT_CHARS, nodesMentioned, parseErrorText } from './error-text.ts';
 import { probeKey } from './probe-key.ts';
 import type { KeyProbe } from './probe-key.ts';
@@ -474,12 +475,7 @@ export async function diagnose(
     errorText = errorText.slice(0, MAX_ERROR_TEXT_CHARS);
   }
 
-  const tracked = def.consumers.find((c) => c.key === key);
-  const secret =
-    givenSecret ??
-    (tracked?.hasSecret
-      ? await fromKeychain('the consumer secret', notices, () => engine.consumerSecret(def, key), null)
-      : null);
+  const secret = await secretFor(engine, def, key, givenSecret, notices);
   const admin = await fromKeychain('the admin login', notices, () => engine.adminCredentials(def), null);
   const adapter = adapterFor(def.kind);
   const env: Env = {

@@ -56,8 +56,9 @@ import {
   tlsCause,
 } from './causes.ts';
 import { answeredBy, CookieJar } from './cookies.ts';
-import { checkSecret, fromKeychain, tlsFromError } from './diagnose.ts';
+import { checkSecret, tlsFromError } from './diagnose.ts';
 import type { DiagnoseEngine } from './engine.ts';
+import { secretFor } from './engine.ts';
 import { scrubExchange, scrubText } from './scrub.ts';
 
 export interface FlowInput extends FlowArg {
@@ -331,12 +332,7 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
     targetNode = found;
   }
   const notices: string[] = [];
-  const tracked = def.consumers.find((c) => c.key === key);
-  const secret =
-    givenSecret ??
-    (tracked?.hasSecret
-      ? await fromKeychain('the consumer secret', notices, () => engine.consumerSecret(def, key), null)
-      : null);
+  const secret = await secretFor(engine, def, key, givenSecret, notices);
   if (!secret) {
     throw new AppError(ErrorCode.SECRET_MISSING, `No secret for consumer key ${key}: the dance needs it to sign.`, {
       details: { field: 'secret' },

@@ -1,8 +1,7 @@
 /** Operations that ask the nodes: one probe, and the status of every node with the drift. */
 import type { ArgOf, CallOptions, ResultOf } from '../../../shared/contract.ts';
-import { AppError, ErrorCode, echoed } from '../../../shared/errors.ts';
 import type { ClusterDefinition } from '../../../shared/model.ts';
-import { consumerKeySchema, nodeIdSchema, parseOrThrow, secretSchema } from '../../../shared/schema.ts';
+import { consumerKeySchema, parseOrThrow, secretSchema } from '../../../shared/schema.ts';
 import type { EngineContext } from '../context.ts';
 import { NO_KEYCHAIN_NOTICE, fromKeychain } from '../keychain.ts';
 import { freshDiscovery, reuseOrRedo } from '../node-cache.ts';
@@ -11,6 +10,7 @@ import { decideWithListApi, probeNode as probeWith } from '../probe.ts';
 import type { ProbeConsumer } from '../probe.ts';
 import { adapterFor } from '../providers/index.ts';
 import type { OAuthEndpoints } from '../providers/types.ts';
+import { findNode } from '../repair/approve.ts';
 import type { StatusRun } from '../repair/deps.ts';
 import {
   balancerStatus,
@@ -35,15 +35,8 @@ async function probeConsumers(ctx: EngineContext, def: ClusterDefinition): Promi
 
 export async function probeNode(ctx: EngineContext, arg: ArgOf<'probeNode'>): Promise<ResultOf<'probeNode'>> {
   const def = await ctx.cluster(arg?.cluster);
-  const nodeId = parseOrThrow(nodeIdSchema, arg.node, 'node');
+  const node = findNode(def, arg.node);
   const key = parseOrThrow(consumerKeySchema, arg.key, 'key');
-  const node = def.nodes.find((n) => n.id === nodeId);
-  if (!node)
-    throw new AppError(
-      ErrorCode.NODE_NOT_FOUND,
-      `Cluster ${def.name} has no node "${echoed(nodeId)}" (nodes: ${def.nodes.map((n) => n.id).join(', ')})`,
-      { details: { field: 'node' } },
-    );
   const secret =
     arg.secret !== undefined ? parseOrThrow(secretSchema, arg.secret, 'secret') : await ctx.consumerSecret(def, key);
   const nodeCtx = { cluster: def, node, http: ctx.httpFor(def), ...(ctx.nodeCache ? { cache: ctx.nodeCache } : {}) };

@@ -62,6 +62,21 @@ export const lyoApproveSteps = (key: string) => [
   `Approve the provisional consumer ${key}.`,
 ];
 
+/** The hand-off to the node's own OAuth administration page, naming `source`. */
+export const lyoApproveHandoff =
+  (source: string): ProviderAdapter['approveHandoff'] =>
+  (ctx, key) => ({
+    action: 'approve',
+    node: ctx.node.id,
+    adminUrl: joinUrl(ctx.node.url, 'oauth/admin'),
+    steps: lyoApproveSteps(key),
+    source,
+  });
+
+/** `POST /oauth/requestKey` on the node itself. */
+export const registerWithLyoApi: NonNullable<ProviderAdapter['register']> = (ctx, input) =>
+  requestConsumerKey(ctx, joinUrl(ctx.node.url, 'oauth/requestKey'), input);
+
 /**
  * Eclipse Lyo OAuth webapp: fixed `/oauth/*` paths below the node's URL ([D] oauth-webapp). Lyo has
  * no rootservices of its own; Lyo Designer adaptors put the paths under `{ctx}/services/`, which the
@@ -88,14 +103,8 @@ export const lyo: ProviderAdapter = {
   listKeys: listWithLyoApi,
   prepareListing: prepareLyoListing,
   approve: approveWithLyoApi,
-  approveHandoff: (ctx, key) => ({
-    action: 'approve',
-    node: ctx.node.id,
-    adminUrl: joinUrl(ctx.node.url, 'oauth/admin'),
-    steps: lyoApproveSteps(key),
-    source: 'Eclipse Lyo oauth-webapp',
-  }),
-  register: (ctx, input) => requestConsumerKey(ctx, joinUrl(ctx.node.url, 'oauth/requestKey'), input),
+  approveHandoff: lyoApproveHandoff('Eclipse Lyo oauth-webapp'),
+  register: registerWithLyoApi,
   registerHandoff: (ctx, input) => ({
     action: 'register',
     node: ctx.node.id,

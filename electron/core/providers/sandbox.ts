@@ -1,8 +1,15 @@
 /** The embedded sandbox's adapter: rootservices for discovery, the Lyo admin API, ClearQuest's refresh. */
 import { joinUrl } from './discovery.ts';
 import type { ProviderAdapter } from './types.ts';
-import { discoverFrom, requestConsumerKey } from './common.ts';
-import { listWithLyoApi, prepareLyoListing, approveWithLyoApi, removeWithLyoApi, lyoApproveSteps } from './lyo.ts';
+import { discoverFrom } from './common.ts';
+import {
+  approveWithLyoApi,
+  listWithLyoApi,
+  lyoApproveHandoff,
+  prepareLyoListing,
+  registerWithLyoApi,
+  removeWithLyoApi,
+} from './lyo.ts';
 import { refreshRepoConfig, cqRegisterHandoff } from './clearquest.ts';
 
 /** The embedded sandbox: rootservices for discovery, the Lyo admin API, ClearQuest refresh. */
@@ -12,14 +19,8 @@ export const sandbox: ProviderAdapter = {
   listKeys: listWithLyoApi,
   prepareListing: prepareLyoListing,
   approve: approveWithLyoApi,
-  approveHandoff: (ctx, key) => ({
-    action: 'approve',
-    node: ctx.node.id,
-    adminUrl: joinUrl(ctx.node.url, 'oauth/admin'),
-    steps: lyoApproveSteps(key),
-    source: 'sandbox (Eclipse Lyo admin page)',
-  }),
-  register: (ctx, input) => requestConsumerKey(ctx, joinUrl(ctx.node.url, 'oauth/requestKey'), input),
+  approveHandoff: lyoApproveHandoff('sandbox (Eclipse Lyo admin page)'),
+  register: registerWithLyoApi,
   registerHandoff: (ctx, input) => cqRegisterHandoff(ctx, input),
   remove: removeWithLyoApi,
   refresh: (ctx, admin, onReloaded) => refreshRepoConfig(ctx, admin, joinUrl(ctx.node.url, 'cqweb'), onReloaded),
