@@ -45,7 +45,6 @@ export type Fix =
   | { action: 'trust-certificate'; args: { cluster: string; node: string; fingerprint256: string } }
   | { action: 'restart-flow'; args: { cluster: string; key: string } }
   | { action: 'enable-affinity'; args: { cluster: string } };
-export type FixAction = Fix['action'];
 
 export interface Cause {
   code: CauseCode;

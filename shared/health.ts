@@ -34,7 +34,7 @@ export interface HealthVerdict {
 }
 
 function untrusted(n: NodeStatus): boolean {
-  return n.error?.code === 'TLS_UNTRUSTED' || n.error?.code === 'TLS_PIN_MISMATCH';
+  return n.error?.code === 'TLS_UNTRUSTED';
 }
 
 /** This node's provisional keys: its list where the kind has one, else what the probes said. */

@@ -118,7 +118,7 @@ function tlsCell(n: ClusterStatus['nodes'][number]): string {
   const tls = n.tls;
   if (!tls) return '-';
   // A certificate whose chain did not verify got through only by its pin; one that was refused is untrusted.
-  const refused = n.error?.code === 'TLS_UNTRUSTED' || n.error?.code === 'TLS_PIN_MISMATCH';
+  const refused = n.error?.code === 'TLS_UNTRUSTED';
   const how = tls.authorized ? `trusted${TRUSTED_BY[tls.trustedBy ?? ''] ?? ''}` : refused ? 'UNTRUSTED' : 'pinned';
   return `${how} until ${t(tls.validTo)}`;
 }

@@ -229,7 +229,7 @@ async function checkOne(
     });
   } catch (e) {
     const error = toErrorInfo(e);
-    if (error.code === ErrorCode.TLS_UNTRUSTED || error.code === ErrorCode.TLS_PIN_MISMATCH) {
+    if (error.code === ErrorCode.TLS_UNTRUSTED) {
       items.push(...untrustedItems(node.id, error));
       return result;
     }

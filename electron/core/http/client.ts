@@ -13,8 +13,7 @@
  * Pins only add trust: a certificate whose chain verifies is not refused for missing from the pins.
  * Anything else is TLS_UNTRUSTED with the presented certificate in `details` (a wrong host name
  * too, with `reason: 'hostname-mismatch'`). An untrusted chain with pins that do not match is
- * TLS_UNTRUSTED as well, so the UI can offer to trust the new certificate; this client never
- * throws TLS_PIN_MISMATCH.
+ * TLS_UNTRUSTED as well, so the UI can offer to trust the new certificate.
  */
 import { X509Certificate } from 'node:crypto';
 import { Agent, buildConnector, ProxyAgent, Pool } from 'undici';
