@@ -421,9 +421,12 @@ export const COMMAND_LIST: readonly CommandSpec[] = [
   {
     path: ['doctor'],
     group: 'This tool',
-    synopsis: 'doctor [--timeout-seconds 5]',
+    synopsis: 'doctor [--timeout-seconds 5] [--json]',
     summary: 'is this machine ready: the keychain, the config directory, every cluster’s nodes (TLS, clock)',
-    options: [{ name: 'timeout-seconds', value: 'S', help: 'how long the keychain may take to answer (default 5)' }],
+    options: [
+      { name: 'timeout-seconds', value: 'S', help: 'how long the keychain may take to answer (default 5)' },
+      json,
+    ],
     quiet: { keeps: 'the checks that are not OK', stdout: true },
     notes: [
       'One line per check: OK, WARN or FAIL. Exit by the worst: 0 all OK, 1 a warning, 2 a failure, 3 bad input.',

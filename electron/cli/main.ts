@@ -251,10 +251,21 @@ export async function main(
       if (e.fix) io.stderr.write(`  fix: ${terminalText(fixCommand(e.fix))}\n`);
       return (code = exitOf(e.code));
     }
-    io.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    writeInternalError(io, e, verbose);
     return (code = EXIT.INTERNAL);
   } finally {
     await ctx.close({ abandon: code === EXIT.INTERRUPTED || code === EXIT.TERMINATED || ctx.abandonOnClose });
     verbosity.end(code);
   }
+}
+
+/**
+ * A fault of this tool, not of the input: one line saying so, the stack only when asked for
+ * (--verbose), so that no input prints a trace at anyone who did not ask to read one.
+ */
+export function writeInternalError(io: CliIo, e: unknown, verbose: boolean): void {
+  const message = e instanceof Error ? e.message : String(e);
+  io.stderr.write(`internal error: ${terminalText(message)}\n`);
+  if (verbose && e instanceof Error && e.stack) io.stderr.write(`${terminalLinesOf(e.stack)}\n`);
+  else io.stderr.write('  (a fault of oslc-admin itself; run again with --verbose to see where, and report it)\n');
 }

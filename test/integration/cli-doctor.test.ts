@@ -44,6 +44,35 @@ describe('oslc-admin doctor', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('--json: one document with schemaVersion, each check with its level and subject, exit by the worst', async () => {
+    const r = await runMain(['doctor', '--json', '--home', t.home], { env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(lines(r.stdout)).toHaveLength(1);
+    const doc = JSON.parse(r.stdout) as {
+      schemaVersion: number;
+      worst: string;
+      checks: { level: string; subject: string; text: string }[];
+    };
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.worst).toBe('ok');
+    expect(doc.checks.map((c) => c.subject)).toEqual([
+      'keychain',
+      'config directory',
+      'clusters',
+      ...sandbox.info.nodes.map((n) => `sb/${n.id}`),
+    ]);
+    expect(doc.checks.every((c) => c.level === 'ok')).toBe(true);
+    expect(doc.checks[2]?.text).toBe('1 defined');
+    // A process of its own: the keychain's D-Bus address is read once per process.
+    const blind = await runBin(['doctor', '--json', '--home', t.home], {
+      env: { ...env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' },
+    });
+    expect(blind.code).toBe(2);
+    const failed = JSON.parse(blind.stdout) as { worst: string; checks: { level: string; subject: string }[] };
+    expect(failed.worst).toBe('fail');
+    expect(failed.checks[0]).toMatchObject({ level: 'fail', subject: 'keychain' });
+  });
+
   it('a killed node is a FAIL line naming it, exit 2; --quiet prints only that line; --verbose says what it does on stderr', async () => {
     await sandbox.killNode('node2');
     try {
