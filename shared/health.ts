@@ -4,16 +4,18 @@
  * (CRITICAL before WARNING before OK). It never says "consistent" while any node lacks a key that is
  * approved elsewhere or holds a provisional one.
  */
+import { balancerFailureWords } from './failure-words.ts';
 import type { ClusterStatus, NodeStatus } from './model.ts';
 
 /**
  * Worst first: a node that cannot be read, then a key a consumer fails on now, then what needs an
  * admin's look (a provisional key waiting, a clock drifting), then all well.
  */
-export type StatusHealth = 'down' | 'untrusted' | 'drift' | 'provisional' | 'warning' | 'consistent';
+export type StatusHealth = 'balancer' | 'down' | 'untrusted' | 'drift' | 'provisional' | 'warning' | 'consistent';
 
 /** The monitoring-plugin level of each health (`status --check`: 2 CRITICAL, 1 WARNING, 0 OK). */
 export const HEALTH_LEVEL: Record<StatusHealth, 0 | 1 | 2> = {
+  balancer: 2,
   down: 2,
   untrusted: 2,
   drift: 2,
@@ -48,8 +50,20 @@ function names(ids: string[], max = 3): string {
   return ids.length <= max ? ids.join(', ') : `${ids.slice(0, max).join(', ')} and ${ids.length - max} more`;
 }
 
-/** The health of a cluster from one status, and the sentence that says why, worst first. */
+/**
+ * The health of a cluster from one status, and the sentence that says why, worst first. A balancer
+ * that does not answer makes the cluster down whatever its nodes say: consumers reach none of them.
+ */
 export function healthOfStatus(status: ClusterStatus): HealthVerdict {
+  const nodes = healthOfNodes(status);
+  const balancer = status.balancer;
+  if (!balancer || balancer.up) return nodes;
+  const text = `the balancer ${balancerFailureWords(balancer.error).words}`;
+  return { health: 'balancer', sentence: nodes.health === 'consistent' ? text : `${text}; ${nodes.sentence}` };
+}
+
+/** The nodes' own health, the balancer left out (the map says it apart: "the nodes themselves: …"). */
+export function healthOfNodes(status: ClusterStatus): HealthVerdict {
   const parts: { health: StatusHealth; text: string }[] = [];
   const untrustedNodes = status.nodes.filter(untrusted).map((n) => n.id);
   const down = status.nodes.filter((n) => !n.up && !untrusted(n)).map((n) => n.id);

@@ -8,7 +8,13 @@
  */
 import { CONSUMER_STATES } from '../../shared/model.ts';
 import type { BalancerStatus, ClusterKind, ClusterStatus, ConsumerState, NodeStatus } from '../../shared/model.ts';
-import { healthOfStatus, provisionalOn, SKEW_CRITICAL_SECONDS, SKEW_WARNING_SECONDS } from '../../shared/health.ts';
+import {
+  healthOfNodes,
+  healthOfStatus,
+  provisionalOn,
+  SKEW_CRITICAL_SECONDS,
+  SKEW_WARNING_SECONDS,
+} from '../../shared/health.ts';
 import type { HealthVerdict } from '../../shared/health.ts';
 import { refreshesRegistry, staleFailure } from '../../shared/provider-words.ts';
 import { balancerFailureWords } from '../../shared/failure-words.ts';
@@ -419,10 +425,11 @@ export function mapSummary(
   if (balancer && !balancer.up) {
     const words = balancerFailureWords(balancer.error).words;
     const untrusted = isUntrustedError(balancer.error);
+    const nodes = healthOfNodes(status);
     return {
       health: 'balancer',
       headline: `the balancer ${words}: consumers reach no node through it`,
-      detail: verdict.health === 'consistent' ? `the nodes themselves: ${verdict.sentence}` : verdict.sentence,
+      detail: nodes.health === 'consistent' ? `the nodes themselves: ${nodes.sentence}` : nodes.sentence,
       action: untrusted
         ? { do: 'trust', label: 'Trust certificate of the balancer…', node: 'balancer' }
         : { do: 'recheck', label: 'Check again' },
@@ -440,6 +447,7 @@ export function mapSummary(
         action: null,
       };
     }
+    case 'balancer': // said above, before the nodes' own health
     case 'down':
       return { health: 'down', headline: parts[0]!, detail: rest(1), action: { do: 'recheck', label: 'Check again' } };
     case 'untrusted': {
