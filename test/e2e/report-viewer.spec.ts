@@ -33,11 +33,24 @@ test('a report opens read-only, compares, and shows hostile text as text', async
   await page.getByLabel('Report to open (report.json)').setInputFiles(before);
   const view = page.getByRole('region', { name: /Report of cluster .* — read-only/ });
   await expect(view).toBeVisible();
-  await expect(view.getByRole('note')).toContainText('Opened from before.json; format version 2');
+  await expect(view.getByRole('note').filter({ hasText: 'Opened from' })).toContainText(
+    'Opened from before.json; format version 2',
+  );
   await expect(view.getByRole('list', { name: 'Nodes as they were' }).getByRole('listitem')).toHaveCount(nodes.length);
   for (const d of live.diagnoses) for (const c of d.diagnosis.causes) await expect(view).toContainText(c.code);
+  // The map, drawn as a live cluster's: its line names the provisional key's node; nothing on it acts.
+  const map = view.getByRole('region', { name: 'Cluster map' });
+  await expect(map.getByTestId('map-summary')).toContainText('a provisional key waits on');
+  await expect(map.getByTestId('map-fix')).toHaveCount(0);
+  await expect(map.locator('[data-map-node]')).toHaveCount(nodes.length);
+  for (const n of nodes) await expect(map.locator(`[data-map-node="${n}"]`)).toHaveAttribute('aria-disabled', 'true');
+  // (aria-disabled: Playwright's click would wait for it to be enabled; the keyboard is what acts.)
+  await map.locator(`[data-map-node="${nodes[0]}"]`).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(page.locator('.node-panel')).toHaveCount(0);
   // Read-only: no control that acts on a cluster is on this screen.
-  for (const name of [/^Sync/, /^Approve/, /^Log in/, /^Register/, /^Delete/])
+  for (const name of [/^Sync/, /^Approve/, /^Log in/, /^Register/, /^Delete/, /^Check again/, /^Track/])
     await expect(view.getByRole('button', { name })).toHaveCount(0);
   await shots(page, info, 'report-open');
   await accessible(page, 'report view', '.report-view');
