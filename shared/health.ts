@@ -24,6 +24,9 @@ export const HEALTH_LEVEL: Record<StatusHealth, 0 | 1 | 2> = {
   consistent: 0,
 };
 
+/** Every health, worst first. */
+const SEVERITY: StatusHealth[] = ['balancer', 'down', 'untrusted', 'drift', 'provisional', 'warning', 'consistent'];
+
 /** Seconds of clock skew that make a node's OAuth requests fail (RFC 5849 servers refuse ±300 s). */
 export const SKEW_CRITICAL_SECONDS = 300;
 /** Seconds of clock skew worth a look before requests fail. */
@@ -59,7 +62,13 @@ export function healthOfStatus(status: ClusterStatus): HealthVerdict {
   const balancer = status.balancer;
   if (!balancer || balancer.up) return nodes;
   const text = `the balancer ${balancerFailureWords(balancer.error).words}`;
-  return { health: 'balancer', sentence: nodes.health === 'consistent' ? text : `${text}; ${nodes.sentence}` };
+  const sentence = nodes.health === 'consistent' ? text : `${text}; ${nodes.sentence}`;
+  // A balancer whose certificate is not trusted answers: it is a trust decision, not an outage.
+  if (balancer.error?.code === 'TLS_UNTRUSTED') {
+    const worse = SEVERITY.indexOf(nodes.health) < SEVERITY.indexOf('untrusted') ? nodes.health : 'untrusted';
+    return { health: worse, sentence };
+  }
+  return { health: 'balancer', sentence };
 }
 
 /** The nodes' own health, the balancer left out (the map says it apart: "the nodes themselves: …"). */
@@ -121,7 +130,6 @@ export function healthOfNodes(status: ClusterStatus): HealthVerdict {
     const n = status.nodes.length;
     return { health: 'consistent', sentence: `all ${n} node${n === 1 ? '' : 's'} consistent` };
   }
-  const order: StatusHealth[] = ['down', 'untrusted', 'drift', 'provisional', 'warning'];
-  parts.sort((a, b) => order.indexOf(a.health) - order.indexOf(b.health));
+  parts.sort((a, b) => SEVERITY.indexOf(a.health) - SEVERITY.indexOf(b.health));
   return { health: parts[0]!.health, sentence: parts.map((p) => p.text).join('; ') };
 }

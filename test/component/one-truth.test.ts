@@ -93,6 +93,23 @@ describe('the health word', () => {
     });
     expect(view.healthSentence).toBe('the balancer did not answer; node2 lacks an approved key');
   });
+
+  it('a balancer whose certificate is not trusted is an untrusted certificate, not an outage', async () => {
+    const { view, list } = await viewWith({
+      ...statusOf([node('node1', 'approved'), node('node2', 'approved')]),
+      balancer: {
+        url: 'https://lb',
+        up: false,
+        latencyMs: null,
+        answeredBy: null,
+        cloneId: null,
+        error: { code: 'TLS_UNTRUSTED', message: 'the balancer presented an untrusted certificate' },
+      },
+    });
+    expect(view.health).toBe('untrusted');
+    expect(view.healthSentence).toMatch(/^the balancer presented a certificate this tool does not trust/);
+    expect(list.healthOf('sb')).toBe('untrusted');
+  });
 });
 
 describe('results update the state at once', () => {
