@@ -14,3 +14,8 @@ export declare function dist(
   opts: DistOptions,
   log?: (msg: string) => void,
 ): Promise<{ out: string; artifacts: string[]; sums: string[] }>;
+export declare const LINUX_DEFAULT_TARGETS: readonly string[];
+export declare function splitTargets(
+  requested: Record<string, string[]>,
+  hostPlatform?: string,
+): { platforms: Record<string, string[]>; own: string[] };

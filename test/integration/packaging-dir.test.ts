@@ -50,7 +50,7 @@ function runDist(args: string[], env: NodeJS.ProcessEnv = {}): { status: number 
     cwd: root,
     env: { ...process.env, ...env },
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 400_000,
   });
   return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
 }
@@ -75,7 +75,7 @@ beforeAll(() => {
   appOut = join(out, 'linux-unpacked');
   asar = join(appOut, 'resources/app.asar');
   entries = existsSync(asar) ? listPackage(asar, { isPack: false }).map((e) => e.split('\\').join('/')) : [];
-}, 180_000);
+}, 450_000);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
@@ -194,6 +194,9 @@ describe.skipIf(!isLinux)('the app packaged as dir from a stand-in Electron (lay
     const listing = spawnSync('tar', ['-tzf', join(out, artifacts[0]!)], { encoding: 'utf8' }).stdout;
     expect(listing).toMatch(/\/resources\/app\.asar\n/);
     expect(listing).toMatch(/\/resources\/app\.asar\.unpacked\/node_modules\/@napi-rs\/keyring-[^/]+\/[^/]+\.node\n/);
+    // The oslc-admin executable (build/cli-sea.mjs) with the keychain binary beside it, as in the .deb.
+    expect(listing).toMatch(/\/cli\/oslc-admin\n/);
+    expect(listing).toMatch(/\/cli\/node_modules\/@napi-rs\/keyring-[^/]+\/[^/]+\.node\n/);
   });
 
   it.skipIf(sevenZip)('tar.gz and SHA256SUMS: skipped, no 7-Zip here (apt install p7zip-full; .ci/run does)', () => {});
@@ -206,7 +209,7 @@ describe.skipIf(!isLinux)('the app packaged as dir from a stand-in Electron (lay
     expect(refused.status).toBe(1);
     expect(refused.output).toMatch(/stand-in, not a real Electron: it cannot be packaged/);
     expect(existsSync(join(work, 'refused/linux-unpacked/resources/app.asar'))).toBe(false);
-  }, 120_000);
+  }, 420_000);
 });
 
 const realTitle = realElectron

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appPackageJson, bundleRuntimeDependencies, packageName } from '../../build/app-stage.mjs';
 import { parseSha256Sums, writeSha256Sums } from '../../build/checksums.mjs';
-import { parseArgs } from '../../build/dist.mjs';
+import { LINUX_DEFAULT_TARGETS, parseArgs, splitTargets } from '../../build/dist.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const yml = readFileSync(join(root, 'electron-builder.yml'), 'utf8');
@@ -41,7 +41,12 @@ describe('electron-builder.yml', () => {
   });
 
   it('has the targets of each OS: deb, rpm, tar.gz (no AppImage: it cannot start sandboxed where user namespaces are restricted); NSIS and zip; dmg and zip', () => {
-    expect(setting('target', 'linux')).toBe('[deb, rpm, tar.gz]');
+    // deb and rpm are made by build/dist.mjs with dpkg-deb and rpmbuild, not by electron-builder (fpm).
+    expect(setting('target', 'linux')).toBe('[tar.gz]');
+    expect(LINUX_DEFAULT_TARGETS).toEqual(['deb', 'rpm', 'tar.gz']);
+    expect(splitTargets({}, 'linux')).toEqual({ platforms: { linux: ['tar.gz'] }, own: ['deb', 'rpm'] });
+    expect(splitTargets({ linux: ['deb'] }, 'linux')).toEqual({ platforms: { linux: ['dir'] }, own: ['deb'] });
+    expect(splitTargets({ win: ['zip'] }, 'linux')).toEqual({ platforms: { win: ['zip'] }, own: [] });
     expect(setting('target', 'win')).toBe('[nsis, zip]');
     expect(setting('target', 'mac')).toBe('[dmg, zip]');
   });
