@@ -275,6 +275,34 @@ describe.skipIf(!runnable)(`oslc-admin from the extracted .deb, with no node on 
     expect(login.status, login.stderr).toBe(0);
   }, 90_000);
 
+  it('serves the console in browser mode from the files beside it (cli/dist/renderer)', async () => {
+    const serve = spawn(exe(), ['serve', '--port', '0', '--json'], { env: env(home), stdio: ['pipe', 'pipe', 'pipe'] });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let buf = '';
+        serve.stdout!.on('data', (d: Buffer) => {
+          buf += d.toString();
+          if (buf.includes('\n')) resolve(buf.slice(0, buf.indexOf('\n')));
+        });
+        serve.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
+        setTimeout(() => reject(new Error('no serve line in 30 s')), 30_000);
+      });
+      const { url } = JSON.parse(line) as { url: string };
+      // The one-time link: a session cookie and a redirect to the console page.
+      const signIn = await fetch(url, { redirect: 'manual' });
+      expect(signIn.status).toBe(303);
+      const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const res = await fetch(new URL('/', url), { headers: { cookie } });
+      const html = await res.text();
+      expect(res.status).toBe(200);
+      // The very page that was built, served from the package's copy.
+      expect(html).toBe(readFileSync(join(root, 'dist/renderer/index.html'), 'utf8'));
+    } finally {
+      serve.kill('SIGTERM');
+      await new Promise((r) => (serve.exitCode !== null ? r(null) : serve.once('exit', r)));
+    }
+  }, 60_000);
+
   it.skipIf(!tools.analyze)('the watch unit and its credential drop-in pass systemd-analyze verify', () => {
     // A root with the package's files, this host's systemd units (targets the unit refers to) and kill.
     const unitDir = join(extracted, 'usr/lib/systemd/system');
