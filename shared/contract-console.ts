@@ -15,6 +15,8 @@ export interface SandboxNodeView {
   up: boolean;
   latencyMs: number;
   clockOffsetSeconds: number;
+  /** The product version the node's `Server` header names (the control server's version switch). */
+  version?: string;
   /** Consumer keys in this node's in-memory registry (its copy of the repository). */
   registry: string[];
   /** Provisional consumer keys in this node's memory. */
@@ -74,8 +76,14 @@ export interface SettingsView {
     available: boolean;
     problem: string | null;
   };
-  /** From the environment; shown as scheme://host:port only, never with credentials. */
-  proxy: { https: string | null; http: string | null; noProxy: string | null };
+  /**
+   * From the environment; shown as scheme://host:port only, never with credentials. `source`: where
+   * each node's proxy is decided — the environment (CLI, browser mode) or the OS settings / PAC file
+   * (the desktop, through Chromium). Loopback is always direct.
+   */
+  proxy: { https: string | null; http: string | null; noProxy: string | null; source?: 'environment' | 'system' };
+  /** Which OS trust store the engine trusts beside each cluster's CA bundle and pins. */
+  trustStore?: string;
   version: string;
   platform: string;
 }
@@ -85,7 +93,7 @@ export interface ReportPreview {
   cluster: string;
   generatedAt: string;
   consumers: number;
-  files: { name: 'report.md' | 'report.json'; text: string }[];
+  files: { name: 'report.md' | 'report.json' | 'report-mapping.json'; text: string }[];
 }
 
 export interface ConsoleContract {
@@ -114,7 +122,11 @@ export interface ConsoleContract {
    */
   updateCluster: { arg: ClusterInput; result: ClusterDefinition; progress: never };
   /** The support report's two files, redacted, without writing them (preview, download). */
-  reportPreview: { arg: { cluster: string; errorText?: string }; result: ReportPreview; progress: ReportEvent };
+  reportPreview: {
+    arg: { cluster: string; errorText?: string; anonymize?: boolean };
+    result: ReportPreview;
+    progress: ReportEvent;
+  };
   /** Where the config lives, which keychain is in use and whether it works, the proxy in use. */
   settings: { arg: Record<string, never>; result: SettingsView; progress: never };
   /**

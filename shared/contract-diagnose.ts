@@ -10,6 +10,14 @@ import type {
   ReportEvent,
   ReportResult,
 } from './diagnose.ts';
+import type { ReportDiff } from './report-diff.ts';
+import type { OpenedReport } from './report-format.ts';
+
+/** A report file's text as the user gave it; `source` is its name, shown in the viewer's banner. */
+export interface ReportText {
+  text: string;
+  source: string;
+}
 
 export interface DiagnoseContract {
   /**
@@ -30,6 +38,13 @@ export interface DiagnoseContract {
    * existing report files are never overwritten.
    */
   report: { arg: ReportArg; result: ReportResult; progress: ReportEvent };
+  /**
+   * Opens a report someone sent (report.json, any format version this build reads): checked,
+   * migrated, and masked again where a value looks like a secret. Read-only: nothing is contacted.
+   */
+  openReport: { arg: ReportText; result: OpenedReport; progress: never };
+  /** Two reports compared: nodes, keys, states, causes and settings that changed. */
+  diffReports: { arg: { a: ReportText; b: ReportText }; result: ReportDiff & { notices: string[] }; progress: never };
 }
 
-export const DIAGNOSE_OPERATIONS = ['diagnose', 'flow', 'report'] as const;
+export const DIAGNOSE_OPERATIONS = ['diagnose', 'flow', 'report', 'openReport', 'diffReports'] as const;

@@ -15,6 +15,8 @@ import type { ConsoleContract } from './contract-console.ts';
 import { CONSOLE_OPERATIONS } from './contract-console.ts';
 import type { WatchContract } from './contract-watch.ts';
 import { WATCH_OPERATIONS } from './contract-watch.ts';
+import type { ConnectContract } from './contract-connect.ts';
+import { CONNECT_OPERATIONS } from './contract-connect.ts';
 
 /** Clusters, credentials, consumers and status (issue "The engine"). */
 export interface CoreContract {
@@ -75,7 +77,8 @@ export interface CoreContract {
 }
 
 /** Every operation: core, repair (approve/register/sync/audit), diagnosis (diagnose/flow/report), console (sandbox, admin page). */
-export interface ApiContract extends CoreContract, RepairContract, DiagnoseContract, ConsoleContract, WatchContract {}
+export interface ApiContract
+  extends CoreContract, RepairContract, DiagnoseContract, ConsoleContract, WatchContract, ConnectContract {}
 
 export type OperationName = keyof ApiContract;
 export type ArgOf<K extends OperationName> = ApiContract[K]['arg'];
@@ -97,6 +100,7 @@ export const OPERATIONS = [
   ...DIAGNOSE_OPERATIONS,
   ...CONSOLE_OPERATIONS,
   ...WATCH_OPERATIONS,
+  ...CONNECT_OPERATIONS,
   'listClusters',
   'getCluster',
   'addCluster',

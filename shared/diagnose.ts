@@ -45,7 +45,6 @@ export type Fix =
   | { action: 'trust-certificate'; args: { cluster: string; node: string; fingerprint256: string } }
   | { action: 'restart-flow'; args: { cluster: string; key: string } }
   | { action: 'enable-affinity'; args: { cluster: string } };
-export type FixAction = Fix['action'];
 
 export interface Cause {
   code: CauseCode;
@@ -283,6 +282,11 @@ export interface ReportArg {
   outDir: string;
   /** A pasted error to include (redacted) and to diagnose against. */
   errorText?: string;
+  /**
+   * Replace host names, addresses, users, repository/database, consumer and node names by
+   * placeholders; the mapping is written beside the report as `report-mapping.json`, never inside.
+   */
+  anonymize?: boolean;
 }
 
 export type ReportEvent = { type: 'status' } | { type: 'diagnosing'; key: string } | { type: 'written'; path: string };

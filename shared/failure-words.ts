@@ -20,7 +20,6 @@ export function balancerFailureWords(error: ErrorInfo | null): { headline: strin
           'answered with a login page instead of the provider (a proxy or single sign-on sits in front of it, or the balancer URL is wrong)',
       };
     case ErrorCode.TLS_UNTRUSTED:
-    case ErrorCode.TLS_PIN_MISMATCH:
       return { headline: 'CERTIFICATE NOT TRUSTED', words: 'presented a certificate this tool does not trust' };
     default:
       return { headline: 'NOT ANSWERING AS THE PROVIDER', words: 'answered, but not as the provider' };

@@ -35,7 +35,7 @@ export interface ClusterDefinition {
   repo: string | null;
   /** ClearQuest user database (`SAMPL`), for `clearquest` and `sandbox`. */
   db: string | null;
-  /** PEM CA bundle trusted for this cluster in addition to nothing else (not the system store). */
+  /** PEM CA bundle trusted for this cluster, beside the OS trust store (electron/core/http/system-trust.ts). */
   caPem: string | null;
   /** SHA-256 fingerprints (upper-case hex with colons) of certificates trusted explicitly. */
   pinnedFingerprints: string[];
@@ -75,6 +75,30 @@ export interface TlsInfo {
   fingerprint256: string;
   /** Whether the chain verified against the cluster's CA (false + pinned = trusted by pin). */
   authorized: boolean;
+  /**
+   * Which of the three trust sources let it through: the OS trust store, the cluster's own CA
+   * bundle, or a pinned fingerprint; absent when it was refused (or for an older record).
+   */
+  trustedBy?: TrustSource;
+  /** With `trustedBy: 'system'`: which store that was ("the system CA bundle /etc/ssl/certs/…"). */
+  trustStore?: string;
+}
+
+/** Who trusted a node's certificate. */
+export type TrustSource = 'system' | 'cluster-ca' | 'pin';
+
+/** A certificate's trust source in words, for the CLI and the console alike. */
+export function trustSourceWords(tls: Pick<TlsInfo, 'trustedBy' | 'trustStore'>): string | null {
+  switch (tls.trustedBy) {
+    case 'system':
+      return `trusted by the OS trust store${tls.trustStore ? ` (${tls.trustStore})` : ''}`;
+    case 'cluster-ca':
+      return "trusted by the cluster's CA bundle";
+    case 'pin':
+      return 'trusted by its pinned SHA-256 fingerprint';
+    default:
+      return null;
+  }
 }
 
 /** One request/response of evidence, with secrets, signatures and tokens redacted. */

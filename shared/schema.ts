@@ -85,6 +85,15 @@ export function urlIdentity(s: string): string {
 
 export const consumerKeySchema = text(256);
 
+/** The longest secret (admin password, consumer secret) any door takes, in characters. */
+export const MAX_SECRET_CHARS = 4096;
+
+/** A password or consumer secret: not empty, at most {@link MAX_SECRET_CHARS} characters, kept as typed. */
+export const secretSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_SECRET_CHARS, `must be at most ${MAX_SECRET_CHARS} characters`);
+
 /**
  * A SHA-256 fingerprint as browsers and `openssl x509 -fingerprint -sha256` show it: 64 hex digits,
  * in pairs separated by ':' (or by nothing). Anything else is refused, never stripped: a fingerprint

@@ -143,6 +143,14 @@ export class FakeSession extends FakeEmitter {
   certificateVerifyProc: CertificateVerifyProc | null = null;
   /** Every `setProxy` configuration, in order. */
   readonly proxyConfigs: Record<string, unknown>[] = [];
+  /** What `resolveProxy` answers for a URL, as PAC / the OS would (`DIRECT`, `PROXY host:port`…). */
+  pac: (url: string) => string = () => 'DIRECT';
+  /** Every URL `resolveProxy` was asked about, in order. */
+  readonly proxyQueries: string[] = [];
+  resolveProxy(url: string): Promise<string> {
+    this.proxyQueries.push(url);
+    return Promise.resolve(this.pac(url));
+  }
   constructor(readonly partition: string) {
     super();
   }

@@ -64,6 +64,9 @@ export interface LeafOptions {
   dnsNames?: string[];
   /** IP addresses; default `127.0.0.1`. */
   ips?: string[];
+  /** Validity; default from yesterday for 30 days (an expired certificate: both in the past). */
+  notBefore?: Date;
+  notAfter?: Date;
 }
 
 /** A TLS server certificate signed by `ca`, for 127.0.0.1 and localhost unless told otherwise. */
@@ -77,8 +80,8 @@ export async function issueTestLeaf(ca: TestCa, opts: LeafOptions = {}): Promise
     serialNumber: serial(),
     subject: `CN=${opts.commonName ?? 'localhost'}`,
     issuer: ca.cert.subject,
-    notBefore: new Date(Date.now() - DAY),
-    notAfter: new Date(Date.now() + 30 * DAY),
+    notBefore: opts.notBefore ?? new Date(Date.now() - DAY),
+    notAfter: opts.notAfter ?? new Date(Date.now() + 30 * DAY),
     signingAlgorithm: SIGN,
     publicKey: keys.publicKey,
     signingKey: ca.keys.privateKey,

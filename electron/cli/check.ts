@@ -107,8 +107,7 @@ export function checkResult(
   const at = (l: 0 | 1 | 2) => (l === 2 ? critical : l === 1 ? warning : null);
   const up = s.nodes.filter((n) => n.up);
   // A node refused for its certificate answered: "untrusted certificate", not "down" (issue 18, defect 10).
-  const untrusted = (n: { error: { code: string } | null }) =>
-    n.error?.code === 'TLS_UNTRUSTED' || n.error?.code === 'TLS_PIN_MISMATCH';
+  const untrusted = (n: { error: { code: string } | null }) => n.error?.code === 'TLS_UNTRUSTED';
   const down = s.nodes.filter((n) => !n.up);
   at(level(t, 'down', down.length))?.push(
     ...down.map(

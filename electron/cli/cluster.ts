@@ -8,6 +8,7 @@ import { ErrorCode, isAppError } from '../../shared/errors.ts';
 import { EXIT, INPUT_LIMITS, UsageError, readTextFileBounded, table, writeJson } from './io.ts';
 import { readPasswordFromTty } from './tty.ts';
 import { passwordGiven, secretGiven, SECRET_OPTIONS } from './secret-options.ts';
+import { addFromUrl, checkCommand, CHECK_USAGE, FROM_USAGE } from './cluster-connect.ts';
 
 function showCluster(c: ClusterDefinition): string {
   const lines = [
@@ -62,6 +63,8 @@ function asOptionError(e: unknown, ca: string | undefined): unknown {
 
 const CLUSTER_USAGE = {
   add: 'oslc-admin cluster add <name> --kind sandbox|clearquest|jazz|lyo --balancer URL --node URL [--node URL…] [--repo R --db D] [--ca FILE] [--json]',
+  addFrom: FROM_USAGE,
+  check: CHECK_USAGE,
   list: 'oslc-admin cluster list [--json]',
   show: 'oslc-admin cluster show <name> [--json]',
   remove: 'oslc-admin cluster remove <name>',
@@ -84,11 +87,16 @@ export async function clusterCommand(ctx: CommandContext, argv: string[]): Promi
           repo: { type: 'string' },
           db: { type: 'string' },
           ca: { type: 'string' },
+          from: { type: 'string' },
           json: { type: 'boolean' },
         },
         CLUSTER_USAGE.add,
         { min: 1, max: 1, names: ['name'] },
       );
+      if (str(p, 'from') !== undefined) {
+        const from = str(p, 'ca');
+        return addFromUrl(ctx, p, from ? await readTextFileBounded(from, INPUT_LIMITS.caBytes, '--ca') : null);
+      }
       const kind = str(p, 'kind');
       if (!kind)
         throw new UsageError(`--kind is required (one of ${CLUSTER_KINDS.join(', ')})\nusage: ${CLUSTER_USAGE.add}`);
@@ -204,6 +212,8 @@ export async function clusterCommand(ctx: CommandContext, argv: string[]): Promi
       }
       return EXIT.OK;
     }
+    case 'check':
+      return checkCommand(ctx, rest);
     default:
       throw new UsageError(
         `unknown or missing subcommand "cluster ${sub ?? ''}"\nusage:\n  ${Object.values(CLUSTER_USAGE).join('\n  ')}`,

@@ -30,6 +30,12 @@ export interface CommandSpec {
   options: readonly OptionSpec[];
   /** More lines for the command's own help. */
   notes?: readonly string[];
+  /**
+   * What `--quiet` leaves besides errors, when it is more than nothing (with `--json` the document
+   * always prints). `stdout`: the command's stdout is its result and prints as without --quiet;
+   * `when`: only when this option is given (`status --check`).
+   */
+  quiet?: { keeps: string; stdout?: boolean; when?: string };
 }
 
 const DIALECTS = ['sandbox', 'clearquest', 'jazz', 'lyo'] as const;
@@ -67,9 +73,28 @@ const errorText: OptionSpec = {
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'home', value: 'DIR', complete: 'dir', help: 'the config directory (default $OSLC_ADMIN_HOME or the app’s)' },
   { name: 'help', short: 'h', help: 'this command’s help' },
-  { name: 'verbose', help: 'say on stderr what is being done (status, sync, doctor: node by node)' },
-  { name: 'quiet', help: 'no progress on stderr; doctor: only the checks that are not OK' },
+  {
+    name: 'verbose',
+    help: 'say on stderr what is being done: each request to a node with its answer, each keychain call',
+  },
+  { name: 'quiet', help: 'print only errors; the exit code says the rest' },
 ];
+
+/** The `--quiet` line of one command's help: only errors, and what its result still prints. */
+export function quietHelp(entries: readonly CommandSpec[]): string {
+  const keeps = entries.flatMap((e) => (e.quiet ? [e.quiet.keeps] : []));
+  if (entries.some((e) => e.options.some((o) => o.name === 'json'))) keeps.push('with --json, the document');
+  return keeps.length ? `print only errors and ${keeps.join('; ')}` : 'print only errors; the exit code says the rest';
+}
+
+/**
+ * Whether `--quiet` leaves this command line's stdout alone: with `--json` (the document is the
+ * result), or when the command's stdout is its result (`status --check`, `completion`, `man`…).
+ */
+export function quietKeepsStdout(entries: readonly CommandSpec[], argv: readonly string[]): boolean {
+  if (argv.includes('--json')) return true;
+  return entries.some((e) => e.quiet?.stdout && (e.quiet.when === undefined || argv.includes(`--${e.quiet.when}`)));
+}
 
 export const COMMAND_LIST: readonly CommandSpec[] = [
   {
@@ -122,6 +147,40 @@ export const COMMAND_LIST: readonly CommandSpec[] = [
     ],
   },
   {
+    path: ['cluster', 'add'],
+    group: 'Clusters',
+    synopsis:
+      'cluster add <name> --from URL --node HOST[:PORT]|URL [--node …] [--balancer URL] [--repo R --db D] [--ca FILE] [--json]',
+    summary: 'define a cluster from one URL: kind, context root, repository, balancer and OAuth URLs worked out',
+    options: [
+      {
+        name: 'from',
+        value: 'URL',
+        help: 'the discovery URL (…/cqweb/oslc/repo/R/discovery), a …/jts/rootservices, a Lyo base URL or a node’s admin page',
+      },
+      {
+        name: 'node',
+        value: 'HOST',
+        help: 'host, host:port, [IPv6]:port or URL; takes the balancer’s scheme, port and context root',
+      },
+      { name: 'balancer', value: 'URL', help: 'the balancer, when the URL is a node’s own page' },
+      { name: 'repo', value: 'R', help: 'ClearQuest: when the server lists several repositories' },
+      { name: 'db', value: 'D', help: 'ClearQuest: when the repository has several databases' },
+      { name: 'ca', value: 'FILE', complete: 'file', help: 'a PEM CA bundle to trust beside the OS trust store' },
+      json,
+    ],
+    notes: ['Nothing is saved unless everything is worked out; each normalisation is printed.'],
+  },
+  {
+    path: ['cluster', 'check'],
+    group: 'Clusters',
+    synopsis: 'cluster check <name> [--user U (--password-stdin | --password-file FILE)] [--json]',
+    summary:
+      'test every node: reachable, TLS chain and trust source, product and version, discovery, admin login, clock; each failure names its fix',
+    options: [adminUser, passwordStdin, passwordFile, json],
+    notes: ['Exit 0 when every check passed (warnings allowed), 1 when one failed.'],
+  },
+  {
     path: ['cluster', 'list'],
     group: 'Clusters',
     synopsis: 'cluster list [--json]',
@@ -148,6 +207,7 @@ export const COMMAND_LIST: readonly CommandSpec[] = [
     synopsis: 'cluster export <name> [--out FILE]',
     summary: 'the definition as JSON (no secret)',
     options: [{ name: 'out', value: 'FILE', complete: 'file', help: 'write it here instead of stdout' }],
+    quiet: { keeps: 'the definition on stdout (it is the result)', stdout: true },
   },
   {
     path: ['cluster', 'import'],
@@ -232,6 +292,7 @@ export const COMMAND_LIST: readonly CommandSpec[] = [
       'RANGE as the Monitoring Plugins guidelines: 10 (alert outside 0..10), 10: (below 10), ~:10 (above 10),',
       '  10:20 (outside 10..20), @10:20 (inside 10..20).',
     ],
+    quiet: { keeps: 'with --check, the check line (it is the result)', stdout: true, when: 'check' },
   },
   {
     path: ['watch'],
@@ -316,6 +377,7 @@ export const COMMAND_LIST: readonly CommandSpec[] = [
     synopsis:
       'flow <cluster> --key K [--secret-stdin | --secret-file FILE] [--node ID | --balancer] [--timeout-seconds S] [--json]',
     summary: 'run the real three-legged OAuth dance; prints the URL to authorize',
+    quiet: { keeps: 'the URL to authorize' },
     options: [
       key,
       secretStdin,
@@ -329,20 +391,43 @@ export const COMMAND_LIST: readonly CommandSpec[] = [
   {
     path: ['report'],
     group: 'Diagnosing',
-    synopsis: 'report <cluster> --out DIR [--error-text FILE] [--json]',
+    synopsis: 'report <cluster> --out DIR [--error-text FILE] [--anonymize] [--json]',
     summary: 'write report.md and report.json for a support ticket (secrets redacted)',
-    options: [{ name: 'out', value: 'DIR', complete: 'dir', help: 'the directory to write to' }, errorText, json],
+    options: [
+      { name: 'out', value: 'DIR', complete: 'dir', help: 'the directory to write to' },
+      errorText,
+      {
+        name: 'anonymize',
+        help: 'host names, addresses, users, repository and consumer names as placeholders; the mapping is written beside the report as report-mapping.json, for you to keep',
+      },
+      json,
+    ],
+  },
+  {
+    path: ['report', 'show'],
+    group: 'Diagnosing',
+    synopsis: 'report show <report.json> [--json]',
+    summary: 'read a report someone sent: the cluster as it was, read-only',
+    options: [json],
+    notes: ['Secret-shaped values are masked again on opening, and the output says so.'],
+  },
+  {
+    path: ['report', 'diff'],
+    group: 'Diagnosing',
+    synopsis: 'report diff <before/report.json> <after/report.json> [--json]',
+    summary: 'which nodes, keys, states, causes and settings changed (exit 0 same, 1 different)',
+    options: [json],
   },
   {
     path: ['doctor'],
     group: 'This tool',
-    synopsis: 'doctor [--timeout-seconds 5] [--verbose | --quiet]',
+    synopsis: 'doctor [--timeout-seconds 5] [--json]',
     summary: 'is this machine ready: the keychain, the config directory, every cluster’s nodes (TLS, clock)',
     options: [
       { name: 'timeout-seconds', value: 'S', help: 'how long the keychain may take to answer (default 5)' },
-      { name: 'verbose', help: 'say on stderr what is being done, node by node' },
-      { name: 'quiet', help: 'print only the checks that are not OK' },
+      json,
     ],
+    quiet: { keeps: 'the checks that are not OK', stdout: true },
     notes: [
       'One line per check: OK, WARN or FAIL. Exit by the worst: 0 all OK, 1 a warning, 2 a failure, 3 bad input.',
     ],
@@ -353,6 +438,7 @@ export const COMMAND_LIST: readonly CommandSpec[] = [
     synopsis: 'help [<command>]',
     summary: 'this help, or one command’s',
     options: [],
+    quiet: { keeps: 'the help (it is the result)', stdout: true },
   },
   {
     path: ['completion'],
@@ -360,6 +446,7 @@ export const COMMAND_LIST: readonly CommandSpec[] = [
     synopsis: 'completion bash|zsh|fish|powershell',
     summary: 'a shell completion script, written from the command list',
     options: [],
+    quiet: { keeps: 'the script (it is the result)', stdout: true },
     notes: [
       'bash: source <(oslc-admin completion bash)     zsh: oslc-admin completion zsh > "${fpath[1]}/_oslc-admin"',
       'fish: oslc-admin completion fish > ~/.config/fish/completions/oslc-admin.fish',
@@ -372,6 +459,7 @@ export const COMMAND_LIST: readonly CommandSpec[] = [
     synopsis: 'man',
     summary: 'the manual page (roff), written from the command list: oslc-admin man | man -l -',
     options: [],
+    quiet: { keeps: 'the page (it is the result)', stdout: true },
   },
 ];
 
@@ -391,7 +479,10 @@ export function commandsNamed(words: readonly string[]): CommandSpec[] {
   const [first, second] = words;
   const all = COMMAND_LIST.filter((c) => c.path[0] === first);
   if (all.length === 0) return [];
-  const exact = all.filter((c) => c.path.length === 1 || c.path[1] === second);
+  // `report show` is its own command beside `report <cluster>`: a named subcommand wins.
+  const sub = all.filter((c) => c.path[1] !== undefined && c.path[1] === second);
+  if (sub.length) return sub;
+  const exact = all.filter((c) => c.path.length === 1);
   return exact.length ? exact : all;
 }
 
@@ -422,7 +513,9 @@ export function commandHelp(entries: readonly CommandSpec[]): string {
   for (const e of entries) out.push(`Usage: oslc-admin ${e.synopsis}`, `  ${e.summary}`, '');
   const paths = [...new Set(entries.map((e) => e.path.join(' ')))];
   const options = paths.flatMap((p) => optionsOf(p.split(' ')).filter((o) => !GLOBAL_OPTIONS.includes(o)));
-  const unique = [...new Map(options.map((o) => [o.name, o])).values(), ...GLOBAL_OPTIONS];
+  // The global options, --quiet saying what this command still prints with it.
+  const globals = GLOBAL_OPTIONS.map((o) => (o.name === 'quiet' ? { ...o, help: quietHelp(entries) } : o));
+  const unique = [...new Map(options.map((o) => [o.name, o])).values(), ...globals];
   const width = Math.max(...unique.map((o) => flagOf(o).length));
   out.push('Options:', ...unique.map((o) => `  ${flagOf(o).padEnd(width)}  ${o.help}`));
   const notes = entries.flatMap((e) => e.notes ?? []);

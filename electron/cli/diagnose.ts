@@ -8,12 +8,13 @@ import type { Parsed } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, INPUT_LIMITS, UsageError, readTextFileBounded, table, writeJson } from './io.ts';
 import { secretGiven, SECRET_OPTIONS } from './secret-options.ts';
+import { unfiltered } from './verbosity.ts';
 
 export const DIAGNOSE_USAGE =
   'oslc-admin diagnose <cluster> --key K [--secret-stdin | --secret-file FILE] [--error-text FILE] [--json]';
 export const FLOW_USAGE =
   'oslc-admin flow <cluster> --key K [--secret-stdin | --secret-file FILE] [--node ID | --balancer] [--timeout-seconds S] [--json]';
-export const REPORT_USAGE = 'oslc-admin report <cluster> --out DIR [--error-text FILE] [--json]';
+export const REPORT_USAGE = 'oslc-admin report <cluster> --out DIR [--error-text FILE] [--anonymize] [--json]';
 
 function readErrorTextFile(file: string): Promise<string> {
   return readTextFileBounded(file, INPUT_LIMITS.errorTextBytes, '--error-text');
@@ -186,11 +187,12 @@ export async function flowCommand(ctx: CommandContext, argv: string[]): Promise<
   const onProgress = (e: FlowEvent) => {
     if (e.type === 'step') say(stepLine(e.step));
     else if (e.type === 'authorize') {
-      say(
+      // The URL is what flow is for: it shows with --quiet too.
+      (json ? unfiltered(ctx.io.stderr) : unfiltered(ctx.io.stdout)).write(
         `\nOpen this URL in a browser and authorize (the request token expires at ${e.expiresAt}, in 10 minutes):\n\n  ${e.url}\n\n`,
       );
       if (e.pinnedUrl && e.pinnedUrl !== e.url)
-        say(
+        (json ? unfiltered(ctx.io.stderr) : unfiltered(ctx.io.stdout)).write(
           `If the page says the token is not known, the balancer sent you to another node; open it on ${e.issuedBy} itself:\n\n  ${e.pinnedUrl}\n\n`,
         );
       say('Waiting for the callback on 127.0.0.1 …\n');
@@ -223,9 +225,16 @@ export async function flowCommand(ctx: CommandContext, argv: string[]): Promise<
 }
 
 export async function reportCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  if (argv[0] === 'show' || argv[0] === 'diff') return (await import('./report.ts')).reportFileCommand(ctx, argv);
   const p = parse(
     argv,
-    { ...HOME_OPTION, out: { type: 'string' }, 'error-text': { type: 'string' }, json: { type: 'boolean' } },
+    {
+      ...HOME_OPTION,
+      out: { type: 'string' },
+      'error-text': { type: 'string' },
+      anonymize: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
     REPORT_USAGE,
     { min: 1, max: 1, names: ['cluster'] },
   );
@@ -239,7 +248,12 @@ export async function reportCommand(ctx: CommandContext, argv: string[]): Promis
   const file = str(p, 'error-text');
   const errorText = file !== undefined ? await readErrorTextFile(file) : undefined;
   const r = await ctx.engine.report(
-    { cluster, outDir: out, ...(errorText !== undefined ? { errorText } : {}) },
+    {
+      cluster,
+      outDir: out,
+      ...(errorText !== undefined ? { errorText } : {}),
+      ...(flag(p, 'anonymize') ? { anonymize: true } : {}),
+    },
     {
       onProgress: (e) =>
         e.type === 'diagnosing' && !flag(p, 'json') ? ctx.io.stderr.write(`diagnosing ${e.key} …\n`) : undefined,
@@ -247,6 +261,12 @@ export async function reportCommand(ctx: CommandContext, argv: string[]): Promis
   );
   if (flag(p, 'json')) writeJson(ctx.io, r);
   else
-    ctx.io.stdout.write(`Wrote ${r.files.join(' and ')} (secrets redacted; ${r.consumers} consumer(s) diagnosed).\n`);
+    ctx.io.stdout.write(
+      `Wrote ${r.files.join(' and ')} (secrets redacted; ${r.consumers} consumer(s) diagnosed).\n${
+        flag(p, 'anonymize')
+          ? 'Anonymised: send report.md and report.json; keep report-mapping.json (it turns the placeholders back into your names).\n'
+          : ''
+      }`,
+    );
   return EXIT.OK;
 }

@@ -7,20 +7,22 @@
 import { randomUUID } from 'node:crypto';
 import { access, constants, mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isAppError } from '../../shared/errors.ts';
+import { ErrorCode, isAppError } from '../../shared/errors.ts';
 import type { ClusterSummary } from '../../shared/model.ts';
+import { trustSourceWords } from '../../shared/model.ts';
 import { terminalText as t } from '../../shared/network-text.ts';
 import { OsKeychain } from '../core/keychain.ts';
 import { mapPool } from '../core/pool.ts';
 import { daysLeft } from '../core/watch/changes.ts';
-import { flag, int, parse, HOME_OPTION } from './args.ts';
+import { int, parse, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
-import { UsageError, describeFsError } from './io.ts';
+import { UsageError, describeFsError, writeError, writeJson } from './io.ts';
 
-export const DOCTOR_USAGE = 'oslc-admin doctor [--timeout-seconds 5] [--verbose | --quiet]';
+export const DOCTOR_USAGE = 'oslc-admin doctor [--timeout-seconds 5] [--json] [--verbose | --quiet]';
 
 type Level = 0 | 1 | 2;
 const WORDS = ['OK  ', 'WARN', 'FAIL'] as const;
+const JSON_LEVELS = ['ok', 'warn', 'fail'] as const;
 
 /** A clock this far off warns; past the OAuth window (±300 s) consumers fail. */
 const SKEW_WARN_SECONDS = 60;
@@ -69,7 +71,7 @@ export async function doctorCommand(ctx: CommandContext, argv: string[]): Promis
   } catch (e) {
     // Bad input is 3 here, as in `status --check`: 2 is a failed check.
     if (!(e instanceof UsageError)) throw e;
-    ctx.io.stderr.write(`error: ${e.message}\n`);
+    writeError(ctx.io, argv.includes('--json'), ErrorCode.BAD_INPUT, e.message);
     return 3;
   }
 }
@@ -77,17 +79,28 @@ export async function doctorCommand(ctx: CommandContext, argv: string[]): Promis
 async function doctor(ctx: CommandContext, argv: string[]): Promise<number> {
   const p = parse(
     argv,
-    { ...HOME_OPTION, 'timeout-seconds': { type: 'string' }, verbose: { type: 'boolean' }, quiet: { type: 'boolean' } },
+    { ...HOME_OPTION, 'timeout-seconds': { type: 'string' }, json: { type: 'boolean' } },
     DOCTOR_USAGE,
-    { min: 0, max: 0, names: [] },
+    {
+      min: 0,
+      max: 0,
+      names: [],
+    },
   );
-  const quiet = flag(p, 'quiet') || ctx.quiet;
-  const verbose = flag(p, 'verbose') || ctx.verbose;
+  // --quiet and --verbose are every command's (the CLI takes them off the line before this parser).
+  const { quiet, verbose } = ctx;
   const timeoutMs = (int(p, 'timeout-seconds', 1, 600) ?? 5) * 1000;
+  const json = p.values['json'] === true;
   let worst: Level = 0;
+  // With --json the checks are gathered and printed as one document at the end; each check's
+  // subject is the text before its first ": " (keychain, config directory, clusters, cluster/node).
+  const checks: { level: (typeof JSON_LEVELS)[number]; subject: string; text: string }[] = [];
   const say = (level: Level, text: string) => {
     worst = Math.max(worst, level) as Level;
-    if (!quiet || level > 0) ctx.io.stdout.write(`${WORDS[level]} ${text}\n`);
+    if (json) {
+      const at = text.indexOf(': ');
+      checks.push({ level: JSON_LEVELS[level], subject: text.slice(0, at), text: text.slice(at + 2) });
+    } else if (!quiet || level > 0) ctx.io.stdout.write(`${WORDS[level]} ${text}\n`);
   };
   const doing = (text: string) => {
     if (verbose) ctx.io.stderr.write(`… ${text}\n`);
@@ -125,7 +138,7 @@ async function doctor(ctx: CommandContext, argv: string[]): Promise<number> {
         let level: Level = 0;
         if (n.tls) {
           const left = daysLeft(n.tls.validTo, Date.now());
-          const how = n.tls.authorized ? 'trusted' : 'pinned';
+          const how = n.tls.authorized ? (trustSourceWords(n.tls) ?? 'trusted') : 'pinned';
           if (left !== null && left < 0) {
             level = 2;
             parts.push(`TLS certificate EXPIRED on ${t(n.tls.validTo)}`);
@@ -149,6 +162,10 @@ async function doctor(ctx: CommandContext, argv: string[]): Promise<number> {
     }
   });
   for (const lines of results) for (const [level, text] of lines) say(level, text);
+  if (json) {
+    writeJson(ctx.io, { worst: JSON_LEVELS[worst], checks });
+    return worst;
+  }
   if (quiet && worst === 0) return 0;
   if (!quiet)
     ctx.io.stdout.write(

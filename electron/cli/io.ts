@@ -142,6 +142,18 @@ export function writeJson(io: CliIo, value: object): void {
   io.stdout.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...value })}\n`);
 }
 
+/**
+ * An error a command reports itself (and then returns its exit code): `error: …` on stderr, or with
+ * `--json` the same JSON line as every other error, `{"schemaVersion":1,"error":{code,message}}`.
+ */
+export function writeError(io: CliIo, json: boolean, code: string, message: string): void {
+  io.stderr.write(
+    json
+      ? `${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, error: { code, message } })}\n`
+      : `error: ${message}\n`,
+  );
+}
+
 /** A plain text table: header row, then rows, columns padded to their widest cell. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

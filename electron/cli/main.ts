@@ -217,33 +217,55 @@ export async function main(
     );
     return EXIT.OK;
   }
-  const { CommandContext } = await import('./context.ts');
-  const ctx = new CommandContext(io, homeFlag(rest));
-  ctx.verbose = leading.verbose || given.includes('--verbose');
-  ctx.quiet = leading.quiet || given.includes('--quiet');
+  // Both given: the later one counts, as with most tools.
+  const verbose = argv.lastIndexOf('--verbose') > argv.lastIndexOf('--quiet');
+  const quiet = argv.lastIndexOf('--quiet') > argv.lastIndexOf('--verbose');
+  // --verbose and --quiet for every command of the list, around the command (cli/verbosity.ts).
+  const [{ CommandContext }, { applyVerbosity }] = await Promise.all([
+    import('./context.ts'),
+    import('./verbosity.ts'),
+  ]);
+  const entries = commandsNamed([name, ...rest.filter((a, i) => !a.startsWith('-') && rest[i - 1] !== '--home')]);
+  const verbosity = applyVerbosity(io, { entries, argv: rest }, { verbose, quiet });
+  const ctx = new CommandContext(verbosity.io, homeFlag(rest));
+  ctx.verbose = verbose;
+  ctx.quiet = quiet;
   ctx.startedAt = rawIo.stdout === process.stdout ? 0 : startedAt;
   let code: number | undefined;
   try {
+    verbosity.begin(ctx.home);
     await checkHomeIsDirectory(ctx, homeFlag(rest) !== undefined);
     code = await command(ctx, rest);
     return code;
   } catch (e) {
     // With --json the error is one JSON line on stderr, as a script parses it; the exit code is the same.
-    if (rest.includes('--json')) return jsonError(io, e);
+    if (rest.includes('--json')) return (code = jsonError(io, e));
     if (e instanceof UsageError) {
       io.stderr.write(`error: ${terminalLinesOf(e.message)}\n`);
-      return EXIT.BAD_INPUT;
+      return (code = EXIT.BAD_INPUT);
     }
     if (isAppError(e)) {
       io.stderr.write(`error [${e.code}]${e.node ? ` ${terminalText(e.node)}` : ''}: ${terminalText(e.message)}\n`);
       const cause = e.details?.['cause'];
       if (typeof cause === 'string') io.stderr.write(`  cause: ${terminalText(cause)}\n`);
       if (e.fix) io.stderr.write(`  fix: ${terminalText(fixCommand(e.fix))}\n`);
-      return exitOf(e.code);
+      return (code = exitOf(e.code));
     }
-    io.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    return EXIT.INTERNAL;
+    writeInternalError(io, e, verbose);
+    return (code = EXIT.INTERNAL);
   } finally {
     await ctx.close({ abandon: code === EXIT.INTERRUPTED || code === EXIT.TERMINATED || ctx.abandonOnClose });
+    verbosity.end(code);
   }
+}
+
+/**
+ * A fault of this tool, not of the input: one line saying so, the stack only when asked for
+ * (--verbose), so that no input prints a trace at anyone who did not ask to read one.
+ */
+export function writeInternalError(io: CliIo, e: unknown, verbose: boolean): void {
+  const message = e instanceof Error ? e.message : String(e);
+  io.stderr.write(`internal error: ${terminalText(message)}\n`);
+  if (verbose && e instanceof Error && e.stack) io.stderr.write(`${terminalLinesOf(e.stack)}\n`);
+  else io.stderr.write('  (a fault of oslc-admin itself; run again with --verbose to see where, and report it)\n');
 }

@@ -14,6 +14,7 @@ import { flag, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT, UsageError, table, writeJson } from './io.ts';
 import { holdAdminPassword, secretGiven, SECRET_OPTIONS } from './secret-options.ts';
+import { unfiltered } from './verbosity.ts';
 
 function formatHandoff(h: Handoff): string {
   const lines = [
@@ -33,7 +34,7 @@ function formatHandoff(h: Handoff): string {
 async function waitForEnter(ctx: CommandContext, prompt: string): Promise<boolean> {
   const stdin = ctx.io.stdin;
   if (!stdin.isTTY) return false;
-  ctx.io.stderr.write(prompt);
+  unfiltered(ctx.io.stderr).write(prompt);
   return new Promise((resolve) => {
     const done = (ok: boolean) => {
       stdin.off('data', onData);

@@ -5,7 +5,7 @@ import { assertRegistrable, clusterShapeOf, registerSandbox } from '../server/fi
 import { DIALECT_NAMES, isDialectName, type DialectName } from '../sandbox/dialects/types.ts';
 import { flag, int, parse, str, HOME_OPTION, type Parsed } from './args.ts';
 import type { CommandContext } from './context.ts';
-import { EXIT, UsageError, untilStopSignal } from './io.ts';
+import { EXIT, UsageError, untilStopSignal, writeJson } from './io.ts';
 
 const USAGE =
   'oslc-admin sandbox [--nodes N] [--latency-ms MS] [--tls] [--no-sticky] [--dialect sandbox|clearquest|jazz|lyo] [--state-dir DIR] [--json] [--register NAME] [--home DIR]';
@@ -74,7 +74,7 @@ export async function sandboxCommand(ctx: CommandContext, argv: string[]): Promi
   }
   // Listen for the stop signals before saying we are up: a parent that reads the line may signal at once.
   const stopped = untilStopSignal();
-  if (flag(p, 'json')) ctx.io.stdout.write(`${JSON.stringify(info)}\n`);
+  if (flag(p, 'json')) writeJson(ctx.io, info);
   else {
     ctx.io.stdout.write(
       [

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ErrorCode } from '../../shared/errors.ts';
 import { ensureFirstRunSandbox, startEmbeddedSandbox } from '../server/first-run.ts';
 import { MAX_NODES } from '../sandbox/index.ts';
 import type { EmbeddedSandboxRun } from '../server/first-run.ts';
@@ -12,7 +13,7 @@ import { startConsoleServer } from '../server/serve.ts';
 import { flag, int, parse, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { dialectOption, stickyOption } from './sandbox.ts';
-import { EXIT, UsageError, untilStopSignal } from './io.ts';
+import { EXIT, UsageError, untilStopSignal, writeError, writeJson } from './io.ts';
 
 const USAGE =
   'oslc-admin serve [--port P] [--open] [--sandbox [--nodes N] [--tls] [--no-sticky] [--dialect sandbox|clearquest|jazz|lyo]] [--json] [--home DIR]';
@@ -139,7 +140,12 @@ export async function serveCommand(ctx: CommandContext, argv: string[]): Promise
       /not built|EADDRINUSE|EACCES/.test(`${e.message} ${(e as { code?: string }).code ?? ''}`)
     ) {
       const inUse = (e as { code?: string }).code === 'EADDRINUSE';
-      ctx.io.stderr.write(`error: ${inUse ? `--port: 127.0.0.1:${port} is already in use` : e.message}\n`);
+      writeError(
+        ctx.io,
+        flag(p, 'json'),
+        inUse ? ErrorCode.BAD_INPUT : ErrorCode.NOT_SUPPORTED,
+        inUse ? `--port: 127.0.0.1:${port} is already in use` : e.message,
+      );
       return inUse ? EXIT.BAD_INPUT : EXIT.PROBLEM;
     }
     throw e;
@@ -149,9 +155,10 @@ export async function serveCommand(ctx: CommandContext, argv: string[]): Promise
   // Listening before the ready line, so a SIGUSR1 sent as soon as it is read never meets the default action (exit).
   const stopOffering = offerFreshLinks(ctx, () => {
     const url = server.newLink();
-    ctx.io.stdout.write(json ? `${JSON.stringify({ url })}\n` : `  open      ${url}   (signs in once)\n`);
+    if (json) writeJson(ctx.io, { url });
+    else ctx.io.stdout.write(`  open      ${url}   (signs in once)\n`);
   });
-  if (json) ctx.io.stdout.write(`${JSON.stringify({ url: server.url, sandbox: sandbox?.info ?? null })}\n`);
+  if (json) writeJson(ctx.io, { url: server.url, sandbox: sandbox?.info ?? null });
   else {
     ctx.io.stdout.write(
       [

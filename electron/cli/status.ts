@@ -107,6 +107,9 @@ export function balancerLine(b: BalancerStatus): string {
   return `Balancer ${t(b.url)}: up (${b.latencyMs ?? '-'} ms${by})`;
 }
 
+/** Which trust source let a verified chain through, as a status cell says it. */
+const TRUSTED_BY: Record<string, string> = { system: ' by OS store', 'cluster-ca': ' by cluster CA' };
+
 /**
  * A node's certificate as status shows it: "trusted" when its chain verified, "pinned" only when its
  * fingerprint is pinned (that is what let it through), "untrusted" when the node was refused for it.
@@ -115,8 +118,8 @@ function tlsCell(n: ClusterStatus['nodes'][number]): string {
   const tls = n.tls;
   if (!tls) return '-';
   // A certificate whose chain did not verify got through only by its pin; one that was refused is untrusted.
-  const refused = n.error?.code === 'TLS_UNTRUSTED' || n.error?.code === 'TLS_PIN_MISMATCH';
-  const how = tls.authorized ? 'trusted' : refused ? 'UNTRUSTED' : 'pinned';
+  const refused = n.error?.code === 'TLS_UNTRUSTED';
+  const how = tls.authorized ? `trusted${TRUSTED_BY[tls.trustedBy ?? ''] ?? ''}` : refused ? 'UNTRUSTED' : 'pinned';
   return `${how} until ${t(tls.validTo)}`;
 }
 

@@ -1,13 +1,16 @@
 /** Asking for a password on a terminal without echoing it. */
 import { INPUT_LIMITS, InputTooLarge, UsageError } from './io.ts';
 import type { CliIo } from './io.ts';
+import { unfiltered } from './verbosity.ts';
 
 export async function readPasswordFromTty(io: CliIo, prompt: string): Promise<string> {
   const stdin = io.stdin as NodeJS.ReadStream;
   if (!stdin.isTTY || typeof stdin.setRawMode !== 'function') {
     throw new UsageError('no terminal to ask for the password on: pass it with --password-stdin');
   }
-  io.stderr.write(prompt);
+  // A prompt shows even with --quiet: it asks for what the command needs.
+  const prompting = unfiltered(io.stderr);
+  prompting.write(prompt);
   stdin.setRawMode(true);
   stdin.resume();
   try {
@@ -17,7 +20,7 @@ export async function readPasswordFromTty(io: CliIo, prompt: string): Promise<st
         for (const ch of buf.toString('utf8')) {
           if (ch === '\r' || ch === '\n') {
             stdin.off('data', onData);
-            io.stderr.write('\n');
+            prompting.write('\n');
             if (!value) reject(new UsageError('the password must not be empty'));
             else resolve(value);
             return;
@@ -31,7 +34,7 @@ export async function readPasswordFromTty(io: CliIo, prompt: string): Promise<st
           else value += ch;
           if (Buffer.byteLength(value) > INPUT_LIMITS.secretBytes) {
             stdin.off('data', onData);
-            io.stderr.write('\n');
+            prompting.write('\n');
             reject(new InputTooLarge('the password typed', INPUT_LIMITS.secretBytes));
             return;
           }

@@ -12,7 +12,7 @@ import { Watcher, MAX_INTERVAL_MS, MIN_INTERVAL_MS, formatChange } from '../core
 import type { WatchChange } from '../core/watch/index.ts';
 import { flag, int, list, parse, str, HOME_OPTION } from './args.ts';
 import type { CommandContext } from './context.ts';
-import { EXIT, UsageError, untilStopSignal } from './io.ts';
+import { EXIT, JSON_SCHEMA_VERSION, UsageError, untilStopSignal, writeError } from './io.ts';
 import { readPasswordFile } from './secret-options.ts';
 import { ErrorCode, isAppError } from '../../shared/errors.ts';
 
@@ -258,7 +258,11 @@ export async function watchCommand(ctx: CommandContext, argv: string[]): Promise
     }
   }
 
-  const print = (c: WatchChange) => ctx.io.stdout.write(`${json ? jsonLine(c) : printable(formatChange(c))}\n`);
+  // Each --json line is a document of its own: schemaVersion first, as in every --json output.
+  const print = (c: WatchChange) =>
+    ctx.io.stdout.write(
+      `${json ? jsonLine({ schemaVersion: JSON_SCHEMA_VERSION, ...c }) : printable(formatChange(c))}\n`,
+    );
   const watcherOver = (e: Engine, names: string[], previous?: Pick<Watcher, 'records' | 'policies'>) =>
     new Watcher(e, {
       clusters: names,
@@ -267,7 +271,8 @@ export async function watchCommand(ctx: CommandContext, argv: string[]): Promise
       thresholds: { certificateWarnDays, clockSkewSeconds },
       onChange: print,
       onCheck: (check) => metrics?.observe(check),
-      onListenerError: (err) => ctx.io.stderr.write(`watch: ${err instanceof Error ? err.message : String(err)}\n`),
+      onListenerError: (err) =>
+        writeError(ctx.io, json, ErrorCode.INTERNAL, `watch: ${err instanceof Error ? err.message : String(err)}`),
       ...(previous ? { previous: previous.records, previousPolicies: previous.policies } : {}),
     });
   let watcher = watcherOver(engine, clusters);
@@ -295,7 +300,13 @@ export async function watchCommand(ctx: CommandContext, argv: string[]): Promise
       );
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      ctx.io.stderr.write(`watch: reload failed, still watching ${clusters.join(', ')} as before: ${printable(why)}\n`);
+      const code = isAppError(e) ? e.code : e instanceof UsageError ? ErrorCode.BAD_INPUT : ErrorCode.INTERNAL;
+      writeError(
+        ctx.io,
+        json,
+        code,
+        `watch: reload failed, still watching ${clusters.join(', ')} as before: ${printable(why)}`,
+      );
     }
   };
   const onHup = () => {

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import type { AsyncEntry as NativeAsyncEntry, EntryOptions } from '@napi-rs/keyring';
 import { AppError, ErrorCode, badInput, isAppError } from '../../shared/errors.ts';
+import { keychainActivity } from './activity.ts';
 
 /** Where secrets are kept. Implementations never put a secret in an error message. */
 export interface SecretStore {
@@ -85,6 +86,11 @@ export class OsKeychain implements SecretStore {
     secret?: string,
   ): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
+    const started = performance.now();
+    // For `--verbose` (see activity.ts): the account and the outcome, never the secret.
+    const tell = (outcome: string) =>
+      keychainActivity.hasSubscribers &&
+      keychainActivity.publish({ op, account, outcome, ms: Math.round(performance.now() - started) });
     try {
       if (this.#platform === 'linux') refuseTooManyOpenFiles();
       const Entry = await this.#loadEntryClass();
@@ -96,9 +102,13 @@ export class OsKeychain implements SecretStore {
           reject(new KeychainTimeout());
         }, this.#timeoutMs);
       });
-      return await Promise.race([run(entry, controller.signal), timeout]);
+      const result = await Promise.race([run(entry, controller.signal), timeout]);
+      tell(op !== 'read' ? 'done' : result == null ? 'not stored' : 'found');
+      return result;
     } catch (e) {
-      throw this.#unavailable(op, account, e, secret);
+      const error = this.#unavailable(op, account, e, secret);
+      tell(error.code);
+      throw error;
     } finally {
       clearTimeout(timer);
     }

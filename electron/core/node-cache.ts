@@ -123,3 +123,33 @@ export function discoveryFor(
   const fresh = discover(ctx);
   return { discovery: ctx.cache ? ctx.cache.rememberDiscovery(ctx, fresh) : fresh, reused: false };
 }
+
+/**
+ * The one way to use a cached discovery. `onEarlier` works on a recent discovery of this node and
+ * answers null when the node's answer does not fit it; then (and when that discovery failed) the
+ * node's entries are forgotten and `afresh` runs, which asks the node again (`freshDiscovery`). With
+ * no recent discovery (or `reuse` false), `afresh` runs at once. A reused entry can so only save round
+ * trips, never change an answer.
+ */
+export async function reuseOrRedo<T>(
+  ctx: NodeContext,
+  onEarlier: (earlier: Discovery) => Promise<T | null>,
+  afresh: () => Promise<T>,
+  reuse = true,
+): Promise<T> {
+  const earlier = reuse ? (ctx.cache?.discovery(ctx) ?? null) : null;
+  if (earlier) {
+    const answer = await earlier.then(onEarlier, () => null);
+    if (answer !== null) return answer;
+    ctx.cache?.forget(ctx);
+  }
+  return afresh();
+}
+
+/** A new discovery of this node, kept for next time. */
+export function freshDiscovery(
+  ctx: NodeContext,
+  discover: (ctx: NodeContext) => Promise<Discovery>,
+): Promise<Discovery> {
+  return discoveryFor(ctx, discover, false).discovery;
+}

@@ -66,7 +66,7 @@ function answeredByUrl(ctx: NodeContext, exchange: Exchange): Exchange {
 /** The consumer state that a network failure means. */
 export function stateFromError(e: unknown): ConsumerState {
   if (isAppError(e)) {
-    if (e.code === ErrorCode.TLS_UNTRUSTED || e.code === ErrorCode.TLS_PIN_MISMATCH) return 'tls-untrusted';
+    if (e.code === ErrorCode.TLS_UNTRUSTED) return 'tls-untrusted';
     if (e.code === ErrorCode.NODE_UNREACHABLE || e.code === ErrorCode.NODE_TIMEOUT) return 'down';
   }
   return 'error';

@@ -16,7 +16,7 @@ import type {
 } from '../../shared/model.ts';
 import type { HttpClient } from './http/client.ts';
 import { mapPool } from './pool.ts';
-import { discoveryFor } from './node-cache.ts';
+import { discoveryFor, freshDiscovery, reuseOrRedo } from './node-cache.ts';
 import type { NodeCache } from './node-cache.ts';
 import { clockSkewSeconds, decideWithList, probeNodeAnswer, stateFromError } from './probe.ts';
 import type { ProbeConsumer } from './probe.ts';
@@ -132,16 +132,10 @@ function unreadableAnswer(node: NodeDefinition, probes: ProbeResult[]): ErrorInf
 async function nodeStatusOnEarlierDiscovery(
   input: StatusInput,
   ctx: NodeContext,
-  earlier: Promise<Discovery>,
+  earlier: Discovery,
 ): Promise<NodeStatus | null> {
-  let endpoints;
-  try {
-    const d = await earlier;
-    endpoints = d.endpoints;
-    learnCloneId(input, ctx.node, d.response.setCookies);
-  } catch {
-    return null;
-  }
+  const endpoints = earlier.endpoints;
+  learnCloneId(input, ctx.node, earlier.response.setCookies);
   const listing = startListing(input, ctx);
   const probing = mapPool(input.consumers, PROBES_PER_NODE, (c) => probeNodeAnswer(ctx, endpoints, c, NO_EVIDENCE));
   const [answers, listed] = await Promise.all([probing, listing]);
@@ -165,20 +159,24 @@ async function nodeStatusOnEarlierDiscovery(
 
 export async function nodeStatus(input: StatusInput, node: NodeDefinition): Promise<NodeStatus> {
   const ctx = nodeContext(input, node);
-  const adapter = adapterFor(input.cluster.kind);
   // Without a probe nothing would show that an earlier discovery still holds: ask the node again.
-  const earlier = input.consumers.length > 0 ? (input.cache?.discovery(ctx) ?? null) : null;
-  if (earlier) {
-    const reused = await nodeStatusOnEarlierDiscovery(input, ctx, earlier);
-    if (reused) return reused;
-    input.cache?.forget(ctx);
-  }
+  return reuseOrRedo(
+    ctx,
+    (earlier) => nodeStatusOnEarlierDiscovery(input, ctx, earlier),
+    () => nodeStatusAfresh(input, ctx),
+    input.consumers.length > 0,
+  );
+}
+
+/** One node's status on a new discovery (kept for next time). */
+async function nodeStatusAfresh(input: StatusInput, ctx: NodeContext): Promise<NodeStatus> {
+  const { node } = ctx;
   const { consumers } = input;
   const sentAt = Date.now();
   const listing = startListing(input, ctx);
   let discovery;
   try {
-    discovery = await discoveryFor(ctx, adapter.discover, false).discovery;
+    discovery = await freshDiscovery(ctx, adapterFor(input.cluster.kind).discover);
   } catch (e) {
     void listing;
     const state = stateFromError(e);
@@ -260,16 +258,6 @@ export function statusOf(input: StatusInput, nodes: NodeStatus[], notices: strin
     drift: computeDrift(nodes, input.cluster.kind),
     notices,
   };
-}
-
-export async function clusterStatus(input: StatusInput): Promise<ClusterStatus> {
-  const notices = statusNotices(input);
-  const nodes = await mapPool(input.cluster.nodes, NODE_CONCURRENCY, async (node) => {
-    const s = await nodeStatus(input, node);
-    input.onNode?.(s);
-    return s;
-  });
-  return statusOf(input, nodes, notices);
 }
 
 /**

@@ -3,7 +3,8 @@
  * (protocol.ts), the windows and their locks (windows.ts), the IPC door (ipc.ts), the menu
  * (menu.ts) — over the one engine every door shares (core/facade.ts).
  */
-import { app } from 'electron';
+import { app, session } from 'electron';
+import { systemProxyResolver } from './system-proxy.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -43,7 +44,12 @@ async function start(): Promise<void> {
   const home = resolveHome();
   // As in the CLI (cli/context.ts): the OS keychain, with a service name tests can make their own.
   const secrets = new OverlaySecretStore(new OsKeychain(process.env.OSLC_ADMIN_KEYCHAIN_SERVICE || undefined));
-  const engine = new Engine({ home, secrets });
+  // Each node's proxy as the OS (settings, PAC, WPAD) says, through Chromium: system-proxy.ts.
+  const proxyResolver = systemProxyResolver(async () => {
+    await app.whenReady();
+    return session.defaultSession;
+  });
+  const engine = new Engine({ home, secrets, proxyResolver });
   const windows = new ShellWindows({
     distDir,
     startUrl: consoleStartUrl(app.isPackaged, process.env),

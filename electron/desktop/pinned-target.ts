@@ -25,13 +25,20 @@ export async function pinnedTargetForUrl(engine: NodeLookup, url: string): Promi
   return null;
 }
 
-/** The engine's trust (the cluster's CA bundle or pins, read at each check) and proxy for a pinned window. */
-export function pinnedTrustFor(engine: Pick<Engine, 'store' | 'httpFor'>, target: PinnedTarget): PinnedTrust {
+/**
+ * The engine's trust (the OS store, the cluster's CA bundle or pins, read at each check) and proxy
+ * for a pinned window: the system's own (PAC, WPAD, OS) when the engine follows the system, as the
+ * desktop's does; else the engine's HTTPS_PROXY / NO_PROXY choice.
+ */
+export function pinnedTrustFor(
+  engine: Pick<Engine, 'store' | 'httpFor'> & Partial<Pick<Engine, 'proxyResolver'>>,
+  target: PinnedTarget,
+): PinnedTrust {
   return {
     async certificateTrusted(certificatePem) {
       const def = await engine.store.get(target.cluster);
       return presentedCertificateTrusted(def, engine.httpFor(def), target.node, target.url, certificatePem);
     },
-    proxy: proxyConfigFor(target.url),
+    proxy: engine.proxyResolver ? { mode: 'system' } : proxyConfigFor(target.url),
   };
 }

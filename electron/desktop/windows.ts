@@ -73,8 +73,8 @@ function requestTokenOf(url: string): string | null {
 export interface PinnedTrust {
   /** Whether the engine trusts this certificate (PEM) that Chromium was shown for the window's own origin. */
   certificateTrusted(certificatePem: string): Promise<boolean>;
-  /** Chromium's proxy settings for the window's origin, from the engine's HTTPS_PROXY / NO_PROXY choice. */
-  proxy: { mode: 'direct' } | { mode: 'fixed_servers'; proxyRules: string };
+  /** Chromium's proxy settings for the window's origin: the system's (desktop engine), or the engine's HTTPS_PROXY / NO_PROXY choice. */
+  proxy: { mode: 'direct' } | { mode: 'system' } | { mode: 'fixed_servers'; proxyRules: string };
 }
 
 /** Chromium's certificate verdicts for `setCertificateVerifyProc`. */

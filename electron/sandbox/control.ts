@@ -6,6 +6,7 @@
  *   POST /nodes/{id}/kill | /restart
  *   POST /nodes/{id}/latency  {"ms"}
  *   POST /nodes/{id}/clock    {"offsetSeconds"}
+ *   POST /nodes/{id}/version  {"version"}   the version its Server header names
  *   POST /consumer/friend     {"name", "secret"}  → {"key", "node"}
  *   POST /balancer            {"sticky": true|false}  → {"sticky"}
  */
@@ -66,7 +67,7 @@ async function route(ops: ControlOperations, req: IncomingMessage, res: ServerRe
     return;
   }
 
-  const nodeAction = /^\/nodes\/([^/]+)\/(kill|restart|latency|clock)$/.exec(path);
+  const nodeAction = /^\/nodes\/([^/]+)\/(kill|restart|latency|clock|version)$/.exec(path);
   if (nodeAction) {
     if (method !== 'POST') throw methodError(method, path, ['POST']);
     const id = decodeSegment(nodeAction[1] ?? '');
@@ -93,6 +94,14 @@ async function route(ops: ControlOperations, req: IncomingMessage, res: ServerRe
             MAX_CLOCK_OFFSET_SECONDS,
           ),
         );
+        break;
+      case 'version':
+        try {
+          ops.setVersion(id, stringField(parseJsonObject(await readBody(req)), 'version'));
+        } catch (e) {
+          if (e instanceof RangeError) throw new HttpError(400, e.message);
+          throw e;
+        }
         break;
     }
     sendJson(res, 200, nodeOf(ops, id));

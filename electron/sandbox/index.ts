@@ -157,6 +157,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
         }
         nodeById(id).clockOffsetSeconds = offsetSeconds;
       },
+      setVersion(id: string, version: string) {
+        if (!/^[0-9A-Za-z][0-9A-Za-z.-]{0,31}$/.test(version))
+          throw new RangeError('version: 1–32 letters, digits, dots or dashes');
+        nodeById(id).version = version;
+      },
       setSticky(sticky: boolean) {
         if (balancer) balancer.sticky = sticky;
       },

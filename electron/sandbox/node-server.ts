@@ -20,6 +20,16 @@ import type { SandboxNodeState } from './types.ts';
  */
 export const HOP_HEADER = 'x-sandbox-hop';
 
+/** The version every sandbox node names unless told otherwise. */
+export const SANDBOX_VERSION = '10.0.6';
+
+const PRODUCT_NAMES: Record<string, string> = {
+  clearquest: 'ClearQuest Web',
+  jazz: 'Jazz Team Server',
+  lyo: 'Eclipse Lyo OAuth',
+  sandbox: 'OSLC sandbox',
+};
+
 export interface NodeOptions {
   id: string;
   host: string;
@@ -46,6 +56,8 @@ interface NodeLife {
 export class SandboxNode implements NodeView {
   latencyMs: number;
   clockOffsetSeconds = 0;
+  /** Named in every answer's `Server` header; the control server changes it to play a mixed-version cluster. */
+  version = SANDBOX_VERSION;
   private life: NodeLife | null = null;
   private port = 0;
   private baseUrl: string | null = null;
@@ -148,6 +160,7 @@ export class SandboxNode implements NodeView {
       up: this.up,
       latencyMs: this.latencyMs,
       clockOffsetSeconds: this.clockOffsetSeconds,
+      version: this.version,
       registry: memory ? [...memory.registry.keys()] : [],
       provisional: memory ? [...memory.provisional.keys()] : [],
     };
@@ -172,6 +185,7 @@ export class SandboxNode implements NodeView {
       // Our own Date, on the node's clock, so a client can compute the skew from it.
       res.setHeader('Date', new Date(nowMs).toUTCString());
       res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Server', `${PRODUCT_NAMES[this.opts.dialect.name] ?? 'OSLC'}/${this.version} (sandbox)`);
       const session = this.sessionFor(life.memory, req, res);
       const { url, secure } = this.addressedUrl(req, life.listener.secure);
       ctx = new NodeRequest(req, res, this, life.memory, session, nowMs, url, secure);

@@ -70,6 +70,8 @@ export interface SandboxHandle {
   restartNode(id: string): Promise<void>;
   setLatency(id: string, ms: number): void;
   setClockOffset(id: string, offsetSeconds: number): void;
+  /** The product version this node's `Server` header names (a node left behind by an upgrade). */
+  setVersion(id: string, version: string): void;
   /** Turns the balancer's session affinity on or off. */
   setSticky(sticky: boolean): void;
   /** The same JSON as `GET /state`. */

@@ -39,9 +39,19 @@ import type { StreamLine } from '../../shared/door.ts';
 import { ErrorCode, echoed, toErrorInfo } from '../../shared/errors.ts';
 import { SECURITY_HEADERS } from './csp.ts';
 import { CONTENT_TYPES } from './content-types.ts';
+import { MAX_REPORT_BYTES } from '../../shared/report-format.ts';
 
 /** Operation arguments are small (a CA bundle is the largest): anything bigger is refused, unread. */
 export const MAX_REQUEST_BYTES = 1024 * 1024;
+/** The exceptions: a report someone sent (one, or two to compare) is read whole, up to its own limit. */
+const REQUEST_LIMITS: Partial<Record<string, number>> = {
+  openReport: MAX_REPORT_BYTES + 64 * 1024,
+  diffReports: 2 * MAX_REPORT_BYTES + 64 * 1024,
+};
+/** How large operation `op`'s request may be. */
+export function requestLimit(op: string): number {
+  return REQUEST_LIMITS[op] ?? MAX_REQUEST_BYTES;
+}
 
 /** `application/json`, optionally with `charset=utf-8` (RFC 8259 §8.1: JSON is UTF-8); nothing else. */
 const JSON_MEDIA_TYPE = /^\s*application\/json\s*(;\s*charset\s*=\s*(utf-8|"utf-8")\s*)?$/i;
@@ -173,14 +183,17 @@ export async function startConsoleServer(opts: ServeOptions): Promise<ConsoleSer
 
   // A body without Content-Length (chunked) is counted while it streams in, and refused at the
   // limit; one with it is checked against the declared length below, before anything is read.
-  const countChunked = bodyLimit({
-    maxSize: MAX_REQUEST_BYTES,
-    onError: (c) => plain(c, 413, `The request is larger than ${MAX_REQUEST_BYTES} bytes.`),
-  });
+  const tooLarge = (c: Context, limit: number) => plain(c, 413, `The request is larger than ${limit} bytes.`);
+  const countChunked = new Map(
+    [...new Set([MAX_REQUEST_BYTES, ...Object.values(REQUEST_LIMITS)])].map((limit) => [
+      limit!,
+      bodyLimit({ maxSize: limit!, onError: (c) => tooLarge(c, limit!) }),
+    ]),
+  );
   const limitBody: MiddlewareHandler = (c, next) =>
     c.req.header('content-length') !== undefined && c.req.header('transfer-encoding') === undefined
       ? next()
-      : countChunked(c, next);
+      : countChunked.get(requestLimit(c.req.param('op') ?? ''))!(c, next);
   app.post(`${API_PREFIX}:op`, limitBody, async (c) => {
     const op = c.req.param('op');
     if (!isOperation(op)) return plain(c, 404, `No such operation: ${echoed(op)}`);
@@ -188,11 +201,11 @@ export async function startConsoleServer(opts: ServeOptions): Promise<ConsoleSer
     if (!JSON_MEDIA_TYPE.test(c.req.header('content-type') ?? '')) {
       return plain(c, 415, 'Operations take a JSON body (content-type: application/json, optionally; charset=utf-8).');
     }
+    const limit = requestLimit(op);
     const declared = Number(c.req.header('content-length') ?? '0');
-    if (declared > MAX_REQUEST_BYTES) return plain(c, 413, `The request is larger than ${MAX_REQUEST_BYTES} bytes.`);
+    if (declared > limit) return tooLarge(c, limit);
     const raw = await c.req.arrayBuffer();
-    if (raw.byteLength > MAX_REQUEST_BYTES)
-      return plain(c, 413, `The request is larger than ${MAX_REQUEST_BYTES} bytes.`);
+    if (raw.byteLength > limit) return tooLarge(c, limit);
     let arg: unknown;
     try {
       arg = raw.byteLength === 0 ? {} : JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));

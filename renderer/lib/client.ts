@@ -22,7 +22,7 @@ export class ApiError extends Error {
 /** Anything caught in the renderer as an {@link ErrorInfo} (a broken door becomes a coded error too). */
 export function errorInfoOf(e: unknown): ErrorInfo {
   if (e instanceof ApiError) return e.info;
-  if (e instanceof DOMException && e.name === 'AbortError') return { code: 'INTERNAL', message: 'Cancelled' };
+  if (e instanceof DOMException && e.name === 'AbortError') return { code: 'INTERRUPTED', message: 'Cancelled' };
   return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
 }
 

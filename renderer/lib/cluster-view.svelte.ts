@@ -6,6 +6,7 @@ import type { Api } from '../../shared/contract.ts';
 import type { ApproveResult, RegisterResult, SyncResult } from '../../shared/contract-repair.ts';
 import { computeDrift } from '../../shared/drift.ts';
 import { healthOfStatus } from '../../shared/health.ts';
+import type { HealthVerdict } from '../../shared/health.ts';
 import type {
   ClusterDefinition,
   ClusterStatus,
@@ -15,7 +16,6 @@ import type {
   NodeStatus,
 } from '../../shared/model.ts';
 import type { Health } from './clusters.svelte.ts';
-import { healthOf } from './clusters.svelte.ts';
 import { Task } from './task.svelte.ts';
 
 /** One card of the map: what the definition says, and what the last probe of that node said. */
@@ -41,11 +41,16 @@ export interface PendingHandoff {
 /* eslint-disable svelte/prefer-svelte-reactivity -- the Sets and Maps here are scratch lookups inside one call, never state */
 export class ClusterView {
   readonly summary: ClusterSummary;
-  definition = $state<ClusterDefinition | null>(null);
+  /*
+   * The definition, the status and each node's answer are raw state: replaced whole, never changed in
+   * place (a node's answer is a new object; `patch` copies what it changes). Deep proxies cost a
+   * proxy and a signal per consumer of every node: at 128 nodes × 10,000 keys the map took minutes.
+   */
+  definition = $state.raw<ClusterDefinition | null>(null);
   /** The last complete status (drift and notices come with it). */
-  status = $state<ClusterStatus | null>(null);
+  status = $state.raw<ClusterStatus | null>(null);
   /** The latest status of each node, including those of a run still in progress. */
-  nodes = $state<Record<string, NodeStatus>>({});
+  nodes = $state.raw<Record<string, NodeStatus>>({});
   checking = $state<Record<string, boolean>>({});
   /** Completed status runs; tests and the e2e page object wait on it (`data-status-runs`). */
   runs = $state(0);
@@ -86,9 +91,11 @@ export class ClusterView {
   readonly openNode = $derived(this.slots.find((s) => s.id === this.openNodeId) ?? null);
   readonly answered = $derived(this.slots.filter((s) => !s.checking).length);
   /** The health word, from the last status (shown while the next one runs: it only confirms). */
+  /** The verdict of shared/health.ts on the shown status, taken once per status (every screen reads it). */
+  readonly verdict: HealthVerdict | null = $derived(this.shown ? healthOfStatus(this.shown) : null);
   readonly health: Health = $derived(
-    this.shown
-      ? healthOf(this.shown)
+    this.verdict
+      ? this.verdict.health
       : this.statusTask.running
         ? 'checking'
         : this.statusTask.error
@@ -97,7 +104,7 @@ export class ClusterView {
   );
   /** Why, in one sentence naming the nodes; the same sentence the cluster list shows. */
   readonly healthSentence: string = $derived(
-    this.shown ? healthOfStatus(this.shown).sentence : this.statusTask.running ? 'checking every node…' : '',
+    this.verdict ? this.verdict.sentence : this.statusTask.running ? 'checking every node…' : '',
   );
 
   private readonly api: Api;
@@ -148,14 +155,14 @@ export class ClusterView {
           signal,
           onProgress: (event) => {
             if (signal.aborted) return;
-            this.nodes[event.node.id] = event.node;
+            this.nodes = { ...this.nodes, [event.node.id]: event.node };
             this.checking[event.node.id] = false;
           },
         },
       );
       if (signal.aborted) return;
       this.status = status;
-      for (const n of status.nodes) this.nodes[n.id] = n;
+      this.nodes = { ...this.nodes, ...byId(status.nodes) };
       this.checking = {};
       this.settlePending();
       this.runs++;
@@ -173,7 +180,7 @@ export class ClusterView {
   applyStatus(status: ClusterStatus): void {
     if (this.statusTask.running || status.cluster !== this.name) return;
     this.status = status;
-    for (const n of status.nodes) this.nodes[n.id] = n;
+    this.nodes = { ...this.nodes, ...byId(status.nodes) };
     this.settlePending();
     this.runs++;
     this.onStatus(this.shown ?? status);
@@ -259,7 +266,19 @@ export class ClusterView {
 
   /** Changes every node's state with `change`, then recomputes the drift with the engine's own function. */
   private patch(change: (n: NodeStatus) => void): void {
-    for (const n of Object.values(this.nodes)) change(n);
+    // Raw state: each node's answer is copied, changed, and the whole record replaced.
+    const next: Record<string, NodeStatus> = {};
+    for (const [id, n] of Object.entries(this.nodes)) {
+      const copy: NodeStatus = {
+        ...n,
+        consumers: n.consumers.map((c) => ({ ...c })),
+        approved: n.approved ? [...n.approved] : null,
+        provisional: n.provisional ? [...n.provisional] : null,
+      };
+      change(copy);
+      next[id] = copy;
+    }
+    this.nodes = next;
     if (!this.status) return;
     const nodes = this.status.nodes.map((n) => this.nodes[n.id] ?? n);
     this.status = { ...this.status, nodes, drift: computeDrift(nodes, this.summary.kind) };
@@ -286,6 +305,10 @@ export class ClusterView {
   closePanel(): void {
     this.openNodeId = null;
   }
+}
+
+function byId(nodes: readonly NodeStatus[]): Record<string, NodeStatus> {
+  return Object.fromEntries(nodes.map((n) => [n.id, n]));
 }
 
 /** Sets one key's state on one node, in its probe answer and its lists alike. */

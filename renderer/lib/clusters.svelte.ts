@@ -20,6 +20,7 @@ export const HEALTH_WORDS: Record<Health, string> = {
   warning: 'needs a look',
   drift: 'stale: a key is missing on some node',
   untrusted: 'untrusted certificate',
+  balancer: 'the balancer does not answer',
   down: 'a node is down',
   failed: 'status failed',
   checking: 'checking',

@@ -13,6 +13,8 @@ import { DiagnoseRun } from './diagnose-run.svelte.ts';
 import { FlowRun } from './flow-run.svelte.ts';
 import { keysMatrixOf } from './keys-matrix.svelte.ts';
 import { CertificateTrust } from './certificate-trust.svelte.ts';
+import { ReportViewer } from './report-viewer.svelte.ts';
+import type { ReportSource } from './report-viewer.svelte.ts';
 import type { KeysMatrix } from './keys-matrix.svelte.ts';
 import { ReportDialog } from './report-preview.svelte.ts';
 import { LoginForm } from './login-form.svelte.ts';
@@ -111,7 +113,8 @@ export class ClusterSession {
 }
 
 /** What the main area shows: a cluster, the settings, or the add/edit cluster form. */
-export type Screen = { kind: 'cluster' } | { kind: 'settings' } | { kind: 'cluster-form'; edit: string | null };
+export type Screen =
+  { kind: 'cluster' } | { kind: 'settings' } | { kind: 'cluster-form'; edit: string | null } | { kind: 'report' };
 
 export class ConsoleState {
   readonly list: ClusterList;
@@ -124,9 +127,12 @@ export class ConsoleState {
   private readonly sessions = new Map<string, ClusterSession>();
   screen = $state<Screen>({ kind: 'cluster' });
   readonly sandboxStart = new Task();
+  /** A report someone sent, open read-only ("Open report…", or a file dropped on the window). */
+  readonly reports: ReportViewer;
 
   constructor(readonly api: Api) {
     this.list = new ClusterList(api);
+    this.reports = new ReportViewer(api);
   }
 
   /** Loads the clusters and opens the embedded sandbox (or the first cluster). */
@@ -134,6 +140,16 @@ export class ConsoleState {
     await this.list.load();
     if (this.list.selectedName) await this.select(this.list.selectedName);
     void this.list.checkOthers();
+  }
+
+  /** Opens a report file; the report screen shows it, or the sidebar shows why it could not. */
+  async openReport(file: ReportSource): Promise<void> {
+    if (await this.reports.open(file)) this.screen = { kind: 'report' };
+  }
+
+  closeReport(): void {
+    this.reports.close();
+    this.screen = { kind: 'cluster' };
   }
 
   async select(name: string): Promise<void> {

@@ -16,7 +16,7 @@ export class ReportDialog {
   open = $state(false);
   preview = $state<ReportPreview | null>(null);
   /** Which file of the preview is shown. */
-  shownFile = $state<'report.md' | 'report.json'>('report.md');
+  shownFile = $state<ReportPreview['files'][number]['name']>('report.md');
   /** What the engine is doing while it renders (keys being diagnosed). */
   progress = $state<string | null>(null);
   saved = $state<ReportResult | null>(null);
@@ -24,7 +24,13 @@ export class ReportDialog {
   errorText = $state('');
   /** The error text the shown preview was prepared with, to tell whether it must be prepared again. */
   preparedWith = $state('');
-  readonly stale = $derived(this.preview !== null && this.errorText.trim() !== this.preparedWith);
+  /** Site names replaced by placeholders (`--anonymize`); the mapping file stays with the customer. */
+  anonymize = $state(false);
+  preparedAnonymized = $state(false);
+  readonly stale = $derived(
+    this.preview !== null &&
+      (this.errorText.trim() !== this.preparedWith || this.anonymize !== this.preparedAnonymized),
+  );
   readonly task = new Task();
   readonly saveTask = new Task();
   /** Preparing again helps when the text changed, or when the last preparation gave no preview. */
@@ -50,9 +56,10 @@ export class ReportDialog {
     this.saveTask.clearError();
     this.progress = null;
     const errorText = this.errorText.trim();
+    const anonymize = this.anonymize;
     const preview = await this.task.run((signal) =>
       this.api.reportPreview(
-        { cluster: this.cluster(), ...(errorText ? { errorText } : {}) },
+        { cluster: this.cluster(), ...(errorText ? { errorText } : {}), ...(anonymize ? { anonymize } : {}) },
         { signal, onProgress: (e) => this.apply(e) },
       ),
     );
@@ -60,6 +67,7 @@ export class ReportDialog {
     if (preview) {
       this.preview = preview;
       this.preparedWith = errorText;
+      this.preparedAnonymized = anonymize;
     }
   }
 
@@ -80,7 +88,11 @@ export class ReportDialog {
   async saveToFolder(): Promise<void> {
     this.saved = null;
     const errorText = this.preparedWith;
-    const arg = { cluster: this.cluster(), ...(errorText ? { errorText } : {}) } as ReportArg;
+    const arg = {
+      cluster: this.cluster(),
+      ...(errorText ? { errorText } : {}),
+      ...(this.preparedAnonymized ? { anonymize: true } : {}),
+    } as ReportArg;
     const result = await this.saveTask.run((signal) =>
       this.api.report(arg, { signal, onProgress: (e) => this.apply(e) }),
     );

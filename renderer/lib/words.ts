@@ -108,7 +108,7 @@ export function formatCertDate(text: string | null | undefined): string {
 
 /** True for a refusal of the certificate presented (not trusted, or not the pinned one): the node answered TLS. */
 export function isUntrustedError(error: ErrorInfo | null | undefined): boolean {
-  return error?.code === 'TLS_UNTRUSTED' || error?.code === 'TLS_PIN_MISMATCH';
+  return error?.code === 'TLS_UNTRUSTED';
 }
 
 /**

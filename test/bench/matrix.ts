@@ -46,17 +46,17 @@ interface PageResult {
 }
 type BenchWindow = { __matrixBench?: PageResult | { error: string } };
 
-/** The bench page's own build (the shipped renderer's vite.config.ts never sees it). */
-const buildPage = () =>
+/** A bench page's own build (the shipped renderer's vite.config.ts never sees it); the map bench uses it too. */
+export const buildPage = (page = 'matrix.html', out = outDir) =>
   build({
     configFile: false,
     root: join(root, 'renderer/bench'),
     base: './',
     plugins: [svelte({ preprocess: vitePreprocess() })],
     build: {
-      outDir,
+      outDir: out,
       emptyOutDir: true,
-      rollupOptions: { input: join(root, 'renderer/bench/matrix.html') },
+      rollupOptions: { input: join(root, 'renderer/bench', page) },
       modulePreload: { polyfill: false },
       target: 'chrome120',
     },
@@ -68,20 +68,20 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
 
 /** dist/bench over http (a module script does not load from file://). */
-async function serve(): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serve(page = 'matrix.html', out = outDir): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(
       /^(\.\.[/\\])+/,
       '',
     );
-    readFile(join(outDir, path)).then(
+    readFile(join(out, path)).then(
       (body) => res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body),
       () => res.writeHead(404).end(),
     );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/matrix.html`, close: () => new Promise((r) => server.close(() => r())) };
+  return { url: `http://127.0.0.1:${port}/${page}`, close: () => new Promise((r) => server.close(() => r())) };
 }
 
 export async function runMatrixBench(

@@ -65,3 +65,11 @@ if (!smoke && only.length === 0) {
   writeFileSync(file.replace(/\.json$/, '.matrix.json'), `${JSON.stringify(matrix, null, 2)}\n`);
   process.stdout.write(`\n${formatMatrixFigures(matrix)}\n`);
 }
+
+// The cluster map in Chromium (issue 23), its own module like the matrix.
+if (!smoke && only.length === 0) {
+  const { formatMapFigures, runMapBench } = await import('./map.ts');
+  const map = await runMapBench();
+  writeFileSync(file.replace(/\.json$/, '.map.json'), `${JSON.stringify(map, null, 2)}\n`);
+  process.stdout.write(`\n${formatMapFigures(map)}\n`);
+}

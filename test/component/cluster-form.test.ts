@@ -36,9 +36,19 @@ function engineLike(extra: Parameters<typeof fakeApi>[0] = {}) {
     adminUser: null,
     embeddedSandbox: false,
   });
+  /** The connection test the form runs before adding: the engine validates the input first, as checkCluster does. */
+  const checkCluster = async (arg: { input?: unknown }) => {
+    try {
+      const def = clusterFromInput(arg.input);
+      return { cluster: def.name, ok: true, nodes: [], failures: [] };
+    } catch (e) {
+      throw new ApiError(toErrorInfo(e));
+    }
+  };
   const api = fakeApi({
     addCluster: validate,
     updateCluster: validate,
+    checkCluster,
     listClusters: async () => ({ clusters: saved.map(summary), notices: [] }),
     getCluster: async () => saved.at(-1) ?? DEFINITION,
     status: async () => ({ cluster: 'x', kind: 'lyo', checkedAt: '', nodes: [], drift: [], notices: [] }),
@@ -185,7 +195,7 @@ describe('ClusterForm component', () => {
     await fireEvent.input(screen.getByLabelText('Node 1 URL'), { target: { value: 'https://n1.example.com' } });
     await fireEvent.click(screen.getByRole('button', { name: '+ Add node' }));
     await fireEvent.input(screen.getByLabelText('Node 2 URL'), { target: { value: 'ftp://x' } });
-    await fireEvent.click(screen.getByRole('button', { name: 'Add cluster' }));
+    await fireEvent.click(screen.getByRole('button', { name: /^(Test and add|Add) cluster$/ }));
 
     const bad = screen.getByLabelText('Node 2 URL');
     await waitFor(() => expect(bad.getAttribute('aria-invalid')).toBe('true'));
@@ -197,9 +207,99 @@ describe('ClusterForm component', () => {
     // Typing in the field clears its message; a good URL then adds the cluster and opens it.
     await fireEvent.input(bad, { target: { value: 'https://n2.example.com' } });
     expect(bad.getAttribute('aria-invalid')).toBeNull();
-    await fireEvent.click(screen.getByRole('button', { name: 'Add cluster' }));
+    await fireEvent.click(screen.getByRole('button', { name: /^(Test and add|Add) cluster$/ }));
     await waitFor(() => expect(app.screen.kind).toBe('cluster'));
     expect(app.list.selectedName).toBe('prod');
+  });
+
+  it('adds only after the connection test passed; a failed test offers "Save anyway" naming what failed, and the fix button', async () => {
+    let calls = 0;
+    const failing = {
+      cluster: 'prod',
+      ok: false,
+      failures: ['node1: discovery — https://n1.example.com/oslc/repo/cqschema/discovery answered 404'],
+      nodes: [
+        {
+          node: 'node1',
+          url: 'https://n1.example.com',
+          tls: null,
+          product: null,
+          items: [
+            {
+              check: 'discovery',
+              verdict: 'fail',
+              text: 'answered 404',
+              fix: 'Did you mean https://n1.example.com/cqweb? The context root is /cqweb.',
+              apply: { kind: 'context-root', node: 'node1', url: 'https://n1.example.com/cqweb' },
+            },
+          ],
+        },
+      ],
+    };
+    const { api, saved } = engineLike({
+      checkCluster: async (arg: { input?: { nodes: { url: string }[] } }) => {
+        calls++;
+        return arg.input?.nodes[0]?.url.endsWith('/cqweb')
+          ? { cluster: 'prod', ok: true, nodes: [], failures: [] }
+          : failing;
+      },
+    });
+    const app = new ConsoleState(api);
+    app.screen = { kind: 'cluster-form', edit: null };
+    render(ClusterFormView, { app });
+    await fireEvent.input(screen.getByLabelText('Name'), { target: { value: 'prod' } });
+    await fireEvent.change(screen.getByLabelText('Kind'), { target: { value: 'clearquest' } });
+    await fireEvent.input(screen.getByLabelText('Balancer URL'), { target: { value: 'https://lb.example.com/cqweb' } });
+    await fireEvent.input(screen.getByLabelText('Schema repository'), { target: { value: 'cqschema' } });
+    await fireEvent.input(screen.getByLabelText('User database'), { target: { value: 'SAMPL' } });
+    await fireEvent.input(screen.getByLabelText('Node 1 URL'), { target: { value: 'https://n1.example.com' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Test and add cluster' }));
+    const anyway = await screen.findByRole('button', { name: 'Save anyway (1 failed check)' });
+    expect(saved).toHaveLength(0);
+    expect(document.getElementById('save-anyway-why')?.textContent).toMatch(/node1: discovery/);
+    await fireEvent.click(screen.getByRole('button', { name: 'Use https://n1.example.com/cqweb' }));
+    await waitFor(() =>
+      expect((screen.getByLabelText('Node 1 URL') as HTMLInputElement).value).toBe('https://n1.example.com/cqweb'),
+    );
+    await screen.findByRole('button', { name: 'Add cluster' });
+    expect(anyway.isConnected).toBe(false);
+    expect(calls).toBe(2);
+    await fireEvent.click(screen.getByRole('button', { name: 'Add cluster' }));
+    await waitFor(() => expect(app.screen.kind).toBe('cluster'));
+    expect(saved.map((d) => d.nodes[0]!.url)).toEqual(['https://n1.example.com/cqweb']);
+  });
+
+  it("from one URL: a field error sits beside the URL; an untrusted certificate is the step's error", async () => {
+    let answer: 'scheme' | 'tls' = 'scheme';
+    const { api } = engineLike({
+      resolveClusterUrl: async () => {
+        throw new ApiError(
+          answer === 'scheme'
+            ? {
+                code: 'BAD_INPUT',
+                message: 'from: "lbcq/cqweb" has no scheme: write https://lbcq/cqweb',
+                details: { field: 'from' },
+              }
+            : {
+                code: 'TLS_UNTRUSTED',
+                message: "balancer presented a certificate that is not trusted. Give the cluster's CA bundle (--ca)",
+                details: { field: 'caPem' },
+              },
+        );
+      },
+    });
+    const app = new ConsoleState(api);
+    app.screen = { kind: 'cluster-form', edit: null };
+    render(ClusterFormView, { app });
+    await fireEvent.input(screen.getByLabelText('Cluster URL'), { target: { value: 'lbcq/cqweb' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Work it out and test' }));
+    const url = screen.getByLabelText('Cluster URL');
+    await waitFor(() => expect(url.getAttribute('aria-invalid')).toBe('true'));
+    expect(document.getElementById(url.getAttribute('aria-describedby')!)?.textContent).toMatch(/has no scheme/);
+    answer = 'tls';
+    await fireEvent.click(screen.getByRole('button', { name: 'Work it out and test' }));
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toMatch(/not trusted/));
+    expect(url.getAttribute('aria-invalid')).toBeNull();
   });
 
   it('shows repository and database only for ClearQuest and the sandbox, and a remove button per node row', async () => {

@@ -160,7 +160,8 @@ describe('KeysMatrix', () => {
     expect(m.columns).toEqual(['node1', 'node2', 'node3']);
     expect(m.stateOf('friend', 'node2')).toBe('provisional');
     expect(m.stateOf('k1', 'node1')).toBe('not-listed');
-    view.nodes.node2 = node('node2', { approved: ['friend'] });
+    // A node's status arrives as a new answer (the view's node answers are replaced whole, issue 23).
+    view.nodes = { ...view.nodes, node2: node('node2', { approved: ['friend'] }) };
     flushSync();
     expect(m.stateOf('friend', 'node2')).toBe('approved');
     expect(m.rows.map((r) => r.key)).toEqual(['friend']);

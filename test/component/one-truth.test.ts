@@ -74,6 +74,25 @@ describe('the health word', () => {
     expect(view.health).toBe('untrusted');
     expect(view.healthSentence).toMatch(/node3 presents a certificate not trusted; node2 lacks an approved key/);
   });
+
+  it('is not "consistent" while the balancer does not answer, and the list says the same as the header', async () => {
+    const { view, list } = await viewWith({
+      ...statusOf([node('node1', 'approved'), node('node2', 'approved')]),
+      balancer: { url: 'http://lb', up: false, latencyMs: null, answeredBy: null, cloneId: null, error: null },
+    });
+    expect(view.health).toBe('balancer');
+    expect(view.healthSentence).toBe('the balancer did not answer');
+    expect(list.healthOf('sb')).toBe('balancer');
+    expect(list.sentences['sb']).toBe(view.healthSentence);
+  });
+
+  it("with the balancer down, the nodes' own trouble is named after it", async () => {
+    const { view } = await viewWith({
+      ...statusOf([node('node1', 'approved'), node('node2', 'unknown', { approved: [] })]),
+      balancer: { url: 'http://lb', up: false, latencyMs: null, answeredBy: null, cloneId: null, error: null },
+    });
+    expect(view.healthSentence).toBe('the balancer did not answer; node2 lacks an approved key');
+  });
 });
 
 describe('results update the state at once', () => {

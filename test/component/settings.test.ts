@@ -63,4 +63,34 @@ describe('Settings screen', () => {
     await fireEvent.click(screen.getByLabelText(/Follow the OS/));
     expect(document.documentElement.dataset['theme']).toBeUndefined();
   });
+
+  it('says where the proxy comes from: the environment (CLI, browser mode) or the OS (desktop); and the trust store', async () => {
+    const env = new ConsoleState(
+      fakeApi({ settings: async () => ({ ...VIEW, proxy: { ...VIEW.proxy, source: 'environment' as const } }) }),
+    );
+    const first = render(SettingsViewComponent, { app: env });
+    await waitFor(() =>
+      expect(screen.getByTestId('proxy-source').textContent).toMatch(/HTTPS_PROXY, HTTP_PROXY and NO_PROXY/),
+    );
+    first.unmount();
+    const desktop = new ConsoleState(
+      fakeApi({
+        settings: async () => ({
+          ...VIEW,
+          proxy: { ...VIEW.proxy, source: 'system' as const },
+          trustStore: 'the system CA bundle /etc/ssl/certs/ca-certificates.crt',
+        }),
+      }),
+    );
+    render(SettingsViewComponent, { app: desktop });
+    await waitFor(() =>
+      expect(screen.getByTestId('proxy-source').textContent).toMatch(
+        /operating system's proxy settings \(its PAC file/,
+      ),
+    );
+    expect(document.body.textContent).not.toContain('http://proxy.example:3128');
+    expect(screen.getByTestId('trust-store').textContent).toMatch(
+      /ca-certificates\.crt, beside each cluster's own CA bundle/,
+    );
+  });
 });

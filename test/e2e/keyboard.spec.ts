@@ -83,8 +83,11 @@ test('keyboard only: skip link, every tab by arrow keys, Home and End, a node pa
   await expect(page.getByRole('tabpanel', { name: 'Map' })).toBeVisible();
 
   // A node panel: Enter on a card opens it (focus in the panel), Esc closes it and focus returns to the card.
+  // The map's nodes are one tab stop (roving tabindex): Tab reaches the first, arrows move along them.
   const id = nodes[1]!;
-  await tabTo(page, (f) => f.role === 'button' && f.name.startsWith(`Open ${id}`), `the card of ${id}`);
+  await tabTo(page, (f) => f.role === 'button' && f.name.startsWith(`Open ${nodes[0]}`), `the card of ${nodes[0]}`);
+  await page.keyboard.press('ArrowRight');
+  await expect(console.node(id).getByRole('button', { name: new RegExp(`^Open ${id} `) })).toBeFocused();
   await page.keyboard.press('Enter');
   const panel = page.getByRole('complementary', { name: `Node ${id}` });
   await expect(panel).toBeVisible();

@@ -80,7 +80,7 @@ test('no keychain: one notice in one sentence, and the header, dialogs and repor
     await expect(register).toContainText('held in memory until the app closes');
     await page.keyboard.press('Escape');
 
-    await page.getByRole('button', { name: 'Report' }).click();
+    await page.getByRole('button', { name: 'Report', exact: true }).click();
     const report = page.getByRole('dialog', { name: /Support report/ });
     await expect(report).toBeVisible();
     const preview = report.getByRole('region', { name: /Preview of/ });

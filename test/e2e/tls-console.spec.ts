@@ -36,6 +36,13 @@ test('an untrusted certificate is shown as such, trusted from the card, the pane
   // The drawer shows the sandbox's throwaway admin login (defect 6).
   await expect(page.getByTestId('sandbox-login')).toContainText(served.sandbox!.admin.password);
 
+  // With the sandbox CA configured, the node panel's certificate view names the source that trusted it.
+  const caPanel = await console.openNode(served.sandbox!.nodes[0]!.id);
+  await expect(caPanel.getByRole('region', { name: 'Certificate' })).toContainText(
+    "trusted by the cluster's CA bundle",
+  );
+  await caPanel.getByRole('button', { name: 'Close' }).click();
+
   // Forget the sandbox CA, as an admin editing the cluster would: every certificate is now untrusted.
   const name = (await call<{ clusters: { name: string }[] }>(page, 'listClusters', {})).clusters[0]!.name;
   const def = await call<Def>(page, 'getCluster', { cluster: name });
@@ -99,6 +106,10 @@ test('an untrusted certificate is shown as such, trusted from the card, the pane
   await console.waitForStatus(runs);
   await expect(panel.getByRole('status')).toContainText(`Trusted the certificate of ${second}`);
   await expect(panel.getByRole('button', { name: 'Trust certificate…' })).toHaveCount(0);
+  await expect(panel.getByRole('region', { name: 'Certificate' })).toContainText(
+    'trusted by its pinned SHA-256 fingerprint',
+  );
+  await shots(page, info, 'tls-trusted-by-pin-panel');
   await expect(console.node(second).locator('.node-state')).toHaveText('up');
   await panel.getByRole('button', { name: 'Close' }).click();
 

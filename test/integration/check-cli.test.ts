@@ -123,6 +123,11 @@ describe('status --check -w/-c', () => {
       expect(r.code, r.stdout).toBe(2);
       r = await runMain(['status', 'sb', '--check', '-c', 'down=5:', '--home', t.home], { env });
       expect(r.code, r.stdout).toBe(2); // fewer than 5 down is outside 5:… → critical, as the guidelines define it
+      // 10:20 in the guidelines' list: outside start..end alerts (one down is outside 2..3, inside 1..2).
+      r = await runMain(['status', 'sb', '--check', '-c', 'down=2:3', '--home', t.home], { env });
+      expect(r.code, r.stdout).toBe(2);
+      r = await runMain(['status', 'sb', '--check', '-c', 'down=1:2', '--home', t.home], { env });
+      expect(r.code, r.stdout).toBe(0);
       r = await runMain(['status', 'sb', '--check', '-c', 'down=~:1,skew=100', '--home', t.home], { env });
       expect(r.code, r.stdout).toBe(0);
       expect(r.stdout).toMatch(/max_clock_skew=\d+s;60;100;0 /);

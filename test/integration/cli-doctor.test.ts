@@ -44,6 +44,35 @@ describe('oslc-admin doctor', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('--json: one document with schemaVersion, each check with its level and subject, exit by the worst', async () => {
+    const r = await runMain(['doctor', '--json', '--home', t.home], { env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(lines(r.stdout)).toHaveLength(1);
+    const doc = JSON.parse(r.stdout) as {
+      schemaVersion: number;
+      worst: string;
+      checks: { level: string; subject: string; text: string }[];
+    };
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.worst).toBe('ok');
+    expect(doc.checks.map((c) => c.subject)).toEqual([
+      'keychain',
+      'config directory',
+      'clusters',
+      ...sandbox.info.nodes.map((n) => `sb/${n.id}`),
+    ]);
+    expect(doc.checks.every((c) => c.level === 'ok')).toBe(true);
+    expect(doc.checks[2]?.text).toBe('1 defined');
+    // A process of its own: the keychain's D-Bus address is read once per process.
+    const blind = await runBin(['doctor', '--json', '--home', t.home], {
+      env: { ...env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus' },
+    });
+    expect(blind.code).toBe(2);
+    const failed = JSON.parse(blind.stdout) as { worst: string; checks: { level: string; subject: string }[] };
+    expect(failed.worst).toBe('fail');
+    expect(failed.checks[0]).toMatchObject({ level: 'fail', subject: 'keychain' });
+  });
+
   it('a killed node is a FAIL line naming it, exit 2; --quiet prints only that line; --verbose says what it does on stderr', async () => {
     await sandbox.killNode('node2');
     try {
@@ -111,13 +140,15 @@ describe('options before the command, and progress per node', () => {
     const piped = await runMain(['status', 'sb', '--home', t.home], { env });
     expect(piped.stderr).toBe('');
     const verbose = await runMain(['status', 'sb', '--verbose', '--home', t.home], { env });
-    expect(verbose.stderr).toMatch(/^ {2}node\d answered in \d+ ms \(1\/3\)\n/);
-    expect(verbose.stderr).toMatch(/\(3\/3\)\n$/);
+    expect(verbose.stderr).toMatch(/^ {2}node\d answered in \d+ ms \(1\/3\)$/m);
+    expect(verbose.stderr).toMatch(/^ {2}node\d answered in \d+ ms \(3\/3\)$/m);
     expect(verbose.stdout).toMatch(/^Cluster sb \(sandbox\), checked /);
-    for (const extra of [['--json'], ['--quiet']]) {
-      const r = await runMain(['status', 'sb', '--verbose', ...extra, '--home', t.home], { env });
-      expect(r.stderr, extra.join(' ')).toBe('');
-    }
+    // With --json, --verbose says what is done (cli-every-command.test.ts) but no progress table lines.
+    const json = await runMain(['status', 'sb', '--verbose', '--json', '--home', t.home], { env });
+    expect(json.stderr).not.toMatch(/answered in/);
+    // --quiet after --verbose: the later one counts, and --quiet prints no progress.
+    const quiet = await runMain(['status', 'sb', '--verbose', '--quiet', '--home', t.home], { env });
+    expect(quiet.stderr).toBe('');
     // A real terminal: `script` gives the process a pseudo-terminal for stdout and stderr.
     // Spawned without blocking: the sandbox answers from this process.
     const tty = await new Promise<{ stdout: string }>((resolve, reject) => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../electron/sandbox/index.ts';
 import type { SandboxHandle } from '../../electron/sandbox/index.ts';
-import { BIN } from '../_cli.ts';
+import { BIN, runMain } from '../_cli.ts';
 import { engineFor } from '../_engine.ts';
 import type { TestEngine } from '../_engine.ts';
 
@@ -62,6 +62,36 @@ describe('a closed pipe', () => {
       const r = await withClosedStdout([...args, '--home', t.home]);
       noTrace(r.stderr);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(code);
+    }
+  });
+
+  it('ends every command whose output grows with the cluster (or is long) quietly, with its own exit code', async () => {
+    // status, cluster list/show/export, doctor and diagnose print a line per node, key or cluster (a
+    // 128-node cluster passes a pipe buffer); man and the fish script are long texts. A closed pipe
+    // meets the first write, whatever its size; the exit code is the one a reader would have seen.
+    const key = (await sandbox.friend('pipes', 'pipes-secret')).key;
+    await t.engine.approve({ cluster: 'sb', key });
+    await t.engine.trackConsumer({ cluster: 'sb', key, secret: 'pipes-secret' });
+    const runs = [
+      ['status', 'sb'],
+      ['status', 'sb', '--json'],
+      ['status', 'sb', '--check'],
+      ['cluster', 'list'],
+      ['cluster', 'list', '--json'],
+      ['cluster', 'show', 'sb'],
+      ['cluster', 'export', 'sb'],
+      ['doctor'],
+      ['diagnose', 'sb', '--key', key],
+      ['diagnose', 'sb', '--key', key, '--json'],
+      ['man'],
+      ['completion', 'fish'],
+      ['status', '--help'],
+    ];
+    for (const args of runs) {
+      const expected = (await runMain([...args, '--home', t.home], { env })).code;
+      const r = await withClosedStdout([...args, '--home', t.home]);
+      noTrace(r.stderr);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(expected);
     }
   });
 

@@ -77,6 +77,7 @@ describe('oslc-admin, the installed binary', () => {
     };
     expect(line.trim().split('\n')).toHaveLength(1);
     expect(info).toEqual({
+      schemaVersion: 1,
       balancer: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       nodes: [
         { id: 'node1', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) },

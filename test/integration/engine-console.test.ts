@@ -196,6 +196,9 @@ describe("the whole console's operations", () => {
       expect(settings.configDir).toBe(home);
       expect(settings.keychain).toEqual({ backend: 'the Secret Service', available: true, problem: null });
       expect(settings.proxy.https).toBe('http://proxy.example:3128');
+      // Issue 24: this door follows the environment (the desktop: the OS), and trusts the OS store.
+      expect(settings.proxy.source).toBe('environment');
+      expect(settings.trustStore).toMatch(/trust store|CA bundle|SSL_CERT_FILE|CA list/);
       expect(JSON.stringify(settings)).not.toContain('pa55word');
     } finally {
       if (saved === undefined) delete process.env.HTTPS_PROXY;

@@ -66,7 +66,14 @@ function client(opts: Partial<HttpClientOptions> = {}): HttpClient {
   return c;
 }
 
-/** A CONNECT proxy (and absolute-form forwarder for http://) that remembers what it was asked for. */
+/** Host names under this suffix exist only for the test proxy, which sends them to 127.0.0.1. */
+const PROXIED = '.proxied.test';
+const upstreamHost = (host: string) => (host.endsWith(PROXIED) ? '127.0.0.1' : host);
+
+/**
+ * A CONNECT proxy (and absolute-form forwarder for http://) that remembers what it was asked for.
+ * Loopback never goes through a proxy, so the nodes behind it are named `*.proxied.test`.
+ */
 async function proxyServer(): Promise<Started & { tunnels: string[]; forwarded: string[] }> {
   const tunnels: string[] = [];
   const forwarded: string[] = [];
@@ -75,7 +82,7 @@ async function proxyServer(): Promise<Started & { tunnels: string[]; forwarded: 
     const target = new URL(req.url ?? '');
     const upstream = http.request(
       {
-        host: target.hostname,
+        host: upstreamHost(target.hostname),
         port: target.port,
         path: target.pathname + target.search,
         method: req.method,
@@ -92,7 +99,7 @@ async function proxyServer(): Promise<Started & { tunnels: string[]; forwarded: 
   server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
     tunnels.push(req.url ?? '');
     const [host = '', port = ''] = (req.url ?? '').split(':');
-    const upstream = net.connect(Number(port), host, () => {
+    const upstream = net.connect(Number(port), upstreamHost(host), () => {
       socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.write(head);
       upstream.pipe(socket);
@@ -108,6 +115,7 @@ async function proxyServer(): Promise<Started & { tunnels: string[]; forwarded: 
 let ca: TestCa;
 let leaf: TestLeaf;
 let otherHostLeaf: TestLeaf;
+let proxiedLeaf: TestLeaf;
 
 beforeAll(async () => {
   ca = await makeTestCa();
@@ -117,6 +125,7 @@ beforeAll(async () => {
     dnsNames: ['other.example'],
     ips: ['10.9.9.9'],
   });
+  proxiedLeaf = await issueTestLeaf(ca, { commonName: `node1${PROXIED}`, dnsNames: [`node1${PROXIED}`] });
 });
 
 afterEach(async () => {
@@ -355,36 +364,44 @@ describe('response size cap', () => {
 
 describe('proxies', () => {
   it('tunnels https requests through HTTPS_PROXY and still verifies the node certificate', async () => {
-    const node = await httpsServer(leaf);
+    const node = await httpsServer(proxiedLeaf);
     const proxy = await proxyServer();
     const env = { HTTPS_PROXY: `http://127.0.0.1:${proxy.port}` };
-    const res = await client({ caPem: ca.certPem, env }).request({
-      node: 'node1',
-      method: 'GET',
-      url: `https://127.0.0.1:${node.port}/x`,
-    });
+    const url = `https://node1${PROXIED}:${node.port}/x`;
+    const res = await client({ caPem: ca.certPem, env }).request({ node: 'node1', method: 'GET', url });
     expect(res.status).toBe(200);
-    expect(res.tls?.fingerprint256).toBe(leaf.fingerprint256);
-    expect(proxy.tunnels).toEqual([`127.0.0.1:${node.port}`]);
+    expect(res.tls?.fingerprint256).toBe(proxiedLeaf.fingerprint256);
+    expect(proxy.tunnels).toEqual([`node1${PROXIED}:${node.port}`]);
 
-    const err = await failure(
-      client({ env }).request({ node: 'node2', method: 'GET', url: `https://127.0.0.1:${node.port}/x` }),
-    );
+    const err = await failure(client({ env }).request({ node: 'node2', method: 'GET', url }));
     expect(err.code).toBe('TLS_UNTRUSTED');
-    expect(err.details?.['fingerprint256']).toBe(leaf.fingerprint256);
+    expect(err.details?.['fingerprint256']).toBe(proxiedLeaf.fingerprint256);
   });
 
   it('goes straight to the node when NO_PROXY names its host', async () => {
-    const node = await httpsServer(leaf);
     const proxy = await proxyServer();
-    const env = { HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, NO_PROXY: 'example.com, 127.0.0.1' };
-    const res = await client({ caPem: ca.certPem, env }).request({
-      node: 'node1',
-      method: 'GET',
-      url: `https://127.0.0.1:${node.port}/x`,
-    });
-    expect(res.status).toBe(200);
+    const env = { HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, NO_PROXY: `example.com, node1${PROXIED}` };
+    // Direct, the name resolves nowhere: the request fails without ever reaching the proxy.
+    const err = await failure(
+      client({ caPem: ca.certPem, env }).request({ node: 'node1', method: 'GET', url: `https://node1${PROXIED}:1/x` }),
+    );
+    expect(err.code).toBe('NODE_UNREACHABLE');
+    expect(err.message).not.toContain('through the proxy');
     expect(proxy.tunnels).toEqual([]);
+    expect(proxy.connections).toHaveLength(0);
+  });
+
+  it('never sends loopback through the proxy, whatever the variables say', async () => {
+    const node = await httpsServer(leaf);
+    const plain = await httpServer((_req, res) => res.end('direct'));
+    const proxy = await proxyServer();
+    const env = { HTTPS_PROXY: `http://127.0.0.1:${proxy.port}`, HTTP_PROXY: `http://127.0.0.1:${proxy.port}` };
+    const c = client({ caPem: ca.certPem, env });
+    const res = await c.request({ node: 'node1', method: 'GET', url: `https://127.0.0.1:${node.port}/x` });
+    expect(res.status).toBe(200);
+    expect(res.tls?.fingerprint256).toBe(leaf.fingerprint256);
+    const res2 = await c.request({ node: 'node2', method: 'GET', url: `http://127.0.0.1:${plain.port}/x` });
+    expect(res2.body).toBe('direct');
     expect(proxy.connections).toHaveLength(0);
   });
 
@@ -394,10 +411,41 @@ describe('proxies', () => {
     const res = await client({ env: { http_proxy: `127.0.0.1:${proxy.port}` } }).request({
       node: 'node1',
       method: 'GET',
-      url: `http://127.0.0.1:${node.port}/p?q=1`,
+      url: `http://node1${PROXIED}:${node.port}/p?q=1`,
     });
     expect(res.body).toBe('via proxy');
-    expect(proxy.forwarded).toEqual([`http://127.0.0.1:${node.port}/p?q=1`]);
+    expect(proxy.forwarded).toEqual([`http://node1${PROXIED}:${node.port}/p?q=1`]);
+  });
+
+  it('follows an injected resolver per node: a proxy for one, direct for another (the desktop asks the OS)', async () => {
+    const viaProxy = await httpServer((_req, res) => res.end('one'));
+    const proxy = await proxyServer();
+    const asked: string[] = [];
+    const c = client({
+      env: { HTTP_PROXY: 'http://127.0.0.1:1' }, // ignored: the resolver decides
+      proxyResolver: (url) => {
+        asked.push(url.host);
+        return Promise.resolve(
+          url.hostname === `node1${PROXIED}`
+            ? {
+                url: `http://127.0.0.1:${proxy.port}`,
+                display: `http://127.0.0.1:${proxy.port}`,
+                variable: 'system proxy',
+              }
+            : null,
+        );
+      },
+    });
+    const res = await c.request({ node: 'node1', method: 'GET', url: `http://node1${PROXIED}:${viaProxy.port}/a` });
+    expect(res.body).toBe('one');
+    expect(proxy.forwarded).toEqual([`http://node1${PROXIED}:${viaProxy.port}/a`]);
+    const err = await failure(c.request({ node: 'node2', method: 'GET', url: `http://node2${PROXIED}:1/b` }));
+    expect(err.code).toBe('NODE_UNREACHABLE');
+    expect(err.message).not.toContain('through the proxy');
+    const local = await c.request({ node: 'node3', method: 'GET', url: `http://127.0.0.1:${viaProxy.port}/c` });
+    expect(local.body).toBe('one');
+    expect(asked).toEqual([`node1${PROXIED}:${viaProxy.port}`, `node2${PROXIED}:1`]);
+    expect(proxy.forwarded).toHaveLength(1);
   });
 
   it('names the proxy when the proxy itself cannot be reached', async () => {
@@ -409,7 +457,7 @@ describe('proxies', () => {
       client({ env: { HTTPS_PROXY: `http://user:secret@127.0.0.1:${port}` } }).request({
         node: 'node1',
         method: 'GET',
-        url: 'https://127.0.0.1:1/x',
+        url: `https://node1${PROXIED}:1/x`,
       }),
     );
     expect(err.code).toBe('NODE_UNREACHABLE');

@@ -26,6 +26,7 @@ describe('the control server', () => {
       up: true,
       latencyMs: 0,
       clockOffsetSeconds: 0,
+      version: '10.0.6',
       registry: [consumer.key],
       provisional: [],
     });
@@ -97,6 +98,17 @@ describe('the control server', () => {
     const skew = (Date.parse(res.headers.get('date') ?? '') - Date.now()) / 1000;
     expect(Math.abs(skew + 7200)).toBeLessThan(5);
     await client.json(`${control()}/nodes/node3/clock`, { offsetSeconds: 0 });
+  });
+
+  it('sets the version a node’s Server header names, and refuses a bad one (issue 24)', async () => {
+    const set = await client.json(`${control()}/nodes/node2/version`, { version: '10.0.5' });
+    expect(JSON.parse(set.body)).toMatchObject({ id: 'node2', version: '10.0.5' });
+    const res = await client.request(`${nodeUrl(sandbox(), 'node2')}/rootservices`);
+    expect(res.headers.get('server')).toBe('OSLC sandbox/10.0.5 (sandbox)');
+    const bad = await client.json(`${control()}/nodes/node2/version`, { version: 'x y<' });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body)).toEqual({ error: 'version: 1–32 letters, digits, dots or dashes' });
+    await client.json(`${control()}/nodes/node2/version`, { version: '10.0.6' });
   });
 });
 

@@ -117,7 +117,14 @@ describe('oslc-admin watch (the process)', () => {
       expect(w.stdout).toEqual([]);
       const { key, node } = await sandbox.friend('RTC-cli', 'cli-secret');
       const line = await w.line((l) => l.includes('provisional-key'));
-      expect(JSON.parse(line)).toEqual({ cluster: 'sb', time: expect.any(String), type: 'provisional-key', node, key });
+      expect(JSON.parse(line)).toEqual({
+        schemaVersion: 1,
+        cluster: 'sb',
+        time: expect.any(String),
+        type: 'provisional-key',
+        node,
+        key,
+      });
       expect(w.stdout).toHaveLength(1);
       const m = await scrape();
       expect(sampleValue(m, 'oslc_admin_provisional_key', { cluster: 'sb', node, key })).toBe(1);

@@ -1,6 +1,6 @@
 // Proxy choice from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, following curl's reading of NO_PROXY.
 import { describe, expect, it } from 'vitest';
-import { bypassesProxy, proxyDisplay, proxyFor } from '../../electron/core/http/proxy.ts';
+import { bypassesProxy, isLoopbackUrl, proxyDisplay, proxyFor } from '../../electron/core/http/proxy.ts';
 
 const bypass = (url: string, noProxy: string) => bypassesProxy(new URL(url), noProxy);
 
@@ -40,7 +40,7 @@ describe('NO_PROXY', () => {
     expect(bypass('http://[fe80::5]/', 'fd00::/8')).toBe(false);
   });
 
-  it('does not treat loopback as special', () => {
+  it('does not treat loopback as special (proxyFor does, below)', () => {
     expect(bypass('http://127.0.0.1/', 'example.com')).toBe(false);
     expect(bypass('http://localhost/', 'example.com')).toBe(false);
   });
@@ -52,6 +52,26 @@ describe('NO_PROXY', () => {
 });
 
 describe('proxy choice', () => {
+  it('never proxies loopback, by name or address, whatever the variables say', () => {
+    const env = { HTTPS_PROXY: 'http://proxy.corp:3128', HTTP_PROXY: 'http://proxy.corp:3128' };
+    for (const url of [
+      'https://127.0.0.1:9443/cqweb',
+      'http://127.8.9.10/',
+      'http://localhost:8080/',
+      'https://LOCALHOST./x',
+      'http://node1.localhost:81/',
+      'http://[::1]:8080/',
+      'http://[::ffff:127.0.0.1]/',
+    ]) {
+      expect(isLoopbackUrl(new URL(url)), url).toBe(true);
+      expect(proxyFor(new URL(url), env), url).toBeNull();
+    }
+    for (const url of ['http://128.0.0.1/', 'http://localhost.example.com/', 'http://[::2]/', 'http://lbcq_1:9443/']) {
+      expect(isLoopbackUrl(new URL(url)), url).toBe(false);
+      expect(proxyFor(new URL(url), env)?.display, url).toBe('http://proxy.corp:3128');
+    }
+  });
+
   it('uses HTTPS_PROXY for https URLs and HTTP_PROXY for http URLs', () => {
     const env = { HTTPS_PROXY: 'http://secure-proxy:3128', HTTP_PROXY: 'http://plain-proxy:3128' };
     expect(proxyFor(new URL('https://n1:9443/'), env)).toEqual({

@@ -18,7 +18,8 @@ async function restrictedImportErrors(filePath: string, code: string): Promise<s
   return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
 }
 
-describe('layer rules', () => {
+// The first lint of a run loads the config and every plugin: seconds on a loaded 2-core machine.
+describe('layer rules', { timeout: 30_000 }, () => {
   it('forbids Node, electron/ and renderer/ imports in shared/', async () => {
     const errors = await restrictedImportErrors(
       'shared/x.ts',

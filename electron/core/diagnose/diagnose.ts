@@ -21,20 +21,21 @@ import type {
 import { BALANCER_ID } from '../../../shared/diagnose.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 import { badInput, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
-import type { ClusterDefinition, Exchange, NodeDefinition, TlsInfo } from '../../../shared/model.ts';
-import { consumerKeySchema, parseOrThrow } from '../../../shared/schema.ts';
+import type { ClusterDefinition, Exchange, NodeDefinition } from '../../../shared/model.ts';
+import { consumerKeySchema, MAX_SECRET_CHARS, parseOrThrow } from '../../../shared/schema.ts';
 import type { HttpClient } from '../http/client.ts';
-import { discoveryFor } from '../node-cache.ts';
+import { freshDiscovery, reuseOrRedo } from '../node-cache.ts';
 import type { NodeCache } from '../node-cache.ts';
 import { mapPool } from '../pool.ts';
 import { clockSkewSeconds, stateFromError } from '../probe.ts';
 import { adapterFor } from '../providers/index.ts';
-import type { AdminCredentials, Discovery, NodeContext, OAuthEndpoints, ProviderAdapter } from '../providers/types.ts';
+import type { AdminCredentials, Discovery, NodeContext, ProviderAdapter } from '../providers/types.ts';
 import { NODE_CONCURRENCY } from '../status.ts';
 import type { BalancerFacts, NodeFacts } from './causes.ts';
 import { decideCauses, describeSkew, listNodes } from './causes.ts';
 import { CookieJar } from './cookies.ts';
 import type { DiagnoseEngine } from './engine.ts';
+import { secretFor } from './engine.ts';
 import { MAX_ERROR_TEXT_CHARS, nodesMentioned, parseErrorText } from './error-text.ts';
 import { probeKey } from './probe-key.ts';
 import type { KeyProbe } from './probe-key.ts';
@@ -46,8 +47,6 @@ export interface DiagnoseOptions {
   /** Probes through the balancer with the first answer's session cookie; default 3. */
   stickinessProbes?: number;
 }
-
-export const MAX_SECRET_CHARS = 4096;
 
 /** The secret and the error text, checked; BAD_INPUT naming the field otherwise. */
 export function checkSecret(secret: unknown, field = 'secret'): string | undefined {
@@ -129,16 +128,23 @@ async function listedOn(env: Env, node: NodeDefinition, notes: string[]): Promis
  * recent discovery is reused when the probe's answer shows it still holds (its `Date`, TLS and
  * latency then come from that answer); otherwise the node is diagnosed afresh.
  */
-async function diagnoseNode(env: Env, node: NodeDefinition, reuse = true): Promise<DiagnosedNode> {
-  const notes: string[] = [];
-  const sentAt = Date.now();
+async function diagnoseNode(env: Env, node: NodeDefinition): Promise<DiagnosedNode> {
   const ctx = contextOf(env, node);
-  const found = discoveryFor(ctx, env.adapter.discover, reuse);
+  return reuseOrRedo(
+    ctx,
+    (earlier) => diagnoseNodeOn(env, node, earlier, null),
+    () => diagnoseNodeAfresh(env, ctx),
+  );
+}
+
+/** The node diagnosed on a new discovery (kept for next time), or found unreachable. */
+async function diagnoseNodeAfresh(env: Env, ctx: NodeContext): Promise<DiagnosedNode> {
+  const { node } = ctx;
+  const sentAt = Date.now();
   let discovery: Discovery;
   try {
-    discovery = await found.discovery;
+    discovery = await freshDiscovery(ctx, env.adapter.discover);
   } catch (e) {
-    if (found.reused) return diagnoseNode(env, node, false);
     const error = toErrorInfo(e);
     return {
       id: node.id,
@@ -151,12 +157,27 @@ async function diagnoseNode(env: Env, node: NodeDefinition, reuse = true): Promi
       listed: null,
       problem: null,
       error,
-      notes,
+      notes: [],
       evidence: [],
     };
   }
+  return (await diagnoseNodeOn(env, node, discovery, sentAt))!;
+}
+
+/**
+ * The node diagnosed on `discovery`: a new one sent at `sentAt`, or (`sentAt` null) an earlier one,
+ * then null when the probe's answer (or a missing key list) shows it may no longer hold.
+ */
+async function diagnoseNodeOn(
+  env: Env,
+  node: NodeDefinition,
+  discovery: Discovery,
+  sentAt: number | null,
+): Promise<DiagnosedNode | null> {
+  const notes: string[] = [];
+  const reused = sentAt === null;
   const endpoints = discovery.endpoints;
-  let skew = clockSkewSeconds(discovery.response, sentAt);
+  let skew = reused ? null : clockSkewSeconds(discovery.response, sentAt);
   let tls = discovery.response.tls;
   let latencyMs = discovery.response.latencyMs;
 
@@ -169,11 +190,8 @@ async function diagnoseNode(env: Env, node: NodeDefinition, reuse = true): Promi
   };
   const [first, listed] = await Promise.all([probeKey(probeInput), listedOn(env, node, notes)]);
   if (first.answeredBy !== null) env.cloneIds?.set(first.answeredBy, node.id);
-  if (found.reused) {
-    if (!fitsDiscovery(first) || (env.adapter.listKeys && env.admin && listed === null)) {
-      env.cache?.forget(ctx);
-      return diagnoseNode(env, node, false);
-    }
+  if (reused) {
+    if (!fitsDiscovery(first) || (env.adapter.listKeys && env.admin && listed === null)) return null;
     skew = first.clockSkewSeconds;
     tls = first.response!.tls;
     latencyMs = first.latencyMs!;
@@ -247,67 +265,43 @@ function describeProbes(probes: BalancerProbe[]): string {
   return `${probes.length} request${probes.length === 1 ? '' : 's'} through the balancer: ${parts.join('; ')}.`;
 }
 
-/**
- * Round-robin probes without cookies (which nodes the balancer reaches, and what each answers), then
- * probes carrying the first answer's cookies: a sticky balancer keeps them all on that node.
- */
-async function diagnoseBalancer(
-  env: Env,
-  rounds: number,
-  stickinessProbes: number,
-  reuse = true,
-): Promise<{ diagnosis: BalancerDiagnosis; facts: BalancerFacts }> {
-  const url = env.def.balancerUrl;
-  const unreachable = (error: ErrorInfo, state: NodeKeyState) => {
-    const tls = tlsFromError(error);
-    return {
-      diagnosis: {
-        url,
-        reachable: false,
-        probes: [],
-        reached: [],
-        sticky: null,
-        summary: `The balancer ${balancerFailureWords(error).words}: ${error.message}`,
-        error,
-        tls,
-        evidence: [],
-      },
-      facts: {
-        reachable: false,
-        state: state === 'down' || state === 'tls-untrusted' ? state : ('error' as const),
-        error,
-        fingerprint256: tls?.fingerprint256 ?? null,
-        subject: tls?.subject ?? null,
-        sticky: null,
-        stickyEvidence: null,
-      },
-    };
+type BalancerResult = { diagnosis: BalancerDiagnosis; facts: BalancerFacts };
+
+/** The balancer could not be asked (or refused every probe's connection): what it says. */
+function unreachableBalancer(url: string, error: ErrorInfo, state: NodeKeyState): BalancerResult {
+  const tls = tlsFromError(error);
+  return {
+    diagnosis: {
+      url,
+      reachable: false,
+      probes: [],
+      reached: [],
+      sticky: null,
+      summary: `The balancer ${balancerFailureWords(error).words}: ${error.message}`,
+      error,
+      tls,
+      evidence: [],
+    },
+    facts: {
+      reachable: false,
+      state: state === 'down' || state === 'tls-untrusted' ? state : 'error',
+      error,
+      fingerprint256: tls?.fingerprint256 ?? null,
+      subject: tls?.subject ?? null,
+      sticky: null,
+      stickyEvidence: null,
+    },
   };
-  const ctx = contextOf(env, { id: BALANCER_ID, label: 'balancer', url });
-  const found = discoveryFor(ctx, env.adapter.discover, reuse);
-  let endpoints: OAuthEndpoints;
-  let tls: TlsInfo | null;
-  try {
-    const discovery = await found.discovery;
-    endpoints = discovery.endpoints;
-    tls = discovery.response.tls;
-  } catch (e) {
-    if (found.reused) return diagnoseBalancer(env, rounds, stickinessProbes, false);
-    return unreachable(toErrorInfo(e), unreachableState(e));
-  }
-  const probeInput = {
-    http: env.http,
-    who: BALANCER_ID,
-    requestTokenUrl: endpoints.requestToken,
-    key: env.key,
-    secret: env.secret,
-  };
-  const probes: BalancerProbe[] = [];
-  const evidence: Exchange[] = [];
-  let cookieJar: CookieJar | null = null;
-  const record = (p: KeyProbe, withCookie: boolean) => {
-    probes.push({
-      n: probes.length + 1,
+}
+
+/** The probes through the balancer in order, and the exchanges kept as evidence (the first, and up to two failures). */
+class BalancerRecorder {
+  readonly probes: BalancerProbe[] = [];
+  readonly evidence: Exchange[] = [];
+
+  record(p: KeyProbe, withCookie: boolean): void {
+    this.probes.push({
+      n: this.probes.length + 1,
       withCookie,
       answeredBy: p.answeredBy,
       status: p.status,
@@ -316,63 +310,114 @@ async function diagnoseBalancer(
       latencyMs: p.latencyMs,
     });
     const failing = p.state !== 'approved' && p.state !== 'loaded';
-    if (probes.length === 1 || (failing && evidence.length < 2)) evidence.push(p.exchange);
+    if (this.probes.length === 1 || (failing && this.evidence.length < 2)) this.evidence.push(p.exchange);
+  }
+
+  reached(): string[] {
+    return [...new Set(this.probes.map((p) => p.answeredBy).filter((n): n is string => n !== null))];
+  }
+}
+
+/**
+ * Round-robin probes without cookies (which nodes the balancer reaches, and what each answers), then
+ * probes carrying the first answer's cookies: a sticky balancer keeps them all on that node.
+ */
+async function diagnoseBalancer(env: Env, rounds: number, stickinessProbes: number): Promise<BalancerResult> {
+  const url = env.def.balancerUrl;
+  const ctx = contextOf(env, { id: BALANCER_ID, label: 'balancer', url });
+  const on = (d: Discovery, reused: boolean) => diagnoseBalancerOn(env, d, reused, rounds, stickinessProbes);
+  return reuseOrRedo(
+    ctx,
+    (earlier) => on(earlier, true),
+    async () => {
+      let discovery: Discovery;
+      try {
+        discovery = await freshDiscovery(ctx, env.adapter.discover);
+      } catch (e) {
+        return unreachableBalancer(url, toErrorInfo(e), unreachableState(e));
+      }
+      return (await on(discovery, false))!;
+    },
+  );
+}
+
+/** The balancer's probes on `discovery`; null when it was `reused` and the first answer shows it may no longer hold. */
+async function diagnoseBalancerOn(
+  env: Env,
+  discovery: Discovery,
+  reused: boolean,
+  rounds: number,
+  stickinessProbes: number,
+): Promise<BalancerResult | null> {
+  const url = env.def.balancerUrl;
+  const probeInput = {
+    http: env.http,
+    who: BALANCER_ID,
+    requestTokenUrl: discovery.endpoints.requestToken,
+    key: env.key,
+    secret: env.secret,
   };
   // The first probe alone tells whether the balancer answers at all; the other rounds then go out at
   // once (a round-robin balancer spreads simultaneous requests over its nodes just as it does
   // successive ones) and are recorded in order.
   const firstJar = new CookieJar();
   const first = await probeKey({ ...probeInput, jar: firstJar });
-  if (found.reused && !fitsDiscovery(first)) {
-    env.cache?.forget(ctx);
-    return diagnoseBalancer(env, rounds, stickinessProbes, false);
-  }
+  if (reused && !fitsDiscovery(first)) return null;
   if (first.error && (first.state === 'down' || first.state === 'tls-untrusted')) {
-    return unreachable(first.error, first.state);
+    return unreachableBalancer(url, first.error, first.state);
   }
-  if (found.reused) tls = first.response!.tls;
+  const tls = reused ? first.response!.tls : discovery.response.tls;
+  const recorder = new BalancerRecorder();
+  let cookieJar: CookieJar | null = null;
   const jars = [firstJar, ...Array.from({ length: rounds - 1 }, () => new CookieJar())];
   const rest = await Promise.all(jars.slice(1).map((jar) => probeKey({ ...probeInput, jar })));
   for (const [i, p] of [first, ...rest].entries()) {
-    record(p, false);
+    recorder.record(p, false);
     if (!cookieJar && jars[i]!.sessionNode()) cookieJar = jars[i]!;
   }
-  const reached = [...new Set(probes.map((p) => p.answeredBy).filter((n): n is string => n !== null))];
-
-  let sticky: boolean | null = null;
-  let stickyEvidence: BalancerFacts['stickyEvidence'] = null;
-  const cookieOf = cookieJar?.sessionNode() ?? null;
-  if (cookieJar && cookieOf) {
-    const wentTo: (string | null)[] = [];
-    const jar = cookieJar;
-    // Each carries its own copy of the same cookies, so they may as well go out together.
-    const sticking = await Promise.all(
-      Array.from({ length: stickinessProbes }, () => probeKey({ ...probeInput, jar: jar.clone() })),
-    );
-    for (const p of sticking) {
-      record(p, true);
-      wentTo.push(p.answeredBy);
-    }
-    const others = [...new Set(wentTo.filter((n): n is string => n !== null && n !== cookieOf))];
-    if (others.length) sticky = false;
-    else if (wentTo.every((n) => n === cookieOf)) sticky = true;
-    stickyEvidence = { cookieOf, wentTo: others };
-  }
+  const reached = recorder.reached();
+  const { sticky, stickyEvidence } = await stickiness(probeInput, cookieJar, stickinessProbes, recorder);
   const diagnosis: BalancerDiagnosis = {
     url,
     reachable: true,
-    probes,
+    probes: recorder.probes,
     reached,
     sticky,
-    summary: describeProbes(probes),
+    summary: describeProbes(recorder.probes),
     error: null,
     tls,
-    evidence,
+    evidence: recorder.evidence,
   };
   return {
     diagnosis,
     facts: { reachable: true, state: 'ok', error: null, fingerprint256: null, subject: null, sticky, stickyEvidence },
   };
+}
+
+/** Probes carrying the cookies of the first answer that set a session: do they all stay on its node? */
+async function stickiness(
+  probeInput: Parameters<typeof probeKey>[0],
+  cookieJar: CookieJar | null,
+  count: number,
+  recorder: BalancerRecorder,
+): Promise<Pick<BalancerFacts, 'sticky' | 'stickyEvidence'>> {
+  const cookieOf = cookieJar?.sessionNode() ?? null;
+  if (!cookieJar || !cookieOf) return { sticky: null, stickyEvidence: null };
+  const jar = cookieJar;
+  // Each carries its own copy of the same cookies, so they may as well go out together.
+  const sticking = await Promise.all(
+    Array.from({ length: count }, () => probeKey({ ...probeInput, jar: jar.clone() })),
+  );
+  const wentTo: (string | null)[] = [];
+  for (const p of sticking) {
+    recorder.record(p, true);
+    wentTo.push(p.answeredBy);
+  }
+  const others = [...new Set(wentTo.filter((n): n is string => n !== null && n !== cookieOf))];
+  let sticky: boolean | null = null;
+  if (others.length) sticky = false;
+  else if (wentTo.every((n) => n === cookieOf)) sticky = true;
+  return { sticky, stickyEvidence: { cookieOf, wentTo: others } };
 }
 
 /** Reasons to believe a friendship was made with this key (see ./causes.ts for the rule). */
@@ -430,12 +475,7 @@ export async function diagnose(
     errorText = errorText.slice(0, MAX_ERROR_TEXT_CHARS);
   }
 
-  const tracked = def.consumers.find((c) => c.key === key);
-  const secret =
-    givenSecret ??
-    (tracked?.hasSecret
-      ? await fromKeychain('the consumer secret', notices, () => engine.consumerSecret(def, key), null)
-      : null);
+  const secret = await secretFor(engine, def, key, givenSecret, notices);
   const admin = await fromKeychain('the admin login', notices, () => engine.adminCredentials(def), null);
   const adapter = adapterFor(def.kind);
   const env: Env = {

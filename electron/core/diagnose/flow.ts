@@ -31,7 +31,7 @@ import type {
 import { BALANCER_ID, REQUEST_TOKEN_LIFETIME_SECONDS } from '../../../shared/diagnose.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 import { AppError, badInput, echoed, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
-import type { ClusterDefinition, Exchange, NodeDefinition } from '../../../shared/model.ts';
+import type { ClusterDefinition, NodeDefinition } from '../../../shared/model.ts';
 import { consumerKeySchema, parseOrThrow } from '../../../shared/schema.ts';
 import type { HttpClient, HttpResponse } from '../http/client.ts';
 import { discoveryFor } from '../node-cache.ts';
@@ -47,6 +47,7 @@ import type { ProviderAdapter } from '../providers/types.ts';
 import { cloneIdFromCookies } from '../redact.ts';
 import { NODE_CONCURRENCY } from '../status.ts';
 import { startCallbackListener } from './callback-listener.ts';
+import type { CallbackListener } from './callback-listener.ts';
 import {
   balancerNotStickyCause,
   clockSkewCause,
@@ -56,8 +57,9 @@ import {
   tlsCause,
 } from './causes.ts';
 import { answeredBy, CookieJar } from './cookies.ts';
-import { checkSecret, fromKeychain, tlsFromError } from './diagnose.ts';
+import { checkSecret, tlsFromError } from './diagnose.ts';
 import type { DiagnoseEngine } from './engine.ts';
+import { secretFor } from './engine.ts';
 import { scrubExchange, scrubText } from './scrub.ts';
 
 export interface FlowInput extends FlowArg {
@@ -296,9 +298,17 @@ interface LegAnswer {
   headers: Record<string, string>;
 }
 
-/** Runs the flow tester. Bad input throws a coded error; everything that happens on the wire is in the result. */
-export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowOptions = {}): Promise<FlowResult> {
-  const flowStarted = Date.now();
+/** What the flow runs against, checked: bad input throws a coded error before anything is sent. */
+interface FlowTargetChecked {
+  def: ClusterDefinition;
+  key: string;
+  secret: string;
+  targetNode: NodeDefinition;
+  targetIsBalancer: boolean;
+  notices: string[];
+}
+
+async function checkFlowInput(engine: DiagnoseEngine, input: FlowInput): Promise<FlowTargetChecked> {
   if (typeof input !== 'object' || input === null)
     throw badInput('arg', 'must be an object with cluster, consumerKey and target');
   const key = parseOrThrow(consumerKeySchema, input.consumerKey, 'consumerKey');
@@ -331,91 +341,108 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
     targetNode = found;
   }
   const notices: string[] = [];
-  const tracked = def.consumers.find((c) => c.key === key);
-  const secret =
-    givenSecret ??
-    (tracked?.hasSecret
-      ? await fromKeychain('the consumer secret', notices, () => engine.consumerSecret(def, key), null)
-      : null);
+  const secret = await secretFor(engine, def, key, givenSecret, notices);
   if (!secret) {
     throw new AppError(ErrorCode.SECRET_MISSING, `No secret for consumer key ${key}: the dance needs it to sign.`, {
       details: { field: 'secret' },
       fix: { action: 'give-secret', cluster: def.name, key },
     });
   }
+  return { def, key, secret, targetNode, targetIsBalancer, notices };
+}
 
-  const http: HttpClient = engine.httpFor(def);
-  const jar = new CookieJar();
-  const known: string[] = [secret];
-  const steps: FlowStep[] = [];
-  const causes: Cause[] = [];
-  const emit = (e: FlowEvent) => opts.onProgress?.(e);
-  const adapter = adapterFor(def.kind);
-  // Through the balancer: clone id → node id, from each node's own answer, asked beside leg 0.
-  const learning = targetIsBalancer
-    ? learnCloneIds(def, http, adapter.discover, engine.nodeCache, notices)
-    : Promise.resolve(new Map<string, string>());
-  let cloneIds = new Map<string, string>();
+/**
+ * One run of the flow: its requests (with the cookie jar, signed with the key), and the recorder of
+ * its steps, causes and facts (who issued the token, when it expires, the resource read) that
+ * `finish` turns into the result.
+ */
+class FlowRun {
+  readonly def: ClusterDefinition;
+  readonly key: string;
+  readonly targetNode: NodeDefinition;
+  readonly targetIsBalancer: boolean;
+  readonly notices: string[];
+  readonly jar = new CookieJar();
+  /** Every secret of the run (the consumer's, the tokens, the verifier): scrubbed from what is shown. */
+  readonly known: string[];
+  readonly steps: FlowStep[] = [];
+  readonly causes: Cause[] = [];
+  cloneIds = new Map<string, string>();
+  issuedBy: string | null = null;
+  expiresAtMs: number | null = null;
+  resource: FlowResult['resource'] = null;
+
+  constructor(
+    private readonly checked: FlowTargetChecked,
+    readonly http: HttpClient,
+    readonly opts: FlowOptions,
+    readonly startedMs: number,
+  ) {
+    this.def = checked.def;
+    this.key = checked.key;
+    this.targetNode = checked.targetNode;
+    this.targetIsBalancer = checked.targetIsBalancer;
+    this.notices = checked.notices;
+    this.known = [checked.secret];
+  }
+
+  emit(e: FlowEvent): void {
+    this.opts.onProgress?.(e);
+  }
+
   /**
    * Which of the cluster's nodes answered: straight to a node, that node (by its URL); through the
    * balancer, the node whose own answer carried the clone id of this answer's session (else the clone id, named so).
    */
-  const attribute = (res: HttpResponse, sentSession: string | null): string | null => {
-    if (!targetIsBalancer) return targetNode.id;
+  attribute(res: HttpResponse, sentSession: string | null): string | null {
+    if (!this.targetIsBalancer) return this.targetNode.id;
     const clone = answeredBy(res.setCookies, sentSession);
-    return clone === null ? null : (cloneIds.get(clone) ?? unknownCloneId(clone));
-  };
-  /** The exchange of an answer, naming the same node as its step. */
-  const exchangeFor = (x: Exchange, who: string | null): Exchange => ({ ...x, answeredBy: who });
-  let issuedBy: string | null = null;
-  let expiresAtMs: number | null = null;
-  let resource: FlowResult['resource'] = null;
+    return clone === null ? null : (this.cloneIds.get(clone) ?? unknownCloneId(clone));
+  }
 
-  const addStep = (step: FlowStep) => {
-    steps.push(step);
-    emit({ type: 'step', step });
-  };
-  const finish = (outcome: FlowOutcome, message: string, failedLeg: number | null): FlowResult => ({
-    cluster: def.name,
-    key,
-    target: targetIsBalancer ? 'balancer' : { node: targetNode.id },
-    outcome,
-    message,
-    failedLeg,
-    issuedBy,
-    expiresAt: expiresAtMs === null ? null : new Date(expiresAtMs).toISOString(),
-    steps,
-    causes,
-    resource,
-    startedAt: new Date(flowStarted).toISOString(),
-    finishedAt: new Date().toISOString(),
-    notices,
-  });
+  addStep(step: FlowStep): void {
+    this.steps.push(step);
+    this.emit({ type: 'step', step });
+  }
 
-  const send = async (
-    method: string,
-    url: string,
-    extraHeaders: Record<string, string>,
-    body?: string,
-  ): Promise<LegAnswer> => {
-    const cookie = jar.header();
-    const sentSession = jar.sessionNode();
+  finish(outcome: FlowOutcome, message: string, failedLeg: number | null): FlowResult {
+    return {
+      cluster: this.def.name,
+      key: this.key,
+      target: this.targetIsBalancer ? 'balancer' : { node: this.targetNode.id },
+      outcome,
+      message,
+      failedLeg,
+      issuedBy: this.issuedBy,
+      expiresAt: this.expiresAtMs === null ? null : new Date(this.expiresAtMs).toISOString(),
+      steps: this.steps,
+      causes: this.causes,
+      resource: this.resource,
+      startedAt: new Date(this.startedMs).toISOString(),
+      finishedAt: new Date().toISOString(),
+      notices: this.notices,
+    };
+  }
+
+  async send(method: string, url: string, extraHeaders: Record<string, string>, body?: string): Promise<LegAnswer> {
+    const cookie = this.jar.header();
+    const sentSession = this.jar.sessionNode();
     const headers = { ...extraHeaders, ...(cookie ? { cookie } : {}) };
     const startedAt = new Date().toISOString();
     const t0 = Date.now();
     try {
-      const res = await http.request({
-        node: targetNode.id,
+      const res = await this.http.request({
+        node: this.targetNode.id,
         method,
         url,
         headers,
         ...(body !== undefined ? { body } : {}),
       });
-      jar.take(res.setCookies);
+      this.jar.take(res.setCookies);
       return {
         res,
         error: null,
-        answeredBy: attribute(res, sentSession),
+        answeredBy: this.attribute(res, sentSession),
         latencyMs: res.latencyMs,
         startedAt,
         skew: clockSkewSeconds(res, t0),
@@ -432,10 +459,18 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
         headers,
       };
     }
-  };
-  const signed = (s: Omit<SignInput, 'consumerKey' | 'consumerSecret'>) =>
-    signRequest({ consumerKey: key, consumerSecret: secret, signatureMethod: 'HMAC-SHA1', ...s });
-  const legStep = (
+  }
+
+  signed(s: Omit<SignInput, 'consumerKey' | 'consumerSecret'>) {
+    return signRequest({
+      consumerKey: this.key,
+      consumerSecret: this.checked.secret,
+      signatureMethod: 'HMAC-SHA1',
+      ...s,
+    });
+  }
+
+  legStep(
     leg: 1 | 3 | 4,
     name: FlowStep['name'],
     method: string,
@@ -445,82 +480,98 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
     problem: string | null,
     message: string,
     body?: string,
-  ): FlowStep => ({
-    leg,
-    name,
-    url: scrubText(url, known),
-    answeredBy: a.answeredBy,
-    status: a.res?.status ?? null,
-    ok,
-    latencyMs: a.res ? a.latencyMs : null,
-    startedAt: a.startedAt,
-    problem,
-    message,
-    exchange: exchangeFor(scrubExchange(method, url, a.headers, a.res, a.latencyMs, known, body), a.answeredBy),
-    error: a.error,
-  });
+  ): FlowStep {
+    return {
+      leg,
+      name,
+      url: scrubText(url, this.known),
+      answeredBy: a.answeredBy,
+      status: a.res?.status ?? null,
+      ok,
+      latencyMs: a.res ? a.latencyMs : null,
+      startedAt: a.startedAt,
+      problem,
+      message,
+      exchange: {
+        ...scrubExchange(method, url, a.headers, a.res, a.latencyMs, this.known, body),
+        answeredBy: a.answeredBy,
+      },
+      error: a.error,
+    };
+  }
+
+  /** What a failed leg means, in words and causes, for this run. */
+  failure(leg: 1 | 3 | 4, a: Pick<LegAnswer, 'answeredBy' | 'skew'>, fields: Partial<LegFailureInput>) {
+    return legFailure({
+      cluster: this.def.name,
+      key: this.key,
+      leg,
+      viaBalancer: this.targetIsBalancer,
+      nodes: this.def.nodes.map((n) => n.id),
+      answeredBy: a.answeredBy,
+      tokenFrom: null,
+      status: null,
+      problem: null,
+      productText: null,
+      error: null,
+      clockSkewSeconds: a.skew,
+      ...fields,
+    });
+  }
+
   /** Records a failed leg and returns the result. */
-  const failLeg = (
+  failLeg(
     leg: 1 | 3 | 4,
     name: FlowStep['name'],
     method: string,
     url: string,
     a: LegAnswer,
     tokenFrom: string | null,
-  ): FlowResult => {
+  ): FlowResult {
     const report = a.res ? readProblem(a.res) : null;
-    const failure = legFailure({
-      cluster: def.name,
-      key,
-      leg,
-      viaBalancer: targetIsBalancer,
-      nodes: def.nodes.map((n) => n.id),
-      answeredBy: a.answeredBy,
+    const failure = this.failure(leg, a, {
       tokenFrom,
       status: a.res?.status ?? null,
       problem: report?.problem ?? null,
       productText: report?.productText ?? null,
       error: a.error,
-      clockSkewSeconds: a.skew,
     });
-    addStep(
-      legStep(
-        leg,
-        name,
-        method,
-        url,
-        a,
-        false,
-        report?.problem ?? report?.productText ?? (a.error ? a.error.code : `HTTP ${a.res?.status}`),
-        failure.message,
-      ),
-    );
-    causes.push(...failure.causes);
-    return finish('failed', failure.message, leg);
-  };
+    const problem = report?.problem ?? report?.productText ?? (a.error ? a.error.code : `HTTP ${a.res?.status}`);
+    this.addStep(this.legStep(leg, name, method, url, a, false, problem, failure.message));
+    this.causes.push(...failure.causes);
+    return this.finish('failed', failure.message, leg);
+  }
+}
 
-  // Leg 0: discovery.
+type Endpoints = Awaited<ReturnType<ProviderAdapter['discover']>>['endpoints'];
+interface Discovered {
+  endpoints: Endpoints;
+  resourceUrl: { url: string; advertised: boolean };
+}
+
+/** Leg 0: discovery, on the target (the clone ids learned beside it are in place when it ends). */
+async function discoveryLeg(run: FlowRun, learning: Promise<Map<string, string>>): Promise<Discovered | FlowResult> {
+  const { def, targetNode, http, known } = run;
   const discoveryStarted = new Date().toISOString();
-  let endpoints;
-  let resourceUrl: { url: string; advertised: boolean };
   try {
-    const discovery = await adapter.discover({ cluster: def, node: targetNode, http }).finally(async () => {
-      cloneIds = await learning;
-    });
-    jar.take(discovery.response.setCookies);
-    const discoveredBy = attribute(discovery.response, null);
-    endpoints = discovery.endpoints;
-    resourceUrl = protectedResourceUrl(
+    const discovery = await adapterFor(def.kind)
+      .discover({ cluster: def, node: targetNode, http })
+      .finally(async () => {
+        run.cloneIds = await learning;
+      });
+    run.jar.take(discovery.response.setCookies);
+    const discoveredBy = run.attribute(discovery.response, null);
+    const resourceUrl = protectedResourceUrl(
       discovery.response.body,
       discovery.response.url,
       def.balancerUrl,
       targetNode.url,
     );
     if (!resourceUrl.advertised)
-      notices.push(
+      run.notices.push(
         `The discovery document advertises no service-provider catalog; the protected resource is assumed at ${resourceUrl.url}.`,
       );
-    addStep({
+    run.addStep({
       leg: 0,
       name: 'discovery',
       url: discovery.response.url,
@@ -531,30 +582,24 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
       startedAt: discoveryStarted,
       problem: null,
       message: `Read the OAuth URLs from ${discovery.response.url}.`,
-      exchange: exchangeFor(
-        scrubExchange('GET', discovery.response.url, {}, discovery.response, discovery.response.latencyMs, known),
-        discoveredBy,
-      ),
+      exchange: {
+        ...scrubExchange('GET', discovery.response.url, {}, discovery.response, discovery.response.latencyMs, known),
+        answeredBy: discoveredBy,
+      },
       error: null,
     });
+    return { endpoints: discovery.endpoints, resourceUrl };
   } catch (e) {
     const error = toErrorInfo(e);
-    const failure = legFailure({
-      cluster: def.name,
-      key,
-      leg: 1,
-      viaBalancer: targetIsBalancer,
-      nodes: def.nodes.map((n) => n.id),
-      answeredBy: null,
-      tokenFrom: null,
-      status: null,
-      problem: null,
-      productText: null,
-      error: { ...error, node: error.node ?? targetNode.id },
-      clockSkewSeconds: null,
-    });
+    const failure = run.failure(
+      1,
+      { answeredBy: null, skew: null },
+      {
+        error: { ...error, node: error.node ?? targetNode.id },
+      },
+    );
     const message = `Discovery failed: ${error.message}`;
-    addStep({
+    run.addStep({
       leg: 0,
       name: 'discovery',
       url: targetNode.url,
@@ -568,213 +613,261 @@ export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowO
       exchange: null,
       error,
     });
-    causes.push(...failure.causes);
-    return finish('failed', message, 0);
+    run.causes.push(...failure.causes);
+    return run.finish('failed', message, 0);
   }
+}
 
+/** A token and its secret, from a leg's form answer; null when the answer carries none. */
+function tokenOf(a: LegAnswer): { token: string; secret: string; form: Map<string, string> } | null {
+  const form = a.res && a.res.status >= 200 && a.res.status < 300 ? new Map(safeForm(a.res.body)) : null;
+  const token = form?.get('oauth_token');
+  const secret = form?.get('oauth_token_secret');
+  return a.res && form && token && secret ? { token, secret, form } : null;
+}
+
+const FORM_POST = {
+  'content-type': 'application/x-www-form-urlencoded',
+  accept: 'application/x-www-form-urlencoded, */*',
+};
+
+/** Leg 1: the request token. @see RFC 5849 §2.1 */
+async function requestTokenLeg(
+  run: FlowRun,
+  url: string,
+  callbackUrl: string,
+): Promise<{ token: string; secret: string } | FlowResult> {
+  const rt = run.signed({ method: 'POST', url, extraOAuth: { oauth_callback: callbackUrl } });
+  const a1 = await run.send('POST', url, { authorization: rt.authorization, ...FORM_POST }, '');
+  const got = tokenOf(a1);
+  if (!got) return run.failLeg(1, 'request-token', 'POST', url, a1, null);
+  run.known.push(got.token, got.secret);
+  run.issuedBy = a1.answeredBy;
+  run.expiresAtMs = Date.now() - Math.round(a1.latencyMs / 2) + LIFETIME_MS;
+  if (got.form.get('oauth_callback_confirmed') !== 'true')
+    run.notices.push(
+      `${run.issuedBy ?? 'The node'} did not confirm the callback (oauth_callback_confirmed=true is required by RFC 5849 §2.1).`,
+    );
+  const expiresAt = new Date(run.expiresAtMs).toISOString();
+  run.addStep(
+    run.legStep(
+      1,
+      'request-token',
+      'POST',
+      url,
+      a1,
+      true,
+      null,
+      `${run.issuedBy ?? 'The node'} issued a request token; it expires at ${expiresAt} (10 minutes).`,
+    ),
+  );
+  return { token: got.token, secret: got.secret };
+}
+
+/** Leg 2: the user authorizes in a browser; the verifier, or the result when none came. @see RFC 5849 §2.2 */
+async function authorizeLeg(
+  run: FlowRun,
+  input: FlowInput,
+  listener: CallbackListener,
+  authorizeEndpoint: string,
+  requestToken: string,
+): Promise<string | FlowResult> {
+  const { def, issuedBy, known } = run;
+  const expiresAtMs = run.expiresAtMs!;
+  const expiresAt = new Date(expiresAtMs).toISOString();
+  const authorizeUrl = withQuery(authorizeEndpoint, 'oauth_token', requestToken);
+  const issuer = def.nodes.find((n) => n.id === issuedBy);
+  const pinnedUrl = !run.targetIsBalancer
+    ? authorizeUrl
+    : issuer
+      ? mapToNode(authorizeUrl, def.balancerUrl, issuer.url)
+      : null;
+  run.emit({ type: 'authorize', url: authorizeUrl, pinnedUrl, expiresAt, issuedBy });
+  try {
+    await input.openUrl?.(authorizeUrl);
+  } catch (e) {
+    run.notices.push(
+      `The authorize page could not be opened automatically (${toErrorInfo(e).message}); open it by hand.`,
+    );
+  }
+  const waitStarted = Date.now();
+  const deadline = input.timeoutMs !== undefined ? Math.min(expiresAtMs, waitStarted + input.timeoutMs) : expiresAtMs;
+  const tick = setInterval(
+    () => {
+      run.emit({ type: 'waiting', secondsLeft: Math.max(0, Math.ceil((expiresAtMs - Date.now()) / 1000)), expiresAt });
+    },
+    Math.max(1000, run.opts.tickMs ?? 30_000),
+  );
+  tick.unref();
+  const outcome = await listener.wait(deadline, run.opts.signal).finally(() => clearInterval(tick));
+  const authorizeStep = (ok: boolean, problem: string | null, message: string): FlowStep => ({
+    leg: 2,
+    name: 'authorize',
+    url: scrubText(authorizeUrl, known),
+    answeredBy: null,
+    status: null,
+    ok,
+    latencyMs: Date.now() - waitStarted,
+    startedAt: new Date(waitStarted).toISOString(),
+    problem,
+    message,
+    exchange: null,
+    error: null,
+  });
+  if (outcome.type === 'cancelled') {
+    const message = 'The flow was cancelled while waiting for the user to authorize.';
+    run.addStep(authorizeStep(false, null, message));
+    return run.finish('cancelled', message, 2);
+  }
+  if (outcome.type === 'timeout') {
+    if (Date.now() >= expiresAtMs - 1000) {
+      const message = `No authorization arrived within the request token's 10 minutes: the token issued by ${issuedBy ?? 'the node'} has expired.`;
+      run.addStep(authorizeStep(false, 'token_expired', message));
+      run.causes.push(
+        requestTokenExpiredCause(
+          def.name,
+          run.key,
+          issuedBy ? [issuedBy] : [],
+          'Nobody authorized the request token in time',
+        ),
+      );
+      return run.finish('expired', message, 2);
+    }
+    const hint =
+      run.targetIsBalancer && pinnedUrl
+        ? ` If the authorize page said the token is not known, the balancer sent the browser to another node than ${issuedBy}: open ${scrubText(pinnedUrl, known)} on ${issuedBy} itself, and enable session affinity.`
+        : '';
+    const message = `No callback arrived within ${Math.round((deadline - waitStarted) / 1000)} s; the request token is still valid until ${expiresAt}.${hint}`;
+    run.addStep(authorizeStep(false, null, message));
+    return run.finish('timeout', message, 2);
+  }
+  const params = outcome.hit.params;
+  if (params.oauth_verifier) known.push(params.oauth_verifier);
+  if (params.oauth_token !== undefined && params.oauth_token !== requestToken) {
+    const message = 'The callback carried another request token than the one this flow asked to authorize.';
+    run.addStep(authorizeStep(false, 'token_rejected', message));
+    return run.finish('failed', message, 2);
+  }
+  if (params.oauth_error === 'oauth_denied' || !params.oauth_verifier) {
+    run.emit({ type: 'callback', decision: 'denied' });
+    const message = `The user chose Deny: ${issuedBy ?? 'the node'} redirected back with ${params.oauth_error ? `oauth_error=${params.oauth_error} and ` : ''}an empty verifier, as it should. That is the user's choice, not a failure of the server.`;
+    run.addStep(authorizeStep(true, params.oauth_error ?? null, message));
+    return run.finish('denied', message, null);
+  }
+  // Synchronous, before leg 3 leaves: a UI (or a test) sees the callback first.
+  run.emit({ type: 'callback', decision: 'allowed' });
+  run.addStep(
+    authorizeStep(
+      true,
+      null,
+      `The user allowed access; the callback arrived on 127.0.0.1 with the request token and a verifier (not shown).`,
+    ),
+  );
+  return params.oauth_verifier;
+}
+
+/** Leg 3: the access token. @see RFC 5849 §2.3 */
+async function accessTokenLeg(
+  run: FlowRun,
+  url: string,
+  request: { token: string; secret: string },
+  verifier: string,
+): Promise<{ token: string; secret: string; from: string | null } | FlowResult> {
+  const at = run.signed({
+    method: 'POST',
+    url,
+    token: request.token,
+    tokenSecret: request.secret,
+    extraOAuth: { oauth_verifier: verifier },
+  });
+  const a3 = await run.send('POST', url, { authorization: at.authorization, ...FORM_POST }, '');
+  const got = tokenOf(a3);
+  if (!got) return run.failLeg(3, 'access-token', 'POST', url, a3, run.issuedBy);
+  run.known.push(got.token, got.secret);
+  const from = a3.answeredBy;
+  run.addStep(
+    run.legStep(
+      3,
+      'access-token',
+      'POST',
+      url,
+      a3,
+      true,
+      null,
+      `${from ?? 'The node'} exchanged the request token for an access token.`,
+    ),
+  );
+  return { token: got.token, secret: got.secret, from };
+}
+
+/** Leg 4: the protected resource, and the run's result. @see RFC 5849 §3 */
+async function resourceLeg(
+  run: FlowRun,
+  url: string,
+  access: { token: string; secret: string; from: string | null },
+): Promise<FlowResult> {
+  const get = run.signed({ method: 'GET', url, token: access.token, tokenSecret: access.secret });
+  const a4 = await run.send('GET', url, {
+    authorization: get.authorization,
+    accept: 'application/rdf+xml, application/xml;q=0.9, */*;q=0.1',
+    'oslc-core-version': '2.0',
+  });
+  if (!a4.res || a4.res.status < 200 || a4.res.status >= 300)
+    return run.failLeg(4, 'resource', 'GET', url, a4, access.from);
+  run.resource = {
+    url,
+    status: a4.res.status,
+    answeredBy: a4.answeredBy,
+    contentType: a4.res.headers['content-type'] ?? null,
+  };
+  const path = new URL(url).pathname;
+  run.addStep(
+    run.legStep(
+      4,
+      'resource',
+      'GET',
+      url,
+      a4,
+      true,
+      null,
+      `${a4.answeredBy ?? 'The node'} served ${path} (HTTP ${a4.res.status}).`,
+    ),
+  );
+  const where = run.targetIsBalancer ? 'through the balancer' : `on ${run.targetNode.id}`;
+  const seconds = ((Date.now() - run.startedMs) / 1000).toFixed(1);
+  return run.finish(
+    'completed',
+    `The OAuth dance completed ${where} in ${seconds} s: request token from ${run.issuedBy ?? 'an unnamed node'}, authorized by the user, access token from ${access.from ?? 'an unnamed node'}, ${path} read from ${a4.answeredBy ?? 'an unnamed node'} (HTTP ${a4.res.status}).`,
+    null,
+  );
+}
+
+function isResult(x: object): x is FlowResult {
+  return 'outcome' in x;
+}
+
+/** Runs the flow tester. Bad input throws a coded error; everything that happens on the wire is in the result. */
+export async function flow(engine: DiagnoseEngine, input: FlowInput, opts: FlowOptions = {}): Promise<FlowResult> {
+  const flowStarted = Date.now();
+  const checked = await checkFlowInput(engine, input);
+  const { def, targetIsBalancer, notices } = checked;
+  const http: HttpClient = engine.httpFor(def);
+  const run = new FlowRun(checked, http, opts, flowStarted);
+  // Through the balancer: clone id → node id, from each node's own answer, asked beside leg 0.
+  const learning = targetIsBalancer
+    ? learnCloneIds(def, http, adapterFor(def.kind).discover, engine.nodeCache, notices)
+    : Promise.resolve(new Map<string, string>());
+  const found = await discoveryLeg(run, learning);
+  if (isResult(found)) return found;
   const listener = await startCallbackListener();
   try {
-    // Leg 1: request token. @see RFC 5849 §2.1
-    const rt = signed({ method: 'POST', url: endpoints.requestToken, extraOAuth: { oauth_callback: listener.url } });
-    const a1 = await send(
-      'POST',
-      endpoints.requestToken,
-      {
-        authorization: rt.authorization,
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'application/x-www-form-urlencoded, */*',
-      },
-      '',
-    );
-    const form1 = a1.res && a1.res.status >= 200 && a1.res.status < 300 ? new Map(safeForm(a1.res.body)) : null;
-    const requestToken = form1?.get('oauth_token');
-    const requestSecret = form1?.get('oauth_token_secret');
-    if (!a1.res || !form1 || !requestToken || !requestSecret)
-      return failLeg(1, 'request-token', 'POST', endpoints.requestToken, a1, null);
-    known.push(requestToken, requestSecret);
-    issuedBy = a1.answeredBy;
-    expiresAtMs = Date.now() - Math.round(a1.latencyMs / 2) + LIFETIME_MS;
-    if (form1.get('oauth_callback_confirmed') !== 'true')
-      notices.push(
-        `${issuedBy ?? 'The node'} did not confirm the callback (oauth_callback_confirmed=true is required by RFC 5849 §2.1).`,
-      );
-    const expiresAt = new Date(expiresAtMs).toISOString();
-    addStep(
-      legStep(
-        1,
-        'request-token',
-        'POST',
-        endpoints.requestToken,
-        a1,
-        true,
-        null,
-        `${issuedBy ?? 'The node'} issued a request token; it expires at ${expiresAt} (10 minutes).`,
-      ),
-    );
-
-    // Leg 2: the user authorizes in a browser. @see RFC 5849 §2.2
-    const authorizeUrl = withQuery(endpoints.authorize, 'oauth_token', requestToken);
-    const issuer = def.nodes.find((n) => n.id === issuedBy);
-    const pinnedUrl = !targetIsBalancer
-      ? authorizeUrl
-      : issuer
-        ? mapToNode(authorizeUrl, def.balancerUrl, issuer.url)
-        : null;
-    emit({ type: 'authorize', url: authorizeUrl, pinnedUrl, expiresAt, issuedBy });
-    try {
-      await input.openUrl?.(authorizeUrl);
-    } catch (e) {
-      notices.push(
-        `The authorize page could not be opened automatically (${toErrorInfo(e).message}); open it by hand.`,
-      );
-    }
-    const waitStarted = Date.now();
-    const deadline = input.timeoutMs !== undefined ? Math.min(expiresAtMs, waitStarted + input.timeoutMs) : expiresAtMs;
-    const tick = setInterval(
-      () => {
-        emit({ type: 'waiting', secondsLeft: Math.max(0, Math.ceil((expiresAtMs! - Date.now()) / 1000)), expiresAt });
-      },
-      Math.max(1000, opts.tickMs ?? 30_000),
-    );
-    tick.unref();
-    const outcome = await listener.wait(deadline, opts.signal).finally(() => clearInterval(tick));
-    const authorizeStep = (ok: boolean, problem: string | null, message: string): FlowStep => ({
-      leg: 2,
-      name: 'authorize',
-      url: scrubText(authorizeUrl, known),
-      answeredBy: null,
-      status: null,
-      ok,
-      latencyMs: Date.now() - waitStarted,
-      startedAt: new Date(waitStarted).toISOString(),
-      problem,
-      message,
-      exchange: null,
-      error: null,
-    });
-    if (outcome.type === 'cancelled') {
-      const message = 'The flow was cancelled while waiting for the user to authorize.';
-      addStep(authorizeStep(false, null, message));
-      return finish('cancelled', message, 2);
-    }
-    if (outcome.type === 'timeout') {
-      if (Date.now() >= expiresAtMs - 1000) {
-        const message = `No authorization arrived within the request token's 10 minutes: the token issued by ${issuedBy ?? 'the node'} has expired.`;
-        addStep(authorizeStep(false, 'token_expired', message));
-        causes.push(
-          requestTokenExpiredCause(
-            def.name,
-            key,
-            issuedBy ? [issuedBy] : [],
-            'Nobody authorized the request token in time',
-          ),
-        );
-        return finish('expired', message, 2);
-      }
-      const hint =
-        targetIsBalancer && pinnedUrl
-          ? ` If the authorize page said the token is not known, the balancer sent the browser to another node than ${issuedBy}: open ${scrubText(pinnedUrl, known)} on ${issuedBy} itself, and enable session affinity.`
-          : '';
-      const message = `No callback arrived within ${Math.round((deadline - waitStarted) / 1000)} s; the request token is still valid until ${expiresAt}.${hint}`;
-      addStep(authorizeStep(false, null, message));
-      return finish('timeout', message, 2);
-    }
-    const params = outcome.hit.params;
-    if (params.oauth_verifier) known.push(params.oauth_verifier);
-    if (params.oauth_token !== undefined && params.oauth_token !== requestToken) {
-      const message = 'The callback carried another request token than the one this flow asked to authorize.';
-      addStep(authorizeStep(false, 'token_rejected', message));
-      return finish('failed', message, 2);
-    }
-    if (params.oauth_error === 'oauth_denied' || !params.oauth_verifier) {
-      emit({ type: 'callback', decision: 'denied' });
-      const message = `The user chose Deny: ${issuedBy ?? 'the node'} redirected back with ${params.oauth_error ? `oauth_error=${params.oauth_error} and ` : ''}an empty verifier, as it should. That is the user's choice, not a failure of the server.`;
-      addStep(authorizeStep(true, params.oauth_error ?? null, message));
-      return finish('denied', message, null);
-    }
-    const verifier = params.oauth_verifier;
-    // Synchronous, before leg 3 leaves: a UI (or a test) sees the callback first.
-    emit({ type: 'callback', decision: 'allowed' });
-    addStep(
-      authorizeStep(
-        true,
-        null,
-        `The user allowed access; the callback arrived on 127.0.0.1 with the request token and a verifier (not shown).`,
-      ),
-    );
-
-    // Leg 3: access token. @see RFC 5849 §2.3
-    const at = signed({
-      method: 'POST',
-      url: endpoints.accessToken,
-      token: requestToken,
-      tokenSecret: requestSecret,
-      extraOAuth: { oauth_verifier: verifier },
-    });
-    const a3 = await send(
-      'POST',
-      endpoints.accessToken,
-      {
-        authorization: at.authorization,
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'application/x-www-form-urlencoded, */*',
-      },
-      '',
-    );
-    const form3 = a3.res && a3.res.status >= 200 && a3.res.status < 300 ? new Map(safeForm(a3.res.body)) : null;
-    const accessToken = form3?.get('oauth_token');
-    const accessSecret = form3?.get('oauth_token_secret');
-    if (!a3.res || !accessToken || !accessSecret)
-      return failLeg(3, 'access-token', 'POST', endpoints.accessToken, a3, issuedBy);
-    known.push(accessToken, accessSecret);
-    const accessFrom = a3.answeredBy;
-    addStep(
-      legStep(
-        3,
-        'access-token',
-        'POST',
-        endpoints.accessToken,
-        a3,
-        true,
-        null,
-        `${accessFrom ?? 'The node'} exchanged the request token for an access token.`,
-      ),
-    );
-
-    // Leg 4: the protected resource. @see RFC 5849 §3
-    const get = signed({ method: 'GET', url: resourceUrl.url, token: accessToken, tokenSecret: accessSecret });
-    const a4 = await send('GET', resourceUrl.url, {
-      authorization: get.authorization,
-      accept: 'application/rdf+xml, application/xml;q=0.9, */*;q=0.1',
-      'oslc-core-version': '2.0',
-    });
-    if (!a4.res || a4.res.status < 200 || a4.res.status >= 300)
-      return failLeg(4, 'resource', 'GET', resourceUrl.url, a4, accessFrom);
-    resource = {
-      url: resourceUrl.url,
-      status: a4.res.status,
-      answeredBy: a4.answeredBy,
-      contentType: a4.res.headers['content-type'] ?? null,
-    };
-    addStep(
-      legStep(
-        4,
-        'resource',
-        'GET',
-        resourceUrl.url,
-        a4,
-        true,
-        null,
-        `${a4.answeredBy ?? 'The node'} served ${new URL(resourceUrl.url).pathname} (HTTP ${a4.res.status}).`,
-      ),
-    );
-    const where = targetIsBalancer ? 'through the balancer' : `on ${targetNode.id}`;
-    const seconds = ((Date.now() - flowStarted) / 1000).toFixed(1);
-    return finish(
-      'completed',
-      `The OAuth dance completed ${where} in ${seconds} s: request token from ${issuedBy ?? 'an unnamed node'}, authorized by the user, access token from ${accessFrom ?? 'an unnamed node'}, ${new URL(resourceUrl.url).pathname} read from ${a4.answeredBy ?? 'an unnamed node'} (HTTP ${a4.res.status}).`,
-      null,
-    );
+    const request = await requestTokenLeg(run, found.endpoints.requestToken, listener.url);
+    if (isResult(request)) return request;
+    const verifier = await authorizeLeg(run, input, listener, found.endpoints.authorize, request.token);
+    if (typeof verifier !== 'string') return verifier;
+    const access = await accessTokenLeg(run, found.endpoints.accessToken, request, verifier);
+    if (isResult(access)) return access;
+    return await resourceLeg(run, found.resourceUrl.url, access);
   } finally {
     await listener.close();
   }

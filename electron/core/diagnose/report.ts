@@ -25,8 +25,12 @@ import { checkErrorText, diagnose, fromKeychain } from './diagnose.ts';
 import type { DiagnoseEngine } from './engine.ts';
 import { parseErrorText } from './error-text.ts';
 import { scrubDeep, scrubText } from './scrub.ts';
+import { anonymizeReport } from './report-anonymize.ts';
+import { REPORT_APP_NAME, REPORT_FORMAT_VERSION } from '../../../shared/report-format.ts';
 
 export const REPORT_FILES = ['report.md', 'report.json'] as const;
+/** Written next to an anonymised report, never inside it: placeholder → original, for the customer only. */
+export const MAPPING_FILE = 'report-mapping.json';
 
 export interface ReportOptions {
   onProgress?: (event: ReportEvent) => void;
@@ -162,6 +166,8 @@ function tlsLine(t: TlsInfo | null): string {
 }
 
 interface ReportData {
+  formatVersion: number;
+  anonymized?: boolean;
   generatedAt: string;
   app: { name: string; version: string };
   runtime: { node: string; platform: string; arch: string; osRelease: string };
@@ -189,6 +195,11 @@ function markdown(d: ReportData): string {
     '',
   );
   out.push('Secrets, signatures, tokens, token secrets and passwords are redacted in this report.', '');
+  if (d.anonymized)
+    out.push(
+      'Anonymised: host names, addresses, users, repository, database, consumer and node names are placeholders; the sender keeps the mapping.',
+      '',
+    );
 
   out.push('## Cluster definition', '');
   out.push(`- Kind: ${c.kind}`, `- Balancer: ${c.balancerUrl}`);
@@ -341,6 +352,8 @@ export interface BuiltReport {
   consumers: number;
   md: string;
   json: string;
+  /** With `anonymize`: placeholder → original, for the customer's side only. */
+  mapping: Record<string, string> | null;
 }
 
 /**
@@ -349,7 +362,7 @@ export interface BuiltReport {
  */
 export async function buildReport(
   engine: DiagnoseEngine,
-  arg: { cluster: string; errorText?: string },
+  arg: { cluster: string; errorText?: string; anonymize?: boolean },
   opts: ReportOptions = {},
   label: { md: string; json: string } = { md: REPORT_FILES[0], json: REPORT_FILES[1] },
 ): Promise<BuiltReport> {
@@ -413,10 +426,11 @@ export async function buildReport(
 
   const { caPem, ...definition } = def;
   const generatedAt = new Date().toISOString();
-  const data: ReportData = scrubDeep(
+  const gathered: ReportData = scrubDeep(
     {
+      formatVersion: REPORT_FORMAT_VERSION,
       generatedAt,
-      app: { name: 'OSLC Cluster Admin', version: await appVersion() },
+      app: { name: REPORT_APP_NAME, version: await appVersion() },
       runtime: { node: process.version, platform: platform(), arch: arch(), osRelease: release() },
       cluster: { ...definition, caBundle: describeCaBundle(caPem) },
       status,
@@ -430,6 +444,9 @@ export async function buildReport(
     },
     secrets,
   );
+  const { data, mapping } = arg.anonymize
+    ? anonymizeReport(gathered)
+    : { data: gathered, mapping: null as Record<string, string> | null };
 
   const md = finalText(markdown(data), secrets, label.md, 'md');
   const json = finalText(
@@ -438,7 +455,7 @@ export async function buildReport(
     label.json,
     'json',
   );
-  return { cluster: def.name, generatedAt, consumers: diagnoses.length, md, json };
+  return { cluster: def.name, generatedAt, consumers: diagnoses.length, md, json, mapping };
 }
 
 /** Writes the report. Refuses (BAD_INPUT naming the path) when a report file exists already. */
@@ -449,7 +466,7 @@ export async function report(engine: DiagnoseEngine, arg: ReportArg, opts: Repor
   if (/[\u0000-\u001f]/.test(arg.outDir)) throw badInput('outDir', 'must not contain control characters');
   const dir = path.resolve(arg.outDir);
   await checkDestination(dir);
-  const files = REPORT_FILES.map((f) => path.join(dir, f));
+  const files = [...REPORT_FILES, ...(arg.anonymize ? [MAPPING_FILE] : [])].map((f) => path.join(dir, f));
   for (const f of files) {
     if (await exists(f)) {
       throw new AppError(
@@ -462,7 +479,11 @@ export async function report(engine: DiagnoseEngine, arg: ReportArg, opts: Repor
   const emit = (e: ReportEvent) => opts.onProgress?.(e);
   const built = await buildReport(
     engine,
-    { cluster: arg.cluster, ...(arg.errorText !== undefined ? { errorText: arg.errorText } : {}) },
+    {
+      cluster: arg.cluster,
+      ...(arg.errorText !== undefined ? { errorText: arg.errorText } : {}),
+      ...(arg.anonymize ? { anonymize: true } : {}),
+    },
     opts,
     { md: files[0]!, json: files[1]! },
   );
@@ -475,10 +496,16 @@ export async function report(engine: DiagnoseEngine, arg: ReportArg, opts: Repor
     );
   });
   const written: string[] = [];
-  for (const [file, text] of [
+  const texts: (readonly [string, string])[] = [
     [files[0]!, md],
     [files[1]!, json],
-  ] as const) {
+  ];
+  if (built.mapping)
+    texts.push([
+      files[2]!,
+      `${JSON.stringify({ note: `Keep this file: it is NOT part of the report. It turns the placeholders in ${REPORT_FILES.join(' and ')} back into your site's names.`, placeholders: built.mapping }, null, 2)}\n`,
+    ]);
+  for (const [file, text] of texts) {
     try {
       await writeFile(file, text, { flag: 'wx', mode: 0o600 });
     } catch (e) {

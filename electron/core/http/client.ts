@@ -1,41 +1,47 @@
 /**
  * The engine's one way onto the network: an undici client per cluster with the cluster's CA bundle
  * and pinned certificates, connect and total timeouts, a response size cap enforced while the body
- * streams, keep-alive per origin, and the proxy from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`.
+ * streams, keep-alive per origin, and the proxy from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (or an
+ * injected resolver: the desktop asks the OS); loopback is always direct.
  * HTTP statuses are answers, not errors; every network, TLS, size or timeout failure is a coded
  * {@link AppError} that names the node.
  *
  * Trust rules (see tls-trust.ts): a certificate is trusted when its chain verifies against the
- * cluster's CA bundle (or Node's default roots when the cluster has none) and it is valid for the
+ * OS trust store (system-trust.ts) or the cluster's CA bundle and it is valid for the
  * host name, exactly as with full verification; or when its SHA-256 fingerprint is pinned, whatever
  * its chain, host name or dates, because pinning is the admin's explicit "trust this certificate".
  * Pins only add trust: a certificate whose chain verifies is not refused for missing from the pins.
  * Anything else is TLS_UNTRUSTED with the presented certificate in `details` (a wrong host name
  * too, with `reason: 'hostname-mismatch'`). An untrusted chain with pins that do not match is
- * TLS_UNTRUSTED as well, so the UI can offer to trust the new certificate; this client never
- * throws TLS_PIN_MISMATCH.
+ * TLS_UNTRUSTED as well, so the UI can offer to trust the new certificate.
  */
 import { X509Certificate } from 'node:crypto';
 import { Agent, buildConnector, ProxyAgent, Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { AppError, badInput, ErrorCode } from '../../../shared/errors.ts';
 import type { TlsInfo } from '../../../shared/model.ts';
+import { requestActivity } from '../activity.ts';
+import type { RequestActivity } from '../activity.ts';
 import { Limiter } from '../pool.ts';
 import { networkFailure, responseTooLarge } from './failures.ts';
-import { proxyFor } from './proxy.ts';
-import type { ProxyChoice } from './proxy.ts';
+import { envProxyResolver, isLoopbackUrl } from './proxy.ts';
+import type { ProxyChoice, ProxyResolver } from './proxy.ts';
 import { watchConnection } from './served-by.ts';
 import type { ServedBy } from './served-by.ts';
 import { deferredVerificationTlsOptions, verifyingConnector } from './tls-trust.ts';
 import type { TrustPolicy } from './tls-trust.ts';
+import { systemTrust } from './system-trust.ts';
+import type { SystemTrust } from './system-trust.ts';
 
 export { expectActionDone, expectData } from './expect-data.ts';
 export type { ExpectedData } from './expect-data.ts';
 export { certificateFingerprint } from './tls-trust.ts';
 
 export interface HttpClientOptions {
-  /** Trust only this PEM CA bundle (plus pins) when set; null or absent: Node's default roots. */
+  /** The cluster's own PEM CA bundle, trusted beside the system store (and the pins). */
   caPem?: string | null;
+  /** The OS trust store (system-trust.ts); tests inject one. Default: this process's, read once. */
+  systemTrust?: SystemTrust;
   /** SHA-256 fingerprints ("AB:CD:…") of certificates trusted even when their chain does not verify. */
   pinnedFingerprints?: string[];
   /** TCP + TLS handshake, per connection. */
@@ -46,6 +52,11 @@ export interface HttpClientOptions {
   maxResponseBytes: number;
   /** Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read, at each request. Default: `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Each URL's proxy from elsewhere than the environment (the desktop: the OS settings or PAC file
+   * through Electron's session). Loopback never asks it: it is always direct.
+   */
+  proxyResolver?: ProxyResolver;
   /**
    * Requests in flight at once over the whole client (default {@link DEFAULT_MAX_REQUESTS_IN_FLIGHT});
    * more wait their turn, and their timeout starts when they are sent.
@@ -194,7 +205,7 @@ export class HttpClient {
   readonly #connectTimeoutMs: number;
   readonly #totalTimeoutMs: number;
   readonly #maxResponseBytes: number;
-  readonly #env: NodeJS.ProcessEnv;
+  readonly #resolveProxy: ProxyResolver;
   readonly #policy: TrustPolicy;
   readonly #direct: Dispatcher;
   readonly #injected: boolean;
@@ -208,8 +219,12 @@ export class HttpClient {
     this.#connectTimeoutMs = positiveNumber(opts.connectTimeoutMs, 'connectTimeoutMs');
     this.#totalTimeoutMs = positiveNumber(opts.totalTimeoutMs, 'totalTimeoutMs');
     this.#maxResponseBytes = positiveNumber(opts.maxResponseBytes, 'maxResponseBytes');
-    this.#env = opts.env ?? process.env;
-    this.#policy = { caPem: checkedCaBundle(opts.caPem), pinnedFingerprints: opts.pinnedFingerprints ?? [] };
+    this.#resolveProxy = opts.proxyResolver ?? envProxyResolver(opts.env ?? process.env);
+    this.#policy = {
+      caPem: checkedCaBundle(opts.caPem),
+      system: opts.systemTrust ?? systemTrust(),
+      pinnedFingerprints: opts.pinnedFingerprints ?? [],
+    };
     this.#injected = opts.dispatcher !== undefined;
     const inFlight = opts.maxRequestsInFlight ?? DEFAULT_MAX_REQUESTS_IN_FLIGHT;
     this.#inFlight = new Limiter(slotCount(inFlight, 'maxRequestsInFlight'));
@@ -261,6 +276,19 @@ export class HttpClient {
     return agent;
   }
 
+  /** The resolver's choice; a resolver that fails is a NODE_UNREACHABLE naming the node, not a crash. */
+  async #proxyOf(node: string, url: URL): Promise<ProxyChoice | null> {
+    try {
+      return await this.#resolveProxy(url);
+    } catch (e) {
+      throw new AppError(
+        ErrorCode.NODE_UNREACHABLE,
+        `${node}: the proxy for ${url.origin} could not be worked out (${e instanceof Error ? e.message : String(e)})`,
+        { node, details: { reason: 'proxy-resolution' } },
+      );
+    }
+  }
+
   /** Waits for a slot of the request's origin, then for a global one; resolves with the release. */
   async #slot(origin: string): Promise<() => void> {
     let limiter = this.#perOrigin.get(origin);
@@ -282,11 +310,29 @@ export class HttpClient {
   async request(req: HttpRequest): Promise<HttpResponse> {
     const url = parseRequestUrl(req);
     const release = await this.#slot(url.origin);
+    const started = requestActivity.hasSubscribers ? performance.now() : 0;
     try {
-      return await this.#send(req, url);
+      const res = await this.#send(req, url);
+      if (started) this.#tell(req, url, started, { status: res.status });
+      return res;
+    } catch (e) {
+      if (started) this.#tell(req, url, started, { error: e instanceof AppError ? e.code : 'INTERNAL' });
+      throw e;
     } finally {
       release();
     }
+  }
+
+  /** For `--verbose` (see activity.ts): the node, the request without its query, the answer. */
+  #tell(req: HttpRequest, url: URL, started: number, outcome: { status?: number; error?: string }): void {
+    const event: RequestActivity = {
+      node: req.node,
+      method: req.method.toUpperCase(),
+      url: `${url.origin}${url.pathname}`,
+      ...outcome,
+      ms: Math.round(performance.now() - started),
+    };
+    requestActivity.publish(event);
   }
 
   async #send(req: HttpRequest, url: URL): Promise<HttpResponse> {
@@ -304,7 +350,7 @@ export class HttpClient {
         `The HTTP client is closed; ${method} ${url.pathname} to ${req.node} was not sent`,
         { node: req.node },
       );
-    const proxy = this.#injected ? null : proxyFor(url, this.#env);
+    const proxy = this.#injected || isLoopbackUrl(url) ? null : await this.#proxyOf(req.node, url);
     const dispatcher = proxy ? this.#viaProxy(proxy) : this.#direct;
     const servedBy: ServedBy = { tls: null };
     let timedOut = false;

@@ -1,8 +1,10 @@
 /**
  * Which proxy, if any, a request goes through: `HTTPS_PROXY` for https URLs, `HTTP_PROXY` for http
  * URLs (lower-case names win, as in curl; `http_proxy` is preferred because CGI servers set
- * `HTTP_PROXY` from a request header), and `NO_PROXY` to go direct. Loopback is not special: it is
- * proxied unless `NO_PROXY` says otherwise, as curl does.
+ * `HTTP_PROXY` from a request header), and `NO_PROXY` to go direct. Loopback (`localhost`,
+ * `*.localhost`, 127.0.0.0/8, ::1) never goes through a proxy, whatever the variables or a PAC file
+ * say: a proxy elsewhere cannot reach this machine's own listeners (the embedded sandbox, the flow's
+ * callback), and browsers bypass loopback the same way.
  */
 import net from 'node:net';
 
@@ -123,12 +125,37 @@ export function bypassesProxy(url: URL, noProxy: string): boolean {
     .some((entry) => entryMatches(entry, host, port));
 }
 
-/** The proxy this URL goes through, or null for a direct connection. */
+/**
+ * Whether a URL's host is this machine's loopback, by name or address (no DNS lookup): `localhost`,
+ * any `*.localhost` (RFC 6761), 127.0.0.0/8, `::1` and the IPv4-mapped `::ffff:127.x.y.z`.
+ */
+export function isLoopbackUrl(url: URL): boolean {
+  const host = bareHost(url.hostname);
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const family = net.isIP(host);
+  if (family === 4) return inCidr(host, '127.0.0.0/8');
+  if (family === 6) return inCidr(host, '::1/128') || inCidr(host, '::ffff:127.0.0.0/104');
+  return false;
+}
+
+/** The proxy this URL goes through, or null for a direct connection (always for loopback). */
 export function proxyFor(url: URL, env: NodeJS.ProcessEnv): ProxyChoice | null {
+  if (isLoopbackUrl(url)) return null;
   const names = url.protocol === 'https:' ? ['https_proxy', 'HTTPS_PROXY'] : ['http_proxy', 'HTTP_PROXY'];
   const proxy = firstSet(env, names);
   if (!proxy) return null;
   const noProxy = firstSet(env, ['no_proxy', 'NO_PROXY']);
   if (noProxy && bypassesProxy(url, noProxy.value)) return null;
   return { url: withScheme(proxy.value), display: proxyDisplay(proxy.value), variable: proxy.name };
+}
+
+/**
+ * Where each request's proxy comes from, per URL: the environment in the CLI and browser mode, the
+ * OS (PAC, WPAD, system settings) on the desktop. Null: a direct connection. Never asked for loopback.
+ */
+export type ProxyResolver = (url: URL) => Promise<ProxyChoice | null>;
+
+/** The CLI's and browser mode's resolver: HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read at each request. */
+export function envProxyResolver(env: NodeJS.ProcessEnv): ProxyResolver {
+  return (url) => Promise.resolve(proxyFor(url, env));
 }

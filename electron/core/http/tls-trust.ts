@@ -7,7 +7,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import type { buildConnector } from 'undici';
-import type { TlsInfo } from '../../../shared/model.ts';
+import type { TlsInfo, TrustSource } from '../../../shared/model.ts';
 
 /** Why a presented certificate was refused. */
 export type TlsRefusal = 'untrusted-chain' | 'hostname-mismatch' | 'no-certificate';
@@ -32,8 +32,10 @@ export class TlsTrustError extends Error {
 }
 
 export interface TrustPolicy {
-  /** PEM bundle; when set it replaces Node's default roots for this cluster. */
+  /** The cluster's own PEM CA bundle, trusted beside the system store; null: none. */
   caPem: string | null;
+  /** The OS trust store's roots (system-trust.ts), trusted for every cluster. */
+  system: { pems: readonly string[]; source: string };
   /** SHA-256 fingerprints of certificates trusted explicitly, in any case, with or without colons. */
   pinnedFingerprints: readonly string[];
 }
@@ -110,10 +112,15 @@ function authorizationCode(socket: tls.TLSSocket): string | null {
  * Node's `rejectUnauthorized: true` would; a certificate whose fingerprint is pinned is trusted even
  * when either check fails, because pinning is the admin's explicit "trust this certificate".
  */
-export function verifyPeer(socket: tls.TLSSocket, hostname: string, pins: ReadonlySet<string>): TlsInfo {
+export function verifyPeer(
+  socket: tls.TLSSocket,
+  hostname: string,
+  pins: ReadonlySet<string>,
+  anchors: TrustAnchors = { clusterCas: [], systemSource: '' },
+): TlsInfo {
   // getPeerCertificate() first and only: on Node 20, once getPeerX509Certificate() has been called,
-  // getPeerCertificate() returns {} and every host name check would fail.
-  const peer = socket.getPeerCertificate();
+  // getPeerCertificate() returns {} and every host name check would fail. `true`: with the chain.
+  const peer = socket.getPeerCertificate(true);
   if (!peer?.raw) {
     throw new TlsTrustError('no-certificate', null, 'the server presented no certificate', hostname, null);
   }
@@ -125,7 +132,8 @@ export function verifyPeer(socket: tls.TLSSocket, hostname: string, pins: Readon
   const identityError = tls.checkServerIdentity(hostname, peer);
   const verified = chainVerified && identityError === undefined;
   const info = tlsInfoOf(x509, verified);
-  if (verified || pins.has(info.fingerprint256)) return info;
+  if (verified) return withSource(info, chainSource(peer, anchors.clusterCas), anchors.systemSource);
+  if (pins.has(info.fingerprint256)) return withSource(info, 'pin', '');
   if (!chainVerified) {
     const verifyCode = code ?? 'UNKNOWN';
     throw new TlsTrustError('untrusted-chain', verifyCode, explainVerifyError(verifyCode), hostname, info);
@@ -139,13 +147,76 @@ export function verifyPeer(socket: tls.TLSSocket, hostname: string, pins: Readon
   );
 }
 
+/** The cluster's CA certificates, parsed once per client, and the words for the system store. */
+export interface TrustAnchors {
+  clusterCas: readonly X509Certificate[];
+  systemSource: string;
+}
+
+export function trustAnchors(policy: TrustPolicy): TrustAnchors {
+  const blocks = policy.caPem?.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  return { clusterCas: blocks.map((b) => new X509Certificate(b)), systemSource: policy.system.source };
+}
+
+function withSource(info: TlsInfo, source: TrustSource, systemSource: string): TlsInfo {
+  return { ...info, trustedBy: source, ...(source === 'system' && systemSource ? { trustStore: systemSource } : {}) };
+}
+
+/**
+ * Which roots a verified chain ends in: the cluster's CA when one of its certificates is in the
+ * chain or issued one of them (the server may or may not send its root), otherwise the system store.
+ */
+function chainSource(peer: tls.DetailedPeerCertificate, clusterCas: readonly X509Certificate[]): TrustSource {
+  if (clusterCas.length === 0) return 'system';
+  const seen = new Set<string>();
+  for (let c: tls.DetailedPeerCertificate | undefined = peer; c?.raw; c = c.issuerCertificate) {
+    if (seen.has(c.fingerprint256)) break;
+    seen.add(c.fingerprint256);
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(c.raw);
+    } catch {
+      break;
+    }
+    for (const ca of clusterCas) {
+      if (ca.fingerprint256 === cert.fingerprint256) return 'cluster-ca';
+      if (cert.checkIssued(ca) && cert.verify(ca.publicKey)) return 'cluster-ca';
+    }
+  }
+  return 'system';
+}
+
+/** Secure contexts by system store and cluster CA bundle: each costs about 100 ms to make. */
+const contexts = new WeakMap<TrustPolicy['system'], Map<string, tls.SecureContext>>();
+
+/**
+ * The roots of a cluster (the system store and its CA bundle) as one secure context, made once per
+ * process for each pair and shared by every client and connection that trusts the same roots.
+ */
+function secureContextFor(policy: TrustPolicy): tls.SecureContext | null {
+  const ca = [...policy.system.pems, ...(policy.caPem ? [policy.caPem] : [])];
+  if (ca.length === 0) return null;
+  let byCa = contexts.get(policy.system);
+  if (!byCa) {
+    byCa = new Map();
+    contexts.set(policy.system, byCa);
+  }
+  const key = policy.caPem ?? '';
+  let context = byCa.get(key);
+  if (!context) {
+    context = tls.createSecureContext({ ca });
+    byCa.set(key, context);
+  }
+  return context;
+}
+
 /**
  * Options for `tls.connect` (through undici's `buildConnector`) for one cluster.
  *
  * Deferred verification, not disabled verification: `rejectUnauthorized: false` only postpones the
  * decision from inside the handshake to {@link verifyingConnector}, which runs before undici may
  * write a single byte on the socket. It refuses exactly what Node would refuse (chain against the
- * cluster's CA or the default roots, then `tls.checkServerIdentity`), except a certificate the admin
+ * system store and the cluster's CA, then `tls.checkServerIdentity`), except a certificate the admin
  * pinned by fingerprint. Deferring is what lets a refusal carry the presented certificate, which
  * the UI needs to offer "trust this certificate"; a handshake aborted by OpenSSL would not.
  *
@@ -156,8 +227,9 @@ export function deferredVerificationTlsOptions(
   policy: TrustPolicy,
   connectTimeoutMs: number,
 ): buildConnector.BuildOptions {
+  const secureContext = secureContextFor(policy);
   return {
-    ...(policy.caPem ? { ca: policy.caPem } : {}),
+    ...(secureContext ? { secureContext } : {}),
     rejectUnauthorized: false, // deferred to verifyingConnector, not disabled: see above
     maxCachedSessions: 0,
     timeout: connectTimeoutMs,
@@ -184,6 +256,7 @@ function destroyQuietly(socket: Socket): void {
  */
 export function verifyingConnector(inner: buildConnector.connector, policy: TrustPolicy): buildConnector.connector {
   const pins = new Set(policy.pinnedFingerprints.map(normalizeFingerprint));
+  const anchors = trustAnchors(policy);
   return (options, callback) => {
     inner(options, (...args) => {
       const [err, socket] = args;
@@ -205,7 +278,7 @@ export function verifyingConnector(inner: buildConnector.connector, policy: Trus
       }
       try {
         const hostname = options.servername || options.hostname;
-        peerOfSocket.set(socket, verifyPeer(socket, hostname, pins));
+        peerOfSocket.set(socket, verifyPeer(socket, hostname, pins, anchors));
       } catch (e) {
         destroyQuietly(socket);
         callback(e instanceof Error ? e : new Error(String(e)), null);

@@ -88,7 +88,7 @@ export async function verifyAdminLogin(
           { node: node.id, details: { field: 'password' } },
         );
       failures.push(nodeFailure(node.id, error));
-      if (error.code === ErrorCode.TLS_UNTRUSTED || error.code === ErrorCode.TLS_PIN_MISMATCH) refusedTls.push(error);
+      if (error.code === ErrorCode.TLS_UNTRUSTED) refusedTls.push(error);
     }
   }
   // Every node answered with a certificate this cluster does not trust: they are not down, and the

@@ -2,7 +2,7 @@
 import type { RegisterInput, RegisterResult } from '../../../shared/contract-repair.ts';
 import { AppError, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
 import type { ClusterDefinition, NodeDefinition } from '../../../shared/model.ts';
-import { consumerKeySchema, parseOrThrow, plainTextSchema } from '../../../shared/schema.ts';
+import { consumerKeySchema, parseOrThrow, plainTextSchema, secretSchema } from '../../../shared/schema.ts';
 import { z } from 'zod';
 import { adapterFor } from '../providers/index.ts';
 import type { NewConsumer, OAuthEndpoints } from '../providers/types.ts';
@@ -21,7 +21,7 @@ import type { RepairDeps } from './deps.ts';
 const registerSchema = z.object({
   name: plainTextSchema(256),
   key: consumerKeySchema.optional(),
-  secret: z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters'),
+  secret: secretSchema,
   trusted: z.boolean().optional(),
 });
 

@@ -30,7 +30,6 @@ function whyNotVerified(n: NodeStatus): string {
     [ErrorCode.NODE_TIMEOUT]: 'no answer in time',
     [ErrorCode.LOGIN_PAGE]: 'it answered with a login page where data was expected',
     [ErrorCode.TLS_UNTRUSTED]: 'its certificate is not trusted',
-    [ErrorCode.TLS_PIN_MISMATCH]: 'its certificate does not match the pinned one',
     [ErrorCode.RESPONSE_TOO_LARGE]: 'its answer was larger than the limit',
     [ErrorCode.AUTH_FAILED]: 'the admin login was refused',
   };
@@ -45,7 +44,6 @@ const NOT_RETRIED = new Set<string>([
   ErrorCode.LOGIN_PAGE,
   ErrorCode.BAD_INPUT,
   ErrorCode.TLS_UNTRUSTED,
-  ErrorCode.TLS_PIN_MISMATCH,
   ErrorCode.NOT_SUPPORTED,
 ]);
 
@@ -185,13 +183,11 @@ async function interruptedResult(
   const notices = [
     `Interrupted: refreshed on ${refreshed.join(', ') || 'no node'}${inFlight.length ? `; interrupted on ${inFlight.join(', ')}` : ''}${notStartedIds.length ? `; not started on ${notStartedIds.join(', ')}` : ''}${duringVerification ? '; the verification did not finish' : ''}. Run sync again to finish.`,
   ];
-  let auditError: ErrorInfo | undefined;
-  await deps.auditLog
-    .append({ cluster: def.name, node: null, action: 'sync', key: null, outcome: 'failed', detail })
-    .catch((e: unknown) => {
-      auditError = auditFailure(deps.auditLog.file, e);
-      notices.push(auditError.message);
-    });
+  const auditError = await auditSync(
+    deps,
+    { cluster: def.name, node: null, action: 'sync', key: null, outcome: 'failed', detail },
+    notices,
+  );
   return {
     cluster: def.name,
     nodes,
@@ -288,9 +284,9 @@ export async function sync(
   const failed = nodes.filter((n) => !n.refreshed);
   // The nodes were refreshed whatever happens to the audit line: a failure to write it is reported
   // beside the result (auditError and a notice), never thrown over the work already done.
-  let auditError: ErrorInfo | undefined;
-  await deps.auditLog
-    .append({
+  const auditError = await auditSync(
+    deps,
+    {
       cluster: def.name,
       node: null,
       action: 'sync',
@@ -308,11 +304,9 @@ export async function sync(
           ? 'all nodes consistent'
           : `drift: ${status.drift.map((d) => `${d.key} missing on ${d.missingOn.join(',')}`).join('; ') || 'unverified nodes'}`,
       ].join('; '),
-    })
-    .catch((e: unknown) => {
-      auditError = auditFailure(deps.auditLog.file, e);
-      notices.push(auditError.message);
-    });
+    },
+    notices,
+  );
   return {
     cluster: def.name,
     nodes,
@@ -320,4 +314,23 @@ export async function sync(
     notices,
     ...(auditError ? { auditError } : {}),
   };
+}
+
+/**
+ * Appends sync's audit line. The nodes were refreshed whatever happens to it: a failure to write it
+ * is answered (and said in a notice), never thrown over the work already done.
+ */
+async function auditSync(
+  deps: RepairDeps,
+  entry: Parameters<RepairDeps['auditLog']['append']>[0],
+  notices: string[],
+): Promise<ErrorInfo | undefined> {
+  try {
+    await deps.auditLog.append(entry);
+    return undefined;
+  } catch (e) {
+    const auditError = auditFailure(deps.auditLog.file, e);
+    notices.push(auditError.message);
+    return auditError;
+  }
 }

@@ -10,7 +10,7 @@ export function describeChange(c: WatchChange): string {
   switch (c.type) {
     case 'node-down':
       // A node refused for its certificate answered: it is not "down" (issue 18, defect 10).
-      if (c.error?.code === 'TLS_UNTRUSTED' || c.error?.code === 'TLS_PIN_MISMATCH')
+      if (c.error?.code === 'TLS_UNTRUSTED')
         return `${c.node} presents an untrusted certificate (${c.error.code}: ${c.error.message})`;
       return `${c.node} is down${c.error ? ` (${c.error.code}: ${c.error.message})` : ''}`;
     case 'node-up':

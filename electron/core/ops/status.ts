@@ -1,0 +1,120 @@
+/** Operations that ask the nodes: one probe, and the status of every node with the drift. */
+import type { ArgOf, CallOptions, ResultOf } from '../../../shared/contract.ts';
+import type { ClusterDefinition } from '../../../shared/model.ts';
+import { consumerKeySchema, parseOrThrow, secretSchema } from '../../../shared/schema.ts';
+import type { EngineContext } from '../context.ts';
+import { NO_KEYCHAIN_NOTICE, fromKeychain } from '../keychain.ts';
+import { freshDiscovery, reuseOrRedo } from '../node-cache.ts';
+import { mapPool } from '../pool.ts';
+import { decideWithListApi, probeNode as probeWith } from '../probe.ts';
+import type { ProbeConsumer } from '../probe.ts';
+import { adapterFor } from '../providers/index.ts';
+import type { OAuthEndpoints } from '../providers/types.ts';
+import { findNode } from '../repair/approve.ts';
+import type { StatusRun } from '../repair/deps.ts';
+import {
+  balancerStatus,
+  NODE_CONCURRENCY,
+  nodeStatus,
+  prepareNodeStatus,
+  statusNotices,
+  statusOf,
+  withBalancer,
+} from '../status.ts';
+import type { StatusInput } from '../status.ts';
+
+/** Tracked consumers with their secrets from the keychain (null where none is stored). */
+async function probeConsumers(ctx: EngineContext, def: ClusterDefinition): Promise<ProbeConsumer[]> {
+  return Promise.all(
+    def.consumers.map(async (c) => ({
+      key: c.key,
+      secret: c.hasSecret ? await ctx.consumerSecret(def, c.key) : null,
+    })),
+  );
+}
+
+export async function probeNode(ctx: EngineContext, arg: ArgOf<'probeNode'>): Promise<ResultOf<'probeNode'>> {
+  const def = await ctx.cluster(arg?.cluster);
+  const node = findNode(def, arg.node);
+  const key = parseOrThrow(consumerKeySchema, arg.key, 'key');
+  const secret =
+    arg.secret !== undefined ? parseOrThrow(secretSchema, arg.secret, 'secret') : await ctx.consumerSecret(def, key);
+  const nodeCtx = { cluster: def, node, http: ctx.httpFor(def), ...(ctx.nodeCache ? { cache: ctx.nodeCache } : {}) };
+  const discover = adapterFor(def.kind).discover;
+  const probe = (endpoints: OAuthEndpoints) => probeWith(nodeCtx, endpoints, { key, secret });
+  const result = await reuseOrRedo(
+    nodeCtx,
+    // Only an OAuth answer shows an earlier discovery still holds; else the node is asked again.
+    async (d) => {
+      const r = await probe(d.endpoints);
+      return r.error === null && r.state !== 'error' && r.state !== 'no-secret' ? r : null;
+    },
+    async () => probe((await freshDiscovery(nodeCtx, discover)).endpoints),
+  );
+  // Where a 200 cannot tell approved from provisional (Lyo), the node's consumer list decides.
+  return decideWithListApi(nodeCtx, result, await ctx.adminCredentials(def));
+}
+
+/**
+ * Everything status needs before it asks any node (the admin login and the consumer secrets from
+ * the keychain), then one node at a time as the caller wants it: sync starts each node's check as
+ * soon as that node is refreshed.
+ */
+export async function statusRun(
+  ctx: EngineContext,
+  def: ClusterDefinition,
+  onNode?: (node: ResultOf<'status'>['nodes'][number]) => void,
+): Promise<StatusRun> {
+  // One keychain sentence for both reads; where the sandbox's secrets are held in memory, that one says it all.
+  const keychainNotes: string[] = [];
+  const fallback = def.consumers.map((c) => ({ key: c.key, secret: null }));
+  const [admin, consumers] = await Promise.all([
+    fromKeychain('the admin login', keychainNotes, () => ctx.adminCredentials(def), null),
+    fromKeychain('the consumer secrets', keychainNotes, () => probeConsumers(ctx, def), fallback),
+  ]);
+  const extra = ctx.heldInMemory.has(def.name) ? [] : keychainNotes;
+  const input: StatusInput = {
+    cluster: def,
+    cloneIds: ctx.cloneIdsOf(def),
+    http: ctx.httpFor(def),
+    consumers,
+    admin,
+    ...(onNode ? { onNode } : {}),
+    ...(ctx.nodeCache ? { cache: ctx.nodeCache } : {}),
+  };
+  const notices = statusNotices(input);
+  return {
+    prepare: (node) => prepareNodeStatus(input, node),
+    node: async (node) => {
+      const s = await nodeStatus(input, node);
+      input.onNode?.(s);
+      return s;
+    },
+    finish: (nodes) => {
+      const result = statusOf(input, nodes, notices);
+      result.notices.unshift(...extra);
+      if (ctx.heldInMemory.has(def.name)) {
+        result.notices.push(
+          `${NO_KEYCHAIN_NOTICE}: the embedded sandbox's secrets are held in memory until the app closes.`,
+        );
+      }
+      return result;
+    },
+  };
+}
+
+export async function status(
+  ctx: EngineContext,
+  arg: ArgOf<'status'>,
+  opts: CallOptions<'status'> = {},
+): Promise<ResultOf<'status'>> {
+  const def = await ctx.cluster(arg?.cluster);
+  const onProgress = opts.onProgress;
+  const run = await statusRun(ctx, def, onProgress ? (node) => onProgress({ type: 'node', node }) : undefined);
+  // The balancer is asked beside the nodes: a dead or hanging one costs no more than one node.
+  const [nodes, balancer] = await Promise.all([
+    mapPool(def.nodes, NODE_CONCURRENCY, (node) => run.node(node)),
+    balancerStatus(def, ctx.httpFor(def)),
+  ]);
+  return withBalancer(run.finish(nodes), balancer, def, ctx.cloneIdsOf(def));
+}
