@@ -18,7 +18,7 @@ import { build as esbuild } from 'esbuild';
 import { inject } from 'postject';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { copyPackage, installedClosure } from './app-stage.mjs';
 
 /** The sentinel Node's SEA support looks for (Node's documentation, "Single executable applications"). */
@@ -67,7 +67,7 @@ const nativeFromDisk = {
 
 /** The CLI as one CommonJS script that runs `main` with the command line and sets the exit code. */
 export async function bundleCliForSea(root, outfile) {
-  await esbuild({
+  const result = await esbuild({
     stdin: {
       contents:
         "import { main } from './electron/cli/main.ts';\n" +
@@ -84,8 +84,15 @@ export async function bundleCliForSea(root, outfile) {
     define: { 'import.meta.url': '__sea_import_meta_url' },
     banner: { js: BANNER },
     plugins: [nativeFromDisk],
+    metafile: true,
     logLevel: 'warning',
   });
+  // The node_modules files inlined (for the SBOM, build/sbom.mjs), relative to the repository.
+  return Object.keys(result.metafile.inputs)
+    .filter((p) => !p.includes(':'))
+    .map((p) => relative(root, resolve(process.cwd(), p)).split(sep).join('/'))
+    .filter((p) => p.startsWith('node_modules/'))
+    .sort();
 }
 
 /**
@@ -100,7 +107,7 @@ export async function buildCliExecutable({ root, dest, nodeBinary = process.exec
   const work = join(dest, '.sea-build');
   mkdirSync(work);
   const bundle = join(work, 'cli.cjs');
-  await bundleCliForSea(root, bundle);
+  const bundled = await bundleCliForSea(root, bundle);
 
   const blob = join(work, 'cli.blob');
   const config = join(work, 'sea-config.json');
@@ -129,5 +136,13 @@ export async function buildCliExecutable({ root, dest, nodeBinary = process.exec
   const modules = installedClosure(CLI_NATIVE_PACKAGES, root);
   for (const m of modules) copyPackage(m.dir, join(dest, 'node_modules', m.name));
   log(`CLI executable ${exe} (Node ${process.version} SEA) with ${modules.map((m) => m.name).join(', ')}`);
-  return { exe, modules: modules.map(({ name, version }) => ({ name, version })) };
+  return {
+    exe,
+    modules: modules.map(({ name, version }) => ({ name, version })),
+    bundled,
+    node:
+      nodeBinary === process.execPath
+        ? process.version
+        : spawnSync(nodeBinary, ['--version'], { encoding: 'utf8' }).stdout.trim(),
+  };
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run dist` (a build host with internet access) and `npm run dist:offline -- --electron-dist DIR`
 // (an air-gapped one): build, stage the app folder (app-stage.mjs), package it with electron-builder
-// (electron-builder.yml, fuses in pack-hooks.mjs), and write SHA256SUMS with a line per artifact.
+// (electron-builder.yml, fuses in pack-hooks.mjs), write the build's CycloneDX SBOM (sbom.mjs, from
+// the staged folder), and SHA256SUMS with a line per artifact and one for the SBOM.
 // docs/offline-install.md says what each host needs.
 import { build as electronBuilder } from 'electron-builder';
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { afterPack } from './pack-hooks.mjs';
 import { SUMS_FILE, writeSha256Sums } from './checksums.mjs';
 import { buildCliExecutable } from './cli-sea.mjs';
 import { CLI_DIR, makeDeb, makeRpm } from './linux-packages.mjs';
+import { recordedAppBundles, sbomFileName, writeSbom } from './sbom.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -70,6 +72,16 @@ export function splitTargets(requested, hostPlatform = process.platform) {
     if (platforms.linux.length === 0) platforms.linux = ['dir'];
   }
   return { platforms, own };
+}
+
+/**
+ * Whether this build holds the oslc-admin executable: it is made from this machine's Node (a SEA
+ * runs on the OS it was made on), so only the packed folders of this OS get it — every target made
+ * from them: deb, rpm and tar.gz on Linux; the NSIS installer and the zip on Windows. Not macOS.
+ */
+export function cliInBuild(platforms, hostPlatform = process.platform) {
+  const host = { linux: 'linux', win32: 'win', darwin: 'mac' }[hostPlatform];
+  return host !== undefined && host !== 'mac' && (Object.keys(platforms).length === 0 || host in platforms);
 }
 
 /** The pinned Electron version (electron-builder.yml), read without a YAML parser: one plain line. */
@@ -135,8 +147,7 @@ export async function dist(opts, log = (msg) => console.log(`dist: ${msg}`)) {
 
   // The CLI executable (cli-sea.mjs) for this OS, built once the first folder is packed (after the
   // hooks' refusals) and copied into every packed folder of this OS as cli/.
-  const hostPlatform = { linux: 'linux', win32: 'win', darwin: 'mac' }[process.platform];
-  const withCli = hostPlatform !== 'mac' && (Object.keys(platforms).length === 0 || hostPlatform in platforms);
+  const withCli = cliInBuild(platforms);
   if (!withCli) log(`no oslc-admin executable in this build: it is built on the OS it is for`);
   const cliStage = join(out, '.cli-stage');
   let cliBuilt = null;
@@ -166,6 +177,18 @@ export async function dist(opts, log = (msg) => console.log(`dist: ${msg}`)) {
       ...(opts.electronDist ? { electronDist: opts.electronDist } : {}),
     },
   });
+  // The SBOM of what was packed: the staged folder (cyclonedx-npm), what the bundles inlined, the
+  // CLI executable's script and its Node when it is in this build.
+  const cliResult = cliBuilt ? await cliBuilt : null;
+  const sbom = join(out, sbomFileName(staged.packageJson.name, staged.packageJson.version));
+  const bom = writeSbom({
+    root,
+    stage,
+    bundles: { ...recordedAppBundles(root), ...(cliResult ? { [`${CLI_DIR}/oslc-admin`]: cliResult.bundled } : {}) },
+    runtimes: { electron: electronVersion, node: cliResult?.node ?? null },
+    file: sbom,
+  });
+  log(`SBOM ${sbom}: ${bom.components.length} components (CycloneDX ${bom.specVersion})`);
   rmSync(stage, { recursive: true, force: true });
   rmSync(cliStage, { recursive: true, force: true });
 
@@ -183,11 +206,12 @@ export async function dist(opts, log = (msg) => console.log(`dist: ${msg}`)) {
   const files = artifacts.filter((f) => resolve(f).startsWith(out) && existsSync(f) && statSync(f).isFile());
   if (files.length === 0) {
     log(`no artifact (an unpacked folder only): ${SUMS_FILE} not written`);
-    return { out, artifacts: [], sums: [] };
+    return { out, artifacts: [], sums: [], sbom };
   }
+  files.push(sbom);
   const sums = await writeSha256Sums(out, files);
   log(`${join(out, SUMS_FILE)}:\n${sums.join('\n')}`);
-  return { out, artifacts: files, sums };
+  return { out, artifacts: files, sums, sbom };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
