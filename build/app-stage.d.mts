@@ -21,3 +21,8 @@ export declare function stageApp(opts: { root: string; dest: string }): Promise<
   modules: { name: string; version: string }[];
 }>;
 export declare function listFiles(dir: string): string[];
+export declare function installedClosure(
+  names: string[],
+  root: string,
+): { name: string; version: string; dir: string }[];
+export declare function copyPackage(from: string, to: string): void;

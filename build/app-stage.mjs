@@ -69,7 +69,7 @@ function resolvePackageDir(name, fromDir, root) {
  * `optionalDependencies` that are installed (the native binding's per-platform binaries; npm
  * installs the ones for this machine, or those asked for with `npm install --os … --cpu …`).
  */
-function installedClosure(names, root) {
+export function installedClosure(names, root) {
   const found = new Map();
   const visit = (name, fromDir, requiredBy) => {
     const dir = resolvePackageDir(name, fromDir, root);
@@ -125,7 +125,7 @@ export function appPackageJson(rootPkg, runtimeDeps) {
 }
 
 /** Copies a package without its own node_modules (nested packages are staged by name) and without maps. */
-function copyPackage(from, to) {
+export function copyPackage(from, to) {
   cpSync(from, to, {
     recursive: true,
     dereference: true,

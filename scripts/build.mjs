@@ -6,8 +6,9 @@
 import { build as viteBuild } from 'vite';
 import { build as esbuild } from 'esbuild';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, dirname, relative, sep } from 'node:path';
+import { join, dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUNDLED_DIR } from '../build/sbom.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ifStale = process.argv.includes('--if-stale');
@@ -36,6 +37,35 @@ function stale(outputs, sources) {
 }
 
 const log = (msg) => quiet || console.error(`build: ${msg}`);
+
+/**
+ * What a bundle inlined from node_modules, for the release SBOM (build/sbom.mjs): the module paths
+ * (relative to the repository, `/` separators) the bundler read, written to
+ * dist/bundled/<name>.json. Only node_modules paths: the project's own sources are not packages.
+ */
+function writeBundled(name, moduleIds) {
+  const paths = [
+    ...new Set(
+      moduleIds
+        .map((id) => id.replace(/^\0/, '').replace(/\?.*$/, ''))
+        .map((id) => relative(root, resolve(root, id)).split(sep).join('/'))
+        .filter((p) => p.startsWith('node_modules/')),
+    ),
+  ].sort();
+  mkdirSync(join(root, BUNDLED_DIR), { recursive: true });
+  writeFileSync(
+    join(root, BUNDLED_DIR, `${name}.json`),
+    `${JSON.stringify({ bundle: name, modules: paths }, null, 1)}\n`,
+  );
+}
+/** esbuild's metafile input paths are relative to the working directory. */
+const metafileInputs = (result) => Object.keys(result.metafile.inputs).map((p) => resolve(process.cwd(), p));
+/** Every module of every chunk Vite wrote (one output, or one per environment). */
+const viteModules = (output) =>
+  (Array.isArray(output) ? output : [output])
+    .flatMap((o) => o.output ?? [])
+    .filter((c) => c.type === 'chunk')
+    .flatMap((c) => c.moduleIds ?? Object.keys(c.modules ?? {}));
 
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
@@ -87,16 +117,19 @@ async function buildCli() {
 const targets = [
   {
     name: 'renderer',
-    outputs: ['dist/renderer/index.html'],
+    outputs: ['dist/renderer/index.html', `${BUNDLED_DIR}/renderer.json`],
     sources: ['renderer', 'shared', 'vite.config.ts'],
-    run: () => viteBuild({ configFile: join(root, 'vite.config.ts'), logLevel: quiet ? 'warn' : 'info' }),
+    run: async () => {
+      const output = await viteBuild({ configFile: join(root, 'vite.config.ts'), logLevel: quiet ? 'warn' : 'info' });
+      writeBundled('renderer', viteModules(output));
+    },
   },
   {
     name: 'preload',
-    outputs: ['dist/preload.cjs'],
+    outputs: ['dist/preload.cjs', `${BUNDLED_DIR}/preload.json`],
     sources: ['electron/desktop/preload.ts', 'shared'],
-    run: () =>
-      esbuild({
+    run: async () => {
+      const result = await esbuild({
         entryPoints: [join(root, 'electron/desktop/preload.ts')],
         outfile: join(root, 'dist/preload.cjs'),
         bundle: true,
@@ -104,15 +137,18 @@ const targets = [
         format: 'cjs',
         target: 'node20',
         external: ['electron'],
+        metafile: true,
         logLevel: 'warning',
-      }),
+      });
+      writeBundled('preload', metafileInputs(result));
+    },
   },
   {
     name: 'main',
-    outputs: ['dist/main.mjs'],
+    outputs: ['dist/main.mjs', `${BUNDLED_DIR}/main.json`],
     sources: ['electron', 'shared'],
-    run: () =>
-      esbuild({
+    run: async () => {
+      const result = await esbuild({
         entryPoints: [join(root, 'electron/desktop/main.ts')],
         outfile: join(root, 'dist/main.mjs'),
         bundle: true,
@@ -122,8 +158,11 @@ const targets = [
         // Native and runtime-provided modules stay outside the bundle.
         external: ['electron', '@napi-rs/keyring'],
         banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+        metafile: true,
         logLevel: 'warning',
-      }),
+      });
+      writeBundled('main', metafileInputs(result));
+    },
   },
   {
     name: 'cli',

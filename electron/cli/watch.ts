@@ -186,7 +186,12 @@ async function holdPasswordFiles(ctx: CommandContext, specs: string[], clusters:
   }
 }
 
-export async function watchCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+/**
+ * The watch's command line checked as `oslc-admin watch` checks it, before anything starts: a
+ * UsageError (exit 2) for anything it would refuse. The systemd unit's ExecStart is held to it
+ * (test/integration/packaging-watch-unit.test.ts).
+ */
+export async function parseWatchArgs(argv: string[]) {
   const p = parse(
     argv,
     {
@@ -230,6 +235,11 @@ export async function watchCommand(ctx: CommandContext, argv: string[]): Promise
     throw new UsageError('--all: give either cluster names or --all, not both');
   if (!flag(p, 'all') && !p.positionals.length)
     throw new UsageError(`missing argument <cluster> (or --all)\nusage: ${USAGE}`);
+  return { p, intervalMs, certificateWarnDays, clockSkewSeconds, metricsModule, address };
+}
+
+export async function watchCommand(ctx: CommandContext, argv: string[]): Promise<number> {
+  const { p, intervalMs, certificateWarnDays, clockSkewSeconds, metricsModule, address } = await parseWatchArgs(argv);
   let clusters = await watchedClusters(ctx, p.positionals, flag(p, 'all'), 'start');
   await holdPasswordFiles(ctx, list(p, 'password-file'), clusters);
 

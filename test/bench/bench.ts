@@ -8,6 +8,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { Engine } from '../../electron/core/facade.ts';
@@ -15,7 +16,16 @@ import { MemorySecretStore, OsKeychain, accounts } from '../../electron/core/key
 import type { SecretStore } from '../../electron/core/keychain.ts';
 import { signRequest } from '../../electron/core/oauth/rfc5849.ts';
 import type { SandboxInfo } from '../../electron/sandbox/index.ts';
-import { cliRunsBundle, rssMiB, startCli, startSandboxProcess, timeCli, timeNodeAlone } from './processes.ts';
+import {
+  cliRunsBundle,
+  rssMiB,
+  startCli,
+  startSandboxProcess,
+  timeCli,
+  timeExecutable,
+  timeNodeAlone,
+} from './processes.ts';
+import { buildCliExecutable } from '../../build/cli-sea.mjs';
 import type { SandboxProcess } from './processes.ts';
 import { RequestRecorder } from './round-trips.ts';
 
@@ -365,6 +375,25 @@ async function cliBench(cfg: BenchConfig, keychain: OsKeychain | null, notes: st
   const nodeAlone = await series(timeNodeAlone);
   const help = await series(async () => (await timeCli(['--help'])).ms);
   const helpFromSource = await series(async () => (await timeCli(['--help'], { OSLC_ADMIN_FROM_SOURCE: '1' })).ms);
+  // The executable the installers ship (build/cli-sea.mjs), built from this checkout into a temp folder.
+  const seaDir = await mkdtemp(join(tmpdir(), 'oslc-bench-sea-'));
+  let packaged;
+  try {
+    const { exe } = await buildCliExecutable({ root: fileURLToPath(new URL('../../', import.meta.url)), dest: seaDir });
+    const packagedCodes: number[] = [];
+    const timed = (args: string[]) => async () => {
+      const r = await timeExecutable(exe, args);
+      packagedCodes.push(r.code);
+      return r.ms;
+    };
+    packaged = {
+      version: await series(timed(['--version'])),
+      help: await series(timed(['--help'])),
+      exitCodes: packagedCodes,
+    };
+  } finally {
+    await rm(seaDir, { recursive: true, force: true });
+  }
 
   const sandbox = await startSandboxProcess(3);
   const home = await mkdtemp(join(tmpdir(), 'oslc-bench-cli-'));
@@ -430,6 +459,7 @@ async function cliBench(cfg: BenchConfig, keychain: OsKeychain | null, notes: st
     return {
       bundle,
       nodeAlone,
+      packaged,
       help,
       helpFromSource,
       status,
@@ -588,6 +618,19 @@ function cliRows(c: NonNullable<BenchResult['cli']>, out: Row[]): void {
     target: '< 600 ms',
     met: c.status.medianMs < 600 && c.statusExitCodes.every((x) => x === 0),
   });
+  for (const [what, series] of [
+    ['--version', c.packaged.version],
+    ['--help', c.packaged.help],
+  ] as const) {
+    out.push({
+      benchmark: `packaged CLI (no Node: the installers' oslc-admin) ${what} (median of ${series.runs.length})`,
+      ours: ms(series.medianMs),
+      baseline: `${ms(c.nodeAlone.medianMs)} (node -e 0)`,
+      ratio: times(series.medianMs / c.nodeAlone.medianMs),
+      target: '≤ 2× node -e 0',
+      met: series.medianMs <= 2 * c.nodeAlone.medianMs && c.packaged.exitCodes.every((x) => x === 0),
+    });
+  }
   out.push({
     benchmark: `node -e 0 (median of ${c.nodeAlone.runs.length})`,
     ours: ms(c.nodeAlone.medianMs),

@@ -142,6 +142,16 @@ export function timeCli(
   });
 }
 
+/** Any executable run to its end (the packaged CLI): wall time from spawn to close, and its exit code. */
+export function timeExecutable(exe: string, args: string[]): Promise<{ ms: number; code: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(exe, args, { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ ms: performance.now() - t0, code: code ?? -1 }));
+  });
+}
+
 /** `node -e 0`: what any Node process costs to start on this machine. */
 export function timeNodeAlone(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -20,7 +20,7 @@ it('runs the smoke bench and emits every benchmark with our figure, the baseline
       execFile(
         process.execPath,
         ['bin/run-ts.mjs', 'test/bench/run.ts', '--smoke', '--name', 'smoke', '--out', out],
-        { cwd: root, timeout: 170_000 },
+        { cwd: root, timeout: 260_000 },
         (err, so, se) => (err ? reject(new Error(`${err.message}\n${se}`)) : resolve(so)),
       );
     });
@@ -37,6 +37,11 @@ it('runs the smoke bench and emits every benchmark with our figure, the baseline
     expect(result.status!.warm[0]!.roundTrips).toEqual(expect.any(Number));
     expect(result.status!.diagnose[0]!.causes.length).toBeGreaterThan(0);
     expect(result.cli!.statusExitCodes).toEqual([0, 0]);
+    // The installers' oslc-admin executable (build/cli-sea.mjs), --version and --help once each.
+    expect(result.cli!.packaged.exitCodes).toEqual([0, 0]);
+    expect(result.rows.map((r) => r.benchmark)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^packaged CLI .* --version /)]),
+    );
     expect(result.cli!.throughput.signed.answered).toBeGreaterThan(0);
     expect(result.cli!.throughput.signed.failed).toBe(0);
     expect(result.sandbox!.large.nodes).toBe(2);
@@ -56,4 +61,4 @@ it('runs the smoke bench and emits every benchmark with our figure, the baseline
   } finally {
     await rm(out, { recursive: true, force: true });
   }
-}, 180_000);
+}, 270_000);

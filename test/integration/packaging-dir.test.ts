@@ -6,7 +6,9 @@
  * packed where: the asar holds the built main process (with the embedded sandbox), the preload and
  * the renderer, and no sources, tests or maps; the keychain's native binary is unpacked beside it;
  * the packaged package.json has no dev dependencies and depends on what the bundle loads, nothing
- * more; every artifact has its SHA256SUMS line.
+ * more; every artifact has its SHA256SUMS line. The build's CycloneDX SBOM (build/sbom.mjs) lists
+ * every package the packed folder holds — installed in node_modules or inlined into a bundle — and
+ * only those: the test reads that set from the packed folder itself, not from the build's records.
  *
  * Where a real Electron is present (ELECTRON_OVERRIDE_DIST_PATH, an unpacked Electron of the pinned
  * version), the app is packaged from it too, its fuses are read back from the packaged executable,
@@ -18,7 +20,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleRuntimeDependencies } from '../../build/app-stage.mjs';
@@ -42,6 +44,13 @@ const sevenZip = Boolean(process.env.ELECTRON_BUILDER_7ZIP_PATH) || onPath('7za'
 const realElectron = process.env.ELECTRON_OVERRIDE_DIST_PATH;
 const isLinux = process.platform === 'linux';
 
+interface CycloneDx {
+  bomFormat: string;
+  specVersion: string;
+  metadata: { component: { name: string; version: string }; tools: unknown };
+  components: { name: string; group?: string; version: string; purl?: string }[];
+}
+
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /** `npm run dist:offline -- …` without npm (the test already built dist/). */
@@ -50,7 +59,7 @@ function runDist(args: string[], env: NodeJS.ProcessEnv = {}): { status: number 
     cwd: root,
     env: { ...process.env, ...env },
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 400_000,
   });
   return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
 }
@@ -75,7 +84,7 @@ beforeAll(() => {
   appOut = join(out, 'linux-unpacked');
   asar = join(appOut, 'resources/app.asar');
   entries = existsSync(asar) ? listPackage(asar, { isPack: false }).map((e) => e.split('\\').join('/')) : [];
-}, 180_000);
+}, 450_000);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
@@ -189,12 +198,88 @@ describe.skipIf(!isLinux)('the app packaged as dir from a stand-in Electron (lay
     const artifacts = readdirSync(out).filter((f) => f.endsWith('.tar.gz'));
     expect(artifacts).toEqual([`${EXECUTABLE}-${rootPkg.version}-linux-x64.tar.gz`]);
     const sums = parseSha256Sums(readFileSync(join(out, 'SHA256SUMS'), 'utf8'));
-    expect(sums.map((s) => s.name)).toEqual(artifacts);
+    // The archive and the build's SBOM.
+    expect(sums.map((s) => s.name)).toEqual([...artifacts, `${EXECUTABLE}-${rootPkg.version}.cdx.json`].sort());
     for (const s of sums) expect(sha256(join(out, s.name))).toBe(s.sha256);
     const listing = spawnSync('tar', ['-tzf', join(out, artifacts[0]!)], { encoding: 'utf8' }).stdout;
     expect(listing).toMatch(/\/resources\/app\.asar\n/);
     expect(listing).toMatch(/\/resources\/app\.asar\.unpacked\/node_modules\/@napi-rs\/keyring-[^/]+\/[^/]+\.node\n/);
+    // The oslc-admin executable (build/cli-sea.mjs) with the keychain binary beside it, as in the .deb.
+    expect(listing).toMatch(/\/cli\/oslc-admin\n/);
+    expect(listing).toMatch(/\/cli\/node_modules\/@napi-rs\/keyring-[^/]+\/[^/]+\.node\n/);
   });
+
+  it('writes a CycloneDX SBOM listing every package the packed app holds, and only those', async () => {
+    const file = join(out, `${EXECUTABLE}-${rootPkg.version}.cdx.json`);
+    expect(existsSync(file), packed.output).toBe(true);
+    const bom = JSON.parse(readFileSync(file, 'utf8')) as CycloneDx;
+    expect(bom.bomFormat).toBe('CycloneDX');
+    expect(bom.specVersion).toBe('1.6');
+    expect(bom.metadata.component).toMatchObject({ name: EXECUTABLE, version: rootPkg.version });
+    // Made by cyclonedx-npm from the staged app: its tools entry, and no dev dependency of the repository.
+    expect(JSON.stringify(bom.metadata.tools)).toContain('"cyclonedx-npm"');
+    const listed = bom.components
+      .filter((c) => c.purl?.startsWith('pkg:npm/'))
+      .map((c) => `${c.group ? `${c.group}/` : ''}${c.name}@${c.version}`);
+    expect(new Set(listed).size).toBe(listed.length);
+
+    // What the packed folder holds, read from it: packages installed in app.asar's node_modules and
+    // in cli/node_modules (their package.json), and packages inlined into the bundles — esbuild heads
+    // each inlined module with its path (`// node_modules/undici/lib/…`) in dist/main.mjs and
+    // dist/preload.cjs from the asar, and in the CLI's build of the same entry (dist/cli, which
+    // cli/oslc-admin is bundled from); the renderer's minified chunks carry no such line, so its
+    // modules come from a source-mapped build of the same Vite config.
+    const held = new Set<string>();
+    const addDir = (dir: string) => {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; version: string };
+      held.add(`${pkg.name}@${pkg.version}`);
+    };
+    for (const e of entries) {
+      const m = /^\/(node_modules\/(?:@[^/]+\/)?[^/@][^/]*)\/package\.json$/.exec(e);
+      if (m) {
+        const pkg = JSON.parse(extractFile(asar, `${m[1]}/package.json`).toString('utf8')) as Record<string, string>;
+        held.add(`${pkg.name}@${pkg.version}`);
+      }
+    }
+    const cliModules = join(appOut, 'cli/node_modules');
+    expect(existsSync(cliModules)).toBe(true);
+    for (const scope of readdirSync(cliModules))
+      for (const name of scope.startsWith('@') ? readdirSync(join(cliModules, scope)) : ['.'])
+        addDir(join(cliModules, scope, name));
+    const inlinedPaths = (code: string) => [...code.matchAll(/^\/\/ (node_modules\/\S+)$/gm)].map((m) => m[1]!);
+    const fromPath = (p: string) => {
+      const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(p);
+      if (m) addDir(join(root, m[1]!));
+    };
+    for (const f of ['dist/main.mjs', 'dist/preload.cjs'])
+      inlinedPaths(extractFile(asar, f).toString('utf8')).forEach(fromPath);
+    for (const f of readdirSync(join(root, 'dist/cli')).filter((n) => n.endsWith('.mjs')))
+      inlinedPaths(readFileSync(join(root, 'dist/cli', f), 'utf8')).forEach(fromPath);
+    const { build: viteBuild } = await import('vite');
+    const rendered = (await viteBuild({
+      configFile: join(root, 'vite.config.ts'),
+      logLevel: 'silent',
+      build: { outDir: join(work, 'renderer-mapped'), sourcemap: true, write: false },
+    })) as { output: { type: string; fileName: string; source?: string | Uint8Array }[] };
+    const maps = rendered.output.filter((o) => o.fileName.endsWith('.js.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    for (const m of maps) {
+      const map = JSON.parse(String(m.source)) as { sources: string[] };
+      for (const src of map.sources)
+        fromPath(join(work, 'renderer-mapped', dirname(m.fileName), src).slice(root.length));
+    }
+    // Sanity: each kind contributed (the keychain binding; undici in the main process; Svelte in the page).
+    expect([...held]).toEqual(expect.arrayContaining([expect.stringMatching(/^@napi-rs\/keyring@/)]));
+    expect([...held].some((p) => p.startsWith('undici@'))).toBe(true);
+    expect([...held].some((p) => p.startsWith('svelte@'))).toBe(true);
+    expect(listed.sort()).toEqual([...held].sort());
+    // The runtimes that ship as binaries: Electron, and the Node inside the CLI executable.
+    const runtimes = bom.components.filter((c) => c.purl?.startsWith('pkg:generic/')).map((c) => c.purl);
+    expect(runtimes.sort()).toEqual([
+      `pkg:generic/electron@${electronVersion}`,
+      expect.stringMatching(/^pkg:generic\/node@\d+\.\d+\.\d+$/),
+    ]);
+  }, 120_000);
 
   it.skipIf(sevenZip)('tar.gz and SHA256SUMS: skipped, no 7-Zip here (apt install p7zip-full; .ci/run does)', () => {});
 
@@ -206,7 +291,7 @@ describe.skipIf(!isLinux)('the app packaged as dir from a stand-in Electron (lay
     expect(refused.status).toBe(1);
     expect(refused.output).toMatch(/stand-in, not a real Electron: it cannot be packaged/);
     expect(existsSync(join(work, 'refused/linux-unpacked/resources/app.asar'))).toBe(false);
-  }, 120_000);
+  }, 420_000);
 });
 
 const realTitle = realElectron

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appPackageJson, bundleRuntimeDependencies, packageName } from '../../build/app-stage.mjs';
 import { parseSha256Sums, writeSha256Sums } from '../../build/checksums.mjs';
-import { parseArgs } from '../../build/dist.mjs';
+import { LINUX_DEFAULT_TARGETS, cliInBuild, parseArgs, splitTargets } from '../../build/dist.mjs';
+import { cliExecutableName } from '../../build/cli-sea.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const yml = readFileSync(join(root, 'electron-builder.yml'), 'utf8');
@@ -41,7 +42,12 @@ describe('electron-builder.yml', () => {
   });
 
   it('has the targets of each OS: deb, rpm, tar.gz (no AppImage: it cannot start sandboxed where user namespaces are restricted); NSIS and zip; dmg and zip', () => {
-    expect(setting('target', 'linux')).toBe('[deb, rpm, tar.gz]');
+    // deb and rpm are made by build/dist.mjs with dpkg-deb and rpmbuild, not by electron-builder (fpm).
+    expect(setting('target', 'linux')).toBe('[tar.gz]');
+    expect(LINUX_DEFAULT_TARGETS).toEqual(['deb', 'rpm', 'tar.gz']);
+    expect(splitTargets({}, 'linux')).toEqual({ platforms: { linux: ['tar.gz'] }, own: ['deb', 'rpm'] });
+    expect(splitTargets({ linux: ['deb'] }, 'linux')).toEqual({ platforms: { linux: ['dir'] }, own: ['deb'] });
+    expect(splitTargets({ win: ['zip'] }, 'linux')).toEqual({ platforms: { win: ['zip'] }, own: [] });
     expect(setting('target', 'win')).toBe('[nsis, zip]');
     expect(setting('target', 'mac')).toBe('[dmg, zip]');
   });
@@ -82,6 +88,27 @@ describe('electron-builder.yml', () => {
       "'!**/*.{ts,mts,cts,tsx,svelte}'",
       "'!**/{test,tests,__tests__}/**'",
     ]);
+  });
+});
+
+describe('Windows: oslc-admin.exe in the installer and the zip (configuration only: no Windows build here)', () => {
+  it('makes an assisted NSIS installer with the PATH include, and a zip', () => {
+    expect(setting('target', 'win')).toBe('[nsis, zip]');
+    // The include's opt-in page is inserted by electron-builder's assisted installer only.
+    expect(setting('oneClick', 'nsis')).toBe('false');
+    expect(setting('include', 'nsis')).toBe('build/installer.nsh');
+    expect(readFileSync(join(root, 'build/installer.nsh'), 'utf8')).toContain('!macro customPageAfterChangeDir');
+  });
+
+  it('puts the CLI into every target of the OS it is built on, as oslc-admin.exe on Windows', () => {
+    expect(cliExecutableName('win32')).toBe('oslc-admin.exe');
+    expect(cliExecutableName('linux')).toBe('oslc-admin');
+    expect(cliInBuild({ win: ['nsis', 'zip'] }, 'win32')).toBe(true);
+    expect(cliInBuild({}, 'win32')).toBe(true);
+    expect(cliInBuild({ linux: ['tar.gz'] }, 'linux')).toBe(true);
+    // A Windows build made on Linux would hold a Linux executable: none, and the build says so.
+    expect(cliInBuild({ win: ['zip'] }, 'linux')).toBe(false);
+    expect(cliInBuild({ mac: ['dmg'] }, 'darwin')).toBe(false);
   });
 });
 
