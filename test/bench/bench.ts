@@ -591,8 +591,8 @@ function cliRows(c: NonNullable<BenchResult['cli']>, out: Row[]): void {
     ours: ms(c.status.medianMs),
     baseline: `${ms(c.statusFromSource.medianMs)} (from source)`,
     ratio: `${times(c.statusFromSource.medianMs / c.status.medianMs)} faster`,
-    target: '< 600 ms',
-    met: c.status.medianMs < 600 && c.statusExitCodes.every((x) => x === 0),
+    target: '< 400 ms',
+    met: c.status.medianMs < 400 && c.statusExitCodes.every((x) => x === 0),
   });
   out.push({
     benchmark: `node -e 0 (median of ${c.nodeAlone.runs.length})`,
