@@ -26,4 +26,12 @@ if (bundleIsCurrent()) {
   register();
   ({ main } = await import(new URL('electron/cli/main.ts', root).href));
 }
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2), undefined, { processExits: true });
+// The engine left its keep-alive connections open for the exit to end (cheaper than closing each):
+// end the process once stdout and stderr have taken everything written to them.
+let pending = 2;
+const done = () => --pending === 0 && process.exit();
+for (const stream of [process.stdout, process.stderr]) {
+  if (stream.writableFinished || stream.destroyed) done();
+  else stream.write('', done);
+}

@@ -36,7 +36,7 @@ export class CommandContext {
   }
 
   /** `abandon` after Ctrl+C: what was done is printed and recorded; requests still under way are dropped. */
-  async close(opts: { abandon?: boolean } = {}): Promise<void> {
+  async close(opts: { abandon?: boolean; processExits?: boolean } = {}): Promise<void> {
     await this.engineInstance?.close(opts);
   }
 }

@@ -178,6 +178,8 @@ function homeFlag(argv: string[]): string | undefined {
 export async function main(
   argv: string[],
   rawIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env },
+  /** `processExits`: the caller (bin/oslc-admin.mjs) ends the process once this returns, so open connections are left to the exit. */
+  opts: { processExits?: boolean } = {},
 ): Promise<number> {
   const startedAt = performance.now();
   quietOnClosedPipe(rawIo, rawIo.stdout === process.stdout);
@@ -254,7 +256,10 @@ export async function main(
     writeInternalError(io, e, verbose);
     return (code = EXIT.INTERNAL);
   } finally {
-    await ctx.close({ abandon: code === EXIT.INTERRUPTED || code === EXIT.TERMINATED || ctx.abandonOnClose });
+    await ctx.close({
+      abandon: code === EXIT.INTERRUPTED || code === EXIT.TERMINATED || ctx.abandonOnClose,
+      processExits: opts.processExits === true,
+    });
     verbosity.end(code);
   }
 }

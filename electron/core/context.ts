@@ -16,6 +16,7 @@ import { HttpClient } from './http/client.ts';
 import type { ProxyResolver } from './http/proxy.ts';
 import { accounts } from './keychain.ts';
 import type { SecretStore } from './keychain.ts';
+import { DiscoveryStore, DISCOVERY_CACHE_TTL_MS } from './discovery-cache.ts';
 import { NodeCache, NODE_CACHE_TTL_MS } from './node-cache.ts';
 import type { AdminCredentials } from './providers/types.ts';
 import { HomeSecretStore } from './secret-overlay.ts';
@@ -32,6 +33,11 @@ export interface EngineOptions {
   limits?: { maxRequestsInFlight?: number; maxConnectionsPerOrigin?: number };
   /** How long a node's discovery and admin session are reused; 0: never. Default 30 s. */
   nodeCacheTtlMs?: number;
+  /**
+   * How long a node's discovery is reused by later processes (discovery-cache.ts, in the config
+   * directory); 0: never. Default 10 minutes; off whenever `nodeCacheTtlMs` is 0.
+   */
+  discoveryCacheTtlMs?: number;
   /** The console's watch loop (interval, jitter); tests shorten it. */
   watch?: ConsoleWatchOptions;
   /** Each node's proxy from elsewhere than HTTPS_PROXY / NO_PROXY: the desktop asks the OS (PAC, WPAD). */
@@ -80,7 +86,9 @@ export class EngineContext {
       opts.secrets instanceof HomeSecretStore ? opts.secrets : new HomeSecretStore(opts.secrets, opts.home);
     this.limits = opts.limits ?? {};
     const ttl = opts.nodeCacheTtlMs ?? NODE_CACHE_TTL_MS;
-    this.nodeCache = ttl > 0 ? new NodeCache(ttl) : undefined;
+    const kept = opts.discoveryCacheTtlMs ?? DISCOVERY_CACHE_TTL_MS;
+    this.nodeCache =
+      ttl > 0 ? new NodeCache(ttl, Date.now, kept > 0 ? new DiscoveryStore(opts.home, kept) : undefined) : undefined;
   }
 
   /** One HTTP client (one undici Agent) per cluster, rebuilt when its TLS or limits change. */
@@ -153,9 +161,15 @@ export class EngineContext {
     }
   }
 
-  /** `abandon`: drop requests still under way rather than wait for them (an interrupted CLI run). */
-  async close(opts: { abandon?: boolean } = {}): Promise<void> {
+  /**
+   * `abandon`: drop requests still under way rather than wait for them (an interrupted CLI run).
+   * `processExits`: the process ends right after (the CLI's bin): what must reach the disk is written,
+   * and the connections are left to the exit, which ends them all at once for free.
+   */
+  async close(opts: { abandon?: boolean; processExits?: boolean } = {}): Promise<void> {
     await this.watchLoop?.close();
+    await this.nodeCache?.flushPersisted();
+    if (opts.processExits) return;
     const all = [...this.clients.values()];
     this.clients.clear();
     for (const c of all) this.nodeCache?.clear(c.client);

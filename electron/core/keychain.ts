@@ -53,6 +53,8 @@ export class OsKeychain implements SecretStore {
   readonly #platform: NodeJS.Platform;
   readonly #timeoutMs: number;
   #entryClass: Promise<AsyncEntryClass> | undefined;
+  /** Reads under way, by account (answers are never kept: see get). */
+  readonly #reading = new Map<string, Promise<string | null>>();
 
   /** `service` is overridable so tests use their own entries and never touch the user's. */
   constructor(service: string = KEYCHAIN_SERVICE, opts: OsKeychainOptions = {}) {
@@ -64,17 +66,27 @@ export class OsKeychain implements SecretStore {
 
   async get(account: string): Promise<string | null> {
     assertAccount(account);
-    return this.#call('read', account, (entry, signal) => entry.getPassword(signal));
+    // Two reads of one entry at the same time (sync's admin login and its status run's) ask the
+    // keychain once: each call is a round trip to the OS service. Nothing is kept once it answers.
+    const pending = this.#reading.get(account);
+    if (pending) return pending;
+    const read = this.#call('read', account, (entry, signal) => entry.getPassword(signal)).finally(() => {
+      if (this.#reading.get(account) === read) this.#reading.delete(account);
+    });
+    this.#reading.set(account, read);
+    return read;
   }
 
   async set(account: string, secret: string): Promise<void> {
     assertAccount(account);
     assertSecret(secret);
+    this.#reading.delete(account);
     await this.#call('store', account, (entry, signal) => entry.setPassword(secret, signal), secret);
   }
 
   async delete(account: string): Promise<boolean> {
     assertAccount(account);
+    this.#reading.delete(account);
     return this.#call('delete', account, (entry, signal) => entry.deleteCredential(signal));
   }
 

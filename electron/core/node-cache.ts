@@ -10,7 +10,9 @@
  * with nothing cached.
  */
 import { createHash } from 'node:crypto';
+import type { DiscoveryStore, PersistedDiscovery } from './discovery-cache.ts';
 import type { HttpClient } from './http/client.ts';
+import { cloneIdFromCookies } from './redact.ts';
 import type { AdminCredentials, Discovery, NodeContext } from './providers/types.ts';
 
 /** Long enough for a status right after a sync or an approval, short enough that nothing goes stale. */
@@ -33,7 +35,19 @@ export class NodeCache {
   constructor(
     private readonly ttlMs = NODE_CACHE_TTL_MS,
     private readonly now: () => number = Date.now,
+    /** Discoveries kept between processes (discovery-cache.ts); absent: this process's only. */
+    readonly persisted?: DiscoveryStore,
   ) {}
+
+  /** Reads the persisted discoveries (once); never rejects. */
+  loadPersisted(): Promise<void> {
+    return this.persisted?.load() ?? Promise.resolve();
+  }
+
+  /** Writes the persisted discoveries when they changed; never rejects. */
+  flushPersisted(): Promise<void> {
+    return this.persisted?.flush() ?? Promise.resolve();
+  }
 
   /** Everything that shapes what discovery answers for this node. */
   #nodeKey(ctx: NodeContext): string {
@@ -61,9 +75,16 @@ export class NodeCache {
     return entry && entry.expiresAt > this.now() ? entry.value : null;
   }
 
-  /** A discovery of this node made (or under way) within the last {@link NODE_CACHE_TTL_MS}. */
-  discovery(ctx: NodeContext): Promise<Discovery> | null {
-    return this.#fresh(this.#entries(ctx, false)?.discovery);
+  /**
+   * A discovery of this node made (or under way) within the last {@link NODE_CACHE_TTL_MS}; with
+   * `persisted`, else one an earlier process kept (its caller must check the node's answers fit it,
+   * as for any reused discovery, and cannot read cookies, `Date` or TLS from it).
+   */
+  discovery(ctx: NodeContext, opts: { persisted?: boolean } = {}): Promise<Discovery> | null {
+    const recent = this.#fresh(this.#entries(ctx, false)?.discovery);
+    if (recent || !opts.persisted || !this.persisted) return recent;
+    const kept = this.persisted.get(ctx);
+    return kept ? Promise.resolve(persistedDiscovery(kept)) : null;
   }
 
   /** Keeps `discovery` for later; a rejection removes it again. Returns `discovery`. */
@@ -71,9 +92,17 @@ export class NodeCache {
     const entries = this.#entries(ctx, true)!;
     const entry: Entry<Discovery> = { value: discovery, expiresAt: this.now() + this.ttlMs };
     entries.discovery = entry;
-    discovery.catch(() => {
-      if (entries.discovery === entry) this.forget(ctx);
-    });
+    discovery.then(
+      (d) => {
+        // Only the cluster's own nodes are kept for later processes (not the balancer diagnose asks).
+        const own = ctx.cluster.nodes.some((n) => n.id === ctx.node.id && n.url === ctx.node.url);
+        if (own && entries.discovery === entry && !d.persisted)
+          this.persisted?.put(ctx, d.endpoints, cloneIdFromCookies(d.response.setCookies));
+      },
+      () => {
+        if (entries.discovery === entry) this.forget(ctx);
+      },
+    );
     return discovery;
   }
 
@@ -101,6 +130,7 @@ export class NodeCache {
   /** Drops everything kept for this node: after any failure on it, nothing of it is trusted. */
   forget(ctx: NodeContext): void {
     this.#byClient.get(ctx.http)?.delete(this.#nodeKey(ctx));
+    this.persisted?.drop(ctx);
   }
 
   clear(client: HttpClient): void {
@@ -117,8 +147,9 @@ export function discoveryFor(
   ctx: NodeContext,
   discover: (ctx: NodeContext) => Promise<Discovery>,
   reuse = true,
+  opts: { persisted?: boolean } = {},
 ): { discovery: Promise<Discovery>; reused: boolean } {
-  const cached = reuse ? ctx.cache?.discovery(ctx) : null;
+  const cached = reuse ? ctx.cache?.discovery(ctx, opts) : null;
   if (cached) return { discovery: cached, reused: true };
   const fresh = discover(ctx);
   return { discovery: ctx.cache ? ctx.cache.rememberDiscovery(ctx, fresh) : fresh, reused: false };
@@ -136,8 +167,9 @@ export async function reuseOrRedo<T>(
   onEarlier: (earlier: Discovery) => Promise<T | null>,
   afresh: () => Promise<T>,
   reuse = true,
+  opts: { persisted?: boolean } = {},
 ): Promise<T> {
-  const earlier = reuse ? (ctx.cache?.discovery(ctx) ?? null) : null;
+  const earlier = reuse ? (ctx.cache?.discovery(ctx, opts) ?? null) : null;
   if (earlier) {
     const answer = await earlier.then(onEarlier, () => null);
     if (answer !== null) return answer;
@@ -152,4 +184,21 @@ export function freshDiscovery(
   discover: (ctx: NodeContext) => Promise<Discovery>,
 ): Promise<Discovery> {
   return discoveryFor(ctx, discover, false).discovery;
+}
+
+/** A discovery read from the discovery cache: its endpoints, no answer of the node's behind it. */
+function persistedDiscovery(kept: PersistedDiscovery): Discovery {
+  return {
+    endpoints: kept.endpoints,
+    response: {
+      status: 200,
+      headers: {},
+      setCookies: [],
+      body: '',
+      latencyMs: 0,
+      url: kept.endpoints.requestToken,
+      tls: null,
+    },
+    persisted: { cloneId: kept.cloneId },
+  };
 }

@@ -135,7 +135,9 @@ async function nodeStatusOnEarlierDiscovery(
   earlier: Discovery,
 ): Promise<NodeStatus | null> {
   const endpoints = earlier.endpoints;
-  learnCloneId(input, ctx.node, earlier.response.setCookies);
+  if (earlier.persisted) {
+    if (earlier.persisted.cloneId !== null) input.cloneIds?.set(earlier.persisted.cloneId, ctx.node.id);
+  } else learnCloneId(input, ctx.node, earlier.response.setCookies);
   const listing = startListing(input, ctx);
   const probing = mapPool(input.consumers, PROBES_PER_NODE, (c) => probeNodeAnswer(ctx, endpoints, c, NO_EVIDENCE));
   const [answers, listed] = await Promise.all([probing, listing]);
@@ -165,6 +167,8 @@ export async function nodeStatus(input: StatusInput, node: NodeDefinition): Prom
     (earlier) => nodeStatusOnEarlierDiscovery(input, ctx, earlier),
     () => nodeStatusAfresh(input, ctx),
     input.consumers.length > 0,
+    // The probes' answers prove an earlier process's discovery too: it is used (discovery-cache.ts).
+    { persisted: true },
   );
 }
 
@@ -244,7 +248,8 @@ export function prepareNodeStatus(input: StatusInput, node: NodeDefinition): voi
   const ctx = nodeContext(input, node);
   const adapter = adapterFor(input.cluster.kind);
   // Failures are the cache's to forget; the status that follows asks again.
-  if (input.consumers.length > 0) discoveryFor(ctx, adapter.discover).discovery.catch(() => undefined);
+  if (input.consumers.length > 0)
+    discoveryFor(ctx, adapter.discover, true, { persisted: true }).discovery.catch(() => undefined);
   if (adapter.prepareListing && input.admin) adapter.prepareListing(ctx, input.admin);
 }
 

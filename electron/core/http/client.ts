@@ -16,8 +16,8 @@
  * TLS_UNTRUSTED as well, so the UI can offer to trust the new certificate.
  */
 import { X509Certificate } from 'node:crypto';
-import { Agent, buildConnector, ProxyAgent, Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+import type { Dispatcher, buildConnector as BuildConnector } from 'undici';
+import { Agent, buildConnector, ProxyAgent, Pool } from './undici-parts.ts';
 import { AppError, badInput, ErrorCode } from '../../../shared/errors.ts';
 import type { TlsInfo } from '../../../shared/model.ts';
 import { requestActivity } from '../activity.ts';
@@ -198,6 +198,26 @@ function declaredLength(raw: IncomingHeaders): number | null {
 }
 
 /**
+ * A connector that makes its TLS half (the trust roots' secure context, about 40–100 ms) on the first
+ * https:// connection, and connects plain http:// with a connector that has no TLS options at all.
+ */
+function lazyTlsConnector(
+  makeTls: () => BuildConnector.connector,
+  makePlain: () => BuildConnector.connector,
+): BuildConnector.connector {
+  let tlsConnector: BuildConnector.connector | null = null;
+  let plainConnector: BuildConnector.connector | null = null;
+  return (options, callback) => {
+    if (options.protocol === 'https:') {
+      tlsConnector ??= makeTls();
+      return tlsConnector(options, callback);
+    }
+    plainConnector ??= makePlain();
+    return plainConnector(options, callback);
+  };
+}
+
+/**
  * One per cluster: one undici Agent (a keep-alive pool per origin, i.e. per node and the balancer)
  * and, for each proxy that applies, one ProxyAgent. Both verify TLS through the same connector.
  */
@@ -220,9 +240,15 @@ export class HttpClient {
     this.#totalTimeoutMs = positiveNumber(opts.totalTimeoutMs, 'totalTimeoutMs');
     this.#maxResponseBytes = positiveNumber(opts.maxResponseBytes, 'maxResponseBytes');
     this.#resolveProxy = opts.proxyResolver ?? envProxyResolver(opts.env ?? process.env);
+    // The system store is read (and its roots made into a secure context) on the first https://
+    // connection only: a plain-HTTP cluster never pays for it, nor does a process that sends nothing.
+    let system = opts.systemTrust;
     this.#policy = {
       caPem: checkedCaBundle(opts.caPem),
-      system: opts.systemTrust ?? systemTrust(),
+      get system() {
+        system ??= systemTrust();
+        return system;
+      },
       pinnedFingerprints: opts.pinnedFingerprints ?? [],
     };
     this.#injected = opts.dispatcher !== undefined;
@@ -234,9 +260,13 @@ export class HttpClient {
       opts.dispatcher ??
       new Agent({
         connections: this.#perOriginLimit,
-        connect: verifyingConnector(
-          buildConnector(deferredVerificationTlsOptions(this.#policy, this.#connectTimeoutMs)),
-          this.#policy,
+        connect: lazyTlsConnector(
+          () =>
+            verifyingConnector(
+              buildConnector(deferredVerificationTlsOptions(this.#policy, this.#connectTimeoutMs)),
+              this.#policy,
+            ),
+          () => buildConnector({ timeout: this.#connectTimeoutMs }),
         ),
       });
   }
@@ -249,7 +279,7 @@ export class HttpClient {
     if (!/^https?:\/\//i.test(proxy.url)) {
       throw badInput(proxy.variable, `${proxy.display} is not supported: only http:// and https:// proxies are`);
     }
-    let agent: ProxyAgent;
+    let agent: InstanceType<typeof ProxyAgent>;
     try {
       agent = new ProxyAgent({
         uri: proxy.url,
@@ -261,7 +291,7 @@ export class HttpClient {
           const { connect } = options as { connect?: unknown };
           const wrapped =
             typeof connect === 'function'
-              ? { connect: verifyingConnector(connect as buildConnector.connector, this.#policy) }
+              ? { connect: verifyingConnector(connect as BuildConnector.connector, this.#policy) }
               : {};
           return new Pool(origin, { ...options, ...wrapped });
         },

@@ -71,6 +71,7 @@ export async function statusRun(
   const [admin, consumers] = await Promise.all([
     fromKeychain('the admin login', keychainNotes, () => ctx.adminCredentials(def), null),
     fromKeychain('the consumer secrets', keychainNotes, () => probeConsumers(ctx, def), fallback),
+    ctx.nodeCache?.loadPersisted(),
   ]);
   const extra = ctx.heldInMemory.has(def.name) ? [] : keychainNotes;
   const input: StatusInput = {
@@ -91,6 +92,8 @@ export async function statusRun(
       return s;
     },
     finish: (nodes) => {
+      // What this run learned of each node's discovery is kept for the next process.
+      void ctx.nodeCache?.flushPersisted();
       const result = statusOf(input, nodes, notices);
       result.notices.unshift(...extra);
       if (ctx.heldInMemory.has(def.name)) {

@@ -45,6 +45,11 @@ export interface Discovery {
   endpoints: OAuthEndpoints;
   /** The discovery answer: it shows the node is up and carries `Date` and TLS facts. */
   response: HttpResponse;
+  /**
+   * Read from the config directory's discovery cache (discovery-cache.ts), not asked of the node in
+   * this process: `response` is then empty, and the clone id its answer carried is here instead.
+   */
+  persisted?: { cloneId: string | null };
 }
 
 export interface ProviderAdapter {

@@ -115,6 +115,21 @@ async function refreshAndCheck(
   return { refreshed, check: run.node(node) };
 }
 
+/** A status run usable before it is ready: each node's preparation and check start once it is. */
+function whenReady(running: Promise<StatusRun>): StatusRun {
+  return {
+    prepare: (node) =>
+      void running.then(
+        (r) => r.prepare(node),
+        () => undefined,
+      ),
+    node: (node) => running.then((r) => r.node(node)),
+    finish: () => {
+      throw new Error('finish the status run itself, once it is ready');
+    },
+  };
+}
+
 const INTERRUPTED = Symbol('interrupted');
 
 /** A promise that settles with INTERRUPTED when `signal` aborts (never, without one); dispose() drops the listener. */
@@ -223,7 +238,11 @@ export async function sync(
     emit({ type: 'verifying' });
     status = await deps.status({ cluster: def.name });
   } else {
-    const [admin, run] = await Promise.all([requireAdmin(deps, def, 'Logging in to every node'), deps.statusRun(def)]);
+    // The refresh needs only the admin login: the status run (the consumer secrets) is read beside it.
+    const running = deps.statusRun(def);
+    running.catch(() => undefined);
+    const admin = await requireAdmin(deps, def, 'Logging in to every node');
+    const run = whenReady(running);
     const checks: Promise<NodeStatus>[] = [];
     const superseded: Promise<unknown>[] = [];
     const started: boolean[] = [];
@@ -252,7 +271,7 @@ export async function sync(
       return interruptedResult(deps, def, results, verified === INTERRUPTED && refreshed !== INTERRUPTED);
     }
     nodes = refreshed;
-    status = run.finish(verified);
+    status = (await running).finish(verified);
     // Nothing of this sync may still be talking to a node when it returns.
     await Promise.allSettled(superseded);
   }

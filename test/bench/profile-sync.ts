@@ -1,0 +1,67 @@
+/**
+ * `scripts/with-keychain.sh node bin/run-ts.mjs test/bench/profile-sync.ts [--nodes N] [--runs N] [--prof DIR]`:
+ * the whole-process sync of the bench, with `node --cpu-prof` on each CLI process (when --prof is
+ * given), to see where a fresh process spends its time. Prints each run's wall time.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { MemorySecretStore } from '../../electron/core/keychain.ts';
+import { approvedConsumers, benchEngine, benchKeychain } from './bench.ts';
+import { BIN, startSandboxProcess } from './processes.ts';
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string' },
+    runs: { type: 'string' },
+    prof: { type: 'string' },
+    latency: { type: 'string' },
+    command: { type: 'string' },
+  },
+});
+const nodes = Number(values.nodes ?? 64);
+const runs = Number(values.runs ?? 3);
+const keychain = await benchKeychain();
+const sandbox = await startSandboxProcess(nodes);
+const home = await mkdtemp(join(tmpdir(), 'oslc-prof-'));
+const t = await benchEngine(keychain ?? new MemorySecretStore(), home);
+try {
+  const i = sandbox.info;
+  await t.engine.addCluster({
+    name: 'p',
+    kind: 'sandbox',
+    balancerUrl: i.balancer,
+    nodes: i.nodes.map((n) => ({ id: n.id, url: n.url })),
+    repo: i.repo,
+    db: i.db,
+  });
+  await t.engine.storeCredentials({ cluster: 'p', user: i.admin.user, password: i.admin.password });
+  await approvedConsumers(t.engine, sandbox, 'p', 5);
+  await t.engine.close();
+  await sandbox.setLatency(Number(values.latency ?? 100));
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    const args = [
+      ...(values.prof ? ['--cpu-prof', `--cpu-prof-dir=${values.prof}`] : []),
+      BIN,
+      values.command ?? 'sync',
+      'p',
+      '--home',
+      home,
+    ];
+    const code = await new Promise<number>((resolve) => {
+      const child = spawn(process.execPath, args, {
+        env: { ...process.env, ...(keychain ? { OSLC_ADMIN_KEYCHAIN_SERVICE: keychain.service } : {}) },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      child.on('close', (c) => resolve(c ?? -1));
+    });
+    process.stdout.write(`run ${r + 1}: ${Math.round(performance.now() - t0)} ms, exit ${code}\n`);
+  }
+} finally {
+  await rm(home, { recursive: true, force: true });
+  await sandbox.stop();
+}

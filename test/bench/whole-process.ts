@@ -1,0 +1,101 @@
+/**
+ * Whole-process figures (issue 27): `oslc-admin sync` of 64 nodes as an admin runs it — a new process
+ * each time, started from the bin (`node bin/oslc-admin.mjs`, as the installed `oslc-admin` is; never
+ * through npx, whose own start-up is npm's) — against the sequential technote loop in the same run.
+ */
+import { rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MemorySecretStore, accounts } from '../../electron/core/keychain.ts';
+import type { OsKeychain, SecretStore } from '../../electron/core/keychain.ts';
+import { DISCOVERY_CACHE_FILE } from '../../electron/core/discovery-cache.ts';
+import { approvedConsumers, benchEngine, median, sequentialLoop } from './bench.ts';
+import { startSandboxProcess, timeCli } from './processes.ts';
+import type { RequestRecorder } from './round-trips.ts';
+
+export interface WholeProcessSync {
+  nodes: number;
+  consumers: number;
+  latencyMs: number;
+  /** The first process after the discovery cache was removed: it discovers every node. */
+  coldCacheMs: number;
+  /** Each a new process, with the discovery cache the one before left. */
+  runs: number[];
+  medianMs: number;
+  exitCodes: number[];
+  baselineMs: number;
+  baselineRoundTrips: number;
+  speedup: number;
+  keychain: boolean;
+}
+
+export async function wholeProcessSyncBench(
+  opts: { nodes: number; consumers: number; latencyMs: number; runs: number },
+  keychain: OsKeychain | null,
+  forget: string[],
+  recorder: RequestRecorder,
+): Promise<WholeProcessSync> {
+  const sandbox = await startSandboxProcess(opts.nodes);
+  const home = await mkdtemp(join(tmpdir(), 'oslc-bench-wp-'));
+  const secrets: SecretStore = keychain ?? new MemorySecretStore();
+  const t = await benchEngine(secrets, home);
+  try {
+    await t.engine.addCluster({
+      name: 'wp',
+      kind: 'sandbox',
+      balancerUrl: sandbox.info.balancer,
+      nodes: sandbox.info.nodes.map((n) => ({ id: n.id, url: n.url })),
+      repo: sandbox.info.repo,
+      db: sandbox.info.db,
+    });
+    await t.engine.storeCredentials({
+      cluster: 'wp',
+      user: sandbox.info.admin.user,
+      password: sandbox.info.admin.password,
+    });
+    const consumers = await approvedConsumers(t.engine, sandbox, 'wp', opts.consumers);
+    forget.push(accounts.admin('wp'), ...consumers.map((c) => accounts.consumer('wp', c.key)));
+    await t.engine.close();
+    await sandbox.setLatency(opts.latencyMs);
+    const env: Record<string, string> = keychain ? { OSLC_ADMIN_KEYCHAIN_SERVICE: keychain.service } : {};
+    // Without a keychain the admin password comes on stdin, as a script without one gives it.
+    const args = [
+      'sync',
+      'wp',
+      '--home',
+      home,
+      ...(keychain ? [] : ['--user', sandbox.info.admin.user, '--password-stdin']),
+    ];
+    const stdin = keychain ? undefined : `${sandbox.info.admin.password}\n`;
+    const codes: number[] = [];
+    const once = async () => {
+      const r = await timeCli(args, env, stdin);
+      codes.push(r.code);
+      if (r.code !== 0) process.stderr.write(`whole-process sync exited ${r.code}: ${r.stderr}${r.stdout}\n`);
+      return r.ms;
+    };
+    await rm(join(home, DISCOVERY_CACHE_FILE), { force: true });
+    const coldCacheMs = await once();
+    const runs: number[] = [];
+    for (let i = 0; i < opts.runs; i++) runs.push(await once());
+    const loop = await recorder.measure(() => sequentialLoop(sandbox.info, recorder));
+    const medianMs = median(runs);
+    return {
+      nodes: opts.nodes,
+      consumers: opts.consumers,
+      latencyMs: opts.latencyMs,
+      coldCacheMs: Math.round(coldCacheMs),
+      runs: runs.map(Math.round),
+      medianMs: Math.round(medianMs),
+      exitCodes: codes,
+      baselineMs: Math.round(loop.ms),
+      baselineRoundTrips: loop.roundTrips,
+      speedup: Math.round((loop.ms / medianMs) * 10) / 10,
+      keychain: keychain !== null,
+    };
+  } finally {
+    await t.close(true);
+    await sandbox.stop();
+  }
+}
