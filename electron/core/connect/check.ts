@@ -228,12 +228,36 @@ async function checkOne(
       headers: { accept: 'application/rdf+xml, application/xml;q=0.9, */*;q=0.1', 'oslc-core-version': '2.0' },
     });
   } catch (e) {
-    const error = toErrorInfo(e);
-    if (error.code === ErrorCode.TLS_UNTRUSTED) {
-      items.push(...untrustedItems(node.id, error));
-      return result;
-    }
-    items.push({
+    items.push(...unreachableItems(node.id, toErrorInfo(e)));
+    return result;
+  }
+  items.push({ check: 'reachable', verdict: 'pass', text: `answers (${res.latencyMs} ms)` });
+  result.tls = res.tls;
+  if (res.tls) items.push(tlsItem(res.tls));
+  else if (node.url.startsWith('http:')) items.push({ check: 'tls', verdict: 'skip', text: 'no TLS (http)' });
+  const clock = clockItem(res, sentAt);
+  if (clock) items.push(clock);
+
+  const wrongDoor = schemeRedirectItem(node, url, res) ?? ssoItem(res, def.kind);
+  if (wrongDoor) {
+    items.push(wrongDoor);
+    return result;
+  }
+  if (!looksLike(def.kind, res)) {
+    items.push(await notHereItem(def, node, deps, url, res, isBalancer));
+    return result;
+  }
+  result.product = productOf(res);
+  items.push({ check: 'discovery', verdict: 'pass', text: `${PRODUCT_WORDS[def.kind]} answers at ${url}` });
+  if (!isBalancer) items.push(await loginItem(def, node, deps));
+  return result;
+}
+
+/** The discovery request failed: an untrusted certificate, or a node that cannot be reached. */
+function unreachableItems(node: string, error: ErrorInfo): CheckItem[] {
+  if (error.code === ErrorCode.TLS_UNTRUSTED) return untrustedItems(node, error);
+  return [
+    {
       check: 'reachable',
       verdict: 'fail',
       text: `${error.code}: ${error.message}`,
@@ -241,109 +265,102 @@ async function checkOne(
         error.code === ErrorCode.NODE_TIMEOUT
           ? 'The node accepts connections but does not answer in time: check the node and any proxy in between.'
           : 'Check the host name and port, that the node runs, and the firewall or proxy between (HTTPS_PROXY / NO_PROXY, or the system proxy on the desktop).',
-    });
-    return result;
-  }
-  items.push({ check: 'reachable', verdict: 'pass', text: `answers (${res.latencyMs} ms)` });
-  result.tls = res.tls;
-  if (res.tls) items.push(tlsItem(res.tls));
-  else if (node.url.startsWith('http:')) items.push({ check: 'tls', verdict: 'skip', text: 'no TLS (http)' });
+    },
+  ];
+}
 
+/** The node's clock against this machine's, from the answer's Date header. */
+function clockItem(res: HttpResponse, sentAt: number): CheckItem | null {
   const skew = clockSkewSeconds(res, sentAt);
-  if (skew !== null) {
-    const off = Math.abs(skew);
-    const words = `its clock is ${off} s ${skew > 0 ? 'ahead of' : 'behind'} this machine's`;
-    if (off > SKEW_FAIL_SECONDS)
-      items.push({
-        check: 'clock',
-        verdict: 'fail',
-        text: words,
-        fix: `Set the clocks right (NTP): OAuth refuses timestamps more than ${SKEW_FAIL_SECONDS} s off (timestamp_refused).`,
-      });
-    else if (off > SKEW_WARN_SECONDS)
-      items.push({
-        check: 'clock',
-        verdict: 'warn',
-        text: words,
-        fix: 'Set the clocks right (NTP) before the difference reaches 300 s.',
-      });
-    else
-      items.push({ check: 'clock', verdict: 'pass', text: off === 0 ? "its clock agrees with this machine's" : words });
-  }
+  if (skew === null) return null;
+  const off = Math.abs(skew);
+  const words = `its clock is ${off} s ${skew > 0 ? 'ahead of' : 'behind'} this machine's`;
+  if (off > SKEW_FAIL_SECONDS)
+    return {
+      check: 'clock',
+      verdict: 'fail',
+      text: words,
+      fix: `Set the clocks right (NTP): OAuth refuses timestamps more than ${SKEW_FAIL_SECONDS} s off (timestamp_refused).`,
+    };
+  if (off > SKEW_WARN_SECONDS)
+    return {
+      check: 'clock',
+      verdict: 'warn',
+      text: words,
+      fix: 'Set the clocks right (NTP) before the difference reaches 300 s.',
+    };
+  return { check: 'clock', verdict: 'pass', text: off === 0 ? "its clock agrees with this machine's" : words };
+}
 
-  // An http:// URL that sends us to https://: the fix is the scheme.
+/** An http:// URL that sends us to https://: the fix is the scheme. */
+function schemeRedirectItem(node: NodeDefinition, url: string, res: HttpResponse): CheckItem | null {
   const location = res.headers['location'];
-  if (res.status >= 300 && res.status < 400 && location) {
-    const target = new URL(location, url);
-    const here = new URL(url);
-    if (here.protocol === 'http:' && target.protocol === 'https:' && target.hostname === here.hostname) {
-      const fixed = `https://${target.host}${new URL(node.url).pathname.replace(/\/+$/, '')}`;
-      items.push({
+  if (res.status < 300 || res.status >= 400 || !location) return null;
+  const target = new URL(location, url);
+  const here = new URL(url);
+  if (here.protocol !== 'http:' || target.protocol !== 'https:' || target.hostname !== here.hostname) return null;
+  const fixed = `https://${target.host}${new URL(node.url).pathname.replace(/\/+$/, '')}`;
+  return {
+    check: 'discovery',
+    verdict: 'fail',
+    text: `http:// is redirected to https:// (${res.status} to ${target.origin})`,
+    fix: `Use ${fixed}: the node serves HTTPS.`,
+    apply: { kind: 'scheme', node: node.id, url: fixed },
+  };
+}
+
+function ssoItem(res: HttpResponse, kind: ClusterKind): CheckItem | null {
+  const sso = ssoWords(res, kind);
+  return sso ? { check: 'discovery', verdict: 'fail', text: sso.text, fix: sso.fix } : null;
+}
+
+/** Discovery is not at the URL: one level up or down, or another product altogether. */
+async function notHereItem(
+  def: ClusterDefinition,
+  node: NodeDefinition,
+  deps: CheckDeps,
+  url: string,
+  res: HttpResponse,
+  isBalancer: boolean,
+): Promise<CheckItem> {
+  for (const candidate of rootCandidates(node.url, def.kind)) {
+    try {
+      const again = await deps.http.request({
+        node: node.id,
+        method: 'GET',
+        url: join(candidate, discoveryPath(def)),
+        timeoutMs: 8000,
+      });
+      if (looksLike(def.kind, again)) {
+        const root = new URL(candidate).pathname || '/';
+        return {
+          check: 'discovery',
+          verdict: 'fail',
+          text: `${url} answered ${res.status}; ${PRODUCT_WORDS[def.kind]} answers at ${candidate}`,
+          fix: `Did you mean ${candidate}? The context root is ${root}.`,
+          apply: { kind: 'context-root', node: node.id, url: candidate },
+        };
+      }
+    } catch {
+      // try the next
+    }
+  }
+  const other = await otherProduct(deps.http, node.id, new URL(node.url).origin, def.kind);
+  return other
+    ? {
+        check: 'product',
+        verdict: 'fail',
+        text: `this is ${PRODUCT_WORDS[other]}, not ${PRODUCT_WORDS[def.kind]}`,
+        fix: isBalancer
+          ? `Check the balancer URL: it reaches ${PRODUCT_WORDS[other]}.`
+          : `Remove this node or correct its URL: every node of a ${def.kind} cluster must be ${PRODUCT_WORDS[def.kind]}.`,
+      }
+    : {
         check: 'discovery',
         verdict: 'fail',
-        text: `http:// is redirected to https:// (${res.status} to ${target.origin})`,
-        fix: `Use ${fixed}: the node serves HTTPS.`,
-        apply: { kind: 'scheme', node: node.id, url: fixed },
-      });
-      return result;
-    }
-  }
-  const sso = ssoWords(res, def.kind);
-  if (sso) {
-    items.push({ check: 'discovery', verdict: 'fail', text: sso.text, fix: sso.fix });
-    return result;
-  }
-  if (looksLike(def.kind, res)) {
-    result.product = productOf(res);
-    items.push({ check: 'discovery', verdict: 'pass', text: `${PRODUCT_WORDS[def.kind]} answers at ${url}` });
-  } else {
-    // Not here: one level up or down, or another product altogether.
-    for (const candidate of rootCandidates(node.url, def.kind)) {
-      try {
-        const again = await deps.http.request({
-          node: node.id,
-          method: 'GET',
-          url: join(candidate, discoveryPath(def)),
-          timeoutMs: 8000,
-        });
-        if (looksLike(def.kind, again)) {
-          const root = new URL(candidate).pathname || '/';
-          items.push({
-            check: 'discovery',
-            verdict: 'fail',
-            text: `${url} answered ${res.status}; ${PRODUCT_WORDS[def.kind]} answers at ${candidate}`,
-            fix: `Did you mean ${candidate}? The context root is ${root}.`,
-            apply: { kind: 'context-root', node: node.id, url: candidate },
-          });
-          return result;
-        }
-      } catch {
-        // try the next
-      }
-    }
-    const other = await otherProduct(deps.http, node.id, new URL(node.url).origin, def.kind);
-    items.push(
-      other
-        ? {
-            check: 'product',
-            verdict: 'fail',
-            text: `this is ${PRODUCT_WORDS[other]}, not ${PRODUCT_WORDS[def.kind]}`,
-            fix: isBalancer
-              ? `Check the balancer URL: it reaches ${PRODUCT_WORDS[other]}.`
-              : `Remove this node or correct its URL: every node of a ${def.kind} cluster must be ${PRODUCT_WORDS[def.kind]}.`,
-          }
-        : {
-            check: 'discovery',
-            verdict: 'fail',
-            text: `${url} answered ${res.status} ${res.statusText ?? ''}`.trim(),
-            fix: `Check the URL: ${PRODUCT_WORDS[def.kind]}'s discovery is expected at ${discoveryPath(def)} below it${def.kind === 'clearquest' ? ` (repository ${def.repo})` : ''}.`,
-          },
-    );
-    return result;
-  }
-
-  if (!isBalancer) items.push(await loginItem(def, node, deps));
-  return result;
+        text: `${url} answered ${res.status} ${res.statusText ?? ''}`.trim(),
+        fix: `Check the URL: ${PRODUCT_WORDS[def.kind]}'s discovery is expected at ${discoveryPath(def)} below it${def.kind === 'clearquest' ? ` (repository ${def.repo})` : ''}.`,
+      };
 }
 
 async function loginItem(def: ClusterDefinition, node: NodeDefinition, deps: CheckDeps): Promise<CheckItem> {

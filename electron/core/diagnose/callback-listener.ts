@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface CallbackHit {
@@ -47,6 +47,59 @@ function reply(res: ServerResponse, status: number, title: string, text: string)
   res.end(body);
 }
 
+/**
+ * Answers one request to the listener: the callback itself (its parameters, the page the browser
+ * shows), or a refusal (another host or address, another path, a second hit). Null when refused.
+ */
+function acceptCallback(
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number | undefined,
+  path: string,
+  done: boolean,
+): CallbackHit | null {
+  const remote = req.socket.remoteAddress ?? '';
+  const host = (req.headers.host ?? '').toLowerCase();
+  if (!LOOPBACK.has(remote) || (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`)) {
+    reply(res, 403, 'Forbidden', 'This listener only answers the OAuth callback on 127.0.0.1.');
+    return null;
+  }
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+  } catch {
+    reply(res, 400, 'Bad request', 'The request target is not a URL.');
+    return null;
+  }
+  if (done || req.method !== 'GET' || url.pathname !== path) {
+    reply(res, 404, 'Not found', 'Nothing here.');
+    return null;
+  }
+  const params: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) if (!(k in params)) params[k] = v;
+  const denied = params.oauth_error === 'oauth_denied' || (params.oauth_verifier ?? '') === '';
+  reply(
+    res,
+    200,
+    denied ? 'Access denied' : 'Authorization received',
+    denied
+      ? 'You chose Deny. OSLC Cluster Admin has recorded your choice; you can close this window.'
+      : 'OSLC Cluster Admin received the authorization and continues the test. You can close this window.',
+  );
+  return { params, receivedAt: Date.now() };
+}
+
+/** Listens on a free port of 127.0.0.1 only. */
+function listenOnLoopback(server: Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
 /** Every callback URL starts with this path; the desktop lets an authorize window redirect only there. */
 export const FLOW_CALLBACK_PATH = '/oslc-admin/callback/';
 
@@ -58,37 +111,9 @@ export async function startCallbackListener(): Promise<CallbackListener> {
   let done = false;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const remote = req.socket.remoteAddress ?? '';
-    const host = (req.headers.host ?? '').toLowerCase();
-    const port = (server.address() as AddressInfo | null)?.port;
-    if (!LOOPBACK.has(remote) || (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`)) {
-      reply(res, 403, 'Forbidden', 'This listener only answers the OAuth callback on 127.0.0.1.');
-      return;
-    }
-    let url: URL;
-    try {
-      url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
-    } catch {
-      reply(res, 400, 'Bad request', 'The request target is not a URL.');
-      return;
-    }
-    if (done || req.method !== 'GET' || url.pathname !== path) {
-      reply(res, 404, 'Not found', 'Nothing here.');
-      return;
-    }
+    const hit = acceptCallback(req, res, (server.address() as AddressInfo | null)?.port, path, done);
+    if (!hit) return;
     done = true;
-    const params: Record<string, string> = {};
-    for (const [k, v] of url.searchParams) if (!(k in params)) params[k] = v;
-    const denied = params.oauth_error === 'oauth_denied' || (params.oauth_verifier ?? '') === '';
-    reply(
-      res,
-      200,
-      denied ? 'Access denied' : 'Authorization received',
-      denied
-        ? 'You chose Deny. OSLC Cluster Admin has recorded your choice; you can close this window.'
-        : 'OSLC Cluster Admin received the authorization and continues the test. You can close this window.',
-    );
-    const hit = { params, receivedAt: Date.now() };
     res.on('finish', () => void close());
     if (resolveHit) resolveHit(hit);
     else pending = hit;
@@ -106,13 +131,7 @@ export async function startCallbackListener(): Promise<CallbackListener> {
     return closing;
   };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await listenOnLoopback(server);
   const { port } = server.address() as AddressInfo;
 
   return {

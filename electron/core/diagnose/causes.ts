@@ -201,17 +201,29 @@ const LOADED: NodeKeyState[] = ['approved', 'loaded', 'wrong-secret'];
 
 /** The causes that the facts support, most severe first, plus notices for what could not be decided. */
 export function decideCauses(input: CauseInput): CauseOutput {
-  const { cluster, key, nodes, balancer, errorText } = input;
   const causes: Cause[] = [];
   const notices: string[] = [];
+  causes.push(...reachabilityCauses(input));
+  clockFindings(input, causes, notices);
+  const loaded = input.nodes.filter((n) => LOADED.includes(n.state)).map((n) => n.id);
+  causes.push(...keyCauses(input, loaded));
+  causes.push(...balancerCauses(input));
+  if (input.errorText) errorTextFindings(input, input.errorText, loaded, causes, notices);
+  return conclude(input, sortCauses(causes), notices);
+}
 
-  // Nodes that could not be asked.
+/** Nodes that could not be asked. */
+function reachabilityCauses({ cluster, nodes }: CauseInput): Cause[] {
+  const causes: Cause[] = [];
   const unreachable = nodes.filter((n) => n.state === 'down' || n.state === 'error');
   if (unreachable.length) causes.push(nodeDownCause(unreachable));
   for (const n of nodes.filter((x) => x.state === 'tls-untrusted'))
     causes.push(tlsCause(cluster, n.id, n.fingerprint256, n.subject));
+  return causes;
+}
 
-  // Clocks: beyond the window every signed request fails there, whatever the key's state.
+/** Clocks: beyond the window every signed request fails there, whatever the key's state. */
+function clockFindings({ cluster, nodes }: CauseInput, causes: Cause[], notices: string[]): void {
   for (const n of nodes) {
     const skewed = n.clockSkewSeconds !== null && Math.abs(n.clockSkewSeconds) > TIMESTAMP_WINDOW_SECONDS;
     if (skewed || n.state === 'clock-skew') causes.push(clockSkewCause(cluster, n.id, n.clockSkewSeconds));
@@ -221,15 +233,15 @@ export function decideCauses(input: CauseInput): CauseOutput {
       );
     }
   }
+}
 
-  // The key itself.
-  const loaded = nodes.filter((n) => LOADED.includes(n.state)).map((n) => n.id);
+/** The key itself: a wrong secret, a provisional key, a stale registry, or no node that knows it. */
+function keyCauses(input: CauseInput, loaded: string[]): Cause[] {
+  const { cluster, key, nodes } = input;
+  const causes: Cause[] = [];
   const provisional = nodes.filter((n) => n.state === 'provisional').map((n) => n.id);
   const missing = nodes.filter((n) => n.state === 'missing').map((n) => n.id);
   const wrongSecret = nodes.filter((n) => n.state === 'wrong-secret').map((n) => n.id);
-  const unchecked = nodes
-    .filter((n) => !LOADED.includes(n.state) && n.state !== 'provisional' && n.state !== 'missing')
-    .map((n) => n.id);
 
   if (wrongSecret.length) {
     causes.push(
@@ -270,113 +282,125 @@ export function decideCauses(input: CauseInput): CauseOutput {
       ),
     );
   }
-  if (!loaded.length && !provisional.length && missing.length) {
-    const caveat = unchecked.length ? ` (${listNodes(unchecked)} could not be checked.)` : '';
-    if (input.friendshipEvidence.length) {
-      causes.push(
-        makeCause(
-          'PROVISIONAL_KEY_LOST',
-          missing,
-          `Key ${key} is unknown on every node that answered (${listNodes(missing)}), though a friendship was made with it (${input.friendshipEvidence.join('; ')}). A provisional key lives only in the memory of the node that created it, so a restart of that node before approval loses it. Register the consumer by hand with this key and its secret, then sync.${caveat}`,
-          { action: 'register', args: { cluster, key } },
-        ),
+  if (!loaded.length && !provisional.length && missing.length) causes.push(keyNowhereCause(input, missing));
+  return causes;
+}
+
+/** No node that answered holds the key: lost (on evidence of a friendship) or unknown (see the header). */
+function keyNowhereCause(input: CauseInput, missing: string[]): Cause {
+  const { cluster, key, nodes } = input;
+  const unchecked = nodes
+    .filter((n) => !LOADED.includes(n.state) && n.state !== 'provisional' && n.state !== 'missing')
+    .map((n) => n.id);
+  const caveat = unchecked.length ? ` (${listNodes(unchecked)} could not be checked.)` : '';
+  if (input.friendshipEvidence.length) {
+    return makeCause(
+      'PROVISIONAL_KEY_LOST',
+      missing,
+      `Key ${key} is unknown on every node that answered (${listNodes(missing)}), though a friendship was made with it (${input.friendshipEvidence.join('; ')}). A provisional key lives only in the memory of the node that created it, so a restart of that node before approval loses it. Register the consumer by hand with this key and its secret, then sync.${caveat}`,
+      { action: 'register', args: { cluster, key } },
+    );
+  }
+  if (unchecked.length) {
+    // Issue 18, defect 16: "no node knows it" is only true of the nodes that answered; say what is known.
+    const why = unchecked.map((id) => `${id}: ${UNCHECKED_WORDS[nodes.find((n) => n.id === id)!.state] ?? 'error'}`);
+    return {
+      ...makeCause(
+        'KEY_UNKNOWN',
+        missing,
+        `Key ${key} is unknown on ${listNodes(missing)} (${these(missing, 'it answers', 'they answer')} consumer_key_unknown), but ${listNodes(unchecked)} could not be checked (${why.join('; ')}), so whether ${these(unchecked, 'it knows', 'they know')} the key is not known. Make ${these(unchecked, 'that node', 'those nodes')} answer (trust the certificate, or bring the node up), then diagnose again. If no node knows the key, check it in the consumer's configuration, or register the consumer with this key and its secret.`,
+        { action: 'register', args: { cluster, key } },
+      ),
+      unchecked,
+    };
+  }
+  return makeCause(
+    'KEY_UNKNOWN',
+    missing,
+    `No node knows key ${key} (${listNodes(missing)} answered consumer_key_unknown), and nothing shows a friendship was made with it. Check the key in the consumer's configuration, or register the consumer with this key and its secret. If it was approved moments ago through another tool, sync and diagnose again.`,
+    { action: 'register', args: { cluster, key } },
+  );
+}
+
+/** The balancer: unreachable, untrusted, or not keeping a client on one node. */
+function balancerCauses({ cluster, balancer }: CauseInput): Cause[] {
+  if (!balancer) return [];
+  const causes: Cause[] = [];
+  if (balancer.state === 'tls-untrusted')
+    causes.push(tlsCause(cluster, BALANCER_ID, balancer.fingerprint256, balancer.subject));
+  else if (balancer.state === 'down' || balancer.state === 'error')
+    causes.push(nodeDownCause([{ id: BALANCER_ID, error: balancer.error }]));
+  if (balancer.sticky === false)
+    causes.push(
+      balancerNotStickyCause(cluster, balancer.stickyEvidence?.cookieOf ?? null, balancer.stickyEvidence?.wentTo ?? []),
+    );
+  return causes;
+}
+
+/** What the pasted error adds: causes no probe can see, and doubts about the ones it names. */
+function errorTextFindings(
+  input: CauseInput,
+  errorText: ParsedErrorText,
+  loaded: string[],
+  causes: Cause[],
+  notices: string[],
+): void {
+  const { cluster, key, balancer } = input;
+  const s = errorText.signals;
+  if (s.includes('token-expired')) {
+    causes.push(
+      requestTokenExpiredCause(
+        cluster,
+        key,
+        errorText.mentionedNodes,
+        'The pasted error says the request token expired',
+      ),
+    );
+  }
+  if (
+    s.includes('token-unknown') ||
+    s.includes('permission-unknown') ||
+    s.includes('not-authorized-through-balancer')
+  ) {
+    if (balancer?.sticky === true) {
+      notices.push(
+        'The pasted error says a node did not know the token, but the balancer keeps a session on one node now: the node may have restarted between the legs, or the token was used twice.',
       );
-    } else if (unchecked.length) {
-      // Issue 18, defect 16: "no node knows it" is only true of the nodes that answered; say what is known.
-      const why = unchecked.map((id) => `${id}: ${UNCHECKED_WORDS[nodes.find((n) => n.id === id)!.state] ?? 'error'}`);
-      causes.push({
-        ...makeCause(
-          'KEY_UNKNOWN',
-          missing,
-          `Key ${key} is unknown on ${listNodes(missing)} (${these(missing, 'it answers', 'they answer')} consumer_key_unknown), but ${listNodes(unchecked)} could not be checked (${why.join('; ')}), so whether ${these(unchecked, 'it knows', 'they know')} the key is not known. Make ${these(unchecked, 'that node', 'those nodes')} answer (trust the certificate, or bring the node up), then diagnose again. If no node knows the key, check it in the consumer's configuration, or register the consumer with this key and its secret.`,
-          { action: 'register', args: { cluster, key } },
-        ),
-        unchecked,
-      });
-    } else {
-      causes.push(
-        makeCause(
-          'KEY_UNKNOWN',
-          missing,
-          `No node knows key ${key} (${listNodes(missing)} answered consumer_key_unknown), and nothing shows a friendship was made with it. Check the key in the consumer's configuration, or register the consumer with this key and its secret. If it was approved moments ago through another tool, sync and diagnose again.`,
-          { action: 'register', args: { cluster, key } },
-        ),
+    } else if (!balancer || balancer.sticky === null) {
+      notices.push(
+        'The pasted error says a node did not know the token (the legs went to different nodes?); whether the balancer keeps a session on one node could not be checked. Run the flow tester through the balancer.',
       );
     }
   }
-
-  // The balancer.
-  if (balancer) {
-    if (balancer.state === 'tls-untrusted')
-      causes.push(tlsCause(cluster, BALANCER_ID, balancer.fingerprint256, balancer.subject));
-    else if (balancer.state === 'down' || balancer.state === 'error')
-      causes.push(nodeDownCause([{ id: BALANCER_ID, error: balancer.error }]));
-    if (balancer.sticky === false)
-      causes.push(
-        balancerNotStickyCause(
-          cluster,
-          balancer.stickyEvidence?.cookieOf ?? null,
-          balancer.stickyEvidence?.wentTo ?? [],
-        ),
-      );
+  if (s.includes('timestamp') && !causes.some((c) => c.code === 'CLOCK_SKEW')) {
+    notices.push(
+      `The pasted error says timestamp_refused, but no node's clock is off by more than ${TIMESTAMP_WINDOW_SECONDS} s now: the consumer's own clock is probably wrong (or a node's clock was corrected since).`,
+    );
   }
-
-  // What the pasted error adds: causes no probe can see, and doubts about the ones it names.
-  if (errorText) {
-    const s = errorText.signals;
-    if (s.includes('token-expired')) {
-      causes.push(
-        requestTokenExpiredCause(
-          cluster,
-          key,
-          errorText.mentionedNodes,
-          'The pasted error says the request token expired',
-        ),
-      );
-    }
-    if (
-      s.includes('token-unknown') ||
-      s.includes('permission-unknown') ||
-      s.includes('not-authorized-through-balancer')
-    ) {
-      if (balancer?.sticky === true) {
-        notices.push(
-          'The pasted error says a node did not know the token, but the balancer keeps a session on one node now: the node may have restarted between the legs, or the token was used twice.',
-        );
-      } else if (!balancer || balancer.sticky === null) {
-        notices.push(
-          'The pasted error says a node did not know the token (the legs went to different nodes?); whether the balancer keeps a session on one node could not be checked. Run the flow tester through the balancer.',
-        );
-      }
-    }
-    if (s.includes('timestamp') && !causes.some((c) => c.code === 'CLOCK_SKEW')) {
-      notices.push(
-        `The pasted error says timestamp_refused, but no node's clock is off by more than ${TIMESTAMP_WINDOW_SECONDS} s now: the consumer's own clock is probably wrong (or a node's clock was corrected since).`,
-      );
-    }
-    if (s.includes('signature') && !input.secretChecked) {
-      notices.push(
-        'The pasted error says signature_invalid: give the consumer secret to check whether it matches (WRONG_SECRET cannot be told without it).',
-      );
-    }
-    if (
-      s.includes('signature') &&
-      input.secretChecked &&
-      !causes.some((c) => c.code === 'WRONG_SECRET') &&
-      loaded.length
-    ) {
-      notices.push(
-        'The pasted error says signature_invalid, but the given secret verifies on every node that has the key: the consumer holds another secret than the one given here.',
-      );
-    }
-    if (errorText.userDenied)
-      notices.push(
-        'The pasted error shows that the user chose Deny on the authorize page: a choice, not a failure of the server.',
-      );
-    for (const c of causes) if (errorText.likelyCauses.includes(c.code)) c.likely = true;
+  if (s.includes('signature') && !input.secretChecked) {
+    notices.push(
+      'The pasted error says signature_invalid: give the consumer secret to check whether it matches (WRONG_SECRET cannot be told without it).',
+    );
   }
+  if (
+    s.includes('signature') &&
+    input.secretChecked &&
+    !causes.some((c) => c.code === 'WRONG_SECRET') &&
+    loaded.length
+  ) {
+    notices.push(
+      'The pasted error says signature_invalid, but the given secret verifies on every node that has the key: the consumer holds another secret than the one given here.',
+    );
+  }
+  if (errorText.userDenied)
+    notices.push(
+      'The pasted error shows that the user chose Deny on the authorize page: a choice, not a failure of the server.',
+    );
+  for (const c of causes) if (errorText.likelyCauses.includes(c.code)) c.likely = true;
+}
 
-  const sorted = sortCauses(causes);
+/** Nothing found: healthy when every node accepts the key, else say the diagnosis is inconclusive. */
+function conclude({ key, nodes, balancer }: CauseInput, sorted: Cause[], notices: string[]): CauseOutput {
   const healthy = nodes.length > 0 && nodes.every((n) => n.state === 'approved' || n.state === 'loaded');
   if (!sorted.length && healthy) {
     const unchecked = nodes.some((n) => n.state === 'loaded')

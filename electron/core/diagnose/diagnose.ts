@@ -508,28 +508,7 @@ export async function diagnose(
   const balancer = attributeBalancer(balancerAsAnswered, env.cloneIds!);
   emit({ type: 'balancer', balancer: balancer.diagnosis });
 
-  if (!secret) {
-    notices.push(
-      `No consumer secret was given or stored for ${key}: the probes (signed with a dummy secret) tell on which nodes the key is loaded, provisional or missing, but not whether the consumer's secret is right. Give the consumer's secret to check for WRONG_SECRET too.`,
-    );
-  }
-  if (adapter.listKeys && !admin)
-    notices.push(
-      `No admin login is stored for ${def.name}: the nodes' own key lists were not read (probing still tells each node's state).`,
-    );
-  if (!adapter.listKeys) notices.push(`${def.kind} has no API to list a node's keys: each node was probed.`);
-  if (balancer.diagnosis.reachable && balancer.diagnosis.sticky === null) {
-    notices.push(
-      'Whether the balancer keeps a session on one node could not be told: its answers carry no clone id in a JSESSIONID cookie. Run the flow tester through the balancer to see.',
-    );
-  }
-  const up = nodes.filter((n) => n.up).map((n) => n.id);
-  const unreached = up.filter((id) => !balancer.diagnosis.reached.includes(id));
-  if (balancer.diagnosis.reachable && balancer.diagnosis.reached.length && unreached.length) {
-    notices.push(
-      `The balancer did not send any of ${rounds} requests to ${listNodes(unreached)}: it may route by client address, or ${unreached.length === 1 ? 'that node is' : 'those nodes are'} out of its pool.`,
-    );
-  }
+  notices.push(...unseenNotices(env, nodes, balancer.diagnosis, rounds));
   if (parsed?.mentionedNodes.length) notices.push(`The pasted error names ${listNodes(parsed.mentionedNodes)}.`);
 
   const decided = decideCauses({
@@ -554,6 +533,35 @@ export async function diagnose(
     errorText: parsed,
     notices: [...notices, ...decided.notices],
   };
+}
+
+/** What the diagnosis could not see: no secret, no key lists, no clone ids, nodes the balancer never chose. */
+function unseenNotices(env: Env, nodes: DiagnosedNode[], balancer: BalancerDiagnosis, rounds: number): string[] {
+  const { def, key, secret, admin, adapter } = env;
+  const notices: string[] = [];
+  if (!secret) {
+    notices.push(
+      `No consumer secret was given or stored for ${key}: the probes (signed with a dummy secret) tell on which nodes the key is loaded, provisional or missing, but not whether the consumer's secret is right. Give the consumer's secret to check for WRONG_SECRET too.`,
+    );
+  }
+  if (adapter.listKeys && !admin)
+    notices.push(
+      `No admin login is stored for ${def.name}: the nodes' own key lists were not read (probing still tells each node's state).`,
+    );
+  if (!adapter.listKeys) notices.push(`${def.kind} has no API to list a node's keys: each node was probed.`);
+  if (balancer.reachable && balancer.sticky === null) {
+    notices.push(
+      'Whether the balancer keeps a session on one node could not be told: its answers carry no clone id in a JSESSIONID cookie. Run the flow tester through the balancer to see.',
+    );
+  }
+  const up = nodes.filter((n) => n.up).map((n) => n.id);
+  const unreached = up.filter((id) => !balancer.reached.includes(id));
+  if (balancer.reachable && balancer.reached.length && unreached.length) {
+    notices.push(
+      `The balancer did not send any of ${rounds} requests to ${listNodes(unreached)}: it may route by client address, or ${unreached.length === 1 ? 'that node is' : 'those nodes are'} out of its pool.`,
+    );
+  }
+  return notices;
 }
 
 /** Exit-code helper for front doors: true when the only cause is HEALTHY. */

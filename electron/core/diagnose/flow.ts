@@ -47,7 +47,7 @@ import type { ProviderAdapter } from '../providers/types.ts';
 import { cloneIdFromCookies } from '../redact.ts';
 import { NODE_CONCURRENCY } from '../status.ts';
 import { startCallbackListener } from './callback-listener.ts';
-import type { CallbackListener } from './callback-listener.ts';
+import type { CallbackHit, CallbackListener, CallbackOutcome } from './callback-listener.ts';
 import {
   balancerNotStickyCause,
   clockSkewCause,
@@ -160,58 +160,14 @@ export interface LegFailureInput {
 
 /** What a failed leg means, in words and causes. Pure; exported for the unit tests. */
 export function legFailure(f: LegFailureInput): { message: string; causes: Cause[] } {
-  const legName = LEG_NAMES[f.leg];
-  const who = f.answeredBy ?? (f.viaBalancer ? 'the node the balancer chose' : 'the node');
-  // Only the cluster's own nodes become a cause's nodes or a fix's argument.
-  const known = (id: string | null): id is string => id !== null && f.nodes.includes(id);
-  const answeredNode = known(f.answeredBy) ? f.answeredBy : null;
-  const knownOnly = (ids: (string | null)[]) => ids.filter(known);
-  const unlisted = f.answeredBy !== null && !answeredNode ? ' (it is not one of this cluster’s nodes)' : '';
-  const token = f.leg === 4 ? 'access token' : 'request token';
-  if (f.error) {
-    const state = stateFromError(new AppError(f.error.code, f.error.message));
-    const node = f.error.node ?? answeredNode ?? BALANCER_ID;
-    if (state === 'tls-untrusted') {
-      const tls = tlsFromError(f.error);
-      return {
-        message: `${legName} failed: ${f.error.message}`,
-        causes: [tlsCause(f.cluster, node, tls?.fingerprint256 ?? null, tls?.subject ?? null)],
-      };
-    }
-    return {
-      message: `${legName} failed: ${f.error.message}`,
-      causes: state === 'down' ? [nodeDownCause([{ id: node, error: f.error }])] : [],
-    };
-  }
-  const what = f.problem
-    ? `${f.problem}${f.productText && f.productText !== f.problem ? ` (${f.productText})` : ''}`
-    : `HTTP ${f.status ?? '?'}`;
-  const movedFrom = f.viaBalancer && f.answeredBy && f.tokenFrom && f.answeredBy !== f.tokenFrom ? f.tokenFrom : null;
+  if (f.error) return requestFailure(f, f.error);
+  const w = legWords(f);
+  const { legName, who, what, unlisted, answeredNode } = w;
   switch (f.problem) {
     case 'token_rejected':
     case 'token_used':
-    case 'token_revoked': {
-      if (movedFrom) {
-        const lead = `${f.leg === 4 ? 'The protected-resource request' : `Leg ${f.leg}`} went to ${f.answeredBy}, which does not hold the ${token} issued by ${movedFrom}`;
-        return {
-          message: `${lead} (${what}): enable session affinity on the balancer.`,
-          causes: [
-            balancerNotStickyCause(f.cluster, known(movedFrom) ? movedFrom : null, knownOnly([f.answeredBy]), lead),
-          ],
-        };
-      }
-      if (f.viaBalancer && !f.answeredBy) {
-        const lead = `${legName} was refused with ${what}: the balancer probably sent it to another node than the one that issued the ${token} (the answer does not name the node)`;
-        return {
-          message: `${lead}.`,
-          causes: [balancerNotStickyCause(f.cluster, known(f.tokenFrom) ? f.tokenFrom : null, [], lead)],
-        };
-      }
-      return {
-        message: `${legName}: ${who} refused the ${token} (${what}): it no longer holds it (the node restarted, or the token was used already). Start the flow again.`,
-        causes: [],
-      };
-    }
+    case 'token_revoked':
+      return tokenRefused(f, w);
     case 'token_expired':
       return {
         message: `${legName}: ${who} says the request token expired (${what}): more than 10 minutes passed on its clock since the token was issued.`,
@@ -219,7 +175,7 @@ export function legFailure(f: LegFailureInput): { message: string; causes: Cause
           requestTokenExpiredCause(
             f.cluster,
             f.key,
-            knownOnly([f.answeredBy ?? f.tokenFrom]),
+            w.knownOnly([f.answeredBy ?? f.tokenFrom]),
             `${who} refused the request token as expired`,
           ),
         ],
@@ -229,51 +185,18 @@ export function legFailure(f: LegFailureInput): { message: string; causes: Cause
         message: `${legName}: ${who} refused our timestamp (${what})${unlisted}.`,
         causes: answeredNode ? [clockSkewCause(f.cluster, answeredNode, f.clockSkewSeconds)] : [],
       };
-    case 'consumer_key_unknown': {
-      const causes: Cause[] = [];
-      if (answeredNode) {
-        causes.push(
-          makeCause(
-            'REGISTRY_STALE',
-            [answeredNode],
-            `${answeredNode} does not have key ${f.key} loaded (401 invalid_expired_token). If other nodes have it, refresh ${answeredNode} (sync); diagnose the key to see every node.`,
-            { action: 'sync', args: { cluster: f.cluster } },
-          ),
-        );
-      }
-      if (movedFrom)
-        causes.push(
-          balancerNotStickyCause(
-            f.cluster,
-            known(movedFrom) ? movedFrom : null,
-            knownOnly([f.answeredBy]),
-            `Leg ${f.leg} went to ${f.answeredBy}, not to ${movedFrom} which issued the ${token}`,
-          ),
-        );
-      return { message: `${legName}: ${who} does not know key ${f.key} (${what})${unlisted}.`, causes };
-    }
+    case 'consumer_key_unknown':
+      return keyUnknown(f, w);
     case 'consumer_key_refused':
     case 'consumer_key_rejected':
-      return {
-        message: `${legName}: ${who} holds key ${f.key} as a provisional key (${what}): approve it there${unlisted}.`,
-        causes: answeredNode
-          ? [
-              makeCause(
-                'KEY_PROVISIONAL',
-                [answeredNode],
-                `Key ${f.key} is provisional on ${answeredNode}: approve it on ${answeredNode} itself.`,
-                { action: 'approve', args: { cluster: f.cluster, key: f.key, node: answeredNode } },
-              ),
-            ]
-          : [],
-      };
+      return keyProvisional(f, w);
     case 'signature_invalid':
       return {
         message: `${legName}: ${who} refused the signature (${what}): the secret given here is not the one the provider holds.`,
         causes: [
           makeCause(
             'WRONG_SECRET',
-            knownOnly([f.answeredBy]),
+            w.knownOnly([f.answeredBy]),
             `Key ${f.key} is known on ${who}, but the signature made with the given secret fails there: re-enter the secret.`,
             { action: 'reenter-secret', args: { cluster: f.cluster, key: f.key } },
           ),
@@ -286,6 +209,128 @@ export function legFailure(f: LegFailureInput): { message: string; causes: Cause
     default:
       return { message: `${legName}: ${who} answered ${what}.`, causes: [] };
   }
+}
+
+/** The words every explanation of a refused leg is made of. */
+interface LegWords {
+  legName: string;
+  /** The node that answered, or how to name it when the answer does not say. */
+  who: string;
+  /** The answering node when it is one of the cluster's own (only those become a cause's nodes). */
+  answeredNode: string | null;
+  /** Said after a node name that is not one of the cluster's nodes. */
+  unlisted: string;
+  token: 'access token' | 'request token';
+  /** The problem, with the product's text, or the HTTP status. */
+  what: string;
+  /** Through the balancer, the node that issued the token when another one answered. */
+  movedFrom: string | null;
+  known: (id: string | null) => id is string;
+  knownOnly: (ids: (string | null)[]) => string[];
+}
+
+function legWords(f: LegFailureInput): LegWords {
+  const known = (id: string | null): id is string => id !== null && f.nodes.includes(id);
+  const answeredNode = known(f.answeredBy) ? f.answeredBy : null;
+  return {
+    legName: LEG_NAMES[f.leg],
+    who: f.answeredBy ?? (f.viaBalancer ? 'the node the balancer chose' : 'the node'),
+    answeredNode,
+    unlisted: f.answeredBy !== null && !answeredNode ? ' (it is not one of this cluster’s nodes)' : '',
+    token: f.leg === 4 ? 'access token' : 'request token',
+    what: f.problem
+      ? `${f.problem}${f.productText && f.productText !== f.problem ? ` (${f.productText})` : ''}`
+      : `HTTP ${f.status ?? '?'}`,
+    movedFrom: f.viaBalancer && f.answeredBy && f.tokenFrom && f.answeredBy !== f.tokenFrom ? f.tokenFrom : null,
+    known,
+    knownOnly: (ids) => ids.filter(known),
+  };
+}
+
+/** The leg's request got no answer: an untrusted certificate, or a node down. */
+function requestFailure(f: LegFailureInput, error: ErrorInfo): { message: string; causes: Cause[] } {
+  const legName = LEG_NAMES[f.leg];
+  const answeredNode = f.answeredBy !== null && f.nodes.includes(f.answeredBy) ? f.answeredBy : null;
+  const state = stateFromError(new AppError(error.code, error.message));
+  const node = error.node ?? answeredNode ?? BALANCER_ID;
+  if (state === 'tls-untrusted') {
+    const tls = tlsFromError(error);
+    return {
+      message: `${legName} failed: ${error.message}`,
+      causes: [tlsCause(f.cluster, node, tls?.fingerprint256 ?? null, tls?.subject ?? null)],
+    };
+  }
+  return {
+    message: `${legName} failed: ${error.message}`,
+    causes: state === 'down' ? [nodeDownCause([{ id: node, error }])] : [],
+  };
+}
+
+/** The node does not hold the token: the balancer moved the leg, or the node lost the token. */
+function tokenRefused(f: LegFailureInput, w: LegWords): { message: string; causes: Cause[] } {
+  const { movedFrom, token, what } = w;
+  if (movedFrom) {
+    const lead = `${f.leg === 4 ? 'The protected-resource request' : `Leg ${f.leg}`} went to ${f.answeredBy}, which does not hold the ${token} issued by ${movedFrom}`;
+    return {
+      message: `${lead} (${what}): enable session affinity on the balancer.`,
+      causes: [
+        balancerNotStickyCause(f.cluster, w.known(movedFrom) ? movedFrom : null, w.knownOnly([f.answeredBy]), lead),
+      ],
+    };
+  }
+  if (f.viaBalancer && !f.answeredBy) {
+    const lead = `${w.legName} was refused with ${what}: the balancer probably sent it to another node than the one that issued the ${token} (the answer does not name the node)`;
+    return {
+      message: `${lead}.`,
+      causes: [balancerNotStickyCause(f.cluster, w.known(f.tokenFrom) ? f.tokenFrom : null, [], lead)],
+    };
+  }
+  return {
+    message: `${w.legName}: ${w.who} refused the ${token} (${what}): it no longer holds it (the node restarted, or the token was used already). Start the flow again.`,
+    causes: [],
+  };
+}
+
+function keyUnknown(f: LegFailureInput, w: LegWords): { message: string; causes: Cause[] } {
+  const { answeredNode, movedFrom } = w;
+  const causes: Cause[] = [];
+  if (answeredNode) {
+    causes.push(
+      makeCause(
+        'REGISTRY_STALE',
+        [answeredNode],
+        `${answeredNode} does not have key ${f.key} loaded (401 invalid_expired_token). If other nodes have it, refresh ${answeredNode} (sync); diagnose the key to see every node.`,
+        { action: 'sync', args: { cluster: f.cluster } },
+      ),
+    );
+  }
+  if (movedFrom)
+    causes.push(
+      balancerNotStickyCause(
+        f.cluster,
+        w.known(movedFrom) ? movedFrom : null,
+        w.knownOnly([f.answeredBy]),
+        `Leg ${f.leg} went to ${f.answeredBy}, not to ${movedFrom} which issued the ${w.token}`,
+      ),
+    );
+  return { message: `${w.legName}: ${w.who} does not know key ${f.key} (${w.what})${w.unlisted}.`, causes };
+}
+
+function keyProvisional(f: LegFailureInput, w: LegWords): { message: string; causes: Cause[] } {
+  const { answeredNode } = w;
+  return {
+    message: `${w.legName}: ${w.who} holds key ${f.key} as a provisional key (${w.what}): approve it there${w.unlisted}.`,
+    causes: answeredNode
+      ? [
+          makeCause(
+            'KEY_PROVISIONAL',
+            [answeredNode],
+            `Key ${f.key} is provisional on ${answeredNode}: approve it on ${answeredNode} itself.`,
+            { action: 'approve', args: { cluster: f.cluster, key: f.key, node: answeredNode } },
+          ),
+        ]
+      : [],
+  };
 }
 
 interface LegAnswer {
@@ -672,17 +717,45 @@ async function authorizeLeg(
   authorizeEndpoint: string,
   requestToken: string,
 ): Promise<string | FlowResult> {
-  const { def, issuedBy, known } = run;
   const expiresAtMs = run.expiresAtMs!;
-  const expiresAt = new Date(expiresAtMs).toISOString();
-  const authorizeUrl = withQuery(authorizeEndpoint, 'oauth_token', requestToken);
-  const issuer = def.nodes.find((n) => n.id === issuedBy);
-  const pinnedUrl = !run.targetIsBalancer
-    ? authorizeUrl
+  const wait: AuthorizeWait = {
+    authorizeUrl: withQuery(authorizeEndpoint, 'oauth_token', requestToken),
+    pinnedUrl: null,
+    expiresAtMs,
+    expiresAt: new Date(expiresAtMs).toISOString(),
+    waitStarted: 0,
+    deadline: 0,
+  };
+  const issuer = run.def.nodes.find((n) => n.id === run.issuedBy);
+  wait.pinnedUrl = !run.targetIsBalancer
+    ? wait.authorizeUrl
     : issuer
-      ? mapToNode(authorizeUrl, def.balancerUrl, issuer.url)
+      ? mapToNode(wait.authorizeUrl, run.def.balancerUrl, issuer.url)
       : null;
-  run.emit({ type: 'authorize', url: authorizeUrl, pinnedUrl, expiresAt, issuedBy });
+  await openAuthorizePage(run, input, wait);
+  wait.waitStarted = Date.now();
+  wait.deadline =
+    input.timeoutMs !== undefined ? Math.min(expiresAtMs, wait.waitStarted + input.timeoutMs) : expiresAtMs;
+  const outcome = await waitForCallback(run, listener, wait);
+  if (outcome.type !== 'hit') return noCallback(run, wait, outcome.type);
+  return callbackArrived(run, wait, outcome.hit.params, requestToken);
+}
+
+/** Leg 2's URLs and times, for the steps that wait for the user. */
+interface AuthorizeWait {
+  authorizeUrl: string;
+  /** The authorize page on the node that issued the token (through the balancer), or null if unknown. */
+  pinnedUrl: string | null;
+  expiresAtMs: number;
+  expiresAt: string;
+  waitStarted: number;
+  deadline: number;
+}
+
+/** Tells the UI where to authorize, and opens the page when the door can. */
+async function openAuthorizePage(run: FlowRun, input: FlowInput, wait: AuthorizeWait): Promise<void> {
+  const { authorizeUrl, pinnedUrl, expiresAt } = wait;
+  run.emit({ type: 'authorize', url: authorizeUrl, pinnedUrl, expiresAt, issuedBy: run.issuedBy });
   try {
     await input.openUrl?.(authorizeUrl);
   } catch (e) {
@@ -690,8 +763,15 @@ async function authorizeLeg(
       `The authorize page could not be opened automatically (${toErrorInfo(e).message}); open it by hand.`,
     );
   }
-  const waitStarted = Date.now();
-  const deadline = input.timeoutMs !== undefined ? Math.min(expiresAtMs, waitStarted + input.timeoutMs) : expiresAtMs;
+}
+
+/** Waits for the callback, telling the UI the token's time left now and then. */
+async function waitForCallback(
+  run: FlowRun,
+  listener: CallbackListener,
+  wait: AuthorizeWait,
+): Promise<CallbackOutcome> {
+  const { expiresAtMs, expiresAt } = wait;
   const tick = setInterval(
     () => {
       run.emit({ type: 'waiting', secondsLeft: Math.max(0, Math.ceil((expiresAtMs - Date.now()) / 1000)), expiresAt });
@@ -699,69 +779,84 @@ async function authorizeLeg(
     Math.max(1000, run.opts.tickMs ?? 30_000),
   );
   tick.unref();
-  const outcome = await listener.wait(deadline, run.opts.signal).finally(() => clearInterval(tick));
-  const authorizeStep = (ok: boolean, problem: string | null, message: string): FlowStep => ({
+  return listener.wait(wait.deadline, run.opts.signal).finally(() => clearInterval(tick));
+}
+
+/** Records leg 2 as a step. */
+function addAuthorizeStep(run: FlowRun, wait: AuthorizeWait, ok: boolean, problem: string | null, message: string) {
+  run.addStep({
     leg: 2,
     name: 'authorize',
-    url: scrubText(authorizeUrl, known),
+    url: scrubText(wait.authorizeUrl, run.known),
     answeredBy: null,
     status: null,
     ok,
-    latencyMs: Date.now() - waitStarted,
-    startedAt: new Date(waitStarted).toISOString(),
+    latencyMs: Date.now() - wait.waitStarted,
+    startedAt: new Date(wait.waitStarted).toISOString(),
     problem,
     message,
     exchange: null,
     error: null,
   });
-  if (outcome.type === 'cancelled') {
+}
+
+/** No callback: cancelled, the request token expired, or the caller's own time ran out. */
+function noCallback(run: FlowRun, wait: AuthorizeWait, why: 'timeout' | 'cancelled'): FlowResult {
+  const { issuedBy, known } = run;
+  if (why === 'cancelled') {
     const message = 'The flow was cancelled while waiting for the user to authorize.';
-    run.addStep(authorizeStep(false, null, message));
+    addAuthorizeStep(run, wait, false, null, message);
     return run.finish('cancelled', message, 2);
   }
-  if (outcome.type === 'timeout') {
-    if (Date.now() >= expiresAtMs - 1000) {
-      const message = `No authorization arrived within the request token's 10 minutes: the token issued by ${issuedBy ?? 'the node'} has expired.`;
-      run.addStep(authorizeStep(false, 'token_expired', message));
-      run.causes.push(
-        requestTokenExpiredCause(
-          def.name,
-          run.key,
-          issuedBy ? [issuedBy] : [],
-          'Nobody authorized the request token in time',
-        ),
-      );
-      return run.finish('expired', message, 2);
-    }
-    const hint =
-      run.targetIsBalancer && pinnedUrl
-        ? ` If the authorize page said the token is not known, the balancer sent the browser to another node than ${issuedBy}: open ${scrubText(pinnedUrl, known)} on ${issuedBy} itself, and enable session affinity.`
-        : '';
-    const message = `No callback arrived within ${Math.round((deadline - waitStarted) / 1000)} s; the request token is still valid until ${expiresAt}.${hint}`;
-    run.addStep(authorizeStep(false, null, message));
-    return run.finish('timeout', message, 2);
+  if (Date.now() >= wait.expiresAtMs - 1000) {
+    const message = `No authorization arrived within the request token's 10 minutes: the token issued by ${issuedBy ?? 'the node'} has expired.`;
+    addAuthorizeStep(run, wait, false, 'token_expired', message);
+    run.causes.push(
+      requestTokenExpiredCause(
+        run.def.name,
+        run.key,
+        issuedBy ? [issuedBy] : [],
+        'Nobody authorized the request token in time',
+      ),
+    );
+    return run.finish('expired', message, 2);
   }
-  const params = outcome.hit.params;
-  if (params.oauth_verifier) known.push(params.oauth_verifier);
+  const hint =
+    run.targetIsBalancer && wait.pinnedUrl
+      ? ` If the authorize page said the token is not known, the balancer sent the browser to another node than ${issuedBy}: open ${scrubText(wait.pinnedUrl, known)} on ${issuedBy} itself, and enable session affinity.`
+      : '';
+  const message = `No callback arrived within ${Math.round((wait.deadline - wait.waitStarted) / 1000)} s; the request token is still valid until ${wait.expiresAt}.${hint}`;
+  addAuthorizeStep(run, wait, false, null, message);
+  return run.finish('timeout', message, 2);
+}
+
+/** The callback: the verifier for leg 3, or why the flow ends here (another token, or Deny). */
+function callbackArrived(
+  run: FlowRun,
+  wait: AuthorizeWait,
+  params: CallbackHit['params'],
+  requestToken: string,
+): string | FlowResult {
+  if (params.oauth_verifier) run.known.push(params.oauth_verifier);
   if (params.oauth_token !== undefined && params.oauth_token !== requestToken) {
     const message = 'The callback carried another request token than the one this flow asked to authorize.';
-    run.addStep(authorizeStep(false, 'token_rejected', message));
+    addAuthorizeStep(run, wait, false, 'token_rejected', message);
     return run.finish('failed', message, 2);
   }
   if (params.oauth_error === 'oauth_denied' || !params.oauth_verifier) {
     run.emit({ type: 'callback', decision: 'denied' });
-    const message = `The user chose Deny: ${issuedBy ?? 'the node'} redirected back with ${params.oauth_error ? `oauth_error=${params.oauth_error} and ` : ''}an empty verifier, as it should. That is the user's choice, not a failure of the server.`;
-    run.addStep(authorizeStep(true, params.oauth_error ?? null, message));
+    const message = `The user chose Deny: ${run.issuedBy ?? 'the node'} redirected back with ${params.oauth_error ? `oauth_error=${params.oauth_error} and ` : ''}an empty verifier, as it should. That is the user's choice, not a failure of the server.`;
+    addAuthorizeStep(run, wait, true, params.oauth_error ?? null, message);
     return run.finish('denied', message, null);
   }
   // Synchronous, before leg 3 leaves: a UI (or a test) sees the callback first.
   run.emit({ type: 'callback', decision: 'allowed' });
-  run.addStep(
-    authorizeStep(
-      true,
-      null,
-      `The user allowed access; the callback arrived on 127.0.0.1 with the request token and a verifier (not shown).`,
-    ),
+  addAuthorizeStep(
+    run,
+    wait,
+    true,
+    null,
+    `The user allowed access; the callback arrived on 127.0.0.1 with the request token and a verifier (not shown).`,
   );
   return params.oauth_verifier;
 }

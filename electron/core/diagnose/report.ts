@@ -7,18 +7,20 @@
  * token secrets, tokens, verifiers, passwords, cookies), then every secret this engine knows (admin
  * password, consumer secrets) is replaced wherever it stands, and the final texts are checked for
  * them once more before anything is written. Existing report files are never overwritten.
+ *
+ * Three steps: gather (`buildReport` and its `gather*` helpers), render (`report-markdown.ts`, and
+ * JSON), write (`report`).
  */
-import { markdownText, terminalLines } from '../../../shared/network-text.ts';
 import { X509Certificate } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { arch, platform, release } from 'node:os';
 import path from 'node:path';
 import type { AuditEntry } from '../../../shared/contract-repair.ts';
-import type { Diagnosis, ReportArg, ReportEvent, ReportResult } from '../../../shared/diagnose.ts';
+import type { ReportArg, ReportEvent, ReportResult } from '../../../shared/diagnose.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 import { AppError, badInput, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
-import type { ClusterDefinition, ClusterStatus, TlsInfo } from '../../../shared/model.ts';
+import type { ClusterDefinition, ClusterStatus } from '../../../shared/model.ts';
 import { normalizeFingerprint } from '../http/tls-trust.ts';
 import { REDACTED } from '../redact.ts';
 import { checkErrorText, diagnose, fromKeychain } from './diagnose.ts';
@@ -26,6 +28,8 @@ import type { DiagnoseEngine } from './engine.ts';
 import { parseErrorText } from './error-text.ts';
 import { scrubDeep, scrubText } from './scrub.ts';
 import { anonymizeReport } from './report-anonymize.ts';
+import { renderMarkdown } from './report-markdown.ts';
+import type { CaCertificate, ConsumerDiagnosis, ReportData } from './report-markdown.ts';
 import { REPORT_APP_NAME, REPORT_FORMAT_VERSION } from '../../../shared/report-format.ts';
 
 export const REPORT_FILES = ['report.md', 'report.json'] as const;
@@ -34,14 +38,6 @@ export const MAPPING_FILE = 'report-mapping.json';
 
 export interface ReportOptions {
   onProgress?: (event: ReportEvent) => void;
-}
-
-interface CaCertificate {
-  subject: string;
-  issuer: string;
-  validFrom: string;
-  validTo: string;
-  fingerprint256: string;
 }
 
 /** Every certificate of a PEM bundle, described (never the key material: a bundle has none). */
@@ -148,202 +144,8 @@ function finalText(text: string, secrets: readonly string[], file: string, kind:
   return out;
 }
 
-/** Node text in a table cell or an inline line: controls escaped visibly, Markdown metacharacters too (shared/network-text.ts). */
-const cell = (s: string) => markdownText(s);
-const md = markdownText;
-
-function mdTable(headers: string[], rows: string[][]): string {
-  return [
-    `| ${headers.join(' | ')} |`,
-    `| ${headers.map(() => '---').join(' | ')} |`,
-    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
-  ].join('\n');
-}
-
-function tlsLine(t: TlsInfo | null): string {
-  if (!t) return 'plain HTTP (or not reached)';
-  return `${t.authorized ? 'trusted' : 'not verified by chain (pinned or refused)'}; subject ${md(t.subject)}; issuer ${md(t.issuer)}; valid ${md(t.validFrom)} – ${md(t.validTo)}; SHA-256 ${md(t.fingerprint256)}`;
-}
-
-interface ReportData {
-  formatVersion: number;
-  anonymized?: boolean;
-  generatedAt: string;
-  app: { name: string; version: string };
-  runtime: { node: string; platform: string; arch: string; osRelease: string };
-  cluster: Omit<ClusterDefinition, 'caPem'> & { caBundle: CaCertificate[] };
-  status: ClusterStatus | null;
-  statusError: ErrorInfo | null;
-  diagnoses: { key: string; name: string; diagnosis: Diagnosis | null; error: ErrorInfo | null }[];
-  errorText: ReturnType<typeof parseErrorText> | null;
-  lastSync: AuditEntry | null;
-  audit: { available: boolean; entries: number; error: string | null };
-  /** The cluster's last audit lines, oldest first (issue 18, defect 18): what was done before the report. */
-  auditExcerpt: AuditEntry[];
-  notices: string[];
-}
-
 /** How many of the cluster's last audit lines the report carries. */
 export const AUDIT_EXCERPT_LINES = 20;
-
-function markdown(d: ReportData): string {
-  const c = d.cluster;
-  const out: string[] = [];
-  out.push(`# Support report: cluster ${c.name}`, '');
-  out.push(
-    `Generated ${d.generatedAt} by OSLC Cluster Admin ${d.app.version} on Node ${d.runtime.node} (${d.runtime.platform} ${d.runtime.arch}, ${d.runtime.osRelease}).`,
-    '',
-  );
-  out.push('Secrets, signatures, tokens, token secrets and passwords are redacted in this report.', '');
-  if (d.anonymized)
-    out.push(
-      'Anonymised: host names, addresses, users, repository, database, consumer and node names are placeholders; the sender keeps the mapping.',
-      '',
-    );
-
-  out.push('## Cluster definition', '');
-  out.push(`- Kind: ${c.kind}`, `- Balancer: ${c.balancerUrl}`);
-  if (c.repo || c.db) out.push(`- Repository / database: ${c.repo ?? '-'} / ${c.db ?? '-'}`);
-  out.push(`- Admin user: ${c.adminUser ?? '(no login stored)'}`);
-  out.push(
-    `- Timeouts: connect ${c.timeouts.connectMs} ms, total ${c.timeouts.totalMs} ms; response cap ${c.maxResponseBytes} bytes`,
-  );
-  out.push(
-    `- CA bundle: ${c.caBundle.length ? `${c.caBundle.length} certificate(s), listed below` : 'none (system roots)'}`,
-  );
-  out.push(`- Pinned certificates: ${c.pinnedFingerprints.length ? c.pinnedFingerprints.join(', ') : 'none'}`, '');
-  out.push(
-    mdTable(
-      ['Node', 'URL', 'Label'],
-      c.nodes.map((n) => [n.id, n.url, n.label]),
-    ),
-    '',
-  );
-  if (c.consumers.length)
-    out.push(
-      mdTable(
-        ['Tracked consumer key', 'Name', 'Secret stored'],
-        c.consumers.map((k) => [k.key, k.name, k.hasSecret ? 'yes' : 'no']),
-      ),
-      '',
-    );
-  else out.push('No consumers are tracked.', '');
-
-  out.push('## Nodes', '');
-  if (d.status) {
-    out.push(`Checked ${d.status.checkedAt}.`, '');
-    out.push(
-      mdTable(
-        ['Node', 'URL', 'Up', 'Latency', 'Clock skew', 'Provisional keys', 'Approved keys', 'Problem'],
-        d.status.nodes.map((n) => [
-          n.id,
-          n.url,
-          n.up ? 'yes' : 'NO',
-          n.latencyMs === null ? '-' : `${n.latencyMs} ms`,
-          n.clockSkewSeconds === null ? '-' : `${n.clockSkewSeconds >= 0 ? '+' : ''}${n.clockSkewSeconds} s`,
-          n.provisional === null ? 'n/a' : n.provisional.join(', ') || '-',
-          n.approved === null ? 'n/a' : n.approved.join(', ') || '-',
-          n.error ? `${n.error.code}: ${n.error.message}` : '',
-        ]),
-      ),
-      '',
-    );
-    if (d.status.drift.length) out.push('Drift:', '', ...d.status.drift.map((x) => `- ${md(x.message)}`), '');
-    if (d.status.notices.length) out.push('Notes:', '', ...d.status.notices.map((x) => `- ${md(x)}`), '');
-  } else out.push(`The status could not be read: ${md(d.statusError?.message ?? 'unknown error')}`, '');
-
-  out.push('## Certificates', '');
-  if (d.status) for (const n of d.status.nodes) out.push(`- ${n.id}: ${tlsLine(n.tls)}`);
-  for (const ca of c.caBundle)
-    out.push(
-      `- CA bundle: subject ${md(ca.subject)}; issuer ${md(ca.issuer)}; valid ${ca.validFrom} – ${ca.validTo}; SHA-256 ${ca.fingerprint256}`,
-    );
-  out.push('');
-
-  out.push('## Diagnosis per tracked consumer', '');
-  if (!d.diagnoses.length)
-    out.push(
-      'No consumers are tracked, so none was diagnosed. Track one (with its key and secret) to have it diagnosed.',
-      '',
-    );
-  for (const x of d.diagnoses) {
-    out.push(`### ${md(x.key)}${x.name !== x.key ? ` (${md(x.name)})` : ''}`, '');
-    if (!x.diagnosis) {
-      out.push(`The diagnosis failed: ${md(x.error?.message ?? 'unknown error')}`, '');
-      continue;
-    }
-    const g = x.diagnosis;
-    out.push(
-      `Checked ${g.checkedAt} in ${g.durationMs} ms; consumer secret ${g.secretChecked ? 'checked' : 'not checked (none stored)'}.`,
-      '',
-    );
-    for (const cause of g.causes) {
-      out.push(
-        `- **${cause.code}**${cause.nodes.length ? ` (${cause.nodes.join(', ')})` : ''}: ${md(cause.message)}${cause.fix ? ` Fix: \`${cause.fix.action}\` ${JSON.stringify(cause.fix.args)}.` : ''}`,
-      );
-    }
-    out.push(
-      '',
-      mdTable(
-        ['Node', 'Key state', 'Clock skew', 'Listed', 'Problem'],
-        g.nodes.map((n) => [
-          n.id,
-          n.state,
-          n.clockSkewSeconds === null ? '-' : `${n.clockSkewSeconds} s`,
-          n.listed ?? 'n/a',
-          n.problem ?? n.error?.message ?? '',
-        ]),
-      ),
-      '',
-    );
-    if (g.balancer)
-      out.push(
-        `Balancer: ${md(g.balancer.summary)}${g.balancer.sticky === null ? '' : g.balancer.sticky ? ' It keeps a session on one node.' : ' It does NOT keep a session on one node.'}`,
-        '',
-      );
-    if (g.notices.length) out.push(...g.notices.map((n) => `- ${md(n)}`), '');
-  }
-
-  if (d.errorText) {
-    out.push('## Pasted error text', '', '```', terminalLines(d.errorText.excerpt).replace(/```/g, "'''"), '```', '');
-    out.push(`- HTTP status: ${d.errorText.httpStatus ?? '-'}`);
-    out.push(
-      `- OAuth problems: ${d.errorText.oauthProblems.join(', ') || '-'}; product texts: ${d.errorText.productTexts.join(', ') || '-'}`,
-    );
-    out.push(`- Likely causes: ${d.errorText.likelyCauses.join(', ') || '-'}`);
-    out.push(...d.errorText.explanation.map((e) => `- ${e}`), '');
-  }
-
-  out.push('## Last sync', '');
-  if (!d.audit.available)
-    out.push(
-      d.audit.error ? `The audit log could not be read: ${d.audit.error}` : 'No audit log is kept by this engine.',
-    );
-  else if (d.lastSync)
-    out.push(
-      `${d.lastSync.time} by ${md(d.lastSync.user)}: ${d.lastSync.outcome}${d.lastSync.node ? ` on ${md(d.lastSync.node)}` : ''}${d.lastSync.detail ? ` (${md(d.lastSync.detail)})` : ''}.`,
-    );
-  else out.push(`No sync is recorded in the audit log (${d.audit.entries} entries for this cluster).`);
-  out.push('');
-
-  if (d.audit.available) {
-    out.push('## Audit excerpt', '');
-    if (d.auditExcerpt.length === 0) out.push('The audit log has no line for this cluster.', '');
-    else
-      out.push(
-        `The last ${d.auditExcerpt.length} of ${d.audit.entries} audit lines for this cluster, oldest first:`,
-        '',
-        mdTable(
-          ['time', 'user', 'node', 'action', 'key', 'outcome', 'detail'],
-          d.auditExcerpt.map((e) => [e.time, e.user, e.node ?? '-', e.action, e.key ?? '-', e.outcome, e.detail ?? '']),
-        ),
-        '',
-      );
-  }
-
-  if (d.notices.length) out.push('## Notes', '', ...d.notices.map((n) => `- ${md(n)}`), '');
-  return `${out.join('\n')}\n`;
-}
 
 /** The report's two texts, redacted, built but not written (the console previews them first). */
 export interface BuiltReport {
@@ -371,58 +173,12 @@ export async function buildReport(
   const def = await engine.getCluster({ cluster: arg.cluster });
   const emit = (e: ReportEvent) => opts.onProgress?.(e);
   const notices: string[] = [];
-
-  // Every secret this engine knows, so that none can slip into the files whatever carries it.
-  const admin = await fromKeychain('the admin login', notices, () => engine.adminCredentials(def), null);
-  const secrets: string[] = admin ? [admin.password] : [];
-  for (const c of def.consumers) {
-    if (!c.hasSecret) continue;
-    const s = await fromKeychain(`the secret of ${c.key}`, notices, () => engine.consumerSecret(def, c.key), null);
-    if (s) secrets.push(s);
-  }
+  const secrets = await knownSecrets(engine, def, notices);
 
   emit({ type: 'status' });
-  let status: ClusterStatus | null = null;
-  let statusError: ErrorInfo | null = null;
-  try {
-    status = await engine.status({ cluster: def.name });
-  } catch (e) {
-    statusError = toErrorInfo(e);
-  }
-
-  const diagnoses: ReportData['diagnoses'] = [];
-  for (const c of def.consumers) {
-    emit({ type: 'diagnosing', key: c.key });
-    try {
-      diagnoses.push({
-        key: c.key,
-        name: c.name,
-        diagnosis: await diagnose(engine, {
-          cluster: def.name,
-          consumerKey: c.key,
-          ...(errorText ? { errorText } : {}),
-        }),
-        error: null,
-      });
-    } catch (e) {
-      diagnoses.push({ key: c.key, name: c.name, diagnosis: null, error: toErrorInfo(e) });
-    }
-  }
-
-  let lastSync: AuditEntry | null = null;
-  let auditExcerpt: AuditEntry[] = [];
-  const audit: ReportData['audit'] = { available: typeof engine.audit === 'function', entries: 0, error: null };
-  if (typeof engine.audit === 'function') {
-    try {
-      const { entries } = await engine.audit({ cluster: def.name });
-      audit.entries = entries.length;
-      lastSync = entries.filter((e) => e.action === 'sync').at(-1) ?? null;
-      auditExcerpt = entries.slice(-AUDIT_EXCERPT_LINES);
-    } catch (e) {
-      audit.available = false;
-      audit.error = toErrorInfo(e).message;
-    }
-  }
+  const { status, statusError } = await gatherStatus(engine, def.name);
+  const diagnoses = await gatherDiagnoses(engine, def, errorText, emit);
+  const { lastSync, auditExcerpt, audit } = await gatherAudit(engine, def.name);
 
   const { caPem, ...definition } = def;
   const generatedAt = new Date().toISOString();
@@ -448,7 +204,7 @@ export async function buildReport(
     ? anonymizeReport(gathered)
     : { data: gathered, mapping: null as Record<string, string> | null };
 
-  const md = finalText(markdown(data), secrets, label.md, 'md');
+  const md = finalText(renderMarkdown(data), secrets, label.md, 'md');
   const json = finalText(
     `${JSON.stringify({ redactionMarker: REDACTED, ...data }, null, 2)}\n`,
     secrets,
@@ -456,6 +212,79 @@ export async function buildReport(
     'json',
   );
   return { cluster: def.name, generatedAt, consumers: diagnoses.length, md, json, mapping };
+}
+
+/** Every secret this engine knows, so that none can slip into the files whatever carries it. */
+async function knownSecrets(engine: DiagnoseEngine, def: ClusterDefinition, notices: string[]): Promise<string[]> {
+  const admin = await fromKeychain('the admin login', notices, () => engine.adminCredentials(def), null);
+  const secrets: string[] = admin ? [admin.password] : [];
+  for (const c of def.consumers) {
+    if (!c.hasSecret) continue;
+    const s = await fromKeychain(`the secret of ${c.key}`, notices, () => engine.consumerSecret(def, c.key), null);
+    if (s) secrets.push(s);
+  }
+  return secrets;
+}
+
+async function gatherStatus(
+  engine: DiagnoseEngine,
+  cluster: string,
+): Promise<{ status: ClusterStatus | null; statusError: ErrorInfo | null }> {
+  try {
+    return { status: await engine.status({ cluster }), statusError: null };
+  } catch (e) {
+    return { status: null, statusError: toErrorInfo(e) };
+  }
+}
+
+/** A diagnosis per tracked consumer, one after the other; a failure is recorded, not thrown. */
+async function gatherDiagnoses(
+  engine: DiagnoseEngine,
+  def: ClusterDefinition,
+  errorText: string | undefined,
+  emit: (e: ReportEvent) => void,
+): Promise<ConsumerDiagnosis[]> {
+  const diagnoses: ConsumerDiagnosis[] = [];
+  for (const c of def.consumers) {
+    emit({ type: 'diagnosing', key: c.key });
+    try {
+      diagnoses.push({
+        key: c.key,
+        name: c.name,
+        diagnosis: await diagnose(engine, {
+          cluster: def.name,
+          consumerKey: c.key,
+          ...(errorText ? { errorText } : {}),
+        }),
+        error: null,
+      });
+    } catch (e) {
+      diagnoses.push({ key: c.key, name: c.name, diagnosis: null, error: toErrorInfo(e) });
+    }
+  }
+  return diagnoses;
+}
+
+/** The last sync and the last audit lines of the cluster, or why the audit log could not be read. */
+async function gatherAudit(
+  engine: DiagnoseEngine,
+  cluster: string,
+): Promise<Pick<ReportData, 'lastSync' | 'auditExcerpt' | 'audit'>> {
+  let lastSync: AuditEntry | null = null;
+  let auditExcerpt: AuditEntry[] = [];
+  const audit: ReportData['audit'] = { available: typeof engine.audit === 'function', entries: 0, error: null };
+  if (typeof engine.audit === 'function') {
+    try {
+      const { entries } = await engine.audit({ cluster });
+      audit.entries = entries.length;
+      lastSync = entries.filter((e) => e.action === 'sync').at(-1) ?? null;
+      auditExcerpt = entries.slice(-AUDIT_EXCERPT_LINES);
+    } catch (e) {
+      audit.available = false;
+      audit.error = toErrorInfo(e).message;
+    }
+  }
+  return { lastSync, auditExcerpt, audit };
 }
 
 /** Writes the report. Refuses (BAD_INPUT naming the path) when a report file exists already. */

@@ -177,6 +177,89 @@ interface Answer {
   chunks: Buffer[];
 }
 
+/** One request under way: what it asks, its limits, and what the dispatch learns about it. */
+interface Exchange {
+  req: HttpRequest;
+  url: URL;
+  method: string;
+  timeoutMs: number;
+  maxBytes: number;
+  /** The TLS details of the connection that served it. */
+  servedBy: ServedBy;
+  /** Set when the total timeout ended it. */
+  timedOut: boolean;
+}
+
+/**
+ * Sends one request and collects its answer, within the total timeout and the response cap.
+ * undici's dispatch with a handler of our own, not `request()`: no stream, async iterator or
+ * AbortSignal per response, which is most of a request's cost when a cluster is asked at once.
+ */
+function dispatchOnce(dispatcher: Dispatcher, x: Exchange): Promise<Answer> {
+  const { req, url, method, timeoutMs, maxBytes } = x;
+  let timer: NodeJS.Timeout | undefined;
+  return new Promise<Answer>((resolve, reject) => {
+    let controller: Dispatcher.DispatchController | null = null;
+    let failure: unknown = null;
+    const fail = (e: unknown) => {
+      failure ??= e;
+      if (controller && !controller.aborted) controller.abort(e as Error);
+      else reject(e);
+    };
+    timer = setTimeout(() => {
+      x.timedOut = true;
+      fail(new Error(`total timeout of ${timeoutMs} ms`));
+    }, timeoutMs);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let head: Omit<Answer, 'chunks'> | null = null;
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        controller = c;
+        if (failure !== null) c.abort(failure as Error);
+        else watchConnection(x.servedBy);
+      },
+      onResponseStart(_c, statusCode, headers, statusMessage) {
+        const raw = headers as IncomingHeaders;
+        const declared = declaredLength(raw);
+        if (declared !== null && declared > maxBytes) {
+          fail(responseTooLarge(req.node, method, url, maxBytes, declared));
+          return;
+        }
+        head = { status: statusCode, statusText: statusMessage ?? '', raw };
+      },
+      onResponseData(_c, chunk) {
+        size += chunk.length;
+        // Aborting destroys the socket: the rest of a too-large body is never read.
+        if (size > maxBytes) fail(responseTooLarge(req.node, method, url, maxBytes, null));
+        else chunks.push(chunk);
+      },
+      onResponseEnd() {
+        if (head) resolve({ ...head, chunks });
+        else reject(new Error('the response ended before its headers'));
+      },
+      onResponseError(_c, error) {
+        reject(failure ?? error);
+      },
+    };
+    const path = url.search ? `${url.pathname}${url.search}` : url.pathname;
+    const options: Dispatcher.DispatchOptions = {
+      origin: url.origin,
+      path,
+      method: method as Dispatcher.HttpMethod,
+      headers: req.headers ?? {},
+      body: req.body ?? null,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    };
+    try {
+      dispatcher.dispatch(options, handler);
+    } catch (e) {
+      reject(e);
+    }
+  }).finally(() => clearTimeout(timer));
+}
+
 function flattenHeaders(raw: IncomingHeaders): { headers: Record<string, string>; setCookies: string[] } {
   const headers: Record<string, string> = {};
   let setCookies: string[] = [];
@@ -382,73 +465,10 @@ export class HttpClient {
       );
     const proxy = this.#injected || isLoopbackUrl(url) ? null : await this.#proxyOf(req.node, url);
     const dispatcher = proxy ? this.#viaProxy(proxy) : this.#direct;
-    const servedBy: ServedBy = { tls: null };
-    let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
+    const exchange: Exchange = { req, url, method, timeoutMs, maxBytes, servedBy: { tls: null }, timedOut: false };
     const started = performance.now();
     try {
-      // undici's dispatch with a handler of our own, not `request()`: no stream, async iterator or
-      // AbortSignal per response, which is most of a request's cost when a cluster is asked at once.
-      const answer = await new Promise<Answer>((resolve, reject) => {
-        let controller: Dispatcher.DispatchController | null = null;
-        let failure: unknown = null;
-        const fail = (e: unknown) => {
-          failure ??= e;
-          if (controller && !controller.aborted) controller.abort(e as Error);
-          else reject(e);
-        };
-        timer = setTimeout(() => {
-          timedOut = true;
-          fail(new Error(`total timeout of ${timeoutMs} ms`));
-        }, timeoutMs);
-        const chunks: Buffer[] = [];
-        let size = 0;
-        let head: Omit<Answer, 'chunks'> | null = null;
-        const handler: Dispatcher.DispatchHandler = {
-          onRequestStart(c) {
-            controller = c;
-            if (failure !== null) c.abort(failure as Error);
-            else watchConnection(servedBy);
-          },
-          onResponseStart(_c, statusCode, headers, statusMessage) {
-            const raw = headers as IncomingHeaders;
-            const declared = declaredLength(raw);
-            if (declared !== null && declared > maxBytes) {
-              fail(responseTooLarge(req.node, method, url, maxBytes, declared));
-              return;
-            }
-            head = { status: statusCode, statusText: statusMessage ?? '', raw };
-          },
-          onResponseData(_c, chunk) {
-            size += chunk.length;
-            // Aborting destroys the socket: the rest of a too-large body is never read.
-            if (size > maxBytes) fail(responseTooLarge(req.node, method, url, maxBytes, null));
-            else chunks.push(chunk);
-          },
-          onResponseEnd() {
-            if (head) resolve({ ...head, chunks });
-            else reject(new Error('the response ended before its headers'));
-          },
-          onResponseError(_c, error) {
-            reject(failure ?? error);
-          },
-        };
-        const path = url.search ? `${url.pathname}${url.search}` : url.pathname;
-        const options: Dispatcher.DispatchOptions = {
-          origin: url.origin,
-          path,
-          method: method as Dispatcher.HttpMethod,
-          headers: req.headers ?? {},
-          body: req.body ?? null,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        };
-        try {
-          dispatcher.dispatch(options, handler);
-        } catch (e) {
-          reject(e);
-        }
-      });
+      const answer = await dispatchOnce(dispatcher, exchange);
       const latencyMs = Math.round(performance.now() - started);
       // undici frees the connection a tick after the body ends; a caller that sends its next request
       // at once would otherwise find it busy and open a second connection to the same node.
@@ -463,7 +483,7 @@ export class HttpClient {
         latencyMs,
         url: url.href,
         method,
-        tls: servedBy.tls,
+        tls: exchange.servedBy.tls,
       };
     } catch (e) {
       throw networkFailure(e, {
@@ -473,10 +493,8 @@ export class HttpClient {
         proxy,
         connectTimeoutMs: this.#connectTimeoutMs,
         totalTimeoutMs: timeoutMs,
-        timedOut,
+        timedOut: exchange.timedOut,
       });
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -91,54 +91,84 @@ function isTlsHandshakeFailure(code: string | null, message: string): boolean {
 /** The coded error for a failed request. Already-coded errors pass through unchanged. */
 export function networkFailure(e: unknown, ctx: FailureContext): AppError {
   if (e instanceof AppError) return e;
-  const who = whoAndWhere(ctx.node, ctx.url);
-  const line = requestLine(ctx.method, ctx.url);
-  const via = ctx.proxy ? ` through the proxy ${ctx.proxy.display} (${ctx.proxy.variable})` : '';
-  const base = { node: ctx.node, cause: e };
   const errors = chainOf(e);
+  const f: Failure = {
+    e,
+    ctx,
+    who: whoAndWhere(ctx.node, ctx.url),
+    line: requestLine(ctx.method, ctx.url),
+    via: ctx.proxy ? ` through the proxy ${ctx.proxy.display} (${ctx.proxy.variable})` : '',
+    base: { node: ctx.node, cause: e },
+    errors,
+    codes: errors.map(codeOf),
+  };
+  // In this order: the first that recognises the failure names it.
+  return trustFailure(f) ?? parserFailure(f) ?? clientFailure(f) ?? proxyFailure(f) ?? unreachable(f);
+}
 
+/** A failed request, with the words every classification uses. */
+interface Failure {
+  e: unknown;
+  ctx: FailureContext;
+  /** The node and its host. */
+  who: string;
+  /** The method and path. */
+  line: string;
+  /** " through the proxy …", or empty. */
+  via: string;
+  base: { node: string; cause: unknown };
+  /** The error and its causes. */
+  errors: unknown[];
+  codes: (string | null)[];
+}
+
+function trustFailure({ errors, who, base }: Failure): AppError | null {
   const trust = errors.find((x): x is TlsTrustError => x instanceof TlsTrustError);
-  if (trust) {
-    const cert = trust.certificate;
-    const fingerprint = cert ? ` (SHA-256 ${cert.fingerprint256})` : '';
-    return new AppError(
-      ErrorCode.TLS_UNTRUSTED,
-      `${who} presented a certificate that is not trusted: ${trust.explanation}${fingerprint}`,
-      {
-        ...base,
-        details: {
-          fingerprint256: cert?.fingerprint256 ?? null,
-          subject: cert?.subject ?? null,
-          issuer: cert?.issuer ?? null,
-          validFrom: cert?.validFrom ?? null,
-          validTo: cert?.validTo ?? null,
-          reason: trust.reason,
-          verifyError: trust.verifyError,
-          hostname: trust.hostname,
-        },
+  if (!trust) return null;
+  const cert = trust.certificate;
+  const fingerprint = cert ? ` (SHA-256 ${cert.fingerprint256})` : '';
+  return new AppError(
+    ErrorCode.TLS_UNTRUSTED,
+    `${who} presented a certificate that is not trusted: ${trust.explanation}${fingerprint}`,
+    {
+      ...base,
+      details: {
+        fingerprint256: cert?.fingerprint256 ?? null,
+        subject: cert?.subject ?? null,
+        issuer: cert?.issuer ?? null,
+        validFrom: cert?.validFrom ?? null,
+        validTo: cert?.validTo ?? null,
+        reason: trust.reason,
+        verifyError: trust.verifyError,
+        hostname: trust.hostname,
       },
-    );
-  }
+    },
+  );
+}
 
-  // llhttp's verdict on the bytes the node sent comes first: a control byte in a header is a malformed
-  // answer (not a timeout, a reset or a body-length mismatch, which undici may report beside it).
+/**
+ * llhttp's verdict on the bytes the node sent comes first: a control byte in a header is a malformed
+ * answer (not a timeout, a reset or a body-length mismatch, which undici may report beside it).
+ */
+function parserFailure({ errors, who, line, base }: Failure): AppError | null {
   const parser = errors.find(
     (x) => x instanceof Error && (x.name === 'HTTPParserError' || (codeOf(x) ?? '').startsWith('HPE_')),
   );
-  if (parser) {
-    const what = messageOf(parser).replace(/^Response does not match the HTTP\/1\.1 protocol \((.*)\)$/s, '$1');
-    const where = /header/i.test(what) ? 'a header of the answer is malformed' : 'the answer is not valid HTTP/1.1';
-    return new AppError(
-      ErrorCode.UNEXPECTED_RESPONSE,
-      `${who} sent a malformed HTTP answer to ${line}: ${where} (${what})`,
-      {
-        ...base,
-        details: { parser: what, ...(codeOf(parser) ? { cause: codeOf(parser) } : {}) },
-      },
-    );
-  }
+  if (!parser) return null;
+  const what = messageOf(parser).replace(/^Response does not match the HTTP\/1\.1 protocol \((.*)\)$/s, '$1');
+  const where = /header/i.test(what) ? 'a header of the answer is malformed' : 'the answer is not valid HTTP/1.1';
+  return new AppError(
+    ErrorCode.UNEXPECTED_RESPONSE,
+    `${who} sent a malformed HTTP answer to ${line}: ${where} (${what})`,
+    {
+      ...base,
+      details: { parser: what, ...(codeOf(parser) ? { cause: codeOf(parser) } : {}) },
+    },
+  );
+}
 
-  const codes = errors.map(codeOf);
+/** What undici itself refused or gave up on: a request it cannot send, a timeout, a closed client. */
+function clientFailure({ e, ctx, codes, who, line, via, base }: Failure): AppError | null {
   if (codes.includes('UND_ERR_INVALID_ARG')) {
     return new AppError(ErrorCode.BAD_INPUT, `${ctx.node}: the request ${line} cannot be sent: ${messageOf(e)}`, {
       ...base,
@@ -168,22 +198,28 @@ export function networkFailure(e: unknown, ctx: FailureContext): AppError {
   if (codes.includes('UND_ERR_DESTROYED') || codes.includes('UND_ERR_CLOSED')) {
     return new AppError(ErrorCode.INTERNAL, `The HTTP client was closed while ${line} to ${who} was under way`, base);
   }
+  return null;
+}
 
+/** The proxy refused the tunnel. */
+function proxyFailure({ ctx, errors, who, base }: Failure): AppError | null {
   const proxyStatus = errors
     .map((x) => /Proxy response \((\d+)\)|\((407)\)/.exec(messageOf(x)))
     .find((m) => m !== null);
-  if (ctx.proxy && proxyStatus) {
-    const status = proxyStatus[1] ?? proxyStatus[2];
-    return new AppError(
-      ErrorCode.NODE_UNREACHABLE,
-      `${who} is unreachable: the proxy ${ctx.proxy.display} (${ctx.proxy.variable}) answered ${status} to the tunnel request`,
-      {
-        ...base,
-        details: { proxy: ctx.proxy.display, proxyStatus: Number(status) },
-      },
-    );
-  }
+  if (!ctx.proxy || !proxyStatus) return null;
+  const status = proxyStatus[1] ?? proxyStatus[2];
+  return new AppError(
+    ErrorCode.NODE_UNREACHABLE,
+    `${who} is unreachable: the proxy ${ctx.proxy.display} (${ctx.proxy.variable}) answered ${status} to the tunnel request`,
+    {
+      ...base,
+      details: { proxy: ctx.proxy.display, proxyStatus: Number(status) },
+    },
+  );
+}
 
+/** The node cannot be reached: a known socket error, a malformed answer, a TLS handshake, or else. */
+function unreachable({ e, errors, codes, who, line, via, base }: Failure): AppError {
   const known = codes.find((c): c is string => c !== null && c in WORDS);
   if (known) {
     return new AppError(ErrorCode.NODE_UNREACHABLE, `${who} is unreachable${via}: ${WORDS[known]}`, {

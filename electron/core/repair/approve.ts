@@ -212,8 +212,15 @@ export async function approve(
   const adapter = adapterFor(def.kind);
   const admin = adapter.approve ? await requireAdmin(deps, def, 'Approving') : await deps.adminCredentials(def);
   const { secret, unverifiedReason } = await secretToVerify(deps, def, key);
-  const audit = (node: string | null, outcome: 'ok' | 'failed' | 'handoff', detail?: string) =>
-    deps.auditLog.append({ cluster: def.name, node, action: 'approve', key, outcome, ...(detail ? { detail } : {}) });
+  const a: Approval = {
+    deps,
+    def,
+    key,
+    secret,
+    unverifiedReason,
+    audit: (node, outcome, detail) =>
+      deps.auditLog.append({ cluster: def.name, node, action: 'approve', key, outcome, ...(detail ? { detail } : {}) }),
+  };
 
   let holder = pinned;
   let located: NodeFailure[] = [];
@@ -221,46 +228,12 @@ export async function approve(
     const where = await locateKey(deps, def, key, secret, admin);
     located = where.unreachable;
     const first = where.provisionalOn[0];
-    if (!first) {
-      if (where.approvedOn.length) {
-        const approvedNode = def.nodes.find((n) => n.id === where.approvedOn[0])!;
-        const probe = await verifyOnNode(deps, def, approvedNode, key, secret);
-        const after = await nodesMissing(deps, def, key, secret, approvedNode.id);
-        return {
-          key,
-          node: approvedNode.id,
-          verified: probe.state === 'approved',
-          probe,
-          handoff: null,
-          missingOn: after.missingOn,
-          alreadyApproved: true,
-          unreachable: mergeFailures(def, where.unreachable, after.unreachable),
-          ...(unverifiedReason && probe.state !== 'approved' ? { unverifiedReason } : {}),
-        };
-      }
-      const notAsked = notAskedError(def, where.unreachable);
-      if (notAsked) {
-        await audit(null, 'failed', `${notAsked.code}: ${where.unreachable.map((f) => f.node).join(',')}`);
-        throw notAsked;
-      }
-      const down = where.unreachable.length
-        ? ` Not reachable: ${where.unreachable.map((f) => `${f.node} (${f.code})`).join(', ')} — if the key was created there, approve it when that node is back.`
-        : '';
-      await audit(null, 'failed', 'no node holds the key provisionally');
-      throw new AppError(
-        ErrorCode.PROVISIONAL_KEY_NOT_FOUND,
-        `No node of ${def.name} holds ${key} as a provisional key. The node that created it has probably restarted (provisional keys live only in that node's memory).${down} Register the consumer by hand with its key and secret, then sync.`,
-        {
-          details: { key, checked: def.nodes.map((n) => n.id), unreachable: where.unreachable },
-          fix: { action: 'register', cluster: def.name, key },
-        },
-      );
-    }
+    if (!first) return noProvisionalHolder(a, where);
     holder = def.nodes.find((n) => n.id === first)!;
   }
   const ctx = { cluster: def, node: holder, http: deps.httpFor(def) };
   if (!adapter.approve) {
-    await audit(holder.id, 'handoff');
+    await a.audit(holder.id, 'handoff');
     return {
       key,
       node: holder.id,
@@ -274,17 +247,74 @@ export async function approve(
   }
   const outcome = await adapter.approve(ctx, admin!, key);
   if (outcome === 'not-here') {
-    await audit(holder.id, 'failed', 'not provisional on this node');
+    await a.audit(holder.id, 'failed', 'not provisional on this node');
     throw new AppError(
       ErrorCode.PROVISIONAL_KEY_NOT_FOUND,
       `${key} is not a provisional key on ${holder.id}; approve it on the node that holds it (the tool finds it when no node is named).`,
       { node: holder.id, details: { key }, fix: { action: 'approve', cluster: def.name, key } },
     );
   }
+  return verifyApproval(a, holder, located);
+}
+
+/** An approval under way: the key, the secret that verifies it (if any), and how to audit it. */
+interface Approval {
+  deps: RepairDeps;
+  def: ClusterDefinition;
+  key: string;
+  secret: string | null;
+  unverifiedReason: string | null;
+  audit: (node: string | null, outcome: 'ok' | 'failed' | 'handoff', detail?: string) => Promise<unknown>;
+}
+
+/**
+ * No node holds the key provisionally: approved already (then verified, and where it is missing
+ * said), or lost — unless the nodes that could not be asked might hold it.
+ */
+async function noProvisionalHolder(a: Approval, where: Awaited<ReturnType<typeof locateKey>>): Promise<ApproveResult> {
+  const { deps, def, key, secret, unverifiedReason } = a;
+  if (where.approvedOn.length) {
+    const approvedNode = def.nodes.find((n) => n.id === where.approvedOn[0])!;
+    const probe = await verifyOnNode(deps, def, approvedNode, key, secret);
+    const after = await nodesMissing(deps, def, key, secret, approvedNode.id);
+    return {
+      key,
+      node: approvedNode.id,
+      verified: probe.state === 'approved',
+      probe,
+      handoff: null,
+      missingOn: after.missingOn,
+      alreadyApproved: true,
+      unreachable: mergeFailures(def, where.unreachable, after.unreachable),
+      ...(unverifiedReason && probe.state !== 'approved' ? { unverifiedReason } : {}),
+    };
+  }
+  const notAsked = notAskedError(def, where.unreachable);
+  if (notAsked) {
+    await a.audit(null, 'failed', `${notAsked.code}: ${where.unreachable.map((f) => f.node).join(',')}`);
+    throw notAsked;
+  }
+  const down = where.unreachable.length
+    ? ` Not reachable: ${where.unreachable.map((f) => `${f.node} (${f.code})`).join(', ')} — if the key was created there, approve it when that node is back.`
+    : '';
+  await a.audit(null, 'failed', 'no node holds the key provisionally');
+  throw new AppError(
+    ErrorCode.PROVISIONAL_KEY_NOT_FOUND,
+    `No node of ${def.name} holds ${key} as a provisional key. The node that created it has probably restarted (provisional keys live only in that node's memory).${down} Register the consumer by hand with its key and secret, then sync.`,
+    {
+      details: { key, checked: def.nodes.map((n) => n.id), unreachable: where.unreachable },
+      fix: { action: 'register', cluster: def.name, key },
+    },
+  );
+}
+
+/** After the approval: a signed probe on the holder, and the nodes that do not have the key yet. */
+async function verifyApproval(a: Approval, holder: NodeDefinition, located: NodeFailure[]): Promise<ApproveResult> {
+  const { deps, def, key, secret, unverifiedReason } = a;
   const probe = await verifyOnNode(deps, def, holder, key, secret);
   const after = await nodesMissing(deps, def, key, secret, holder.id);
   const unreachable = mergeFailures(def, located, after.unreachable);
-  await audit(
+  await a.audit(
     holder.id,
     'ok',
     [

@@ -5,7 +5,13 @@ import type { ClusterDefinition, NodeDefinition } from '../../../shared/model.ts
 import { consumerKeySchema, parseOrThrow, plainTextSchema, secretSchema } from '../../../shared/schema.ts';
 import { z } from 'zod';
 import { adapterFor } from '../providers/index.ts';
-import type { NewConsumer, OAuthEndpoints } from '../providers/types.ts';
+import type {
+  AdminCredentials,
+  NewConsumer,
+  NodeContext,
+  OAuthEndpoints,
+  ProviderAdapter,
+} from '../providers/types.ts';
 import {
   findNode,
   locateKey,
@@ -73,73 +79,104 @@ export async function register(deps: RepairDeps, input: RegisterInput): Promise<
     secret: fields.secret,
     trusted: fields.trusted ?? false,
   };
-
-  let located: NodeFailure[] = [];
-  if (consumer.key) {
-    // The key must be unique in the cluster: tracked here, or known to any node.
-    const clash = def.consumers.some((c) => c.key === consumer.key);
-    const where = clash ? null : await locateKey(deps, def, consumer.key, null, admin);
-    located = where?.unreachable ?? [];
-    if (clash || (where && (where.approvedOn.length || where.provisionalOn.length))) {
-      const on = where ? [...where.approvedOn, ...where.provisionalOn].join(', ') : 'this cluster (tracked)';
-      throw new AppError(
-        ErrorCode.KEY_NOT_UNIQUE,
-        `Consumer key "${consumer.key}" exists already in ${def.name} (${on}); choose another key, or approve/sync the existing one`,
-        { details: { field: 'key' } },
-      );
-    }
-  }
+  const located = consumer.key ? await requireUniqueKey(deps, def, consumer.key, admin) : [];
   const { node, endpoints, skipped } = await pickNode(deps, def, input.node);
-  const before = mergeFailures(def, located, skipped);
-  const ctx = { cluster: def, node, http: deps.httpFor(def) };
-  const audit = (key: string | null, outcome: 'ok' | 'failed' | 'handoff', detail?: string) =>
-    deps.auditLog.append({
-      cluster: def.name,
-      node: node.id,
-      action: 'register',
-      key,
-      outcome,
-      ...(detail ? { detail } : {}),
-    });
-
-  if (!adapter.register) {
-    await audit(consumer.key, 'handoff');
-    if (consumer.key)
-      await deps.trackConsumer({ cluster: def.name, key: consumer.key, name: consumer.name, secret: consumer.secret });
-    return {
-      key: consumer.key ?? '',
-      node: node.id,
-      approved: false,
-      verified: false,
-      handoff: adapter.registerHandoff(ctx, consumer),
-      missingOn: [],
-      unreachable: before,
-    };
-  }
+  const r: Registration = {
+    deps,
+    def,
+    node,
+    consumer,
+    ctx: { cluster: def, node, http: deps.httpFor(def) },
+    before: mergeFailures(def, located, skipped),
+    audit: (key, outcome, detail) =>
+      deps.auditLog.append({
+        cluster: def.name,
+        node: node.id,
+        action: 'register',
+        key,
+        outcome,
+        ...(detail ? { detail } : {}),
+      }),
+  };
+  if (!adapter.register) return registerByHand(r);
   let key: string;
   try {
-    key = await adapter.register(ctx, consumer, endpoints);
+    key = await adapter.register(r.ctx, consumer, endpoints);
   } catch (e) {
-    await audit(consumer.key, 'failed', toErrorInfo(e).code);
+    await r.audit(consumer.key, 'failed', toErrorInfo(e).code);
     throw e;
   }
   // Track it now, so the secret is in the keychain before anything else can fail.
   await deps.trackConsumer({ cluster: def.name, key, name: consumer.name, secret: consumer.secret });
   if (!adapter.approve) {
-    await audit(key, 'handoff', 'registered; approval is a hand-off');
-    return {
-      key,
-      node: node.id,
-      approved: false,
-      verified: false,
-      handoff: adapter.approveHandoff(ctx, key),
-      missingOn: [],
-      unreachable: before,
-    };
+    await r.audit(key, 'handoff', 'registered; approval is a hand-off');
+    return handoffResult(r, key, adapter.approveHandoff(r.ctx, key));
   }
-  const outcome = await adapter.approve(ctx, admin!, key);
+  return approveRegistered(r, key, await adapter.approve(r.ctx, admin!, key));
+}
+
+/** A registration under way: the node it happens on, the new consumer, and how to audit it. */
+interface Registration {
+  deps: RepairDeps;
+  def: ClusterDefinition;
+  node: NodeDefinition;
+  consumer: NewConsumer;
+  ctx: NodeContext;
+  /** The nodes that could not be asked before the registration. */
+  before: NodeFailure[];
+  audit: (key: string | null, outcome: 'ok' | 'failed' | 'handoff', detail?: string) => Promise<unknown>;
+}
+
+/** The key must be unique in the cluster: tracked here, or known to any node. The nodes not asked. */
+async function requireUniqueKey(
+  deps: RepairDeps,
+  def: ClusterDefinition,
+  key: string,
+  admin: AdminCredentials | null,
+): Promise<NodeFailure[]> {
+  const clash = def.consumers.some((c) => c.key === key);
+  const where = clash ? null : await locateKey(deps, def, key, null, admin);
+  if (clash || (where && (where.approvedOn.length || where.provisionalOn.length))) {
+    const on = where ? [...where.approvedOn, ...where.provisionalOn].join(', ') : 'this cluster (tracked)';
+    throw new AppError(
+      ErrorCode.KEY_NOT_UNIQUE,
+      `Consumer key "${key}" exists already in ${def.name} (${on}); choose another key, or approve/sync the existing one`,
+      { details: { field: 'key' } },
+    );
+  }
+  return where?.unreachable ?? [];
+}
+
+function handoffResult(r: Registration, key: string, handoff: RegisterResult['handoff']): RegisterResult {
+  return {
+    key,
+    node: r.node.id,
+    approved: false,
+    verified: false,
+    handoff,
+    missingOn: [],
+    unreachable: r.before,
+  };
+}
+
+/** A product registered on its own page: the admin does it by hand; the key is tracked already. */
+async function registerByHand(r: Registration): Promise<RegisterResult> {
+  const { deps, def, consumer } = r;
+  await r.audit(consumer.key, 'handoff');
+  if (consumer.key)
+    await deps.trackConsumer({ cluster: def.name, key: consumer.key, name: consumer.name, secret: consumer.secret });
+  return handoffResult(r, consumer.key ?? '', adapterFor(def.kind).registerHandoff(r.ctx, consumer));
+}
+
+/** After the node approved the new key: verified there, and which nodes still miss it. */
+async function approveRegistered(
+  r: Registration,
+  key: string,
+  outcome: Awaited<ReturnType<NonNullable<ProviderAdapter['approve']>>>,
+): Promise<RegisterResult> {
+  const { deps, def, node, consumer } = r;
   if (outcome === 'not-here') {
-    await audit(key, 'failed', 'the new key was not provisional on the node that created it');
+    await r.audit(key, 'failed', 'the new key was not provisional on the node that created it');
     throw new AppError(
       ErrorCode.UNEXPECTED_RESPONSE,
       `${node.id} created ${key} but then did not hold it as provisional`,
@@ -148,8 +185,8 @@ export async function register(deps: RepairDeps, input: RegisterInput): Promise<
   }
   const probe = await verifyOnNode(deps, def, node, key, consumer.secret);
   const after = await nodesMissing(deps, def, key, consumer.secret, node.id);
-  const unreachable = mergeFailures(def, before, after.unreachable);
-  await audit(
+  const unreachable = mergeFailures(def, r.before, after.unreachable);
+  await r.audit(
     key,
     'ok',
     [

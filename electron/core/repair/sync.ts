@@ -238,66 +238,11 @@ export async function sync(
     emit({ type: 'verifying' });
     status = await deps.status({ cluster: def.name });
   } else {
-    // The refresh needs only the admin login: the status run (the consumer secrets) is read beside it.
-    const running = deps.statusRun(def);
-    running.catch(() => undefined);
-    const admin = await requireAdmin(deps, def, 'Logging in to every node');
-    const run = whenReady(running);
-    const checks: Promise<NodeStatus>[] = [];
-    const superseded: Promise<unknown>[] = [];
-    const started: boolean[] = [];
-    const finished: (SyncNodeResult | undefined)[] = [];
-    const stop = untilAborted(signal);
-    const pool = mapPool(def.nodes, NODE_CONCURRENCY, async (node, i) => {
-      if (signal?.aborted) return notStarted(node);
-      started[i] = true;
-      const result = await refreshAndCheck(deps, def, node, admin, emit, run, superseded, signal);
-      checks[i] = result.check;
-      finished[i] = result.refreshed;
-      return result.refreshed;
-    });
-    const refreshed = await Promise.race([pool, stop.promise]);
-    const verified =
-      refreshed === INTERRUPTED
-        ? INTERRUPTED
-        : (emit({ type: 'verifying' }), await Promise.race([Promise.all(checks), stop.promise]));
-    stop.dispose();
-    if (refreshed === INTERRUPTED || verified === INTERRUPTED) {
-      // What is still in flight ends when the caller closes the engine's HTTP client (or at its timeout).
-      for (const p of [pool, ...checks, ...superseded]) void Promise.resolve(p).catch(() => undefined);
-      const results = def.nodes.map(
-        (n, i) => finished[i] ?? (started[i] ? interruptedNode(n, 'while it was being refreshed') : notStarted(n)),
-      );
-      return interruptedResult(deps, def, results, verified === INTERRUPTED && refreshed !== INTERRUPTED);
-    }
-    nodes = refreshed;
-    status = (await running).finish(verified);
-    // Nothing of this sync may still be talking to a node when it returns.
-    await Promise.allSettled(superseded);
+    const done = await refreshEveryNode(deps, def, emit, signal);
+    if ('interrupted' in done) return done.interrupted;
+    ({ nodes, status } = done);
   }
-  const down = status.nodes.filter((n) => !n.up).map((n) => n.id);
-  // Say why each node could not be verified: a login page or a refused certificate is not "unreachable".
-  if (down.length)
-    notices.push(
-      `Not verified on ${status.nodes
-        .filter((n) => !n.up)
-        .map(whyNotVerified)
-        .join(', ')}.`,
-    );
-  // A probe that could not tell whether the key is loaded (clock skew, an error…) leaves that node unverified.
-  const unverified = status.nodes
-    .filter((n) => n.up)
-    .flatMap((n) =>
-      n.consumers
-        .filter((c) => !LOADED_OR_MISSING.has(c.state))
-        .map((c) => `${c.key} on ${n.id} (${c.state}${c.problem ? `: ${c.problem}` : ''})`),
-    );
-  if (unverified.length) notices.push(`Could not verify ${unverified.join(', ')}; run diagnose for the cause.`);
-  for (const key of new Set(status.nodes.flatMap((n) => n.consumers.map((c) => c.key)))) {
-    const up = status.nodes.filter((n) => n.up);
-    if (up.length && up.every((n) => n.consumers.find((c) => c.key === key)?.state === 'unknown'))
-      notices.push(`${key} is not loaded on any node: register it (it may have been a provisional key that was lost).`);
-  }
+  const { down, unverified } = verificationNotices(status, notices);
   notices.push(...status.notices);
   const consistent = status.drift.length === 0 && down.length === 0 && unverified.length === 0;
   const failed = nodes.filter((n) => !n.refreshed);
@@ -333,6 +278,84 @@ export async function sync(
     notices,
     ...(auditError ? { auditError } : {}),
   };
+}
+
+/**
+ * Refreshes every node and checks each as soon as it is refreshed; the checks make the status.
+ * Interrupted (Ctrl+C, Cancel): the result that says what happened to each node.
+ */
+async function refreshEveryNode(
+  deps: RepairDeps,
+  def: ClusterDefinition,
+  emit: (e: SyncEvent) => void,
+  signal: AbortSignal | undefined,
+): Promise<{ nodes: SyncNodeResult[]; status: ClusterStatus } | { interrupted: SyncResult }> {
+  // The refresh needs only the admin login: the status run (the consumer secrets) is read beside it.
+  const running = deps.statusRun(def);
+  running.catch(() => undefined);
+  const admin = await requireAdmin(deps, def, 'Logging in to every node');
+  const run = whenReady(running);
+  const checks: Promise<NodeStatus>[] = [];
+  const superseded: Promise<unknown>[] = [];
+  const started: boolean[] = [];
+  const finished: (SyncNodeResult | undefined)[] = [];
+  const stop = untilAborted(signal);
+  const pool = mapPool(def.nodes, NODE_CONCURRENCY, async (node, i) => {
+    if (signal?.aborted) return notStarted(node);
+    started[i] = true;
+    const result = await refreshAndCheck(deps, def, node, admin, emit, run, superseded, signal);
+    checks[i] = result.check;
+    finished[i] = result.refreshed;
+    return result.refreshed;
+  });
+  const refreshed = await Promise.race([pool, stop.promise]);
+  const verified =
+    refreshed === INTERRUPTED
+      ? INTERRUPTED
+      : (emit({ type: 'verifying' }), await Promise.race([Promise.all(checks), stop.promise]));
+  stop.dispose();
+  if (refreshed === INTERRUPTED || verified === INTERRUPTED) {
+    // What is still in flight ends when the caller closes the engine's HTTP client (or at its timeout).
+    for (const p of [pool, ...checks, ...superseded]) void Promise.resolve(p).catch(() => undefined);
+    const results = def.nodes.map(
+      (n, i) => finished[i] ?? (started[i] ? interruptedNode(n, 'while it was being refreshed') : notStarted(n)),
+    );
+    return {
+      interrupted: await interruptedResult(deps, def, results, verified === INTERRUPTED && refreshed !== INTERRUPTED),
+    };
+  }
+  const status = (await running).finish(verified);
+  // Nothing of this sync may still be talking to a node when it returns.
+  await Promise.allSettled(superseded);
+  return { nodes: refreshed, status };
+}
+
+/** What the verification could not confirm, said in notices; the nodes down and the keys unverified. */
+function verificationNotices(status: ClusterStatus, notices: string[]): { down: string[]; unverified: string[] } {
+  const down = status.nodes.filter((n) => !n.up).map((n) => n.id);
+  // Say why each node could not be verified: a login page or a refused certificate is not "unreachable".
+  if (down.length)
+    notices.push(
+      `Not verified on ${status.nodes
+        .filter((n) => !n.up)
+        .map(whyNotVerified)
+        .join(', ')}.`,
+    );
+  // A probe that could not tell whether the key is loaded (clock skew, an error…) leaves that node unverified.
+  const unverified = status.nodes
+    .filter((n) => n.up)
+    .flatMap((n) =>
+      n.consumers
+        .filter((c) => !LOADED_OR_MISSING.has(c.state))
+        .map((c) => `${c.key} on ${n.id} (${c.state}${c.problem ? `: ${c.problem}` : ''})`),
+    );
+  if (unverified.length) notices.push(`Could not verify ${unverified.join(', ')}; run diagnose for the cause.`);
+  for (const key of new Set(status.nodes.flatMap((n) => n.consumers.map((c) => c.key)))) {
+    const up = status.nodes.filter((n) => n.up);
+    if (up.length && up.every((n) => n.consumers.find((c) => c.key === key)?.state === 'unknown'))
+      notices.push(`${key} is not loaded on any node: register it (it may have been a provisional key that was lost).`);
+  }
+  return { down, unverified };
 }
 
 /**
