@@ -1,6 +1,6 @@
 /** Validation of everything that comes from outside: user input, imported files, stored config. */
 import { z } from 'zod';
-import { AppError, ErrorCode } from './errors.ts';
+import { AppError, badInput, ErrorCode } from './errors.ts';
 import { CLUSTER_KINDS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUTS } from './model.ts';
 import type { ClusterDefinition } from './model.ts';
 
@@ -84,6 +84,9 @@ export function urlIdentity(s: string): string {
 }
 
 export const consumerKeySchema = text(256);
+
+/** A user or consumer name: no control or bidi character (it is shown in tables and the audit log). */
+export const userSchema = text(256);
 
 /** The longest secret (admin password, consumer secret) any door takes, in characters. */
 export const MAX_SECRET_CHARS = 4096;
@@ -304,4 +307,27 @@ export function clusterFromInput(input: unknown): ClusterDefinition {
     consumers: [],
   };
   return parseOrThrow(clusterDefinitionSchema, def, 'cluster');
+}
+
+/**
+ * The fields of an operation's argument that the engine checks before the operation runs, each with
+ * its schema, declared beside the contract in shared/contract-args.ts. `cluster` is not among them: the
+ * engine checks the name when it looks the cluster up (an unknown one is CLUSTER_NOT_FOUND).
+ */
+export type ArgFields<A> = { readonly [F in keyof A]?: z.ZodType };
+
+/**
+ * Checks an operation's argument field by field, in the order the schema lists them: the first bad
+ * one is BAD_INPUT `field: problem` (as {@link parseOrThrow} words it). Answers the argument with
+ * each checked field parsed (trimmed, normalised); an optional field that is absent stays absent.
+ */
+export function parseArgFields<A>(fields: ArgFields<A>, arg: A): A {
+  if (arg === null || typeof arg !== 'object' || Array.isArray(arg)) throw badInput('arg', 'must be an object');
+  const out = { ...arg } as Record<string, unknown>;
+  for (const [field, schema] of Object.entries(fields) as [string, z.ZodType][]) {
+    const value = out[field];
+    if (value === undefined && schema.safeParse(undefined).success) continue;
+    out[field] = parseOrThrow(schema, value, field);
+  }
+  return out as A;
 }

@@ -505,7 +505,8 @@ export function optionsOf(path: readonly string[]): OptionSpec[] {
   return [...seen.values()];
 }
 
-const flagOf = (o: OptionSpec) => `${o.short ? `-${o.short}, ` : ''}--${o.name}${o.value ? ` ${o.value}` : ''}`;
+/** An option as help shows it: `-h, --help`, `--home DIR`. */
+export const flagOf = (o: OptionSpec) => `${o.short ? `-${o.short}, ` : ''}--${o.name}${o.value ? ` ${o.value}` : ''}`;
 
 /** One command's own help: its synopsis (every form), what it does, its options, its notes. */
 export function commandHelp(entries: readonly CommandSpec[]): string {
@@ -522,4 +523,14 @@ export function commandHelp(entries: readonly CommandSpec[]): string {
   if (notes.length) out.push('', ...notes);
   out.push('', 'Exit codes: oslc-admin --help lists them.');
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * Every command's synopsis, one per line and a blank line between groups: the README's "The CLI"
+ * block is this text (test/unit/cli-readme.test.ts), so the README cannot drift from the list.
+ */
+export function synopsisBlock(): string {
+  const groups = GROUPS.map((g) => COMMAND_LIST.filter((c) => c.group === g).map((c) => `oslc-admin ${c.synopsis}`));
+  const globals = `oslc-admin <command> ${GLOBAL_OPTIONS.map((o) => `[--${o.name}${o.value ? ` ${o.value}` : ''}]`).join(' ')}`;
+  return [...groups.filter((g) => g.length).map((g) => g.join('\n')), globals].join('\n\n');
 }

@@ -7,7 +7,7 @@ import { ErrorCode, echoed, isAppError } from '../../shared/errors.ts';
 import { fixCommand } from '../../shared/fix.ts';
 import type { CommandContext } from './context.ts';
 import { APP_VERSION } from '../core/version.ts';
-import { COMMAND_LIST, GROUPS, commandHelp, commandsNamed } from './commands.ts';
+import { COMMAND_LIST, GLOBAL_OPTIONS, GROUPS, commandHelp, commandsNamed, flagOf } from './commands.ts';
 import { EXIT, JSON_SCHEMA_VERSION, UsageError, quietOnClosedPipe } from './io.ts';
 import type { CliIo } from './io.ts';
 import { escapedIo } from './safe-output.ts';
@@ -37,9 +37,12 @@ export function fullHelp(): string {
   const out = [
     'oslc-admin — administer load-balanced OSLC providers (ClearQuest Web, Jazz, Eclipse Lyo)',
     '',
-    "Usage: oslc-admin <command> [options]        (every command takes --home DIR; default $OSLC_ADMIN_HOME or the app's config dir)",
+    'Usage: oslc-admin <command> [options]',
     "       oslc-admin <command> --help           that command's own help and options (also: oslc-admin help <command>)",
     '       oslc-admin -V | --version',
+    '',
+    'Options every command takes, before or after its name:',
+    ...globalOptionLines(),
   ];
   for (const group of GROUPS) {
     out.push('', group);
@@ -50,6 +53,11 @@ export function fullHelp(): string {
     }
   }
   return `${out.join('\n')}\n\n${HELP_FOOTER}`;
+}
+
+/** The global options (--home, --help, --verbose, --quiet), from the command list's GLOBAL_OPTIONS. */
+function globalOptionLines(): string[] {
+  return GLOBAL_OPTIONS.map((o) => `  ${flagOf(o).padEnd(SUMMARY_COLUMN - 2)}${o.help}`);
 }
 
 /** The same text as {@link fullHelp}, for callers that want a constant. */

@@ -2,7 +2,8 @@
  * The engine's one facade: it implements the contract of shared/contract.ts for every front door
  * (Electron IPC, browser mode, CLI). It is the engine's context (context.ts: the config store, the
  * secrets, one HTTP client per cluster, the audit log and the caches) plus one method per operation
- * of the table in ops/index.ts; secrets go in and never come out.
+ * of the table in ops/index.ts, each argument checked there against the contract's schema; secrets go
+ * in and never come out.
  */
 import type { Api, ArgOf, CallOptions, OperationName, ResultOf } from '../../shared/contract.ts';
 import { OPERATIONS } from '../../shared/contract.ts';
@@ -10,7 +11,7 @@ import type { ClusterDefinition } from '../../shared/model.ts';
 import type { ConsoleWatch } from './console-watch.ts';
 import { EngineContext } from './context.ts';
 import type { EngineOptions } from './context.ts';
-import { OPERATION_TABLE } from './ops/index.ts';
+import { dispatch } from './ops/index.ts';
 import { statusRun } from './ops/status.ts';
 import { consoleWatch } from './ops/watch.ts';
 import type { StatusRun } from './repair/deps.ts';
@@ -28,7 +29,7 @@ export interface Engine extends Api {
 export class Engine extends EngineContext {
   /** Any operation by name, as the doors dispatch a channel or route. */
   call<K extends OperationName>(name: K, arg: ArgOf<K>, opts: CallOptions<K> = {}): Promise<ResultOf<K>> {
-    return OPERATION_TABLE[name](this, arg, opts);
+    return dispatch(this, name, arg, opts);
   }
 
   /** The console's watch loop, made on first use; the door sets its `notify`. */

@@ -2,7 +2,6 @@
 import * as connect from '../connect/ops.ts';
 import type { ConnectEngine } from '../connect/ops.ts';
 import type { ArgOf, CallOptions, ResultOf } from '../../../shared/contract.ts';
-import { badInput } from '../../../shared/errors.ts';
 import type { ClusterDefinition, ClusterSummary } from '../../../shared/model.ts';
 import { clusterFromInput, clusterInputSchema, parseOrThrow } from '../../../shared/schema.ts';
 import { decodeClusterExport, encodeClusterExport } from '../config/cluster-file.ts';
@@ -81,9 +80,6 @@ export async function importCluster(
   ctx: EngineContext,
   arg: ArgOf<'importCluster'>,
 ): Promise<ResultOf<'importCluster'>> {
-  if (typeof arg?.json !== 'string') throw badInput('json', 'must be the text of an exported cluster');
-  if (arg.trustPins !== undefined && typeof arg.trustPins !== 'boolean')
-    throw badInput('trustPins', 'must be true or false');
   const opts = arg.rename !== undefined ? { rename: arg.rename } : {};
   // The door's checks, as for a cluster added by hand: duplicate node URLs, repository and
   // database where the kind needs them, a CA bundle whose every certificate parses.

@@ -2,13 +2,12 @@
 import { systemTrust } from '../http/system-trust.ts';
 import type { ArgOf, ResultOf } from '../../../shared/contract.ts';
 import { badInput, isAppError } from '../../../shared/errors.ts';
-import { parseOrThrow, secretSchema } from '../../../shared/schema.ts';
 import { adminPage, applyNodeAction, sandboxView } from '../console.ts';
 import type { EngineContext } from '../context.ts';
 import { noSandboxStarter } from '../context.ts';
 import { proxyDisplay } from '../http/proxy.ts';
 import { checkKeychain, storeName } from '../keychain.ts';
-import { trackConsumer, userSchema } from './credentials.ts';
+import { trackConsumer } from './credentials.ts';
 import { appVersion } from './diagnose.ts';
 
 /** The empty console's "Start the sandbox": the embedded sandbox, started once, as a cluster. */
@@ -35,8 +34,7 @@ export async function sandboxFriend(
 ): Promise<ResultOf<'sandboxFriend'>> {
   const def = await ctx.cluster(arg?.cluster);
   const sandbox = ctx.embedded(def);
-  const name = parseOrThrow(userSchema, arg.name, 'name');
-  const secret = parseOrThrow(secretSchema, arg.secret, 'secret');
+  const { name, secret } = arg;
   const { key, node } = await sandbox.friend(name, secret);
   await trackConsumer(ctx, { cluster: def.name, key, name, secret });
   return { key, node, name };

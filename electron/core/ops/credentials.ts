@@ -2,21 +2,16 @@
 import type { ArgOf, ResultOf } from '../../../shared/contract.ts';
 import { AppError, ErrorCode, echoed } from '../../../shared/errors.ts';
 import type { ClusterDefinition } from '../../../shared/model.ts';
-import { consumerKeySchema, parseOrThrow, plainTextSchema, secretSchema } from '../../../shared/schema.ts';
 import type { EngineContext } from '../context.ts';
 import { accounts } from '../keychain.ts';
 import { verifyAdminLogin } from '../repair/approve.ts';
-
-/** A user or consumer name: no control or bidi character (it is shown in tables and the audit log). */
-export const userSchema = plainTextSchema(256);
 
 export async function storeCredentials(
   ctx: EngineContext,
   arg: ArgOf<'storeCredentials'>,
 ): Promise<ResultOf<'storeCredentials'>> {
   const def = await ctx.cluster(arg?.cluster);
-  const user = parseOrThrow(userSchema, arg.user, 'user');
-  const password = parseOrThrow(secretSchema, arg.password, 'password');
+  const { user, password } = arg;
   const verifiedOn = arg.verify === true ? await verifyAdminLogin(ctx, def, { user, password }) : null;
   // Nothing is half done: the audit log and clusters.json are written to before the keychain is
   // (a read-only config directory refuses before the stored password is replaced).
@@ -62,9 +57,8 @@ export async function forgetCredentials(
 
 export async function trackConsumer(ctx: EngineContext, arg: ArgOf<'trackConsumer'>): Promise<ClusterDefinition> {
   const def = await ctx.cluster(arg?.cluster);
-  const key = parseOrThrow(consumerKeySchema, arg.key, 'key');
-  const name = arg.name === undefined ? key : parseOrThrow(userSchema, arg.name, 'name');
-  const secret = arg.secret === undefined ? undefined : parseOrThrow(secretSchema, arg.secret, 'secret');
+  const { key, secret } = arg;
+  const name = arg.name ?? key;
   if (secret !== undefined) await ctx.storeSecret(def, accounts.consumer(def.name, key), secret);
   return ctx.store.update(def.name, (c) => {
     const existing = c.consumers.find((x) => x.key === key);
@@ -78,7 +72,7 @@ export async function trackConsumer(ctx: EngineContext, arg: ArgOf<'trackConsume
 
 export async function untrackConsumer(ctx: EngineContext, arg: ArgOf<'untrackConsumer'>): Promise<ClusterDefinition> {
   const def = await ctx.cluster(arg?.cluster);
-  const key = parseOrThrow(consumerKeySchema, arg.key, 'key');
+  const { key } = arg;
   const entry = def.consumers.find((c) => c.key === key);
   if (!entry)
     throw new AppError(

@@ -3,6 +3,8 @@
  * does it, as a function of the engine's context, its argument and the call's options.
  */
 import type { CallOptions, OperationName, ArgOf, ResultOf } from '../../../shared/contract.ts';
+import { ARG_FIELDS } from '../../../shared/contract-args.ts';
+import { parseArgFields } from '../../../shared/schema.ts';
 import type { EngineContext } from '../context.ts';
 import * as clusters from './clusters.ts';
 import * as console from './console.ts';
@@ -56,3 +58,18 @@ export const OPERATION_TABLE: { [K in OperationName]: Operation<K> } = {
   setWatch: watch.setWatch,
   watchFeed: watch.watchFeed,
 };
+
+/**
+ * Runs an operation: its argument checked first against the fields the contract declares for it
+ * (shared/contract-args.ts, `ARG_FIELDS`), then the operation with the parsed argument. The one place
+ * arguments are checked, whichever door the call came through.
+ */
+export async function dispatch<K extends OperationName>(
+  ctx: EngineContext,
+  name: K,
+  arg: ArgOf<K>,
+  opts: CallOptions<K>,
+): Promise<ResultOf<K>> {
+  const fields = ARG_FIELDS[name];
+  return OPERATION_TABLE[name](ctx, fields ? parseArgFields(fields, arg) : arg, opts);
+}

@@ -1,7 +1,6 @@
 /** Repair operations: approve, register, delete a consumer, sync, trust a certificate, read the audit log. */
 import type { ArgOf, CallOptions, ResultOf } from '../../../shared/contract.ts';
 import { BALANCER_ID } from '../../../shared/diagnose.ts';
-import { fingerprintSchema, parseOrThrow } from '../../../shared/schema.ts';
 import { withAuditReport } from '../audit.ts';
 import type { EngineContext } from '../context.ts';
 import { clusterName } from '../context.ts';
@@ -80,7 +79,7 @@ export async function trustCertificate(
   arg: ArgOf<'trustCertificate'>,
 ): Promise<ResultOf<'trustCertificate'>> {
   const def = await ctx.cluster(arg?.cluster);
-  const fp = parseOrThrow(fingerprintSchema, arg.fingerprint256, 'fingerprint256');
+  const fp = arg.fingerprint256;
   // The balancer is not a node: the console's Trust on the map's balancer (and Diagnose's fix for it)
   // names it by BALANCER_ID, as the CLI's `trust` without --node pins it (issue 18, defect 11).
   const balancer = arg.node === BALANCER_ID && !def.nodes.some((n) => n.id === BALANCER_ID);

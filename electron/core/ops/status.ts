@@ -1,7 +1,6 @@
 /** Operations that ask the nodes: one probe, and the status of every node with the drift. */
 import type { ArgOf, CallOptions, ResultOf } from '../../../shared/contract.ts';
 import type { ClusterDefinition } from '../../../shared/model.ts';
-import { consumerKeySchema, parseOrThrow, secretSchema } from '../../../shared/schema.ts';
 import type { EngineContext } from '../context.ts';
 import { NO_KEYCHAIN_NOTICE, fromKeychain } from '../keychain.ts';
 import { freshDiscovery, reuseOrRedo } from '../node-cache.ts';
@@ -36,9 +35,8 @@ async function probeConsumers(ctx: EngineContext, def: ClusterDefinition): Promi
 export async function probeNode(ctx: EngineContext, arg: ArgOf<'probeNode'>): Promise<ResultOf<'probeNode'>> {
   const def = await ctx.cluster(arg?.cluster);
   const node = findNode(def, arg.node);
-  const key = parseOrThrow(consumerKeySchema, arg.key, 'key');
-  const secret =
-    arg.secret !== undefined ? parseOrThrow(secretSchema, arg.secret, 'secret') : await ctx.consumerSecret(def, key);
+  const { key } = arg;
+  const secret = arg.secret ?? (await ctx.consumerSecret(def, key));
   const nodeCtx = { cluster: def, node, http: ctx.httpFor(def), ...(ctx.nodeCache ? { cache: ctx.nodeCache } : {}) };
   const discover = adapterFor(def.kind).discover;
   const probe = (endpoints: OAuthEndpoints) => probeWith(nodeCtx, endpoints, { key, secret });

@@ -6,7 +6,7 @@ import type { ApproveResult, NodeFailure } from '../../../shared/contract-repair
 import { AppError, ErrorCode, echoed, isAppError, toErrorInfo } from '../../../shared/errors.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 import type { ClusterDefinition, NodeDefinition, ProbeResult } from '../../../shared/model.ts';
-import { consumerKeySchema, nodeIdSchema, parseOrThrow } from '../../../shared/schema.ts';
+import { nodeIdSchema, parseOrThrow } from '../../../shared/schema.ts';
 import { probeAllNodes, probeNode } from '../probe.ts';
 import { adapterFor } from '../providers/index.ts';
 import type { AdminCredentials, NodeContext } from '../providers/types.ts';
@@ -207,7 +207,7 @@ export async function approve(
   arg: { cluster: string; key: string; node?: string },
 ): Promise<ApproveResult> {
   const def = await deps.getCluster(arg?.cluster);
-  const key = parseOrThrow(consumerKeySchema, arg.key, 'key');
+  const { key } = arg;
   const pinned = arg.node !== undefined ? findNode(def, arg.node) : null;
   const adapter = adapterFor(def.kind);
   const admin = adapter.approve ? await requireAdmin(deps, def, 'Approving') : await deps.adminCredentials(def);

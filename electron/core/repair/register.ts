@@ -2,8 +2,6 @@
 import type { RegisterInput, RegisterResult } from '../../../shared/contract-repair.ts';
 import { AppError, ErrorCode, toErrorInfo } from '../../../shared/errors.ts';
 import type { ClusterDefinition, NodeDefinition } from '../../../shared/model.ts';
-import { consumerKeySchema, parseOrThrow, plainTextSchema, secretSchema } from '../../../shared/schema.ts';
-import { z } from 'zod';
 import { adapterFor } from '../providers/index.ts';
 import type {
   AdminCredentials,
@@ -23,13 +21,6 @@ import {
 } from './approve.ts';
 import type { NodeFailure } from '../../../shared/contract-repair.ts';
 import type { RepairDeps } from './deps.ts';
-
-const registerSchema = z.object({
-  name: plainTextSchema(256),
-  key: consumerKeySchema.optional(),
-  secret: secretSchema,
-  trusted: z.boolean().optional(),
-});
 
 /** The chosen node, or the first that answers discovery. */
 async function pickNode(
@@ -58,13 +49,8 @@ async function pickNode(
 
 export async function register(deps: RepairDeps, input: RegisterInput): Promise<RegisterResult> {
   const def = await deps.getCluster(input?.cluster);
-  const fields = parseOrThrow(
-    registerSchema,
-    { name: input.name, key: input.key, secret: input.secret, trusted: input.trusted },
-    'consumer',
-  );
   const adapter = adapterFor(def.kind);
-  if (!adapter.register && fields.key === undefined)
+  if (!adapter.register && input.key === undefined)
     // By hand, the admin types the key on the node's own form: it is chosen here, so that it is
     // tracked (and its secret kept in the keychain) when the hand-off is done.
     throw new AppError(
@@ -74,10 +60,10 @@ export async function register(deps: RepairDeps, input: RegisterInput): Promise<
     );
   const admin = adapter.approve ? await requireAdmin(deps, def, 'Registering') : await deps.adminCredentials(def);
   const consumer: NewConsumer = {
-    name: fields.name,
-    key: fields.key ?? null,
-    secret: fields.secret,
-    trusted: fields.trusted ?? false,
+    name: input.name,
+    key: input.key ?? null,
+    secret: input.secret,
+    trusted: input.trusted ?? false,
   };
   const located = consumer.key ? await requireUniqueKey(deps, def, consumer.key, admin) : [];
   const { node, endpoints, skipped } = await pickNode(deps, def, input.node);
@@ -210,7 +196,7 @@ export async function deleteConsumer(
   arg: { cluster: string; key: string; node?: string },
 ): Promise<{ key: string; node: string }> {
   const def = await deps.getCluster(arg?.cluster);
-  const key = parseOrThrow(consumerKeySchema, arg.key, 'key');
+  const { key } = arg;
   const adapter = adapterFor(def.kind);
   if (!adapter.remove)
     throw new AppError(
