@@ -1,6 +1,7 @@
 /** The CLI's streams, injectable so tests run commands in-process. */
 import { FileTooLarge, IsADirectory, readFileBounded as readFileBoundedCore } from '../core/config/bounded-read.ts';
 import type { Readable, Writable } from 'node:stream';
+import { MAX_SECRET_CHARS } from '../../shared/schema.ts';
 
 export interface CliIo {
   stdin: Readable & { isTTY?: boolean };
@@ -29,8 +30,8 @@ export class UsageError extends Error {
  * memory; the README's "Limits" section lists the same figures.
  */
 export const INPUT_LIMITS = {
-  /** A secret on stdin (`--password-stdin`, `--secret-stdin`): the engine takes at most 4096 characters, 4 bytes each at worst. */
-  secretBytes: 16 * 1024,
+  /** A secret on stdin (`--password-stdin`, `--secret-stdin`): the engine's longest secret, 4 bytes a character at worst. */
+  secretBytes: MAX_SECRET_CHARS * 4,
   /** `cluster import FILE`: an exported cluster (the engine's own export cap). */
   importBytes: 1024 * 1024,
   /** `cluster add --ca FILE`: a PEM bundle (the cluster schema's CA cap). */
