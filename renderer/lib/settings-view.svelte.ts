@@ -2,7 +2,7 @@
  * The Settings screen: where the config lives, which keychain is in use and whether it works, the
  * proxy in use (from the environment), the version; and the theme. Light and dark follow the OS; an
  * override (light or dark) is kept in this window's localStorage and applied as `data-theme` on
- * `<html>` (renderer/styles.css has the colours for both).
+ * `<html>` (renderer/styles/base.css has the colours for both).
  */
 import type { Api } from '../../shared/contract.ts';
 import type { SettingsView } from '../../shared/contract-console.ts';
