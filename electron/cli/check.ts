@@ -9,7 +9,7 @@ import { ErrorCode, isAppError } from '../../shared/errors.ts';
 import type { ClusterDefinition, ClusterStatus, NodeStatus } from '../../shared/model.ts';
 import { accounts } from '../core/keychain.ts';
 import { adapterFor } from '../core/providers/index.ts';
-import { computeDrift } from '../core/status.ts';
+import { computeDrift, downNode } from '../core/status.ts';
 import { daysLeft, provisionalKeys } from '../core/watch/changes.ts';
 import { int, list, parse, HOME_OPTION } from './args.ts';
 import { alerts, parseRange } from './check-range.ts';
@@ -171,18 +171,11 @@ export function checkResult(
 
 /** A node that had not answered when the check's deadline came: down, as far as a monitor can tell. */
 function timedOut(node: ClusterDefinition['nodes'][number], seconds: number): NodeStatus {
-  return {
-    id: node.id,
-    url: node.url,
-    up: false,
-    latencyMs: null,
-    clockSkewSeconds: null,
-    tls: null,
-    consumers: [],
-    provisional: null,
-    approved: null,
-    error: { code: ErrorCode.NODE_TIMEOUT, message: `no answer within the check's ${seconds} s (-t)`, node: node.id },
-  };
+  return downNode(node, {
+    code: ErrorCode.NODE_TIMEOUT,
+    message: `no answer within the check's ${seconds} s (-t)`,
+    node: node.id,
+  });
 }
 
 class Deadline extends Error {}

@@ -185,18 +185,10 @@ async function nodeStatusAfresh(input: StatusInput, ctx: NodeContext): Promise<N
     void listing;
     const state = stateFromError(e);
     const error = toErrorInfo(e);
-    return {
-      id: node.id,
-      url: node.url,
-      up: false,
-      latencyMs: null,
-      clockSkewSeconds: null,
+    return downNode(node, error, {
       tls: untrustedCertificate(error),
       consumers: consumers.map((c) => ({ key: c.key, state, problem: error.code })),
-      provisional: null,
-      approved: null,
-      error,
-    };
+    });
   }
   const endpoints = discovery.endpoints;
   learnCloneId(input, node, discovery.response.setCookies);
@@ -301,6 +293,26 @@ export async function balancerStatus(cluster: ClusterDefinition, http: HttpClien
       error,
     };
   }
+}
+
+/** A node that did not answer as the provider: nothing read from it but its error (and what it presented). */
+export function downNode(
+  node: { id: string; url: string },
+  error: ErrorInfo,
+  seen: Partial<Pick<NodeStatus, 'tls' | 'consumers'>> = {},
+): NodeStatus {
+  return {
+    id: node.id,
+    url: node.url,
+    up: false,
+    latencyMs: null,
+    clockSkewSeconds: null,
+    tls: seen.tls ?? null,
+    consumers: seen.consumers ?? [],
+    provisional: null,
+    approved: null,
+    error,
+  };
 }
 
 /** The notice status and sync give when the balancer failed. */
