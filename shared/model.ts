@@ -1,6 +1,12 @@
 /** The domain model shared by the engine, the front doors and the renderer. Pure data, no secrets. */
 import type { ErrorInfo } from './errors.ts';
 
+/**
+ * The longest secret (admin password, consumer secret) any door takes, in characters. Here, not in
+ * schema.ts, so that the CLI's start-up path can read it without loading the validator.
+ */
+export const MAX_SECRET_CHARS = 4096;
+
 export const CLUSTER_KINDS = ['sandbox', 'clearquest', 'jazz', 'lyo'] as const;
 export type ClusterKind = (typeof CLUSTER_KINDS)[number];
 

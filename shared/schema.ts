@@ -1,7 +1,7 @@
 /** Validation of everything that comes from outside: user input, imported files, stored config. */
 import { z } from 'zod';
 import { AppError, badInput, ErrorCode } from './errors.ts';
-import { CLUSTER_KINDS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUTS } from './model.ts';
+import { CLUSTER_KINDS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUTS, MAX_SECRET_CHARS } from './model.ts';
 import type { ClusterDefinition } from './model.ts';
 
 const MAX_TEXT = 256;
@@ -88,8 +88,7 @@ export const consumerKeySchema = text(256);
 /** A user or consumer name: no control or bidi character (it is shown in tables and the audit log). */
 export const userSchema = text(256);
 
-/** The longest secret (admin password, consumer secret) any door takes, in characters. */
-export const MAX_SECRET_CHARS = 4096;
+export { MAX_SECRET_CHARS } from './model.ts';
 
 /** A password or consumer secret: not empty, at most {@link MAX_SECRET_CHARS} characters, kept as typed. */
 export const secretSchema = z

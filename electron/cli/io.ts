@@ -1,7 +1,7 @@
 /** The CLI's streams, injectable so tests run commands in-process. */
 import { FileTooLarge, IsADirectory, readFileBounded as readFileBoundedCore } from '../core/config/bounded-read.ts';
 import type { Readable, Writable } from 'node:stream';
-import { MAX_SECRET_CHARS } from '../../shared/schema.ts';
+import { MAX_SECRET_CHARS } from '../../shared/model.ts';
 
 export interface CliIo {
   stdin: Readable & { isTTY?: boolean };

@@ -12,7 +12,7 @@ import { flag, str } from './args.ts';
 import type { Options, Parsed } from './args.ts';
 import type { CommandContext } from './context.ts';
 import { UsageError, readSecretFromStdin } from './io.ts';
-import { MAX_SECRET_CHARS } from '../../shared/schema.ts';
+import { MAX_SECRET_CHARS } from '../../shared/model.ts';
 
 /** The largest password or secret file read, in bytes: a secret, not a document (the engine's own limit). */
 export const PASSWORD_FILE_MAX_BYTES = MAX_SECRET_CHARS;
