@@ -1,5 +1,5 @@
 /**
- * `scripts/with-keychain.sh node bin/run-ts.mjs test/bench/profile-sync.ts [--nodes N] [--runs N] [--prof DIR]`:
+ * `scripts/with-keychain.sh node bin/run-ts.mjs test/bench/profile-sync.ts [--nodes N] [--runs N] [--prof DIR] [--verbose]`:
  * the whole-process sync of the bench, with `node --cpu-prof` on each CLI process (when --prof is
  * given), to see where a fresh process spends its time. Prints each run's wall time.
  */
@@ -20,6 +20,7 @@ const { values } = parseArgs({
     prof: { type: 'string' },
     latency: { type: 'string' },
     command: { type: 'string' },
+    verbose: { type: 'boolean' },
   },
 });
 const nodes = Number(values.nodes ?? 64);
@@ -51,6 +52,7 @@ try {
       'p',
       '--home',
       home,
+      ...(values.verbose ? ['--verbose'] : []),
     ];
     const code = await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, args, {
