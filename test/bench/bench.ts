@@ -132,7 +132,8 @@ export async function benchEngine(secrets: SecretStore = new MemorySecretStore()
   };
 }
 
-async function addSandboxCluster(engine: Engine, name: string, info: SandboxInfo): Promise<void> {
+/** A sandbox as a cluster of this engine, with the sandbox's admin login stored. */
+export async function addSandboxCluster(engine: Engine, name: string, info: SandboxInfo): Promise<void> {
   await engine.addCluster({
     name,
     kind: 'sandbox',
@@ -407,19 +408,7 @@ async function cliBench(cfg: BenchConfig, keychain: OsKeychain | null, notes: st
   const t = await benchEngine(secrets, home);
   try {
     if (!keychain) notes.push('No OS keychain here: the CLI status ran without the admin login or consumer secrets.');
-    await t.engine.addCluster({
-      name: 'c3',
-      kind: 'sandbox',
-      balancerUrl: sandbox.info.balancer,
-      nodes: sandbox.info.nodes.map((n) => ({ id: n.id, url: n.url })),
-      repo: sandbox.info.repo,
-      db: sandbox.info.db,
-    });
-    await t.engine.storeCredentials({
-      cluster: 'c3',
-      user: sandbox.info.admin.user,
-      password: sandbox.info.admin.password,
-    });
+    await addSandboxCluster(t.engine, 'c3', sandbox.info);
     const consumers = await approvedConsumers(t.engine, sandbox, 'c3', 2);
     forget.push(accounts.admin('c3'), ...consumers.map((c) => accounts.consumer('c3', c.key)));
     await t.engine.close();

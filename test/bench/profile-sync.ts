@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { MemorySecretStore } from '../../electron/core/keychain.ts';
-import { approvedConsumers, benchEngine, benchKeychain } from './bench.ts';
+import { addSandboxCluster, approvedConsumers, benchEngine, benchKeychain } from './bench.ts';
 import { BIN, startSandboxProcess } from './processes.ts';
 
 const { values } = parseArgs({
@@ -30,16 +30,7 @@ const sandbox = await startSandboxProcess(nodes);
 const home = await mkdtemp(join(tmpdir(), 'oslc-prof-'));
 const t = await benchEngine(keychain ?? new MemorySecretStore(), home);
 try {
-  const i = sandbox.info;
-  await t.engine.addCluster({
-    name: 'p',
-    kind: 'sandbox',
-    balancerUrl: i.balancer,
-    nodes: i.nodes.map((n) => ({ id: n.id, url: n.url })),
-    repo: i.repo,
-    db: i.db,
-  });
-  await t.engine.storeCredentials({ cluster: 'p', user: i.admin.user, password: i.admin.password });
+  await addSandboxCluster(t.engine, 'p', sandbox.info);
   await approvedConsumers(t.engine, sandbox, 'p', 5);
   await t.engine.close();
   await sandbox.setLatency(Number(values.latency ?? 100));

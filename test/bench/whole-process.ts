@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { MemorySecretStore, accounts } from '../../electron/core/keychain.ts';
 import type { OsKeychain, SecretStore } from '../../electron/core/keychain.ts';
 import { DISCOVERY_CACHE_FILE } from '../../electron/core/discovery-cache.ts';
-import { approvedConsumers, benchEngine, median, sequentialLoop } from './bench.ts';
+import { addSandboxCluster, approvedConsumers, benchEngine, median, sequentialLoop } from './bench.ts';
 import { startSandboxProcess, timeCli } from './processes.ts';
 import type { RequestRecorder } from './round-trips.ts';
 
@@ -41,19 +41,7 @@ export async function wholeProcessSyncBench(
   const secrets: SecretStore = keychain ?? new MemorySecretStore();
   const t = await benchEngine(secrets, home);
   try {
-    await t.engine.addCluster({
-      name: 'wp',
-      kind: 'sandbox',
-      balancerUrl: sandbox.info.balancer,
-      nodes: sandbox.info.nodes.map((n) => ({ id: n.id, url: n.url })),
-      repo: sandbox.info.repo,
-      db: sandbox.info.db,
-    });
-    await t.engine.storeCredentials({
-      cluster: 'wp',
-      user: sandbox.info.admin.user,
-      password: sandbox.info.admin.password,
-    });
+    await addSandboxCluster(t.engine, 'wp', sandbox.info);
     const consumers = await approvedConsumers(t.engine, sandbox, 'wp', opts.consumers);
     forget.push(accounts.admin('wp'), ...consumers.map((c) => accounts.consumer('wp', c.key)));
     await t.engine.close();

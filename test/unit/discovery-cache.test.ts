@@ -9,21 +9,11 @@ import {
   DiscoveryStore,
   persistedKey,
 } from '../../electron/core/discovery-cache.ts';
-import { HttpClient } from '../../electron/core/http/client.ts';
 import { NodeCache, discoveryFor, reuseOrRedo } from '../../electron/core/node-cache.ts';
 import type { Discovery, NodeContext, OAuthEndpoints } from '../../electron/core/providers/types.ts';
+import { cluster, http } from './_one-node-cluster.ts';
 import type { ClusterDefinition } from '../../shared/model.ts';
-import { clusterFromInput } from '../../shared/schema.ts';
 
-const cluster: ClusterDefinition = clusterFromInput({
-  name: 'c',
-  kind: 'sandbox',
-  balancerUrl: 'http://lb.example',
-  nodes: [{ id: 'n1', url: 'http://n1.example' }],
-  repo: 'r',
-  db: 'd',
-});
-const http = new HttpClient({ connectTimeoutMs: 1000, totalTimeoutMs: 1000, maxResponseBytes: 1024 });
 const endpoints: OAuthEndpoints = {
   requestToken: 'http://n1.example/oauth/requestToken',
   authorize: 'http://n1.example/oauth/authorize',

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { HttpClient } from '../../electron/core/http/client.ts';
 import { NodeCache, discoveryFor } from '../../electron/core/node-cache.ts';
 import type { Discovery, NodeContext } from '../../electron/core/providers/types.ts';
-import type { ClusterDefinition } from '../../shared/model.ts';
-import { clusterFromInput } from '../../shared/schema.ts';
+import { cluster, http } from './_one-node-cluster.ts';
+import { HttpClient } from '../../electron/core/http/client.ts';
 
-const cluster: ClusterDefinition = clusterFromInput({
-  name: 'c',
-  kind: 'sandbox',
-  balancerUrl: 'http://lb.example',
-  nodes: [{ id: 'n1', url: 'http://n1.example' }],
-  repo: 'r',
-  db: 'd',
-});
-const http = new HttpClient({ connectTimeoutMs: 1000, totalTimeoutMs: 1000, maxResponseBytes: 1024 });
 const admin = { user: 'admin', password: 'pw' };
 const discovery = {
   endpoints: { requestToken: 'http://n1.example/rt', authorize: 'a', accessToken: 'b', requestConsumerKey: null },
