@@ -395,7 +395,7 @@ async function loginItem(def: ClusterDefinition, node: NodeDefinition, deps: Che
         check: 'login',
         verdict: 'fail',
         text: `the login as "${admin.user}" is refused (wrong user or password)`,
-        fix: 'Check the user and password (oslc-admin login), and that the user is an administrator.',
+        fix: 'Check the admin user and password, and that the user is an administrator.',
       };
     if (error.code === ErrorCode.LOGIN_PAGE)
       return {
