@@ -14,7 +14,8 @@ import type {
   ProbeResult,
   TlsInfo,
 } from '../../shared/model.ts';
-import type { HttpClient } from './http/client.ts';
+import type { HttpClient, HttpResponse } from './http/client.ts';
+import { TIMESTAMP_WINDOW_SECONDS } from '../../shared/diagnose.ts';
 import { mapPool } from './pool.ts';
 import { discoveryFor, freshDiscovery, reuseOrRedo } from './node-cache.ts';
 import type { NodeCache } from './node-cache.ts';
@@ -46,6 +47,11 @@ export interface StatusInput {
   cache?: NodeCache;
   /** Filled with clone id → node id from each node's own answers, to attribute the balancer's answers. */
   cloneIds?: Map<string, string>;
+  /**
+   * Sync's verification: where the kind lists a node's keys and an admin login is known, the node's
+   * own list decides which keys it holds, and no key is probed (see {@link nodeRegistryStatus}).
+   */
+  listDecides?: boolean;
 }
 
 /** Learns a node's clone id from its own answer's session cookie. */
@@ -91,10 +97,14 @@ function nodeContext(input: StatusInput, node: NodeDefinition): NodeContext {
 }
 
 /** The key list, started at once: it does not depend on discovery, so a slow node costs one wait, not two. */
-function startListing(input: StatusInput, ctx: NodeContext): Promise<ListedConsumer[] | Error | null> {
+function startListing(
+  input: StatusInput,
+  ctx: NodeContext,
+  seen?: (res: HttpResponse) => void,
+): Promise<ListedConsumer[] | Error | null> {
   const adapter = adapterFor(input.cluster.kind);
   if (!adapter.listKeys || !input.admin) return Promise.resolve(null);
-  return adapter.listKeys(ctx, input.admin).then(
+  return adapter.listKeys(ctx, input.admin, seen).then(
     (list): ListedConsumer[] | Error => list,
     (e: unknown): Error => (e instanceof Error ? e : new Error(String(e))),
   );
@@ -161,6 +171,11 @@ async function nodeStatusOnEarlierDiscovery(
 
 export async function nodeStatus(input: StatusInput, node: NodeDefinition): Promise<NodeStatus> {
   const ctx = nodeContext(input, node);
+  if (listDecidesFor(input)) {
+    const fromList = await nodeRegistryStatus(input, ctx);
+    if (fromList) return fromList;
+    // The list failed: the probes say what they can, as status does (and name the node's error).
+  }
   // Without a probe nothing would show that an earlier discovery still holds: ask the node again.
   return reuseOrRedo(
     ctx,
@@ -170,6 +185,54 @@ export async function nodeStatus(input: StatusInput, node: NodeDefinition): Prom
     // The probes' answers prove an earlier process's discovery too: it is used (discovery-cache.ts).
     { persisted: true },
   );
+}
+
+const listDecidesFor = (input: StatusInput): boolean =>
+  input.listDecides === true && input.admin !== null && Boolean(adapterFor(input.cluster.kind).listKeys);
+
+/**
+ * Sync's verification of one node (issue 27): once its registry is reloaded, the node's own key list
+ * says which keys it holds, which is the question sync asks, in one request, where probing takes a
+ * signed request per tracked key that the node must check too (64 nodes × 5 keys: 320 requests
+ * against 64). A listed key is loaded (approved, or provisional); a tracked key the list does not
+ * name is not loaded on this node. A node whose clock (its `Date`) is off by more than the OAuth
+ * timestamp window refuses every signed request, so its keys stay unverified (`clock-skew`), as its
+ * probes would have said. A wrong stored secret is status's and diagnose's to tell. Null when the
+ * list could not be read: the node is then probed.
+ */
+async function nodeRegistryStatus(input: StatusInput, ctx: NodeContext): Promise<NodeStatus | null> {
+  const sentAt = Date.now();
+  let answer: HttpResponse | null = null;
+  const listed = await startListing(input, ctx, (res) => (answer = res));
+  if (!Array.isArray(listed) || answer === null) return null;
+  const res: HttpResponse = answer;
+  const skew = clockSkewSeconds(res, sentAt);
+  const skewed = skew !== null && Math.abs(skew) > TIMESTAMP_WINDOW_SECONDS;
+  const provisionalOf = new Map<string, boolean>();
+  for (const c of listed) if (!provisionalOf.has(c.key)) provisionalOf.set(c.key, c.provisional);
+  return {
+    id: ctx.node.id,
+    url: ctx.node.url,
+    up: true,
+    latencyMs: res.latencyMs,
+    clockSkewSeconds: skew,
+    tls: res.tls,
+    consumers: input.consumers.map(({ key }) => {
+      const provisional = provisionalOf.get(key);
+      if (skewed)
+        return {
+          key,
+          state: 'clock-skew' as const,
+          problem: `the node's clock is ${skew} s off (its Date header): it refuses signed requests (timestamp_refused)`,
+        };
+      if (provisional === undefined)
+        return { key, state: 'unknown' as const, problem: "not in this node's consumer list" };
+      return provisional
+        ? { key, state: 'provisional' as const, problem: 'provisional on this node, as its consumer list says' }
+        : { key, state: 'approved' as const, problem: null };
+    }),
+    ...listedFields(listed),
+  };
 }
 
 /** One node's status on a new discovery (kept for next time). */
@@ -239,8 +302,9 @@ export function prepareNodeStatus(input: StatusInput, node: NodeDefinition): voi
   if (!input.cache) return;
   const ctx = nodeContext(input, node);
   const adapter = adapterFor(input.cluster.kind);
-  // Failures are the cache's to forget; the status that follows asks again.
-  if (input.consumers.length > 0)
+  // Failures are the cache's to forget; the status that follows asks again. Where the list decides,
+  // no discovery is needed unless the list fails (then the node is discovered afresh).
+  if (input.consumers.length > 0 && !listDecidesFor(input))
     discoveryFor(ctx, adapter.discover, true, { persisted: true }).discovery.catch(() => undefined);
   if (adapter.prepareListing && input.admin) adapter.prepareListing(ctx, input.admin);
 }

@@ -1,7 +1,8 @@
 /**
- * `scripts/with-keychain.sh node bin/run-ts.mjs test/bench/profile-sync.ts [--nodes N] [--runs N] [--prof DIR] [--verbose]`:
+ * `scripts/with-keychain.sh node bin/run-ts.mjs test/bench/profile-sync.ts [--nodes N] [--runs N] [--prof DIR] [--import FILE] [--exe PATH] [--verbose]`:
  * the whole-process sync of the bench, with `node --cpu-prof` on each CLI process (when --prof is
- * given), to see where a fresh process spends its time. Prints each run's wall time.
+ * given; a preload of yours with --import, e.g. one on undici's diagnostics channels), to see where a
+ * fresh process spends its time. Prints each run's wall time.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -18,6 +19,8 @@ const { values } = parseArgs({
     nodes: { type: 'string' },
     runs: { type: 'string' },
     prof: { type: 'string' },
+    import: { type: 'string' },
+    exe: { type: 'string' },
     latency: { type: 'string' },
     command: { type: 'string' },
     verbose: { type: 'boolean' },
@@ -38,6 +41,7 @@ try {
     const t0 = performance.now();
     const args = [
       ...(values.prof ? ['--cpu-prof', `--cpu-prof-dir=${values.prof}`] : []),
+      ...(values.import ? ['--import', values.import] : []),
       BIN,
       values.command ?? 'sync',
       'p',
@@ -46,7 +50,8 @@ try {
       ...(values.verbose ? ['--verbose'] : []),
     ];
     const code = await new Promise<number>((resolve) => {
-      const child = spawn(process.execPath, args, {
+      // --exe: an executable that is the CLI (the installers' SEA): no bin, and no node flags.
+      const child = spawn(values.exe ?? process.execPath, values.exe ? args.slice(args.indexOf(BIN) + 1) : args, {
         env: { ...process.env, ...(keychain ? { OSLC_ADMIN_KEYCHAIN_SERVICE: keychain.service } : {}) },
         stdio: ['ignore', 'ignore', 'inherit'],
       });

@@ -21,7 +21,7 @@ export function repairDeps(ctx: EngineContext): RepairDeps {
     consumerSecret: (c, k) => ctx.consumerSecret(c, k),
     trackConsumer: (a) => trackConsumer(ctx, a),
     status: (a, o) => status(ctx, a, o),
-    statusRun: (c) => statusRun(ctx, c),
+    statusRun: (c, opts) => statusRun(ctx, c, undefined, opts),
     auditLog: ctx.auditLog,
   };
 }

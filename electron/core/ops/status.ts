@@ -62,6 +62,7 @@ export async function statusRun(
   ctx: EngineContext,
   def: ClusterDefinition,
   onNode?: (node: ResultOf<'status'>['nodes'][number]) => void,
+  opts: { listDecides?: boolean } = {},
 ): Promise<StatusRun> {
   // One keychain sentence for both reads; where the sandbox's secrets are held in memory, that one says it all.
   const keychainNotes: string[] = [];
@@ -80,6 +81,7 @@ export async function statusRun(
     admin,
     ...(onNode ? { onNode } : {}),
     ...(ctx.nodeCache ? { cache: ctx.nodeCache } : {}),
+    ...(opts.listDecides ? { listDecides: true } : {}),
   };
   const notices = statusNotices(input);
   return {

@@ -57,7 +57,10 @@ export interface ProviderAdapter {
   /** Reads the OAuth endpoints from the node itself, mapped onto that node's origin. */
   discover(ctx: NodeContext): Promise<Discovery>;
   /** This node's own keys, where the product has a list API; null where it has none. */
-  listKeys: ((ctx: NodeContext, admin: AdminCredentials) => Promise<ListedConsumer[]>) | null;
+  /** `seen` is given the answer the list was read from (its `Date`, TLS and latency). */
+  listKeys:
+    | ((ctx: NodeContext, admin: AdminCredentials, seen?: (res: HttpResponse) => void) => Promise<ListedConsumer[]>)
+    | null;
   /**
    * Starts what {@link listKeys} will need (an admin session) and keeps it in `ctx.cache`, so a later
    * listing costs one round trip. Never throws; null where there is nothing to prepare.

@@ -12,8 +12,11 @@ export interface RepairDeps {
   consumerSecret(cluster: ClusterDefinition, key: string): Promise<string | null>;
   trackConsumer(arg: { cluster: string; key: string; name?: string; secret?: string }): Promise<ClusterDefinition>;
   status(arg: { cluster: string }, opts?: CallOptions<'status'>): Promise<ResultOf<'status'>>;
-  /** The same status, node by node, for a caller that checks each node as soon as it is ready. */
-  statusRun(cluster: ClusterDefinition): Promise<StatusRun>;
+  /**
+   * The same status, node by node, for a caller that checks each node as soon as it is ready; with
+   * `listDecides`, a node's own key list decides which keys it holds where the kind has one (sync).
+   */
+  statusRun(cluster: ClusterDefinition, opts?: { listDecides?: boolean }): Promise<StatusRun>;
   auditLog: AuditLog;
 }
 

@@ -1,9 +1,10 @@
 /**
  * One click: log in to every node. Each node's registry is refreshed straight on the node, all in
  * parallel with a bounded pool; failures are retried with backoff (at most twice); one dead or
- * hanging node never blocks the rest. Then every tracked key is verified on every node: each node
- * as soon as its own registry is reloaded (its discovery and admin session were started beside the
- * refresh), so the whole sync costs about two round trips however many nodes there are.
+ * hanging node never blocks the rest. Then every node is verified as soon as its own registry is
+ * reloaded: where the kind lists a node's keys, by that list (one request a node, its admin session
+ * started beside the refresh, or kept from the process before: admin-sessions.ts), else by probing
+ * each tracked key; so the whole sync costs about two round trips however many nodes there are.
  */
 import type { SyncEvent, SyncNodeResult, SyncResult } from '../../../shared/contract-repair.ts';
 import { AppError, ErrorCode, isAppError, toErrorInfo } from '../../../shared/errors.ts';
@@ -291,7 +292,8 @@ async function refreshEveryNode(
   signal: AbortSignal | undefined,
 ): Promise<{ nodes: SyncNodeResult[]; status: ClusterStatus } | { interrupted: SyncResult }> {
   // The refresh needs only the admin login: the status run (the consumer secrets) is read beside it.
-  const running = deps.statusRun(def);
+  // The verification asks each node's own key list where the kind has one (status.ts, nodeRegistryStatus).
+  const running = deps.statusRun(def, { listDecides: true });
   running.catch(() => undefined);
   const admin = await requireAdmin(deps, def, 'Logging in to every node');
   const run = whenReady(running);
