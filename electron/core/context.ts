@@ -18,6 +18,7 @@ import { accounts } from './keychain.ts';
 import type { SecretStore } from './keychain.ts';
 import { DiscoveryStore, DISCOVERY_CACHE_TTL_MS } from './discovery-cache.ts';
 import { NodeCache, NODE_CACHE_TTL_MS } from './node-cache.ts';
+import { AdminSessionStore } from './admin-sessions.ts';
 import type { AdminCredentials } from './providers/types.ts';
 import { HomeSecretStore } from './secret-overlay.ts';
 
@@ -35,7 +36,8 @@ export interface EngineOptions {
   nodeCacheTtlMs?: number;
   /**
    * How long a node's discovery is reused by later processes (discovery-cache.ts, in the config
-   * directory); 0: never. Default 10 minutes; off whenever `nodeCacheTtlMs` is 0.
+   * directory); 0: never, and no admin session is kept for them either (admin-sessions.ts, in the
+   * keychain). Default 10 minutes; off whenever `nodeCacheTtlMs` is 0.
    */
   discoveryCacheTtlMs?: number;
   /** The console's watch loop (interval, jitter); tests shorten it. */
@@ -87,8 +89,16 @@ export class EngineContext {
     this.limits = opts.limits ?? {};
     const ttl = opts.nodeCacheTtlMs ?? NODE_CACHE_TTL_MS;
     const kept = opts.discoveryCacheTtlMs ?? DISCOVERY_CACHE_TTL_MS;
+    const secrets = this.secrets;
     this.nodeCache =
-      ttl > 0 ? new NodeCache(ttl, Date.now, kept > 0 ? new DiscoveryStore(opts.home, kept) : undefined) : undefined;
+      ttl > 0
+        ? new NodeCache(
+            ttl,
+            Date.now,
+            kept > 0 ? new DiscoveryStore(opts.home, kept) : undefined,
+            kept > 0 ? (cluster) => new AdminSessionStore(secrets, cluster) : undefined,
+          )
+        : undefined;
   }
 
   /** One HTTP client (one undici Agent) per cluster, rebuilt when its TLS or limits change. */

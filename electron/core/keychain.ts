@@ -31,6 +31,8 @@ export const KEYCHAIN_SERVICE = 'oslc-cluster-admin';
 export const accounts = {
   admin: (cluster: string) => `cluster/${cluster}/admin`,
   consumer: (cluster: string, key: string) => `cluster/${cluster}/consumer/${key}`,
+  /** The admin sessions kept between processes (admin-sessions.ts): credentials, like the password. */
+  adminSessions: (cluster: string) => `cluster/${cluster}/admin-sessions`,
 };
 
 type Operation = 'read' | 'store' | 'delete';

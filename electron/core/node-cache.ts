@@ -10,7 +10,9 @@
  * with nothing cached.
  */
 import { createHash } from 'node:crypto';
+import type { AdminSessionStore, KeptSession } from './admin-sessions.ts';
 import type { DiscoveryStore, PersistedDiscovery } from './discovery-cache.ts';
+import { persistedKey } from './discovery-cache.ts';
 import type { HttpClient } from './http/client.ts';
 import { cloneIdFromCookies } from './redact.ts';
 import type { AdminCredentials, Discovery, NodeContext } from './providers/types.ts';
@@ -31,22 +33,55 @@ interface NodeEntries {
 
 export class NodeCache {
   readonly #byClient = new WeakMap<HttpClient, Map<string, NodeEntries>>();
+  readonly #sessionStores = new Map<string, AdminSessionStore>();
 
   constructor(
     private readonly ttlMs = NODE_CACHE_TTL_MS,
     private readonly now: () => number = Date.now,
     /** Discoveries kept between processes (discovery-cache.ts); absent: this process's only. */
     readonly persisted?: DiscoveryStore,
+    /** Each cluster's admin sessions kept between processes (admin-sessions.ts); absent: none kept. */
+    private readonly sessionStore?: (cluster: string) => AdminSessionStore,
   ) {}
 
-  /** Reads the persisted discoveries (once); never rejects. */
-  loadPersisted(): Promise<void> {
-    return this.persisted?.load() ?? Promise.resolve();
+  #keptSessions(cluster: string): AdminSessionStore | null {
+    if (!this.sessionStore) return null;
+    let store = this.#sessionStores.get(cluster);
+    if (!store) this.#sessionStores.set(cluster, (store = this.sessionStore(cluster)));
+    return store;
   }
 
-  /** Writes the persisted discoveries when they changed; never rejects. */
-  flushPersisted(): Promise<void> {
-    return this.persisted?.flush() ?? Promise.resolve();
+  /** Reads the persisted discoveries (once) and, given a cluster, its kept admin sessions; never rejects. */
+  async loadPersisted(cluster?: string): Promise<void> {
+    await Promise.all([this.persisted?.load(), cluster === undefined ? null : this.#keptSessions(cluster)?.load()]);
+  }
+
+  /** Writes the persisted discoveries and kept sessions that changed; never rejects. */
+  async flushPersisted(): Promise<void> {
+    await Promise.all([this.persisted?.flush(), ...[...this.#sessionStores.values()].map((s) => s.flush())]);
+  }
+
+  /** The admin session an earlier process kept for this node and login (after {@link loadPersisted}). */
+  keptSession(ctx: NodeContext, admin: AdminCredentials): KeptSession | null {
+    return this.#keptSessions(ctx.cluster.name)?.get(persistedKey(ctx), admin) ?? null;
+  }
+
+  /** Keeps a session this process opened on this node, for the next process. */
+  keepSession(ctx: NodeContext, admin: AdminCredentials, session: KeptSession): void {
+    this.#keptSessions(ctx.cluster.name)?.put(persistedKey(ctx), admin, session);
+  }
+
+  /** Forgets this node's admin sessions, in memory and kept (the node refused one), and nothing else. */
+  forgetSessions(ctx: NodeContext): void {
+    this.#entries(ctx, false)?.sessions.clear();
+    this.#keptSessions(ctx.cluster.name)?.drop(persistedKey(ctx));
+  }
+
+  /** Forgets the sessions kept for a cluster (its login was forgotten, or the cluster removed). */
+  async forgetKeptSessions(cluster: string): Promise<void> {
+    const store = this.#keptSessions(cluster);
+    this.#sessionStores.delete(cluster);
+    if (store) await store.forgetAll();
   }
 
   /** Everything that shapes what discovery answers for this node. */
@@ -131,6 +166,7 @@ export class NodeCache {
   forget(ctx: NodeContext): void {
     this.#byClient.get(ctx.http)?.delete(this.#nodeKey(ctx));
     this.persisted?.drop(ctx);
+    this.#keptSessions(ctx.cluster.name)?.drop(persistedKey(ctx));
   }
 
   clear(client: HttpClient): void {

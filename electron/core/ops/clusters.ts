@@ -8,6 +8,7 @@ import { decodeClusterExport, encodeClusterExport } from '../config/cluster-file
 import type { EngineContext } from '../context.ts';
 import { checkedCaBundle } from '../http/client.ts';
 import { accounts } from '../keychain.ts';
+import { forgetKeptSessions } from './credentials.ts';
 
 export async function listClusters(ctx: EngineContext): Promise<ResultOf<'listClusters'>> {
   const { clusters, notices } = await ctx.store.load();
@@ -62,6 +63,7 @@ export async function removeCluster(
   for (const c of def.consumers) {
     if (c.hasSecret && (await ctx.secrets.delete(accounts.consumer(def.name, c.key)))) forgotten++;
   }
+  await forgetKeptSessions(ctx, def.name);
   await ctx.store.remove(def.name);
   ctx.watchLoop?.forget(def.name);
   ctx.dropClient(def.name);

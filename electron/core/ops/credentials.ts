@@ -35,6 +35,12 @@ export async function storeCredentials(
   return { cluster: def.name, user, storedIn, verifiedOn };
 }
 
+/** Forgets the admin sessions kept for a cluster (admin-sessions.ts), in this process and in the keychain. */
+export async function forgetKeptSessions(ctx: EngineContext, cluster: string): Promise<void> {
+  if (ctx.nodeCache) await ctx.nodeCache.forgetKeptSessions(cluster);
+  else await ctx.secrets.delete(accounts.adminSessions(cluster));
+}
+
 export async function forgetCredentials(
   ctx: EngineContext,
   arg: ArgOf<'forgetCredentials'>,
@@ -43,6 +49,8 @@ export async function forgetCredentials(
   // As in storeCredentials: the config directory refuses before the keychain is touched.
   await ctx.auditLog.ensureWritable();
   await ctx.store.update(def.name, (c) => ({ ...c, adminUser: null }));
+  // The sessions opened with that login go with it (admin-sessions.ts).
+  await forgetKeptSessions(ctx, def.name);
   const forgotten = await ctx.secrets.delete(accounts.admin(def.name));
   await ctx.auditLog.appendOrThrow({
     cluster: def.name,

@@ -70,7 +70,7 @@ export async function statusRun(
   const [admin, consumers] = await Promise.all([
     fromKeychain('the admin login', keychainNotes, () => ctx.adminCredentials(def), null),
     fromKeychain('the consumer secrets', keychainNotes, () => probeConsumers(ctx, def), fallback),
-    ctx.nodeCache?.loadPersisted(),
+    ctx.nodeCache?.loadPersisted(def.name),
   ]);
   const extra = ctx.heldInMemory.has(def.name) ? [] : keychainNotes;
   const input: StatusInput = {

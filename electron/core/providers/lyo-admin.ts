@@ -8,10 +8,20 @@ import { expectActionDone, expectData } from '../http/client.ts';
 import { formEncode } from '../oauth/rfc5849.ts';
 import { joinUrl } from './discovery.ts';
 import type { AdminCredentials, ListedConsumer } from './types.ts';
+import type { KeptSession } from '../admin-sessions.ts';
 
 /** Keeps the cookies one admin session sets on one node. */
 class CookieJar {
   private readonly cookies = new Map<string, string>();
+  /** A jar holding what a kept session's cookie header says (admin-sessions.ts). */
+  static fromHeader(header: string): CookieJar {
+    const jar = new CookieJar();
+    for (const part of header.split(';')) {
+      const m = /^\s*([^=;\s]+)=(.*)$/.exec(part);
+      if (m) jar.cookies.set(m[1]!, m[2]!.trim());
+    }
+    return jar;
+  }
   take(res: HttpResponse): void {
     for (const c of res.setCookies) {
       const m = /^\s*([^=;\s]+)=([^;]*)/.exec(c);
@@ -73,12 +83,22 @@ export class LyoAdminSession {
     return new LyoAdminSession(http, node, base, jar, csrf);
   }
 
+  /** A session an earlier process opened (admin-sessions.ts); the node may have ended it since. */
+  static restore(http: HttpClient, node: string, base: string, kept: KeptSession): LyoAdminSession {
+    return new LyoAdminSession(http, node, base, CookieJar.fromHeader(kept.cookie), kept.csrf);
+  }
+
+  /** What a later process needs to use this session again. */
+  kept(): KeptSession {
+    return { cookie: this.jar.header(), csrf: this.csrf };
+  }
+
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     return { cookie: this.jar.header(), 'x-csrf-prevent': this.csrf, ...extra };
   }
 
   /** `GET /oauth/consumers` — this node's provisional and approved consumers, never their secrets. */
-  async listConsumers(): Promise<ListedConsumer[]> {
+  async listConsumers(seen?: (res: HttpResponse) => void): Promise<ListedConsumer[]> {
     const res = await this.http.request({
       node: this.node,
       method: 'GET',
@@ -86,6 +106,7 @@ export class LyoAdminSession {
       headers: this.headers({ accept: 'application/json' }),
     });
     expectData(res, this.node, 'json');
+    seen?.(res);
     let doc: unknown;
     try {
       doc = JSON.parse(res.body);

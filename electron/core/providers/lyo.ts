@@ -8,27 +8,46 @@ import { requestConsumerKey } from './common.ts';
 const openLyoSession = (ctx: NodeContext, admin: AdminCredentials) =>
   LyoAdminSession.open(ctx.http, ctx.node.id, ctx.node.url, admin);
 
-/** An admin session the cache holds for this node, or a new one that it keeps. */
+/** An admin session the cache holds for this node, or a new one that it keeps (for later processes too). */
 function lyoSession(ctx: NodeContext, admin: AdminCredentials): Promise<LyoAdminSession> {
   const cache = ctx.cache;
   if (!cache) return openLyoSession(ctx, admin);
-  return cache.session<LyoAdminSession>(ctx, admin) ?? cache.rememberSession(ctx, admin, openLyoSession(ctx, admin));
+  const held = cache.session<LyoAdminSession>(ctx, admin) ?? restoredSession(ctx, admin);
+  if (held) return held;
+  const opened = openLyoSession(ctx, admin);
+  opened.then(
+    (s) => cache.keepSession(ctx, admin, s.kept()),
+    () => undefined,
+  );
+  return cache.rememberSession(ctx, admin, opened);
 }
 
-export const listWithLyoApi: ProviderAdapter['listKeys'] = async (ctx, admin) => {
+/** The session an earlier process kept for this node (admin-sessions.ts), held for this process too. */
+function restoredSession(ctx: NodeContext, admin: AdminCredentials): Promise<LyoAdminSession> | null {
+  const kept = ctx.cache?.keptSession(ctx, admin);
+  if (!kept || !ctx.cache) return null;
+  return ctx.cache.rememberSession(
+    ctx,
+    admin,
+    Promise.resolve(LyoAdminSession.restore(ctx.http, ctx.node.id, ctx.node.url, kept)),
+  );
+}
+
+export const listWithLyoApi: ProviderAdapter['listKeys'] = async (ctx, admin, seen) => {
   const cache = ctx.cache;
-  const reused = cache?.session<LyoAdminSession>(ctx, admin);
+  const reused = cache?.session<LyoAdminSession>(ctx, admin) ?? restoredSession(ctx, admin);
   if (cache && reused) {
     try {
-      return await (await reused).listConsumers();
+      return await (await reused).listConsumers(seen);
     } catch {
-      // The session may have ended (a restart, a timeout): start over as if nothing were cached.
-      cache.forget(ctx);
+      // The session may have ended (a restart, a timeout, a logout): log in again as if nothing were
+      // kept. Only the sessions are forgotten: the node's discovery is not in question.
+      cache.forgetSessions(ctx);
     }
   }
   const session = await lyoSession(ctx, admin);
   try {
-    return await session.listConsumers();
+    return await session.listConsumers(seen);
   } catch (e) {
     cache?.forget(ctx);
     throw e;
