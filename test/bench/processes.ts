@@ -127,10 +127,12 @@ export function timeCli(
   args: string[],
   env: Record<string, string> = {},
   stdin?: string,
+  /** The installers' executable (build/cli-sea.mjs) instead of `node bin/oslc-admin.mjs`. */
+  exe?: string,
 ): Promise<{ ms: number; code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(exe ?? process.execPath, exe ? args : [BIN, ...args], {
       env: { ...process.env, ...env },
       stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });

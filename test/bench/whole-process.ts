@@ -1,7 +1,9 @@
 /**
  * Whole-process figures (issue 27): `oslc-admin sync` of 64 nodes as an admin runs it — a new process
- * each time, started from the bin (`node bin/oslc-admin.mjs`, as the installed `oslc-admin` is; never
- * through npx, whose own start-up is npm's) — against the sequential technote loop in the same run.
+ * each time, started the two ways an installed `oslc-admin` is: the npm package's bin (`node
+ * bin/oslc-admin.mjs`; never through npx, whose own start-up is npm's) and the installers' executable
+ * (build/cli-sea.mjs, when one was built) — against the sequential technote loop in the same run.
+ * The two are run in turn, so a machine that gets busier mid-run weighs on both alike.
  */
 import { rm } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
@@ -28,10 +30,12 @@ export interface WholeProcessSync {
   baselineRoundTrips: number;
   speedup: number;
   keychain: boolean;
+  /** The same sync through the installers' executable, when one was built. */
+  installed?: { runs: number[]; medianMs: number; speedup: number; exitCodes: number[] };
 }
 
 export async function wholeProcessSyncBench(
-  opts: { nodes: number; consumers: number; latencyMs: number; runs: number },
+  opts: { nodes: number; consumers: number; latencyMs: number; runs: number; exe?: string },
   keychain: OsKeychain | null,
   forget: string[],
   recorder: RequestRecorder,
@@ -57,18 +61,31 @@ export async function wholeProcessSyncBench(
     ];
     const stdin = keychain ? undefined : `${sandbox.info.admin.password}\n`;
     const codes: number[] = [];
-    const once = async () => {
-      const r = await timeCli(args, env, stdin);
-      codes.push(r.code);
+    const exeCodes: number[] = [];
+    const once = async (exe?: string) => {
+      const r = await timeCli(args, env, stdin, exe);
+      (exe ? exeCodes : codes).push(r.code);
       if (r.code !== 0) process.stderr.write(`whole-process sync exited ${r.code}: ${r.stderr}${r.stdout}\n`);
       return r.ms;
     };
     await rm(join(home, DISCOVERY_CACHE_FILE), { force: true });
     const coldCacheMs = await once();
     const runs: number[] = [];
-    for (let i = 0; i < opts.runs; i++) runs.push(await once());
+    const exeRuns: number[] = [];
+    for (let i = 0; i < opts.runs; i++) {
+      runs.push(await once());
+      if (opts.exe) exeRuns.push(await once(opts.exe));
+    }
     const loop = await recorder.measure(() => sequentialLoop(sandbox.info, recorder));
     const medianMs = median(runs);
+    const installed = opts.exe
+      ? {
+          runs: exeRuns.map(Math.round),
+          medianMs: Math.round(median(exeRuns)),
+          speedup: Math.round((loop.ms / median(exeRuns)) * 10) / 10,
+          exitCodes: exeCodes,
+        }
+      : undefined;
     return {
       nodes: opts.nodes,
       consumers: opts.consumers,
@@ -81,6 +98,7 @@ export async function wholeProcessSyncBench(
       baselineRoundTrips: loop.roundTrips,
       speedup: Math.round((loop.ms / medianMs) * 10) / 10,
       keychain: keychain !== null,
+      ...(installed ? { installed } : {}),
     };
   } finally {
     await t.close(true);
