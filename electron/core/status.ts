@@ -21,7 +21,7 @@ import type { NodeCache } from './node-cache.ts';
 import { clockSkewSeconds, decideWithList, probeNodeAnswer, stateFromError } from './probe.ts';
 import type { ProbeConsumer } from './probe.ts';
 import { adapterFor } from './providers/index.ts';
-import type { AdminCredentials, Discovery, ListedConsumer, NodeContext, OAuthEndpoints } from './providers/types.ts';
+import type { AdminCredentials, Discovery, KeyList, NodeContext, OAuthEndpoints } from './providers/types.ts';
 import { cloneIdFromCookies } from './redact.ts';
 import { balancerFailureWords } from '../../shared/failure-words.ts';
 import { computeDrift } from '../../shared/drift.ts';
@@ -91,23 +91,29 @@ function nodeContext(input: StatusInput, node: NodeDefinition): NodeContext {
 }
 
 /** The key list, started at once: it does not depend on discovery, so a slow node costs one wait, not two. */
-function startListing(input: StatusInput, ctx: NodeContext): Promise<ListedConsumer[] | Error | null> {
+function startListing(input: StatusInput, ctx: NodeContext): Promise<KeyList | Error | null> {
   const adapter = adapterFor(input.cluster.kind);
   if (!adapter.listKeys || !input.admin) return Promise.resolve(null);
   return adapter.listKeys(ctx, input.admin).then(
-    (list): ListedConsumer[] | Error => list,
+    (list): KeyList | Error => list,
     (e: unknown): Error => (e instanceof Error ? e : new Error(String(e))),
   );
 }
 
-function listedFields(listed: ListedConsumer[] | Error | null): Pick<NodeStatus, 'provisional' | 'approved' | 'error'> {
-  const list = Array.isArray(listed) ? listed : null;
+/**
+ * The node's lists as its status carries them: the reader's own arrays, not copies (at 50,000 keys ×
+ * 64 nodes, nodes with equal lists share one array; see consumer-list.ts). Read-only from here on.
+ */
+function listedFields(listed: KeyList | Error | null): Pick<NodeStatus, 'provisional' | 'approved' | 'error'> {
+  const list = listed instanceof Error ? null : listed;
   return {
-    provisional: list ? list.filter((c) => c.provisional).map((c) => c.key) : null,
-    approved: list ? list.filter((c) => !c.provisional).map((c) => c.key) : null,
+    provisional: list ? (list.provisional as string[]) : null,
+    approved: list ? (list.approved as string[]) : null,
     error: listed instanceof Error ? toErrorInfo(listed) : null,
   };
 }
+
+const listOf = (listed: KeyList | Error | null): KeyList | null => (listed instanceof Error ? null : listed);
 
 /**
  * A probe the node answered with something that is not an OAuth answer this tool can read (a 401
@@ -152,7 +158,7 @@ async function nodeStatusOnEarlierDiscovery(
     clockSkewSeconds: first.result.clockSkewSeconds,
     tls: first.response!.tls,
     consumers: answers
-      .map(({ result }) => decideWithList(result, Array.isArray(listed) ? listed : null))
+      .map(({ result }) => decideWithList(result, listOf(listed)))
       .map((p) => ({ key: p.key, state: p.state, problem: p.problem })),
     ...listedFields(listed),
     ...sourceField(endpoints),
@@ -197,7 +203,7 @@ async function nodeStatusAfresh(input: StatusInput, ctx: NodeContext): Promise<N
   });
   const [probes, listed] = await Promise.all([probing, listing]);
   if (probes.some((p) => p.error !== null)) input.cache?.forget(ctx);
-  const decided = probes.map((p) => decideWithList(p, Array.isArray(listed) ? listed : null));
+  const decided = probes.map((p) => decideWithList(p, listOf(listed)));
   const fields = listedFields(listed);
   return {
     id: node.id,

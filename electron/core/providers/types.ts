@@ -3,6 +3,7 @@ import type { Handoff } from '../../../shared/contract-repair.ts';
 import type { ClusterDefinition, ClusterKind, DiscoverySource, NodeDefinition } from '../../../shared/model.ts';
 import type { HttpClient, HttpResponse } from '../http/client.ts';
 import type { NodeCache } from '../node-cache.ts';
+import type { KeyList } from './consumer-list.ts';
 
 export interface OAuthEndpoints {
   requestToken: string;
@@ -25,13 +26,8 @@ export interface AdminCredentials {
   password: string;
 }
 
-/** One key as a node's list API shows it. Never a secret. */
-export interface ListedConsumer {
-  key: string;
-  name: string;
-  provisional: boolean;
-  trusted: boolean;
-}
+/** A node's keys as its list API shows them (provisional, approved). Never a secret. */
+export type { KeyList } from './consumer-list.ts';
 
 export interface NodeContext {
   cluster: ClusterDefinition;
@@ -57,7 +53,7 @@ export interface ProviderAdapter {
   /** Reads the OAuth endpoints from the node itself, mapped onto that node's origin. */
   discover(ctx: NodeContext): Promise<Discovery>;
   /** This node's own keys, where the product has a list API; null where it has none. */
-  listKeys: ((ctx: NodeContext, admin: AdminCredentials) => Promise<ListedConsumer[]>) | null;
+  listKeys: ((ctx: NodeContext, admin: AdminCredentials) => Promise<KeyList>) | null;
   /**
    * Starts what {@link listKeys} will need (an admin session) and keeps it in `ctx.cache`, so a later
    * listing costs one round trip. Never throws; null where there is nothing to prepare.
