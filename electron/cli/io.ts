@@ -2,6 +2,7 @@
 import { FileTooLarge, IsADirectory, readFileBounded as readFileBoundedCore } from '../core/config/bounded-read.ts';
 import type { Readable, Writable } from 'node:stream';
 import { MAX_SECRET_CHARS } from '../../shared/model.ts';
+import { writeJsonPieces } from '../../shared/json-pieces.ts';
 
 export interface CliIo {
   stdin: Readable & { isTTY?: boolean };
@@ -139,8 +140,13 @@ export async function readSecretFromStdin(io: CliIo, flag: string): Promise<stri
  */
 export const JSON_SCHEMA_VERSION = 1;
 
+/**
+ * One JSON document and a newline on stdout, written in pieces down to three levels (a status's
+ * nodes one by one: 64 nodes × 50,000 keys is about 130 MB of JSON, too much to hold as one string).
+ */
 export function writeJson(io: CliIo, value: object): void {
-  io.stdout.write(`${JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, ...value })}\n`);
+  writeJsonPieces({ schemaVersion: JSON_SCHEMA_VERSION, ...value }, 3, (text) => io.stdout.write(text));
+  io.stdout.write('\n');
 }
 
 /**

@@ -8,7 +8,8 @@ import type { HttpResponse } from './http/client.ts';
 import { readProblem, stateFromAnswer } from './oauth/problem.ts';
 import { signRequest } from './oauth/rfc5849.ts';
 import { adapterFor } from './providers/index.ts';
-import type { AdminCredentials, ListedConsumer, NodeContext, OAuthEndpoints } from './providers/types.ts';
+import type { AdminCredentials, KeyList, NodeContext, OAuthEndpoints } from './providers/types.ts';
+import { listedAs } from './providers/consumer-list.ts';
 import { cloneIdFromCookies, redactExchange } from './redact.ts';
 
 export interface ProbeConsumer {
@@ -167,11 +168,12 @@ export const UNDECIDED =
  * Settles a probe the request-token answer could not ({@link UNDECIDED}) with the node's own consumer
  * list: provisional there → `provisional`; approved there → `approved`. Any other probe is returned as is.
  */
-export function decideWithList(result: ProbeResult, list: ListedConsumer[] | null): ProbeResult {
+export function decideWithList(result: ProbeResult, list: KeyList | null): ProbeResult {
   if (result.decidedBy !== 'request-token-only' || !list) return result;
-  const listed = list.find((c) => c.key === result.key);
+  // A set per list, made once and shared (not a search of 50,000 keys per probe).
+  const listed = listedAs(list, result.key);
   if (!listed) return result;
-  return listed.provisional
+  return listed === 'provisional'
     ? {
         ...result,
         state: 'provisional',

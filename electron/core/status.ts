@@ -21,8 +21,9 @@ import { discoveryFor, freshDiscovery, reuseOrRedo } from './node-cache.ts';
 import type { NodeCache } from './node-cache.ts';
 import { clockSkewSeconds, decideWithList, probeNodeAnswer, stateFromError } from './probe.ts';
 import type { ProbeConsumer } from './probe.ts';
+import { listedAs } from './providers/consumer-list.ts';
 import { adapterFor } from './providers/index.ts';
-import type { AdminCredentials, Discovery, ListedConsumer, NodeContext, OAuthEndpoints } from './providers/types.ts';
+import type { AdminCredentials, Discovery, KeyList, NodeContext, OAuthEndpoints } from './providers/types.ts';
 import { cloneIdFromCookies } from './redact.ts';
 import { balancerFailureWords } from '../../shared/failure-words.ts';
 import { computeDrift } from '../../shared/drift.ts';
@@ -101,23 +102,29 @@ function startListing(
   input: StatusInput,
   ctx: NodeContext,
   seen?: (res: HttpResponse) => void,
-): Promise<ListedConsumer[] | Error | null> {
+): Promise<KeyList | Error | null> {
   const adapter = adapterFor(input.cluster.kind);
   if (!adapter.listKeys || !input.admin) return Promise.resolve(null);
   return adapter.listKeys(ctx, input.admin, seen).then(
-    (list): ListedConsumer[] | Error => list,
+    (list): KeyList | Error => list,
     (e: unknown): Error => (e instanceof Error ? e : new Error(String(e))),
   );
 }
 
-function listedFields(listed: ListedConsumer[] | Error | null): Pick<NodeStatus, 'provisional' | 'approved' | 'error'> {
-  const list = Array.isArray(listed) ? listed : null;
+/**
+ * The node's lists as its status carries them: the reader's own arrays, not copies (at 50,000 keys ×
+ * 64 nodes, nodes with equal lists share one array; see consumer-list.ts). Read-only from here on.
+ */
+function listedFields(listed: KeyList | Error | null): Pick<NodeStatus, 'provisional' | 'approved' | 'error'> {
+  const list = listed instanceof Error ? null : listed;
   return {
-    provisional: list ? list.filter((c) => c.provisional).map((c) => c.key) : null,
-    approved: list ? list.filter((c) => !c.provisional).map((c) => c.key) : null,
+    provisional: list ? (list.provisional as string[]) : null,
+    approved: list ? (list.approved as string[]) : null,
     error: listed instanceof Error ? toErrorInfo(listed) : null,
   };
 }
+
+const listOf = (listed: KeyList | Error | null): KeyList | null => (listed instanceof Error ? null : listed);
 
 /**
  * A probe the node answered with something that is not an OAuth answer this tool can read (a 401
@@ -162,7 +169,7 @@ async function nodeStatusOnEarlierDiscovery(
     clockSkewSeconds: first.result.clockSkewSeconds,
     tls: first.response!.tls,
     consumers: answers
-      .map(({ result }) => decideWithList(result, Array.isArray(listed) ? listed : null))
+      .map(({ result }) => decideWithList(result, listOf(listed)))
       .map((p) => ({ key: p.key, state: p.state, problem: p.problem })),
     ...listedFields(listed),
     ...sourceField(endpoints),
@@ -204,12 +211,11 @@ async function nodeRegistryStatus(input: StatusInput, ctx: NodeContext): Promise
   const sentAt = Date.now();
   let answer: HttpResponse | null = null;
   const listed = await startListing(input, ctx, (res) => (answer = res));
-  if (!Array.isArray(listed) || answer === null) return null;
+  const list = listOf(listed);
+  if (list === null || answer === null) return null;
   const res: HttpResponse = answer;
   const skew = clockSkewSeconds(res, sentAt);
   const skewed = skew !== null && Math.abs(skew) > TIMESTAMP_WINDOW_SECONDS;
-  const provisionalOf = new Map<string, boolean>();
-  for (const c of listed) if (!provisionalOf.has(c.key)) provisionalOf.set(c.key, c.provisional);
   return {
     id: ctx.node.id,
     url: ctx.node.url,
@@ -218,16 +224,15 @@ async function nodeRegistryStatus(input: StatusInput, ctx: NodeContext): Promise
     clockSkewSeconds: skew,
     tls: res.tls,
     consumers: input.consumers.map(({ key }) => {
-      const provisional = provisionalOf.get(key);
+      const held = listedAs(list, key);
       if (skewed)
         return {
           key,
           state: 'clock-skew' as const,
           problem: `the node's clock is ${skew} s off (its Date header): it refuses signed requests (timestamp_refused)`,
         };
-      if (provisional === undefined)
-        return { key, state: 'unknown' as const, problem: "not in this node's consumer list" };
-      return provisional
+      if (held === null) return { key, state: 'unknown' as const, problem: "not in this node's consumer list" };
+      return held === 'provisional'
         ? { key, state: 'provisional' as const, problem: 'provisional on this node, as its consumer list says' }
         : { key, state: 'approved' as const, problem: null };
     }),
@@ -260,7 +265,7 @@ async function nodeStatusAfresh(input: StatusInput, ctx: NodeContext): Promise<N
   });
   const [probes, listed] = await Promise.all([probing, listing]);
   if (probes.some((p) => p.error !== null)) input.cache?.forget(ctx);
-  const decided = probes.map((p) => decideWithList(p, Array.isArray(listed) ? listed : null));
+  const decided = probes.map((p) => decideWithList(p, listOf(listed)));
   const fields = listedFields(listed);
   return {
     id: node.id,

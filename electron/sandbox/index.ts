@@ -4,7 +4,7 @@
  *
  * Usage: `const sandbox = await startSandbox({ nodes: 3 }); … await sandbox.close();`
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,7 @@ import { MAX_CLOCK_OFFSET_SECONDS, MAX_LATENCY_MS, startControlServer } from './
 import { requestKeyThroughBalancer } from './friend.ts';
 import type { Listener, TlsMaterial } from './listener.ts';
 import { SandboxNode } from './node-server.ts';
-import { Repository, writeFileAtomic } from './repository.ts';
+import { MAX_SEED, Repository, writeFileAtomic } from './repository.ts';
 import type { SandboxHandle, SandboxInfo, SandboxOptions, SandboxState } from './types.ts';
 
 export type { SandboxHandle, SandboxInfo, SandboxNodeState, SandboxOptions, SandboxState } from './types.ts';
@@ -166,6 +166,24 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
         if (balancer) balancer.sticky = sticky;
       },
       state,
+      nodeState: (id: string) => nodes.find((n) => n.id === id)?.snapshot(),
+      nodeIds: () => nodes.map((n) => n.id),
+      async seed(count: number) {
+        if (!Number.isInteger(count) || count < 1 || count > MAX_SEED)
+          throw new RangeError(`count: must be a whole number from 1 to ${MAX_SEED}`);
+        // Keys shaped like the ones requestKey makes; secrets from one random buffer, never shown.
+        const secrets = randomBytes(count * 18).toString('base64url');
+        const base = repository.snapshot().length;
+        const added = Array.from({ length: count }, (_, i) => ({
+          key: randomUUID(),
+          name: `seeded consumer ${base + i + 1}`,
+          secret: secrets.slice(i * 24, (i + 1) * 24),
+          trusted: false,
+        }));
+        await repository.putMany(added);
+        await Promise.all(nodes.map((n) => n.reloadIfUp()));
+        return { added: count, consumers: repository.snapshot().length };
+      },
       friend: (name: string, secret: string) =>
         requestKeyThroughBalancer(balancerUrl, caPem, name, secret, dialect.requestKeyPath(SANDBOX_REPO)),
     };

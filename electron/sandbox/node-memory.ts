@@ -103,19 +103,52 @@ export class NonceStore {
   }
 }
 
+/** A map that counts its changes, so what is derived from it (a serialized list) can be cached. */
+export class CountingMap<K, V> extends Map<K, V> {
+  /** Bumped by every set, delete and clear. */
+  changes = 0;
+
+  override set(key: K, value: V): this {
+    this.changes++;
+    return super.set(key, value);
+  }
+
+  override delete(key: K): boolean {
+    this.changes++;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.changes++;
+    super.clear();
+  }
+}
+
 export class NodeMemory {
-  /** Approved consumers as this node last loaded them from the repository. */
-  readonly registry = new Map<string, Consumer>();
+  /** Approved consumers as this node last loaded them from the repository. Their objects are frozen, shared with the repository. */
+  readonly registry = new CountingMap<string, Readonly<Consumer>>();
   /** Consumers created by `requestKey` on this node and not yet approved. */
-  readonly provisional = new Map<string, Consumer>();
+  readonly provisional = new CountingMap<string, Consumer>();
+  /**
+   * The repository snapshot the registry was loaded from, while the registry still equals it (the
+   * change count tells): nodes that loaded the same snapshot share what is derived from it.
+   */
+  #loaded: { from: readonly Readonly<Consumer>[]; changes: number } | null = null;
   readonly requestTokens = new BoundedMap<string, RequestToken>(500);
   readonly accessTokens = new BoundedMap<string, AccessToken>(5000);
   readonly sessions = new BoundedMap<string, Session>(10_000);
   readonly nonces = new NonceStore();
 
-  /** Replaces the registry with the repository's consumers ("log in to the node"). */
-  loadRegistry(consumers: readonly Consumer[]): void {
+  /** Replaces the registry with the repository's consumers ("log in to the node"); frozen, so not copied. */
+  loadRegistry(consumers: readonly Readonly<Consumer>[]): void {
     this.registry.clear();
-    for (const c of consumers) this.registry.set(c.key, { ...c });
+    for (const c of consumers) this.registry.set(c.key, Object.isFrozen(c) ? c : Object.freeze({ ...c }));
+    // Only a frozen snapshot (the repository's) can be shared: an array a caller may change cannot.
+    this.#loaded = Object.isFrozen(consumers) ? { from: consumers, changes: this.registry.changes } : null;
+  }
+
+  /** The snapshot the registry was loaded from, when nothing changed it since; else null. */
+  get registrySource(): readonly Readonly<Consumer>[] | null {
+    return this.#loaded && this.#loaded.changes === this.registry.changes ? this.#loaded.from : null;
   }
 }

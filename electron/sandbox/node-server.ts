@@ -95,6 +95,14 @@ export class SandboxNode implements NodeView {
     return consumers.length;
   }
 
+  /** Reloads the registry from the repository if the node is up (what a refresh does); false when down. */
+  async reloadIfUp(): Promise<boolean> {
+    const life = this.life;
+    if (!life) return false;
+    await this.reloadRegistry(life.memory);
+    return true;
+  }
+
   /** The node's own origin; stable across kill and restart. */
   get url(): string {
     if (this.baseUrl === null) throw new Error(`${this.id} has never been started`);

@@ -60,9 +60,7 @@ export async function requestKey(ctx: NodeRequest): Promise<void> {
   }
   if (
     typeof chosen === 'string' &&
-    (ctx.memory.provisional.has(chosen) ||
-      ctx.memory.registry.has(chosen) ||
-      ctx.node.repository.consumers().some((c) => c.key === chosen))
+    (ctx.memory.provisional.has(chosen) || ctx.memory.registry.has(chosen) || ctx.node.repository.has(chosen))
   ) {
     throw new HttpError(409, `consumer key "${chosen}" exists already`);
   }

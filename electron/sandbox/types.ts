@@ -76,6 +76,17 @@ export interface SandboxHandle {
   setSticky(sticky: boolean): void;
   /** The same JSON as `GET /state`. */
   state(): SandboxState;
+  /** One node's part of {@link state}, without the rest (cheap when registries hold 50,000 keys); undefined for an unknown id. */
+  nodeState(id: string): SandboxNodeState | undefined;
+  /** The node ids, in order. */
+  nodeIds(): string[];
+  /**
+   * Adds `count` approved consumers (random keys and secrets, never shown) to the repository in one
+   * write, and reloads the registry of every node that is up, as a long-lived cluster holds them:
+   * how a bench fills every node's list with tens of thousands of keys. The control server's
+   * `POST /repository/seed`; no provider endpoint reaches it.
+   */
+  seed(count: number): Promise<{ added: number; consumers: number }>;
   /** Plays a consumer making a friendship: `requestKey` through the balancer, over HTTP(S). */
   friend(name: string, secret: string): Promise<{ key: string; node: string }>;
   /** Closes every socket of every listener. */

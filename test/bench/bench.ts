@@ -28,6 +28,8 @@ import {
 import { buildCliExecutable } from '../../build/cli-sea.mjs';
 import type { SandboxProcess } from './processes.ts';
 import { RequestRecorder } from './round-trips.ts';
+import { scaleBench } from './scale.ts';
+import type { ScaleResult } from './scale.ts';
 import { wholeProcessSyncBench } from './whole-process.ts';
 import type { WholeProcessSync } from './whole-process.ts';
 
@@ -47,11 +49,16 @@ export interface BenchConfig {
   warmUps: number;
   /** Nodes of the whole-process CLI sync (issue 27). */
   wholeProcessNodes: number;
+  /** Scale (issue 27): nodes, keys in every node's registry, of which tracked, and runs of each command. */
+  scaleNodes: number;
+  scaleKeys: number;
+  scaleTracked: number;
+  scaleRuns: number;
   /** Only these parts (sync, status, memory, cli, sandbox); all when empty. */
   only: string[];
 }
 
-export const PARTS = ['sync', 'status', 'memory', 'cli', 'sandbox', 'process'] as const;
+export const PARTS = ['sync', 'status', 'memory', 'cli', 'sandbox', 'process', 'scale'] as const;
 
 export const FULL: BenchConfig = {
   smoke: false,
@@ -67,6 +74,10 @@ export const FULL: BenchConfig = {
   throughputMs: 3000,
   warmUps: 3,
   wholeProcessNodes: 64,
+  scaleNodes: 64,
+  scaleKeys: 50_000,
+  scaleTracked: 20,
+  scaleRuns: 3,
   only: [],
 };
 
@@ -84,6 +95,10 @@ export const SMOKE: BenchConfig = {
   throughputMs: 300,
   warmUps: 1,
   wholeProcessNodes: 2,
+  scaleNodes: 2,
+  scaleKeys: 500,
+  scaleTracked: 3,
+  scaleRuns: 1,
   only: [],
 };
 
@@ -685,6 +700,7 @@ function rows(r: BenchResult): Row[] {
         met: inst.speedup >= 25 && inst.exitCodes.every((c) => c === 0),
       });
   }
+  if (r.scale) scaleRows(r.scale, out);
   const m = r.memory;
   if (m) {
     out.push({
@@ -697,6 +713,56 @@ function rows(r: BenchResult): Row[] {
     });
   }
   return out;
+}
+
+/** Keys in the bench's words: 50,000. */
+const n = (x: number) => x.toLocaleString('en');
+
+function scaleRows(sc: ScaleResult, out: Row[]): void {
+  const { small, large } = sc;
+  const big = `${sc.nodes} nodes × ${n(large.keys)} keys (${large.tracked} tracked)`;
+  const few = `× ${small.keys} keys`;
+  const ok = (s: { exitCodes: number[] }) => s.exitCodes.every((c) => c === 0);
+  for (const [what, a, b, r] of [
+    ['status --json', large.status, small.status, sc.statusRatio],
+    ['sync', large.sync, small.sync, sc.syncRatio],
+  ] as const) {
+    out.push({
+      benchmark: `CLI ${what}, whole process, ${big} (median of ${a.runs.length})`,
+      ours: ms(a.medianMs),
+      baseline: `${ms(b.medianMs)} (${few})`,
+      ratio: times(r),
+      target: '≤ 3×',
+      met: r <= 3 && ok(a) && ok(b),
+    });
+  }
+  const rss = [large.status.maxRssMB, large.sync.maxRssMB, large.text.maxRssMB];
+  const worst = rss.every((x) => x !== null) ? Math.max(...(rss as number[])) : null;
+  out.push({
+    benchmark: `CLI peak RSS at ${n(large.keys)} keys (status --json ${large.status.maxRssMB ?? '?'}, sync ${large.sync.maxRssMB ?? '?'}, status ${large.text.maxRssMB ?? '?'} MB)`,
+    ours: `${worst ?? '?'} MB`,
+    baseline: `${Math.max(small.status.maxRssMB ?? 0, small.sync.maxRssMB ?? 0)} MB (${few})`,
+    ratio: worst && small.status.maxRssMB ? times(worst / small.status.maxRssMB) : '—',
+    target: '< 300 MB',
+    met: worst === null ? null : worst < 300,
+  });
+  out.push({
+    benchmark: `CLI status (text) at ${n(large.keys)} keys: summarised; --json complete (${n(large.status.stdoutBytes)} bytes)`,
+    ours: `${n(large.text.bytes)} bytes, ${large.text.lines} lines`,
+    baseline: `${n(small.text.bytes)} bytes, ${small.text.lines} lines (${few})`,
+    ratio: times(large.text.bytes / Math.max(1, small.text.bytes)),
+    target: '< 64 KiB; --json every key',
+    met: large.text.bytes < 64 * 1024 && large.json.complete && small.json.complete,
+  });
+  const cq = sc.noListApi;
+  out.push({
+    benchmark: `CLI status, ${cq.kind} (no list API), ${cq.nodes} nodes: each tracked key more (${cq.fewTracked} → ${cq.manyTracked})`,
+    ours: `${cq.msPerTrackedKey} ms per key`,
+    baseline: `${ms(cq.few.medianMs)} (${cq.fewTracked} keys) · ${ms(cq.many.medianMs)} (${cq.manyTracked})`,
+    ratio: '—',
+    target: '— (reported)',
+    met: null,
+  });
 }
 
 export function formatTable(table: Row[]): string {
@@ -726,6 +792,7 @@ export interface BenchResult {
   sandbox?: Awaited<ReturnType<typeof sandboxBench>>;
   memory?: Awaited<ReturnType<typeof memoryBench>>;
   wholeProcess?: WholeProcessSync;
+  scale?: ScaleResult;
   notes: string[];
   rows: Row[];
   allTargetsMet: boolean;
@@ -804,6 +871,23 @@ export async function runBench(
         await rm(seaDir, { recursive: true, force: true });
       }
     }
+    let scale;
+    if (wanted('scale')) {
+      opts.beforeCli?.();
+      scale = await scaleBench(
+        {
+          nodes: cfg.scaleNodes,
+          keys: cfg.scaleKeys,
+          tracked: cfg.scaleTracked,
+          smallKeys: cfg.syncConsumers,
+          latencyMs: cfg.latencyMs,
+          runs: cfg.scaleRuns,
+        },
+        keychain,
+        forget,
+        log,
+      );
+    }
     let sandbox;
     if (wanted('sandbox')) {
       log(`bench: sandbox --nodes ${cfg.sandboxNodes}`);
@@ -821,6 +905,7 @@ export async function runBench(
       ...(sandbox ? { sandbox } : {}),
       ...(memory ? { memory } : {}),
       ...(wholeProcess ? { wholeProcess } : {}),
+      ...(scale ? { scale } : {}),
       notes,
     };
     const table = rows({ ...partial, rows: [], allTargetsMet: false });

@@ -4,9 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { SandboxInfo } from '../../electron/sandbox/index.ts';
+import type { SandboxInfo, SandboxState } from '../../electron/sandbox/index.ts';
 
 export const ROOT = new URL('../../', import.meta.url);
 export const BIN = new URL('bin/oslc-admin.mjs', ROOT).pathname;
@@ -94,6 +96,10 @@ export interface SandboxProcess extends Started {
   setLatency(ms: number): Promise<void>;
   /** A friendship through the balancer: the new provisional key and the node that holds it. */
   friend(name: string, secret: string): Promise<{ key: string; node: string }>;
+  /** `count` approved consumers more in the repository, loaded by every node (POST /repository/seed). */
+  seed(count: number): Promise<{ added: number; consumers: number }>;
+  /** GET /state: the repository's keys and each node's. */
+  state(): Promise<SandboxState>;
 }
 
 async function control(info: SandboxInfo, path: string, body: unknown): Promise<unknown> {
@@ -119,7 +125,63 @@ export async function startSandboxProcess(nodes: number, extra: string[] = []): 
     async friend(name, secret) {
       return (await control(info, '/consumer/friend', { name, secret })) as { key: string; node: string };
     },
+    async seed(count) {
+      return (await control(info, '/repository/seed', { count })) as { added: number; consumers: number };
+    },
+    async state() {
+      const res = await fetch(`${info.control}/state`);
+      if (!res.ok) throw new Error(`control /state: ${res.status}`);
+      return (await res.json()) as SandboxState;
+    },
   };
+}
+
+/** Preloaded (`--import`) into a measured CLI process: it writes its peak RSS on exit. */
+const MAX_RSS_PRELOAD = new URL('test/bench/max-rss.mjs', ROOT).href;
+
+export interface MeasuredRun {
+  ms: number;
+  code: number;
+  /** The process's peak resident set size (`process.resourceUsage().maxRSS`), in KiB; null if not written. */
+  maxRssKiB: number | null;
+  /** Bytes the process wrote to stdout (into `stdoutFile`). */
+  stdoutBytes: number;
+  stderr: string;
+}
+
+/**
+ * Runs `node bin/oslc-admin.mjs …args` to its exit as {@link timeCli} does, its stdout going straight
+ * to `stdoutFile` (not through this process, which would spend the shared CPU reading it), with the
+ * peak RSS taken in the process itself.
+ */
+export function measureCli(
+  args: string[],
+  opts: { env?: Record<string, string>; stdin?: string; stdoutFile: string },
+): Promise<MeasuredRun> {
+  const rssFile = join(tmpdir(), `oslc-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const out = openSync(opts.stdoutFile, 'w');
+  return new Promise<MeasuredRun>((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, ['--import', MAX_RSS_PRELOAD, BIN, ...args], {
+      env: { ...process.env, ...opts.env, OSLC_BENCH_MAX_RSS_FILE: rssFile },
+      stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', out, 'pipe'],
+    });
+    if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - t0;
+      let maxRssKiB: number | null = null;
+      try {
+        maxRssKiB = Number(readFileSync(rssFile, 'utf8')) || null;
+      } catch {
+        /* the process died before its exit handler */
+      }
+      rmSync(rssFile, { force: true });
+      resolve({ ms, code: code ?? -1, maxRssKiB, stdoutBytes: statSync(opts.stdoutFile).size, stderr });
+    });
+  }).finally(() => closeSync(out));
 }
 
 /** Runs `node bin/oslc-admin.mjs …args` to its exit; the whole process's wall time. */

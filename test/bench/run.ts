@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --smoke] [--name NAME] [--out DIR] [--only sync,status,memory,cli,sandbox] [--no-build]`:
+ * `npm run bench [-- --smoke] [--name NAME] [--out DIR] [--only sync,status,memory,cli,sandbox,process,scale] [--no-build]`:
  * runs the bench (./bench.ts), writes `<out>/<name>.json` (default bench-results/, git-ignored) and
  * prints the table. Exit 0 whatever the figures: the bench reports, the table says what is met.
  */

@@ -36,7 +36,14 @@ it('runs the smoke bench and emits every benchmark with our figure, the baseline
     expect(result.status!.cold[0]!.healthy).toBe(true);
     expect(result.status!.warm[0]!.roundTrips).toEqual(expect.any(Number));
     expect(result.status!.diagnose[0]!.causes.length).toBeGreaterThan(0);
-    expect(result.cli!.statusExitCodes).toEqual([0, 0]);
+    // status through the bin, the installers' executable, and the sources: once each.
+    expect(result.cli!.statusExitCodes).toEqual([0, 0, 0]);
+    // The whole-process sync, through the bin (a cold-cache run, then one) and the installers' executable.
+    expect(result.wholeProcess!.exitCodes).toEqual([0, 0]);
+    expect(result.wholeProcess!.installed!.exitCodes).toEqual([0]);
+    expect(result.rows.map((r) => r.benchmark)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^CLI sync, whole process \(the installers' oslc-admin\)/)]),
+    );
     // The installers' oslc-admin executable (build/cli-sea.mjs), --version and --help once each.
     expect(result.cli!.packaged.exitCodes).toEqual([0, 0]);
     expect(result.rows.map((r) => r.benchmark)).toEqual(

@@ -3,7 +3,61 @@ import { fetch } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../electron/sandbox/index.ts';
 import type { SandboxState } from '../../electron/sandbox/index.ts';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { REPOSITORY_FILE } from '../../electron/sandbox/repository.ts';
+import type { SandboxHandle } from '../../electron/sandbox/index.ts';
 import { approvedConsumer, Client, nodeUrl, useSandbox, withSandbox } from '../_sandbox.ts';
+
+interface Listed {
+  provisional: { key: string; name: string; provisional: boolean; trusted: boolean }[];
+  approved: { key: string; name: string; provisional: boolean; trusted: boolean }[];
+}
+
+/** An admin session on one node (Lyo's API): its consumer list, and approval of a key it holds. */
+async function adminOn(sandbox: SandboxHandle, node: string) {
+  const c = Client.for(sandbox);
+  const url = nodeUrl(sandbox, node);
+  const page = await c.request(`${url}/oauth/admin`);
+  const csrf = /csrfPrevent\s*[:=]\s*["']([^"']+)["']/.exec(page.body)?.[1] ?? '';
+  const login = await c.form(
+    `${url}/oauth/adminLogin`,
+    { id: sandbox.info.admin.user, password: sandbox.info.admin.password },
+    { 'x-csrf-prevent': csrf },
+  );
+  expect(login.status).toBe(204);
+  return {
+    async list(): Promise<Listed> {
+      const res = await c.request(`${url}/oauth/consumers`, { headers: { 'x-csrf-prevent': csrf } });
+      expect(res.status).toBe(200);
+      const parsed = JSON.parse(res.body) as Listed;
+      // What JSON.stringify of the same lists gives: the cached serialization is the same document.
+      expect(res.body).toBe(`${JSON.stringify(parsed)}\n`);
+      return parsed;
+    },
+    async approve(key: string): Promise<number> {
+      const res = await c.form(
+        `${url}/oauth/consumers/${encodeURIComponent(key)}`,
+        { provisional: 'false' },
+        {
+          'x-csrf-prevent': csrf,
+        },
+      );
+      return res.status;
+    },
+    close: () => c.close(),
+  };
+}
+
+/** One node's GET /oauth/consumers through an admin session of its own. */
+async function listConsumers(sandbox: SandboxHandle, node: string): Promise<Listed> {
+  const a = await adminOn(sandbox, node);
+  try {
+    return await a.list();
+  } finally {
+    await a.close();
+  }
+}
 
 describe('the control server', () => {
   const sandbox = useSandbox({ nodes: 3, adminPassword: 'control-test-password' });
@@ -132,6 +186,97 @@ describe('the sandbox handle', () => {
       expect(() => sandbox.setClockOffset('node1', Number.NaN)).toThrow(/clock offset/);
     });
     await expect(startSandbox({ nodes: 0 })).rejects.toThrow(/nodes: must be a whole number/);
+  });
+
+  it('seeds the repository with POST /repository/seed, every running node loading it, never showing a secret (issue 27)', async () => {
+    await withSandbox({ nodes: 3, adminPassword: 'seed-test-password' }, async (sandbox) => {
+      const c = Client.for(sandbox);
+      try {
+        await sandbox.killNode('node3');
+        const res = await c.json(`${sandbox.info.control}/repository/seed`, { count: 2500 });
+        expect(res.status).toBe(200);
+        expect(JSON.parse(res.body)).toEqual({ added: 2500, consumers: 2500 });
+        const st = sandbox.state();
+        expect(st.repository.consumers).toHaveLength(2500);
+        const keys = st.repository.consumers.map((k) => k.key);
+        expect(new Set(keys).size).toBe(2500);
+        expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+        expect(st.nodes[0]!.registry).toEqual(keys);
+        expect(st.nodes[1]!.registry).toEqual(keys);
+        // A node that was down loads the repository when it starts, as after a restart.
+        expect(st.nodes[2]!.registry).toEqual([]);
+        await sandbox.restartNode('node3');
+        expect(sandbox.state().nodes[2]!.registry).toEqual(keys);
+        // The list API of a node shows them (as the CLI reads them), without a secret.
+        const listed = await listConsumers(sandbox, 'node1');
+        expect(listed.approved.map((k) => k.key)).toEqual(keys);
+        const file = await readFile(join(sandbox.info.stateDir, REPOSITORY_FILE), 'utf8');
+        const secrets = (JSON.parse(file) as { consumers: { secret: string }[] }).consumers.map((k) => k.secret);
+        expect(new Set(secrets).size).toBe(2500);
+        expect(JSON.stringify(listed)).not.toContain(secrets[0]);
+        // A second seeding adds to the first.
+        const more = await c.json(`${sandbox.info.control}/repository/seed`, { count: 1 });
+        expect(JSON.parse(more.body)).toEqual({ added: 1, consumers: 2501 });
+      } finally {
+        await c.close();
+      }
+    });
+  });
+
+  it('refuses a bad seeding with a clear 4xx', async () => {
+    await withSandbox({ nodes: 1 }, async (sandbox) => {
+      const c = Client.for(sandbox);
+      try {
+        const at = `${sandbox.info.control}/repository/seed`;
+        for (const [body, why] of [
+          [{}, /"count" is required/],
+          [{ count: 0 }, /between 1 and 100000/],
+          [{ count: 100_001 }, /between 1 and 100000/],
+          [{ count: 2.5 }, /whole number/],
+          [{ count: '5' }, /must be a number/],
+        ] as const) {
+          const res = await c.json(at, body);
+          expect(res.status, JSON.stringify(body)).toBe(400);
+          expect((JSON.parse(res.body) as { error: string }).error).toMatch(why);
+        }
+        expect((await c.request(at)).status).toBe(405);
+        expect(sandbox.state().repository.consumers).toEqual([]);
+      } finally {
+        await c.close();
+      }
+    });
+  });
+
+  it('serves each node its own list, the cached part changing with the node (issue 27)', async () => {
+    await withSandbox({ nodes: 2 }, async (sandbox) => {
+      const c = Client.for(sandbox);
+      try {
+        await sandbox.seed(3);
+        const before = await listConsumers(sandbox, 'node1');
+        expect(before.approved).toHaveLength(3);
+        expect(await listConsumers(sandbox, 'node2')).toEqual(before);
+        // A friendship leaves a provisional key on one node: that node's list shows it, the other's not.
+        const friend = await sandbox.friend('Pending', 'pending-secret');
+        const other = friend.node === 'node1' ? 'node2' : 'node1';
+        const pending = await listConsumers(sandbox, friend.node);
+        expect(pending.provisional.map((k) => k.key)).toEqual([friend.key]);
+        expect(pending.approved).toHaveLength(3);
+        expect((await listConsumers(sandbox, other)).provisional).toEqual([]);
+        // Approved there: that node's registry changed (its list too), the other's did not.
+        const a = await adminOn(sandbox, friend.node);
+        try {
+          expect(await a.approve(friend.key)).toBe(204);
+          const after = await a.list();
+          expect(after.provisional).toEqual([]);
+          expect(after.approved.map((k) => k.key)).toEqual([...before.approved.map((k) => k.key), friend.key]);
+        } finally {
+          await a.close();
+        }
+        expect(await listConsumers(sandbox, other)).toEqual(before);
+      } finally {
+        await c.close();
+      }
+    });
   });
 
   it('closes promptly even while a node is holding a request for 20 s of latency', async () => {

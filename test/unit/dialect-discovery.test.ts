@@ -127,7 +127,8 @@ describe('Lyo: a 200 from requestToken does not decide; the consumer list does',
     error: null,
     decidedBy: 'request-token-only',
   };
-  const listed = (provisional: boolean) => [{ key: 'k', name: 'RTC', provisional, trusted: true }];
+  const listed = (provisional: boolean) =>
+    provisional ? { provisional: ['other', 'k'], approved: ['a'] } : { provisional: [], approved: ['a', 'k', 'z'] };
 
   it('turns it provisional when the list says so, and says the list decided', () => {
     expect(decideWithList(undecided, listed(true))).toMatchObject({ state: 'provisional', decidedBy: 'consumer-list' });
@@ -139,6 +140,10 @@ describe('Lyo: a 200 from requestToken does not decide; the consumer list does',
       problem: null,
       decidedBy: 'consumer-list',
     });
+  });
+
+  it('leaves the doubt when the list does not hold the key', () => {
+    expect(decideWithList(undecided, { provisional: ['x'], approved: ['y'] })).toEqual(undecided);
   });
 
   it('leaves the doubt in words when there is no list (no admin login)', () => {

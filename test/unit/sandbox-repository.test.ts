@@ -46,6 +46,42 @@ describe('the sandbox repository file', () => {
     expect(await b.reload()).toEqual([consumer]);
   });
 
+  it('does not parse an unchanged file again on reload, and does when anyone changed it (issue 27)', async () => {
+    const a = await Repository.open(dir, 'cqschema', 'SAMPL');
+    await a.put(consumer);
+    const first = await a.reload();
+    // Unchanged since our own write: the very same frozen snapshot, not a new parse.
+    expect(await a.reload()).toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first[0])).toBe(true);
+    // Another writer, even with a file of the same size: the change shows on the next reload.
+    const text = await fs.readFile(a.file, 'utf8');
+    await fs.writeFile(a.file, text.replace('"RTC"', '"CQW"'), 'utf8');
+    const again = await a.reload();
+    expect(again).not.toBe(first);
+    expect(again).toEqual([{ ...consumer, name: 'CQW' }]);
+    await fs.rm(a.file);
+    expect(await a.reload()).toEqual([]);
+  });
+
+  it('adds many consumers in one write, replacing those with the same key, and keeps callers from changing them', async () => {
+    const repo = await Repository.open(dir, 'cqschema', 'SAMPL');
+    await repo.put(consumer);
+    const many = Array.from({ length: 1000 }, (_, i) => ({
+      key: `m${i}`,
+      name: `n${i}`,
+      secret: `s${i}`,
+      trusted: false,
+    }));
+    await repo.putMany([...many, { ...consumer, name: 'again' }]);
+    const snap = repo.snapshot();
+    expect(snap).toHaveLength(1001);
+    expect(snap.at(-1)).toEqual({ ...consumer, name: 'again' });
+    expect(repo.has('m999') && !repo.has('m1000')).toBe(true);
+    many[0]!.name = 'changed by the caller';
+    expect(repo.snapshot()[0]!.name).toBe('n0');
+    expect((await Repository.open(dir, 'cqschema', 'SAMPL')).consumers()).toEqual(repo.consumers());
+  });
+
   it('keeps a corrupt file aside instead of overwriting it, and goes on with an empty repository', async () => {
     await fs.writeFile(path.join(dir, REPOSITORY_FILE), '{"version":1,"consumers":[{"key":', 'utf8');
     const repo = await Repository.open(dir, 'cqschema', 'SAMPL');

@@ -28,6 +28,7 @@ import { freshDiscovery, reuseOrRedo } from '../node-cache.ts';
 import type { NodeCache } from '../node-cache.ts';
 import { mapPool } from '../pool.ts';
 import { clockSkewSeconds, stateFromError } from '../probe.ts';
+import { listedOnce } from '../providers/consumer-list.ts';
 import { adapterFor } from '../providers/index.ts';
 import type { AdminCredentials, Discovery, NodeContext, ProviderAdapter } from '../providers/types.ts';
 import { NODE_CONCURRENCY } from '../status.ts';
@@ -115,8 +116,7 @@ async function listedOn(env: Env, node: NodeDefinition, notes: string[]): Promis
   if (!env.adapter.listKeys || !env.admin) return null;
   try {
     const list = await env.adapter.listKeys(contextOf(env, node), env.admin);
-    const entry = list.find((c) => c.key === env.key);
-    return entry ? (entry.provisional ? 'provisional' : 'approved') : 'absent';
+    return listedOnce(list, env.key) ?? 'absent';
   } catch (e) {
     notes.push(`The key list could not be read: ${toErrorInfo(e).message}`);
     return null;

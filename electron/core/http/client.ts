@@ -84,6 +84,13 @@ export interface HttpRequest {
   body?: string;
   timeoutMs?: number;
   maxResponseBytes?: number;
+  /**
+   * Called once the status and headers are in: a function returned here is given the body's chunks
+   * as they arrive, and the body is not kept (the response's `body` is then empty); null keeps it as
+   * usual. For a large answer read into less than itself (a node's consumer list: only its keys).
+   * The function must not throw.
+   */
+  bodyReader?: (head: { status: number; headers: Record<string, string> }) => ((chunk: Buffer) => void) | null;
 }
 
 export interface HttpResponse {
@@ -213,6 +220,7 @@ function dispatchOnce(dispatcher: Dispatcher, x: Exchange): Promise<Answer> {
     const chunks: Buffer[] = [];
     let size = 0;
     let head: Omit<Answer, 'chunks'> | null = null;
+    let reader: ((chunk: Buffer) => void) | null = null;
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(c) {
         controller = c;
@@ -227,11 +235,13 @@ function dispatchOnce(dispatcher: Dispatcher, x: Exchange): Promise<Answer> {
           return;
         }
         head = { status: statusCode, statusText: statusMessage ?? '', raw };
+        if (req.bodyReader) reader = req.bodyReader({ status: statusCode, headers: flattenHeaders(raw).headers });
       },
       onResponseData(_c, chunk) {
         size += chunk.length;
         // Aborting destroys the socket: the rest of a too-large body is never read.
         if (size > maxBytes) fail(responseTooLarge(req.node, method, url, maxBytes, null));
+        else if (reader) reader(chunk);
         else chunks.push(chunk);
       },
       onResponseEnd() {

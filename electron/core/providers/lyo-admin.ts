@@ -2,13 +2,23 @@
  * The Eclipse Lyo OAuth admin API (also served by the sandbox): an admin session with a CSRF value,
  * then the consumer list and approval calls. [D] Lyo `oauth-webapp` ConsumersService / LoginService.
  */
-import { AppError, ErrorCode } from '../../../shared/errors.ts';
+import { AppError, ErrorCode, isAppError } from '../../../shared/errors.ts';
 import type { HttpClient, HttpResponse } from '../http/client.ts';
 import { expectActionDone, expectData } from '../http/client.ts';
 import { formEncode } from '../oauth/rfc5849.ts';
 import { joinUrl } from './discovery.ts';
-import type { AdminCredentials, ListedConsumer } from './types.ts';
+import { ConsumerListReader, ConsumerListSyntaxError, internerFor, readConsumerList } from './consumer-list.ts';
+import type { KeyList } from './consumer-list.ts';
+import type { AdminCredentials } from './types.ts';
 import type { KeptSession } from '../admin-sessions.ts';
+
+/**
+ * The most of one node's consumer list this tool reads: 64 MiB, about 500,000 keys (Lyo's list is
+ * about 115 bytes a key). Above the cluster's `maxResponseBytes` (default 1 MiB, for answers held
+ * whole), because the list is not held whole: only its keys are kept as it streams in. 64 MiB is
+ * also the largest `maxResponseBytes` a cluster may set.
+ */
+export const CONSUMER_LIST_MAX_BYTES = 64 * 1024 * 1024;
 
 /** Keeps the cookies one admin session sets on one node. */
 class CookieJar {
@@ -97,40 +107,54 @@ export class LyoAdminSession {
     return { cookie: this.jar.header(), 'x-csrf-prevent': this.csrf, ...extra };
   }
 
-  /** `GET /oauth/consumers` — this node's provisional and approved consumers, never their secrets. */
-  async listConsumers(seen?: (res: HttpResponse) => void): Promise<ListedConsumer[]> {
-    const res = await this.http.request({
-      node: this.node,
-      method: 'GET',
-      url: joinUrl(this.base, 'oauth/consumers'),
-      headers: this.headers({ accept: 'application/json' }),
-    });
-    expectData(res, this.node, 'json');
-    seen?.(res);
-    let doc: unknown;
+  /**
+   * `GET /oauth/consumers` — this node's provisional and approved keys (never a secret). The list is
+   * read as it arrives, keeping only its keys (consumer-list.ts): 50,000 keys are about 5.7 MB a node.
+   * `seen` is given the answer (its `Date`, TLS and latency; its body is not kept).
+   */
+  async listConsumers(seen?: (res: HttpResponse) => void): Promise<KeyList> {
+    const { interner, release } = internerFor(this.http);
+    let reader: ConsumerListReader | null = null;
     try {
-      doc = JSON.parse(res.body);
-    } catch {
-      throw new AppError(ErrorCode.UNEXPECTED_RESPONSE, `${this.node}: the consumer list is not JSON`, {
-        node: this.node,
-      });
+      let res: HttpResponse;
+      try {
+        res = await this.http.request({
+          node: this.node,
+          method: 'GET',
+          url: joinUrl(this.base, 'oauth/consumers'),
+          headers: this.headers({ accept: 'application/json' }),
+          maxResponseBytes: CONSUMER_LIST_MAX_BYTES,
+          bodyReader: ({ status, headers }) => {
+            if (status !== 200 || !/json/i.test(headers['content-type'] ?? '')) return null;
+            const r = new ConsumerListReader(interner);
+            reader = r;
+            return (chunk) => r.write(chunk);
+          },
+        });
+      } catch (e) {
+        if (isAppError(e) && e.code === ErrorCode.RESPONSE_TOO_LARGE) {
+          throw new AppError(
+            ErrorCode.RESPONSE_TOO_LARGE,
+            `${this.node}: its consumer list is larger than ${CONSUMER_LIST_MAX_BYTES / (1024 * 1024)} MiB (about 500,000 keys), the most this tool reads from one node`,
+            { node: this.node, details: e.details ?? {} },
+          );
+        }
+        throw e;
+      }
+      expectData(res, this.node, 'json');
+      seen?.(res);
+      try {
+        const list = (reader as ConsumerListReader | null)?.end() ?? readConsumerList(res.body, interner);
+        return { provisional: interner.share(list.provisional), approved: interner.share(list.approved) };
+      } catch (e) {
+        const why = e instanceof ConsumerListSyntaxError ? ` (${e.message})` : '';
+        throw new AppError(ErrorCode.UNEXPECTED_RESPONSE, `${this.node}: the consumer list is not JSON${why}`, {
+          node: this.node,
+        });
+      }
+    } finally {
+      release();
     }
-    const pick = (list: unknown, provisional: boolean): ListedConsumer[] =>
-      Array.isArray(list)
-        ? list
-            .filter(
-              (c): c is Record<string, unknown> =>
-                typeof c === 'object' && c !== null && typeof (c as { key?: unknown }).key === 'string',
-            )
-            .map((c) => ({
-              key: String(c.key),
-              name: String(c.name ?? ''),
-              provisional,
-              trusted: c.trusted === true || c.trusted === 'true',
-            }))
-        : [];
-    const d = doc as { provisional?: unknown; approved?: unknown };
-    return [...pick(d.provisional, true), ...pick(d.approved, false)];
   }
 
   /** `POST /oauth/consumers/{key}` with `provisional=false`. Returns the HTTP status (204, 404 …). */

@@ -3,6 +3,7 @@ import type { Handoff } from '../../../shared/contract-repair.ts';
 import type { ClusterDefinition, ClusterKind, DiscoverySource, NodeDefinition } from '../../../shared/model.ts';
 import type { HttpClient, HttpResponse } from '../http/client.ts';
 import type { NodeCache } from '../node-cache.ts';
+import type { KeyList } from './consumer-list.ts';
 
 export interface OAuthEndpoints {
   requestToken: string;
@@ -25,13 +26,8 @@ export interface AdminCredentials {
   password: string;
 }
 
-/** One key as a node's list API shows it. Never a secret. */
-export interface ListedConsumer {
-  key: string;
-  name: string;
-  provisional: boolean;
-  trusted: boolean;
-}
+/** A node's keys as its list API shows them (provisional, approved). Never a secret. */
+export type { KeyList } from './consumer-list.ts';
 
 export interface NodeContext {
   cluster: ClusterDefinition;
@@ -59,8 +55,7 @@ export interface ProviderAdapter {
   /** This node's own keys, where the product has a list API; null where it has none. */
   /** `seen` is given the answer the list was read from (its `Date`, TLS and latency). */
   listKeys:
-    | ((ctx: NodeContext, admin: AdminCredentials, seen?: (res: HttpResponse) => void) => Promise<ListedConsumer[]>)
-    | null;
+    ((ctx: NodeContext, admin: AdminCredentials, seen?: (res: HttpResponse) => void) => Promise<KeyList>) | null;
   /**
    * Starts what {@link listKeys} will need (an admin session) and keeps it in `ctx.cache`, so a later
    * listing costs one round trip. Never throws; null where there is nothing to prepare.

@@ -10,6 +10,7 @@ import { nodeIdSchema, parseOrThrow } from '../../../shared/schema.ts';
 import { probeAllNodes, probeNode } from '../probe.ts';
 import { adapterFor } from '../providers/index.ts';
 import type { AdminCredentials, NodeContext } from '../providers/types.ts';
+import { listedOnce } from '../providers/consumer-list.ts';
 import type { RepairDeps } from './deps.ts';
 
 export function findNode(def: ClusterDefinition, id: unknown): NodeDefinition {
@@ -130,8 +131,8 @@ export async function locateKey(
       }),
     );
     return {
-      provisionalOn: lists.filter((l) => l.list?.some((c) => c.key === key && c.provisional)).map((l) => l.node),
-      approvedOn: lists.filter((l) => l.list?.some((c) => c.key === key && !c.provisional)).map((l) => l.node),
+      provisionalOn: lists.filter((l) => l.list && listedOnce(l.list, key) === 'provisional').map((l) => l.node),
+      approvedOn: lists.filter((l) => l.list && listedOnce(l.list, key) === 'approved').map((l) => l.node),
       unreachable: lists.filter((l) => l.error).map((l) => nodeFailure(l.node, l.error!)),
     };
   }

@@ -305,11 +305,7 @@ async function adminAction(ctx: NodeRequest): Promise<void> {
       answer(400, 'The two secrets do not match.', true);
       return;
     }
-    if (
-      ctx.memory.provisional.has(key) ||
-      ctx.memory.registry.has(key) ||
-      ctx.node.repository.consumers().some((c) => c.key === key)
-    ) {
+    if (ctx.memory.provisional.has(key) || ctx.memory.registry.has(key) || ctx.node.repository.has(key)) {
       answer(409, `The consumer key ${key} is not unique.`, true);
       return;
     }

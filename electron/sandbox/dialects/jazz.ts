@@ -238,7 +238,7 @@ async function approvalAction(ctx: NodeRequest): Promise<void> {
     if (!name || !secret) throw new HttpError(400, 'Consumer Name and Consumer Secret are required.');
     if (secret !== (await ctx.formField('secret2'))) throw new HttpError(400, 'The two secrets do not match.');
     const chosen = key || randomBytes(16).toString('hex');
-    if (ctx.memory.registry.has(chosen) || ctx.node.repository.consumers().some((c) => c.key === chosen)) {
+    if (ctx.memory.registry.has(chosen) || ctx.node.repository.has(chosen)) {
       throw new HttpError(409, `The consumer key ${chosen} exists already.`);
     }
     const consumer: Consumer = { key: chosen, name, secret, trusted: (await ctx.formField('trusted')) === 'true' };
