@@ -2,7 +2,14 @@
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { markdownCode, markdownText, revealHidden, terminalLines, terminalText } from '../../shared/network-text.ts';
+import {
+  markdownCode,
+  markdownText,
+  mayHoldHidden,
+  revealHidden,
+  terminalLines,
+  terminalText,
+} from '../../shared/network-text.ts';
 import { escapedIo } from '../../electron/cli/safe-output.ts';
 
 // eslint-disable-next-line no-control-regex -- looking for control characters is the point
@@ -145,5 +152,21 @@ describe('the renderer', () => {
       if ((await readFile(file, 'utf8')).includes('{@html')) hits.push(file);
     }
     expect(hits).toEqual([]);
+  });
+});
+
+describe('the quick pre-check before revealing hidden characters (issue 27)', () => {
+  it('looks further at every character revealHidden would reveal, and passes plain text by', () => {
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      const revealed = revealHidden(ch, 'terminal') !== ch;
+      if (revealed) expect(mayHoldHidden(ch), `U+${c.toString(16)}`).toBe(true);
+      if (revealHidden(ch, 'terminal', '\n\t') !== ch)
+        expect(mayHoldHidden(ch, true), `U+${c.toString(16)}`).toBe(true);
+    }
+    // Astral format characters (tags, U+E0001…) are caught by their high surrogate.
+    expect(terminalLines('a\u{E0041}b')).toBe('a\\udb40\\udc41b');
+    expect(mayHoldHidden('{"key":"9f1c-ÄÖ-✓","name":"RTC"}\n', true)).toBe(false);
+    expect(mayHoldHidden('line\n', false)).toBe(true);
   });
 });
