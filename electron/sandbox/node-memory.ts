@@ -141,6 +141,9 @@ export class NodeMemory {
 
   /** Replaces the registry with the repository's consumers ("log in to the node"); frozen, so not copied. */
   loadRegistry(consumers: readonly Readonly<Consumer>[]): void {
+    // Loaded from this same snapshot and unchanged since: it already holds exactly these (a refresh of
+    // an unchanged 50,000-key repository on 64 nodes would otherwise rebuild 64 registries).
+    if (consumers.length > 0 && this.registrySource === consumers) return;
     this.registry.clear();
     for (const c of consumers) this.registry.set(c.key, Object.isFrozen(c) ? c : Object.freeze({ ...c }));
     // Only a frozen snapshot (the repository's) can be shared: an array a caller may change cannot.
