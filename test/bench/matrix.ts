@@ -102,7 +102,11 @@ export async function runMatrixBench(
   const server = await serve();
   const browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: config.use?.launchOptions?.args ?? ['--headless', '--no-sandbox', '--disable-gpu'],
+    // gc(): the page collects the garbage of its synthetic statuses before it times anything.
+    args: [
+      ...(config.use?.launchOptions?.args ?? ['--headless', '--no-sandbox', '--disable-gpu']),
+      '--js-flags=--expose-gc',
+    ],
   });
   const scenario = async (order: 'tracked' | 'shuffled'): Promise<Scenario> => {
     const results = [];
