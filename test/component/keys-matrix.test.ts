@@ -10,6 +10,8 @@ import {
   cellLabel,
   filterRows,
   keysMatrixOf,
+  nearOrder,
+  sortRows,
   untrustedCertificate,
 } from '../../renderer/lib/keys-matrix.svelte.ts';
 import type { CellState, MatrixRow, MatrixSource } from '../../renderer/lib/keys-matrix.svelte.ts';
@@ -275,6 +277,92 @@ describe('buildRows, any source', () => {
       'not-listed',
       'down',
     ]);
+  });
+});
+
+describe('sortRows', () => {
+  const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+  const byName = (a: MatrixRow, b: MatrixRow) => collator.compare(a.name, b.name) || collator.compare(a.key, b.key);
+  const piece = fc.constantFrom(
+    'a',
+    'B',
+    'é',
+    'E',
+    'z',
+    '10',
+    '9',
+    '007',
+    '7',
+    ' ',
+    '-',
+    '_',
+    'Consumer ',
+    '\u200b',
+    'Ω',
+  );
+  const text = fc.array(piece, { maxLength: 5 }).map((p) => p.join(''));
+  const rows = fc.array(
+    fc.record({ key: text, name: text, worstRank: fc.integer({ min: 0, max: SEVERITY.length - 1 }) }),
+    {
+      maxLength: 60,
+    },
+  );
+  const asRows = (rs: { key: string; name: string; worstRank: number }[]): MatrixRow[] =>
+    rs.map((r) => ({ ...r, tracked: true, cells: [], worst: SEVERITY[r.worstRank]!, search: '' }));
+
+  it("orders as the collator does, ties in the order given, whatever the rows' order", () => {
+    fc.assert(
+      fc.property(rows, (rs) => {
+        const given = asRows(rs);
+        expect(sortRows(given, 'name')).toEqual(given.slice().sort(byName));
+        expect(sortRows(given, 'state')).toEqual(
+          given.slice().sort((a, b) => a.worstRank - b.worstRank || byName(a, b)),
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keeps rows the collator finds equal in the order given, even where their near keys differ', () => {
+    const given = asRows([
+      { key: 'k', name: 'é', worstRank: 1 },
+      { key: 'K', name: 'e', worstRank: 1 },
+      { key: 'x', name: 'a', worstRank: 1 },
+    ]);
+    expect(sortRows(given, 'name').map((r) => r.key)).toEqual(['x', 'k', 'K']);
+    expect(sortRows(given.slice().reverse(), 'state').map((r) => r.key)).toEqual(['x', 'K', 'k']);
+  });
+
+  it('sorts 5,000 shuffled names as the collator does', () => {
+    const given = asRows(
+      Array.from({ length: 5000 }, (_, i) => ({
+        key: `k${i}`,
+        name: `Consumer ${(i * 7919) % 5000} ${['RTC', 'rqm', 'DNG'][i % 3]}${i % 7 === 0 ? ' é' : ''}`,
+        worstRank: i % SEVERITY.length,
+      })),
+    );
+    const sorted = sortRows(given, 'name');
+    expect(sorted).toEqual(given.slice().sort(byName));
+    expect(sorted.slice(0, 4).map((r) => r.name.split(' ')[1])).toEqual(['0', '1', '2', '3']);
+  });
+
+  it('puts names in a near order: lower case, the digits after the first part by value, ties by index', () => {
+    const names = ['Consumer 10 b', 'consumer 9', 'Beta', 'alpha', 'Consumer 10 a', '7 up', 'consumer 0100'];
+    expect(nearOrder(names).map((i) => names[i])).toEqual([
+      '7 up',
+      'alpha',
+      'Beta',
+      'consumer 9',
+      'Consumer 10 b',
+      'Consumer 10 a',
+      'consumer 0100',
+    ]);
+    expect(nearOrder([])).toEqual([]);
+    fc.assert(
+      fc.property(fc.array(text, { maxLength: 40 }), (ns) => {
+        expect(nearOrder(ns).sort((a, b) => a - b)).toEqual(Array.from(ns.keys()));
+      }),
+    );
   });
 });
 
