@@ -1,17 +1,23 @@
 /** The keys matrix state: rows from the nodes' lists and the tracked keys, filter, only problems, sort; a cell's fixes. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { flushSync } from 'svelte';
 import {
   KeyCell,
   KeysMatrix,
+  SEVERITY,
   buildRows,
   cellLabel,
   filterRows,
   keysMatrixOf,
+  nearOrder,
+  sortRows,
   untrustedCertificate,
 } from '../../renderer/lib/keys-matrix.svelte.ts';
-import type { MatrixSource } from '../../renderer/lib/keys-matrix.svelte.ts';
+import type { CellState, MatrixRow, MatrixSource } from '../../renderer/lib/keys-matrix.svelte.ts';
 import { ClusterView } from '../../renderer/lib/cluster-view.svelte.ts';
+import { shown } from '../../renderer/lib/words.ts';
+import { CONSUMER_STATES } from '../../shared/model.ts';
 import type { NodeStatus, TlsInfo } from '../../shared/model.ts';
 import { DEFINITION, SUMMARY, fakeApi } from './_fake-api.ts';
 
@@ -90,6 +96,273 @@ describe('buildRows', () => {
     const s = source();
     s.statuses = {};
     expect(buildRows(s).map((r) => r.cells)).toEqual([Array(4).fill('not-listed'), Array(4).fill('not-listed')]);
+  });
+});
+
+/**
+ * The matrix's rule written the plain way (a key → state map per node, every cell of every row
+ * computed, as buildRows did before its cells became bytes): buildRows must agree with it.
+ */
+function plainRows(source: MatrixSource) {
+  const { nodes, statuses, consumers } = source;
+  const names = new Map<string, string>();
+  const order: string[] = [];
+  const add = (key: string) => {
+    if (!order.includes(key)) order.push(key);
+  };
+  for (const c of consumers) {
+    names.set(c.key, c.name);
+    add(c.key);
+  }
+  const columns = nodes.map((id) => {
+    const status = statuses[id];
+    const states = new Map<string, CellState>();
+    if (!status) return { states, fallback: 'not-listed' as CellState };
+    for (const key of status.approved ?? []) {
+      states.set(key, 'approved');
+      add(key);
+    }
+    for (const key of status.provisional ?? []) {
+      states.set(key, 'provisional');
+      add(key);
+    }
+    for (const c of status.consumers) states.set(c.key, c.state);
+    const fallback: CellState = status.up
+      ? 'not-listed'
+      : status.error?.code === 'TLS_UNTRUSTED'
+        ? 'tls-untrusted'
+        : 'down';
+    return { states, fallback };
+  });
+  for (const d of source.drift ?? []) {
+    for (const node of d.missingOn) {
+      const col = columns[nodes.indexOf(node)];
+      if (col && !col.states.has(d.key)) col.states.set(d.key, 'unknown');
+    }
+  }
+  return order.map((key) => {
+    const waiting = source.pending !== undefined && Object.hasOwn(source.pending, key);
+    const deletedOn =
+      source.deleted !== undefined && Object.hasOwn(source.deleted, key) ? source.deleted[key] : undefined;
+    const cells = columns.map((col, c) => {
+      let state = col.states.get(key) ?? col.fallback;
+      if (waiting && (state === 'unknown' || state === 'not-listed' || state === 'no-secret')) state = 'handoff';
+      if (deletedOn === nodes[c] && state !== 'down') state = 'deleted';
+      return state;
+    });
+    const worstRank = Math.min(SEVERITY.indexOf('approved'), ...cells.map((s) => SEVERITY.indexOf(s)));
+    const name = names.get(key) ?? key;
+    return {
+      key,
+      name,
+      tracked: names.has(key),
+      cells,
+      worst: SEVERITY[worstRank],
+      worstRank,
+      search: `${shown(name)}\n${shown(key)}`.toLowerCase(),
+    };
+  });
+}
+
+const seen = (row: MatrixRow) => ({
+  key: row.key,
+  name: row.name,
+  tracked: row.tracked,
+  cells: [...row.cells],
+  worst: row.worst,
+  worstRank: row.worstRank,
+  search: row.search,
+});
+
+describe('buildRows, any source', () => {
+  const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'Zed', 'a\u202eb', 'constructor'];
+  const NODES = ['node1', 'node2', 'node3', 'node4', 'node5'];
+  // Lists in one shared order (as nodes of one repository list them) or in any order, with repeats.
+  const list = fc.oneof(fc.subarray(KEYS), fc.array(fc.constantFrom(...KEYS), { maxLength: 14 }));
+  const status = (id: string) =>
+    fc
+      .record({
+        up: fc.boolean(),
+        untrusted: fc.boolean(),
+        approved: fc.option(list, { nil: null }),
+        provisional: fc.option(list, { nil: null }),
+        consumers: fc.array(
+          fc.record({ key: fc.constantFrom(...KEYS, 'probed-only'), state: fc.constantFrom(...CONSUMER_STATES) }),
+          {
+            maxLength: 6,
+          },
+        ),
+      })
+      .map(({ up, untrusted, approved, provisional, consumers }): NodeStatus =>
+        node(id, {
+          up,
+          approved,
+          provisional,
+          consumers: consumers.map((c) => ({ ...c, problem: null })),
+          error: up ? null : { code: untrusted ? 'TLS_UNTRUSTED' : 'NODE_TIMEOUT', message: 'x' },
+        }),
+      );
+  const anySource: fc.Arbitrary<MatrixSource> = fc.record({
+    nodes: fc.array(fc.constantFrom(...NODES), { maxLength: 6 }),
+    statuses: fc.record(Object.fromEntries(NODES.map((id) => [id, status(id)])), { requiredKeys: [] }),
+    consumers: fc.array(
+      fc.record({
+        key: fc.constantFrom(...KEYS),
+        name: fc.constantFrom('RTC', 'rtc', 'Zed\u200b', 'Global'),
+        hasSecret: fc.boolean(),
+      }),
+      { maxLength: 8 },
+    ),
+    drift: fc.array(
+      fc.record({
+        key: fc.constantFrom(...KEYS, 'gone'),
+        missingOn: fc.array(fc.constantFrom(...NODES, 'node9')),
+        message: fc.constant(''),
+      }),
+      { maxLength: 4 },
+    ),
+    pending: fc.dictionary(fc.constantFrom(...KEYS), fc.constant({}), { maxKeys: 3 }),
+    deleted: fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom(...NODES)),
+  });
+
+  it('agrees with the plain rule: the same rows, in the same order, cell by cell', () => {
+    fc.assert(
+      fc.property(anySource, (s) => {
+        expect(buildRows(s).map(seen)).toEqual(plainRows(s));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("makes a row's cells once, when first read", () => {
+    const rows = buildRows(source());
+    const first = rows[0]!.cells;
+    expect(rows[0]!.cells).toBe(first);
+    expect(first).toEqual(['approved', 'approved', 'unknown', 'down']);
+  });
+
+  it('keeps every row of 20,000 keys listed by 16 nodes, each node in its own order', () => {
+    const nodes = Array.from({ length: 16 }, (_, i) => `node${i + 1}`);
+    const keys = Array.from({ length: 20_000 }, (_, i) => `key-${i}`);
+    // Each node lists the keys in its own rotation, and node7 lacks every 1,000th key.
+    const statuses = Object.fromEntries(
+      nodes.map((id, n) => [
+        id,
+        node(id, {
+          approved: [...keys.slice(n * 1300), ...keys.slice(0, n * 1300)].filter(
+            (_, i) => id !== 'node7' || i % 1000 !== 0,
+          ),
+        }),
+      ]),
+    );
+    const rows = buildRows({ nodes, statuses, consumers: [] });
+    expect(rows).toHaveLength(20_000);
+    expect(new Set(rows.map((r) => r.key)).size).toBe(20_000);
+    const missing = rows.filter((r) => r.worst === 'not-listed').map((r) => r.key);
+    expect(missing).toHaveLength(20);
+    const row = rows.find((r) => r.key === missing[0])!;
+    expect(row.cells.filter((c) => c === 'not-listed')).toEqual(['not-listed']);
+    expect(row.cells.indexOf('not-listed')).toBe(6);
+    expect(rows[1]!.cells).toEqual(Array(16).fill('approved'));
+  });
+
+  it('takes only the keys a pending or deleted record holds, not the names of Object methods', () => {
+    const s = source();
+    s.consumers = [...s.consumers, { key: 'constructor', name: 'constructor', hasSecret: false }];
+    s.pending = {};
+    s.deleted = {};
+    expect(buildRows(s).find((r) => r.key === 'constructor')!.cells).toEqual([
+      'not-listed',
+      'not-listed',
+      'not-listed',
+      'down',
+    ]);
+  });
+});
+
+describe('sortRows', () => {
+  const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
+  const byName = (a: MatrixRow, b: MatrixRow) => collator.compare(a.name, b.name) || collator.compare(a.key, b.key);
+  const piece = fc.constantFrom(
+    'a',
+    'B',
+    'é',
+    'E',
+    'z',
+    '10',
+    '9',
+    '007',
+    '7',
+    ' ',
+    '-',
+    '_',
+    'Consumer ',
+    '\u200b',
+    'Ω',
+  );
+  const text = fc.array(piece, { maxLength: 5 }).map((p) => p.join(''));
+  const rows = fc.array(
+    fc.record({ key: text, name: text, worstRank: fc.integer({ min: 0, max: SEVERITY.length - 1 }) }),
+    {
+      maxLength: 60,
+    },
+  );
+  const asRows = (rs: { key: string; name: string; worstRank: number }[]): MatrixRow[] =>
+    rs.map((r) => ({ ...r, tracked: true, cells: [], worst: SEVERITY[r.worstRank]!, search: '' }));
+
+  it("orders as the collator does, ties in the order given, whatever the rows' order", () => {
+    fc.assert(
+      fc.property(rows, (rs) => {
+        const given = asRows(rs);
+        expect(sortRows(given, 'name')).toEqual(given.slice().sort(byName));
+        expect(sortRows(given, 'state')).toEqual(
+          given.slice().sort((a, b) => a.worstRank - b.worstRank || byName(a, b)),
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keeps rows the collator finds equal in the order given, even where their near keys differ', () => {
+    const given = asRows([
+      { key: 'k', name: 'é', worstRank: 1 },
+      { key: 'K', name: 'e', worstRank: 1 },
+      { key: 'x', name: 'a', worstRank: 1 },
+    ]);
+    expect(sortRows(given, 'name').map((r) => r.key)).toEqual(['x', 'k', 'K']);
+    expect(sortRows(given.slice().reverse(), 'state').map((r) => r.key)).toEqual(['x', 'K', 'k']);
+  });
+
+  it('sorts 5,000 shuffled names as the collator does', () => {
+    const given = asRows(
+      Array.from({ length: 5000 }, (_, i) => ({
+        key: `k${i}`,
+        name: `Consumer ${(i * 7919) % 5000} ${['RTC', 'rqm', 'DNG'][i % 3]}${i % 7 === 0 ? ' é' : ''}`,
+        worstRank: i % SEVERITY.length,
+      })),
+    );
+    const sorted = sortRows(given, 'name');
+    expect(sorted).toEqual(given.slice().sort(byName));
+    expect(sorted.slice(0, 4).map((r) => r.name.split(' ')[1])).toEqual(['0', '1', '2', '3']);
+  });
+
+  it('puts names in a near order: lower case, the digits after the first part by value, ties by index', () => {
+    const names = ['Consumer 10 b', 'consumer 9', 'Beta', 'alpha', 'Consumer 10 a', '7 up', 'consumer 0100'];
+    expect(nearOrder(names).map((i) => names[i])).toEqual([
+      '7 up',
+      'alpha',
+      'Beta',
+      'consumer 9',
+      'Consumer 10 b',
+      'Consumer 10 a',
+      'consumer 0100',
+    ]);
+    expect(nearOrder([])).toEqual([]);
+    fc.assert(
+      fc.property(fc.array(text, { maxLength: 40 }), (ns) => {
+        expect(nearOrder(ns).sort((a, b) => a - b)).toEqual(Array.from(ns.keys()));
+      }),
+    );
   });
 });
 
