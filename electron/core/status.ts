@@ -53,6 +53,11 @@ export interface StatusInput {
    * own list decides which keys it holds, and no key is probed (see {@link nodeRegistryStatus}).
    */
   listDecides?: boolean;
+  /**
+   * With `listDecides`, `consumers` carry no secret (the list needs none): the consumer secrets are
+   * read from the keychain only for a node whose list fails and so must be probed.
+   */
+  secrets?: () => Promise<ProbeConsumer[]>;
 }
 
 /** Learns a node's clone id from its own answer's session cookie. */
@@ -176,12 +181,15 @@ async function nodeStatusOnEarlierDiscovery(
   };
 }
 
-export async function nodeStatus(input: StatusInput, node: NodeDefinition): Promise<NodeStatus> {
+export async function nodeStatus(given: StatusInput, node: NodeDefinition): Promise<NodeStatus> {
+  let input = given;
   const ctx = nodeContext(input, node);
   if (listDecidesFor(input)) {
     const fromList = await nodeRegistryStatus(input, ctx);
     if (fromList) return fromList;
-    // The list failed: the probes say what they can, as status does (and name the node's error).
+    // The list failed: the probes say what they can, as status does (and name the node's error),
+    // with the consumer secrets, read now.
+    if (input.secrets) input = { ...input, consumers: await input.secrets() };
   }
   // Without a probe nothing would show that an earlier discovery still holds: ask the node again.
   return reuseOrRedo(
@@ -293,7 +301,10 @@ export function statusNotices(input: StatusInput): string[] {
   if (!adapter.listKeys) {
     notices.push(`${input.cluster.kind} has no API to list a node's keys: only tracked consumers were probed.`);
   }
-  const missingSecrets = input.consumers.filter((c) => c.secret === null).map((c) => c.key);
+  // Where the lists decide, no secret is read (nor needed) unless a list fails.
+  const missingSecrets = listDecidesFor(input)
+    ? []
+    : input.consumers.filter((c) => c.secret === null).map((c) => c.key);
   if (missingSecrets.length) {
     notices.push(
       `No secret stored for ${missingSecrets.join(', ')}: the probe tells whether each key is loaded, not whether its secret is right.`,

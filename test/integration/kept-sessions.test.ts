@@ -68,6 +68,26 @@ describe('a fresh process after another (issue 27)', () => {
     }
   });
 
+  it('reads no consumer secret from the keychain for a sync the lists verify', async () => {
+    const engine = nextProcess();
+    const read: string[] = [];
+    const onRead = (m: unknown) => read.push((m as { op: string; account: string }).account);
+    dc.subscribe('oslc-admin:keychain', onRead);
+    try {
+      const r = await engine.sync({ cluster: 'sb' });
+      expect(r.verified.consistent).toBe(true);
+      expect(read.some((a) => a.endsWith('/admin'))).toBe(true);
+      expect(read.filter((a) => a.includes('/consumer/'))).toEqual([]);
+      // status probes each key with its secret: it reads them.
+      read.length = 0;
+      await engine.status({ cluster: 'sb' });
+      expect(read.filter((a) => a.includes('/consumer/'))).toHaveLength(1);
+    } finally {
+      dc.unsubscribe('oslc-admin:keychain', onRead);
+      await engine.close({ processExits: true });
+    }
+  });
+
   it('logs in to no node when the process before kept its sessions', async () => {
     const engine = nextProcess();
     try {

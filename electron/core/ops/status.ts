@@ -70,10 +70,13 @@ export async function statusRun(
   // The admin login first, alone: the Secret Service answers one read at a time (seven at once took
   // as long as seven in turn, ~8 ms each here), and a sync's refresh waits for this one only.
   const admin = await fromKeychain('the admin login', keychainNotes, () => ctx.adminCredentials(def), null);
-  const [consumers] = await Promise.all([
-    fromKeychain('the consumer secrets', keychainNotes, () => probeConsumers(ctx, def), fallback),
-    ctx.nodeCache?.loadPersisted(def.name),
-  ]);
+  // Sync's verification by the nodes' own lists needs no consumer secret: they are read only if a
+  // node's list fails and it must be probed (each read holds the main thread: see keychain.ts).
+  const listDecides = opts.listDecides === true && admin !== null && Boolean(adapterFor(def.kind).listKeys);
+  let secretsRead: Promise<ProbeConsumer[]> | null = null;
+  const secrets = () =>
+    (secretsRead ??= fromKeychain('the consumer secrets', keychainNotes, () => probeConsumers(ctx, def), fallback));
+  const [consumers] = await Promise.all([listDecides ? fallback : secrets(), ctx.nodeCache?.loadPersisted(def.name)]);
   const extra = ctx.heldInMemory.has(def.name) ? [] : keychainNotes;
   const input: StatusInput = {
     cluster: def,
@@ -83,7 +86,7 @@ export async function statusRun(
     admin,
     ...(onNode ? { onNode } : {}),
     ...(ctx.nodeCache ? { cache: ctx.nodeCache } : {}),
-    ...(opts.listDecides ? { listDecides: true } : {}),
+    ...(listDecides ? { listDecides: true, secrets } : {}),
   };
   const notices = statusNotices(input);
   return {
