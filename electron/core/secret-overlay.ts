@@ -39,6 +39,9 @@ export class OverlaySecretStore implements SecretStore {
 }
 
 /** The keychain account of `account` (e.g. `cluster/prod/admin`) for the home whose id is `homeId`. */
+/** Accounts that only ever existed under a home id (see {@link HomeSecretStore.get}). */
+const NO_LEGACY_NAME = /\/admin-sessions$/;
+
 export function homeAccount(homeId: string, account: string): string {
   return `home/${homeId}/${account}`;
 }
@@ -97,6 +100,9 @@ export class HomeSecretStore implements SecretStore {
       const own = await this.base.get(homeAccount(id, account));
       if (own !== null) return own;
     }
+    // Accounts named after the home-id scheme (the kept admin sessions) never had a legacy name:
+    // asking for one would cost a second keychain round trip each time the entry is missing.
+    if (NO_LEGACY_NAME.test(account)) return null;
     const legacy = await this.base.get(account);
     if (legacy === null) return null;
     // Claim it: own copy first, then the old one goes (a failure between leaves both: never none).

@@ -2,6 +2,10 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { AdminSessionStore, KEPT_SESSION_TTL_MS } from '../../electron/core/admin-sessions.ts';
 import { MemorySecretStore, accounts } from '../../electron/core/keychain.ts';
+import { HomeSecretStore } from '../../electron/core/secret-overlay.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const admin = { user: 'admin', password: 'pw-1' };
 const session = { cookie: 'JSESSIONID=abc123; route=n1', csrf: 'abc123' };
@@ -120,5 +124,31 @@ describe('admin sessions kept between processes', () => {
     s.put('node1', admin, session);
     expect(inspect(s)).not.toContain('abc123');
     expect(JSON.stringify({ s })).not.toContain('abc123');
+  });
+
+  it('costs one keychain read when none is kept: the entry never had a name from before home ids', async () => {
+    const asked: string[] = [];
+    class Counting extends MemorySecretStore {
+      override async get(account: string): Promise<string | null> {
+        asked.push(account);
+        return super.get(account);
+      }
+    }
+    const home = await mkdtemp(join(tmpdir(), 'oslc-kept-'));
+    try {
+      const secrets = new HomeSecretStore(new Counting(), home);
+      await secrets.set(accounts.admin('c'), 'pw'); // gives the home its id
+      asked.length = 0;
+      const store = new AdminSessionStore(secrets, 'c');
+      await store.load();
+      expect(asked).toHaveLength(1);
+      expect(asked[0]).toMatch(/^home\/[^/]+\/cluster\/c\/admin-sessions$/);
+      // A password, which older versions kept under its bare name, is still looked for there.
+      asked.length = 0;
+      await secrets.get(accounts.consumer('c', 'k'));
+      expect(asked).toEqual([expect.stringMatching(/^home\//), 'cluster/c/consumer/k']);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
