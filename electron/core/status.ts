@@ -49,8 +49,9 @@ export interface StatusInput {
   /** Filled with clone id → node id from each node's own answers, to attribute the balancer's answers. */
   cloneIds?: Map<string, string>;
   /**
-   * Sync's verification: where the kind lists a node's keys and an admin login is known, the node's
-   * own list decides which keys it holds, and no key is probed (see {@link nodeRegistryStatus}).
+   * Sync's verification: the node's own list decides which keys it holds, and no key is probed (see
+   * {@link nodeRegistryStatus}). Set (by statusRun) only where the kind lists a node's keys and an
+   * admin login is known.
    */
   listDecides?: boolean;
   /**
@@ -116,20 +117,20 @@ function startListing(
   );
 }
 
+const listOf = (listed: KeyList | Error | null): KeyList | null => (listed instanceof Error ? null : listed);
+
 /**
  * The node's lists as its status carries them: the reader's own arrays, not copies (at 50,000 keys ×
  * 64 nodes, nodes with equal lists share one array; see consumer-list.ts). Read-only from here on.
  */
 function listedFields(listed: KeyList | Error | null): Pick<NodeStatus, 'provisional' | 'approved' | 'error'> {
-  const list = listed instanceof Error ? null : listed;
+  const list = listOf(listed);
   return {
     provisional: list ? (list.provisional as string[]) : null,
     approved: list ? (list.approved as string[]) : null,
     error: listed instanceof Error ? toErrorInfo(listed) : null,
   };
 }
-
-const listOf = (listed: KeyList | Error | null): KeyList | null => (listed instanceof Error ? null : listed);
 
 /**
  * A probe the node answered with something that is not an OAuth answer this tool can read (a 401
@@ -184,7 +185,7 @@ async function nodeStatusOnEarlierDiscovery(
 export async function nodeStatus(given: StatusInput, node: NodeDefinition): Promise<NodeStatus> {
   let input = given;
   const ctx = nodeContext(input, node);
-  if (listDecidesFor(input)) {
+  if (input.listDecides) {
     const fromList = await nodeRegistryStatus(input, ctx);
     if (fromList) return fromList;
     // The list failed: the probes say what they can, as status does (and name the node's error),
@@ -201,9 +202,6 @@ export async function nodeStatus(given: StatusInput, node: NodeDefinition): Prom
     { persisted: true },
   );
 }
-
-const listDecidesFor = (input: StatusInput): boolean =>
-  input.listDecides === true && input.admin !== null && Boolean(adapterFor(input.cluster.kind).listKeys);
 
 /**
  * Sync's verification of one node (issue 27): once its registry is reloaded, the node's own key list
@@ -302,9 +300,7 @@ export function statusNotices(input: StatusInput): string[] {
     notices.push(`${input.cluster.kind} has no API to list a node's keys: only tracked consumers were probed.`);
   }
   // Where the lists decide, no secret is read (nor needed) unless a list fails.
-  const missingSecrets = listDecidesFor(input)
-    ? []
-    : input.consumers.filter((c) => c.secret === null).map((c) => c.key);
+  const missingSecrets = input.listDecides ? [] : input.consumers.filter((c) => c.secret === null).map((c) => c.key);
   if (missingSecrets.length) {
     notices.push(
       `No secret stored for ${missingSecrets.join(', ')}: the probe tells whether each key is loaded, not whether its secret is right.`,
@@ -320,7 +316,7 @@ export function prepareNodeStatus(input: StatusInput, node: NodeDefinition): voi
   const adapter = adapterFor(input.cluster.kind);
   // Failures are the cache's to forget; the status that follows asks again. Where the list decides,
   // no discovery is needed unless the list fails (then the node is discovered afresh).
-  if (input.consumers.length > 0 && !listDecidesFor(input))
+  if (input.consumers.length > 0 && !input.listDecides)
     discoveryFor(ctx, adapter.discover, true, { persisted: true }).discovery.catch(() => undefined);
   if (adapter.prepareListing && input.admin) adapter.prepareListing(ctx, input.admin);
 }

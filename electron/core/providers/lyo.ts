@@ -12,7 +12,7 @@ const openLyoSession = (ctx: NodeContext, admin: AdminCredentials) =>
 function lyoSession(ctx: NodeContext, admin: AdminCredentials): Promise<LyoAdminSession> {
   const cache = ctx.cache;
   if (!cache) return openLyoSession(ctx, admin);
-  const held = cache.session<LyoAdminSession>(ctx, admin) ?? restoredSession(ctx, admin);
+  const held = heldSession(ctx, admin);
   if (held) return held;
   const opened = openLyoSession(ctx, admin);
   opened.then(
@@ -20,6 +20,11 @@ function lyoSession(ctx: NodeContext, admin: AdminCredentials): Promise<LyoAdmin
     () => undefined,
   );
   return cache.rememberSession(ctx, admin, opened);
+}
+
+/** A session this process holds for the node, or one an earlier process kept (then held too). */
+function heldSession(ctx: NodeContext, admin: AdminCredentials): Promise<LyoAdminSession> | null {
+  return ctx.cache?.session<LyoAdminSession>(ctx, admin) ?? restoredSession(ctx, admin);
 }
 
 /** The session an earlier process kept for this node (admin-sessions.ts), held for this process too. */
@@ -35,7 +40,7 @@ function restoredSession(ctx: NodeContext, admin: AdminCredentials): Promise<Lyo
 
 export const listWithLyoApi: ProviderAdapter['listKeys'] = async (ctx, admin, seen) => {
   const cache = ctx.cache;
-  const reused = cache?.session<LyoAdminSession>(ctx, admin) ?? restoredSession(ctx, admin);
+  const reused = heldSession(ctx, admin);
   if (cache && reused) {
     try {
       return await (await reused).listConsumers(seen);
