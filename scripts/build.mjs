@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm run build`: everything that ships, into dist/ — the renderer (vite), the Electron main process
 // (ESM), the preload (CommonJS: a sandboxed preload cannot load ES modules or Node modules) and the
-// CLI (ESM, split so each command loads only its own modules; bin/oslc-admin.mjs runs it).
+// CLI (one CommonJS script with its V8 code cache; bin/oslc-admin.cjs runs it).
 // `--if-stale` skips a target whose outputs are newer than every one of its sources.
 import { build as viteBuild } from 'vite';
 import { build as esbuild } from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLED_DIR } from '../build/sbom.mjs';
@@ -67,46 +69,92 @@ const viteModules = (output) =>
     .filter((c) => c.type === 'chunk')
     .flatMap((c) => c.moduleIds ?? Object.keys(c.modules ?? {}));
 
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
+/**
+ * Dynamic `import()` inside the CLI bundle becomes `require`: the bundle runs as a vm.Script with a
+ * code cache (bin/oslc-admin.cjs), where Node 20 offers no dynamic-import callback ("A dynamic import
+ * callback was not specified"), and every module it imports this way is a built-in or CommonJS.
+ */
+const dynamicImportAsRequire = {
+  name: 'dynamic-import-as-require',
+  setup(build) {
+    build.onResolve({ filter: /^(node:|@napi-rs\/keyring$)/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: args.path, namespace: 'by-require' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'by-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
 
 /**
- * The CLI into dist/cli/: cli.mjs and its chunks, plus inputs.json (the project files it was built
- * from and when), which bin/oslc-admin.mjs checks to run the sources instead once one is edited.
- * The chunks sit beside cli.mjs (paths like '../../dist/renderer' resolve the same from both), and
- * files move in one by one, entry and inputs.json last, so a CLI starting meanwhile finds either the
- * old build or the new one; chunks of earlier builds are removed once they are a few minutes old.
+ * The CLI into dist/cli/: cli.cjs (one CommonJS script), its V8 code cache cli-<sha>.cache, its
+ * bundled packages' licence comments (cli.cjs.LEGAL.txt), and inputs.json (the project files it was
+ * built from and when, and the cache's name), which bin/oslc-admin.cjs checks to run the sources
+ * instead once one is edited. Why one CommonJS script with a cache, not split ES modules: a fresh
+ * `oslc-admin sync` spent ~80 ms compiling its ES chunks, which Node 20 cannot cache (issue 27).
+ * Whitespace and comments are stripped and the text checked to be ASCII: the bin reads it as latin1,
+ * and a non-ASCII character anywhere (a comment's "…") made V8 hold all of it as two-byte text, a
+ * slower decode of a 2 MB file on every start. The cache is named by the bundle's digest, so a
+ * bundle never meets another build's cache (V8 itself only compares lengths). Files move in one by
+ * one, inputs.json last, so a CLI starting meanwhile finds either the old build or the new one.
  */
 async function buildCli() {
   const startedAt = Date.now();
   const outDir = join(root, 'dist/cli');
   const tmpDir = join(root, `dist/.cli-${process.pid}`);
   rmSync(tmpDir, { recursive: true, force: true });
+  const bundle = join(tmpDir, 'cli.cjs');
   const result = await esbuild({
-    entryPoints: { cli: join(root, 'electron/cli/main.ts') },
-    outdir: tmpDir,
+    entryPoints: [join(root, 'electron/cli/main.ts')],
+    outfile: bundle,
     bundle: true,
-    splitting: true,
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
-    outExtension: { '.js': '.mjs' },
     external: ['@napi-rs/keyring'],
-    banner: { js: ESM_REQUIRE_BANNER },
+    // Paths relative to the module (../../dist/renderer, ../../package.json) resolve from dist/cli/.
+    define: { 'import.meta.url': '__cli_module_url' },
+    banner: { js: 'var __cli_module_url = require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [dynamicImportAsRequire],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'external',
     metafile: true,
     logLevel: 'warning',
   });
+  const text = readFileSync(bundle);
+  const nonAscii = text.findIndex((b) => b > 0x7f);
+  if (nonAscii >= 0) {
+    const at = text.subarray(Math.max(0, nonAscii - 60), nonAscii + 20).toString('utf8');
+    throw new Error(`dist/cli/cli.cjs has a non-ASCII character (write it as \\u….): …${at}…`);
+  }
+  const dynamic = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import'));
+  if (dynamic.length)
+    throw new Error(
+      `dist/cli/cli.cjs still has a dynamic import() of ${dynamic.map((i) => i.path).join(', ')}: add it to dynamicImportAsRequire`,
+    );
+  // What it inlined from node_modules (its comments, which used to say so, are stripped).
+  writeBundled('cli', metafileInputs(result));
+  const codeCache = `cli-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.cache`;
+  const made = spawnSync(process.execPath, [join(root, 'scripts/cli-code-cache.cjs'), bundle, join(tmpDir, codeCache)], {
+    encoding: 'utf8',
+  });
+  if (made.status !== 0) throw new Error(`the CLI's code cache could not be made: ${made.stderr || made.stdout}`);
   const inputs = Object.keys(result.metafile.inputs)
+    .filter((p) => !p.includes(':')) // the plugin's by-require: modules are no files
     .map((p) => relative(root, join(process.cwd(), p)).split(sep).join('/'))
     .filter((p) => !p.startsWith('node_modules/') && !p.startsWith('..'));
   mkdirSync(outDir, { recursive: true });
   const built = readdirSync(tmpDir);
-  for (const name of built.filter((n) => n !== 'cli.mjs')) renameSync(join(tmpDir, name), join(outDir, name));
-  renameSync(join(tmpDir, 'cli.mjs'), join(outDir, 'cli.mjs'));
-  const manifest = { builtAtMs: startedAt, inputs: [...inputs.sort(), 'package-lock.json'] };
+  // The cache before the bundle it belongs to, and the manifest naming both last.
+  for (const name of built.filter((n) => n !== 'cli.cjs')) renameSync(join(tmpDir, name), join(outDir, name));
+  renameSync(bundle, join(outDir, 'cli.cjs'));
+  const manifest = { builtAtMs: startedAt, codeCache, node: process.version, inputs: [...inputs.sort(), 'package-lock.json'] };
   writeFileSync(join(tmpDir, 'inputs.json'), `${JSON.stringify(manifest, null, 1)}\n`);
   renameSync(join(tmpDir, 'inputs.json'), join(outDir, 'inputs.json'));
   rmSync(tmpDir, { recursive: true, force: true });
+  // Earlier builds' files (older caches, the ES chunks of builds before this layout) go once a few minutes old.
   const keep = new Set([...built, 'inputs.json']);
   for (const name of readdirSync(outDir)) {
     const file = join(outDir, name);
@@ -166,7 +214,7 @@ const targets = [
   },
   {
     name: 'cli',
-    outputs: ['dist/cli/cli.mjs', 'dist/cli/inputs.json'],
+    outputs: ['dist/cli/cli.cjs', 'dist/cli/inputs.json'],
     sources: ['electron', 'shared'],
     run: buildCli,
   },

@@ -68,7 +68,7 @@ if (binary) {
     spawn(
       process.execPath,
       [
-        join(root, 'bin/oslc-admin.mjs'),
+        join(root, 'bin/oslc-admin.cjs'),
         'serve',
         '--sandbox',
         '--open',

@@ -11,7 +11,7 @@ export interface CliRun {
 }
 
 /** The bin script package.json points at (npx resolves the same file; one test goes through npx itself). */
-export const BIN = new URL('../bin/oslc-admin.mjs', import.meta.url).pathname;
+export const BIN = new URL('../bin/oslc-admin.cjs', import.meta.url).pathname;
 
 /** Spawns the installed bin with `args`, writing `stdin` to it; env adds to process.env. */
 export function runBin(

@@ -85,7 +85,7 @@ complete -o default -F _oslc_admin oslc-admin
 }
 
 /** Text safe inside a zsh/fish/PowerShell single-quoted word and a zsh `[description]`. */
-const plain = (s: string) => s.replace(/['[\]:\\`$]/g, '').replace(/’/g, '');
+const plain = (s: string) => s.replace(/['[\]:\\`$]/g, '').replace(/\u2019/g, '');
 
 export function zshScript(): string {
   const spec = (o: OptionSpec) =>

@@ -185,7 +185,7 @@ function homeFlag(argv: string[]): string | undefined {
 }
 
 /** Commands that keep running (a server, a loop) until stopped. */
-const LONG_RUNNING = new Set(['watch', 'serve', 'sandbox']);
+export const LONG_RUNNING = new Set(['watch', 'serve', 'sandbox']);
 
 /**
  * A command that ends within a second or two keeps undici's HTTP parser (llhttp, WebAssembly) on
@@ -206,7 +206,7 @@ export function baselineWasmUnlessLongRunning(name: string): void {
 export async function main(
   argv: string[],
   rawIo: CliIo = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env },
-  /** `processExits`: the caller (bin/oslc-admin.mjs) ends the process once this returns, so open connections are left to the exit. */
+  /** `processExits`: the caller (bin/oslc-admin.cjs) ends the process once this returns, so open connections are left to the exit. */
   opts: { processExits?: boolean } = {},
 ): Promise<number> {
   const startedAt = performance.now();

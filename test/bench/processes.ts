@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { SandboxInfo, SandboxState } from '../../electron/sandbox/index.ts';
 
 export const ROOT = new URL('../../', import.meta.url);
-export const BIN = new URL('bin/oslc-admin.mjs', ROOT).pathname;
+export const BIN = new URL('bin/oslc-admin.cjs', ROOT).pathname;
 
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -35,7 +35,7 @@ export interface Started {
   stop(): Promise<void>;
 }
 
-/** Spawns `node bin/oslc-admin.mjs …args` and waits for its first line on stdout. */
+/** Spawns `node bin/oslc-admin.cjs …args` and waits for its first line on stdout. */
 export async function startCli(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<Started> {
   const t0 = performance.now();
   const child = spawn(process.execPath, [BIN, ...args], {
@@ -150,19 +150,19 @@ export interface MeasuredRun {
 }
 
 /**
- * Runs `node bin/oslc-admin.mjs …args` to its exit as {@link timeCli} does, its stdout going straight
+ * Runs `node bin/oslc-admin.cjs …args` to its exit as {@link timeCli} does, its stdout going straight
  * to `stdoutFile` (not through this process, which would spend the shared CPU reading it), with the
  * peak RSS taken in the process itself.
  */
 export function measureCli(
   args: string[],
-  opts: { env?: Record<string, string>; stdin?: string; stdoutFile: string },
+  opts: { env?: Record<string, string>; stdin?: string; stdoutFile: string; nodeArgs?: string[] },
 ): Promise<MeasuredRun> {
   const rssFile = join(tmpdir(), `oslc-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`);
   const out = openSync(opts.stdoutFile, 'w');
   return new Promise<MeasuredRun>((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['--import', MAX_RSS_PRELOAD, BIN, ...args], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', MAX_RSS_PRELOAD, BIN, ...args], {
       env: { ...process.env, ...opts.env, OSLC_BENCH_MAX_RSS_FILE: rssFile },
       stdio: [opts.stdin === undefined ? 'ignore' : 'pipe', out, 'pipe'],
     });
@@ -184,12 +184,12 @@ export function measureCli(
   }).finally(() => closeSync(out));
 }
 
-/** Runs `node bin/oslc-admin.mjs …args` to its exit; the whole process's wall time. */
+/** Runs `node bin/oslc-admin.cjs …args` to its exit; the whole process's wall time. */
 export function timeCli(
   args: string[],
   env: Record<string, string> = {},
   stdin?: string,
-  /** The installers' executable (build/cli-sea.mjs) instead of `node bin/oslc-admin.mjs`. */
+  /** The installers' executable (build/cli-sea.mjs) instead of `node bin/oslc-admin.cjs`. */
   exe?: string,
 ): Promise<{ ms: number; code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -228,7 +228,7 @@ export function timeNodeAlone(): Promise<number> {
   });
 }
 
-/** The same check bin/oslc-admin.mjs makes: whether it will run the bundle or the sources. */
+/** The same check bin/oslc-admin.cjs makes: whether it will run the bundle or the sources. */
 export function cliRunsBundle(): boolean {
   try {
     const manifest = JSON.parse(readFileSync(new URL('dist/cli/inputs.json', ROOT), 'utf8')) as {

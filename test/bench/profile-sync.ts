@@ -1,5 +1,5 @@
 /**
- * `scripts/with-keychain.sh node bin/run-ts.mjs test/bench/profile-sync.ts [--nodes N] [--runs N] [--prof DIR] [--import FILE] [--exe PATH] [--verbose]`:
+ * `scripts/with-keychain.sh node bin/run-ts.mjs test/bench/profile-sync.ts [--nodes N] [--runs N] [--prof DIR] [--import FILE] [--exe PATH] [--bin PATH] [--verbose]`:
  * the whole-process sync of the bench, with `node --cpu-prof` on each CLI process (when --prof is
  * given; a preload of yours with --import, e.g. one on undici's diagnostics channels), to see where a
  * fresh process spends its time. Prints each run's wall time.
@@ -21,6 +21,7 @@ const { values } = parseArgs({
     prof: { type: 'string' },
     import: { type: 'string' },
     exe: { type: 'string' },
+    bin: { type: 'string' },
     latency: { type: 'string' },
     command: { type: 'string' },
     verbose: { type: 'boolean' },
@@ -42,7 +43,7 @@ try {
     const args = [
       ...(values.prof ? ['--cpu-prof', `--cpu-prof-dir=${values.prof}`] : []),
       ...(values.import ? ['--import', values.import] : []),
-      BIN,
+      values.bin ?? BIN,
       values.command ?? 'sync',
       'p',
       '--home',
@@ -51,7 +52,7 @@ try {
     ];
     const code = await new Promise<number>((resolve) => {
       // --exe: an executable that is the CLI (the installers' SEA): no bin, and no node flags.
-      const child = spawn(values.exe ?? process.execPath, values.exe ? args.slice(args.indexOf(BIN) + 1) : args, {
+      const child = spawn(values.exe ?? process.execPath, values.exe ? args.slice(args.indexOf(values.bin ?? BIN) + 1) : args, {
         env: { ...process.env, ...(keychain ? { OSLC_ADMIN_KEYCHAIN_SERVICE: keychain.service } : {}) },
         stdio: ['ignore', 'ignore', 'inherit'],
       });

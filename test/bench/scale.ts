@@ -1,6 +1,6 @@
 /**
  * Scale (issue 27): 50,000 keys in every node's registry, listed by each node's API, 20 of them
- * tracked, × 64 nodes — `status --json` and `sync`, each a new `node bin/oslc-admin.mjs` process, against
+ * tracked, × 64 nodes — `status --json` and `sync`, each a new `node bin/oslc-admin.cjs` process, against
  * the same commands on a cluster whose nodes hold 5 keys (all 5 tracked), in the same run. Also each
  * process's peak RSS, the size of the text `status` (summarised, bounded) and whether `--json` holds
  * every key; and, for a product without a list API (ClearQuest), what each tracked key costs at 64 nodes.

@@ -64,7 +64,7 @@ export interface SoakResult {
   pass: { memoryWithin20Percent: boolean; handlesDoNotGrow: boolean };
 }
 
-const BIN = fileURLToPath(new URL('../../bin/oslc-admin.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/oslc-admin.cjs', import.meta.url));
 
 function gc(): void {
   setFlagsFromString('--expose-gc');

@@ -1,7 +1,7 @@
 /**
  * Whole-process figures (issue 27): `oslc-admin sync` of 64 nodes as an admin runs it — a new process
  * each time, started the two ways an installed `oslc-admin` is: the npm package's bin (`node
- * bin/oslc-admin.mjs`; never through npx, whose own start-up is npm's) and the installers' executable
+ * bin/oslc-admin.cjs`; never through npx, whose own start-up is npm's) and the installers' executable
  * (build/cli-sea.mjs, when one was built) — against the sequential technote loop in the same run.
  * The two are run in turn, so a machine that gets busier mid-run weighs on both alike.
  */

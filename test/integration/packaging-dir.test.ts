@@ -226,8 +226,8 @@ describe.skipIf(!isLinux)('the app packaged as dir from a stand-in Electron (lay
     // What the packed folder holds, read from it: packages installed in app.asar's node_modules and
     // in cli/node_modules (their package.json), and packages inlined into the bundles — esbuild heads
     // each inlined module with its path (`// node_modules/undici/lib/…`) in dist/main.mjs and
-    // dist/preload.cjs from the asar, and in the CLI's build of the same entry (dist/cli, which
-    // cli/oslc-admin is bundled from); the renderer's minified chunks carry no such line, so its
+    // dist/preload.cjs from the asar; the CLI's build of the same entry (dist/cli, which
+    // cli/oslc-admin is bundled from) records them in dist/bundled/cli.json; the renderer's minified chunks carry no such line, so its
     // modules come from a source-mapped build of the same Vite config.
     const held = new Set<string>();
     const addDir = (dir: string) => {
@@ -253,8 +253,9 @@ describe.skipIf(!isLinux)('the app packaged as dir from a stand-in Electron (lay
     };
     for (const f of ['dist/main.mjs', 'dist/preload.cjs'])
       inlinedPaths(extractFile(asar, f).toString('utf8')).forEach(fromPath);
-    for (const f of readdirSync(join(root, 'dist/cli')).filter((n) => n.endsWith('.mjs')))
-      inlinedPaths(readFileSync(join(root, 'dist/cli', f), 'utf8')).forEach(fromPath);
+    // The CLI bundle is minified (no such lines): the build records what it inlined.
+    const cliBundled = JSON.parse(readFileSync(join(root, 'dist/bundled/cli.json'), 'utf8')) as { modules: string[] };
+    cliBundled.modules.forEach(fromPath);
     const { build: viteBuild } = await import('vite');
     const rendered = (await viteBuild({
       configFile: join(root, 'vite.config.ts'),
