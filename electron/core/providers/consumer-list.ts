@@ -57,6 +57,8 @@ export class KeyInterner {
   readonly #strings = new Map<string, string>();
   /** Arrays read whole, by length: a node whose list equals one of them gets that array. */
   readonly #arrays = new Map<number, (readonly string[])[]>();
+  /** The lists being (or read) in full that other lists of this read are compared with ({@link SharedListReader}). */
+  readonly leaders: ListLeader[] = [];
   users = 0;
   /**
    * The longest approved list being read or read: lists of nodes that loaded the same registry come in
@@ -436,4 +438,236 @@ export function readConsumerList(body: string | Buffer, interner?: KeyInterner):
   const reader = new ConsumerListReader(interner ?? null);
   reader.write(typeof body === 'string' ? Buffer.from(body, 'utf8') : body);
   return reader.end();
+}
+
+/** How many lists of one read are read in full for others to follow (nodes whose lists differ). */
+export const MAX_LIST_LEADERS = 3;
+/** The most a follower holds of bytes its leader has not received yet, before it reads its own list. */
+export const MAX_AHEAD_BYTES = 512 * 1024;
+
+/** How long a follower whose bytes all arrived waits for its leader's to end before parsing its own. */
+export const LEADER_GRACE_MS = 200;
+
+type LeaderOutcome = { list: KeyList } | { error: unknown } | null;
+
+const LATE = Symbol('late');
+
+/** `p`'s value, or LATE when it has not settled within `ms` (the timer is cleared either way). */
+function settledWithin<T>(p: Promise<T>, ms: number): Promise<T | typeof LATE> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<typeof LATE>((resolve) => (timer = setTimeout(() => resolve(LATE), ms)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A list read in full (parsed as it arrives) whose bytes are kept, for the readers that follow it:
+ * a follower whose bytes are the same needs no parsing of its own (see {@link SharedListReader}).
+ */
+class ListLeader {
+  #bytes: Buffer;
+  length = 0;
+  ended = false;
+  readonly #parser: ConsumerListReader;
+  readonly done: Promise<LeaderOutcome>;
+  #settle!: (o: LeaderOutcome) => void;
+
+  constructor(interner: KeyInterner | null, sizeHint: number) {
+    this.#bytes = Buffer.allocUnsafe(Math.max(sizeHint, 1024));
+    this.#parser = new ConsumerListReader(interner);
+    this.done = new Promise((resolve) => (this.#settle = resolve));
+  }
+
+  append(chunk: Buffer): void {
+    if (this.length + chunk.length > this.#bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.#bytes.length * 2, this.length + chunk.length));
+      this.#bytes.copy(grown, 0, 0, this.length);
+      this.#bytes = grown;
+    }
+    chunk.copy(this.#bytes, this.length);
+    this.length += chunk.length;
+    this.#parser.write(chunk);
+  }
+
+  /** Bytes `start`–`end` received so far (a view: never changed once received). */
+  bytes(start: number, end: number): Buffer {
+    return this.#bytes.subarray(start, end);
+  }
+
+  /** Whether `chunk` is this leader's bytes from `offset` (all of them received already). */
+  same(chunk: Buffer, offset: number): boolean {
+    return offset + chunk.length <= this.length && chunk.compare(this.#bytes, offset, offset + chunk.length) === 0;
+  }
+
+  finish(): KeyList {
+    this.ended = true;
+    try {
+      const list = this.#parser.end();
+      this.#settle({ list });
+      return list;
+    } catch (error) {
+      this.#settle({ error });
+      throw error;
+    }
+  }
+
+  abandon(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.#settle(null);
+  }
+}
+
+/**
+ * A node's consumer list read beside the other nodes' lists of the same moment: where its bytes
+ * are the same as another node's (nodes that loaded one registry answer the same document), they
+ * are compared (natively, a memcmp) and not parsed again, and the list is that node's — the same
+ * arrays. 64 nodes × 50,000 keys parse one list of 5.7 MB, not 64 (issue 27). The first list read
+ * leads: it is parsed as it arrives and its bytes are kept. A reader that differs from its leader
+ * follows another leader whose bytes are the same up to there, or becomes one (at most
+ * {@link MAX_LIST_LEADERS}: a node holding a provisional key the others lack), or else parses its
+ * own list, the bytes so far taken from the leader they equalled. The answer is always what
+ * {@link ConsumerListReader} gives for the node's own bytes: only the work is shared.
+ */
+export class SharedListReader {
+  readonly #interner: KeyInterner;
+  readonly #sizeHint: number;
+  #leader: ListLeader | null = null;
+  /** This reader leads (the leader is its own). */
+  #leads = false;
+  /** Following: bytes 0–offset are the leader's. */
+  #offset = 0;
+  /** Following: bytes received beyond the leader's, in order (copies). */
+  #ahead: Buffer[] = [];
+  #aheadBytes = 0;
+  /** Leaders this reader's bytes turned out to differ from. */
+  readonly #left = new Set<ListLeader>();
+  #parser: ConsumerListReader | null = null;
+
+  /** `sizeHint`: the body's Content-Length when known (a leader keeps its bytes in one buffer). */
+  constructor(interner: KeyInterner, sizeHint = 0) {
+    this.#interner = interner;
+    this.#sizeHint = sizeHint;
+  }
+
+  write(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.#parser) return this.#parser.write(chunk);
+    if (this.#leads) return this.#leader!.append(chunk);
+    if (!this.#leader) {
+      const first = this.#interner.leaders[0];
+      if (!first) return this.#lead(chunk);
+      this.#leader = first;
+    }
+    if (this.#aheadBytes > 0) {
+      this.#keepAhead(chunk);
+      return this.#catchUp();
+    }
+    const leader = this.#leader;
+    const available = leader.length - this.#offset;
+    if (available >= chunk.length) {
+      if (leader.same(chunk, this.#offset)) this.#offset += chunk.length;
+      else this.#diverge([chunk]);
+      return;
+    }
+    if (available > 0 && !leader.same(chunk.subarray(0, available), this.#offset)) return this.#diverge([chunk]);
+    this.#offset += available;
+    const beyond = chunk.subarray(available);
+    // Longer than the leader's list (or the leader's read failed): this one is not the same.
+    if (leader.ended) return this.#diverge([beyond]);
+    this.#keepAhead(beyond);
+  }
+
+  /** The keys of this node's list; throws {@link ConsumerListSyntaxError} as ConsumerListReader.end does. */
+  async end(): Promise<KeyList> {
+    for (;;) {
+      if (this.#parser) return this.#parser.end();
+      if (this.#leads) return this.#leader!.finish();
+      const leader = this.#leader;
+      if (!leader) return new ConsumerListReader(this.#interner).end(); // no bytes at all
+      // A follower whose bytes all came before its leader's waits for them a moment, not for ever: a
+      // node slow to finish its answer must not hold up the nodes that answered.
+      const outcome = await settledWithin(leader.done, LEADER_GRACE_MS);
+      if (outcome === LATE) {
+        this.#diverge([]);
+        continue;
+      }
+      this.#catchUp();
+      if (this.#leader !== leader || this.#parser || this.#leads) continue;
+      if (outcome !== null && this.#aheadBytes === 0 && this.#offset === leader.length) {
+        if ('list' in outcome) return outcome.list;
+        throw outcome.error;
+      }
+      // Shorter or longer than the leader's, or the leader's read failed.
+      this.#diverge([]);
+    }
+  }
+
+  /** The read failed (its request did): a leader's followers go on without it. */
+  abandon(): void {
+    if (!this.#leads) return;
+    this.#leader!.abandon();
+    const i = this.#interner.leaders.indexOf(this.#leader!);
+    if (i >= 0) this.#interner.leaders.splice(i, 1);
+  }
+
+  #keepAhead(part: Buffer): void {
+    if (part.length === 0) return;
+    this.#ahead.push(Buffer.from(part));
+    this.#aheadBytes += part.length;
+    if (this.#aheadBytes > MAX_AHEAD_BYTES) this.#diverge([]);
+  }
+
+  /** Compares the bytes kept ahead with what the leader has received since. */
+  #catchUp(): void {
+    while (this.#ahead.length > 0 && this.#leader && !this.#leads) {
+      const leader = this.#leader;
+      const next = this.#ahead[0]!;
+      const available = leader.length - this.#offset;
+      if (available <= 0) {
+        if (leader.ended) this.#diverge([]);
+        return;
+      }
+      const n = Math.min(available, next.length);
+      if (!leader.same(next.subarray(0, n), this.#offset)) return this.#diverge([]);
+      this.#offset += n;
+      this.#aheadBytes -= n;
+      if (n === next.length) this.#ahead.shift();
+      else this.#ahead[0] = next.subarray(n);
+    }
+  }
+
+  /**
+   * This reader's bytes differ from its leader's after `offset` (or that leader's read failed): it
+   * follows another leader whose bytes are the same so far, or leads, or parses its own list, its
+   * bytes so far taken from the leader they equalled. `rest`: its bytes after those kept ahead.
+   */
+  #diverge(rest: Buffer[]): void {
+    const old = this.#leader!;
+    this.#left.add(old);
+    const pending = [...this.#ahead, ...rest];
+    const prefix = old.bytes(0, this.#offset);
+    this.#ahead = [];
+    this.#aheadBytes = 0;
+    const other = this.#interner.leaders.find(
+      (l) => !this.#left.has(l) && l.length >= prefix.length && l.same(prefix, 0),
+    );
+    if (other) {
+      this.#leader = other;
+      for (const part of pending) this.write(part);
+      return;
+    }
+    if (this.#interner.leaders.length < MAX_LIST_LEADERS) return this.#lead(prefix, ...pending);
+    this.#leader = null;
+    this.#parser = new ConsumerListReader(this.#interner);
+    this.#parser.write(prefix);
+    for (const part of pending) this.#parser.write(part);
+  }
+
+  #lead(...parts: Buffer[]): void {
+    const leader = new ListLeader(this.#interner, this.#sizeHint);
+    this.#interner.leaders.push(leader);
+    this.#leader = leader;
+    this.#leads = true;
+    for (const part of parts) leader.append(part);
+  }
 }

@@ -7,7 +7,7 @@ import type { HttpClient, HttpResponse } from '../http/client.ts';
 import { expectActionDone, expectData } from '../http/client.ts';
 import { formEncode } from '../oauth/rfc5849.ts';
 import { joinUrl } from './discovery.ts';
-import { ConsumerListReader, ConsumerListSyntaxError, internerFor, readConsumerList } from './consumer-list.ts';
+import { ConsumerListSyntaxError, SharedListReader, internerFor, readConsumerList } from './consumer-list.ts';
 import type { KeyList } from './consumer-list.ts';
 import type { AdminCredentials } from './types.ts';
 import type { KeptSession } from '../admin-sessions.ts';
@@ -114,7 +114,8 @@ export class LyoAdminSession {
    */
   async listConsumers(seen?: (res: HttpResponse) => void): Promise<KeyList> {
     const { interner, release } = internerFor(this.http);
-    let reader: ConsumerListReader | null = null;
+    let reader: SharedListReader | null = null;
+    let ended = false;
     try {
       let res: HttpResponse;
       try {
@@ -126,7 +127,8 @@ export class LyoAdminSession {
           maxResponseBytes: CONSUMER_LIST_MAX_BYTES,
           bodyReader: ({ status, headers }) => {
             if (status !== 200 || !/json/i.test(headers['content-type'] ?? '')) return null;
-            const r = new ConsumerListReader(interner);
+            // Read beside the other nodes' lists: equal bytes are compared, not parsed again.
+            const r = new SharedListReader(interner, Number(headers['content-length']) || 0);
             reader = r;
             return (chunk) => r.write(chunk);
           },
@@ -144,7 +146,9 @@ export class LyoAdminSession {
       expectData(res, this.node, 'json');
       seen?.(res);
       try {
-        const list = (reader as ConsumerListReader | null)?.end() ?? readConsumerList(res.body, interner);
+        const streamed = reader as SharedListReader | null;
+        ended = true;
+        const list = streamed ? await streamed.end() : readConsumerList(res.body, interner);
         return { provisional: interner.share(list.provisional), approved: interner.share(list.approved) };
       } catch (e) {
         const why = e instanceof ConsumerListSyntaxError ? ` (${e.message})` : '';
@@ -153,6 +157,8 @@ export class LyoAdminSession {
         });
       }
     } finally {
+      // A list whose read failed leads no one: the nodes that followed it read their own.
+      if (!ended) (reader as SharedListReader | null)?.abandon();
       release();
     }
   }

@@ -1,0 +1,140 @@
+/**
+ * SharedListReader (issue 27): lists read at the same time share the work where their bytes are the
+ * same, and every reader's answer is still exactly what its own bytes say (ConsumerListReader's).
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  ConsumerListReader,
+  ConsumerListSyntaxError,
+  KeyInterner,
+  MAX_AHEAD_BYTES,
+  MAX_LIST_LEADERS,
+  SharedListReader,
+} from '../../electron/core/providers/consumer-list.ts';
+import type { KeyList } from '../../electron/core/providers/consumer-list.ts';
+
+/** A small deterministic random source, so a failure can be replayed. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function doc(approved: number, provisional: string[] = [], extra = ''): string {
+  const entry = (k: string) => `{"key":"${k}","name":"Consumer ${k}","trusted":false${extra}}`;
+  const keys = Array.from({ length: approved }, (_, i) => `key-${String(i).padStart(5, '0')}`);
+  return `{"provisional":[${provisional.map(entry).join(',')}],"approved":[${keys.map(entry).join(',')}]}\n`;
+}
+
+const alone = (text: string | Buffer): KeyList => {
+  const r = new ConsumerListReader();
+  r.write(Buffer.isBuffer(text) ? text : Buffer.from(text));
+  return r.end();
+};
+
+const plain = (l: KeyList) => ({ provisional: [...l.provisional], approved: [...l.approved] });
+
+/** Feeds every body to its reader in random chunks, interleaved at random; then ends them all. */
+async function readAll(bodies: Buffer[], seed: number, interner = new KeyInterner()) {
+  const next = random(seed);
+  const readers = bodies.map((b) => new SharedListReader(interner, b.length));
+  const at = bodies.map(() => 0);
+  for (;;) {
+    const open = bodies.map((b, i) => i).filter((i) => at[i]! < bodies[i]!.length);
+    if (open.length === 0) break;
+    const i = open[Math.floor(next() * open.length)]!;
+    const n = 1 + Math.floor(next() * 4096);
+    readers[i]!.write(bodies[i]!.subarray(at[i], at[i]! + n));
+    at[i]! += n;
+  }
+  const results = await Promise.allSettled(readers.map((r) => r.end()));
+  return { results, interner };
+}
+
+describe('lists read at the same time', () => {
+  it('identical lists are parsed once and all give the same arrays', async () => {
+    const body = Buffer.from(doc(3000));
+    for (const seed of [1, 2, 3]) {
+      const { results, interner } = await readAll(Array.from({ length: 16 }, () => body), seed);
+      const lists = results.map((r) => (r as PromiseFulfilledResult<KeyList>).value);
+      expect(plain(lists[0]!)).toEqual(plain(alone(body)));
+      expect(interner.leaders).toHaveLength(1);
+      for (const l of lists) expect(l.approved).toBe(lists[0]!.approved);
+    }
+  });
+
+  it('every reader gets its own bytes’ answer when lists differ (a provisional key, a key more or less)', async () => {
+    const variants = [
+      doc(500),
+      doc(500, ['prov-1']),
+      doc(501),
+      doc(499),
+      doc(500, [], ',"extra":1'),
+      `${doc(500).trimEnd()}   \n`,
+    ];
+    for (const seed of [7, 8, 9, 10]) {
+      const pick = random(seed * 31);
+      const bodies = Array.from({ length: 24 }, () => Buffer.from(variants[Math.floor(pick() * variants.length)]!));
+      const { results, interner } = await readAll(bodies, seed);
+      results.forEach((r, i) => {
+        expect(r.status).toBe('fulfilled');
+        expect(plain((r as PromiseFulfilledResult<KeyList>).value)).toEqual(plain(alone(bodies[i]!)));
+      });
+      expect(interner.leaders.length).toBeLessThanOrEqual(MAX_LIST_LEADERS);
+    }
+  });
+
+  it('a list that is not JSON fails for every reader holding it, and only for them', async () => {
+    const bad = Buffer.from(doc(200).replace('"approved":[', '"approved":[1 2,'));
+    const good = Buffer.from(doc(200));
+    const { results } = await readAll([bad, good, bad, good, bad], 5);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    for (const r of results.filter((x) => x.status === 'rejected'))
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(ConsumerListSyntaxError);
+  });
+
+  it('followers of a leader whose read failed read their own lists', async () => {
+    const interner = new KeyInterner();
+    const body = Buffer.from(doc(1000));
+    const leader = new SharedListReader(interner, body.length);
+    const followers = [1, 2, 3].map(() => new SharedListReader(interner, body.length));
+    leader.write(body.subarray(0, 20_000));
+    for (const f of followers) f.write(body);
+    const ends = followers.map((f) => f.end());
+    leader.abandon();
+    for (const l of await Promise.all(ends)) expect(plain(l)).toEqual(plain(alone(body)));
+  });
+
+  it('a follower does not wait long for a leader that stalls', async () => {
+    const interner = new KeyInterner();
+    const body = Buffer.from(doc(1000));
+    const stalled = new SharedListReader(interner, body.length);
+    stalled.write(body.subarray(0, 1000));
+    const follower = new SharedListReader(interner, body.length);
+    follower.write(body);
+    const t0 = performance.now();
+    expect(plain(await follower.end())).toEqual(plain(alone(body)));
+    expect(performance.now() - t0).toBeLessThan(5000);
+    stalled.abandon();
+  });
+
+  it('a follower far ahead of its leader stops holding bytes and reads its own', async () => {
+    const interner = new KeyInterner();
+    const body = Buffer.from(doc(Math.ceil((3 * MAX_AHEAD_BYTES) / 60)));
+    const leader = new SharedListReader(interner, body.length);
+    leader.write(body.subarray(0, 100));
+    const follower = new SharedListReader(interner, body.length);
+    follower.write(body);
+    leader.write(body.subarray(100));
+    const [a, b] = await Promise.all([leader.end(), follower.end()]);
+    expect(plain(a)).toEqual(plain(alone(body)));
+    expect(plain(b)).toEqual(plain(alone(body)));
+  });
+
+  it('an empty answer is refused as ConsumerListReader refuses it', async () => {
+    const r = new SharedListReader(new KeyInterner());
+    await expect(r.end()).rejects.toBeInstanceOf(ConsumerListSyntaxError);
+  });
+});
