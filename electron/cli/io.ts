@@ -145,9 +145,20 @@ export const JSON_SCHEMA_VERSION = 1;
  * nodes one by one: 64 nodes × 50,000 keys is about 130 MB of JSON, too much to hold as one string).
  */
 export function writeJson(io: CliIo, value: object): void {
-  writeJsonPieces({ schemaVersion: JSON_SCHEMA_VERSION, ...value }, 3, (text) => io.stdout.write(text));
+  // A large piece written more than once (the key list every node shares, json-pieces.ts) is encoded
+  // once, and the same buffer written each time: the output escaping checks a buffer only once too.
+  const encoded = new Map<string, Buffer>();
+  writeJsonPieces({ schemaVersion: JSON_SCHEMA_VERSION, ...value }, 3, (text) => {
+    if (text.length < ENCODE_ONCE_CHARS) return void io.stdout.write(text);
+    let bytes = encoded.get(text);
+    if (!bytes) encoded.set(text, (bytes = Buffer.from(text, 'utf8')));
+    io.stdout.write(bytes);
+  });
   io.stdout.write('\n');
 }
+
+/** JSON pieces at least this long are encoded once per output, however often they are written. */
+const ENCODE_ONCE_CHARS = 64 * 1024;
 
 /**
  * An error a command reports itself (and then returns its exit code): `error: …` on stderr, or with

@@ -6,19 +6,27 @@
  * missed is ever interpreted by the terminal. JSON output stays valid: JSON.stringify already escapes
  * C0, and `\uXXXX` is JSON's own spelling for the rest.
  */
+import { isUtf8 } from 'node:buffer';
 import type { Writable } from 'node:stream';
 import { terminalLines } from '../../shared/network-text.ts';
 import type { CliIo } from './io.ts';
 
+/** Buffers written before that held nothing to escape: the same buffer written again is not read again. */
+const clean = new WeakSet<Buffer>();
+
 function escaping(target: Writable): Writable {
   const write = (chunk: unknown, ...rest: unknown[]): boolean => {
-    const text =
-      typeof chunk === 'string'
-        ? terminalLines(chunk)
-        : Buffer.isBuffer(chunk)
-          ? terminalLines(chunk.toString('utf8'))
-          : chunk;
-    return (target.write as (c: unknown, ...r: unknown[]) => boolean)(text, ...rest);
+    let out = chunk;
+    if (typeof chunk === 'string') out = terminalLines(chunk);
+    else if (Buffer.isBuffer(chunk) && !clean.has(chunk)) {
+      const text = chunk.toString('utf8');
+      const escaped = terminalLines(text);
+      // Unchanged, and valid UTF-8 (decoding replaced nothing): the bytes as given.
+      if (escaped === text && isUtf8(chunk)) {
+        clean.add(chunk);
+      } else out = escaped;
+    }
+    return (target.write as (c: unknown, ...r: unknown[]) => boolean)(out, ...rest);
   };
   return new Proxy(target, {
     get(t, prop) {

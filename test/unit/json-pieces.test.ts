@@ -35,4 +35,28 @@ describe('JSON in pieces', () => {
     expect(Math.max(...written.map((w) => w.length))).toBeLessThanOrEqual(oneNode + 16);
     expect(written.length).toBeGreaterThan(64);
   });
+
+  it('stringifies an array that many nodes share once, and gives the very same text each time', () => {
+    const shared = Array.from({ length: 1000 }, (_, k) => `key-${k}`);
+    const status = { nodes: Array.from({ length: 8 }, (_, i) => ({ id: `node${i}`, approved: shared })) };
+    const stringify = JSON.stringify;
+    let calls = 0;
+    JSON.stringify = ((...args: Parameters<typeof stringify>) => {
+      if (args[0] === shared) calls++;
+      return stringify(...args);
+    }) as typeof JSON.stringify;
+    let pieces: string[];
+    try {
+      pieces = [...jsonPieces(status, 3)];
+    } finally {
+      JSON.stringify = stringify;
+    }
+    expect(pieces.join('')).toBe(JSON.stringify(status));
+    expect(calls).toBe(1);
+    const texts = pieces.filter((p) => p.startsWith('["key-0"'));
+    expect(texts).toHaveLength(8);
+    // Below the size where sharing pays, arrays are written as they are (each its own text).
+    const small = ['a', 'b'];
+    expect([...jsonPieces({ x: small, y: small }, 1)].join('')).toBe('{"x":["a","b"],"y":["a","b"]}');
+  });
 });

@@ -138,6 +138,41 @@ describe('the CLI streams', () => {
     io.stderr.write(Buffer.from('\u009b31m\n'));
     expect(seen).toBe('node2: 500 \\u001b[2J\\u202eevil\n\\u009b31m\n');
   });
+
+  it('pass a clean buffer through as it is, and the same buffer again unread (a large JSON piece)', () => {
+    const chunks: unknown[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        chunks.push(chunk);
+        cb();
+      },
+    });
+    const io = escapedIo({ stdin: process.stdin, stdout: sink, stderr: sink, env: {} });
+    const piece = Buffer.from('["k1","Überprüfung 検証"]');
+    io.stdout.write(piece);
+    io.stdout.write(piece);
+    expect(chunks).toHaveLength(2);
+    expect(chunks.every((c) => c === piece)).toBe(true);
+  });
+
+  it('never pass a buffer raw when it holds a control character or is not UTF-8', () => {
+    let seen = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        seen += chunk.toString('latin1');
+        cb();
+      },
+    });
+    const io = escapedIo({ stdin: process.stdin, stdout: sink, stderr: sink, env: {} });
+    // A truncated 4-byte sequence decodes to one U+FFFD of the same length: still not passed raw.
+    io.stdout.write(Buffer.from([0xf0, 0x9f, 0x98, 0x78]));
+    const bad = Buffer.from('a\u001b[2Jb');
+    io.stdout.write(bad);
+    io.stdout.write(bad);
+    expect(seen).not.toContain('\u00f0');
+    expect(seen).not.toMatch(RAW);
+    expect(seen.endsWith('a\\u001b[2Jba\\u001b[2Jb')).toBe(true);
+  });
 });
 
 describe('the renderer', () => {
