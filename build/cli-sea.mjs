@@ -20,6 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { copyPackage, installedClosure } from './app-stage.mjs';
+import { CLI_OUTPUT_OPTIONS, http2ForUndici } from './cli-bundle.mjs';
 
 /** The sentinel Node's SEA support looks for (Node's documentation, "Single executable applications"). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -83,7 +84,11 @@ export async function bundleCliForSea(root, outfile) {
     target: 'node20',
     define: { 'import.meta.url': '__sea_import_meta_url' },
     banner: { js: BANNER },
-    plugins: [nativeFromDisk],
+    plugins: [nativeFromDisk, http2ForUndici],
+    // As the npm bin's bundle (build/cli-bundle.mjs), but the licence comments stay inside: no file
+    // beside the executable would carry them.
+    ...CLI_OUTPUT_OPTIONS,
+    legalComments: 'eof',
     metafile: true,
     logLevel: 'warning',
   });

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, s
 import { join, dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLED_DIR } from '../build/sbom.mjs';
+import { CLI_OUTPUT_OPTIONS, http2ForUndici } from '../build/cli-bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ifStale = process.argv.includes('--if-stale');
@@ -116,10 +117,8 @@ async function buildCli() {
     // Paths relative to the module (../../dist/renderer, ../../package.json) resolve from dist/cli/.
     define: { 'import.meta.url': '__cli_module_url' },
     banner: { js: 'var __cli_module_url = require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [dynamicImportAsRequire],
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: 'external',
+    plugins: [dynamicImportAsRequire, http2ForUndici],
+    ...CLI_OUTPUT_OPTIONS,
     metafile: true,
     logLevel: 'warning',
   });
