@@ -9,7 +9,7 @@
  * without an entry takes no field beyond its cluster, or checks in its area: diagnose, flow and
  * report (electron/core/diagnose/), whose modules are also called directly.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ConsoleContract } from './contract-console.ts';
 import type { RepairContract } from './contract-repair.ts';
 import type { ArgOf, CoreContract, OperationName } from './contract.ts';

@@ -11,7 +11,7 @@
  * The schema is strict where a viewer relies on a shape (nodes, keys, causes) and loose elsewhere
  * (`looseObject`): a field added by a later build of the same version is kept, not refused.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError, ErrorCode } from './errors.ts';
 
 export const REPORT_FORMAT_VERSION = 2;

@@ -1,5 +1,5 @@
 /** Validation of everything that comes from outside: user input, imported files, stored config. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError, badInput, ErrorCode } from './errors.ts';
 import { CLUSTER_KINDS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUTS, MAX_SECRET_CHARS } from './model.ts';
 import type { ClusterDefinition } from './model.ts';

@@ -3,7 +3,7 @@
  * check behind a node-pinned admin page. The door that starts a sandbox attaches it here; the engine
  * never starts one itself.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AdminPageResult, SandboxNodeArg, SandboxView } from '../../shared/contract-console.ts';
 import { SANDBOX_NODE_ACTIONS } from '../../shared/contract-console.ts';
 import { AppError, ErrorCode, badInput } from '../../shared/errors.ts';

@@ -3,7 +3,7 @@
  * HTTP client per cluster, the audit log and the caches kept between operations. One context per
  * engine; the facade (facade.ts) is this context plus the table of operations.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError, ErrorCode, isAppError } from '../../shared/errors.ts';
 import type { ClusterDefinition } from '../../shared/model.ts';
 import { parseOrThrow } from '../../shared/schema.ts';

@@ -11,7 +11,7 @@
 import fsp from 'node:fs/promises';
 import { constants as fsConstants } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError, ErrorCode, echoed } from '../../../shared/errors.ts';
 import type { ErrorInfo } from '../../../shared/errors.ts';
 import { clusterDefinitionSchema, describeIssues, parseOrThrow } from '../../../shared/schema.ts';

@@ -1,5 +1,5 @@
 /** The console's watch: its state, its switch and its live feed. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ArgOf, CallOptions, ResultOf } from '../../../shared/contract.ts';
 import { parseOrThrow } from '../../../shared/schema.ts';
 import { ConsoleWatch } from '../console-watch.ts';
