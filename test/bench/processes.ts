@@ -36,9 +36,14 @@ export interface Started {
 }
 
 /** Spawns `node bin/oslc-admin.cjs …args` and waits for its first line on stdout. */
-export async function startCli(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<Started> {
+export async function startCli(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+  nodeArgs: string[] = [],
+): Promise<Started> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -113,8 +118,13 @@ async function control(info: SandboxInfo, path: string, body: unknown): Promise<
   return JSON.parse(text) as unknown;
 }
 
-export async function startSandboxProcess(nodes: number, extra: string[] = []): Promise<SandboxProcess> {
-  const started = await startCli(['sandbox', '--json', '--nodes', String(nodes), ...extra]);
+export async function startSandboxProcess(
+  nodes: number,
+  extra: string[] = [],
+  /** Node flags for the sandbox's process (a profile of it: `--cpu-prof`). */
+  nodeArgs: string[] = [],
+): Promise<SandboxProcess> {
+  const started = await startCli(['sandbox', '--json', '--nodes', String(nodes), ...extra], {}, 60_000, nodeArgs);
   const info = JSON.parse(started.line) as SandboxInfo;
   return {
     ...started,

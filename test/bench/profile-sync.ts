@@ -1,5 +1,5 @@
 /**
- * `scripts/with-keychain.sh node bin/run-ts.mjs test/bench/profile-sync.ts [--nodes N] [--runs N] [--prof DIR] [--import FILE] [--exe PATH] [--bin PATH] [--verbose]`:
+ * `scripts/with-keychain.sh node bin/run-ts.mjs test/bench/profile-sync.ts [--nodes N] [--runs N] [--prof DIR] [--import FILE] [--exe PATH] [--bin PATH] [--node-flag F]… [--sandbox-prof DIR] [--verbose]`:
  * the whole-process sync of the bench, with `node --cpu-prof` on each CLI process (when --prof is
  * given; a preload of yours with --import, e.g. one on undici's diagnostics channels), to see where a
  * fresh process spends its time. Prints each run's wall time.
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     import: { type: 'string' },
     exe: { type: 'string' },
     bin: { type: 'string' },
+    'node-flag': { type: 'string', multiple: true },
+    'sandbox-prof': { type: 'string' },
     latency: { type: 'string' },
     command: { type: 'string' },
     verbose: { type: 'boolean' },
@@ -30,7 +32,11 @@ const { values } = parseArgs({
 const nodes = Number(values.nodes ?? 64);
 const runs = Number(values.runs ?? 3);
 const keychain = await benchKeychain();
-const sandbox = await startSandboxProcess(nodes);
+const sandbox = await startSandboxProcess(
+  nodes,
+  [],
+  values['sandbox-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['sandbox-prof']}`] : [],
+);
 const home = await mkdtemp(join(tmpdir(), 'oslc-prof-'));
 const t = await benchEngine(keychain ?? new MemorySecretStore(), home);
 try {
@@ -42,6 +48,7 @@ try {
     const t0 = performance.now();
     const args = [
       ...(values.prof ? ['--cpu-prof', `--cpu-prof-dir=${values.prof}`] : []),
+      ...(values['node-flag'] ?? []),
       ...(values.import ? ['--import', values.import] : []),
       values.bin ?? BIN,
       values.command ?? 'sync',
@@ -58,7 +65,7 @@ try {
       });
       child.on('close', (c) => resolve(c ?? -1));
     });
-    process.stdout.write(`run ${r + 1}: ${Math.round(performance.now() - t0)} ms, exit ${code}\n`);
+    process.stdout.write(`run ${r + 1}: ${Math.round(performance.now() - t0)} ms, exit ${code}${values.verbose ? `, closed at ${Date.now()}` : ""}\n`);
   }
 } finally {
   await rm(home, { recursive: true, force: true });

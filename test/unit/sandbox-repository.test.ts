@@ -63,6 +63,22 @@ describe('the sandbox repository file', () => {
     expect(await a.reload()).toEqual([]);
   });
 
+  it('lets refreshes that ask together share one reading, each begun after it asked (issue 27)', async () => {
+    const a = await Repository.open(dir, 'cqschema', 'SAMPL');
+    const b = await Repository.open(dir, 'cqschema', 'SAMPL');
+    // 64 nodes refreshing at once: one reading answers them all.
+    const together = Array.from({ length: 64 }, () => b.reload());
+    expect(new Set(together).size).toBe(1);
+    expect(await together[0]).toEqual([]);
+    // A refresh asked once that reading has begun gets a reading of its own, which sees a later write.
+    const first = b.reload();
+    await Promise.resolve();
+    await a.put(consumer);
+    const later = b.reload();
+    expect(later).not.toBe(first);
+    expect(await later).toEqual([consumer]);
+  });
+
   it('adds many consumers in one write, replacing those with the same key, and keeps callers from changing them', async () => {
     const repo = await Repository.open(dir, 'cqschema', 'SAMPL');
     await repo.put(consumer);
