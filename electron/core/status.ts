@@ -59,6 +59,11 @@ export interface StatusInput {
    * read from the keychain only for a node whose list fails and so must be probed.
    */
   secrets?: () => Promise<ProbeConsumer[]>;
+  /**
+   * Each node's key list, asked for before the consumer secrets were read (see {@link startListings}):
+   * taken once by the node's status, which otherwise asks for it itself.
+   */
+  listings?: Map<string, Promise<KeyList | Error | null>>;
 }
 
 /** Learns a node's clone id from its own answer's session cookie. */
@@ -117,6 +122,25 @@ function startListing(
   );
 }
 
+/** The node's key list as started early ({@link startListings}), taken once; else asked for now. */
+function listingFor(input: StatusInput, ctx: NodeContext): Promise<KeyList | Error | null> {
+  const early = input.listings?.get(ctx.node.id);
+  if (!early) return startListing(input, ctx);
+  input.listings!.delete(ctx.node.id);
+  return early;
+}
+
+/**
+ * Asks every node for its key list now, where the kind has a list API and the admin login is known:
+ * status calls this before it reads the consumer secrets (one keychain round trip each, ~7 ms of
+ * this thread apiece), so the lists (5.7 MB a node at 50,000 keys) arrive while they are read and
+ * while the probes are signed and sent (issue 27).
+ */
+export function startListings(input: StatusInput): Map<string, Promise<KeyList | Error | null>> | undefined {
+  if (!input.admin || !adapterFor(input.cluster.kind).listKeys) return undefined;
+  return new Map(input.cluster.nodes.map((node) => [node.id, startListing(input, nodeContext(input, node))]));
+}
+
 const listOf = (listed: KeyList | Error | null): KeyList | null => (listed instanceof Error ? null : listed);
 
 /**
@@ -161,7 +185,7 @@ async function nodeStatusOnEarlierDiscovery(
   if (earlier.persisted) {
     if (earlier.persisted.cloneId !== null) input.cloneIds?.set(earlier.persisted.cloneId, ctx.node.id);
   } else learnCloneId(input, ctx.node, earlier.response.setCookies);
-  const listing = startListing(input, ctx);
+  const listing = listingFor(input, ctx);
   const probing = mapPool(input.consumers, PROBES_PER_NODE, (c) => probeNodeAnswer(ctx, endpoints, c, NO_EVIDENCE));
   const [answers, listed] = await Promise.all([probing, listing]);
   if (listed instanceof Error) return null;
@@ -251,7 +275,7 @@ async function nodeStatusAfresh(input: StatusInput, ctx: NodeContext): Promise<N
   const { node } = ctx;
   const { consumers } = input;
   const sentAt = Date.now();
-  const listing = startListing(input, ctx);
+  const listing = listingFor(input, ctx);
   let discovery;
   try {
     discovery = await freshDiscovery(ctx, adapterFor(input.cluster.kind).discover);

@@ -88,6 +88,30 @@ describe('a fresh process after another (issue 27)', () => {
     }
   });
 
+  it('asks every node for its key list before status reads the consumer secrets', async () => {
+    const engine = nextProcess();
+    const events: string[] = [];
+    const onCreate = (m: unknown) => {
+      const { request } = m as { request: { method: string; path: string } };
+      if (request.path.endsWith('/oauth/consumers')) events.push('list');
+    };
+    const onKeychain = (m: unknown) => {
+      if ((m as { account: string }).account.includes('/consumer/')) events.push('secret');
+    };
+    dc.subscribe('undici:request:create', onCreate);
+    dc.subscribe('oslc-admin:keychain', onKeychain);
+    try {
+      const r = await engine.status({ cluster: 'sb' });
+      expect(r.nodes.map((n) => n.consumers[0]?.state)).toEqual(['approved', 'approved', 'approved']);
+      // The lists arrive while the secrets are read (issue 27): each node's, once, all before the first secret.
+      expect(events).toEqual(['list', 'list', 'list', 'secret']);
+    } finally {
+      dc.unsubscribe('undici:request:create', onCreate);
+      dc.unsubscribe('oslc-admin:keychain', onKeychain);
+      await engine.close({ processExits: true });
+    }
+  });
+
   it('logs in to no node when the process before kept its sessions', async () => {
     const engine = nextProcess();
     try {

@@ -16,6 +16,7 @@ import {
   NODE_CONCURRENCY,
   nodeStatus,
   prepareNodeStatus,
+  startListings,
   statusNotices,
   statusOf,
   withBalancer,
@@ -79,16 +80,32 @@ export async function statusRun(
   let secretsRead: Promise<ProbeConsumer[]> | null = null;
   const secrets = () =>
     (secretsRead ??= fromKeychain('the consumer secrets', keychainNotes, () => probeConsumers(ctx, def), fallback));
-  const [consumers] = await Promise.all([listDecides ? fallback : secrets(), ctx.nodeCache?.loadPersisted(def.name)]);
-  const extra = ctx.heldInMemory.has(def.name) ? [] : keychainNotes;
-  const input: StatusInput = {
+  const base: StatusInput = {
     cluster: def,
     cloneIds: ctx.cloneIdsOf(def),
     http: ctx.httpFor(def),
-    consumers,
+    consumers: fallback,
     admin,
     ...(onNode ? { onNode } : {}),
     ...(ctx.nodeCache ? { cache: ctx.nodeCache } : {}),
+  };
+  let consumers: ProbeConsumer[];
+  let listings: StatusInput['listings'];
+  if (listDecides) {
+    consumers = fallback;
+    await ctx.nodeCache?.loadPersisted(def.name);
+  } else {
+    // The nodes' key lists go out before the consumer secrets are read (status.ts, startListings):
+    // with the admin sessions kept by an earlier process, known once loadPersisted has read them.
+    await ctx.nodeCache?.loadPersisted(def.name);
+    listings = startListings(base);
+    consumers = await secrets();
+  }
+  const extra = ctx.heldInMemory.has(def.name) ? [] : keychainNotes;
+  const input: StatusInput = {
+    ...base,
+    consumers,
+    ...(listings ? { listings } : {}),
     ...(listDecides ? { listDecides: true, secrets } : {}),
   };
   const notices = statusNotices(input);
