@@ -14,6 +14,7 @@ import {
   signRequest,
   verifySignature,
   type Param,
+  makeNonce,
 } from '../../electron/core/oauth/rfc5849.ts';
 
 describe('RFC 5849 test vectors (HMAC-SHA1)', () => {
@@ -283,5 +284,17 @@ describe('agreement with the independent oauth-1.0a package', () => {
         expect(computeSignature('PLAINTEXT', 'ignored', consumerSecret, tokenSecret)).toBe(theirSignature);
       }),
     );
+  });
+});
+
+describe('nonces', () => {
+  it('are 32 hex digits, and never repeat across many refills of their pool', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      const n = makeNonce();
+      expect(n).toMatch(/^[0-9a-f]{32}$/);
+      seen.add(n);
+    }
+    expect(seen.size).toBe(5000);
   });
 });

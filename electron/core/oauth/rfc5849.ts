@@ -106,8 +106,24 @@ export interface Signed {
   authorization: string;
 }
 
+/**
+ * Nonces come from random bytes drawn 256 nonces' worth at a time, each byte used once: one call to
+ * the OS random source per 256 signed requests, where a status of 64 nodes × 20 keys signs 1,280 at
+ * once (issue 27). Each nonce is as random, and as unique, as one drawn alone.
+ */
+const NONCE_BYTES = 16;
+const NONCES_PER_FILL = 256;
+let noncePool = Buffer.alloc(0);
+let nonceAt = 0;
+
 export function makeNonce(): string {
-  return randomBytes(16).toString('hex');
+  if (nonceAt + NONCE_BYTES > noncePool.length) {
+    noncePool = randomBytes(NONCE_BYTES * NONCES_PER_FILL);
+    nonceAt = 0;
+  }
+  const nonce = noncePool.toString('hex', nonceAt, nonceAt + NONCE_BYTES);
+  nonceAt += NONCE_BYTES;
+  return nonce;
 }
 
 /** Signs a request. @see RFC 5849 §3.1 (making requests) */
