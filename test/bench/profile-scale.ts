@@ -1,11 +1,11 @@
 /**
  * `scripts/with-keychain.sh node bin/run-ts.mjs test/bench/profile-scale.ts [--nodes N] [--keys N]
- * [--tracked N] [--latency MS] [--runs N] [--json] [--command sync|status] [--prof DIR]`: the scale
+ * [--tracked N] [--latency MS] [--runs N] [--json] [--command sync|status] [--prof DIR] [--keep FILE]`: the scale
  * part of the bench (64 nodes, each listing 50,000 keys, 20 tracked) for one command, each run a new
  * CLI process (with `node --cpu-prof` when --prof is given), to see where a large cluster's time goes.
  * Prints each run's wall time and peak RSS.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     command: { type: 'string' },
     json: { type: 'boolean' },
     prof: { type: 'string' },
+    keep: { type: 'string' },
   },
 });
 const nodes = Number(values.nodes ?? 64);
@@ -50,6 +51,7 @@ try {
       ...(values.prof ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${values.prof}`] } : {}),
     });
     const rss = run.maxRssKiB === null ? '?' : Math.round(run.maxRssKiB / 1024);
+    if (values.keep) await copyFile(out, values.keep);
     process.stdout.write(`run ${r + 1}: ${Math.round(run.ms)} ms, exit ${run.code}, ${rss} MiB, ${run.stdoutBytes} bytes out\n`);
   }
 } finally {

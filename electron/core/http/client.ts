@@ -31,6 +31,7 @@ import type { ServedBy } from './served-by.ts';
 import { deferredVerificationTlsOptions, verifyingConnector } from './tls-trust.ts';
 import type { TrustPolicy } from './tls-trust.ts';
 import { systemTrust } from './system-trust.ts';
+import { WarmConnections } from './warm-connections.ts';
 import type { SystemTrust } from './system-trust.ts';
 
 export { expectActionDone, expectData } from './expect-data.ts';
@@ -115,6 +116,22 @@ export interface HttpResponse {
 export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 1024;
 /** Enough for every tracked key of a node, or a whole round of balancer probes, at once. */
 export const DEFAULT_MAX_CONNECTIONS_PER_ORIGIN = 64;
+
+/**
+ * The most connections {@link HttpClient.preconnect} opens at once, whatever it is asked: they are
+ * opened before the keychain is read, which refuses past 1000 open files (MAX_OPEN_FILES_FOR_KEYCHAIN).
+ */
+export const MAX_PRECONNECT = 256;
+
+/**
+ * Connections {@link HttpClient.preconnect} opens per origin: as asked, within the origin's limit,
+ * and at most {@link MAX_PRECONNECT} in all (opened before the keychain is read, more would bring the
+ * process near the descriptor number the Secret Service client cannot wait on: keychain.ts).
+ */
+export function preconnectCount(origins: number, perOrigin: number, perOriginLimit: number): number {
+  if (origins <= 0) return 0;
+  return Math.max(0, Math.min(perOrigin, perOriginLimit, Math.floor(MAX_PRECONNECT / origins)));
+}
 
 function positiveNumber(value: number, field: string): number {
   if (!Number.isFinite(value) || value <= 0)
@@ -321,6 +338,8 @@ export class HttpClient {
   readonly #resolveProxy: ProxyResolver;
   readonly #policy: TrustPolicy;
   readonly #direct: Dispatcher;
+  /** Connections opened ahead of their requests (null with an injected dispatcher). */
+  readonly #warm: WarmConnections | null;
   readonly #injected: boolean;
   readonly #proxies = new Map<string, Dispatcher>();
   readonly #inFlight: Limiter;
@@ -349,19 +368,52 @@ export class HttpClient {
     this.#inFlight = new Limiter(slotCount(inFlight, 'maxRequestsInFlight'));
     const perOrigin = opts.maxConnectionsPerOrigin ?? DEFAULT_MAX_CONNECTIONS_PER_ORIGIN;
     this.#perOriginLimit = slotCount(perOrigin, 'maxConnectionsPerOrigin');
+    this.#warm = opts.dispatcher
+      ? null
+      : new WarmConnections(
+          lazyTlsConnector(
+            () =>
+              verifyingConnector(
+                buildConnector(deferredVerificationTlsOptions(this.#policy, this.#connectTimeoutMs)),
+                this.#policy,
+              ),
+            () => buildConnector({ timeout: this.#connectTimeoutMs }),
+          ),
+        );
     this.#direct =
-      opts.dispatcher ??
-      new Agent({
-        connections: this.#perOriginLimit,
-        connect: lazyTlsConnector(
-          () =>
-            verifyingConnector(
-              buildConnector(deferredVerificationTlsOptions(this.#policy, this.#connectTimeoutMs)),
-              this.#policy,
-            ),
-          () => buildConnector({ timeout: this.#connectTimeoutMs }),
-        ),
-      });
+      opts.dispatcher ?? new Agent({ connections: this.#perOriginLimit, connect: this.#warm!.connector() });
+  }
+
+  /**
+   * Opens `perOrigin` connections to each of these URLs' origins now, for requests about to follow
+   * (warm-connections.ts): where no proxy applies, and never more than the origin's limit.
+   */
+  preconnect(urls: readonly string[], perOrigin = 1): void {
+    const warm = this.#warm;
+    if (!warm || this.#closed || urls.length === 0) return;
+    const count = preconnectCount(urls.length, perOrigin, this.#perOriginLimit);
+    if (count <= 0) return;
+    for (const u of urls) {
+      let url: URL;
+      try {
+        url = new URL(u);
+      } catch {
+        continue; // the request itself will say what is wrong with it
+      }
+      if (isLoopbackUrl(url)) warm.open(url, count);
+      else
+        void this.#resolveProxyQuietly(url).then((proxy) => {
+          if (proxy === null && !this.#closed) warm.open(url, count);
+        });
+    }
+  }
+
+  async #resolveProxyQuietly(url: URL): Promise<ProxyChoice | null | 'unknown'> {
+    try {
+      return await this.#resolveProxy(url);
+    } catch {
+      return 'unknown';
+    }
   }
 
   /** The ProxyAgent for one proxy URL, made on first use. Its tunnels get the same TLS check. */
@@ -525,6 +577,7 @@ export class HttpClient {
   /** Marks the client closed and hands over the dispatchers it owns (an injected one is the caller's). */
   #release(): Dispatcher[] {
     this.#closed = true;
+    this.#warm?.close();
     const dispatchers = [...this.#proxies.values(), ...(this.#injected ? [] : [this.#direct])];
     this.#proxies.clear();
     return dispatchers;

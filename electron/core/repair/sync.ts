@@ -293,6 +293,12 @@ async function refreshEveryNode(
 ): Promise<{ nodes: SyncNodeResult[]; status: ClusterStatus } | { interrupted: SyncResult }> {
   // The refresh needs only the admin login: the status run (the consumer secrets) is read beside it.
   // The verification asks each node's own key list where the kind has one (status.ts, nodeRegistryStatus).
+  // Each node's connections open while the keychain is read: the refresh's, and a second for what
+  // follows it at once beside the list (a ClearQuest session's end). See warm-connections.ts.
+  deps.httpFor(def).preconnect(
+    def.nodes.map((n) => n.url),
+    2,
+  );
   const running = deps.statusRun(def, { listDecides: true });
   running.catch(() => undefined);
   const admin = await requireAdmin(deps, def, 'Logging in to every node');
