@@ -15,7 +15,7 @@
  * Verification is never turned off; this only chooses the roots a chain may end in.
  */
 import { readFileSync } from 'node:fs';
-import tls from 'node:tls';
+import { tlsModule } from './tls-module.ts';
 import { X509Certificate } from 'node:crypto';
 
 export interface SystemTrust {
@@ -96,7 +96,7 @@ function baseSystemTrust(env: NodeJS.ProcessEnv, probe: Partial<SystemTrustProbe
   const getCa =
     'getCACertificates' in probe
       ? probe.getCACertificates
-      : (tls as unknown as { getCACertificates?: GetCaCertificates }).getCACertificates;
+      : (tlsModule() as unknown as { getCACertificates?: GetCaCertificates }).getCACertificates;
   const override = env['SSL_CERT_FILE']?.trim();
   if (override) {
     const found = fromFile(override, `the CA file SSL_CERT_FILE names (${override})`);
@@ -116,7 +116,7 @@ function baseSystemTrust(env: NodeJS.ProcessEnv, probe: Partial<SystemTrustProbe
       if (found) return found;
     }
   }
-  return { pems: [...tls.rootCertificates], source: "Node's built-in CA list (no system trust store found)" };
+  return { pems: [...tlsModule().rootCertificates], source: "Node's built-in CA list (no system trust store found)" };
 }
 
 let cached: SystemTrust | null = null;

@@ -5,7 +5,8 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
-import tls from 'node:tls';
+import type * as tls from 'node:tls';
+import { tlsModule } from './tls-module.ts';
 import type { buildConnector } from 'undici';
 import type { TlsInfo, TrustSource } from '../../../shared/model.ts';
 
@@ -129,7 +130,7 @@ export function verifyPeer(
   // Node only runs its host name check once the chain verified, so an ALTNAME error implies a good chain.
   const chainVerified = socket.authorized || code === 'ERR_TLS_CERT_ALTNAME_INVALID';
   // Checked again here, not taken from `authorized`: Node skips it on resumed TLS sessions.
-  const identityError = tls.checkServerIdentity(hostname, peer);
+  const identityError = tlsModule().checkServerIdentity(hostname, peer);
   const verified = chainVerified && identityError === undefined;
   const info = tlsInfoOf(x509, verified);
   if (verified) return withSource(info, chainSource(peer, anchors.clusterCas), anchors.systemSource);
@@ -204,7 +205,7 @@ function secureContextFor(policy: TrustPolicy): tls.SecureContext | null {
   const key = policy.caPem ?? '';
   let context = byCa.get(key);
   if (!context) {
-    context = tls.createSecureContext({ ca });
+    context = tlsModule().createSecureContext({ ca });
     byCa.set(key, context);
   }
   return context;
@@ -268,7 +269,7 @@ export function verifyingConnector(inner: buildConnector.connector, policy: Trus
         callback(null, socket);
         return;
       }
-      if (!(socket instanceof tls.TLSSocket)) {
+      if (!(socket instanceof tlsModule().TLSSocket)) {
         destroyQuietly(socket);
         callback(
           new TlsTrustError('no-certificate', null, 'the connection is not a TLS connection', options.hostname, null),
