@@ -128,7 +128,9 @@ async function buildCli() {
     const at = text.subarray(Math.max(0, nonAscii - 60), nonAscii + 20).toString('utf8');
     throw new Error(`dist/cli/cli.cjs has a non-ASCII character (write it as \\u….): …${at}…`);
   }
-  const dynamic = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import'));
+  const dynamic = Object.values(result.metafile.outputs).flatMap((o) =>
+    o.imports.filter((i) => i.kind === 'dynamic-import'),
+  );
   if (dynamic.length)
     throw new Error(
       `dist/cli/cli.cjs still has a dynamic import() of ${dynamic.map((i) => i.path).join(', ')}: add it to dynamicImportAsRequire`,
@@ -136,9 +138,13 @@ async function buildCli() {
   // What it inlined from node_modules (its comments, which used to say so, are stripped).
   writeBundled('cli', metafileInputs(result));
   const codeCache = `cli-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.cache`;
-  const made = spawnSync(process.execPath, [join(root, 'scripts/cli-code-cache.cjs'), bundle, join(tmpDir, codeCache)], {
-    encoding: 'utf8',
-  });
+  const made = spawnSync(
+    process.execPath,
+    [join(root, 'scripts/cli-code-cache.cjs'), bundle, join(tmpDir, codeCache)],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (made.status !== 0) throw new Error(`the CLI's code cache could not be made: ${made.stderr || made.stdout}`);
   const inputs = Object.keys(result.metafile.inputs)
     .filter((p) => !p.includes(':')) // the plugin's by-require: modules are no files
@@ -149,7 +155,12 @@ async function buildCli() {
   // The cache before the bundle it belongs to, and the manifest naming both last.
   for (const name of built.filter((n) => n !== 'cli.cjs')) renameSync(join(tmpDir, name), join(outDir, name));
   renameSync(bundle, join(outDir, 'cli.cjs'));
-  const manifest = { builtAtMs: startedAt, codeCache, node: process.version, inputs: [...inputs.sort(), 'package-lock.json'] };
+  const manifest = {
+    builtAtMs: startedAt,
+    codeCache,
+    node: process.version,
+    inputs: [...inputs.sort(), 'package-lock.json'],
+  };
   writeFileSync(join(tmpDir, 'inputs.json'), `${JSON.stringify(manifest, null, 1)}\n`);
   renameSync(join(tmpDir, 'inputs.json'), join(outDir, 'inputs.json'));
   rmSync(tmpDir, { recursive: true, force: true });

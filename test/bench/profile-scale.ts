@@ -52,7 +52,9 @@ try {
     });
     const rss = run.maxRssKiB === null ? '?' : Math.round(run.maxRssKiB / 1024);
     if (values.keep) await copyFile(out, values.keep);
-    process.stdout.write(`run ${r + 1}: ${Math.round(run.ms)} ms, exit ${run.code}, ${rss} MiB, ${run.stdoutBytes} bytes out\n`);
+    process.stdout.write(
+      `run ${r + 1}: ${Math.round(run.ms)} ms, exit ${run.code}, ${rss} MiB, ${run.stdoutBytes} bytes out\n`,
+    );
   }
 } finally {
   await rm(home, { recursive: true, force: true });

@@ -59,13 +59,19 @@ try {
     ];
     const code = await new Promise<number>((resolve) => {
       // --exe: an executable that is the CLI (the installers' SEA): no bin, and no node flags.
-      const child = spawn(values.exe ?? process.execPath, values.exe ? args.slice(args.indexOf(values.bin ?? BIN) + 1) : args, {
-        env: { ...process.env, ...(keychain ? { OSLC_ADMIN_KEYCHAIN_SERVICE: keychain.service } : {}) },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+      const child = spawn(
+        values.exe ?? process.execPath,
+        values.exe ? args.slice(args.indexOf(values.bin ?? BIN) + 1) : args,
+        {
+          env: { ...process.env, ...(keychain ? { OSLC_ADMIN_KEYCHAIN_SERVICE: keychain.service } : {}) },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
       child.on('close', (c) => resolve(c ?? -1));
     });
-    process.stdout.write(`run ${r + 1}: ${Math.round(performance.now() - t0)} ms, exit ${code}${values.verbose ? `, closed at ${Date.now()}` : ""}\n`);
+    process.stdout.write(
+      `run ${r + 1}: ${Math.round(performance.now() - t0)} ms, exit ${code}${values.verbose ? `, closed at ${Date.now()}` : ''}\n`,
+    );
   }
 } finally {
   await rm(home, { recursive: true, force: true });

@@ -28,8 +28,7 @@ afterEach(async () => {
   await new Promise<void>((r) => server.close(() => r()));
 });
 
-const client = () =>
-  new HttpClient({ connectTimeoutMs: 2000, totalTimeoutMs: 2000, maxResponseBytes: 1024, env: {} });
+const client = () => new HttpClient({ connectTimeoutMs: 2000, totalTimeoutMs: 2000, maxResponseBytes: 1024, env: {} });
 const until = async (ok: () => boolean) => {
   for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 5));
 };
@@ -112,9 +111,9 @@ describe('connections opened ahead', () => {
       });
       http.preconnect([`http://127.0.0.1:${closedPort}/`], 1);
       await new Promise((r) => setTimeout(r, 50));
-      await expect(http.request({ node: 'n', method: 'GET', url: `http://127.0.0.1:${closedPort}/` })).rejects.toMatchObject(
-        { code: 'NODE_UNREACHABLE' },
-      );
+      await expect(
+        http.request({ node: 'n', method: 'GET', url: `http://127.0.0.1:${closedPort}/` }),
+      ).rejects.toMatchObject({ code: 'NODE_UNREACHABLE' });
     } finally {
       await http.close();
     }

@@ -24,7 +24,10 @@ describe("the CLI bundles' node:http2 for undici", () => {
     const source = readFileSync(require.resolve('undici/lib/dispatcher/client-h2.js'), 'utf8');
     const block = /const \{\s*constants: \{([^}]*)\}\s*\} = http2/.exec(source);
     expect(block, 'client-h2.js no longer destructures http2.constants: check the stand-in').not.toBeNull();
-    const read = block![1]!.split(',').map((s) => s.trim()).filter(Boolean);
+    const read = block![1]!
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     expect(read.length).toBeGreaterThan(0);
     expect(Object.keys(standIn.constants).sort()).toEqual([...read].sort());
     // And nothing else of node:http2 at load: only connect, inside a function.

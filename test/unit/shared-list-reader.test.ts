@@ -57,7 +57,10 @@ describe('lists read at the same time', () => {
   it('identical lists are parsed once and all give the same arrays', async () => {
     const body = Buffer.from(doc(3000));
     for (const seed of [1, 2, 3]) {
-      const { results, interner } = await readAll(Array.from({ length: 16 }, () => body), seed);
+      const { results, interner } = await readAll(
+        Array.from({ length: 16 }, () => body),
+        seed,
+      );
       const lists = results.map((r) => (r as PromiseFulfilledResult<KeyList>).value);
       expect(plain(lists[0]!)).toEqual(plain(alone(body)));
       expect(interner.leaders).toHaveLength(1);

@@ -70,7 +70,11 @@ export async function statusRun(
   const fallback = def.consumers.map((c) => ({ key: c.key, secret: null }));
   // Status asks each node for its list and probes every tracked key there at once: those connections
   // open while the keychain is read (warm-connections.ts). Sync opens its own (repair/sync.ts).
-  if (!opts.listDecides) ctx.httpFor(def).preconnect(def.nodes.map((n) => n.url), def.consumers.length + 1);
+  if (!opts.listDecides)
+    ctx.httpFor(def).preconnect(
+      def.nodes.map((n) => n.url),
+      def.consumers.length + 1,
+    );
   // The admin login first, alone: the Secret Service answers one read at a time (seven at once took
   // as long as seven in turn, ~8 ms each here), and a sync's refresh waits for this one only.
   const admin = await fromKeychain('the admin login', keychainNotes, () => ctx.adminCredentials(def), null);
