@@ -20,7 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { copyPackage, installedClosure } from './app-stage.mjs';
-import { CLI_OUTPUT_OPTIONS, http2ForUndici } from './cli-bundle.mjs';
+import { CLI_OUTPUT_OPTIONS, dynamicImportAsRequire, http2ForUndici } from './cli-bundle.mjs';
 
 /** The sentinel Node's SEA support looks for (Node's documentation, "Single executable applications"). */
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -54,15 +54,6 @@ const nativeFromDisk = {
       contents: `module.exports = __sea_require(${JSON.stringify(args.path)});`,
       loader: 'js',
     }));
-    // A SEA has no dynamic import() at all ("A dynamic import callback was not specified"), not even
-    // of a built-in: `await import('node:x')` becomes a require inside the bundle.
-    build.onResolve({ filter: /^node:/ }, (args) =>
-      args.kind === 'dynamic-import' ? { path: args.path, namespace: 'builtin-by-require' } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'builtin-by-require' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: 'js',
-    }));
   },
 };
 
@@ -84,7 +75,8 @@ export async function bundleCliForSea(root, outfile) {
     target: 'node20',
     define: { 'import.meta.url': '__sea_import_meta_url' },
     banner: { js: BANNER },
-    plugins: [nativeFromDisk, http2ForUndici],
+    // A SEA has no dynamic import() at all, not even of a built-in (build/cli-bundle.mjs).
+    plugins: [nativeFromDisk, dynamicImportAsRequire, http2ForUndici],
     // As the npm bin's bundle (build/cli-bundle.mjs), but the licence comments stay inside: no file
     // beside the executable would carry them.
     ...CLI_OUTPUT_OPTIONS,

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, s
 import { join, dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLED_DIR } from '../build/sbom.mjs';
-import { CLI_OUTPUT_OPTIONS, http2ForUndici } from '../build/cli-bundle.mjs';
+import { CLI_OUTPUT_OPTIONS, dynamicImportAsRequire, http2ForUndici } from '../build/cli-bundle.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ifStale = process.argv.includes('--if-stale');
@@ -69,24 +69,6 @@ const viteModules = (output) =>
     .flatMap((o) => o.output ?? [])
     .filter((c) => c.type === 'chunk')
     .flatMap((c) => c.moduleIds ?? Object.keys(c.modules ?? {}));
-
-/**
- * Dynamic `import()` inside the CLI bundle becomes `require`: the bundle runs as a vm.Script with a
- * code cache (bin/oslc-admin.cjs), where Node 20 offers no dynamic-import callback ("A dynamic import
- * callback was not specified"), and every module it imports this way is a built-in or CommonJS.
- */
-const dynamicImportAsRequire = {
-  name: 'dynamic-import-as-require',
-  setup(build) {
-    build.onResolve({ filter: /^(node:|@napi-rs\/keyring$)/ }, (args) =>
-      args.kind === 'dynamic-import' ? { path: args.path, namespace: 'by-require' } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'by-require' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: 'js',
-    }));
-  },
-};
 
 /**
  * The CLI into dist/cli/: cli.cjs (one CommonJS script), its V8 code cache cli-<sha>.cache, its

@@ -96,18 +96,11 @@ export async function statusRun(
     ...(onNode ? { onNode } : {}),
     ...(ctx.nodeCache ? { cache: ctx.nodeCache } : {}),
   };
-  let consumers: ProbeConsumer[];
-  let listings: StatusInput['listings'];
-  if (listDecides) {
-    consumers = fallback;
-    await ctx.nodeCache?.loadPersisted(def.name);
-  } else {
-    // The nodes' key lists go out before the consumer secrets are read (status.ts, startListings):
-    // with the admin sessions kept by an earlier process, known once loadPersisted has read them.
-    await ctx.nodeCache?.loadPersisted(def.name);
-    listings = startListings(base);
-    consumers = await secrets();
-  }
+  // The admin sessions kept by an earlier process, before any node is asked.
+  await ctx.nodeCache?.loadPersisted(def.name);
+  // Status: the nodes' key lists go out before the consumer secrets are read (status.ts, startListings).
+  const listings = listDecides ? undefined : startListings(base);
+  const consumers = listDecides ? fallback : await secrets();
   const extra = ctx.heldInMemory.has(def.name) ? [] : keychainNotes;
   const input: StatusInput = {
     ...base,
