@@ -108,13 +108,19 @@ async function run() {
   }
 }
 
-if (require.main === module) {
+/** Runs the command line this process was started with. */
+function start() {
   run().catch((e) => {
     // main() answers every failure of a command itself; this is the loader failing (tsx missing, a broken build).
     process.stderr.write(`internal error: oslc-admin could not start: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(3);
   });
+}
+
+if (require.main === module) {
+  start();
 } else {
-  // scripts/cli-code-cache.cjs makes the cache with the very wrapper, flags and file this loader uses.
-  module.exports = { BUNDLE, LONG_RUNNING, SHORT_COMMAND_FLAGS, compileBundle, runBundle, setShortCommandFlags };
+  // scripts/cli-code-cache.cjs makes the cache with the very wrapper, flags and file this loader uses;
+  // bin/oslc-admin.mjs (the entry's old name) calls start().
+  module.exports = { BUNDLE, LONG_RUNNING, SHORT_COMMAND_FLAGS, compileBundle, runBundle, setShortCommandFlags, start };
 }

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,34 @@ describe('oslc-admin, the installed binary', () => {
       'audit',
     ])
       expect(r.stdout).toContain(cmd);
+  });
+
+  it('still runs through a bin link npm made before the entry was renamed to .cjs', async () => {
+    // npm's exec cache keeps the links it made (~/.npm/_npx/<dir>/node_modules/.bin): a checkout that
+    // ran `npx oslc-admin` before the rename has one to bin/oslc-admin.mjs, which must still start the CLI.
+    const dir = await mkdtemp(join(tmpdir(), 'oslc-stale-bin-'));
+    try {
+      const link = join(dir, 'oslc-admin');
+      await symlink(new URL('../../bin/oslc-admin.mjs', import.meta.url).pathname, link);
+      const run = (args: string[]) =>
+        new Promise<CliRun>((resolve, reject) => {
+          const child = spawn(link, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+          let stdout = '';
+          let stderr = '';
+          child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          child.on('error', reject);
+          child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+        });
+      const help = await run(['--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('Usage: oslc-admin <command>');
+      const unknown = await run(['frobnicate']);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('answers exit 2 naming the command for an unknown command', async () => {
