@@ -128,6 +128,7 @@ async function buildCli() {
     },
   );
   if (made.status !== 0) throw new Error(`the CLI's code cache could not be made: ${made.stderr || made.stdout}`);
+  const { trainedOn } = JSON.parse(made.stdout);
   const inputs = Object.keys(result.metafile.inputs)
     .filter((p) => !p.includes(':')) // the plugin's by-require: modules are no files
     .map((p) => relative(root, join(process.cwd(), p)).split(sep).join('/'))
@@ -140,6 +141,8 @@ async function buildCli() {
   const manifest = {
     builtAtMs: startedAt,
     codeCache,
+    // The commands run before the cache was taken (scripts/cli-code-cache.cjs): their functions are in it.
+    codeCacheTrainedOn: trainedOn,
     node: process.version,
     inputs: [...inputs.sort(), 'package-lock.json'],
   };

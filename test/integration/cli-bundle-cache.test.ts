@@ -21,6 +21,7 @@ const loader = require('../../bin/oslc-admin.cjs') as {
 };
 const manifest = JSON.parse(readFileSync(join(root, 'dist/cli/inputs.json'), 'utf8')) as {
   codeCache: string;
+  codeCacheTrainedOn: string[];
   inputs: string[];
 };
 const scratch = mkdtempSync(join(tmpdir(), 'oslc-cli-bundle-'));
@@ -76,5 +77,22 @@ describe('the CLI bundle and its code cache', () => {
       expect(bad.status, damage).toBe(2);
       expect(bad.stderr, damage).toMatch(/CLUSTER_NOT_FOUND/);
     }
+  });
+
+  it('has a cache trained on status and sync: their functions are in it, not only the top level', () => {
+    expect(manifest.codeCacheTrainedOn).toEqual(expect.arrayContaining(['sync train', 'status train']));
+    // The cache of the top level alone, made as the build made it before it trained one.
+    const untrained = join(scratch, 'untrained.cache');
+    const made = node([
+      '-e',
+      `const l = require(${JSON.stringify(join(root, 'bin/oslc-admin.cjs'))});
+       l.setShortCommandFlags();
+       const s = l.compileBundle(undefined);
+       l.runBundle(s);
+       require('node:fs').writeFileSync(${JSON.stringify(untrained)}, s.createCachedData());`,
+    ]);
+    expect(made.status, made.stderr).toBe(0);
+    const trainedBytes = readFileSync(join(root, 'dist/cli', manifest.codeCache)).length;
+    expect(trainedBytes).toBeGreaterThan(1.5 * readFileSync(untrained).length);
   });
 });
