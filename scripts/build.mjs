@@ -101,6 +101,11 @@ async function buildCli() {
     banner: { js: 'var __cli_module_url = require("node:url").pathToFileURL(__filename).href;' },
     plugins: [dynamicImportAsRequire, http2ForUndici],
     ...CLI_OUTPUT_OPTIONS,
+    // Short names too: ~30% less text to read and decode at every start (~10 ms of a fresh sync
+    // here). A stack from inside is put back through the map, sources left out (electron/cli/bundle-stack.ts).
+    minifyIdentifiers: true,
+    sourcemap: 'external',
+    sourcesContent: false,
     metafile: true,
     logLevel: 'warning',
   });

@@ -11,6 +11,7 @@ import { COMMAND_LIST, GLOBAL_OPTIONS, GROUPS, commandHelp, commandsNamed, flagO
 import { EXIT, JSON_SCHEMA_VERSION, UsageError, quietOnClosedPipe } from './io.ts';
 import type { CliIo } from './io.ts';
 import { escapedIo } from './safe-output.ts';
+import { sourceStack } from './bundle-stack.ts';
 import { terminalText } from '../../shared/network-text.ts';
 import { setFlagsFromString } from 'node:v8';
 
@@ -300,6 +301,6 @@ export async function main(
 export function writeInternalError(io: CliIo, e: unknown, verbose: boolean): void {
   const message = e instanceof Error ? e.message : String(e);
   io.stderr.write(`internal error: ${terminalText(message)}\n`);
-  if (verbose && e instanceof Error && e.stack) io.stderr.write(`${terminalLinesOf(e.stack)}\n`);
+  if (verbose && e instanceof Error && e.stack) io.stderr.write(`${terminalLinesOf(sourceStack(e.stack))}\n`);
   else io.stderr.write('  (a fault of oslc-admin itself; run again with --verbose to see where, and report it)\n');
 }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LONG_RUNNING } from '../../electron/cli/main.ts';
+import { sourceStack } from '../../electron/cli/bundle-stack.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const require = createRequire(import.meta.url);
@@ -94,5 +95,26 @@ describe('the CLI bundle and its code cache', () => {
     expect(made.status, made.stderr).toBe(0);
     const trainedBytes = readFileSync(join(root, 'dist/cli', manifest.codeCache)).length;
     expect(trainedBytes).toBeGreaterThan(1.5 * readFileSync(untrained).length);
+  });
+
+  it('puts a frame of the minified bundle back as its source file and line, through the map beside it', () => {
+    const text = readFileSync(loader.BUNDLE, 'latin1');
+    expect(text).not.toContain('function writeInternalError(');
+    const at = text.indexOf('(a fault of oslc-admin itself');
+    const before = text.slice(0, at);
+    const line = before.split('\n').length;
+    const column = at - before.lastIndexOf('\n');
+    const source = readFileSync(join(root, 'electron/cli/main.ts'), 'utf8').split('\n');
+    const sourceLine = source.findIndex((l) => l.includes('(a fault of oslc-admin itself')) + 1;
+    const stack = `Error: x\n    at Xe (${loader.BUNDLE}:${line}:${column})\n    at async ${loader.BUNDLE}:${line}:${column}\n    at Array.map (<anonymous>)`;
+    const mapped = sourceStack(stack).split('\n');
+    expect(mapped[1]).toMatch(new RegExp(`^    at Xe \\(electron/cli/main\\.ts:${sourceLine}:\\d+\\)$`));
+    expect(mapped[2]).toMatch(new RegExp(`^    at async electron/cli/main\\.ts:${sourceLine}:\\d+$`));
+    expect(mapped[3]).toBe('    at Array.map (<anonymous>)');
+    // A bundle with no map beside it (a copy): its frames stay as they were.
+    const copy = join(scratch, 'nomap', 'cli.cjs');
+    cpSync(loader.BUNDLE, copy);
+    const unmapped = `    at Xe (${copy}:${line}:${column})`;
+    expect(sourceStack(unmapped)).toBe(unmapped);
   });
 });
