@@ -42,7 +42,7 @@ const usable = (s: Socket): boolean => !s.destroyed && s.readyState === 'open';
 export class WarmConnections {
   readonly #connector: BuildConnector.connector;
   readonly #byOrigin = new Map<string, Warm[]>();
-  /** Connections undici holds, by origin (handed to it here, not yet closed). */
+  /** Connections undici holds or is opening, by origin (asked of the connector here, not yet failed or closed). */
   readonly #live = new Map<string, number>();
   readonly #now: () => number;
 
@@ -95,22 +95,22 @@ export class WarmConnections {
     else this.#byOrigin.delete(key);
   }
 
-  /** Counts a connection undici holds for `key` until it closes. */
-  #held(key: string, socket: Socket): void {
-    this.#live.set(key, (this.#live.get(key) ?? 0) + 1);
-    socket.once('close', () => {
-      const n = (this.#live.get(key) ?? 1) - 1;
-      if (n > 0) this.#live.set(key, n);
-      else this.#live.delete(key);
-    });
+  #count(key: string, delta: 1 | -1): void {
+    const n = (this.#live.get(key) ?? 0) + delta;
+    if (n > 0) this.#live.set(key, n);
+    else this.#live.delete(key);
   }
 
   /** The connector undici is given: an opened connection to the origin when there is one, else a new one. */
   connector(): BuildConnector.connector {
     return (options, given) => {
       const key = `${options.protocol}//${options.host}`;
+      // It counts from now, while it is being opened, until it fails or closes: a preconnect meanwhile
+      // (sync's second connection per node) must not open one more beside it.
+      this.#count(key, 1);
       const callback: typeof given = (...args) => {
-        if (args[0] === null && args[1]) this.#held(key, args[1] as Socket);
+        if (args[0] === null && args[1]) (args[1] as Socket).once('close', () => this.#count(key, -1));
+        else this.#count(key, -1);
         (given as (...a: typeof args) => void)(...args);
       };
       const list = this.#byOrigin.get(key);

@@ -293,12 +293,12 @@ async function refreshEveryNode(
 ): Promise<{ nodes: SyncNodeResult[]; status: ClusterStatus } | { interrupted: SyncResult }> {
   // The refresh needs only the admin login: the status run (the consumer secrets) is read beside it.
   // The verification asks each node's own key list where the kind has one (status.ts, nodeRegistryStatus).
-  // Each node's connections open while the keychain is read: the refresh's, and a second for what
-  // follows it at once beside the list (a ClearQuest session's end). See warm-connections.ts.
-  deps.httpFor(def).preconnect(
-    def.nodes.map((n) => n.url),
-    2,
-  );
+  // Each node's connection for the refresh opens while the keychain is read (warm-connections.ts).
+  // The second, for what follows the refresh at once beside the list (a ClearQuest session's end),
+  // opens once the refreshes are out: opened here too, 64 more sockets held the refreshes up (~15 ms
+  // of a fresh sync), and the refresh's round trip leaves time enough to open it.
+  const urls = def.nodes.map((n) => n.url);
+  deps.httpFor(def).preconnect(urls, 1);
   const running = deps.statusRun(def, { listDecides: true });
   running.catch(() => undefined);
   const admin = await requireAdmin(deps, def, 'Logging in to every node');
@@ -316,6 +316,7 @@ async function refreshEveryNode(
     finished[i] = result.refreshed;
     return result.refreshed;
   });
+  setImmediate(() => deps.httpFor(def).preconnect(urls, 2)).unref();
   const refreshed = await Promise.race([pool, stop.promise]);
   const verified =
     refreshed === INTERRUPTED
