@@ -1,5 +1,5 @@
 /**
- * `scripts/with-keychain.sh node bin/run-ts.mjs test/bench/profile-sync.ts [--nodes N] [--runs N] [--prof DIR] [--import FILE] [--exe PATH] [--bin PATH]… [--node-flag F]… [--sandbox-prof DIR] [--verbose]`:
+ * `scripts/with-keychain.sh node bin/run-ts.mjs test/bench/profile-sync.ts [--nodes N] [--runs N] [--prof DIR] [--import FILE] [--exe PATH] [--bin PATH]… [--node-flag F]… [--sandbox-prof DIR] [--machine-env] [--verbose]`:
  * the whole-process sync of the bench, with `node --cpu-prof` on each CLI process (when --prof is
  * given; a preload of yours with --import, e.g. one on undici's diagnostics channels), to see where a
  * fresh process spends its time. Prints each run's wall time.
@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { MemorySecretStore } from '../../electron/core/keychain.ts';
 import { addSandboxCluster, approvedConsumers, benchEngine, benchKeychain } from './bench.ts';
-import { BIN, startSandboxProcess } from './processes.ts';
+import { BIN, measuredEnv, startSandboxProcess } from './processes.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     latency: { type: 'string' },
     command: { type: 'string' },
     verbose: { type: 'boolean' },
+    'machine-env': { type: 'boolean' },
   },
 });
 const nodes = Number(values.nodes ?? 64);
@@ -64,7 +65,11 @@ try {
       const code = await new Promise<number>((resolve) => {
         // --exe: an executable that is the CLI (the installers' SEA): no bin, and no node flags.
         const child = spawn(values.exe ?? process.execPath, values.exe ? args.slice(args.indexOf(bin) + 1) : args, {
-          env: { ...process.env, ...(keychain ? { OSLC_ADMIN_KEYCHAIN_SERVICE: keychain.service } : {}) },
+          // As the bench runs it: without this machine's NODE_EXTRA_CA_CERTS unless --machine-env (processes.ts).
+          env: measuredEnv(
+            keychain ? { OSLC_ADMIN_KEYCHAIN_SERVICE: keychain.service } : {},
+            values['machine-env'] === true,
+          ),
           stdio: ['ignore', 'ignore', 'inherit'],
         });
         child.on('close', (c) => resolve(c ?? -1));

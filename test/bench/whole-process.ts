@@ -13,7 +13,7 @@ import { MemorySecretStore, accounts } from '../../electron/core/keychain.ts';
 import type { OsKeychain, SecretStore } from '../../electron/core/keychain.ts';
 import { DISCOVERY_CACHE_FILE } from '../../electron/core/discovery-cache.ts';
 import { addSandboxCluster, approvedConsumers, benchEngine, median, sequentialLoop } from './bench.ts';
-import { startSandboxProcess, timeCli } from './processes.ts';
+import { MACHINE_EXTRA_CA_CERTS, startSandboxProcess, timeCli } from './processes.ts';
 import type { RequestRecorder } from './round-trips.ts';
 
 export interface WholeProcessSync {
@@ -32,6 +32,12 @@ export interface WholeProcessSync {
   keychain: boolean;
   /** The same sync through the installers' executable, when one was built. */
   installed?: { runs: number[]; medianMs: number; speedup: number; exitCodes: number[] };
+  /**
+   * The bin's sync with this machine's environment as it is, NODE_EXTRA_CA_CERTS included, which
+   * the runs above leave out as an admin's workstation has none (processes.ts measuredEnv); only
+   * when this machine sets it. Reported, not a target.
+   */
+  machineEnv?: { nodeExtraCaCerts: string; runs: number[]; medianMs: number; speedup: number; exitCodes: number[] };
 }
 
 export async function wholeProcessSyncBench(
@@ -62,9 +68,10 @@ export async function wholeProcessSyncBench(
     const stdin = keychain ? undefined : `${sandbox.info.admin.password}\n`;
     const codes: number[] = [];
     const exeCodes: number[] = [];
-    const once = async (exe?: string) => {
-      const r = await timeCli(args, env, stdin, exe);
-      (exe ? exeCodes : codes).push(r.code);
+    const machineCodes: number[] = [];
+    const once = async (exe?: string, machineEnv = false) => {
+      const r = await timeCli(args, env, stdin, exe, machineEnv);
+      (exe ? exeCodes : machineEnv ? machineCodes : codes).push(r.code);
       if (r.code !== 0) process.stderr.write(`whole-process sync exited ${r.code}: ${r.stderr}${r.stdout}\n`);
       return r.ms;
     };
@@ -72,9 +79,12 @@ export async function wholeProcessSyncBench(
     const coldCacheMs = await once();
     const runs: number[] = [];
     const exeRuns: number[] = [];
+    const machineRuns: number[] = [];
+    // Taken in turn, so that each series sees the same machine.
     for (let i = 0; i < opts.runs; i++) {
       runs.push(await once());
       if (opts.exe) exeRuns.push(await once(opts.exe));
+      if (MACHINE_EXTRA_CA_CERTS) machineRuns.push(await once(undefined, true));
     }
     const loop = await recorder.measure(() => sequentialLoop(sandbox.info, recorder));
     const medianMs = median(runs);
@@ -99,6 +109,17 @@ export async function wholeProcessSyncBench(
       speedup: Math.round((loop.ms / medianMs) * 10) / 10,
       keychain: keychain !== null,
       ...(installed ? { installed } : {}),
+      ...(MACHINE_EXTRA_CA_CERTS
+        ? {
+            machineEnv: {
+              nodeExtraCaCerts: MACHINE_EXTRA_CA_CERTS,
+              runs: machineRuns.map(Math.round),
+              medianMs: Math.round(median(machineRuns)),
+              speedup: Math.round((loop.ms / median(machineRuns)) * 10) / 10,
+              exitCodes: machineCodes,
+            },
+          }
+        : {}),
     };
   } finally {
     await t.close(true);
