@@ -63,7 +63,17 @@ export async function bundleCliForSea(root, outfile) {
     stdin: {
       contents:
         "import { main } from './electron/cli/main.ts';\n" +
-        'main(process.argv.slice(2)).then((code) => { process.exitCode = code; });\n',
+        // As bin/oslc-admin.cjs: the engine leaves its keep-alive connections to the exit, which
+        // comes once stdout and stderr have taken everything written to them.
+        'main(process.argv.slice(2), undefined, { processExits: true }).then((code) => {\n' +
+        '  process.exitCode = code;\n' +
+        '  let pending = 2;\n' +
+        '  const done = () => --pending === 0 && process.exit();\n' +
+        '  for (const stream of [process.stdout, process.stderr]) {\n' +
+        '    if (stream.writableFinished || stream.destroyed) done();\n' +
+        "    else stream.write('', done);\n" +
+        '  }\n' +
+        '});\n',
       resolveDir: root,
       sourcefile: 'sea-entry.ts',
       loader: 'ts',
