@@ -1,6 +1,6 @@
 /**
  * `scripts/with-keychain.sh node bin/run-ts.mjs test/bench/profile-scale.ts [--nodes N] [--keys N]
- * [--tracked N] [--latency MS] [--runs N] [--json] [--command sync|status] [--prof DIR] [--keep FILE]`: the scale
+ * [--tracked N] [--latency MS] [--runs N] [--json] [--command sync|status] [--prof DIR] [--node-flag F]… [--keep FILE]`: the scale
  * part of the bench (64 nodes, each listing 50,000 keys, 20 tracked) for one command, each run a new
  * CLI process (with `node --cpu-prof` when --prof is given), to see where a large cluster's time goes.
  * Prints each run's wall time and peak RSS.
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     json: { type: 'boolean' },
     prof: { type: 'string' },
     keep: { type: 'string' },
+    'node-flag': { type: 'string', multiple: true },
   },
 });
 const nodes = Number(values.nodes ?? 64);
@@ -48,7 +49,10 @@ try {
     const run = await measureCli(args, {
       env,
       stdoutFile: out,
-      ...(values.prof ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${values.prof}`] } : {}),
+      nodeArgs: [
+        ...(values.prof ? ['--cpu-prof', `--cpu-prof-dir=${values.prof}`] : []),
+        ...(values['node-flag'] ?? []),
+      ],
     });
     const rss = run.maxRssKiB === null ? '?' : Math.round(run.maxRssKiB / 1024);
     if (values.keep) await copyFile(out, values.keep);
