@@ -14,7 +14,7 @@ import { notEmbedded } from './console.ts';
 import type { ConsoleWatch, ConsoleWatchOptions } from './console-watch.ts';
 import { HttpClient } from './http/client.ts';
 import type { ProxyResolver } from './http/proxy.ts';
-import { accounts } from './keychain.ts';
+import { accounts, getSecrets } from './keychain.ts';
 import type { SecretStore } from './keychain.ts';
 import { DiscoveryStore, DISCOVERY_CACHE_TTL_MS } from './discovery-cache.ts';
 import { NodeCache, NODE_CACHE_TTL_MS } from './node-cache.ts';
@@ -209,6 +209,15 @@ export class EngineContext {
 
   async consumerSecret(cluster: ClusterDefinition, key: string): Promise<string | null> {
     return this.secrets.get(accounts.consumer(cluster.name, key));
+  }
+
+  /** Several consumers' secrets at once (one keychain search where it can: keychain.ts getMany), by key. */
+  async consumerSecrets(cluster: ClusterDefinition, keys: readonly string[]): Promise<Map<string, string | null>> {
+    const got = await getSecrets(
+      this.secrets,
+      keys.map((k) => accounts.consumer(cluster.name, k)),
+    );
+    return new Map(keys.map((k) => [k, got.get(accounts.consumer(cluster.name, k)) ?? null]));
   }
 
   /** Clone id → node id for this cluster, learned as status runs. */

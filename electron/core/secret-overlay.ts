@@ -7,6 +7,7 @@
  *   moves the entries of older versions (named by cluster alone) over on first use.
  */
 import { ensureHomeId, readHomeId } from './config/home-id.ts';
+import { getSecrets } from './keychain.ts';
 import type { SecretStore } from './keychain.ts';
 
 export class OverlaySecretStore implements SecretStore {
@@ -35,6 +36,17 @@ export class OverlaySecretStore implements SecretStore {
   async delete(account: string): Promise<boolean> {
     this.overlay.delete(account);
     return this.base.delete(account);
+  }
+
+  async getMany(accounts: readonly string[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    const rest = accounts.filter((a) => {
+      const held = this.overlay.get(a);
+      if (held !== undefined) out.set(a, held);
+      return held === undefined;
+    });
+    if (rest.length) for (const [a, v] of await getSecrets(this.base, rest)) out.set(a, v);
+    return new Map(accounts.map((a) => [a, out.get(a) ?? null]));
   }
 }
 
@@ -100,6 +112,34 @@ export class HomeSecretStore implements SecretStore {
       const own = await this.base.get(homeAccount(id, account));
       if (own !== null) return own;
     }
+    return this.#legacy(account);
+  }
+
+  /** Several at once under the home's names (the base store's getMany); what is not there, as `get` finds it. */
+  async getMany(accounts: readonly string[]): Promise<Map<string, string | null>> {
+    const found = new Map<string, string | null>();
+    const rest = accounts.filter((a) => {
+      const held = (this.base as Holding).held?.(a) ?? this.#held.get(a);
+      if (held !== undefined) found.set(a, held);
+      return held === undefined;
+    });
+    const id = rest.length ? await this.#knownId() : null;
+    const own =
+      id !== null
+        ? await getSecrets(
+            this.base,
+            rest.map((a) => homeAccount(id, a)),
+          )
+        : new Map();
+    const values = await Promise.all(
+      rest.map(async (a) => (id !== null ? own.get(homeAccount(id, a)) : null) ?? (await this.#legacy(a))),
+    );
+    rest.forEach((a, i) => found.set(a, values[i] ?? null));
+    return new Map(accounts.map((a) => [a, found.get(a) ?? null]));
+  }
+
+  /** An entry of the old naming (cluster name alone), claimed for this home when found; see the class comment. */
+  async #legacy(account: string): Promise<string | null> {
     // Accounts named after the home-id scheme (the kept admin sessions) never had a legacy name:
     // asking for one would cost a second keychain round trip each time the entry is missing.
     if (NO_LEGACY_NAME.test(account)) return null;

@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { keychainActivity } from '../../electron/core/activity.ts';
 import { OsKeychain, accounts, checkKeychain } from '../../electron/core/keychain.ts';
 
 // Opt-out for hosts that cannot run any keychain (e.g. a minimal container without D-Bus); then
@@ -114,6 +116,39 @@ describe('OsKeychain against the real OS keychain', () => {
         for (const fd of fds) closeSync(fd);
       }
       expect(await keychain.get(account)).toBe('kept');
+    },
+  );
+
+  it.skipIf(skipReason !== null)(
+    'getMany answers several accounts at once (on Linux one search), and null for one not stored',
+    async () => {
+      const a = accounts.consumer('many', 'key-a');
+      const b = accounts.consumer('many', 'key-b');
+      const missing = accounts.consumer('many', 'key-missing');
+      await put(a, 'secret a');
+      await put(b, 'secret b');
+      const seen: { account: string; outcome: string }[] = [];
+      const listen = (m: unknown) => seen.push(m as { account: string; outcome: string });
+      diagnosticsChannel.subscribe(keychainActivity.name, listen);
+      try {
+        const got = await keychain.getMany([a, b, missing, a]);
+        expect([...got.entries()].sort()).toEqual([
+          [a, 'secret a'],
+          [b, 'secret b'],
+          [missing, null],
+        ]);
+      } finally {
+        diagnosticsChannel.unsubscribe(keychainActivity.name, listen);
+      }
+      const outcome = (account: string) => seen.filter((e) => e.account === account).map((e) => e.outcome);
+      const together = process.platform === 'linux' ? 'found in one search' : 'found';
+      expect(outcome(a)).toEqual([together]);
+      expect(outcome(b)).toEqual([together]);
+      // Not found by the search: read alone, pinned to the Secret Service as every entry is.
+      expect(outcome(missing)).toEqual(['not stored']);
+      // Nothing of it is kept: a changed secret is read anew.
+      await put(a, 'secret a, changed');
+      expect((await keychain.getMany([a, b])).get(a)).toBe('secret a, changed');
     },
   );
 });

@@ -23,14 +23,11 @@ import {
 } from '../status.ts';
 import type { StatusInput } from '../status.ts';
 
-/** Tracked consumers with their secrets from the keychain (null where none is stored). */
+/** Tracked consumers with their secrets from the keychain (null where none is stored), read together. */
 async function probeConsumers(ctx: EngineContext, def: ClusterDefinition): Promise<ProbeConsumer[]> {
-  return Promise.all(
-    def.consumers.map(async (c) => ({
-      key: c.key,
-      secret: c.hasSecret ? await ctx.consumerSecret(def, c.key) : null,
-    })),
-  );
+  const stored = def.consumers.filter((c) => c.hasSecret).map((c) => c.key);
+  const secrets = stored.length ? await ctx.consumerSecrets(def, stored) : new Map<string, string | null>();
+  return def.consumers.map((c) => ({ key: c.key, secret: secrets.get(c.key) ?? null }));
 }
 
 export async function probeNode(ctx: EngineContext, arg: ArgOf<'probeNode'>): Promise<ResultOf<'probeNode'>> {
