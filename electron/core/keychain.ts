@@ -68,7 +68,7 @@ type FindCredentials = (
 ) => Promise<{ account: string; password: string }[]>;
 interface KeyringModule {
   AsyncEntry: AsyncEntryClass;
-  findCredentialsAsync?: FindCredentials;
+  search: () => FindCredentials | undefined;
 }
 
 /** The OS keychain, through `@napi-rs/keyring`. */
@@ -125,7 +125,7 @@ export class OsKeychain implements SecretStore {
     let timer: NodeJS.Timeout | undefined;
     try {
       refuseTooManyOpenFiles();
-      const { findCredentialsAsync } = await this.#loadModule();
+      const findCredentialsAsync = (await this.#loadModule()).search();
       if (!findCredentialsAsync) return new Map();
       const controller = new AbortController();
       const timeout = new Promise<never>((_, reject) => {
@@ -206,10 +206,14 @@ export class OsKeychain implements SecretStore {
   #loadModule(): Promise<KeyringModule> {
     // Loaded on first use: a missing or broken native binary must become a coded error, not a crash at start-up.
     this.#module ??= import('@napi-rs/keyring').then((mod) => {
-      const m = mod as unknown as Partial<KeyringModule> & { default?: Partial<KeyringModule> };
+      type Exports = { AsyncEntry?: AsyncEntryClass; findCredentialsAsync?: FindCredentials };
+      const m = mod as unknown as Exports & { default?: Exports };
       const Entry = m.AsyncEntry ?? m.default?.AsyncEntry;
       if (!Entry) throw new Error('the @napi-rs/keyring module has no AsyncEntry');
-      return { AsyncEntry: Entry, findCredentialsAsync: m.findCredentialsAsync ?? m.default?.findCredentialsAsync };
+      // The search is looked up when used (#search): a module without it (or one that throws on the
+      // lookup, as a test's stand-in does) leaves every read to an entry of its own.
+      const search = (): FindCredentials | undefined => m.findCredentialsAsync ?? m.default?.findCredentialsAsync;
+      return { AsyncEntry: Entry, search };
     });
     this.#module.catch(() => (this.#module = undefined));
     return this.#module;

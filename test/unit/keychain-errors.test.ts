@@ -113,6 +113,20 @@ describe('OsKeychain when the native keychain fails', () => {
     expect(e.message).toContain('could not read the secret of');
   });
 
+  it('getMany, where the binding has no search (or it fails): each account read alone, its failure as get says it', async () => {
+    const keychain = new OsKeychain('svc', { platform: 'linux' });
+    await keychain.set('cluster/prod/consumer/a', 'secret a');
+    const got = await keychain.getMany(['cluster/prod/consumer/a', 'cluster/prod/consumer/b']);
+    expect([...got.entries()]).toEqual([
+      ['cluster/prod/consumer/a', 'secret a'],
+      ['cluster/prod/consumer/b', null],
+    ]);
+    native.mode = 'no-bus';
+    const e = await keychainError(keychain.getMany(['cluster/prod/consumer/a', 'cluster/prod/consumer/b']));
+    expect(e.details?.['cause']).toContain('DBUS_SESSION_BUS_ADDRESS');
+    expect(e.message).toContain('could not read the secret of');
+  });
+
   it('removes the secret from the message even if the native layer echoes it', async () => {
     native.mode = 'echo-secret';
     const e = await keychainError(new OsKeychain('svc', { platform: 'linux' }).set('cluster/prod/admin', SECRET));
