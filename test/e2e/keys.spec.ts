@@ -132,7 +132,7 @@ tlsTest(
     const { consumers: _c, pinnedFingerprints: _p, ...input } = def;
     await console.call('updateCluster', { ...input, caPem: null });
     await page.reload();
-    await console.waitForStatus();
+    await console.waitForStatus(0); // the reloaded page's first run
     const nodes = served.sandbox!.nodes.map((n) => n.id);
     const { key } = await console.simulateFriendship('RTC', SECRET).catch(() => ({ key: '' }));
     const matrix = await console.keysTab();

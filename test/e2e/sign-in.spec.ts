@@ -27,7 +27,7 @@ test('a sign-in link works once; a second use says the link was used and how to 
   // A reload keeps this tab signed in.
   await page.reload();
   await expect(page.getByRole('navigation', { name: 'Clusters' })).toBeVisible();
-  await new ConsolePage(page).waitForStatus();
+  await new ConsolePage(page).waitForStatus(0); // the reloaded page's first run
 
   const second = await page.context().newPage();
   const reply = await second.goto(link);
@@ -83,11 +83,13 @@ test('two consoles in one browser both keep working', async ({ page, served }, i
     await b.open(second.url);
     await b.waitForStatus();
     // The first console, signed in before the second, still answers (its own cookie and secret).
+    // A reloaded page counts its status runs from 0: wait for its first to finish (waiting for "one
+    // more than now" right after the reload could see the map idle before that run had started).
     await page.reload();
-    const runs = await a.waitForStatus();
+    const runs = await a.waitForStatus(0);
     expect(runs).toBeGreaterThan(0);
     await b.page.reload();
-    await b.waitForStatus();
+    await b.waitForStatus(0);
     await shots(page, info, 'two-consoles-first');
     await shots(b.page, info, 'two-consoles-second');
   } finally {

@@ -49,7 +49,7 @@ test('an untrusted certificate is shown as such, trusted from the card, the pane
   const { consumers: _c, pinnedFingerprints: _p, ...input } = def;
   await call(page, 'updateCluster', { ...input, caPem: null });
   await page.reload();
-  await console.waitForStatus();
+  await console.waitForStatus(0); // the reloaded page's first run
   const nodes = served.sandbox!.nodes.map((n) => n.id);
 
   // Not "down": the card, the list's health word, the balancer strip (defect 10).
