@@ -122,19 +122,11 @@ export class OsKeychain implements SecretStore {
   /** The wanted accounts' secrets one search of the service found; none when it cannot be made or fails. */
   async #search(wanted: Set<string>): Promise<Map<string, string>> {
     const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
     try {
       refuseTooManyOpenFiles();
       const findCredentialsAsync = (await this.#loadModule()).search();
       if (!findCredentialsAsync) return new Map();
-      const controller = new AbortController();
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          controller.abort();
-          reject(new KeychainTimeout());
-        }, this.#timeoutMs);
-      });
-      const all = await Promise.race([findCredentialsAsync(this.service, null, controller.signal), timeout]);
+      const all = await this.#timed((signal) => findCredentialsAsync(this.service, null, signal));
       const found = new Map<string, string>();
       for (const c of all)
         if (wanted.has(c.account) && typeof c.password === 'string') found.set(c.account, c.password);
@@ -145,6 +137,21 @@ export class OsKeychain implements SecretStore {
       return found;
     } catch {
       return new Map(); // each account is then read alone, which says what is wrong
+    }
+  }
+
+  /** Runs one native call, aborted and rejected with KeychainTimeout past the time limit. */
+  async #timed<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new KeychainTimeout());
+      }, this.#timeoutMs);
+    });
+    try {
+      return await Promise.race([run(controller.signal), timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -170,7 +177,6 @@ export class OsKeychain implements SecretStore {
     run: (entry: NativeAsyncEntry, signal: AbortSignal) => Promise<T>,
     secret?: string,
   ): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
     const started = performance.now();
     // For `--verbose` (see activity.ts): the account and the outcome, never the secret.
     const tell = (outcome: string) =>
@@ -180,22 +186,13 @@ export class OsKeychain implements SecretStore {
       if (this.#platform === 'linux') refuseTooManyOpenFiles();
       const { AsyncEntry: Entry } = await this.#loadModule();
       const entry = new Entry(this.service, account, this.#entryOptions());
-      const controller = new AbortController();
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          controller.abort();
-          reject(new KeychainTimeout());
-        }, this.#timeoutMs);
-      });
-      const result = await Promise.race([run(entry, controller.signal), timeout]);
+      const result = await this.#timed((signal) => run(entry, signal));
       tell(op !== 'read' ? 'done' : result == null ? 'not stored' : 'found');
       return result;
     } catch (e) {
       const error = this.#unavailable(op, account, e, secret);
       tell(error.code);
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
