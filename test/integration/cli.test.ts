@@ -27,20 +27,26 @@ function portRefuses(url: string): Promise<boolean> {
   });
 }
 
+/** Runs a command to its end: its exit code and what it printed. */
+function runCommand(command: string, args: string[], cwd?: string): Promise<CliRun> {
+  return new Promise<CliRun>((resolve, reject) => {
+    const child = spawn(command, args, { ...(cwd ? { cwd } : {}), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
 describe('oslc-admin, the installed binary', () => {
   it('prints its help through `npx oslc-admin` with no build step', async () => {
-    const r = await new Promise<CliRun>((resolve, reject) => {
-      const child = spawn('npx', ['--no-install', 'oslc-admin', '--help'], {
-        cwd: new URL('../..', import.meta.url).pathname,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    const r = await runCommand(
+      'npx',
+      ['--no-install', 'oslc-admin', '--help'],
+      new URL('../..', import.meta.url).pathname,
+    );
     expect(r.code).toBe(0);
     for (const cmd of [
       'sandbox',
@@ -63,16 +69,7 @@ describe('oslc-admin, the installed binary', () => {
     try {
       const link = join(dir, 'oslc-admin');
       await symlink(new URL('../../bin/oslc-admin.mjs', import.meta.url).pathname, link);
-      const run = (args: string[]) =>
-        new Promise<CliRun>((resolve, reject) => {
-          const child = spawn(link, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-          child.on('error', reject);
-          child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-        });
+      const run = (args: string[]) => runCommand(link, args);
       const help = await run(['--help']);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain('Usage: oslc-admin <command>');
