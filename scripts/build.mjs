@@ -103,7 +103,8 @@ async function buildCli() {
     ...CLI_OUTPUT_OPTIONS,
     // Short names too: ~30% less text to read and decode at every start (~10 ms of a fresh sync
     // here). A stack from inside is put back through the map, sources left out (electron/cli/bundle-stack.ts).
-    minifyIdentifiers: true,
+    // OSLC_BUILD_KEEP_NAMES=1 keeps them, for a `--cpu-prof` that names the functions it times.
+    minifyIdentifiers: process.env.OSLC_BUILD_KEEP_NAMES !== '1',
     sourcemap: 'external',
     sourcesContent: false,
     metafile: true,
