@@ -122,6 +122,22 @@ describe('the consumer-list reader', () => {
     expect(keySet(a.approved)).toBe(keySet(a.approved));
   });
 
+  it("takes the first list's keys as they are and interns later lists against them, a section named twice too", () => {
+    const interner = new KeyInterner();
+    // The first reader's arrays are indexed only when a later list looks a key up; the first
+    // "approved" is emptied by the second (JSON.parse keeps the last), so its keys must not count.
+    const first = readConsumerList(
+      '{"approved":[{"key":"a"},{"key":"b"},{"key":"c"}],"approved":[{"key":"d"}]}',
+      interner,
+    );
+    expect(first).toEqual({ provisional: [], approved: ['d'] });
+    const second = readConsumerList('{"provisional":[{"key":"b"}],"approved":[{"key":"d"},{"key":"e"}]}', interner);
+    expect(second).toEqual({ provisional: ['b'], approved: ['d', 'e'] });
+    expect(interner.intern(['d'].join(''))).toBe('d');
+    const third = readConsumerList('{"approved":[{"key":"e"},{"key":"d"}]}', interner);
+    expect(third.approved).toEqual(['e', 'd']);
+  });
+
   it('keeps one interner per client while lists are read, and drops it when the last is done', () => {
     const client = {};
     const first = internerFor(client);
