@@ -490,39 +490,24 @@ export function readConsumerList(body: string | Buffer, interner?: KeyInterner):
 
 /** How many lists of one read are read in full for others to follow (nodes whose lists differ). */
 export const MAX_LIST_LEADERS = 3;
-/** The most a follower holds of bytes its leader has not received yet, before it reads its own list. */
-export const MAX_AHEAD_BYTES = 512 * 1024;
-
-/** How long a follower whose bytes all arrived waits for its leader's to end before parsing its own. */
-export const LEADER_GRACE_MS = 200;
-
-type LeaderOutcome = { list: KeyList } | { error: unknown } | null;
-
-const LATE = Symbol('late');
-
-/** `p`'s value, or LATE when it has not settled within `ms` (the timer is cleared either way). */
-function settledWithin<T>(p: Promise<T>, ms: number): Promise<T | typeof LATE> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<typeof LATE>((resolve) => (timer = setTimeout(() => resolve(LATE), ms)));
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 /**
- * A list read in full (parsed as it arrives) whose bytes are kept, for the readers that follow it:
- * a follower whose bytes are the same needs no parsing of its own (see {@link SharedListReader}).
+ * One document that several nodes answered, parsed once as its bytes arrive, its bytes kept: the
+ * readers whose bytes are the same compare theirs with these instead of parsing (see
+ * {@link SharedListReader}). Whichever of them is furthest along supplies the next bytes, so no
+ * reader waits for, or holds bytes ahead of, another: the bytes parsed are always every reader's own.
  */
 class ListLeader {
   #bytes: Buffer;
   length = 0;
+  /** A reader's answer ended here: the document is whole, and no reader may add to it. */
   ended = false;
   readonly #parser: ConsumerListReader;
-  readonly done: Promise<LeaderOutcome>;
-  #settle!: (o: LeaderOutcome) => void;
+  #outcome: { list: KeyList } | { error: unknown } | null = null;
 
   constructor(interner: KeyInterner | null, sizeHint: number) {
     this.#bytes = Buffer.allocUnsafe(Math.max(sizeHint, 1024));
     this.#parser = new ConsumerListReader(interner);
-    this.done = new Promise((resolve) => (this.#settle = resolve));
   }
 
   append(chunk: Buffer): void {
@@ -541,27 +526,23 @@ class ListLeader {
     return this.#bytes.subarray(start, end);
   }
 
-  /** Whether `chunk` is this leader's bytes from `offset` (all of them received already). */
+  /** Whether `chunk` is this document's bytes from `offset` (all of them received already). */
   same(chunk: Buffer, offset: number): boolean {
     return offset + chunk.length <= this.length && chunk.compare(this.#bytes, offset, offset + chunk.length) === 0;
   }
 
+  /** The keys of the document as it stands, which is then whole; the same answer for every reader that asks. */
   finish(): KeyList {
     this.ended = true;
-    try {
-      const list = this.#parser.end();
-      this.#settle({ list });
-      return list;
-    } catch (error) {
-      this.#settle({ error });
-      throw error;
+    if (this.#outcome === null) {
+      try {
+        this.#outcome = { list: this.#parser.end() };
+      } catch (error) {
+        this.#outcome = { error };
+      }
     }
-  }
-
-  abandon(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.#settle(null);
+    if ('list' in this.#outcome) return this.#outcome.list;
+    throw this.#outcome.error;
   }
 }
 
@@ -569,29 +550,28 @@ class ListLeader {
  * A node's consumer list read beside the other nodes' lists of the same moment: where its bytes
  * are the same as another node's (nodes that loaded one registry answer the same document), they
  * are compared (natively, a memcmp) and not parsed again, and the list is that node's — the same
- * arrays. 64 nodes × 50,000 keys parse one list of 5.7 MB, not 64 (issue 27). The first list read
- * leads: it is parsed as it arrives and its bytes are kept. A reader that differs from its leader
- * follows another leader whose bytes are the same up to there, or becomes one (at most
- * {@link MAX_LIST_LEADERS}: a node holding a provisional key the others lack), or else parses its
- * own list, the bytes so far taken from the leader they equalled. The answer is always what
- * {@link ConsumerListReader} gives for the node's own bytes: only the work is shared.
+ * arrays. 64 nodes × 50,000 keys parse one list of 5.7 MB, not 64 (issue 27).
+ *
+ * The readers of one document share a {@link ListLeader}: a reader behind it compares its bytes with
+ * the document's; a reader at its end adds its bytes to it (parsed once, for all). Which node's
+ * socket is ahead changes from moment to moment, and none waits for another or keeps a copy of
+ * bytes the others have not sent yet. A reader whose bytes differ follows another document that
+ * holds the same bytes so far, or starts one (at most {@link MAX_LIST_LEADERS}: a node holding a
+ * provisional key the others lack), or else parses its own list, its bytes so far taken from the
+ * document they equalled. The answer is always what {@link ConsumerListReader} gives for the node's
+ * own bytes: only the work is shared.
  */
 export class SharedListReader {
   readonly #interner: KeyInterner;
   readonly #sizeHint: number;
-  #leader: ListLeader | null = null;
-  /** This reader leads (the leader is its own). */
-  #leads = false;
-  /** Following: bytes 0–offset are the leader's. */
+  /** The document this reader's bytes have equalled so far: bytes 0–offset are its. */
+  #doc: ListLeader | null = null;
   #offset = 0;
-  /** Following: bytes received beyond the leader's, in order (copies). */
-  #ahead: Buffer[] = [];
-  #aheadBytes = 0;
-  /** Leaders this reader's bytes turned out to differ from. */
+  /** Documents this reader's bytes turned out to differ from. */
   readonly #left = new Set<ListLeader>();
   #parser: ConsumerListReader | null = null;
 
-  /** `sizeHint`: the body's Content-Length when known (a leader keeps its bytes in one buffer). */
+  /** `sizeHint`: the body's Content-Length when known (a document keeps its bytes in one buffer). */
   constructor(interner: KeyInterner, sizeHint = 0) {
     this.#interner = interner;
     this.#sizeHint = sizeHint;
@@ -600,122 +580,77 @@ export class SharedListReader {
   write(chunk: Buffer): void {
     if (chunk.length === 0) return;
     if (this.#parser) return this.#parser.write(chunk);
-    if (this.#leads) return this.#leader!.append(chunk);
-    if (!this.#leader) {
+    if (!this.#doc) {
       const first = this.#interner.leaders[0];
-      if (!first) return this.#lead(chunk);
-      this.#leader = first;
+      if (!first) return this.#start([chunk]);
+      this.#doc = first;
     }
-    if (this.#aheadBytes > 0) {
-      this.#keepAhead(chunk);
-      return this.#catchUp();
-    }
-    const leader = this.#leader;
-    const available = leader.length - this.#offset;
-    if (available >= chunk.length) {
-      if (leader.same(chunk, this.#offset)) this.#offset += chunk.length;
+    const doc = this.#doc;
+    const known = doc.length - this.#offset;
+    if (known >= chunk.length) {
+      if (doc.same(chunk, this.#offset)) this.#offset += chunk.length;
       else this.#diverge([chunk]);
       return;
     }
-    if (available > 0 && !leader.same(chunk.subarray(0, available), this.#offset)) return this.#diverge([chunk]);
-    this.#offset += available;
-    const beyond = chunk.subarray(available);
-    // Longer than the leader's list (or the leader's read failed): this one is not the same.
-    if (leader.ended) return this.#diverge([beyond]);
-    this.#keepAhead(beyond);
+    if (known > 0 && !doc.same(chunk.subarray(0, known), this.#offset)) return this.#diverge([chunk]);
+    const beyond = known > 0 ? chunk.subarray(known) : chunk;
+    // Longer than a document another node's answer ended: this one is not the same.
+    if (doc.ended) {
+      this.#offset += known;
+      return this.#diverge([beyond]);
+    }
+    this.#offset += known + beyond.length;
+    doc.append(beyond);
   }
 
   /** The keys of this node's list; throws {@link ConsumerListSyntaxError} as ConsumerListReader.end does. */
   async end(): Promise<KeyList> {
-    for (;;) {
-      if (this.#parser) return this.#parser.end();
-      if (this.#leads) return this.#leader!.finish();
-      const leader = this.#leader;
-      if (!leader) return new ConsumerListReader(this.#interner).end(); // no bytes at all
-      // A follower whose bytes all came before its leader's waits for them a moment, not for ever: a
-      // node slow to finish its answer must not hold up the nodes that answered.
-      const outcome = await settledWithin(leader.done, LEADER_GRACE_MS);
-      if (outcome === LATE) {
-        this.#diverge([]);
-        continue;
-      }
-      this.#catchUp();
-      if (this.#leader !== leader || this.#parser || this.#leads) continue;
-      if (outcome !== null && this.#aheadBytes === 0 && this.#offset === leader.length) {
-        if ('list' in outcome) return outcome.list;
-        throw outcome.error;
-      }
-      // Shorter or longer than the leader's, or the leader's read failed.
+    if (!this.#parser) {
+      const doc = this.#doc;
+      if (!doc) return new ConsumerListReader(this.#interner).end(); // no bytes at all
+      if (this.#offset === doc.length) return doc.finish();
+      // Shorter than the document: this node's bytes are a part of it only.
       this.#diverge([]);
+      if (!this.#parser) return this.end();
     }
-  }
-
-  /** The read failed (its request did): a leader's followers go on without it. */
-  abandon(): void {
-    if (!this.#leads) return;
-    this.#leader!.abandon();
-    const i = this.#interner.leaders.indexOf(this.#leader!);
-    if (i >= 0) this.#interner.leaders.splice(i, 1);
-  }
-
-  #keepAhead(part: Buffer): void {
-    if (part.length === 0) return;
-    this.#ahead.push(Buffer.from(part));
-    this.#aheadBytes += part.length;
-    if (this.#aheadBytes > MAX_AHEAD_BYTES) this.#diverge([]);
-  }
-
-  /** Compares the bytes kept ahead with what the leader has received since. */
-  #catchUp(): void {
-    while (this.#ahead.length > 0 && this.#leader && !this.#leads) {
-      const leader = this.#leader;
-      const next = this.#ahead[0]!;
-      const available = leader.length - this.#offset;
-      if (available <= 0) {
-        if (leader.ended) this.#diverge([]);
-        return;
-      }
-      const n = Math.min(available, next.length);
-      if (!leader.same(next.subarray(0, n), this.#offset)) return this.#diverge([]);
-      this.#offset += n;
-      this.#aheadBytes -= n;
-      if (n === next.length) this.#ahead.shift();
-      else this.#ahead[0] = next.subarray(n);
-    }
+    return this.#parser!.end();
   }
 
   /**
-   * This reader's bytes differ from its leader's after `offset` (or that leader's read failed): it
-   * follows another leader whose bytes are the same so far, or leads, or parses its own list, its
-   * bytes so far taken from the leader they equalled. `rest`: its bytes after those kept ahead.
+   * This reader's bytes differ from its document's after `offset`, or go on past where that document
+   * ended: it follows another document whose bytes are the same so far, or starts one, or parses its
+   * own list, its bytes so far taken from the document they equalled. `rest`: its bytes after those.
    */
   #diverge(rest: Buffer[]): void {
-    const old = this.#leader!;
+    const old = this.#doc!;
     this.#left.add(old);
-    const pending = [...this.#ahead, ...rest];
     const prefix = old.bytes(0, this.#offset);
-    this.#ahead = [];
-    this.#aheadBytes = 0;
-    const other = this.#interner.leaders.find(
-      (l) => !this.#left.has(l) && l.length >= prefix.length && l.same(prefix, 0),
-    );
+    this.#doc = null;
+    this.#offset = 0;
+    const other = this.#interner.leaders.find((l) => {
+      if (this.#left.has(l)) return false;
+      if (l.length >= prefix.length) return l.same(prefix, 0);
+      return !l.ended && l.same(prefix.subarray(0, l.length), 0);
+    });
     if (other) {
-      this.#leader = other;
-      for (const part of pending) this.write(part);
+      this.#doc = other;
+      for (const part of [prefix, ...rest]) this.write(part);
       return;
     }
-    if (this.#interner.leaders.length < MAX_LIST_LEADERS) return this.#lead(prefix, ...pending);
-    this.#leader = null;
+    if (this.#interner.leaders.length < MAX_LIST_LEADERS) return this.#start([prefix, ...rest]);
     this.#parser = new ConsumerListReader(this.#interner);
     this.#parser.write(prefix);
-    for (const part of pending) this.#parser.write(part);
+    for (const part of rest) this.#parser.write(part);
   }
 
-  #lead(...parts: Buffer[]): void {
-    const leader = new ListLeader(this.#interner, this.#sizeHint);
-    this.#interner.leaders.push(leader);
-    this.#leader = leader;
-    this.#leads = true;
-    for (const part of parts) leader.append(part);
+  #start(parts: Buffer[]): void {
+    const doc = new ListLeader(this.#interner, this.#sizeHint);
+    this.#interner.leaders.push(doc);
+    this.#doc = doc;
+    for (const part of parts) {
+      if (part.length === 0) continue;
+      doc.append(part);
+      this.#offset += part.length;
+    }
   }
 }

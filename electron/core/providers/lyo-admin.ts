@@ -115,7 +115,6 @@ export class LyoAdminSession {
   async listConsumers(seen?: (res: HttpResponse) => void): Promise<KeyList> {
     const { interner, release } = internerFor(this.http);
     let reader: SharedListReader | null = null;
-    let ended = false;
     try {
       let res: HttpResponse;
       try {
@@ -147,7 +146,6 @@ export class LyoAdminSession {
       seen?.(res);
       try {
         const streamed = reader as SharedListReader | null;
-        ended = true;
         const list = streamed ? await streamed.end() : readConsumerList(res.body, interner);
         return { provisional: interner.share(list.provisional), approved: interner.share(list.approved) };
       } catch (e) {
@@ -157,8 +155,8 @@ export class LyoAdminSession {
         });
       }
     } finally {
-      // A list whose read failed leads no one: the nodes that followed it read their own.
-      if (!ended) (reader as SharedListReader | null)?.abandon();
+      // A read that failed half-way leaves nothing to undo: the bytes it gave a shared document were
+      // its node's, and count for another node only where that node's are the same.
       release();
     }
   }
