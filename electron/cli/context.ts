@@ -3,6 +3,7 @@ import { Engine } from '../core/facade.ts';
 import { resolveHome } from '../core/config/home.ts';
 import { OsKeychain } from '../core/keychain.ts';
 import { OverlaySecretStore } from '../core/secret-overlay.ts';
+import { ONE_SHOT_PROBES_PER_NODE } from '../core/status.ts';
 import type { CliIo } from './io.ts';
 
 export class CommandContext {
@@ -22,6 +23,11 @@ export class CommandContext {
   constructor(
     readonly io: CliIo,
     private readonly homeFlag: string | undefined,
+    /**
+     * The command ends the process's work (everything but watch, serve and sandbox): its engine keeps
+     * no connection for later, so it opens fewer at once (ONE_SHOT_PROBES_PER_NODE).
+     */
+    private readonly oneShot = false,
   ) {
     this.secrets = new OverlaySecretStore(new OsKeychain(io.env.OSLC_ADMIN_KEYCHAIN_SERVICE || undefined));
   }
@@ -31,7 +37,11 @@ export class CommandContext {
   }
 
   get engine(): Engine {
-    this.engineInstance ??= new Engine({ home: this.home, secrets: this.secrets });
+    this.engineInstance ??= new Engine({
+      home: this.home,
+      secrets: this.secrets,
+      ...(this.oneShot ? { probesPerNode: ONE_SHOT_PROBES_PER_NODE } : {}),
+    });
     return this.engineInstance;
   }
 

@@ -259,7 +259,7 @@ export async function main(
   ]);
   const entries = commandsNamed([name, ...rest.filter((a, i) => !a.startsWith('-') && rest[i - 1] !== '--home')]);
   const verbosity = applyVerbosity(io, { entries, argv: rest }, { verbose, quiet });
-  const ctx = new CommandContext(verbosity.io, homeFlag(rest));
+  const ctx = new CommandContext(verbosity.io, homeFlag(rest), !LONG_RUNNING.has(name));
   ctx.verbose = verbose;
   ctx.quiet = quiet;
   ctx.startedAt = rawIo.stdout === process.stdout ? 0 : startedAt;

@@ -21,6 +21,7 @@ import { NodeCache, NODE_CACHE_TTL_MS } from './node-cache.ts';
 import { AdminSessionStore } from './admin-sessions.ts';
 import type { AdminCredentials } from './providers/types.ts';
 import { HomeSecretStore } from './secret-overlay.ts';
+import { DEFAULT_PROBES_PER_NODE } from './status.ts';
 
 export interface EngineOptions {
   /** The config directory (already resolved). */
@@ -44,6 +45,12 @@ export interface EngineOptions {
   watch?: ConsoleWatchOptions;
   /** Each node's proxy from elsewhere than HTTPS_PROXY / NO_PROXY: the desktop asks the OS (PAC, WPAD). */
   proxyResolver?: ProxyResolver;
+  /**
+   * Probes in flight at once on one node (status.ts): every tracked key at once by default, for an
+   * engine that keeps its connections; the CLI, whose process ends after the command, gives
+   * ONE_SHOT_PROBES_PER_NODE.
+   */
+  probesPerNode?: number;
 }
 
 const clusterArg = z.object({ cluster: z.string() });
@@ -70,6 +77,8 @@ export class EngineContext {
   readonly watchOptions: ConsoleWatchOptions;
   /** Where each request's proxy comes from; undefined: HTTPS_PROXY / HTTP_PROXY / NO_PROXY. */
   readonly proxyResolver: ProxyResolver | undefined;
+  /** Probes in flight at once on one node (see EngineOptions.probesPerNode). */
+  readonly probesPerNode: number;
   /**
    * Set by a door that can run the embedded sandbox (desktop, browser mode): starts it, registers it
    * and answers its cluster's name. Null in the CLI: `startSandbox` is then NOT_SUPPORTED.
@@ -80,6 +89,7 @@ export class EngineContext {
 
   constructor(opts: EngineOptions) {
     this.proxyResolver = opts.proxyResolver;
+    this.probesPerNode = opts.probesPerNode ?? DEFAULT_PROBES_PER_NODE;
     this.watchOptions = opts.watch ?? {};
     this.home = opts.home;
     this.store = new ConfigStore(opts.home);

@@ -36,18 +36,26 @@ export { computeDrift };
  */
 export const NODE_CONCURRENCY = 128;
 /**
- * Probes in flight at once on one node, as browsers bound their connections per host: a probe is a
- * POST, which HTTP/1.1 must not pipeline, so each one in flight is a connection of its own. Every
- * tracked key at once cost a connection per key per node (1,344 for 20 keys × 64 nodes), and the
- * connecting, not the waiting, held the CLI's thread: capped at 6, 20 keys × 64 nodes took 1.68 s
- * instead of 2.00 s (status --json over 50,000 listed keys, `npm run bench -- --only scale`), and a
- * node with many tracked keys is asked for six of them at a time, not all at once.
+ * Probes in flight at once on one node, by default: every tracked key in the same round trip. A
+ * probe is a POST, which HTTP/1.1 must not pipeline, so each one in flight is a connection of its
+ * own; a long-running engine (the console, browser mode, `watch`) keeps them for its next refresh.
  */
-export const PROBES_PER_NODE = 6;
+export const DEFAULT_PROBES_PER_NODE = 64;
+/**
+ * The same for a process that ends after one command (the CLI's status, sync, diagnose…): it keeps no
+ * connection, so it opens at most 6 a node, as browsers bound theirs per host, and sends the next key
+ * on a connection a probe freed. Every tracked key at once had cost a connection per key per node
+ * (1,344 for 20 keys × 64 nodes), and the connecting, not the waiting, held the CLI's thread: 20 keys
+ * × 64 nodes took 1.68 s instead of 2.00 s (status --json over 50,000 listed keys, `npm run bench --
+ * --only scale`), and a node with many tracked keys is asked for six at a time, not all at once.
+ */
+export const ONE_SHOT_PROBES_PER_NODE = 6;
 
 export interface StatusInput {
   cluster: ClusterDefinition;
   http: HttpClient;
+  /** Probes in flight at once on one node ({@link DEFAULT_PROBES_PER_NODE}, {@link ONE_SHOT_PROBES_PER_NODE}). */
+  probesPerNode: number;
   consumers: ProbeConsumer[];
   admin: AdminCredentials | null;
   onNode?: (node: NodeStatus) => void;
@@ -193,7 +201,7 @@ async function nodeStatusOnEarlierDiscovery(
     if (earlier.persisted.cloneId !== null) input.cloneIds?.set(earlier.persisted.cloneId, ctx.node.id);
   } else learnCloneId(input, ctx.node, earlier.response.setCookies);
   const listing = listingFor(input, ctx);
-  const probing = mapPool(input.consumers, PROBES_PER_NODE, (c) => probeNodeAnswer(ctx, endpoints, c, NO_EVIDENCE));
+  const probing = mapPool(input.consumers, input.probesPerNode, (c) => probeNodeAnswer(ctx, endpoints, c, NO_EVIDENCE));
   const [answers, listed] = await Promise.all([probing, listing]);
   if (listed instanceof Error) return null;
   if (!answers.every((a) => a.response !== null && ANSWERS_FITTING_DISCOVERY.has(a.result.state))) return null;
@@ -297,7 +305,7 @@ async function nodeStatusAfresh(input: StatusInput, ctx: NodeContext): Promise<N
   }
   const endpoints = discovery.endpoints;
   learnCloneId(input, node, discovery.response.setCookies);
-  const probing = mapPool(consumers, PROBES_PER_NODE, async (c) => {
+  const probing = mapPool(consumers, input.probesPerNode, async (c) => {
     return (await probeNodeAnswer(ctx, endpoints, c, NO_EVIDENCE)).result;
   });
   const [probes, listed] = await Promise.all([probing, listing]);

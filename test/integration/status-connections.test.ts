@@ -1,9 +1,11 @@
 /**
  * The connections a status opens to a node with many tracked keys (issue 27): a probe is a POST,
- * which HTTP/1.1 must not pipeline, so each probe in flight holds a connection. Status keeps at most
- * PROBES_PER_NODE of them in flight per node (plus the key list), reusing each connection for the
- * next key, and still probes every tracked key. Real sockets: a sandbox node behind a TCP relay that
- * counts the connections it accepts and the most open at once.
+ * which HTTP/1.1 must not pipeline, so each probe in flight holds a connection. An engine that keeps
+ * its connections (the console's) probes every key of a node in one round trip; one whose process
+ * ends after the command (the CLI's) keeps at most ONE_SHOT_PROBES_PER_NODE in flight per node (plus
+ * the key list), reusing each connection for the next key. Every tracked key is probed either way.
+ * Real sockets: a sandbox node behind a TCP relay that counts the connections it accepts and the
+ * most open at once.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
@@ -13,9 +15,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../electron/core/facade.ts';
 import { MemorySecretStore } from '../../electron/core/keychain.ts';
-import { PROBES_PER_NODE } from '../../electron/core/status.ts';
+import { DEFAULT_PROBES_PER_NODE, ONE_SHOT_PROBES_PER_NODE } from '../../electron/core/status.ts';
+import { CommandContext } from '../../electron/cli/context.ts';
 import { startSandbox } from '../../electron/sandbox/index.ts';
 import type { SandboxHandle } from '../../electron/sandbox/index.ts';
+import { runMain } from '../_cli.ts';
 
 /** A TCP relay to `port` on 127.0.0.1 that counts the connections it accepts and the most open at once. */
 async function countingRelay(port: number) {
@@ -44,7 +48,8 @@ async function countingRelay(port: number) {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
 }
 
-const TRACKED = PROBES_PER_NODE * 2 + 3;
+const TRACKED = ONE_SHOT_PROBES_PER_NODE * 2 + 3;
+const CAP = ONE_SHOT_PROBES_PER_NODE;
 
 describe('status on a node with more tracked keys than probes at once', () => {
   let sandbox: SandboxHandle;
@@ -88,21 +93,59 @@ describe('status on a node with more tracked keys than probes at once', () => {
     await rm(home, { recursive: true, force: true });
   });
 
-  it(`probes all ${TRACKED} keys over at most ${PROBES_PER_NODE} + 1 connections`, async () => {
+  /** After the engine before has closed its connections: counts start from none open. */
+  const reset = async () => {
+    await Promise.all(engines.splice(0).map((e) => e.close()));
+    for (let i = 0; relay.seen.open > 0 && i < 200; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(relay.seen.open).toBe(0);
     relay.seen.accepted = relay.seen.mostOpen = 0;
     relay.seen.requests.length = 0;
+  };
+  const probesSeen = () => relay.seen.requests.filter((r) => r.startsWith('POST ') && r.endsWith('/requestToken'));
+
+  it(`an engine that keeps its connections probes all ${TRACKED} keys of a node in one round trip`, async () => {
+    await reset();
     const engine = new Engine({ home, secrets });
     engines.push(engine);
-    const status = await engine.status({ cluster: 'sb' });
-    const node = status.nodes[0]!;
+    const node = (await engine.status({ cluster: 'sb' })).nodes[0]!;
+    expect(node.consumers.map((c) => c.state)).toEqual(Array(TRACKED).fill('approved'));
+    expect(probesSeen()).toHaveLength(TRACKED);
+    expect(relay.seen.mostOpen).toBeGreaterThanOrEqual(TRACKED);
+  });
+
+  it(`a one-shot engine probes all ${TRACKED} keys over at most ${CAP} + 1 connections`, async () => {
+    await reset();
+    const engine = new Engine({ home, secrets, probesPerNode: ONE_SHOT_PROBES_PER_NODE });
+    engines.push(engine);
+    const node = (await engine.status({ cluster: 'sb' })).nodes[0]!;
     expect(node.up).toBe(true);
-    expect(node.consumers).toHaveLength(TRACKED);
-    expect(node.consumers.every((c) => c.state === 'approved')).toBe(true);
-    const probes = relay.seen.requests.filter((r) => r.startsWith('POST ') && r.endsWith('/requestToken'));
-    expect(probes).toHaveLength(TRACKED);
+    expect(node.consumers.map((c) => c.state)).toEqual(Array(TRACKED).fill('approved'));
+    expect(probesSeen()).toHaveLength(TRACKED);
     expect(relay.seen.requests).toContain('GET /oauth/consumers');
     // The probes, then the list beside them: never one connection per tracked key.
-    expect(relay.seen.accepted).toBeLessThanOrEqual(PROBES_PER_NODE + 1);
-    expect(relay.seen.mostOpen).toBeLessThanOrEqual(PROBES_PER_NODE + 1);
+    expect(relay.seen.accepted).toBeLessThanOrEqual(CAP + 1);
+    expect(relay.seen.mostOpen).toBeLessThanOrEqual(CAP + 1);
+  });
+
+  it("the CLI's status is one-shot; a long-running command's engine is not", async () => {
+    await reset();
+    const login = ['--user', sandbox.info.admin.user, '--password-stdin'];
+    const stdin = `${sandbox.info.admin.password}\n`;
+    const status = await runMain(['status', 'sb', '--home', home, '--json', ...login], { stdin });
+    expect(status.stderr).toBe('');
+    const doc = JSON.parse(status.stdout) as { nodes: { consumers: unknown[] }[] };
+    expect(doc.nodes[0]!.consumers).toHaveLength(TRACKED);
+    expect(probesSeen()).toHaveLength(TRACKED);
+    expect(relay.seen.accepted).toBeLessThanOrEqual(CAP + 1);
+    // What main() gives watch, serve and sandbox (LONG_RUNNING): the default, every key at once.
+    const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: {} };
+    for (const [oneShot, probes] of [
+      [true, ONE_SHOT_PROBES_PER_NODE],
+      [false, DEFAULT_PROBES_PER_NODE],
+    ] as const) {
+      const ctx = new CommandContext(io, home, oneShot);
+      expect(ctx.engine.probesPerNode).toBe(probes);
+      await ctx.close();
+    }
   });
 });

@@ -16,7 +16,6 @@ import {
   NODE_CONCURRENCY,
   nodeStatus,
   prepareNodeStatus,
-  PROBES_PER_NODE,
   startListings,
   statusNotices,
   statusOf,
@@ -66,12 +65,12 @@ export async function statusRun(
   // One keychain sentence for both reads; where the sandbox's secrets are held in memory, that one says it all.
   const keychainNotes: string[] = [];
   const fallback = def.consumers.map((c) => ({ key: c.key, secret: null }));
-  // Status asks each node for its list and probes its tracked keys (up to PROBES_PER_NODE at once):
+  // Status asks each node for its list and probes its tracked keys (up to ctx.probesPerNode at once):
   // those connections open while the keychain is read (warm-connections.ts). Sync opens its own (repair/sync.ts).
   if (!opts.listDecides)
     ctx.httpFor(def).preconnect(
       def.nodes.map((n) => n.url),
-      Math.min(def.consumers.length, PROBES_PER_NODE) + 1,
+      Math.min(def.consumers.length, ctx.probesPerNode) + 1,
     );
   // The admin login first, alone: the Secret Service answers one read at a time (seven at once took
   // as long as seven in turn, ~8 ms each here), and a sync's refresh waits for this one only.
@@ -89,6 +88,7 @@ export async function statusRun(
     cluster: def,
     cloneIds: ctx.cloneIdsOf(def),
     http: ctx.httpFor(def),
+    probesPerNode: ctx.probesPerNode,
     consumers: fallback,
     admin,
     ...(onNode ? { onNode } : {}),
