@@ -110,7 +110,7 @@ export const AUDIT_ACTIONS = [
   'trust-certificate',
   'credentials-stored',
   'credentials-forgotten',
-  /** An automatic sync by `watch --heal` (the sync writes its own `sync` line beside it). */
+  /** An automatic sync by the watch's heal, in the CLI or the console (the sync writes its own `sync` line beside it). */
   'heal',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -111,7 +111,7 @@ describe('watch over the sandbox', () => {
     expect(audit.filter((e) => e.action === 'heal')).toHaveLength(1);
     expect(audit.filter((e) => e.action === 'sync')).toHaveLength(1);
     expect(audit.find((e) => e.action === 'heal')).toMatchObject({ outcome: 'ok', node: null });
-    expect(audit.find((e) => e.action === 'heal')!.detail).toMatch(/^watch --heal \(automatic sync\) for drift: /);
+    expect(audit.find((e) => e.action === 'heal')!.detail).toMatch(/^heal \(automatic sync\) for drift: /);
     const m = parsePromText(await metrics.text());
     expect(sampleValue(m, 'oslc_admin_heals_total', { cluster: 'sb', outcome: 'consistent' })).toBe(1);
     for (const id of others) {

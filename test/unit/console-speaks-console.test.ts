@@ -66,8 +66,9 @@ function messagesOf(path: string): Message[] {
       const message = node.arguments?.[1];
       if (message) add(message);
     }
-    // A validator's own words (`ctx.addIssue({ message })`, `z.enum(…, { message })`) and any `message:` field.
-    if (ts.isPropertyAssignment(node) && node.name.getText() === 'message') add(node.initializer);
+    // A validator's own words (`ctx.addIssue({ message })`, `z.enum(…, { message })`), any `message:`
+    // field, and any `detail:` field (an audit line's, which the console's audit view shows as it is).
+    if (ts.isPropertyAssignment(node) && ['message', 'detail'].includes(node.name.getText())) add(node.initializer);
     if (ts.isCallExpression(node)) {
       const callee = node.expression.getText();
       if (callee === 'badInput') node.arguments.forEach((a, i) => i > 0 && add(a));

@@ -163,7 +163,7 @@ describe('Watcher', () => {
     expect(healed!.status!.drift).toEqual([]);
     expect(changes[1]).toMatchObject({ type: 'heal', outcome: 'consistent', refreshed: ['n1', 'n2'] });
     expect(e.audit).toMatchObject([{ action: 'heal', cluster: 'a', outcome: 'ok' }]);
-    expect(e.audit[0]!.detail).toContain('watch --heal');
+    expect(e.audit[0]!.detail).toContain('heal (automatic sync) for drift: ');
   });
 
   it('a node down during the heal is not a failed heal when the stale nodes were refreshed', async () => {

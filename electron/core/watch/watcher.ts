@@ -392,7 +392,7 @@ export class Watcher {
           action: 'heal',
           key: null,
           outcome: outcome === 'consistent' ? 'ok' : 'failed',
-          detail: `watch --heal (automatic sync) for drift: ${drift}; ${outcome}: ${detail}; heals in a row that did not help: ${loop.policy.failures}`,
+          detail: `heal (automatic sync) for drift: ${drift}; ${outcome}: ${detail}; heals in a row that did not help: ${loop.policy.failures}`,
         })
         .catch(() => undefined);
       return { outcome, refreshed, refreshedAt, detail, failures: loop.policy.failures };
