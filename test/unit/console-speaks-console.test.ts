@@ -25,7 +25,6 @@ const CLI_SYNTAX = /oslc-admin |(^|[\s(`'"/])--[a-z][a-z-]+/;
  * Everything else under electron/core and shared/ can reach the renderer through a door.
  */
 const CLI_ONLY: Record<string, string> = {
-  'electron/core/watch/metrics.ts': '`watch --metrics` is a CLI option; the console has no metrics endpoint',
   'electron/core/config/home.ts': '`--home DIR` is the CLI option it names; the console has no such field',
   'electron/core/providers/facts.ts': 'the provider table written into README.md by `npm run docs:providers`',
 };

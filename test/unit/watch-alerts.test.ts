@@ -87,7 +87,7 @@ describe('metrics names and listen address', () => {
 
   it('serveMetrics refuses a non-loopback address before listening', async () => {
     await expect(serveMetrics(new WatchMetrics(), { host: '0.0.0.0', port: 0 })).rejects.toThrow(
-      /not a loopback address.*--metrics-allow-remote/,
+      /not a loopback address.*allow a remote address to listen on 0\.0\.0\.0 on purpose/,
     );
   });
 });

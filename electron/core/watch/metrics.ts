@@ -141,7 +141,7 @@ export class WatchMetrics {
     ]);
     this.heals = new Counter({
       name: `${p}heals_total`,
-      help: 'Automatic syncs run by watch --heal, by outcome (consistent, still-drifted, failed).',
+      help: "Automatic syncs run by the watch's heal, by outcome (consistent, still-drifted, failed).",
       labelNames: ['cluster', 'outcome'],
       registers: [r],
     });
@@ -153,7 +153,7 @@ export class WatchMetrics {
     );
     new Gauge({
       name: `${p}build_info`,
-      help: 'Always 1; the labels say which oslc-admin and Node.js serve these metrics.',
+      help: 'Always 1; the labels say which versions of OSLC Cluster Admin and Node.js serve these metrics.',
       labelNames: ['version', 'node_version'],
       registers: [r],
     }).set({ version: APP_VERSION, node_version: process.version }, 1);
@@ -312,7 +312,7 @@ export async function serveMetrics(
 ): Promise<MetricsServer> {
   if (!isLoopback(address.host) && !opts.allowRemote)
     throw new RangeError(
-      `${address.host} is not a loopback address: the metrics name your clusters, nodes and consumer keys. Bind 127.0.0.1 (and scrape through a proxy or tunnel), or pass --metrics-allow-remote to listen on ${address.host} on purpose`,
+      `${address.host} is not a loopback address: the metrics name your clusters, nodes and consumer keys. Bind 127.0.0.1 (and scrape through a proxy or tunnel), or allow a remote address to listen on ${address.host} on purpose`,
     );
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
