@@ -7,7 +7,7 @@ import {
   ConsumerListReader,
   ConsumerListSyntaxError,
   KeyInterner,
-  MAX_LIST_LEADERS,
+  MAX_SHARED_DOCUMENTS,
   SharedListReader,
 } from '../../electron/core/providers/consumer-list.ts';
 import type { KeyList } from '../../electron/core/providers/consumer-list.ts';
@@ -62,7 +62,7 @@ describe('lists read at the same time', () => {
       );
       const lists = results.map((r) => (r as PromiseFulfilledResult<KeyList>).value);
       expect(plain(lists[0]!)).toEqual(plain(alone(body)));
-      expect(interner.leaders).toHaveLength(1);
+      expect(interner.documents).toHaveLength(1);
       for (const l of lists) expect(l.approved).toBe(lists[0]!.approved);
     }
   });
@@ -84,7 +84,7 @@ describe('lists read at the same time', () => {
         expect(r.status).toBe('fulfilled');
         expect(plain((r as PromiseFulfilledResult<KeyList>).value)).toEqual(plain(alone(bodies[i]!)));
       });
-      expect(interner.leaders.length).toBeLessThanOrEqual(MAX_LIST_LEADERS);
+      expect(interner.documents.length).toBeLessThanOrEqual(MAX_SHARED_DOCUMENTS);
     }
   });
 
@@ -105,7 +105,7 @@ describe('lists read at the same time', () => {
     failed.write(body.subarray(0, 20_000)); // then its connection dropped: never ended
     for (const r of others) r.write(body);
     for (const l of await Promise.all(others.map((r) => r.end()))) expect(plain(l)).toEqual(plain(alone(body)));
-    expect(interner.leaders).toHaveLength(1);
+    expect(interner.documents).toHaveLength(1);
   });
 
   it('whichever reader is ahead adds its bytes to the document: none waits, none is parsed twice', async () => {
@@ -124,7 +124,7 @@ describe('lists read at the same time', () => {
     const slowList = await slow.end();
     expect(plain(fastList)).toEqual(plain(alone(body)));
     expect(slowList.approved).toBe(fastList.approved);
-    expect(interner.leaders).toHaveLength(1);
+    expect(interner.documents).toHaveLength(1);
   });
 
   it('a reader longer or shorter than a document that ended gets its own answer', async () => {

@@ -57,8 +57,8 @@ export class KeyInterner {
   readonly #strings = new Map<string, string>();
   /** Arrays read whole, by length: a node whose list equals one of them gets that array. */
   readonly #arrays = new Map<number, (readonly string[])[]>();
-  /** The lists being (or read) in full that other lists of this read are compared with ({@link SharedListReader}). */
-  readonly leaders: ListLeader[] = [];
+  /** The documents being read (or read) that the lists of this read are compared with ({@link SharedListReader}). */
+  readonly documents: SharedDocument[] = [];
   users = 0;
   /**
    * The longest approved list being read or read: lists of nodes that loaded the same registry come in
@@ -488,8 +488,8 @@ export function readConsumerList(body: string | Buffer, interner?: KeyInterner):
   return reader.end();
 }
 
-/** How many lists of one read are read in full for others to follow (nodes whose lists differ). */
-export const MAX_LIST_LEADERS = 3;
+/** How many documents one read shares at most (nodes whose lists differ); a node past them parses its own. */
+export const MAX_SHARED_DOCUMENTS = 3;
 
 /**
  * One document that several nodes answered, parsed once as its bytes arrive, its bytes kept: the
@@ -497,7 +497,7 @@ export const MAX_LIST_LEADERS = 3;
  * {@link SharedListReader}). Whichever of them is furthest along supplies the next bytes, so no
  * reader waits for, or holds bytes ahead of, another: the bytes parsed are always every reader's own.
  */
-class ListLeader {
+class SharedDocument {
   #bytes: Buffer;
   length = 0;
   /** A reader's answer ended here: the document is whole, and no reader may add to it. */
@@ -552,11 +552,11 @@ class ListLeader {
  * are compared (natively, a memcmp) and not parsed again, and the list is that node's — the same
  * arrays. 64 nodes × 50,000 keys parse one list of 5.7 MB, not 64 (issue 27).
  *
- * The readers of one document share a {@link ListLeader}: a reader behind it compares its bytes with
+ * The readers of one document share a {@link SharedDocument}: a reader behind it compares its bytes with
  * the document's; a reader at its end adds its bytes to it (parsed once, for all). Which node's
  * socket is ahead changes from moment to moment, and none waits for another or keeps a copy of
  * bytes the others have not sent yet. A reader whose bytes differ follows another document that
- * holds the same bytes so far, or starts one (at most {@link MAX_LIST_LEADERS}: a node holding a
+ * holds the same bytes so far, or starts one (at most {@link MAX_SHARED_DOCUMENTS}: a node holding a
  * provisional key the others lack), or else parses its own list, its bytes so far taken from the
  * document they equalled. The answer is always what {@link ConsumerListReader} gives for the node's
  * own bytes: only the work is shared.
@@ -565,10 +565,10 @@ export class SharedListReader {
   readonly #interner: KeyInterner;
   readonly #sizeHint: number;
   /** The document this reader's bytes have equalled so far: bytes 0–offset are its. */
-  #doc: ListLeader | null = null;
+  #doc: SharedDocument | null = null;
   #offset = 0;
   /** Documents this reader's bytes turned out to differ from. */
-  readonly #left = new Set<ListLeader>();
+  readonly #left = new Set<SharedDocument>();
   #parser: ConsumerListReader | null = null;
 
   /** `sizeHint`: the body's Content-Length when known (a document keeps its bytes in one buffer). */
@@ -581,7 +581,7 @@ export class SharedListReader {
     if (chunk.length === 0) return;
     if (this.#parser) return this.#parser.write(chunk);
     if (!this.#doc) {
-      const first = this.#interner.leaders[0];
+      const first = this.#interner.documents[0];
       if (!first) return this.#start([chunk]);
       this.#doc = first;
     }
@@ -627,7 +627,7 @@ export class SharedListReader {
     const prefix = old.bytes(0, this.#offset);
     this.#doc = null;
     this.#offset = 0;
-    const other = this.#interner.leaders.find((l) => {
+    const other = this.#interner.documents.find((l) => {
       if (this.#left.has(l)) return false;
       if (l.length >= prefix.length) return l.same(prefix, 0);
       return !l.ended && l.same(prefix.subarray(0, l.length), 0);
@@ -637,15 +637,15 @@ export class SharedListReader {
       for (const part of [prefix, ...rest]) this.write(part);
       return;
     }
-    if (this.#interner.leaders.length < MAX_LIST_LEADERS) return this.#start([prefix, ...rest]);
+    if (this.#interner.documents.length < MAX_SHARED_DOCUMENTS) return this.#start([prefix, ...rest]);
     this.#parser = new ConsumerListReader(this.#interner);
     this.#parser.write(prefix);
     for (const part of rest) this.#parser.write(part);
   }
 
   #start(parts: Buffer[]): void {
-    const doc = new ListLeader(this.#interner, this.#sizeHint);
-    this.#interner.leaders.push(doc);
+    const doc = new SharedDocument(this.#interner, this.#sizeHint);
+    this.#interner.documents.push(doc);
     this.#doc = doc;
     for (const part of parts) {
       if (part.length === 0) continue;
