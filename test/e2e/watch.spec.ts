@@ -4,7 +4,8 @@
  * saw (a provisional key, naming its node) and keeps the map in step; a killed node is reported down
  * by the next check without anyone pressing a button; switched off, it says nothing more. Each
  * warning or worse is also a browser notification (permission granted to the page; the real
- * Notification is called, with a recording wrapper around it).
+ * Notification is called, with a recording wrapper around it). A key approved on one node only is
+ * drift the watch heals: the change line and the Audit view say so in the console's words.
  */
 import { ConsolePage } from './_console-page.ts';
 import { expect, test } from './_serve.ts';
@@ -69,4 +70,40 @@ test('the watch switch: off by default, live changes and map when on', async ({ 
   await watch.click();
   await expect(watch).toHaveAttribute('aria-checked', 'false');
   await expect(page.getByText(/every 15 s/)).toHaveCount(0);
+});
+
+test("drift healed by the console's watch: the change line and the Audit view say it in the console's words", async ({
+  page,
+  served,
+}, info) => {
+  test.setTimeout(120_000);
+  const console = new ConsolePage(page);
+  await console.open(served.url);
+  await console.waitForStatus();
+  const { key, node } = await console.simulateFriendship('RTC', 'rtc-heal-secret-4711');
+  await console.approve(node);
+  // Approved in the holder's memory only: the other nodes have not loaded it, which a refresh fixes.
+  for (const id of served.sandbox!.nodes.map((n) => n.id).filter((id) => id !== node))
+    expect(await console.chipState(id, key)).toBe('missing');
+
+  const watch = page.getByRole('switch', { name: 'Watch this cluster' });
+  await watch.click();
+  await expect(watch).toHaveAttribute('aria-checked', 'true');
+  await page.keyboard.press('Escape'); // the node panel approve() left open
+  await expect(page.getByText(/changes seen by the watch/)).toBeVisible({ timeout: 30_000 });
+  await page.getByText(/changes seen by the watch/).click();
+  await expect(page.getByText(/: heal \(automatic sync\): consistent; refreshed /).first()).toBeVisible({
+    timeout: 30_000,
+  });
+
+  await page.getByRole('tab', { name: 'Audit' }).click();
+  const audit = page.getByRole('region', { name: 'Audit log' });
+  const heal = audit.locator('tr[data-action="heal"]').first();
+  await expect(heal).toContainText(`heal (automatic sync) for drift: `);
+  await expect(heal).toContainText(key);
+  await expect(heal).not.toContainText('--');
+  await shots(page, info, 'watch-heal-audit');
+  await page.getByRole('tab', { name: 'Map' }).click();
+  await watch.click();
+  await expect(watch).toHaveAttribute('aria-checked', 'false');
 });
